@@ -1,0 +1,26 @@
+// The main API (port 3000): accounts, packages REST, analytics, webhooks, orgs, audit.
+import type { Logger } from 'pino';
+import type { Clock } from '../lib/clock.ts';
+import type { Config } from '../lib/config.ts';
+import { type Db, databaseAnswers } from '../lib/db.ts';
+import type { Secrets } from '../lib/secrets.ts';
+import { createServiceApp } from '../lib/service-app.ts';
+import { registerInternalRoutes } from './routes/internal.ts';
+
+export interface ApiDeps {
+  config: Config;
+  secrets: Secrets;
+  /** marketplace.db, migrated for the main API's tables (see api/db.ts). */
+  db: Db;
+  clock: Clock;
+  logger?: Logger | string;
+}
+
+export async function buildApp(deps: ApiDeps) {
+  const app = createServiceApp({ service: 'api', logger: deps.logger, ready: () => databaseAnswers(deps.db) });
+  registerInternalRoutes(app, deps);
+  app.addHook('onClose', async () => {
+    if (deps.db.open) deps.db.close();
+  });
+  return app;
+}

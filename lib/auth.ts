@@ -1,0 +1,145 @@
+// Who is calling: resolves a credential (Bearer elk_ token, Bearer JWT, Basic user:token, npm-style headers)
+// to a principal by reading the identity tables. Every process uses this with its own connection (the
+// main API's read-write one, the others' read-only one), so a revoked token or disabled user is refused
+// everywhere on the next request.
+import { BlockList, isIP } from 'node:net';
+import type { Db } from './db.ts';
+import { hashToken, isWellFormedApiToken, looksLikeJwt, verifySessionJwt } from './tokens.ts';
+
+export type Role = 'user' | 'publisher' | 'admin';
+
+export interface Principal {
+  userId: string;
+  username: string;
+  email: string;
+  role: Role;
+  planId: string;
+  tokenId: string;
+  tokenKind: 'session' | 'api';
+  readonly: boolean;
+}
+
+export interface Credential {
+  kind: 'bearer' | 'basic';
+  token: string;
+  username?: string;
+}
+
+/** Parse an Authorization header. Basic carries a token as its password (twine, Maven, npm legacy auth). */
+export function parseAuthorization(header: string | undefined): Credential | undefined {
+  if (!header) return undefined;
+  const [scheme, ...rest] = header.trim().split(/\s+/);
+  const value = rest.join(' ');
+  if (!value) {
+    // RubyGems sends the bare key: "Authorization: elk_..."
+    return scheme.startsWith('elk_') ? { kind: 'bearer', token: scheme } : undefined;
+  }
+  if (/^bearer$/i.test(scheme)) return { kind: 'bearer', token: value };
+  if (/^basic$/i.test(scheme)) {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const i = decoded.indexOf(':');
+    if (i < 0) return undefined;
+    return { kind: 'basic', username: decoded.slice(0, i), token: decoded.slice(i + 1) };
+  }
+  return undefined;
+}
+
+interface TokenRow {
+  token_id: string;
+  kind: 'session' | 'api';
+  readonly: number;
+  cidr_allow: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  user_id: string;
+  username: string;
+  email: string;
+  role: Role;
+  plan_id: string;
+  disabled_at: string | null;
+  token_version: number;
+}
+
+const SELECT = `SELECT t.id AS token_id, t.kind, t.readonly, t.cidr_allow, t.expires_at, t.revoked_at,
+  u.id AS user_id, u.username, u.email, u.role, u.plan_id, u.disabled_at, u.token_version
+  FROM api_tokens t JOIN users u ON u.id = t.user_id`;
+
+export interface Authenticator {
+  /** The principal for a credential, or undefined when it is not valid (never throws for bad input). */
+  authenticate(cred: Credential | undefined, ip?: string): Principal | undefined;
+}
+
+export function createAuthenticator(getDb: () => Db, jwtSecret: string, now: () => number = Date.now): Authenticator {
+  let byHash: ReturnType<Db['prepare']> | undefined;
+  let byId: ReturnType<Db['prepare']> | undefined;
+  let stmtDb: Db | undefined;
+  const stmts = () => {
+    const db = getDb();
+    if (db !== stmtDb) {
+      stmtDb = db;
+      byHash = db.prepare(`${SELECT} WHERE t.token_hash = ?`);
+      byId = db.prepare(`${SELECT} WHERE t.id = ?`);
+    }
+    return { byHash: byHash!, byId: byId! };
+  };
+
+  function accept(row: TokenRow | undefined, ip: string | undefined): Principal | undefined {
+    if (!row || row.revoked_at || row.disabled_at) return undefined;
+    if (row.expires_at && Date.parse(row.expires_at) <= now()) return undefined;
+    if (row.cidr_allow && !ipAllowed(ip, JSON.parse(row.cidr_allow) as string[])) return undefined;
+    return {
+      userId: row.user_id,
+      username: row.username,
+      email: row.email,
+      role: row.role,
+      planId: row.plan_id,
+      tokenId: row.token_id,
+      tokenKind: row.kind,
+      readonly: row.readonly === 1,
+    };
+  }
+
+  return {
+    authenticate(cred, ip) {
+      if (!cred) return undefined;
+      const { token } = cred;
+      try {
+        if (isWellFormedApiToken(token)) {
+          const row = stmts().byHash.get(hashToken(token)) as TokenRow | undefined;
+          // Basic auth must name the token's own user (or __token__, PyPI's convention).
+          if (row && cred.kind === 'basic' && cred.username !== row.username && cred.username !== '__token__') return undefined;
+          return accept(row, ip);
+        }
+        if (looksLikeJwt(token)) {
+          const claims = verifySessionJwt(jwtSecret, token);
+          if (!claims) return undefined;
+          const row = stmts().byId.get(claims.sid) as TokenRow | undefined;
+          if (!row || row.user_id !== claims.sub || row.token_version !== claims.ver) return undefined;
+          return accept(row, ip);
+        }
+      } catch {
+        // The identity tables may not exist yet (owner not started): treat as not authenticated.
+        return undefined;
+      }
+      return undefined;
+    },
+  };
+}
+
+export function ipAllowed(ip: string | undefined, cidrs: string[]): boolean {
+  if (!ip) return false;
+  const list = new BlockList();
+  for (const c of cidrs) {
+    const [addr, bits] = c.split('/');
+    const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
+    list.addSubnet(addr, Number(bits ?? (family === 'ipv6' ? 128 : 32)), family);
+  }
+  const clean = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  return list.check(clean, isIP(clean) === 6 ? 'ipv6' : 'ipv4');
+}
+
+export const ROLE_RANK: Record<Role, number> = { user: 0, publisher: 1, admin: 2 };
+
+export function hasRole(p: Principal, role: Role): boolean {
+  return ROLE_RANK[p.role] >= ROLE_RANK[role];
+}

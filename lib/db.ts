@@ -1,0 +1,98 @@
+// SQLite access: one way to open a database (WAL, busy timeout, FULL sync, foreign keys) and one way to
+// migrate it. Several owners share marketplace.db, so migrations are tracked per owner in a table of their
+// own rather than in PRAGMA user_version (DESIGN.md section 3).
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  readonly?: boolean;
+  /** Milliseconds a statement waits on a lock before SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+}
+
+export function openDatabase(file: string, opts: OpenOptions = {}): Db {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file, {
+    readonly: opts.readonly ?? false,
+    fileMustExist: opts.readonly ?? false,
+    timeout: opts.busyTimeoutMs ?? 10_000,
+  });
+  if (!opts.readonly) {
+    db.pragma('journal_mode = WAL');
+    // FULL: an acknowledged write survives power loss, not only a process crash.
+    db.pragma('synchronous = FULL');
+  }
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+/**
+ * A read-only connection to a database another process owns. The file may not exist yet when this process
+ * starts before its owner (any start order must work), so it is opened lazily on first use.
+ */
+export function lazyReadonly(file: string): () => Db {
+  let db: Db | undefined;
+  return () => {
+    if (!db?.open) db = openDatabase(file, { readonly: true });
+    return db;
+  };
+}
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Load NNN-name.sql files from a folder, ordered by number. */
+export function loadMigrations(dir: string): Migration[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /^\d{3}-[a-z0-9-]+\.sql$/.test(f))
+    .sort()
+    .map((f) => ({ version: Number(f.slice(0, 3)), name: f.replace(/\.sql$/, ''), sql: fs.readFileSync(path.join(dir, f), 'utf8') }));
+}
+
+/**
+ * Apply the owner's pending migrations, each in its own IMMEDIATE transaction so two processes that start
+ * together never apply one twice. Forward-only: there is no down migration.
+ */
+export function runMigrations(db: Db, owner: string, migrations: Migration[]): number {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    owner TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL,
+    PRIMARY KEY (owner, version))`);
+  const applied = db.prepare('SELECT 1 FROM schema_migrations WHERE owner = ? AND version = ?');
+  const record = db.prepare('INSERT INTO schema_migrations (owner, version, name, applied_at) VALUES (?, ?, ?, ?)');
+  let count = 0;
+  for (const m of migrations) {
+    db.transaction(() => {
+      if (applied.get(owner, m.version)) return;
+      db.exec(m.sql);
+      record.run(owner, m.version, m.name, new Date().toISOString());
+      count++;
+    }).immediate();
+  }
+  return count;
+}
+
+/** True when the database answers a real read of its schema (used by /ready). */
+export function databaseAnswers(db: Db | (() => Db)): boolean {
+  try {
+    const conn = typeof db === 'function' ? db() : db;
+    conn.prepare('SELECT count(*) AS n FROM sqlite_master').get();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Open a database and apply the migrations an owner keeps in its folder (e.g. registry/migrations). */
+export function openOwnedDatabase(file: string, owner: string, migrationsDir: string): Db {
+  const db = openDatabase(file);
+  runMigrations(db, owner, loadMigrations(migrationsDir));
+  return db;
+}

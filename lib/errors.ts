@@ -1,0 +1,81 @@
+// One error body everywhere: { error: "<sentence a person can act on>", code: "SCREAMING_SNAKE", details? }.
+// npm prints only body.error, so the sentence goes there. 5xx bodies never carry internals.
+export class AppError extends Error {
+  readonly statusCode: number;
+  readonly code: string;
+  readonly details?: unknown;
+  readonly headers?: Record<string, string>;
+
+  constructor(statusCode: number, code: string, message: string, details?: unknown, headers?: Record<string, string>) {
+    super(message);
+    this.statusCode = statusCode;
+    this.code = code;
+    this.details = details;
+    this.headers = headers;
+  }
+}
+
+export interface ErrorBody {
+  error: string;
+  code: string;
+  details?: unknown;
+}
+
+export const badRequest = (message: string, details?: unknown, code = 'BAD_REQUEST') => new AppError(400, code, message, details);
+export const unauthorized = (message = 'authentication required: send Authorization: Bearer <token>', code = 'UNAUTHORIZED') =>
+  new AppError(401, code, message);
+export const forbidden = (message: string, code = 'FORBIDDEN', details?: unknown) => new AppError(403, code, message, details);
+export const notFound = (message: string, code = 'NOT_FOUND') => new AppError(404, code, message);
+export const conflict = (message: string, code = 'CONFLICT', details?: unknown) => new AppError(409, code, message, details);
+export const tooManyRequests = (retryAfterSeconds: number) =>
+  new AppError(429, 'RATE_LIMITED', `too many requests: try again in ${retryAfterSeconds} seconds`, undefined, {
+    'retry-after': String(retryAfterSeconds),
+  });
+export const badGateway = (message: string, code = 'PEER_FAILED') => new AppError(502, code, message);
+export const serviceUnavailable = (message: string, code = 'UNAVAILABLE') => new AppError(503, code, message);
+export const gatewayTimeout = (message: string, code = 'PEER_TIMEOUT') => new AppError(504, code, message);
+
+/** Fastify's own error codes mapped to our codes, so framework errors read like ours. */
+const FASTIFY_CODES: Record<string, { status: number; code: string; message?: string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'unsupported content type: send application/json',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'BODY_TOO_LARGE', message: 'request body is larger than this server accepts' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'INVALID_JSON', message: 'request body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'INVALID_JSON', message: 'request body is empty but content-type is application/json' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'BAD_CONTENT_LENGTH', message: 'content-length does not match the body' },
+  FST_ERR_CTP_INVALID_TYPE: { status: 400, code: 'BAD_CONTENT_TYPE', message: 'content-type header is invalid' },
+};
+
+/** Turn any thrown value into a status and the one error body. */
+export function toErrorResponse(err: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } {
+  if (err instanceof AppError) {
+    const body: ErrorBody = { error: err.message, code: err.code };
+    if (err.details !== undefined) body.details = err.details;
+    return { status: err.statusCode, body, headers: err.headers };
+  }
+  const e = err as { code?: string; statusCode?: number; message?: string; validation?: unknown[]; name?: string };
+  if (e?.code && FASTIFY_CODES[e.code]) {
+    const m = FASTIFY_CODES[e.code];
+    return { status: m.status, body: { error: m.message ?? e.message ?? 'bad request', code: m.code } };
+  }
+  if (e?.validation) {
+    const context = (e as { validationContext?: string }).validationContext ?? 'body';
+    const issues = (e.validation as { instancePath?: string; message?: string }[]).map((v) => ({
+      field: v.instancePath ? v.instancePath.slice(1).replace(/\//g, '.') : context,
+      message: v.message ?? 'is invalid',
+    }));
+    const summary = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+    return { status: 400, body: { error: `invalid ${context}: ${summary}`, code: 'VALIDATION_FAILED', details: issues } };
+  }
+  // A SyntaxError from a body parser is the client's fault.
+  if (e?.name === 'SyntaxError' && typeof e.statusCode === 'number' && e.statusCode < 500) {
+    return { status: 400, body: { error: 'request body is not valid JSON', code: 'INVALID_JSON' } };
+  }
+  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return { status: e.statusCode, body: { error: e.message ?? 'bad request', code: e.code ?? 'BAD_REQUEST' } };
+  }
+  return { status: 500, body: { error: 'internal error: the failure was logged; try again or contact the operator', code: 'INTERNAL' } };
+}

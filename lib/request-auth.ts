@@ -1,0 +1,30 @@
+// Request-level helpers over the Authenticator: who is calling, and refusals in the one error body.
+import type { FastifyRequest } from 'fastify';
+import { type Authenticator, hasRole, type Principal, parseAuthorization, type Role } from './auth.ts';
+import { forbidden, unauthorized } from './errors.ts';
+
+export type AuthGuards = ReturnType<typeof createAuthGuards>;
+
+export function createAuthGuards(auth: Authenticator) {
+  const optional = (req: FastifyRequest): Principal | undefined => auth.authenticate(parseAuthorization(req.headers.authorization), req.ip);
+  const required = (req: FastifyRequest): Principal => {
+    const p = optional(req);
+    if (!p) throw unauthorized('authentication required: send Authorization: Bearer <token> (the token may be revoked or expired)');
+    return p;
+  };
+  return {
+    optional,
+    required,
+    /** A principal allowed to change things (read-only tokens are refused). */
+    writer(req: FastifyRequest): Principal {
+      const p = required(req);
+      if (p.readonly) throw forbidden('this token is read-only: create a token without --read-only to make changes', 'TOKEN_READONLY');
+      return p;
+    },
+    role(req: FastifyRequest, role: Role): Principal {
+      const p = required(req);
+      if (!hasRole(p, role)) throw forbidden(`this action needs the ${role} role`, 'ROLE_REQUIRED');
+      return p;
+    },
+  };
+}

@@ -1,0 +1,107 @@
+// The frame every process is built on: request ids, the one error body (404/405/400/413/415/5xx), /health
+// and /ready, zod validation, server timeouts. Each process's app.ts calls createServiceApp and adds routes.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import FindMyWay from 'find-my-way';
+import pino, { type Logger } from 'pino';
+import { toErrorResponse } from './errors.ts';
+import { loggerOptions } from './log.ts';
+
+export const VERSION = '0.1.0';
+
+export interface ServiceAppOptions {
+  service: string;
+  /** A pino logger instance, or a level for a new one ("silent" in unit tests). */
+  logger?: Logger | string;
+  bodyLimitBytes?: number;
+  /** Answers whether this process's database (or what it depends on to serve) is usable right now. */
+  ready: () => boolean | Promise<boolean>;
+  startedAt?: number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+export function createServiceApp(opts: ServiceAppOptions) {
+  const logger = typeof opts.logger === 'object' ? opts.logger : pino(loggerOptions(opts.service, opts.logger ?? 'info'));
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024,
+    // Slow clients cannot hold a socket forever (slowloris): whole request 60 s, headers 15 s.
+    requestTimeout: 60_000,
+    connectionTimeout: 0,
+    keepAliveTimeout: 10_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 },
+  });
+  app.server.headersTimeout = 15_000;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  // A shadow router of every declared route lets the not-found handler tell 404 (no such path) from
+  // 405 (path exists, other method) — Fastify itself answers 404 for both.
+  const shadow = FindMyWay({ ignoreTrailingSlash: false, maxParamLength: 500 });
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const m of methods) {
+      try {
+        shadow.on(m as 'GET', route.url, () => {});
+      } catch {
+        // duplicate registration in the shadow router (e.g. HEAD added for GET): harmless
+      }
+    }
+  });
+
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+    reply.header('x-content-type-options', 'nosniff');
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const { status, body, headers } = toErrorResponse(err);
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    else req.log.info({ code: body.code, status }, 'request refused');
+    if (headers) reply.headers(headers);
+    reply.status(status).type('application/json').send(body);
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0];
+    const allowed = METHODS.filter((m) => m !== req.method && shadow.find(m, path));
+    if (allowed.length > 0) {
+      reply
+        .status(405)
+        .header('allow', allowed.join(', '))
+        .send({ error: `method ${req.method} is not allowed on ${path}: use ${allowed.join(', ')}`, code: 'METHOD_NOT_ALLOWED' });
+      return;
+    }
+    reply.status(404).send({ error: `no route ${req.method} ${path}`, code: 'ROUTE_NOT_FOUND' });
+  });
+
+  const startedAt = opts.startedAt ?? Date.now();
+  app.get('/health', async () => ({
+    status: 'ok',
+    service: opts.service,
+    version: VERSION,
+    uptime: Math.round((Date.now() - startedAt) / 1000),
+  }));
+  app.get('/ready', async (_req, reply) => {
+    const ok = await Promise.resolve(opts.ready()).catch(() => false);
+    if (!ok) {
+      return reply.status(503).send({ error: `${opts.service} is not ready: its database does not answer`, code: 'NOT_READY' });
+    }
+    return { status: 'ready', service: opts.service };
+  });
+
+  return app.withTypeProvider<ZodTypeProvider>();
+}
+
+export type TypedApp = ReturnType<typeof createServiceApp>;

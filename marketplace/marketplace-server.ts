@@ -1,0 +1,13 @@
+#!/usr/bin/env -S node --import tsx
+// Marketplace entry (port MARKETPLACE_PORT, default 3001).
+import { systemClock } from '../lib/clock.ts';
+import { runService } from '../lib/run-service.ts';
+import { buildApp } from './app.ts';
+import { openMarketplaceDatabase } from './db.ts';
+
+await runService(
+  'marketplace',
+  (c) => c.MARKETPLACE_PORT,
+  ({ config, secrets, logger }) =>
+    buildApp({ config, secrets, logger, clock: systemClock, db: openMarketplaceDatabase(config.DATABASE_PATH) }),
+);

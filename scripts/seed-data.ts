@@ -1,0 +1,85 @@
+#!/usr/bin/env -S node --import tsx
+// `npm run seed`: fills a data folder with the demo content of the seed README. Idempotent: a second run
+// changes nothing and says so. It runs each owner's own code in-process (buildApp + inject), so it works
+// whether or not the suite is running and every row goes through the same rules as a user's request.
+import { randomBytes } from 'node:crypto';
+import { buildApp as buildApiApp } from '../api/app.ts';
+import { openApiDatabase } from '../api/db.ts';
+import { systemClock } from '../lib/clock.ts';
+import { type Config, ConfigError, loadConfig } from '../lib/config.ts';
+import { EXIT_CONFIG } from '../lib/run-service.ts';
+import { loadSecrets, type Secrets } from '../lib/secrets.ts';
+
+export interface SeedReport {
+  changes: string[];
+}
+
+interface SeedContext {
+  config: Config;
+  secrets: Secrets;
+  report: SeedReport;
+}
+
+async function seedAccounts(ctx: SeedContext) {
+  const app = await buildApiApp({
+    config: ctx.config,
+    secrets: ctx.secrets,
+    clock: systemClock,
+    logger: 'silent',
+    db: openApiDatabase(ctx.config.DATABASE_PATH),
+  });
+  try {
+    const ensure = async (body: Record<string, string>) => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/internal/users/ensure',
+        headers: { 'x-internal-token': ctx.secrets.internalToken },
+        payload: body,
+      });
+      if (res.statusCode !== 200) throw new Error(`could not create user ${body.username}: ${res.body}`);
+      return res.json() as { created: boolean };
+    };
+    const adminPassword = ctx.config.ADMIN_PASSWORD ?? randomBytes(12).toString('base64url');
+    const admin = await ensure({
+      username: 'admin',
+      email: 'admin@elide.local',
+      password: adminPassword,
+      role: 'admin',
+      plan: 'enterprise',
+    });
+    if (admin.created) {
+      ctx.report.changes.push('created user admin (admin, Enterprise plan)');
+      // Printed once, at creation: it is not stored anywhere in clear.
+      if (!ctx.config.ADMIN_PASSWORD) console.log(`admin password (shown once, keep it): ${adminPassword}`);
+    }
+    const demo = await ensure({ username: 'demo', email: 'demo@elide.local', password: 'demo123', role: 'publisher', plan: 'team' });
+    if (demo.created) ctx.report.changes.push('created user demo / demo123 (publisher, Team plan)');
+  } finally {
+    await app.close();
+  }
+}
+
+/** Seed steps in order; later features append theirs (packages, services, advisories...). */
+export const SEED_STEPS: ((ctx: SeedContext) => Promise<void>)[] = [seedAccounts];
+
+export async function seed(config: Config): Promise<SeedReport> {
+  const ctx: SeedContext = { config, secrets: loadSecrets(config), report: { changes: [] } };
+  for (const step of SEED_STEPS) await step(ctx);
+  return ctx.report;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`seed: ${err.message}`);
+      process.exit(EXIT_CONFIG);
+    }
+    throw err;
+  }
+  const report = await seed(config);
+  if (report.changes.length === 0) console.log(`nothing to change: ${config.DATA_DIR} is already seeded`);
+  else for (const c of report.changes) console.log(c);
+}
