@@ -5,6 +5,7 @@ import type { Config } from '../lib/config.ts';
 import { type Db, databaseAnswers } from '../lib/db.ts';
 import type { Secrets } from '../lib/secrets.ts';
 import { createServiceApp } from '../lib/service-app.ts';
+import { registerEventPipeline } from './events-pipeline.ts';
 import { registerInternalRoutes } from './routes/internal.ts';
 
 export interface ApiDeps {
@@ -19,6 +20,7 @@ export interface ApiDeps {
 export async function buildApp(deps: ApiDeps) {
   const app = createServiceApp({ service: 'api', logger: deps.logger, ready: () => databaseAnswers(deps.db) });
   registerInternalRoutes(app, deps);
+  registerEventPipeline(app, deps);
   app.addHook('onClose', async () => {
     if (deps.db.open) deps.db.close();
   });
