@@ -6,7 +6,12 @@ import { type Db, databaseAnswers } from '../lib/db.ts';
 import type { Secrets } from '../lib/secrets.ts';
 import { createServiceApp } from '../lib/service-app.ts';
 import { registerEventPipeline } from './events-pipeline.ts';
+import { createIdentityContext, type IdentityOptions } from './identity-context.ts';
+import { registerAdminRoutes } from './routes/admin.ts';
+import { registerAuditRoutes } from './routes/audit.ts';
+import { registerAuthRoutes } from './routes/auth.ts';
 import { registerInternalRoutes } from './routes/internal.ts';
+import { registerOrgRoutes } from './routes/orgs.ts';
 
 export interface ApiDeps {
   config: Config;
@@ -15,11 +20,18 @@ export interface ApiDeps {
   db: Db;
   clock: Clock;
   logger?: Logger | string;
+  /** Account options: rate-limit overrides, usage sources for GET /api/auth/me (see identity-context.ts). */
+  identity?: IdentityOptions;
 }
 
 export async function buildApp(deps: ApiDeps) {
   const app = createServiceApp({ service: 'api', logger: deps.logger, ready: () => databaseAnswers(deps.db) });
-  registerInternalRoutes(app, deps);
+  const identity = createIdentityContext(deps);
+  registerInternalRoutes(app, deps, identity);
+  registerAuthRoutes(app, identity);
+  registerAdminRoutes(app, identity);
+  registerOrgRoutes(app, identity);
+  registerAuditRoutes(app, identity);
   registerEventPipeline(app, deps);
   app.addHook('onClose', async () => {
     if (deps.db.open) deps.db.close();

@@ -29,6 +29,8 @@ export interface NewUser {
   planId?: string;
 }
 
+const orgNameTaken = (db: Db, name: string) => db.prepare('SELECT 1 FROM orgs WHERE name = ?').get(name) !== undefined;
+
 export function hashPassword(password: string, cost: number): string {
   return bcrypt.hashSync(password, cost);
 }
@@ -41,6 +43,8 @@ export function createUser(db: Db, clock: Clock, bcryptCost: number, input: NewU
     .transaction(() => {
       if (repo.findByUsername(input.username)) throw conflict(`username "${input.username}" is already taken`, 'USERNAME_TAKEN');
       if (repo.findByEmail(input.email)) throw conflict('an account with this email already exists', 'EMAIL_TAKEN');
+      // Every user owns the scope @username, so a name an org already holds is taken too.
+      if (orgNameTaken(db, input.username)) throw conflict(`username "${input.username}" is already taken`, 'USERNAME_TAKEN');
       const row = {
         id: newId('user'),
         username: input.username,

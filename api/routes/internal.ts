@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { requireInternalToken } from '../../lib/internal.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
 import type { ApiDeps } from '../app.ts';
+import type { IdentityContext } from '../identity-context.ts';
 import { createUser, EmailSchema, PasswordSchema, UsernameSchema } from '../users.ts';
 import { createUsersRepo } from '../users-repo.ts';
 
@@ -16,16 +17,40 @@ const EnsureUserBody = z.object({
   plan: z.enum(['free', 'team', 'enterprise']),
 });
 
-export function registerInternalRoutes(app: TypedApp, deps: ApiDeps) {
+// Other processes record their security-relevant actions (publish, deploy, webhook changes) here.
+const AuditBody = z.strictObject({
+  actorId: z.string().max(64).nullish(),
+  actorUsername: z.string().max(214).nullish(),
+  action: z.string().regex(/^[a-z][a-z0-9_.-]{0,99}$/, 'must be a dotted lowercase name such as package.publish'),
+  target: z.string().max(1000).nullish(),
+  ip: z.string().max(64).nullish(),
+  userAgent: z.string().max(2000).nullish(),
+  details: z.record(z.string(), z.unknown()).nullish(),
+});
+const TokensUsedBody = z.strictObject({
+  tokenIds: z.array(z.string().min(1).max(64)).min(1).max(1000),
+  /** When they were used (default now); a report never moves last_used_at backwards. */
+  at: z.iso.datetime({ offset: true }).optional(),
+});
+
+export function registerInternalRoutes(app: TypedApp, deps: ApiDeps, ctx: IdentityContext) {
   const users = createUsersRepo(deps.db);
-  app.post(
-    '/internal/users/ensure',
-    { preHandler: requireInternalToken(deps.secrets.internalToken), schema: { body: EnsureUserBody } },
-    async (req) => {
-      const existing = users.findByUsername(req.body.username);
-      if (existing) return { created: false, userId: existing.id, username: existing.username };
-      const u = createUser(deps.db, deps.clock, deps.config.BCRYPT_COST, { ...req.body, planId: req.body.plan });
-      return { created: true, userId: u.id, username: u.username };
-    },
-  );
+  const internal = requireInternalToken(deps.secrets.internalToken);
+
+  app.post('/internal/audit', { preHandler: internal, schema: { body: AuditBody } }, async (req, reply) => {
+    const id = ctx.audit.record(req.body);
+    return reply.status(201).send({ id });
+  });
+
+  app.post('/internal/tokens/used', { preHandler: internal, schema: { body: TokensUsedBody } }, async (req) => {
+    const at = req.body.at ? new Date(req.body.at).toISOString() : undefined;
+    return { updated: ctx.tokens.touch([...new Set(req.body.tokenIds)], at) };
+  });
+
+  app.post('/internal/users/ensure', { preHandler: internal, schema: { body: EnsureUserBody } }, async (req) => {
+    const existing = users.findByUsername(req.body.username);
+    if (existing) return { created: false, userId: existing.id, username: existing.username };
+    const u = createUser(deps.db, deps.clock, deps.config.BCRYPT_COST, { ...req.body, planId: req.body.plan });
+    return { created: true, userId: u.id, username: u.username };
+  });
 }

@@ -1,0 +1,118 @@
+// Rules for signing up, signing in and out, and changing a password. Unknown user and wrong password give
+// the same 401 in similar time (a dummy bcrypt compare), so the login form does not reveal who has an account.
+import bcrypt from 'bcryptjs';
+import type { Principal } from '../lib/auth.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Config } from '../lib/config.ts';
+import type { Db } from '../lib/db.ts';
+import { AppError, forbidden, unauthorized } from '../lib/errors.ts';
+import type { RATE_LIMITS, RateLimiter } from '../lib/rate-limit.ts';
+import type { AuditLog, RequestOrigin } from './audit.ts';
+import type { TokenService } from './tokens.ts';
+import { createUser, hashPassword } from './users.ts';
+import { createUsersRepo } from './users-repo.ts';
+
+export interface AccountDeps {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  audit: AuditLog;
+  tokens: TokenService;
+  limiter: RateLimiter;
+  limits: typeof RATE_LIMITS;
+}
+
+const INVALID_LOGIN = 'invalid username or password';
+
+export function createAccountService(d: AccountDeps) {
+  const users = createUsersRepo(d.db);
+  // Compared against when the user does not exist, so both failures cost one bcrypt compare.
+  const dummyHash = hashPassword('not-a-real-password-for-timing', d.config.BCRYPT_COST);
+  const sessionExpiry = () => new Date(d.clock.now() + d.config.TOKEN_EXPIRY * 1000).toISOString();
+
+  function newSession(userId: string, name: string, origin: RequestOrigin) {
+    const expiresAt = sessionExpiry();
+    const t = d.db.transaction(() => d.tokens.insertToken({ userId, kind: 'session', name, expiresAt, ip: origin.ip })).immediate();
+    return { token: t.token, tokenId: t.id, expiresAt };
+  }
+
+  return {
+    register(input: { username: string; email: string; password: string }, origin: RequestOrigin) {
+      d.limiter.enforce([[d.limits.registerPerIp, origin.ip ?? 'unknown']]);
+      const user = createUser(d.db, d.clock, d.config.BCRYPT_COST, { ...input, role: 'user', planId: 'free' });
+      d.audit.record({ actorId: user.id, actorUsername: user.username, action: 'auth.register', target: user.username, ...origin });
+      const s = newSession(user.id, 'registration session', origin);
+      return { userId: user.id, username: user.username, role: user.role, token: s.token, expiresAt: s.expiresAt };
+    },
+
+    login(input: { username: string; password: string }, origin: RequestOrigin) {
+      const name = input.username.toLowerCase();
+      // Both budgets count every attempt: per name (stuffing from many IPs) and per IP (spraying many names).
+      d.limiter.enforce([
+        [d.limits.loginPerIp, origin.ip ?? 'unknown'],
+        [d.limits.loginPerUser, name],
+      ]);
+      const user = users.findByUsername(name);
+      const ok = bcrypt.compareSync(input.password, user?.password_hash ?? dummyHash) && !!user;
+      if (!user || !ok) {
+        d.audit.record({ actorId: user?.id ?? null, actorUsername: name, action: 'auth.login.failed', target: name, ...origin });
+        throw unauthorized(INVALID_LOGIN, 'INVALID_CREDENTIALS');
+      }
+      if (user.disabled_at) {
+        d.audit.record({
+          actorId: user.id,
+          actorUsername: user.username,
+          action: 'auth.login.refused',
+          target: user.username,
+          ...origin,
+          details: { reason: 'disabled' },
+        });
+        throw forbidden('this account is disabled: contact an administrator', 'ACCOUNT_DISABLED');
+      }
+      const s = newSession(user.id, 'login session', origin);
+      d.audit.record({
+        actorId: user.id,
+        actorUsername: user.username,
+        action: 'auth.login',
+        target: user.username,
+        ...origin,
+        details: { tokenId: s.tokenId },
+      });
+      return { userId: user.id, username: user.username, role: user.role, token: s.token, expiresAt: s.expiresAt };
+    },
+
+    /** Revoke the credential used for this request (a session or an API token). */
+    logout(p: Principal, origin: RequestOrigin) {
+      d.tokens.revoke(p.userId, p.tokenId);
+      d.audit.record({ actorId: p.userId, actorUsername: p.username, action: 'auth.logout', target: p.tokenId, ...origin });
+    },
+
+    /** Change the password: every JWT (token_version) and every other token or session is void at once. */
+    changePassword(p: Principal, input: { currentPassword: string; newPassword: string }, origin: RequestOrigin) {
+      d.limiter.enforce([[d.limits.passwordChangePerUser, p.userId]]);
+      const user = users.findById(p.userId);
+      if (!user || !bcrypt.compareSync(input.currentPassword, user.password_hash)) {
+        d.audit.record({ actorId: p.userId, actorUsername: p.username, action: 'auth.password.failed', target: p.username, ...origin });
+        throw new AppError(403, 'WRONG_PASSWORD', 'the current password is not correct');
+      }
+      const hash = hashPassword(input.newPassword, d.config.BCRYPT_COST);
+      return d.db
+        .transaction(() => {
+          users.setPassword(p.userId, hash, new Date(d.clock.now()).toISOString());
+          const revoked = d.tokens.revokeAllExcept(p.userId, p.tokenId);
+          d.audit.record({
+            actorId: p.userId,
+            actorUsername: p.username,
+            action: 'auth.password.change',
+            target: p.username,
+            ...origin,
+            details: { revokedTokens: revoked },
+          });
+          return { revokedTokens: revoked };
+        })
+        .immediate();
+    },
+  };
+}
+
+export type AccountService = ReturnType<typeof createAccountService>;

@@ -1,0 +1,89 @@
+// Wires the account services of the main API together: audit log, tokens, accounts, orgs, admin, the
+// shared rate limiter, and auth guards that also record when a token was last used.
+import type { FastifyRequest } from 'fastify';
+import { type Authenticator, createAuthenticator } from '../lib/auth.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Config } from '../lib/config.ts';
+import type { Db } from '../lib/db.ts';
+import { createIdentityReader } from '../lib/identity.ts';
+import { createRateLimiter, type RateLimitName, type RateLimitRule, withOverrides } from '../lib/rate-limit.ts';
+import { createAuthGuards } from '../lib/request-auth.ts';
+import type { Secrets } from '../lib/secrets.ts';
+import { createAccountService } from './accounts.ts';
+import { createAdminUserService } from './admin-users.ts';
+import { createAuditLog, type RequestOrigin } from './audit.ts';
+import { createOrgService } from './orgs.ts';
+import { createTokenService, type TokenService } from './tokens.ts';
+
+/** Usage counts another process owns (deployments: marketplace; private packages: registry). */
+export type UsageName = 'activeDeployments' | 'webhooks' | 'privatePackages' | 'storageBytes';
+export type UsageSources = Partial<Record<UsageName, (userId: string) => number | undefined | Promise<number | undefined>>>;
+
+export interface IdentityOptions {
+  /** Lower budgets in tests; raise them for a trusted deployment. */
+  rateLimits?: Partial<Record<RateLimitName, Partial<RateLimitRule>>>;
+  /** Where GET /api/auth/me finds usage it does not own; a missing source reports null. */
+  usageSources?: UsageSources;
+}
+
+export interface IdentityContextDeps {
+  config: Config;
+  secrets: Secrets;
+  db: Db;
+  clock: Clock;
+  identity?: IdentityOptions;
+}
+
+// Writing last_used_at on every request would turn each read into a write: once a minute per token is enough.
+const TOUCH_EVERY_MS = 60_000;
+
+function withLastUsed(auth: Authenticator, tokens: TokenService, clock: Clock): Authenticator {
+  const touched = new Map<string, number>();
+  return {
+    authenticate(cred, ip) {
+      const p = auth.authenticate(cred, ip);
+      if (p) {
+        const now = clock.now();
+        const last = touched.get(p.tokenId);
+        if (last === undefined || now - last >= TOUCH_EVERY_MS) {
+          if (touched.size > 10_000) touched.clear();
+          touched.set(p.tokenId, now);
+          tokens.touch([p.tokenId], new Date(now).toISOString());
+        }
+      }
+      return p;
+    },
+  };
+}
+
+export function originOf(req: FastifyRequest): RequestOrigin {
+  const ua = req.headers['user-agent'];
+  return { ip: req.ip, userAgent: typeof ua === 'string' ? ua : undefined };
+}
+
+export function createIdentityContext(deps: IdentityContextDeps) {
+  const audit = createAuditLog(deps.db, deps.clock);
+  const tokens = createTokenService(deps.db, deps.clock);
+  const limiter = createRateLimiter(() => deps.db, deps.clock.now);
+  const limits = withOverrides(deps.identity?.rateLimits);
+  const auth = withLastUsed(
+    createAuthenticator(() => deps.db, deps.secrets.jwtSecret, deps.clock.now),
+    tokens,
+    deps.clock,
+  );
+  return {
+    deps,
+    audit,
+    tokens,
+    limiter,
+    limits,
+    guards: createAuthGuards(auth),
+    identity: createIdentityReader(() => deps.db),
+    accounts: createAccountService({ db: deps.db, clock: deps.clock, config: deps.config, audit, tokens, limiter, limits }),
+    orgs: createOrgService(deps.db, deps.clock, audit),
+    admin: createAdminUserService(deps.db, deps.clock, audit),
+    usageSources: deps.identity?.usageSources ?? {},
+  };
+}
+
+export type IdentityContext = ReturnType<typeof createIdentityContext>;

@@ -1,0 +1,44 @@
+// All SQL on api_tokens (API tokens and login sessions), as prepared statements.
+import type { Db } from '../lib/db.ts';
+
+export interface TokenRow {
+  id: string;
+  user_id: string;
+  kind: 'session' | 'api';
+  name: string;
+  token_hash: string;
+  display_prefix: string;
+  readonly: number;
+  cidr_allow: string | null;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  created_ip: string | null;
+  revoked_at: string | null;
+}
+
+export type TokensRepo = ReturnType<typeof createTokensRepo>;
+
+export function createTokensRepo(db: Db) {
+  const insert = db.prepare(
+    `INSERT INTO api_tokens (id, user_id, kind, name, token_hash, display_prefix, readonly, cidr_allow, created_at, expires_at, created_ip)
+     VALUES (@id, @user_id, @kind, @name, @token_hash, @display_prefix, @readonly, @cidr_allow, @created_at, @expires_at, @created_ip)`,
+  );
+  const live = `user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)`;
+  const listLive = db.prepare(`SELECT * FROM api_tokens WHERE ${live} ORDER BY created_at DESC, id LIMIT 500`);
+  const countLive = db.prepare(`SELECT count(*) AS n FROM api_tokens WHERE ${live} AND kind = ?`);
+  const byIdForUser = db.prepare('SELECT * FROM api_tokens WHERE id = ? AND user_id = ?');
+  const revoke = db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
+  const revokeOthers = db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND id != ? AND revoked_at IS NULL');
+  const touch = db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)');
+  return {
+    insert: (row: Omit<TokenRow, 'last_used_at' | 'revoked_at'>) => insert.run(row),
+    listLive: (userId: string, nowIso: string) => listLive.all(userId, nowIso) as TokenRow[],
+    countLive: (userId: string, nowIso: string, kind: 'api' | 'session') => (countLive.get(userId, nowIso, kind) as { n: number }).n,
+    findForUser: (id: string, userId: string) => byIdForUser.get(id, userId) as TokenRow | undefined,
+    revoke: (id: string, at: string) => revoke.run(at, id).changes,
+    revokeAllExcept: (userId: string, keepId: string, at: string) => revokeOthers.run(at, userId, keepId).changes,
+    /** Set last_used_at unless it is already at or after `at` (reports may arrive out of order). */
+    touch: (id: string, at: string) => touch.run(at, id, at).changes,
+  };
+}

@@ -1,0 +1,343 @@
+// Accounts: register, login, logout, me, password change, and credentials that must be refused (forged JWTs,
+// bad checksums, revoked, expired, disabled).
+import jwt from 'jsonwebtoken';
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateApiToken, isWellFormedApiToken, signSessionJwt } from '../../lib/tokens.ts';
+import { testSecrets } from '../helpers/config.ts';
+import { type AuthFixture, buildAuthApp } from './api-auth-fixture.ts';
+
+const UNAUTHORIZED = {
+  error: 'authentication required: send Authorization: Bearer <token> (the token may be revoked or expired)',
+  code: 'UNAUTHORIZED',
+};
+const INVALID_LOGIN = { error: 'invalid username or password', code: 'INVALID_CREDENTIALS' };
+
+let f: AuthFixture;
+afterEach(async () => f?.app.close());
+
+describe('POST /api/auth/register', () => {
+  it('201 with userId, username and an elk_ token; the new user has role user and the Free plan', async () => {
+    f = await buildAuthApp();
+    const res = await f.send('POST', '/api/auth/register', undefined, {
+      username: 'johndoe',
+      email: 'john@example.com',
+      password: 'secure_password',
+    });
+    expect(res.statusCode).toBe(201);
+    const body = res.json();
+    expect(body).toEqual({
+      userId: expect.stringMatching(/^user-/),
+      username: 'johndoe',
+      role: 'user',
+      token: expect.any(String),
+      expiresAt: '2026-01-08T00:00:00.000Z',
+    });
+    expect(isWellFormedApiToken(body.token)).toBe(true);
+    const me = await f.get('/api/auth/me', body.token);
+    expect(me.statusCode).toBe(200);
+    expect(me.json()).toMatchObject({
+      userId: body.userId,
+      username: 'johndoe',
+      email: 'john@example.com',
+      role: 'user',
+      plan: { id: 'free', name: 'Free', limits: { activeDeployments: 1, webhooks: false, privatePackages: false } },
+      usage: { activeDeployments: null, webhooks: null, privatePackages: null, storageBytes: null, apiTokens: 0, orgs: 0 },
+    });
+    // The password is stored as a bcrypt hash, never in clear.
+    const row = f.db.prepare('SELECT password_hash FROM users WHERE username = ?').get('johndoe') as { password_hash: string };
+    expect(row.password_hash).toMatch(/^\$2[aby]\$04\$/);
+  });
+
+  it('409 for a taken username, a taken email (any case) or an org name; nothing is created', async () => {
+    f = await buildAuthApp();
+    const a = await f.register('alice');
+    const dupName = await f.send('POST', '/api/auth/register', undefined, {
+      username: 'alice',
+      email: 'other@example.com',
+      password: 'password-1',
+    });
+    expect(dupName.statusCode).toBe(409);
+    expect(dupName.json()).toEqual({ error: 'username "alice" is already taken', code: 'USERNAME_TAKEN' });
+    const dupMail = await f.send('POST', '/api/auth/register', undefined, {
+      username: 'alice2',
+      email: 'ALICE@example.com',
+      password: 'password-1',
+    });
+    expect(dupMail.statusCode).toBe(409);
+    expect(dupMail.json()).toEqual({ error: 'an account with this email already exists', code: 'EMAIL_TAKEN' });
+    expect((await f.send('POST', '/api/orgs', a.token, { name: 'acme' })).statusCode).toBe(201);
+    const orgName = await f.send('POST', '/api/auth/register', undefined, {
+      username: 'acme',
+      email: 'acme@example.com',
+      password: 'password-1',
+    });
+    expect(orgName.statusCode).toBe(409);
+    expect(orgName.json().code).toBe('USERNAME_TAKEN');
+    expect((f.db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n).toBe(1);
+  });
+
+  it.each([
+    ['missing password', { username: 'bob', email: 'bob@example.com' }, 'password'],
+    ['short password', { username: 'bob', email: 'bob@example.com', password: 'short' }, 'password'],
+    ['73-byte password (bcrypt would truncate)', { username: 'bob', email: 'bob@example.com', password: 'x'.repeat(73) }, 'password'],
+    ['uppercase name', { username: 'Bob', email: 'bob@example.com', password: 'password-1' }, 'username'],
+    ['SQL in the name', { username: "bob'; DROP TABLE users;--", email: 'bob@example.com', password: 'password-1' }, 'username'],
+    ['script in the email', { username: 'bob', email: '<script>alert(1)</script>', password: 'password-1' }, 'email'],
+    ['over-long name', { username: 'b'.repeat(215), email: 'bob@example.com', password: 'password-1' }, 'username'],
+    ['wrong type', { username: 42, email: 'bob@example.com', password: 'password-1' }, 'username'],
+    ['extra field (role)', { username: 'bob', email: 'bob@example.com', password: 'password-1', role: 'admin' }, 'role'],
+  ])('400 for %s, naming the field; nothing created', async (_what, payload, field) => {
+    f = await buildAuthApp();
+    const res = await f.send('POST', '/api/auth/register', undefined, payload);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe('VALIDATION_FAILED');
+    // The field is named either as the path or, for an unexpected key, in the message.
+    expect(res.json().details.some((d: { field: string; message: string }) => d.field === field || d.message.includes(`"${field}"`))).toBe(
+      true,
+    );
+    expect((f.db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n).toBe(0);
+  });
+
+  it('400 for a body that is not JSON', async () => {
+    f = await buildAuthApp();
+    const res = await f.app.inject({
+      method: 'POST',
+      url: '/api/auth/register',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"username":',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: 'request body is not valid JSON', code: 'INVALID_JSON' });
+  });
+
+  it('429 with Retry-After once an IP has used its registration budget', async () => {
+    f = await buildAuthApp({ rateLimits: { registerPerIp: { max: 2 } } });
+    await f.register('u1');
+    await f.register('u2');
+    const res = await f.send('POST', '/api/auth/register', undefined, { username: 'u3', email: 'u3@example.com', password: 'password-1' });
+    expect(res.statusCode).toBe(429);
+    expect(res.headers['retry-after']).toBe('3600');
+    expect(res.json()).toEqual({ error: 'too many requests: try again in 3600 seconds', code: 'RATE_LIMITED' });
+    // Another IP is not affected.
+    const other = await f.send(
+      'POST',
+      '/api/auth/register',
+      undefined,
+      { username: 'u3', email: 'u3@example.com', password: 'password-1' },
+      { remoteAddress: '10.0.0.9' },
+    );
+    expect(other.statusCode).toBe(201);
+  });
+});
+
+describe('POST /api/auth/login', () => {
+  it('200 with a session token that expires after TOKEN_EXPIRY (7 days)', async () => {
+    f = await buildAuthApp();
+    const u = await f.register('carol');
+    const res = await f.send('POST', '/api/auth/login', undefined, { username: 'carol', password: 'carol-password' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      userId: u.userId,
+      username: 'carol',
+      role: 'user',
+      token: expect.stringMatching(/^elk_/),
+      expiresAt: '2026-01-08T00:00:00.000Z',
+    });
+    const token = res.json().token;
+    const row = f.db.prepare("SELECT kind FROM api_tokens WHERE kind = 'session' AND name = 'login session'").get();
+    expect(row).toEqual({ kind: 'session' });
+    expect((await f.get('/api/auth/me', token)).statusCode).toBe(200);
+    f.clock.advance(7 * 86_400_000);
+    const expired = await f.get('/api/auth/me', token);
+    expect(expired.statusCode).toBe(401);
+    expect(expired.json()).toEqual(UNAUTHORIZED);
+  });
+
+  it('unknown user and wrong password give the same 401 body; both are audited', async () => {
+    f = await buildAuthApp();
+    await f.register('dave');
+    const unknown = await f.send('POST', '/api/auth/login', undefined, { username: 'nobody', password: 'whatever-1' });
+    const wrong = await f.send('POST', '/api/auth/login', undefined, { username: 'dave', password: 'not-his-password' });
+    expect(unknown.statusCode).toBe(401);
+    expect(wrong.statusCode).toBe(401);
+    expect(unknown.body).toBe(wrong.body);
+    expect(unknown.json()).toEqual(INVALID_LOGIN);
+    const actions = f.db.prepare("SELECT actor_username FROM audit_log WHERE action = 'auth.login.failed' ORDER BY id").all();
+    expect(actions).toEqual([{ actor_username: 'nobody' }, { actor_username: 'dave' }]);
+  });
+
+  it('400 for missing fields or extra fields', async () => {
+    f = await buildAuthApp();
+    expect((await f.send('POST', '/api/auth/login', undefined, { username: 'x' })).statusCode).toBe(400);
+    expect((await f.send('POST', '/api/auth/login', undefined, { username: 'x', password: 'y', admin: true })).statusCode).toBe(400);
+  });
+
+  it('429 with Retry-After after 3 attempts on one name, even from different IPs, and the window ends by itself', async () => {
+    f = await buildAuthApp({ rateLimits: { loginPerUser: { max: 3 } } });
+    await f.register('erin');
+    for (let i = 0; i < 3; i++) {
+      const r = await f.send(
+        'POST',
+        '/api/auth/login',
+        undefined,
+        { username: 'erin', password: 'guess-0000' },
+        { remoteAddress: `10.0.0.${i + 1}` },
+      );
+      expect(r.statusCode).toBe(401);
+    }
+    const limited = await f.send(
+      'POST',
+      '/api/auth/login',
+      undefined,
+      { username: 'erin', password: 'erin-password' },
+      { remoteAddress: '10.0.0.99' },
+    );
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['retry-after']).toBe('60');
+    expect(limited.json()).toEqual({ error: 'too many requests: try again in 60 seconds', code: 'RATE_LIMITED' });
+    // No permanent lockout: after the window the right password works.
+    f.clock.advance(60_000);
+    expect((await f.send('POST', '/api/auth/login', undefined, { username: 'erin', password: 'erin-password' })).statusCode).toBe(200);
+  });
+
+  it('X-Forwarded-For does not change the rate-limit key (trustProxy is off)', async () => {
+    f = await buildAuthApp({ rateLimits: { loginPerIp: { max: 2 } } });
+    for (let i = 0; i < 2; i++)
+      await f.send(
+        'POST',
+        '/api/auth/login',
+        undefined,
+        { username: `n${i}`, password: 'guess-0000' },
+        { headers: { 'x-forwarded-for': `1.2.3.${i}` } },
+      );
+    const res = await f.send(
+      'POST',
+      '/api/auth/login',
+      undefined,
+      { username: 'n9', password: 'guess-0000' },
+      { headers: { 'x-forwarded-for': '9.9.9.9' } },
+    );
+    expect(res.statusCode).toBe(429);
+  });
+});
+
+describe('POST /api/auth/logout', () => {
+  it('revokes the token used; it is refused afterwards; other sessions keep working', async () => {
+    f = await buildAuthApp();
+    const u = await f.register('fay');
+    const second = (await f.send('POST', '/api/auth/login', undefined, { username: 'fay', password: 'fay-password' })).json().token;
+    const res = await f.send('POST', '/api/auth/logout', u.token);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ success: true });
+    expect((await f.get('/api/auth/me', u.token)).json()).toEqual(UNAUTHORIZED);
+    expect((await f.get('/api/auth/me', second)).statusCode).toBe(200);
+    expect((await f.send('POST', '/api/auth/logout', u.token)).statusCode).toBe(401);
+  });
+
+  it('401 without a token', async () => {
+    f = await buildAuthApp();
+    const res = await f.send('POST', '/api/auth/logout', undefined);
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toEqual(UNAUTHORIZED);
+  });
+});
+
+describe('credentials that are refused with 401', () => {
+  it('a token with a bad checksum, an unknown well-formed token, garbage, and an unknown scheme', async () => {
+    f = await buildAuthApp();
+    const u = await f.register('gus');
+    const last = u.token.at(-1) === 'A' ? 'B' : 'A';
+    const badCrc = u.token.slice(0, -1) + last;
+    for (const header of [`Bearer ${badCrc}`, `Bearer ${generateApiToken()}`, 'Bearer nonsense', `Token ${u.token}`, 'Bearer ']) {
+      const res = await f.get('/api/auth/me', undefined, { headers: { authorization: header } });
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toEqual(UNAUTHORIZED);
+    }
+  });
+
+  it('JWTs: a valid session JWT works; alg none, wrong key, HS512, expired, altered and revoked ones are refused', async () => {
+    f = await buildAuthApp();
+    const u = await f.register('hana');
+    const sid = (f.db.prepare('SELECT id FROM api_tokens WHERE user_id = ?').get(u.userId) as { id: string }).id;
+    const claims = { sub: u.userId, sid, ver: 0 };
+    const good = signSessionJwt(testSecrets.jwtSecret, claims, 900);
+    expect((await f.get('/api/auth/me', good)).json().username).toBe('hana');
+
+    const opts = { issuer: 'elide-marketplace', audience: 'elide-marketplace', expiresIn: 900 };
+    const header = (h: object) => Buffer.from(JSON.stringify(h)).toString('base64url');
+    const payload = header({ ...claims, iss: 'elide-marketplace', aud: 'elide-marketplace', exp: Math.floor(Date.now() / 1000) + 900 });
+    const [h, p, s] = good.split('.');
+    const forged = [
+      `${header({ alg: 'none', typ: 'JWT' })}.${payload}.`,
+      jwt.sign(claims, 'a-different-secret-0123456789abcdef', { ...opts, algorithm: 'HS256' }),
+      jwt.sign(claims, testSecrets.jwtSecret, { ...opts, algorithm: 'HS512' }),
+      jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 3600 }, testSecrets.jwtSecret, {
+        algorithm: 'HS256',
+        issuer: opts.issuer,
+        audience: opts.audience,
+      }),
+      jwt.sign(claims, testSecrets.jwtSecret, { ...opts, algorithm: 'HS256', audience: 'someone-else' }),
+      `${h}.${header({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'user-other' })}.${s}`,
+      signSessionJwt(testSecrets.jwtSecret, { ...claims, ver: 1 }, 900),
+    ];
+    for (const token of forged) {
+      const res = await f.get('/api/auth/me', token);
+      expect(res.statusCode, token).toBe(401);
+      expect(res.json()).toEqual(UNAUTHORIZED);
+    }
+    await f.send('POST', '/api/auth/logout', u.token);
+    expect((await f.get('/api/auth/me', good)).statusCode).toBe(401);
+  });
+
+  it('Basic auth carries a token as the password for its own user name only', async () => {
+    f = await buildAuthApp();
+    const u = await f.register('ivan');
+    await f.register('judy');
+    const basic = (user: string) => ({ headers: { authorization: `Basic ${Buffer.from(`${user}:${u.token}`).toString('base64')}` } });
+    expect((await f.get('/api/auth/me', undefined, basic('ivan'))).statusCode).toBe(200);
+    expect((await f.get('/api/auth/me', undefined, basic('__token__'))).statusCode).toBe(200);
+    expect((await f.get('/api/auth/me', undefined, basic('judy'))).statusCode).toBe(401);
+  });
+});
+
+describe('POST /api/auth/password', () => {
+  it('403 for a wrong current password; nothing changes', async () => {
+    f = await buildAuthApp();
+    const u = await f.register('kim');
+    const res = await f.send('POST', '/api/auth/password', u.token, { currentPassword: 'wrong-password', newPassword: 'new-password-1' });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toEqual({ error: 'the current password is not correct', code: 'WRONG_PASSWORD' });
+    expect((await f.send('POST', '/api/auth/login', undefined, { username: 'kim', password: 'kim-password' })).statusCode).toBe(200);
+  });
+
+  it('changes the password, revokes every other token and session and voids older JWTs; the current token stays', async () => {
+    f = await buildAuthApp();
+    const u = await f.register('lea');
+    const other = (await f.send('POST', '/api/auth/login', undefined, { username: 'lea', password: 'lea-password' })).json().token;
+    const api = (await f.send('POST', '/api/auth/tokens', u.token, { name: 'ci' })).json().token;
+    const sid = (
+      f.db.prepare("SELECT id FROM api_tokens WHERE user_id = ? AND name = 'registration session'").get(u.userId) as { id: string }
+    ).id;
+    const oldJwt = signSessionJwt(testSecrets.jwtSecret, { sub: u.userId, sid, ver: 0 }, 900);
+    const res = await f.send('POST', '/api/auth/password', u.token, { currentPassword: 'lea-password', newPassword: 'brand-new-pass' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ success: true, revokedTokens: 2 });
+    expect((await f.get('/api/auth/me', u.token)).statusCode).toBe(200);
+    expect((await f.get('/api/auth/me', other)).statusCode).toBe(401);
+    expect((await f.get('/api/auth/me', api)).statusCode).toBe(401);
+    expect((await f.get('/api/auth/me', oldJwt)).statusCode).toBe(401);
+    expect((await f.send('POST', '/api/auth/login', undefined, { username: 'lea', password: 'lea-password' })).statusCode).toBe(401);
+    expect((await f.send('POST', '/api/auth/login', undefined, { username: 'lea', password: 'brand-new-pass' })).statusCode).toBe(200);
+  });
+
+  it('400 for a too-short new password, 401 without a token', async () => {
+    f = await buildAuthApp();
+    const u = await f.register('max');
+    expect(
+      (await f.send('POST', '/api/auth/password', u.token, { currentPassword: 'max-password', newPassword: 'short' })).statusCode,
+    ).toBe(400);
+    expect(
+      (await f.send('POST', '/api/auth/password', undefined, { currentPassword: 'max-password', newPassword: 'long-enough-1' })).statusCode,
+    ).toBe(401);
+  });
+});
