@@ -43,7 +43,7 @@ export interface Archive {
 /** The one error every refusal uses: 400 ARCHIVE_UNSAFE with the reason a publisher can act on. */
 export const archiveRefused = (reason: string) => badRequest(`archive refused: ${reason}`, { reason }, 'ARCHIVE_UNSAFE');
 
-const mb = (n: number) => `${Math.round((n / 1024 / 1024) * 10) / 10} MB`;
+const mb = (n: number) => (n < 1024 * 1024 ? `${Math.ceil(n / 1024)} kB` : `${Math.round((n / 1024 / 1024) * 10) / 10} MB`);
 
 /** Gunzip with an output cap: zlib stops at maxOutputLength, so a bomb never materialises. */
 export function boundedGunzip(buf: Buffer, limits: ArchiveLimits, raw = false, budget = limits.maxTotalBytes): Buffer {
