@@ -54,6 +54,42 @@ export function createOrgService(db: Db, clock: Clock, audit: AuditLog) {
         })
         .immediate();
     },
+    /**
+     * Seed/internal: make sure the org exists with this owner and these members. Idempotent: existing
+     * members keep their role. Returns what changed.
+     */
+    ensure(name: string, ownerUsername: string, members: { username: string; role: OrgRole }[]) {
+      return db
+        .transaction(() => {
+          const changes: string[] = [];
+          const owner = users.findByUsername(ownerUsername);
+          if (!owner) throw notFound(`no user "${ownerUsername}"`, 'USER_NOT_FOUND');
+          let org = orgs.findByName(name);
+          if (!org) {
+            if (users.findByUsername(name)) throw conflict(`the scope @${name} is already taken by a user`, 'SCOPE_TAKEN');
+            org = { id: newId('org'), name, plan_id: owner.plan_id, created_by: owner.id, created_at: nowIso() };
+            orgs.insert(org);
+            orgs.setMember(org.id, owner.id, 'owner', org.created_at);
+            audit.record({
+              actorId: owner.id,
+              actorUsername: owner.username,
+              action: 'org.create',
+              target: `@${name}`,
+              details: { via: 'seed' },
+            });
+            changes.push(`created org @${name} owned by ${owner.username}`);
+          }
+          for (const m of members) {
+            const u = users.findByUsername(m.username);
+            if (!u) throw notFound(`no user "${m.username}"`, 'USER_NOT_FOUND');
+            if (orgs.roleOf(org.id, u.id)) continue;
+            orgs.setMember(org.id, u.id, m.role, nowIso());
+            changes.push(`added ${u.username} to @${name} as ${m.role}`);
+          }
+          return { orgId: org.id, changes };
+        })
+        .immediate();
+    },
     listMine: (p: Principal, limit: number, offset: number) => orgs.listForUser(p.userId, limit, offset),
     get(p: Principal, name: string) {
       const { org, role } = visibleOrg(p, name);

@@ -54,6 +54,15 @@ async function seedAccounts(ctx: SeedContext) {
     }
     const demo = await ensure({ username: 'demo', email: 'demo@elide.local', password: 'demo123', role: 'publisher', plan: 'team' });
     if (demo.created) ctx.report.changes.push('created user demo / demo123 (publisher, Team plan)');
+    // The seed README's @elide packages need a home: the org @elide, owned by admin, with demo as a member.
+    const org = await app.inject({
+      method: 'POST',
+      url: '/internal/orgs/ensure',
+      headers: { 'x-internal-token': ctx.secrets.internalToken },
+      payload: { name: 'elide', owner: 'admin', members: [{ username: 'demo', role: 'member' }] },
+    });
+    if (org.statusCode !== 200) throw new Error(`could not create org @elide: ${org.body}`);
+    ctx.report.changes.push(...(org.json() as { changes: string[] }).changes);
   } finally {
     await app.close();
   }

@@ -33,6 +33,15 @@ const TokensUsedBody = z.strictObject({
   at: z.iso.datetime({ offset: true }).optional(),
 });
 
+const EnsureOrgBody = z.strictObject({
+  name: UsernameSchema,
+  owner: UsernameSchema,
+  members: z
+    .array(z.strictObject({ username: UsernameSchema, role: z.enum(['owner', 'admin', 'member']) }))
+    .max(100)
+    .default([]),
+});
+
 export function registerInternalRoutes(app: TypedApp, deps: ApiDeps, ctx: IdentityContext) {
   const users = createUsersRepo(deps.db);
   const internal = requireInternalToken(deps.secrets.internalToken);
@@ -41,6 +50,11 @@ export function registerInternalRoutes(app: TypedApp, deps: ApiDeps, ctx: Identi
     const id = ctx.audit.record(req.body);
     return reply.status(201).send({ id });
   });
+
+  // Used by the seed: the @elide org owned by admin, with demo as a member.
+  app.post('/internal/orgs/ensure', { preHandler: internal, schema: { body: EnsureOrgBody } }, async (req) =>
+    ctx.orgs.ensure(req.body.name, req.body.owner, req.body.members),
+  );
 
   app.post('/internal/tokens/used', { preHandler: internal, schema: { body: TokensUsedBody } }, async (req) => {
     const at = req.body.at ? new Date(req.body.at).toISOString() : undefined;

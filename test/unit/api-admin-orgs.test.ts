@@ -183,6 +183,24 @@ describe('organizations: /api/orgs', () => {
     ]);
   });
 
+  it("POST /internal/orgs/ensure (the seed's @elide) is idempotent and keeps existing roles", async () => {
+    f = await buildAuthApp();
+    const admin = await f.ensureUser('admin', 'admin', 'enterprise');
+    const demo = await f.ensureUser('demo', 'publisher', 'team');
+    const headers = { 'x-internal-token': testSecrets.internalToken };
+    const body = { name: 'elide', owner: 'admin', members: [{ username: 'demo', role: 'member' }] };
+    const first = await f.send('POST', '/internal/orgs/ensure', undefined, body, { headers });
+    expect(first.json()).toEqual({
+      orgId: expect.any(String),
+      changes: ['created org @elide owned by admin', 'added demo to @elide as member'],
+    });
+    await f.send('PUT', '/api/orgs/elide/members/demo', admin.token, { role: 'admin' });
+    const second = await f.send('POST', '/internal/orgs/ensure', undefined, body, { headers });
+    expect(second.json()).toEqual({ orgId: first.json().orgId, changes: [] });
+    expect((await f.get('/api/orgs/elide', demo.token)).json()).toMatchObject({ name: 'elide', plan: 'enterprise', role: 'admin' });
+    expect((await f.send('POST', '/internal/orgs/ensure', demo.token, body)).statusCode).toBe(403);
+  });
+
   it('the identity reader answers org roles, scope owners and who may publish into a scope', async () => {
     f = await buildAuthApp();
     const a = await f.register('ann');
