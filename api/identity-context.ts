@@ -56,6 +56,15 @@ function withLastUsed(auth: Authenticator, tokens: TokenService, clock: Clock): 
   };
 }
 
+// Webhooks live in this process's own database (migration 021), so their count needs no peer.
+function countWebhooks(db: Db) {
+  let stmt: ReturnType<Db['prepare']> | undefined;
+  return (userId: string) => {
+    stmt ??= db.prepare('SELECT count(*) AS n FROM webhooks WHERE owner_id = ?');
+    return (stmt.get(userId) as { n: number }).n;
+  };
+}
+
 export function originOf(req: FastifyRequest): RequestOrigin {
   const ua = req.headers['user-agent'];
   return { ip: req.ip, userAgent: typeof ua === 'string' ? ua : undefined };
@@ -82,7 +91,7 @@ export function createIdentityContext(deps: IdentityContextDeps) {
     accounts: createAccountService({ db: deps.db, clock: deps.clock, config: deps.config, audit, tokens, limiter, limits }),
     orgs: createOrgService(deps.db, deps.clock, audit),
     admin: createAdminUserService(deps.db, deps.clock, audit),
-    usageSources: deps.identity?.usageSources ?? {},
+    usageSources: { webhooks: countWebhooks(deps.db), ...deps.identity?.usageSources },
   };
 }
 

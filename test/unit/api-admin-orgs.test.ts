@@ -273,9 +273,15 @@ describe('plans', () => {
     f = await buildAuthApp({ usageSources: { activeDeployments: () => 3, privatePackages: async () => 2 } });
     const team = await f.ensureUser('teamer', 'publisher', 'team');
     const ent = await f.ensureUser('bigco', 'user', 'enterprise');
+    // Webhooks are counted from this process's own table.
+    f.db
+      .prepare(
+        "INSERT INTO webhooks (id, owner_id, url, events, created_at, updated_at) VALUES ('webhook-1', ?, 'https://example.com/h', '[\"*\"]', 'now', 'now')",
+      )
+      .run(team.userId);
     expect((await f.get('/api/auth/me', team.token)).json()).toMatchObject({
       plan: { id: 'team', name: 'Team', priceCents: 4900, limits: { activeDeployments: 10, webhooks: true, privatePackages: true } },
-      usage: { activeDeployments: 3, privatePackages: 2, webhooks: null, storageBytes: null },
+      usage: { activeDeployments: 3, privatePackages: 2, webhooks: 1, storageBytes: null },
     });
     expect((await f.get('/api/auth/me', ent.token)).json().plan).toMatchObject({
       id: 'enterprise',

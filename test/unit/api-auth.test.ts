@@ -41,7 +41,7 @@ describe('POST /api/auth/register', () => {
       email: 'john@example.com',
       role: 'user',
       plan: { id: 'free', name: 'Free', limits: { activeDeployments: 1, webhooks: false, privatePackages: false } },
-      usage: { activeDeployments: null, webhooks: null, privatePackages: null, storageBytes: null, apiTokens: 0, orgs: 0 },
+      usage: { activeDeployments: null, webhooks: 0, privatePackages: null, storageBytes: null, apiTokens: 0, orgs: 0 },
     });
     // The password is stored as a bcrypt hash, never in clear.
     const row = f.db.prepare('SELECT password_hash FROM users WHERE username = ?').get('johndoe') as { password_hash: string };
