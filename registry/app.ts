@@ -4,9 +4,22 @@ import { createAuthenticator } from '../lib/auth.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Config } from '../lib/config.ts';
 import { type Db, databaseAnswers } from '../lib/db.ts';
+import { createPeerClient } from '../lib/http.ts';
+import { startOutboxRelay } from '../lib/outbox.ts';
 import { createAuthGuards } from '../lib/request-auth.ts';
 import type { Secrets } from '../lib/secrets.ts';
 import { createServiceApp } from '../lib/service-app.ts';
+import { type AccountsClient, createAccountsClient } from './accounts-client.ts';
+import { type BlobStore, createFsBlobStore } from './blob-store.ts';
+import { createIdentityLookups } from './identity-repo.ts';
+import type { NpmContext } from './npm/context.ts';
+import { registerNpmApi } from './npm/index.ts';
+import { createPackumentCache } from './npm/packument.ts';
+import type { AdvisoryLookup } from './npm/routes-audit.ts';
+import { loadSigner, type RegistrySigner } from './npm/signing.ts';
+import { createPackagesRepo } from './packages-repo.ts';
+import { registerInternalRoutes } from './routes-internal.ts';
+import type { ScoreHook } from './search.ts';
 
 export interface RegistryDeps {
   config: Config;
@@ -17,18 +30,62 @@ export interface RegistryDeps {
   identityDb: () => Db;
   clock: Clock;
   logger?: Logger | string;
+  /** Artifact bytes; default: the filesystem store in config.BLOB_DIR. */
+  blobs?: BlobStore;
+  /** Registry signing key; default: generated once into <DATA_DIR>/secrets. */
+  signer?: RegistrySigner;
+  /** The main API's account endpoints; default: HTTP to config.urls.api. */
+  accounts?: AccountsClient;
+  /** Relay outbox events to the main API (the server entry turns it on; unit tests stay offline). */
+  relayEvents?: boolean;
+  /** Package score for search ranking (issue "Scoring and security"). */
+  rank?: ScoreHook;
+  /** Advisories for npm audit (issue "Scoring and security"); default: none known. */
+  advisories?: AdvisoryLookup;
 }
 
 export async function buildApp(deps: RegistryDeps) {
+  const bodyLimit = deps.config.BODY_LIMIT_MB * 1024 * 1024;
   const app = createServiceApp({
     service: 'registry',
     logger: deps.logger,
-    bodyLimitBytes: deps.config.BODY_LIMIT_MB * 1024 * 1024,
+    bodyLimitBytes: bodyLimit,
     ready: () => databaseAnswers(deps.db),
   });
-  // Route modules receive these guards as an argument (issue #4 adds them).
   const guards = createAuthGuards(createAuthenticator(deps.identityDb, deps.secrets.jwtSecret, deps.clock.now));
-  void guards;
+  const api = createPeerClient({
+    name: 'main API',
+    baseUrl: deps.config.urls.api,
+    timeoutMs: deps.config.PEER_TIMEOUT_MS,
+    internalToken: deps.secrets.internalToken,
+  });
+  const repo = createPackagesRepo(deps.db);
+  const ctx: NpmContext = {
+    db: deps.db,
+    repo,
+    identity: createIdentityLookups(deps.identityDb),
+    clock: deps.clock,
+    blobs: deps.blobs ?? createFsBlobStore(deps.config.BLOB_DIR),
+    signer: deps.signer ?? loadSigner(deps.config.DATA_DIR),
+    packuments: createPackumentCache(repo),
+    // base64 inflates by 4/3: the decoded tarball of a body at the limit is 3/4 of it.
+    maxTarballBytes: Math.floor(bodyLimit * 0.75),
+  };
+  await registerNpmApi(app, {
+    config: deps.config,
+    ctx,
+    guards,
+    accounts: deps.accounts ?? createAccountsClient(api),
+    rank: deps.rank,
+    advisories: deps.advisories,
+  });
+  registerInternalRoutes(app, ctx, deps.secrets.internalToken, deps.rank);
+
+  if (deps.relayEvents) {
+    const logger = app.log as unknown as Logger;
+    const relay = startOutboxRelay({ table: 'outbox', db: deps.db, api, clock: deps.clock, logger });
+    app.addHook('onClose', async () => relay.stop());
+  }
   app.addHook('onClose', async () => {
     if (deps.db.open) deps.db.close();
   });

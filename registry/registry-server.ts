@@ -17,5 +17,6 @@ await runService(
       clock: systemClock,
       db: openRegistryDatabase(config.REGISTRY_DATABASE_PATH),
       identityDb: lazyReadonly(config.DATABASE_PATH),
+      relayEvents: true,
     }),
 );

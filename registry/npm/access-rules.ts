@@ -1,0 +1,58 @@
+// Who may read, publish to and manage an npm package: maintainers, members of the package's org scope, the
+// owner of a personal scope (@username), and admins. Restricted packages are invisible (404) to others.
+import type { Principal } from '../../lib/auth.ts';
+import { forbidden, notFound } from '../../lib/errors.ts';
+import type { IdentityLookups } from '../identity-repo.ts';
+import type { PackagesRepo } from '../packages-repo.ts';
+import type { NpmName } from './names.ts';
+
+export interface AccessDeps {
+  repo: PackagesRepo;
+  identity: IdentityLookups;
+}
+
+interface PkgRef {
+  id: number;
+  name: string;
+  scope: string | null;
+  access: 'public' | 'restricted';
+}
+
+/** A member of the org named by the scope (any role: npm lets every org member publish). */
+export function inScope(d: AccessDeps, scope: string | null | undefined, p: Principal): boolean {
+  if (!scope) return false;
+  if (scope === p.username) return true;
+  return d.identity.orgRole(scope, p.userId) !== undefined;
+}
+
+export function canWrite(d: AccessDeps, pkg: PkgRef, p: Principal): boolean {
+  return p.role === 'admin' || d.repo.isMaintainer(pkg.id, p.userId) || inScope(d, pkg.scope, p);
+}
+
+export function canRead(d: AccessDeps, pkg: PkgRef, p: Principal | undefined): boolean {
+  if (pkg.access === 'public') return true;
+  return !!p && canWrite(d, pkg, p);
+}
+
+/** Throws 404 (not 403: a private name must not leak, reliability-security.md incident 17) when unreadable. */
+export function assertReadable(d: AccessDeps, pkg: PkgRef, p: Principal | undefined): void {
+  if (!canRead(d, pkg, p)) throw notFound(`package ${pkg.name} was not found`, 'PACKAGE_NOT_FOUND');
+}
+
+export function assertWritable(d: AccessDeps, pkg: PkgRef, p: Principal): void {
+  assertReadable(d, pkg, p);
+  if (!canWrite(d, pkg, p))
+    throw forbidden(
+      `you are not a maintainer of ${pkg.name}: ask one of its maintainers to run \`npm owner add ${p.username} ${pkg.name}\``,
+      'NOT_MAINTAINER',
+    );
+}
+
+/** A new package: unscoped names are first come, first served; a scope must be yours or an org you are in. */
+export function assertCanCreate(d: AccessDeps, name: NpmName, p: Principal): void {
+  if (!name.scope || p.role === 'admin' || inScope(d, name.scope, p)) return;
+  throw forbidden(
+    `you cannot publish into the @${name.scope} scope: it is neither your username nor an org you are a member of`,
+    'SCOPE_FORBIDDEN',
+  );
+}

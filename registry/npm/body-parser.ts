@@ -1,0 +1,39 @@
+// The JSON body parser of the npm routes. Fastify's default rejects gzip bodies (npm audit sends one, trap 4)
+// and empty JSON bodies (some clients send them on DELETE, trap 7); this one accepts both. Keys named
+// __proto__ are still refused (trap 8), like Fastify's own protection against prototype poisoning.
+import { gunzipSync } from 'node:zlib';
+import type { FastifyInstance } from 'fastify';
+import { AppError, badRequest } from '../../lib/errors.ts';
+
+export function parseNpmJson(raw: Buffer, encoding: string | undefined, maxBytes: number): unknown {
+  let bytes = raw;
+  if (encoding && /\bgzip\b/i.test(encoding)) {
+    try {
+      bytes = gunzipSync(raw, { maxOutputLength: maxBytes });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError)
+        throw new AppError(413, 'BODY_TOO_LARGE', 'request body is larger than this server accepts');
+      throw badRequest('request body is not valid gzip', undefined, 'INVALID_GZIP');
+    }
+  }
+  if (bytes.length === 0 || bytes.toString('utf8').trim() === '') return undefined;
+  try {
+    return JSON.parse(bytes.toString('utf8'), (key, value) => {
+      if (key === '__proto__') throw new SyntaxError('__proto__ key');
+      return value;
+    });
+  } catch {
+    throw badRequest('request body is not valid JSON', undefined, 'INVALID_JSON');
+  }
+}
+
+export function installNpmBodyParser(app: FastifyInstance, maxBytes: number) {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    try {
+      done(null, parseNpmJson(body as Buffer, req.headers['content-encoding'] as string | undefined, maxBytes));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+}

@@ -1,0 +1,176 @@
+// Metadata changes on an existing npm package: deprecate, star, owners, dist-tags, access and unpublish.
+// PUT /<pkg> and PUT /<pkg>/-rev/<rev> carry several of these; the route tells them apart by body shape
+// (traps 20, 21) and only the relevant field is merged, never the client's versions or dist.
+import semver from 'semver';
+import type { Principal } from '../../lib/auth.ts';
+import { badRequest, conflict, forbidden, notFound } from '../../lib/errors.ts';
+import { enqueueEvent } from '../../lib/outbox.ts';
+import type { PackageRow } from '../packages-repo.ts';
+import { assertReadable, assertWritable } from './access-rules.ts';
+import { isoAt, NPM, type NpmContext } from './context.ts';
+import { assertTag, assertVersion } from './names.ts';
+import { revString } from './packument.ts';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const UNPUBLISH_WINDOW_MS = 72 * 3600 * 1000;
+
+export function findPackage(ctx: NpmContext, name: string, who: Principal | undefined): PackageRow {
+  const pkg = ctx.repo.find(NPM, name);
+  if (!pkg) throw notFound(`package ${name} was not found`, 'PACKAGE_NOT_FOUND');
+  assertReadable(ctx, pkg, who);
+  return pkg;
+}
+
+function writable(ctx: NpmContext, name: string, who: Principal): PackageRow {
+  if (who.readonly) throw forbidden('this token is read-only: create a token without --read-only to make changes', 'TOKEN_READONLY');
+  const pkg = findPackage(ctx, name, who);
+  assertWritable(ctx, pkg, who);
+  return pkg;
+}
+
+function checkRev(pkg: PackageRow, rev: string | undefined) {
+  if (rev !== undefined && rev !== 'undefined' && rev !== revString(pkg.id, pkg.rev))
+    throw conflict(`${pkg.name} changed since you read it (revision ${rev} is stale): run the command again`, 'REVISION_CONFLICT');
+}
+
+/** Run a change in one IMMEDIATE transaction, bumping the revision so cached packuments are rebuilt. */
+function change<T>(ctx: NpmContext, pkg: PackageRow, fn: (now: string) => T): T {
+  return ctx.db
+    .transaction(() => {
+      const now = isoAt(ctx.clock);
+      const r = fn(now);
+      ctx.repo.touch(pkg.id, now);
+      return r;
+    })
+    .immediate();
+}
+
+/** `npm deprecate` / `undeprecate`: only versions[v].deprecated is read from the body ("" = undeprecate). */
+export function deprecate(ctx: NpmContext, name: string, body: Obj, who: Principal): number {
+  const pkg = writable(ctx, name, who);
+  checkRev(pkg, typeof body._rev === 'string' ? body._rev : undefined);
+  if (!isObj(body.versions)) throw badRequest('the body must carry versions', undefined, 'INVALID_CHANGE');
+  const sent = body.versions;
+  const updates: [string, string | null][] = [];
+  for (const row of ctx.repo.versions(pkg.id)) {
+    const v = sent[row.version];
+    if (!isObj(v) || typeof v.deprecated !== 'string') continue;
+    const next = v.deprecated === '' ? null : v.deprecated.slice(0, 1024);
+    if (next !== row.deprecated) updates.push([row.version, next]);
+  }
+  if (updates.length === 0) return 0;
+  change(ctx, pkg, () => {
+    for (const [version, message] of updates) ctx.repo.deprecate(pkg.id, version, message);
+    enqueueEvent(ctx.db, { table: 'outbox' }, ctx.clock, {
+      type: 'package.deprecated',
+      ownerId: who.userId,
+      subject: `package:${pkg.name}`,
+      data: { ecosystem: NPM, name: pkg.name, versions: updates.map(([version, message]) => ({ version, message })) },
+    });
+  });
+  return updates.length;
+}
+
+/** `npm star` / `unstar`: only the caller's own entry in `users` counts. */
+export function star(ctx: NpmContext, name: string, body: Obj, who: Principal): void {
+  const pkg = findPackage(ctx, name, who);
+  const users = isObj(body.users) ? body.users : {};
+  change(ctx, pkg, (now) => {
+    if (users[who.username]) ctx.repo.star(pkg.id, who.userId, who.username, now);
+    else ctx.repo.unstar(pkg.id, who.userId);
+  });
+}
+
+/** `npm owner add|rm`: the body's maintainers list is the new set (trap 21); every name must be a user. */
+export function setOwners(ctx: NpmContext, name: string, body: Obj, rev: string, who: Principal): void {
+  const pkg = writable(ctx, name, who);
+  checkRev(pkg, rev);
+  if (!Array.isArray(body.maintainers)) throw badRequest('maintainers must be a list', undefined, 'INVALID_CHANGE');
+  const names = [...new Set(body.maintainers.map((m) => (isObj(m) ? m.name : undefined)))];
+  if (names.length === 0) throw badRequest('a package needs at least one maintainer', undefined, 'INVALID_CHANGE');
+  const users = names.map((n) => {
+    const u = typeof n === 'string' ? ctx.identity.userByName(n) : undefined;
+    if (!u) throw notFound(`there is no user named ${String(n)}`, 'USER_NOT_FOUND');
+    return u;
+  });
+  change(ctx, pkg, (now) => {
+    const keep = new Set(users.map((u) => u.id));
+    for (const m of ctx.repo.maintainers(pkg.id)) if (!keep.has(m.user_id)) ctx.repo.removeMaintainer(pkg.id, m.user_id);
+    for (const u of users) ctx.repo.addMaintainer(pkg.id, { user_id: u.id, username: u.username, email: u.email }, now);
+  });
+}
+
+export function setDistTag(ctx: NpmContext, name: string, tag: string, version: unknown, who: Principal): void {
+  const pkg = writable(ctx, name, who);
+  assertTag(tag);
+  const v = assertVersion(version);
+  if (!ctx.repo.version(pkg.id, v)) throw notFound(`${name}@${v} does not exist`, 'VERSION_NOT_FOUND');
+  change(ctx, pkg, () => ctx.repo.setTag(pkg.id, tag, v));
+}
+
+export function removeDistTag(ctx: NpmContext, name: string, tag: string, who: Principal): void {
+  const pkg = writable(ctx, name, who);
+  if (tag === 'latest') throw badRequest('the latest tag cannot be removed: point it at another version instead', undefined, 'INVALID_TAG');
+  if (ctx.repo.tags(pkg.id)[tag] === undefined) throw notFound(`${name} has no dist-tag ${tag}`, 'TAG_NOT_FOUND');
+  change(ctx, pkg, () => ctx.repo.deleteTag(pkg.id, tag));
+}
+
+export function setAccess(ctx: NpmContext, name: string, access: unknown, who: Principal): void {
+  const pkg = writable(ctx, name, who);
+  if (access !== 'public' && access !== 'restricted')
+    throw badRequest('access must be "public" or "restricted"', undefined, 'INVALID_CHANGE');
+  if (access === 'restricted' && !pkg.scope) throw badRequest('unscoped packages are always public', undefined, 'INVALID_CHANGE');
+  if (access === 'restricted' && !ctx.identity.privatePackagesAllowed(pkg.scope ?? undefined, who.userId))
+    throw forbidden('your plan does not include private packages: upgrade to Team to restrict packages', 'PLAN_LIMIT_EXCEEDED');
+  change(ctx, pkg, () => ctx.repo.setAccess(pkg.id, access));
+}
+
+/** npm's policy: within 72 hours of publication, or when nothing in the registry depends on it; admins always. */
+function assertUnpublishable(ctx: NpmContext, pkg: PackageRow, versions: { version: string; published_at: string }[], who: Principal) {
+  if (who.role === 'admin') return;
+  const old = versions.filter((v) => ctx.clock.now() - Date.parse(v.published_at) > UNPUBLISH_WINDOW_MS);
+  if (old.length > 0 && ctx.repo.hasDependents(NPM, pkg.name))
+    throw forbidden(
+      `${pkg.name}@${old[0].version} was published over 72 hours ago and other packages depend on it: it can no longer be unpublished (deprecate it instead)`,
+      'UNPUBLISH_FORBIDDEN',
+    );
+}
+
+/** Remove versions (or the whole package when none remain). Their identifiers stay burned forever. */
+export function unpublish(ctx: NpmContext, name: string, remove: string[] | 'all', rev: string | undefined, who: Principal): string[] {
+  const pkg = writable(ctx, name, who);
+  checkRev(pkg, rev);
+  const rows = ctx.repo.versions(pkg.id);
+  const gone = remove === 'all' ? rows : rows.filter((r) => remove.includes(r.version));
+  if (gone.length === 0) return [];
+  assertUnpublishable(ctx, pkg, gone, who);
+  const removed = gone.map((r) => r.version);
+  ctx.db
+    .transaction(() => {
+      const now = isoAt(ctx.clock);
+      for (const v of removed) ctx.repo.markUnpublished(NPM, pkg.name, v, now);
+      if (removed.length === rows.length) ctx.repo.remove(pkg.id);
+      else {
+        for (const v of removed) ctx.repo.removeVersion(pkg.id, v);
+        const tags = ctx.repo.tags(pkg.id);
+        for (const [t, v] of Object.entries(tags)) if (removed.includes(v)) ctx.repo.deleteTag(pkg.id, t);
+        if (removed.includes(tags.latest)) {
+          // Recomputed here, not taken from the client: npm may pick a prerelease (trap 21).
+          const left = rows.map((r) => r.version).filter((v) => !removed.includes(v));
+          const stable = left.filter((v) => !semver.prerelease(v));
+          const latest = semver.rsort(stable.length > 0 ? stable : left)[0];
+          ctx.repo.setTag(pkg.id, 'latest', latest);
+        }
+        ctx.repo.touch(pkg.id, now);
+      }
+      enqueueEvent(ctx.db, { table: 'outbox' }, ctx.clock, {
+        type: 'package.unpublished',
+        ownerId: who.userId,
+        subject: `package:${pkg.name}`,
+        data: { ecosystem: NPM, name: pkg.name, versions: removed, wholePackage: removed.length === rows.length },
+      });
+    })
+    .immediate();
+  return removed;
+}

@@ -1,0 +1,23 @@
+// What the npm rules modules share: the repo, identity lookups, blob store, signer, clock and packument cache.
+import type { Clock } from '../../lib/clock.ts';
+import type { Db } from '../../lib/db.ts';
+import type { BlobStore } from '../blob-store.ts';
+import type { IdentityLookups } from '../identity-repo.ts';
+import type { PackagesRepo } from '../packages-repo.ts';
+import type { PackumentCache } from './packument.ts';
+import type { RegistrySigner } from './signing.ts';
+
+export const NPM = 'npm';
+
+export interface NpmContext {
+  db: Db;
+  repo: PackagesRepo;
+  identity: IdentityLookups;
+  clock: Clock;
+  blobs: BlobStore;
+  signer: RegistrySigner;
+  packuments: PackumentCache;
+  maxTarballBytes: number;
+}
+
+export const isoAt = (clock: Clock) => new Date(clock.now()).toISOString();

@@ -1,0 +1,49 @@
+// The npm registry API under /npm/ (npm config set registry http://host:4873/npm/): one encapsulated Fastify
+// context so its lenient JSON parser (gzip, empty bodies) does not change the other ecosystems' routes.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../lib/config.ts';
+import type { AuthGuards } from '../../lib/request-auth.ts';
+import type { TypedApp } from '../../lib/service-app.ts';
+import type { AccountsClient } from '../accounts-client.ts';
+import type { ScoreHook } from '../search.ts';
+import { installNpmBodyParser } from './body-parser.ts';
+import type { NpmContext } from './context.ts';
+import type { NpmPath } from './paths.ts';
+import { type AdvisoryLookup, registerAuditRoutes } from './routes-audit.ts';
+import { registerMetaRoutes } from './routes-meta.ts';
+import { registerPackageRoutes } from './routes-packages.ts';
+import { registerUserRoutes } from './routes-user.ts';
+
+export interface NpmApiDeps {
+  config: Config;
+  ctx: NpmContext;
+  guards: AuthGuards;
+  accounts: AccountsClient;
+  rank?: ScoreHook;
+  advisories?: AdvisoryLookup;
+  uplink?: (req: FastifyRequest, reply: FastifyReply, path: NpmPath) => Promise<boolean>;
+}
+
+const HOST_RE = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/** Tarball URLs: REGISTRY_PUBLIC_URL when set, else the host the client used (trap 13), validated. */
+export function publicBase(config: Config) {
+  const fixed = config.REGISTRY_PUBLIC_URL?.replace(/\/+$/, '');
+  const fallback = `${config.urls.registry}/npm`;
+  return (req: FastifyRequest): string => {
+    if (fixed) return fixed.endsWith('/npm') ? fixed : `${fixed}/npm`;
+    const host = req.headers.host;
+    return host && HOST_RE.test(host) ? `${req.protocol}://${host}/npm` : fallback;
+  };
+}
+
+export async function registerNpmApi(app: TypedApp, d: NpmApiDeps) {
+  await app.register(async (npm) => {
+    const api = npm as unknown as TypedApp;
+    installNpmBodyParser(npm, d.config.BODY_LIMIT_MB * 1024 * 1024);
+    registerUserRoutes(api, { config: d.config, guards: d.guards, accounts: d.accounts, identity: d.ctx.identity });
+    registerMetaRoutes(api, { ctx: d.ctx, guards: d.guards, rank: d.rank });
+    registerAuditRoutes(api, d.advisories);
+    registerPackageRoutes(api, { ctx: d.ctx, guards: d.guards, baseOf: publicBase(d.config), uplink: d.uplink });
+  });
+}

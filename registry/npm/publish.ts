@@ -1,0 +1,102 @@
+// Publishing an npm version: validate (publish-validate.ts), check rights and immutability, write the blob
+// durably, then one IMMEDIATE transaction for version + burned identifier + dist-tag + outbox event.
+import type { Principal } from '../../lib/auth.ts';
+import { forbidden } from '../../lib/errors.ts';
+import { enqueueEvent } from '../../lib/outbox.ts';
+import { assertCanCreate, assertWritable } from './access-rules.ts';
+import { isoAt, NPM, type NpmContext } from './context.ts';
+import { tarballFilename } from './names.ts';
+import { type PreparedPublish, preparePublish } from './publish-validate.ts';
+
+export interface PublishResult {
+  replay: boolean;
+  name: string;
+  version: string;
+}
+
+const overwriteError = (version: string) =>
+  forbidden(`You cannot publish over the previously published versions: ${version}.`, 'VERSION_EXISTS');
+
+/** The checks that must pass before any byte is stored; run again inside the transaction. */
+function checkRights(ctx: NpmContext, p: PreparedPublish, who: Principal): 'replay' | 'ok' {
+  const burned = ctx.repo.burned(NPM, p.pkg.name, p.version);
+  const pkg = ctx.repo.find(NPM, p.pkg.name);
+  if (burned) {
+    // npm retries a PUT that got a 5xx (fact 7): an identical replay of a live version is a success.
+    const live = pkg && ctx.repo.version(pkg.id, p.version);
+    if (live && live.integrity === p.integrity && burned.unpublished_at === null) return 'replay';
+    throw overwriteError(p.version);
+  }
+  if (pkg) assertWritable(ctx, pkg, who);
+  else {
+    assertCanCreate(ctx, p.pkg, who);
+    if (p.access === 'restricted' && !ctx.identity.privatePackagesAllowed(p.pkg.scope, who.userId))
+      throw forbidden(
+        'your plan does not include private packages: upgrade to Team to publish restricted packages',
+        'PLAN_LIMIT_EXCEEDED',
+        {
+          limit: 'privatePackages',
+          upgradeTo: 'team',
+        },
+      );
+  }
+  return 'ok';
+}
+
+export async function publishVersion(ctx: NpmContext, urlName: string, body: unknown, who: Principal): Promise<PublishResult> {
+  if (who.readonly) throw forbidden('this token is read-only: create a token without --read-only to publish', 'TOKEN_READONLY');
+  const p = preparePublish(urlName, body, ctx.maxTarballBytes);
+  if (checkRights(ctx, p, who) === 'replay') return { replay: true, name: p.pkg.name, version: p.version };
+  const sha512 = await ctx.blobs.put(p.tarball);
+  const signature = ctx.signer.sign(p.pkg.name, p.version, p.integrity);
+  (p.manifest.dist as Record<string, unknown>).signatures = [signature];
+  const now = isoAt(ctx.clock);
+  const replay = ctx.db
+    .transaction(() => {
+      if (checkRights(ctx, p, who) === 'replay') return true;
+      let pkg = ctx.repo.find(NPM, p.pkg.name);
+      let id: number;
+      if (!pkg) {
+        id = ctx.repo.insert({
+          ecosystem: NPM,
+          name: p.pkg.name,
+          scope: p.pkg.scope ?? null,
+          description: p.description,
+          keywords: p.keywords,
+          access: p.access ?? 'public',
+          now,
+        });
+        ctx.repo.addMaintainer(id, { user_id: who.userId, username: who.username, email: who.email }, now);
+      } else id = pkg.id;
+      ctx.repo.ensureBlob(sha512, p.tarball.length, now);
+      ctx.repo.insertVersion({
+        package_id: id,
+        version: p.version,
+        manifest: JSON.stringify(p.manifest),
+        readme: p.readme,
+        filename: tarballFilename(p.pkg, p.version),
+        blob_sha512: sha512,
+        integrity: p.integrity,
+        shasum: p.shasum,
+        size: p.tarball.length,
+        publisher_id: who.userId,
+        publisher_name: who.username,
+        published_at: now,
+      });
+      ctx.repo.burn(NPM, p.pkg.name, p.version, p.integrity, now);
+      ctx.repo.setTag(id, p.tag, p.version);
+      pkg = ctx.repo.find(NPM, p.pkg.name)!;
+      const tags = ctx.repo.tags(id);
+      if (tags.latest === p.version || !tags.latest) ctx.repo.setMeta(id, p.description, p.keywords);
+      ctx.repo.touch(id, now);
+      enqueueEvent(ctx.db, { table: 'outbox' }, ctx.clock, {
+        type: 'package.published',
+        ownerId: who.userId,
+        subject: `package:${p.pkg.name}`,
+        data: { ecosystem: NPM, name: p.pkg.name, version: p.version, tag: p.tag, integrity: p.integrity, publisher: who.username },
+      });
+      return false;
+    })
+    .immediate();
+  return { replay, name: p.pkg.name, version: p.version };
+}

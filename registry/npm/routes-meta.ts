@@ -1,0 +1,162 @@
+// HTTP glue for npm's package-management endpoints: dist-tag, access, collaborators, visibility, search,
+// stars, org listings and the registry signing keys (npm-protocol.md sections 2.1, 2.8, 2.11).
+import type { FastifyRequest } from 'fastify';
+import { AppError, badRequest, notFound } from '../../lib/errors.ts';
+import type { AuthGuards } from '../../lib/request-auth.ts';
+import type { TypedApp } from '../../lib/service-app.ts';
+import { type ScoreHook, searchPackages } from '../search.ts';
+import { inScope } from './access-rules.ts';
+import { findPackage, removeDistTag, setAccess, setDistTag } from './changes.ts';
+import { NPM, type NpmContext } from './context.ts';
+import { parseNpmName } from './names.ts';
+import { splitName } from './paths.ts';
+
+export interface MetaRouteDeps {
+  ctx: NpmContext;
+  guards: AuthGuards;
+  rank?: ScoreHook;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function packagePath(req: FastifyRequest): { name: string; rest: string[] } {
+  const raw = req.url.split('?')[0].slice('/npm/-/package/'.length);
+  const split = splitName(raw);
+  if (!split || split.rest.length === 0) throw notFound(`no route ${req.method} ${req.url.split('?')[0]}`, 'ROUTE_NOT_FOUND');
+  parseNpmName(split.name);
+  return split;
+}
+
+export function registerMetaRoutes(app: TypedApp, d: MetaRouteDeps) {
+  const { ctx, guards } = d;
+  const unknownRoute = (req: FastifyRequest) => notFound(`no route ${req.method} ${req.url.split('?')[0]}`, 'ROUTE_NOT_FOUND');
+
+  app.get('/npm/-/package/*', async (req) => {
+    const { name, rest } = packagePath(req);
+    const pkg = findPackage(ctx, name, guards.optional(req));
+    if (rest.length === 1 && rest[0] === 'dist-tags') return ctx.repo.tags(pkg.id);
+    if (rest.length === 1 && rest[0] === 'collaborators')
+      return Object.fromEntries(ctx.repo.maintainers(pkg.id).map((m) => [m.username, 'read-write']));
+    if (rest.length === 1 && rest[0] === 'visibility') return { public: pkg.access === 'public' };
+    throw unknownRoute(req);
+  });
+
+  // dist-tag add sends a bare JSON string as the body (trap 6): no object schema here.
+  app.put('/npm/-/package/*', async (req) => {
+    const { name, rest } = packagePath(req);
+    if (rest.length !== 2 || rest[0] !== 'dist-tags') throw unknownRoute(req);
+    setDistTag(ctx, name, decodeURIComponent(rest[1]), req.body, guards.required(req));
+    return { ok: true };
+  });
+
+  app.delete('/npm/-/package/*', async (req) => {
+    const { name, rest } = packagePath(req);
+    if (rest.length !== 2 || rest[0] !== 'dist-tags') throw unknownRoute(req);
+    removeDistTag(ctx, name, decodeURIComponent(rest[1]), guards.required(req));
+    return { ok: true };
+  });
+
+  app.post('/npm/-/package/*', async (req) => {
+    const { name, rest } = packagePath(req);
+    if (rest.length !== 1 || rest[0] !== 'access') throw unknownRoute(req);
+    const body = isObj(req.body) ? req.body : {};
+    if (body.access === undefined)
+      throw badRequest('only access=public|restricted can be set here (mfa settings are not supported)', undefined, 'UNSUPPORTED');
+    setAccess(ctx, name, body.access, guards.required(req));
+    return { ok: true };
+  });
+
+  app.get('/npm/-/v1/search', async (req) => {
+    const q = req.query as Obj;
+    const size = Math.min(Math.max(Number(q.size ?? 20) || 20, 1), 250);
+    const from = Math.max(Number(q.from ?? 0) || 0, 0);
+    const { total, hits } = searchPackages(ctx.db, { ecosystem: NPM, text: String(q.text ?? ''), limit: size, offset: from, rank: d.rank });
+    const top = hits[0]?.relevance || 1;
+    const objects = hits.map((h) => {
+      const tags = ctx.repo.tags(h.pkg.id);
+      const latest = tags.latest ? ctx.repo.version(h.pkg.id, tags.latest) : undefined;
+      const maintainers = ctx.repo.maintainers(h.pkg.id).map((m) => ({ username: m.username, email: m.email }));
+      const final = h.score ?? h.relevance / top;
+      return {
+        package: {
+          name: h.pkg.name,
+          scope: h.pkg.scope ?? 'unscoped',
+          version: tags.latest ?? '',
+          description: h.pkg.description,
+          keywords: JSON.parse(h.pkg.keywords) as string[],
+          date: latest?.published_at ?? h.pkg.updated_at,
+          links: {},
+          publisher: latest?.publisher_name
+            ? { username: latest.publisher_name, email: maintainers.find((m) => m.username === latest.publisher_name)?.email ?? '' }
+            : undefined,
+          // npm's text output needs maintainers[].username (fact 9, trap 28).
+          maintainers,
+        },
+        downloads: { monthly: h.pkg.downloads, weekly: h.pkg.downloads },
+        score: { final, detail: { quality: h.score ?? final, popularity: final, maintenance: final } },
+        searchScore: h.relevance,
+        flags: {},
+      };
+    });
+    return { objects, total, time: new Date(ctx.clock.now()).toUTCString() };
+  });
+
+  app.get('/npm/-/_view/starredByUser', async (req) => {
+    const key = String((req.query as Obj).key ?? '');
+    let user: unknown;
+    try {
+      user = JSON.parse(key);
+    } catch {
+      throw badRequest('key must be a JSON string such as "alice"', undefined, 'INVALID_QUERY');
+    }
+    if (typeof user !== 'string') throw badRequest('key must be a JSON string such as "alice"', undefined, 'INVALID_QUERY');
+    return { rows: ctx.repo.starredBy(user, NPM).map((value) => ({ value })) };
+  });
+
+  // `npm access list packages` asks /-/org/<name>/package first and falls back to /-/user/ on 404 (trap 32).
+  app.get('/npm/-/org/:org/package', async (req) => {
+    const { org } = req.params as { org: string };
+    const who = guards.required(req);
+    if (!ctx.identity.orgExists(org)) throw new AppError(404, 'ORG_NOT_FOUND', `there is no org named ${org}`);
+    if (!inScope(ctx, org, who) && who.role !== 'admin') throw new AppError(404, 'ORG_NOT_FOUND', `there is no org named ${org}`);
+    const rows = ctx.db.prepare("SELECT name FROM packages WHERE ecosystem = 'npm' AND scope = ? ORDER BY name LIMIT 1000").all(org) as {
+      name: string;
+    }[];
+    return Object.fromEntries(rows.map((r) => [r.name, 'write']));
+  });
+
+  app.get('/npm/-/user/:user/package', async (req) => {
+    const { user } = req.params as { user: string };
+    const who = guards.required(req);
+    const target = ctx.identity.userByName(user);
+    if (!target) throw new AppError(404, 'USER_NOT_FOUND', `there is no user named ${user}`);
+    const names = ctx.repo
+      .packagesOfUser(target.id, NPM)
+      .filter((n) => who.userId === target.id || ctx.repo.find(NPM, n)?.access === 'public');
+    return Object.fromEntries(names.map((n) => [n, 'write']));
+  });
+
+  // `npm org ls <org>`: members and roles, visible to members only.
+  app.get('/npm/-/org/:org/user', async (req) => {
+    const { org } = req.params as { org: string };
+    const who = guards.required(req);
+    if (!ctx.identity.orgExists(org) || (!ctx.identity.orgRole(org, who.userId) && who.role !== 'admin'))
+      throw new AppError(404, 'ORG_NOT_FOUND', `there is no org named ${org}`);
+    return Object.fromEntries(
+      ctx.identity.orgMembers(org).map((m) => [m.username, m.role === 'owner' ? 'owner' : m.role === 'admin' ? 'admin' : 'developer']),
+    );
+  });
+
+  app.get('/npm/-/npm/v1/keys', async () => ({
+    keys: [
+      {
+        expires: null,
+        keyid: ctx.signer.keyid,
+        keytype: 'ecdsa-sha2-nistp256',
+        scheme: 'ecdsa-sha2-nistp256',
+        key: ctx.signer.publicKeyBase64,
+      },
+    ],
+  }));
+}

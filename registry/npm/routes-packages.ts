@@ -1,0 +1,164 @@
+// HTTP glue for package paths under /npm/: packuments (full, corgi, ?write=true), single versions, tarballs,
+// and the PUT/DELETE forms that carry publish, deprecate, star, owners and unpublish (npm-protocol.md 2.4-2.7).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, badRequest, notFound } from '../../lib/errors.ts';
+import type { AuthGuards } from '../../lib/request-auth.ts';
+import type { TypedApp } from '../../lib/service-app.ts';
+import { assertReadable } from './access-rules.ts';
+import { deprecate, findPackage, setOwners, star, unpublish } from './changes.ts';
+import { NPM, type NpmContext } from './context.ts';
+import { parseNpmName, versionFromFilename } from './names.ts';
+import { servedVersion } from './packument.ts';
+import { type NpmPath, parseNpmPath } from './paths.ts';
+import { publishVersion } from './publish.ts';
+import { isPublishBody } from './publish-validate.ts';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const CORGI = 'application/vnd.npm.install-v1+json';
+
+export interface NpmRouteDeps {
+  ctx: NpmContext;
+  guards: AuthGuards;
+  /** The public base of the npm API for this request, e.g. "http://127.0.0.1:4873/npm". */
+  baseOf: (req: FastifyRequest) => string;
+  /** Fallback for names not published here (uplink), undefined when none is configured. */
+  uplink?: (req: FastifyRequest, reply: FastifyReply, path: NpmPath) => Promise<boolean>;
+}
+
+function pathOf(req: FastifyRequest): NpmPath {
+  const raw = req.url.split('?')[0].slice('/npm/'.length);
+  const p = parseNpmPath(raw);
+  if (!p) throw notFound(`no route ${req.method} ${req.url.split('?')[0]}`, 'ROUTE_NOT_FOUND');
+  return p;
+}
+
+export function registerPackageRoutes(app: TypedApp, d: NpmRouteDeps) {
+  const { ctx, guards } = d;
+
+  app.get('/npm/*', async (req, reply) => {
+    const p = pathOf(req);
+    parseNpmName(p.name);
+    const ref = ctx.repo.findRev(NPM, p.name);
+    if (!ref) {
+      if (d.uplink && (await d.uplink(req, reply, p))) return reply;
+      throw notFound(`package ${p.name} was not found`, 'PACKAGE_NOT_FOUND');
+    }
+    if (ref.access !== 'public') assertReadable(ctx, ctx.repo.find(NPM, p.name)!, guards.optional(req));
+    if (p.kind === 'doc') return sendDocument(req, reply, { ...ref, name: p.name });
+    if (p.kind === 'version') {
+      const pkg = ctx.repo.find(NPM, p.name)!;
+      const version = ctx.repo.tags(pkg.id)[p.spec] ?? p.spec;
+      const row = ctx.repo.version(pkg.id, version);
+      if (!row) throw notFound(`version ${p.spec} of ${p.name} was not found`, 'VERSION_NOT_FOUND');
+      const emails = new Map(ctx.repo.maintainers(pkg.id).map((m) => [m.username, m.email]));
+      return servedVersion(row, d.baseOf(req), p.name, emails);
+    }
+    if (p.kind === 'tarball') return sendTarball(req, reply, ref.id, p.name, p.filename);
+    throw notFound(`no route GET ${req.url.split('?')[0]}`, 'ROUTE_NOT_FOUND');
+  });
+
+  function sendDocument(req: FastifyRequest, reply: FastifyReply, ref: { id: number; rev: number; access: string; name: string }) {
+    const q = req.query as Obj;
+    const accept = String(req.headers.accept ?? '');
+    // ?write=true always gets the full document, whatever the Accept (trap 24).
+    const kind = q.write !== 'true' && accept.includes(CORGI) ? 'corgi' : 'full';
+    const doc = ctx.packuments.get(ref, kind, d.baseOf(req));
+    reply.header('etag', doc.etag).header('last-modified', doc.lastModified).header('vary', 'accept, accept-encoding, authorization');
+    reply.header('cache-control', ref.access === 'public' ? 'public, max-age=0, must-revalidate' : 'private, no-cache');
+    reply.type(kind === 'corgi' ? CORGI : 'application/json');
+    const inm = req.headers['if-none-match'];
+    if (inm?.split(',').some((t) => t.trim() === doc.etag)) return reply.status(304).send();
+    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      return reply.header('content-encoding', 'gzip').send(ctx.packuments.gzip(doc));
+    }
+    return reply.send(doc.body);
+  }
+
+  async function sendTarball(req: FastifyRequest, reply: FastifyReply, id: number, name: string, filename: string) {
+    const version = versionFromFilename(parseNpmName(name), filename);
+    const row = version && ctx.repo.version(id, version);
+    if (!row) throw notFound(`tarball ${filename} of ${name} was not found`, 'TARBALL_NOT_FOUND');
+    const bytes = await ctx.blobs.get(row.blob_sha512);
+    if (!bytes) {
+      req.log.error({ name, version, blob: row.blob_sha512 }, 'blob missing for a stored version');
+      throw new AppError(500, 'BLOB_MISSING', 'the tarball is unavailable');
+    }
+    if (req.method === 'GET') {
+      const day = new Date(ctx.clock.now()).toISOString().slice(0, 10);
+      ctx.db.transaction(() => ctx.repo.countDownload(id, day)).immediate();
+    }
+    reply
+      .type('application/octet-stream')
+      .header('content-length', bytes.length)
+      .header('etag', `"${row.shasum}"`)
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .header('content-disposition', `attachment; filename="${row.filename}"`);
+    return reply.send(bytes);
+  }
+
+  app.put('/npm/*', async (req, reply) => {
+    const p = pathOf(req);
+    const who = guards.required(req);
+    const body = req.body;
+    if (!isObj(body)) throw badRequest('the body must be a JSON object', undefined, 'INVALID_BODY');
+    if (p.kind === 'doc') {
+      if (isPublishBody(body)) {
+        const r = await publishVersion(ctx, p.name, body, who);
+        return reply.status(r.replay ? 200 : 201).send({ ok: true, success: true, id: r.name, version: r.version });
+      }
+      parseNpmName(p.name);
+      // A star body is {_id,_rev,users}; deprecate sends the whole document with versions (trap 20).
+      if (isObj(body.users) && body.versions === undefined) {
+        star(ctx, p.name, body, who);
+        return { ok: true, success: true };
+      }
+      if (isObj(body.versions)) {
+        deprecate(ctx, p.name, body, who);
+        return { ok: true, success: true };
+      }
+      throw badRequest(
+        'this change is not understood: publish needs an attachment, star needs users, deprecate needs versions',
+        undefined,
+        'INVALID_CHANGE',
+      );
+    }
+    if (p.kind === 'rev') {
+      parseNpmName(p.name);
+      if (isObj(body.versions)) {
+        const pkg = findPackage(ctx, p.name, who);
+        const keep = new Set(Object.keys(body.versions));
+        const drop = ctx.repo
+          .versions(pkg.id)
+          .map((r) => r.version)
+          .filter((v) => !keep.has(v));
+        const removed = unpublish(ctx, p.name, drop, p.rev, who);
+        return { ok: true, success: true, removed };
+      }
+      if (Array.isArray(body.maintainers)) {
+        setOwners(ctx, p.name, body, p.rev, who);
+        return { ok: true, success: true };
+      }
+      throw badRequest('this change is not understood: send versions (unpublish) or maintainers (owners)', undefined, 'INVALID_CHANGE');
+    }
+    throw notFound(`no route PUT ${req.url.split('?')[0]}`, 'ROUTE_NOT_FOUND');
+  });
+
+  app.delete('/npm/*', async (req) => {
+    const p = pathOf(req);
+    parseNpmName(p.name);
+    const who = guards.required(req);
+    if (p.kind === 'rev') {
+      const removed = unpublish(ctx, p.name, 'all', p.rev, who);
+      return { ok: true, success: true, removed };
+    }
+    if (p.kind === 'tarball-rev' || p.kind === 'tarball') {
+      const pkg = findPackage(ctx, p.name, who);
+      const version = versionFromFilename(parseNpmName(p.name), p.filename);
+      // After a version's unpublish PUT npm deletes its tarball: the bytes stay (content-addressed, burned).
+      if (version && ctx.repo.version(pkg.id, version)) unpublish(ctx, p.name, [version], undefined, who);
+      return { ok: true, success: true };
+    }
+    throw notFound(`no route DELETE ${req.url.split('?')[0]}`, 'ROUTE_NOT_FOUND');
+  });
+}

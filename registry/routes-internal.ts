@@ -1,0 +1,79 @@
+// Internal package API for the main API's REST /api/packages (x-internal-token only): search and details,
+// documented in registry/README.md. Restricted packages are not listed by search; details carry `access`.
+import { z } from 'zod';
+import { notFound } from '../lib/errors.ts';
+import { requireInternalToken } from '../lib/internal.ts';
+import type { TypedApp } from '../lib/service-app.ts';
+import type { NpmContext } from './npm/context.ts';
+import { splitName } from './npm/paths.ts';
+import { type ScoreHook, searchPackages } from './search.ts';
+
+const SearchQuery = z.object({
+  q: z.string().max(400).default(''),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  offset: z.coerce.number().int().min(0).default(0),
+  ecosystem: z.enum(['npm', 'pypi', 'maven', 'rubygems']).default('npm'),
+});
+
+export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalToken: string, rank?: ScoreHook) {
+  const guard = requireInternalToken(internalToken);
+
+  app.get('/internal/packages/search', { preHandler: guard, schema: { querystring: SearchQuery } }, async (req) => {
+    const { q, limit, offset, ecosystem } = req.query;
+    const { total, hits } = searchPackages(ctx.db, { ecosystem, text: q, limit, offset, rank });
+    return {
+      results: hits.map((h) => ({
+        id: `pkg-${h.pkg.id}`,
+        name: h.pkg.name,
+        ecosystem: h.pkg.ecosystem,
+        description: h.pkg.description,
+        version: ctx.repo.tags(h.pkg.id).latest ?? null,
+        downloads: h.pkg.downloads,
+        score: h.score ?? null,
+        relevance: h.relevance,
+        updatedAt: h.pkg.updated_at,
+      })),
+      total,
+      limit,
+      offset,
+    };
+  });
+
+  app.get('/internal/packages/*', { preHandler: guard }, async (req) => {
+    const raw = req.url.split('?')[0].slice('/internal/packages/'.length);
+    const ecosystem = String((req.query as Record<string, unknown>).ecosystem ?? 'npm');
+    const split = splitName(raw);
+    if (!split || split.rest.length > 0) throw notFound(`no route GET ${req.url.split('?')[0]}`, 'ROUTE_NOT_FOUND');
+    const pkg = ctx.repo.find(ecosystem, split.name);
+    if (!pkg) throw notFound(`package ${split.name} was not found`, 'PACKAGE_NOT_FOUND');
+    const tags = ctx.repo.tags(pkg.id);
+    const versions = ctx.repo.versions(pkg.id).sort((a, b) => (a.published_at < b.published_at ? 1 : -1));
+    const latest = versions.find((v) => v.version === tags.latest) ?? versions[0];
+    const manifest = latest ? (JSON.parse(latest.manifest) as Record<string, unknown>) : {};
+    return {
+      id: `pkg-${pkg.id}`,
+      name: pkg.name,
+      ecosystem: pkg.ecosystem,
+      description: pkg.description,
+      access: pkg.access,
+      maintainers: ctx.repo.maintainers(pkg.id).map((m) => m.username),
+      license: typeof manifest.license === 'string' ? manifest.license : null,
+      keywords: JSON.parse(pkg.keywords) as string[],
+      downloads: pkg.downloads,
+      stars: ctx.repo.stars(pkg.id).length,
+      distTags: tags,
+      readme: latest?.readme ?? '',
+      createdAt: pkg.created_at,
+      updatedAt: pkg.updated_at,
+      versions: versions.map((v) => ({
+        version: v.version,
+        publishedAt: v.published_at,
+        deprecated: v.deprecated,
+        integrity: v.integrity,
+        size: v.size,
+        publisher: v.publisher_name,
+        tarball: `/npm/${pkg.name}/-/${v.filename}`,
+      })),
+    };
+  });
+}
