@@ -3,11 +3,35 @@
 import { createAuthenticator } from '../lib/auth.ts';
 import { createAuthGuards } from '../lib/request-auth.ts';
 import type { TypedApp } from '../lib/service-app.ts';
+import type { Resolver } from '../lib/ssrf.ts';
 import type { ApiDeps } from './app.ts';
 import { createEventIngest } from './events.ts';
 import { registerEventRoutes } from './routes/events.ts';
+import { registerWebhookRoutes } from './routes/webhooks.ts';
+import { createWebhookRules } from './webhooks.ts';
+import { createWebhookDispatcher, type WebhookDispatcher } from './webhooks-dispatcher.ts';
 
-export function registerEventPipeline(app: TypedApp, deps: ApiDeps) {
+export interface EventPipeline {
+  ingest: ReturnType<typeof createEventIngest>;
+  dispatcher: WebhookDispatcher;
+}
+
+export interface PipelineOptions {
+  /** DNS for webhook targets (tests inject one). */
+  resolve?: Resolver;
+  random?: () => number;
+  /** false: no background worker; tests call pipelineOf(app).dispatcher.runDue() themselves. */
+  worker?: boolean;
+}
+
+/** Test seams for a deps object, set before buildApp (app.ts passes only deps). */
+export const pipelineOptions = new WeakMap<ApiDeps, PipelineOptions>();
+
+const pipelines = new WeakMap<object, EventPipeline>();
+/** The pipeline behind an app (tests drive the webhook worker directly with an injected clock). */
+export const pipelineOf = (app: object): EventPipeline => pipelines.get(app)!;
+
+export function registerEventPipeline(app: TypedApp, deps: ApiDeps, opts: PipelineOptions = pipelineOptions.get(deps) ?? {}) {
   const guards = createAuthGuards(
     createAuthenticator(
       () => deps.db,
@@ -15,6 +39,37 @@ export function registerEventPipeline(app: TypedApp, deps: ApiDeps) {
       () => deps.clock.now(),
     ),
   );
+  const allowPrivateNetworks = deps.config.WEBHOOKS_ALLOW_PRIVATE_NETWORKS;
+  const dispatcher = createWebhookDispatcher({
+    db: deps.db,
+    clock: deps.clock,
+    logger: app.log as never,
+    encryptionKey: deps.secrets.encryptionKey,
+    allowPrivateNetworks,
+    timeScale: deps.config.WEBHOOK_RETRY_TIME_SCALE,
+    resolve: opts.resolve,
+    random: opts.random,
+  });
   const ingest = createEventIngest(deps.db, deps.clock);
-  registerEventRoutes(app, deps, guards, { ingest, afterIngest: () => {} });
+  const rules = createWebhookRules({
+    db: deps.db,
+    clock: deps.clock,
+    encryptionKey: deps.secrets.encryptionKey,
+    allowPrivateNetworks,
+    dispatcher,
+    resolve: opts.resolve,
+  });
+  registerEventRoutes(app, deps, guards, { ingest, afterIngest: () => dispatcher.kick() });
+  registerWebhookRoutes(app, deps, guards, rules);
+  pipelines.set(app, { ingest, dispatcher });
+
+  app.addHook('onReady', async () => {
+    if (allowPrivateNetworks) {
+      app.log.warn('WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true: webhooks may reach private and loopback addresses (local development only)');
+    }
+    if (opts.worker !== false) dispatcher.start();
+  });
+  app.addHook('preClose', async () => {
+    await dispatcher.stop();
+  });
 }

@@ -58,6 +58,8 @@ const EnvSchema = z.object({
   SIM_SEED: z.coerce.number().int().default(42),
   UPLINK_URL: url.optional(),
   WEBHOOKS_ALLOW_PRIVATE_NETWORKS: bool.prefault('false'),
+  // Multiplies every webhook retry delay, Retry-After and the auto-disable window (tests: 0.001).
+  WEBHOOK_RETRY_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
   NPM_ADDUSER_ENABLED: bool.prefault('true'),
 });
 

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { buildApp } from '../../api/app.ts';
 import { openApiDatabase } from '../../api/db.ts';
+import { type PipelineOptions, pipelineOf, pipelineOptions } from '../../api/events-pipeline.ts';
 import { createUser } from '../../api/users.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Db } from '../../lib/db.ts';
@@ -25,10 +26,13 @@ export function addUser(db: Db, clock: Clock, name: string, plan = 'team', role:
   return { id: u.id, token, auth: { authorization: `Bearer ${token}` } };
 }
 
-export async function buildTestApi(clock: Clock, env: Record<string, string> = {}) {
+/** An in-memory main API. The webhook worker does not run in the background unless asked: tests drive it. */
+export async function buildTestApi(clock: Clock, env: Record<string, string> = {}, opts: PipelineOptions = { worker: false }) {
   const db = openApiDatabase(':memory:');
-  const app = await buildApp({ config: testConfig(env), secrets: testSecrets, db, clock, logger: 'silent' });
-  return { app, db };
+  const deps = { config: testConfig(env), secrets: testSecrets, db, clock, logger: 'silent' };
+  pipelineOptions.set(deps, opts);
+  const app = await buildApp(deps);
+  return { app, db, pipeline: pipelineOf(app) };
 }
 
 export const internalHeaders = { 'x-internal-token': testSecrets.internalToken };

@@ -1,0 +1,192 @@
+// Webhook endpoints: the seed's create/list shapes, the secret shown once and encrypted at rest, plan and
+// event-name rules, SSRF refusals at creation, ownership (404), patch, delete, rotation; Standard Webhooks
+// signing checked against the reference test vector and the standardwebhooks package.
+import { Webhook } from 'standardwebhooks';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { decryptSecret, encryptSecret, signatureOf, signedHeaders, verifyWebhook } from '../../api/webhooks-signing.ts';
+import { createManualClock } from '../../lib/clock.ts';
+import { testSecrets } from '../helpers/config.ts';
+import { addUser, buildTestApi, type TestUser } from './api-events-fixtures.ts';
+
+describe('webhook signing', () => {
+  const secret = 'whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
+  const body =
+    '{"id":"evt_01JABCDEF0123456789XYZ0000","type":"service.deployed","timestamp":"2025-01-01T00:00:00.000Z","apiVersion":"2025-01-01","data":{"deploymentId":"dep_123","status":"running"}}';
+
+  it('matches the reference test vector', () => {
+    expect(signatureOf(secret, 'evt_01JABCDEF0123456789XYZ0000', 1735689600, body)).toBe('v1,LMhhoQawhjzq3gSr3ta+PUrlIsBA2l/b5y8XOb8JIPg=');
+  });
+
+  it('is accepted by the standardwebhooks package; tampering and stale timestamps are not', () => {
+    const ts = Math.floor(Date.now() / 1000);
+    const headers = signedHeaders([secret], 'msg_1', ts, body);
+    expect(new Webhook(secret).verify(body, headers)).toMatchObject({ type: 'service.deployed' });
+    expect(() => new Webhook(secret).verify(body.replace('running', 'stopped'), headers)).toThrow();
+    const stale = signedHeaders([secret], 'msg_1', ts - 360, body);
+    expect(() => new Webhook(secret).verify(body, stale)).toThrow();
+    expect(verifyWebhook(headers, body, secret)).toBe(true);
+    expect(verifyWebhook(stale, body, secret)).toBe(false);
+    expect(verifyWebhook(headers, `${body} `, secret)).toBe(false);
+  });
+
+  it('encrypts secrets at rest with the suite key', () => {
+    const enc = encryptSecret(secret, testSecrets.encryptionKey);
+    expect(enc).not.toContain('AAECAwQF');
+    expect(decryptSecret(enc, testSecrets.encryptionKey)).toBe(secret);
+    expect(() => decryptSecret(enc, Buffer.alloc(32, 1).toString('base64'))).toThrow();
+  });
+});
+
+describe('webhook endpoints API', () => {
+  const clock = createManualClock(Date.parse('2026-03-10T12:00:00Z'));
+  let t: Awaited<ReturnType<typeof buildTestApi>>;
+  let team: TestUser;
+  let free: TestUser;
+  let other: TestUser;
+
+  beforeEach(async () => {
+    // Default configuration: private networks are NOT reachable. A public-looking IP literal needs no DNS.
+    t = await buildTestApi(clock);
+    team = addUser(t.db, clock, 'team-user', 'team');
+    free = addUser(t.db, clock, 'free-user', 'free');
+    other = addUser(t.db, clock, 'other-user', 'enterprise');
+  });
+  afterEach(async () => t.app.close());
+
+  const create = (user: TestUser, payload: Record<string, unknown>) =>
+    t.app.inject({ method: 'POST', url: '/api/webhooks', headers: user.auth, payload });
+  const publicUrl = 'https://93.184.216.34/hook';
+
+  it('creates a webhook in the seed shape and shows the secret only once', async () => {
+    const res = await create(team, { url: publicUrl, events: ['package.published', 'service.deployed'] });
+    expect(res.statusCode).toBe(201);
+    const body = res.json();
+    expect(body).toMatchObject({
+      webhookId: expect.stringMatching(/^webhook-/),
+      url: publicUrl,
+      events: ['package.published', 'service.deployed'],
+      active: true,
+    });
+    expect(body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    const list = await t.app.inject({ method: 'GET', url: '/api/webhooks', headers: team.auth });
+    expect(list.statusCode).toBe(200);
+    expect(list.json().webhooks).toEqual([
+      expect.objectContaining({
+        id: body.webhookId,
+        url: publicUrl,
+        events: ['package.published', 'service.deployed'],
+        active: true,
+        createdAt: '2026-03-10T12:00:00.000Z',
+      }),
+    ]);
+    const one = await t.app.inject({ method: 'GET', url: `/api/webhooks/${body.webhookId}`, headers: team.auth });
+    expect(JSON.stringify(list.json()) + one.body).not.toContain(body.secret.slice(6));
+    expect(one.json().secrets).toHaveLength(1);
+    const stored = t.db.prepare('SELECT secret_enc FROM webhook_secrets').get() as { secret_enc: string };
+    expect(stored.secret_enc).not.toContain(body.secret.slice(6));
+  });
+
+  it('needs the Team plan or above', async () => {
+    const res = await create(free, { url: publicUrl, events: ['package.published'] });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({
+      error: 'your Free plan does not include webhooks: upgrade to Team to use them',
+      code: 'PLAN_LIMIT_EXCEEDED',
+    });
+    expect((await t.app.inject({ method: 'POST', url: '/api/webhooks', payload: { url: publicUrl, events: ['*'] } })).statusCode).toBe(401);
+  });
+
+  it('refuses unknown event names with the list of allowed ones', async () => {
+    const res = await create(team, { url: publicUrl, events: ['package.published', 'package.exploded'] });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({
+      error: 'unknown event type: package.exploded',
+      code: 'UNKNOWN_EVENT_TYPE',
+      details: { unknown: ['package.exploded'] },
+    });
+    expect(res.json().details.allowed).toContain('deployment.failed');
+    expect((await create(team, { url: publicUrl, events: [] })).statusCode).toBe(400);
+  });
+
+  it.each([
+    ['http://127.0.0.1:9999/hook', 'private_address'],
+    ['http://[::ffff:127.0.0.1]:9999/', 'private_address'],
+    ['http://2130706433:9999/', 'private_address'],
+    ['http://0177.0.0.1:9999/', 'private_address'],
+    ['http://10.0.0.8/', 'private_address'],
+    ['http://169.254.169.254/latest/meta-data', 'metadata_address'],
+    ['http://localhost:9999/', 'hostname_not_allowed'],
+    ['ftp://93.184.216.34/', 'scheme_not_allowed'],
+    ['https://u:p@93.184.216.34/', 'credentials_in_url'],
+  ])('refuses %s at creation with 422 (%s) when private networks are not allowed (the default)', async (url, reason) => {
+    const res = await create(team, { url, events: ['package.published'] });
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({ code: 'WEBHOOK_URL_NOT_ALLOWED', details: { reason } });
+    expect(res.json().error).toMatch(/^webhook URL not allowed: /);
+  });
+
+  it('answers 404 for another user’s webhook on every route', async () => {
+    const id = (await create(team, { url: publicUrl, events: ['*'] })).json().webhookId;
+    for (const [method, url] of [
+      ['GET', `/api/webhooks/${id}`],
+      ['PATCH', `/api/webhooks/${id}`],
+      ['DELETE', `/api/webhooks/${id}`],
+      ['POST', `/api/webhooks/${id}/test`],
+      ['POST', `/api/webhooks/${id}/secrets/rotate`],
+      ['GET', `/api/webhooks/${id}/deliveries`],
+    ] as const) {
+      const res = await t.app.inject({
+        method,
+        url,
+        headers: other.auth,
+        payload: method === 'GET' || method === 'DELETE' ? undefined : {},
+      });
+      expect(res.statusCode, `${method} ${url}`).toBe(404);
+      expect(res.json()).toEqual({ error: `no webhook "${id}"`, code: 'WEBHOOK_NOT_FOUND' });
+    }
+  });
+
+  it('patches url, events and active; re-checks the new URL; deletes', async () => {
+    const id = (await create(team, { url: publicUrl, events: ['*'] })).json().webhookId;
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/webhooks/${id}`,
+      headers: team.auth,
+      payload: { events: ['deployment.failed'], active: false, description: 'ops' },
+    });
+    expect(patched.statusCode).toBe(200);
+    expect(patched.json()).toMatchObject({ events: ['deployment.failed'], active: false, disabledReason: 'manual', description: 'ops' });
+    const bad = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/webhooks/${id}`,
+      headers: team.auth,
+      payload: { url: 'http://10.0.0.1/' },
+    });
+    expect(bad.statusCode).toBe(422);
+    const back = await t.app.inject({ method: 'PATCH', url: `/api/webhooks/${id}`, headers: team.auth, payload: { active: true } });
+    expect(back.json()).toMatchObject({ active: true, disabledReason: null, consecutiveFailures: 0 });
+    const del = await t.app.inject({ method: 'DELETE', url: `/api/webhooks/${id}`, headers: team.auth });
+    expect(del.statusCode).toBe(204);
+    expect((await t.app.inject({ method: 'GET', url: `/api/webhooks/${id}`, headers: team.auth })).statusCode).toBe(404);
+  });
+
+  it('rotates the secret: the new one is shown once and the old one expires after the overlap', async () => {
+    const id = (await create(team, { url: publicUrl, events: ['*'] })).json().webhookId;
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/webhooks/${id}/secrets/rotate`,
+      headers: team.auth,
+      payload: { expireOldAfterHours: 2 },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ secret: expect.stringMatching(/^whsec_/), previousSecretsExpireAt: '2026-03-10T14:00:00.000Z' });
+    expect((await t.app.inject({ method: 'GET', url: `/api/webhooks/${id}`, headers: team.auth })).json().secrets).toHaveLength(2);
+    const tooLong = await t.app.inject({
+      method: 'POST',
+      url: `/api/webhooks/${id}/secrets/rotate`,
+      headers: team.auth,
+      payload: { expireOldAfterHours: 500 },
+    });
+    expect(tooLong.statusCode).toBe(400);
+  });
+});
