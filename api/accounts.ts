@@ -45,7 +45,8 @@ export function createAccountService(d: AccountDeps) {
       return { userId: user.id, username: user.username, role: user.role, token: s.token, expiresAt: s.expiresAt };
     },
 
-    login(input: { username: string; password: string }, origin: RequestOrigin) {
+    // bcrypt runs asynchronously (bcryptjs yields between rounds) so one login does not stall other requests.
+    async login(input: { username: string; password: string }, origin: RequestOrigin) {
       const name = input.username.toLowerCase();
       // Both budgets count every attempt: per name (stuffing from many IPs) and per IP (spraying many names).
       d.limiter.enforce([
@@ -53,7 +54,7 @@ export function createAccountService(d: AccountDeps) {
         [d.limits.loginPerUser, name],
       ]);
       const user = users.findByUsername(name);
-      const ok = bcrypt.compareSync(input.password, user?.password_hash ?? dummyHash) && !!user;
+      const ok = (await bcrypt.compare(input.password, user?.password_hash ?? dummyHash)) && !!user;
       if (!user || !ok) {
         d.audit.record({ actorId: user?.id ?? null, actorUsername: name, action: 'auth.login.failed', target: name, ...origin });
         throw unauthorized(INVALID_LOGIN, 'INVALID_CREDENTIALS');
@@ -88,14 +89,14 @@ export function createAccountService(d: AccountDeps) {
     },
 
     /** Change the password: every JWT (token_version) and every other token or session is void at once. */
-    changePassword(p: Principal, input: { currentPassword: string; newPassword: string }, origin: RequestOrigin) {
+    async changePassword(p: Principal, input: { currentPassword: string; newPassword: string }, origin: RequestOrigin) {
       d.limiter.enforce([[d.limits.passwordChangePerUser, p.userId]]);
       const user = users.findById(p.userId);
-      if (!user || !bcrypt.compareSync(input.currentPassword, user.password_hash)) {
+      if (!user || !(await bcrypt.compare(input.currentPassword, user.password_hash))) {
         d.audit.record({ actorId: p.userId, actorUsername: p.username, action: 'auth.password.failed', target: p.username, ...origin });
         throw new AppError(403, 'WRONG_PASSWORD', 'the current password is not correct');
       }
-      const hash = hashPassword(input.newPassword, d.config.BCRYPT_COST);
+      const hash = await bcrypt.hash(input.newPassword, d.config.BCRYPT_COST);
       return d.db
         .transaction(() => {
           users.setPassword(p.userId, hash, new Date(d.clock.now()).toISOString());

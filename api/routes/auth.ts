@@ -72,8 +72,10 @@ export function registerAuthRoutes(app: TypedApp, ctx: IdentityContext) {
     return reply.status(201).send(r);
   });
 
-  app.post('/api/auth/login', { schema: { body: LoginBody, response: { 200: SessionReply } } }, async (req) =>
-    ctx.accounts.login(req.body, originOf(req)),
+  app.post(
+    '/api/auth/login',
+    { schema: { body: LoginBody, response: { 200: SessionReply } } },
+    async (req) => await ctx.accounts.login(req.body, originOf(req)),
   );
 
   app.post('/api/auth/logout', { schema: { response: { 200: Success } } }, async (req) => {
@@ -82,7 +84,7 @@ export function registerAuthRoutes(app: TypedApp, ctx: IdentityContext) {
   });
 
   app.post('/api/auth/password', { schema: { body: PasswordBody } }, async (req) => {
-    const r = ctx.accounts.changePassword(guards.writer(req), req.body, originOf(req));
+    const r = await ctx.accounts.changePassword(guards.writer(req), req.body, originOf(req));
     return { success: true as const, revokedTokens: r.revokedTokens };
   });
 
