@@ -4,9 +4,26 @@ import { createAuthenticator } from '../lib/auth.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Config } from '../lib/config.ts';
 import { type Db, databaseAnswers } from '../lib/db.ts';
+import type { PeerClient } from '../lib/http.ts';
+import { createIdentityReader } from '../lib/identity.ts';
+import { startOutboxRelay } from '../lib/outbox.ts';
 import { createAuthGuards } from '../lib/request-auth.ts';
 import type { Secrets } from '../lib/secrets.ts';
 import { createServiceApp } from '../lib/service-app.ts';
+import { createBillingService } from './billing-service.ts';
+import { createCatalog } from './catalog.ts';
+import { createCredentialCipher } from './credentials.ts';
+import { createDeploymentEngine } from './deployment-engine.ts';
+import { createDeploymentHealth } from './deployment-health.ts';
+import { createDeploymentService } from './deployments.ts';
+import { createDeploymentsRepo } from './deployments-repo.ts';
+import { createReviewsRepo } from './reviews-repo.ts';
+import { billingRoutes } from './routes/billing.ts';
+import { deploymentRoutes } from './routes/deployments.ts';
+import { internalRoutes } from './routes/internal.ts';
+import { reviewRoutes } from './routes/reviews.ts';
+import { serviceRoutes } from './routes/services.ts';
+import { ServiceProvisioner } from './service-provisioner.ts';
 
 export interface MarketplaceDeps {
   config: Config;
@@ -15,15 +32,70 @@ export interface MarketplaceDeps {
   db: Db;
   clock: Clock;
   logger?: Logger | string;
+  /** The main API, for relaying outbox events; absent in unit tests (events stay in the outbox). */
+  apiPeer?: PeerClient;
+  /** How often the provisioner applies due steps; 0 = never (tests call tick themselves). Default 250 ms. */
+  tickIntervalMs?: number;
+}
+
+export async function buildMarketplace(deps: MarketplaceDeps) {
+  const app = createServiceApp({ service: 'marketplace', logger: deps.logger, ready: () => databaseAnswers(deps.db) });
+  const guards = createAuthGuards(createAuthenticator(() => deps.db, deps.secrets.jwtSecret, deps.clock.now));
+  const repo = createDeploymentsRepo(deps.db);
+  const reviews = createReviewsRepo(deps.db);
+  const engine = createDeploymentEngine({ db: deps.db, repo, clock: deps.clock, config: deps.config, logger: app.log as Logger });
+  const billing = createBillingService({ db: deps.db, repo, engine, clock: deps.clock, timeScale: deps.config.SIM_TIME_SCALE });
+  const deployments = createDeploymentService({
+    db: deps.db,
+    repo,
+    engine,
+    billing,
+    clock: deps.clock,
+    config: deps.config,
+    cipher: createCredentialCipher(deps.secrets.encryptionKey),
+    provisioner: new ServiceProvisioner(),
+    identity: createIdentityReader(() => deps.db),
+  });
+  const catalog = createCatalog({ deployments: repo, reviews });
+  const health = createDeploymentHealth({ db: deps.db, repo, engine, clock: deps.clock });
+
+  serviceRoutes(app, catalog);
+  deploymentRoutes(app, guards, deployments);
+  billingRoutes(app, guards, billing);
+  reviewRoutes(app, guards, reviews, deps.clock);
+  internalRoutes(app, deps.secrets.internalToken, health);
+
+  const timers: { stop: () => void }[] = [];
+  const interval = deps.tickIntervalMs ?? 250;
+  if (interval > 0) {
+    let busy = false;
+    const t = setInterval(() => {
+      if (busy || !deps.db.open) return;
+      busy = true;
+      try {
+        engine.tick();
+        billing.evaluateDue();
+      } catch (err) {
+        app.log.error({ err }, 'provisioner tick failed; retrying on the next tick');
+      } finally {
+        busy = false;
+      }
+    }, interval);
+    t.unref();
+    timers.push({ stop: () => clearInterval(t) });
+  }
+  if (deps.apiPeer) {
+    timers.push(
+      startOutboxRelay({ table: 'marketplace_outbox', db: deps.db, api: deps.apiPeer, clock: deps.clock, logger: app.log as Logger }),
+    );
+  }
+  app.addHook('onClose', async () => {
+    for (const t of timers) t.stop();
+    if (deps.db.open) deps.db.close();
+  });
+  return { app, engine, deployments, billing, repo, health };
 }
 
 export async function buildApp(deps: MarketplaceDeps) {
-  const app = createServiceApp({ service: 'marketplace', logger: deps.logger, ready: () => databaseAnswers(deps.db) });
-  // Route modules receive these guards as an argument (issue #8 adds them).
-  const guards = createAuthGuards(createAuthenticator(() => deps.db, deps.secrets.jwtSecret, deps.clock.now));
-  void guards;
-  app.addHook('onClose', async () => {
-    if (deps.db.open) deps.db.close();
-  });
-  return app;
+  return (await buildMarketplace(deps)).app;
 }

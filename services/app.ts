@@ -5,6 +5,7 @@ import type { Config } from '../lib/config.ts';
 import { type Db, databaseAnswers } from '../lib/db.ts';
 import type { Secrets } from '../lib/secrets.ts';
 import { createServiceApp } from '../lib/service-app.ts';
+import { templateRoutes } from './routes/templates.ts';
 
 export interface OrchestratorDeps {
   config: Config;
@@ -16,6 +17,7 @@ export interface OrchestratorDeps {
 
 export async function buildApp(deps: OrchestratorDeps) {
   const app = createServiceApp({ service: 'orchestrator', logger: deps.logger, ready: () => databaseAnswers(deps.db) });
+  templateRoutes(app);
   app.addHook('onClose', async () => {
     if (deps.db.open) deps.db.close();
   });

@@ -1,0 +1,361 @@
+// Account billing: the current cycle's cost and projection over all of a user's deployments, invoices closed
+// per cycle with line items, the 10% marketplace fee ledger, and budgets whose thresholds fire
+// billing.threshold exactly once per (budget, version, threshold, cycle) (reference §3.5).
+import type { Clock } from '../lib/clock.ts';
+import type { Db } from '../lib/db.ts';
+import { badRequest, notFound } from '../lib/errors.ts';
+import { newId } from '../lib/ids.ts';
+import { enqueueEvent } from '../lib/outbox.ts';
+import { findTemplate } from '../services/templates/index.ts';
+import { type Cycle, cycleOf, dollars, roundHalfEven } from './billing.ts';
+import type { DeploymentEngine } from './deployment-engine.ts';
+import { costOf } from './deployment-usage.ts';
+import type { DeploymentRow, DeploymentsRepo } from './deployments-repo.ts';
+
+export const FEE_PERCENT = 10n;
+const MAX_BUDGET_CENTS = 100_000_000; // $1,000,000 a month: anything above is a typo, not a budget
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export interface Threshold {
+  id: string;
+  percent: number;
+  basis: 'actual' | 'forecast';
+}
+export interface BudgetInput {
+  amountCents: number;
+  deploymentId?: string | null;
+  thresholds?: { percent: number; basis: 'actual' | 'forecast' }[];
+  onExceed?: 'notify' | 'suspend';
+}
+interface BudgetRow {
+  id: string;
+  owner_id: string;
+  version: number;
+  deployment_id: string | null;
+  amount_cents: number;
+  thresholds: string;
+  on_exceed: 'notify' | 'suspend';
+  created_at: string;
+  updated_at: string;
+}
+
+const DEFAULT_THRESHOLDS: Threshold[] = [
+  { id: 'actual-50', percent: 50, basis: 'actual' },
+  { id: 'actual-80', percent: 80, basis: 'actual' },
+  { id: 'actual-100', percent: 100, basis: 'actual' },
+  { id: 'forecast-100', percent: 100, basis: 'forecast' },
+];
+
+export function createBillingService(d: { db: Db; repo: DeploymentsRepo; engine: DeploymentEngine; clock: Clock; timeScale?: number }) {
+  const { db, repo, clock } = d;
+  const s = {
+    budgets: db.prepare('SELECT * FROM mkt_budgets WHERE owner_id = ? AND deleted_at IS NULL ORDER BY created_at'),
+    budget: db.prepare('SELECT * FROM mkt_budgets WHERE id = ? AND owner_id = ? AND deleted_at IS NULL'),
+    budgetOwners: db.prepare('SELECT DISTINCT owner_id FROM mkt_budgets WHERE deleted_at IS NULL'),
+    insertBudget:
+      db.prepare(`INSERT INTO mkt_budgets (id, owner_id, version, deployment_id, amount_cents, thresholds, on_exceed, created_at, updated_at)
+      VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)`),
+    updateBudget: db.prepare(
+      'UPDATE mkt_budgets SET version = version + 1, amount_cents = ?, thresholds = ?, on_exceed = ?, updated_at = ? WHERE id = ?',
+    ),
+    deleteBudget: db.prepare('UPDATE mkt_budgets SET deleted_at = ? WHERE id = ?'),
+    fire: db.prepare(`INSERT OR IGNORE INTO mkt_threshold_firings (budget_id, budget_version, threshold_id, cycle_id, fired_at, value_cents)
+      VALUES (?, ?, ?, ?, ?, ?)`),
+    firings: db.prepare('SELECT * FROM mkt_threshold_firings WHERE budget_id = ? AND budget_version = ? AND cycle_id = ?'),
+    invoice: db.prepare('SELECT * FROM mkt_invoices WHERE owner_id = ? AND cycle_id = ?'),
+    invoices: db.prepare('SELECT * FROM mkt_invoices WHERE owner_id = ? ORDER BY cycle_id DESC'),
+    insertInvoice: db.prepare(
+      'INSERT OR IGNORE INTO mkt_invoices (id, owner_id, cycle_id, total_cents, lines, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    insertFee:
+      db.prepare(`INSERT OR IGNORE INTO mkt_fee_ledger (invoice_id, deployment_id, service_id, cycle_id, gross_cents, fee_cents, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    ledger: db.prepare(`SELECT cycle_id, service_id, sum(gross_cents) AS gross, sum(fee_cents) AS fee, count(*) AS n FROM mkt_fee_ledger
+      GROUP BY cycle_id, service_id ORDER BY cycle_id DESC, service_id`),
+    firstDeployment: db.prepare('SELECT min(created_at) AS at FROM mkt_deployments WHERE owner_id = ?'),
+  };
+
+  /** Deployments that existed at some point of the cycle. */
+  function inCycle(ownerId: string, c: Cycle): DeploymentRow[] {
+    return repo.ownerAll(ownerId, iso(c.endMs)).filter((r) => !r.deleted_at || Date.parse(r.deleted_at) >= c.startMs);
+  }
+
+  function account(ownerId: string, c: Cycle, asOfMs: number, onlyDeployment?: string | null) {
+    const lines = inCycle(ownerId, c)
+      .filter((r) => !onlyDeployment || r.id === onlyDeployment)
+      .map((r) => {
+        const cost = costOf(r, repo.events(r.id), c, asOfMs);
+        return { deploymentId: r.id, name: r.name, serviceId: r.service_id, tier: r.tier_id, status: r.status, ...cost };
+      });
+    const sum = (k: 'currentCents' | 'projectedCents' | 'lowCents' | 'highCents') => lines.reduce((a, l) => a + l[k], 0);
+    return {
+      lines,
+      currentCents: sum('currentCents'),
+      projectedCents: sum('projectedCents'),
+      lowCents: sum('lowCents'),
+      highCents: sum('highCents'),
+    };
+  }
+
+  function budgetView(b: BudgetRow, c: Cycle) {
+    const fired = s.firings.all(b.id, b.version, c.id) as { threshold_id: string; fired_at: string; value_cents: number }[];
+    return {
+      id: b.id,
+      version: b.version,
+      scope: b.deployment_id ? { type: 'deployment', deploymentId: b.deployment_id } : { type: 'account' },
+      amount: dollars(b.amount_cents),
+      amountCents: b.amount_cents,
+      currency: 'USD',
+      thresholds: (JSON.parse(b.thresholds) as Threshold[]).map((t) => ({
+        ...t,
+        firedAt: fired.find((f) => f.threshold_id === t.id)?.fired_at ?? null,
+      })),
+      onExceed: b.on_exceed,
+      createdAt: b.created_at,
+      updatedAt: b.updated_at,
+    };
+  }
+
+  function validateBudget(input: BudgetInput, ownerId: string): Threshold[] {
+    if (!Number.isInteger(input.amountCents) || input.amountCents <= 0 || input.amountCents > MAX_BUDGET_CENTS)
+      throw badRequest(
+        `a budget must be a positive amount of at most $${MAX_BUDGET_CENTS / 100} a month`,
+        { max: MAX_BUDGET_CENTS / 100 },
+        'BUDGET_INVALID',
+      );
+    if (input.deploymentId) {
+      const dep = repo.byId(input.deploymentId);
+      if (!dep || dep.owner_id !== ownerId) throw notFound(`no deployment "${input.deploymentId}" in your account`, 'DEPLOYMENT_NOT_FOUND');
+    }
+    const list = input.thresholds?.map((t) => ({ id: `${t.basis}-${t.percent}`, ...t })) ?? DEFAULT_THRESHOLDS;
+    if (new Set(list.map((t) => t.id)).size !== list.length)
+      throw badRequest('each threshold (basis and percent) may appear once', undefined, 'BUDGET_INVALID');
+    return list;
+  }
+
+  /** Fire every crossed threshold not yet fired this cycle; returns how many fired. Call inside a transaction. */
+  function evaluateOwner(ownerId: string, nowMs: number): number {
+    const c = cycleOf(nowMs);
+    let fired = 0;
+    for (const b of s.budgets.all(ownerId) as BudgetRow[]) {
+      const a = account(ownerId, c, nowMs, b.deployment_id);
+      for (const t of JSON.parse(b.thresholds) as Threshold[]) {
+        const value = t.basis === 'actual' ? a.currentCents : a.projectedCents;
+        if (value < Math.ceil((b.amount_cents * t.percent) / 100)) continue;
+        if (s.fire.run(b.id, b.version, t.id, c.id, iso(nowMs), value).changes === 0) continue;
+        fired++;
+        enqueueEvent(db, { table: 'marketplace_outbox' }, clock, {
+          type: 'billing.threshold',
+          ownerId,
+          subject: `budget:${b.id}`,
+          data: {
+            budgetId: b.id,
+            budgetVersion: b.version,
+            thresholdId: t.id,
+            percent: t.percent,
+            basis: t.basis,
+            amountMinor: b.amount_cents,
+            currentMinor: a.currentCents,
+            projectedMinor: a.projectedCents,
+            currency: 'USD',
+            cycle: { id: c.id, start: iso(c.startMs), end: iso(c.endMs) },
+            crossedAt: iso(nowMs),
+            scope: b.deployment_id ? { type: 'deployment', deploymentId: b.deployment_id } : { type: 'account' },
+          },
+        });
+        // Opt-in hard cap: suspend (never delete) at 100% of actual spend.
+        if (b.on_exceed === 'suspend' && t.basis === 'actual' && t.percent >= 100) {
+          for (const r of inCycle(ownerId, c).filter((r) => !b.deployment_id || r.id === b.deployment_id)) {
+            if (r.status === 'running' || r.status === 'degraded' || r.status === 'stopped') {
+              repo.setDesired(r.id, 'stopped', iso(nowMs));
+              d.engine.begin(r, 'suspend', { returnTo: r.status });
+            }
+          }
+        }
+      }
+    }
+    return fired;
+  }
+
+  /** Close every past cycle of an owner into an invoice (idempotent), with the marketplace fee per paid line. */
+  function closeInvoices(ownerId: string, nowMs: number) {
+    const first = (s.firstDeployment.get(ownerId) as { at: string | null }).at;
+    if (!first) return;
+    const current = cycleOf(nowMs);
+    for (let c = cycleOf(Date.parse(first)); c.startMs < current.startMs; c = cycleOf(c.endMs)) {
+      if (s.invoice.get(ownerId, c.id)) continue;
+      const a = account(ownerId, c, c.endMs);
+      const lines = a.lines.map((l) => ({
+        deploymentId: l.deploymentId,
+        name: l.name,
+        serviceId: l.serviceId,
+        tier: l.tier,
+        ...l.lines,
+        amountCents: l.currentCents,
+      }));
+      const id = newId('inv');
+      db.transaction(() => {
+        if (s.insertInvoice.run(id, ownerId, c.id, a.currentCents, JSON.stringify(lines), iso(nowMs)).changes === 0) return;
+        for (const l of lines)
+          if (l.amountCents > 0)
+            s.insertFee.run(
+              id,
+              l.deploymentId,
+              l.serviceId,
+              c.id,
+              l.amountCents,
+              roundHalfEven(BigInt(l.amountCents) * FEE_PERCENT * 10_000n),
+              iso(nowMs),
+            );
+      }).immediate();
+    }
+  }
+
+  let lastEvaluation = 0;
+
+  return {
+    summary(ownerId: string) {
+      const now = clock.now();
+      const c = cycleOf(now);
+      const a = account(ownerId, c, now);
+      return {
+        cycle: { id: c.id, start: iso(c.startMs), end: iso(c.endMs) },
+        currency: 'USD',
+        currentCost: dollars(a.currentCents),
+        projectedCost: dollars(a.projectedCents),
+        low: dollars(a.lowCents),
+        high: dollars(a.highCents),
+        currentCents: a.currentCents,
+        projectedCents: a.projectedCents,
+        method: 'linear_7d',
+        asOf: iso(now),
+        deployments: a.lines.map((l) => ({
+          deploymentId: l.deploymentId,
+          name: l.name,
+          serviceId: l.serviceId,
+          tier: l.tier,
+          status: l.status,
+          currentCost: dollars(l.currentCents),
+          projectedCost: dollars(l.projectedCents),
+          currentCents: l.currentCents,
+          projectedCents: l.projectedCents,
+          lines: l.lines,
+        })),
+        budgets: (s.budgets.all(ownerId) as BudgetRow[]).map((b) => budgetView(b, c)),
+      };
+    },
+    invoices(ownerId: string) {
+      const now = clock.now();
+      closeInvoices(ownerId, now);
+      const c = cycleOf(now);
+      const a = account(ownerId, c, now);
+      const closed = (
+        s.invoices.all(ownerId) as { id: string; cycle_id: string; total_cents: number; lines: string; created_at: string }[]
+      ).map((r) => ({
+        id: r.id,
+        cycle: r.cycle_id,
+        status: 'closed',
+        total: dollars(r.total_cents),
+        totalCents: r.total_cents,
+        currency: 'USD',
+        lines: JSON.parse(r.lines),
+        createdAt: r.created_at,
+      }));
+      const draft = {
+        id: null,
+        cycle: c.id,
+        status: 'open',
+        total: dollars(a.currentCents),
+        totalCents: a.currentCents,
+        currency: 'USD',
+        lines: a.lines.map((l) => ({
+          deploymentId: l.deploymentId,
+          name: l.name,
+          serviceId: l.serviceId,
+          tier: l.tier,
+          ...l.lines,
+          amountCents: l.currentCents,
+        })),
+        createdAt: null,
+      };
+      return { invoices: [draft, ...closed], total: closed.length + 1 };
+    },
+    listBudgets(ownerId: string) {
+      const c = cycleOf(clock.now());
+      const budgets = (s.budgets.all(ownerId) as BudgetRow[]).map((b) => budgetView(b, c));
+      return { budgets, total: budgets.length };
+    },
+    createBudget(ownerId: string, input: BudgetInput) {
+      const thresholds = validateBudget(input, ownerId);
+      const id = newId('budget');
+      const at = iso(clock.now());
+      return db
+        .transaction(() => {
+          s.insertBudget.run(
+            id,
+            ownerId,
+            input.deploymentId ?? null,
+            input.amountCents,
+            JSON.stringify(thresholds),
+            input.onExceed ?? 'notify',
+            at,
+            at,
+          );
+          evaluateOwner(ownerId, clock.now());
+          return budgetView(s.budget.get(id, ownerId) as BudgetRow, cycleOf(clock.now()));
+        })
+        .immediate();
+    },
+    updateBudget(ownerId: string, id: string, input: BudgetInput) {
+      const b = s.budget.get(id, ownerId) as BudgetRow | undefined;
+      if (!b) throw notFound(`no budget "${id}" in your account`, 'BUDGET_NOT_FOUND');
+      const thresholds = validateBudget({ ...input, deploymentId: b.deployment_id }, ownerId);
+      return db
+        .transaction(() => {
+          // A new version re-arms every threshold (reference §3.5).
+          s.updateBudget.run(input.amountCents, JSON.stringify(thresholds), input.onExceed ?? b.on_exceed, iso(clock.now()), id);
+          evaluateOwner(ownerId, clock.now());
+          return budgetView(s.budget.get(id, ownerId) as BudgetRow, cycleOf(clock.now()));
+        })
+        .immediate();
+    },
+    deleteBudget(ownerId: string, id: string) {
+      if (!s.budget.get(id, ownerId)) throw notFound(`no budget "${id}" in your account`, 'BUDGET_NOT_FOUND');
+      s.deleteBudget.run(iso(clock.now()), id);
+    },
+    evaluate: (ownerId: string) => db.transaction(() => evaluateOwner(ownerId, clock.now())).immediate(),
+    /** The periodic evaluation (every 60 simulated seconds). */
+    evaluateDue(nowMs = clock.now()) {
+      if (nowMs - lastEvaluation < 60_000 * (d.timeScale ?? 1)) return 0;
+      lastEvaluation = nowMs;
+      let fired = 0;
+      for (const { owner_id } of s.budgetOwners.all() as { owner_id: string }[])
+        fired += db.transaction(() => evaluateOwner(owner_id, nowMs)).immediate();
+      return fired;
+    },
+    /** Admins: the fee ledger of closed cycles, and the fee accruing this cycle. */
+    revenue() {
+      const now = clock.now();
+      const c = cycleOf(now);
+      let gross = 0;
+      for (const owner of repo.ownersWithDeployments(iso(c.endMs))) {
+        closeInvoices(owner, now);
+        for (const l of account(owner, c, now).lines) if (findTemplate(l.serviceId) && l.currentCents > 0) gross += l.currentCents;
+      }
+      const ledger = (s.ledger.all() as { cycle_id: string; service_id: string; gross: number; fee: number; n: number }[]).map((r) => ({
+        cycle: r.cycle_id,
+        serviceId: r.service_id,
+        grossCents: r.gross,
+        feeCents: r.fee,
+        deployments: r.n,
+      }));
+      return {
+        feePercent: Number(FEE_PERCENT),
+        currentCycle: { cycle: c.id, grossCents: gross, feeCents: roundHalfEven(BigInt(gross) * FEE_PERCENT * 10_000n), status: 'open' },
+        ledger,
+      };
+    },
+  };
+}
+
+export type BillingService = ReturnType<typeof createBillingService>;

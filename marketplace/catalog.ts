@@ -1,0 +1,79 @@
+// The catalog as users browse it: the orchestrator's templates joined with ratings and live deployment
+// counts, filtered (category, region, price, rating) and ordered featured, then premium, then by name.
+import { type Category, SERVICE_TEMPLATES, type ServiceTemplate, startingPriceCents } from '../services/templates/index.ts';
+import { templateDetail } from '../services/templates/view.ts';
+import type { DeploymentsRepo } from './deployments-repo.ts';
+import type { RatingStats, ReviewsRepo } from './reviews-repo.ts';
+
+export interface CatalogFilter {
+  category?: Category;
+  region?: string;
+  /** Dollars, on the cheapest tier. */
+  minPrice?: number;
+  maxPrice?: number;
+  minRating?: number;
+  q?: string;
+  limit: number;
+  offset: number;
+}
+
+const PLACEMENT = { featured: 0, premium: 1, standard: 2 } as const;
+const UNRATED: RatingStats = { average: null, count: 0, distribution: [0, 0, 0, 0, 0] };
+
+export function createCatalog(deps: { deployments: DeploymentsRepo; reviews: ReviewsRepo; templates?: ServiceTemplate[] }) {
+  const templates = deps.templates ?? SERVICE_TEMPLATES;
+
+  function summary(t: ServiceTemplate, ratings: Map<string, RatingStats>, active: Map<string, number>) {
+    const r = ratings.get(t.id) ?? UNRATED;
+    return {
+      id: t.id,
+      name: t.name,
+      slug: t.slug,
+      category: t.category,
+      description: t.description,
+      averageRating: r.average ?? 0,
+      ratingCount: r.count,
+      activeDeployments: active.get(t.id) ?? 0,
+      listing: t.listing,
+      featured: t.listing === 'featured',
+      premium: t.listing !== 'standard',
+      startingPrice: startingPriceCents(t) / 100,
+      pricingModel: t.pricingModel,
+      regions: t.regions,
+    };
+  }
+
+  return {
+    list(f: CatalogFilter) {
+      const ratings = deps.reviews.stats();
+      const active = deps.deployments.activeByService();
+      const q = f.q?.toLowerCase();
+      const matched = templates
+        .filter((t) => !f.category || t.category === f.category)
+        .filter((t) => !f.region || t.regions.includes(f.region))
+        .filter((t) => f.minPrice === undefined || t.tiers.some((x) => x.monthlyCents >= Math.round(f.minPrice! * 100)))
+        .filter((t) => f.maxPrice === undefined || startingPriceCents(t) <= Math.round(f.maxPrice * 100))
+        .filter((t) => f.minRating === undefined || (ratings.get(t.id)?.average ?? 0) >= f.minRating)
+        .filter((t) => !q || t.name.toLowerCase().includes(q) || t.description.toLowerCase().includes(q) || t.slug.includes(q))
+        .sort((a, b) => PLACEMENT[a.listing] - PLACEMENT[b.listing] || a.name.localeCompare(b.name));
+      return {
+        services: matched.slice(f.offset, f.offset + f.limit).map((t) => summary(t, ratings, active)),
+        total: matched.length,
+        limit: f.limit,
+        offset: f.offset,
+      };
+    },
+    detail(t: ServiceTemplate) {
+      const r = deps.reviews.stats().get(t.id) ?? UNRATED;
+      return {
+        ...templateDetail(t),
+        averageRating: r.average ?? 0,
+        ratingCount: r.count,
+        ratingDistribution: r.distribution,
+        activeDeployments: deps.deployments.activeByService().get(t.id) ?? 0,
+      };
+    },
+  };
+}
+
+export type Catalog = ReturnType<typeof createCatalog>;

@@ -1,0 +1,60 @@
+// What the orchestrator reports back: health check results (3 failures in a row -> degraded, 2 passes ->
+// recovered, reference §1.5.3) and autoscaling decisions (a scale operation like a user's, one at a time).
+import type { Clock } from '../lib/clock.ts';
+import type { Db } from '../lib/db.ts';
+import { findTemplate } from '../services/templates/index.ts';
+import type { DeploymentEngine } from './deployment-engine.ts';
+import type { DeploymentsRepo } from './deployments-repo.ts';
+
+export function createDeploymentHealth(d: { db: Db; repo: DeploymentsRepo; engine: DeploymentEngine; clock: Clock }) {
+  const { db, repo, engine } = d;
+  return {
+    /** Live deployments the orchestrator watches. */
+    live(limit: number, offset: number) {
+      return repo.live(limit, offset).map((r) => ({
+        id: r.id,
+        serviceId: r.service_id,
+        category: findTemplate(r.service_id)?.category ?? 'compute',
+        status: r.status,
+        tier: r.tier_id,
+        instances: r.instances,
+        autoscaling: r.autoscaling
+          ? (JSON.parse(r.autoscaling) as { enabled: boolean; min: number; max: number; targetCpu: number })
+          : null,
+        readyAt: r.ready_at,
+      }));
+    },
+    report(id: string, healthy: boolean) {
+      return db
+        .transaction(() => {
+          const dep = repo.byId(id);
+          if (!dep || (dep.status !== 'running' && dep.status !== 'degraded')) return { status: dep?.status ?? null, changed: false };
+          const failures = healthy ? 0 : dep.health_failures + 1;
+          const passes = healthy ? dep.health_passes + 1 : 0;
+          repo.setHealth(id, failures, passes);
+          if (dep.status === 'running' && failures >= 3) {
+            engine.transition(dep, 'degraded', { reason: 'health_check_failed' });
+            return { status: 'degraded', changed: true };
+          }
+          if (dep.status === 'degraded' && passes >= 2) {
+            engine.transition(dep, 'running', { reason: 'health_check_passed' });
+            return { status: 'running', changed: true };
+          }
+          return { status: dep.status, changed: false };
+        })
+        .immediate();
+    },
+    autoscale(id: string, instances: number) {
+      return db
+        .transaction(() => {
+          const dep = repo.byId(id);
+          if (!dep || (dep.status !== 'running' && dep.status !== 'degraded') || dep.instances === instances) return { started: false };
+          engine.begin(dep, 'scale', { returnTo: dep.status === 'degraded' ? 'running' : dep.status, instances });
+          return { started: true };
+        })
+        .immediate();
+    },
+  };
+}
+
+export type DeploymentHealth = ReturnType<typeof createDeploymentHealth>;

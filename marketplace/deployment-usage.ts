@@ -1,0 +1,85 @@
+// A deployment's time line from its transition history: plan segments for billing, serving time for usage
+// and metrics, and its cost for a cycle. Everything derives from mkt_deployment_events, so a restart or a
+// late tick never changes a number.
+import { requestsServed, trafficProfile } from '../services/metrics.ts';
+import { findTemplate, findTier } from '../services/templates/index.ts';
+import { type CostResult, type Cycle, computeCost, type Segment } from './billing.ts';
+import type { DeploymentRow, EventRow } from './deployments-repo.ts';
+import { BILLABLE, type DeploymentStatus, SERVING } from './lifecycle.ts';
+
+const DAY = 86_400_000;
+const DOWN: ReadonlySet<DeploymentStatus> = new Set(['restarting', 'restoring', 'failed']);
+
+export interface TimedSegment extends Segment {
+  status: DeploymentStatus;
+}
+
+export function segmentsOf(dep: DeploymentRow, events: EventRow[], nowMs: number): TimedSegment[] {
+  const t = findTemplate(dep.service_id);
+  const out: TimedSegment[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    const startMs = Date.parse(e.at);
+    const endMs = i + 1 < events.length ? Date.parse(events[i + 1].at) : nowMs;
+    if (endMs < startMs) continue;
+    const tier = t && findTier(t, e.tier_id);
+    out.push({
+      startMs,
+      endMs,
+      tierId: e.tier_id,
+      monthlyCents: tier?.model === 'flat' ? tier.monthlyCents : 0,
+      instances: e.instances,
+      billable: BILLABLE.has(e.to_status),
+      serving: SERVING.has(e.to_status),
+      status: e.to_status,
+    });
+  }
+  return out;
+}
+
+const overlap = (s: Segment, from: number, to: number) => Math.max(0, Math.min(s.endMs, to) - Math.max(s.startMs, from));
+
+export function servingMs(segments: Segment[], from: number, to: number): number {
+  let ms = 0;
+  for (const s of segments) if (s.serving) ms += overlap(s, from, to);
+  return ms;
+}
+
+/** Serving time, time down after first ready (restarts, restores, failures) for the uptime figure. */
+export function uptimeInputs(dep: DeploymentRow, segments: TimedSegment[], nowMs: number) {
+  const readyMs = dep.ready_at ? Date.parse(dep.ready_at) : nowMs;
+  let down = 0;
+  for (const s of segments) if (DOWN.has(s.status)) down += overlap(s, readyMs, nowMs);
+  return { servingMs: servingMs(segments, 0, nowMs), downMs: down };
+}
+
+/** Requests served in [from, to): the metered quantity. */
+export function requestsBetween(dep: DeploymentRow, segments: Segment[], from: number, to: number): number {
+  const t = findTemplate(dep.service_id);
+  return requestsServed(trafficProfile(dep.id, t?.category ?? 'compute'), servingMs(segments, from, to));
+}
+
+export function costOf(dep: DeploymentRow, events: EventRow[], cycle: Cycle, asOfMs: number): CostResult {
+  const t = findTemplate(dep.service_id);
+  const tier = t && findTier(t, dep.tier_id);
+  const asOf = Math.min(asOfMs, cycle.endMs);
+  const segments = segmentsOf(dep, events, asOf);
+  const ws = Math.max(cycle.startMs, asOf - 7 * DAY);
+  const daily: number[] = [];
+  for (let d = ws; d + DAY <= asOf; d += DAY) daily.push(requestsBetween(dep, segments, d, d + DAY));
+  const everFailedBeforeRun = dep.ever_running === 0 && events.some((e) => e.to_status === 'failed');
+  return computeCost({
+    segments,
+    currentMonthlyCents: tier?.model === 'flat' ? tier.monthlyCents : 0,
+    currentInstances: dep.instances,
+    accruing: dep.desired_status === 'running' && BILLABLE.has(dep.status) && asOfMs < cycle.endMs,
+    voided: everFailedBeforeRun,
+    meter: tier?.meter,
+    usageSoFar: requestsBetween(dep, segments, cycle.startMs, asOf),
+    usageInWindow: requestsBetween(dep, segments, ws, asOf),
+    windowMs: asOf - ws,
+    dailyUsage: daily,
+    cycle,
+    asOfMs: asOf,
+  });
+}

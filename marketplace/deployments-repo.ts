@@ -1,0 +1,192 @@
+// All SQL over deployments, operations, transition events and credentials, as prepared statements.
+import type { Db } from '../lib/db.ts';
+import type { DeploymentStatus, OperationType } from './lifecycle.ts';
+
+export interface DeploymentRow {
+  id: string;
+  owner_id: string;
+  service_id: string;
+  tier_id: string;
+  region: string;
+  name: string;
+  config: string;
+  status: DeploymentStatus;
+  status_reason: string | null;
+  desired_status: 'running' | 'stopped' | 'deleted';
+  instances: number;
+  autoscaling: string | null;
+  endpoint: string;
+  ever_running: number;
+  health_failures: number;
+  health_passes: number;
+  simulation: string | null;
+  restored_from: string | null;
+  created_at: string;
+  updated_at: string;
+  state_changed_at: string;
+  ready_at: string | null;
+  deleted_at: string | null;
+}
+
+export interface OperationParams {
+  returnTo: DeploymentStatus;
+  instances?: number;
+  tierId?: string;
+  fromTierId?: string;
+  backupId?: string;
+  /** Simulation only: steps that fail, or the one that hangs until the stuck guard fires. */
+  failAt?: string[];
+  hangAt?: string;
+  hung?: boolean;
+}
+
+export interface OperationRow {
+  id: string;
+  deployment_id: string;
+  type: OperationType;
+  status: 'running' | 'succeeded' | 'failed' | 'canceled';
+  step: DeploymentStatus | null;
+  params: string;
+  due_at: string | null;
+  created_at: string;
+  finished_at: string | null;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+export interface EventRow {
+  seq: number;
+  deployment_id: string;
+  from_status: DeploymentStatus | null;
+  to_status: DeploymentStatus;
+  at: string;
+  tier_id: string;
+  instances: number;
+  operation_id: string | null;
+  reason: string | null;
+}
+
+export type DeploymentsRepo = ReturnType<typeof createDeploymentsRepo>;
+
+export function createDeploymentsRepo(db: Db) {
+  const s = {
+    insert: db.prepare(`INSERT INTO mkt_deployments (id, owner_id, service_id, tier_id, region, name, config, status, desired_status,
+      instances, endpoint, simulation, restored_from, created_at, updated_at, state_changed_at)
+      VALUES (@id, @owner_id, @service_id, @tier_id, @region, @name, @config, @status, @desired_status, @instances, @endpoint,
+      @simulation, @restored_from, @created_at, @updated_at, @state_changed_at)`),
+    byId: db.prepare('SELECT * FROM mkt_deployments WHERE id = ?'),
+    byOwnerName: db.prepare("SELECT * FROM mkt_deployments WHERE owner_id = ? AND name = ? AND status <> 'deleted'"),
+    listOwn: db.prepare(
+      "SELECT * FROM mkt_deployments WHERE owner_id = ? AND (? = 1 OR status <> 'deleted') ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+    ),
+    countOwn: db.prepare("SELECT count(*) AS n FROM mkt_deployments WHERE owner_id = ? AND (? = 1 OR status <> 'deleted')"),
+    countActive: db.prepare(
+      "SELECT count(*) AS n FROM mkt_deployments WHERE owner_id = ? AND status NOT IN ('failed', 'deleting', 'deleted')",
+    ),
+    setStatus: db.prepare(`UPDATE mkt_deployments SET status = @status, status_reason = @reason, state_changed_at = @at, updated_at = @at,
+      ever_running = MAX(ever_running, @ran), ready_at = COALESCE(ready_at, @ready_at),
+      deleted_at = CASE WHEN @status = 'deleted' THEN @at ELSE deleted_at END WHERE id = @id`),
+    setDesired: db.prepare('UPDATE mkt_deployments SET desired_status = ?, updated_at = ? WHERE id = ?'),
+    setPlan: db.prepare('UPDATE mkt_deployments SET tier_id = ?, updated_at = ? WHERE id = ?'),
+    setInstances: db.prepare('UPDATE mkt_deployments SET instances = ?, updated_at = ? WHERE id = ?'),
+    setAutoscaling: db.prepare('UPDATE mkt_deployments SET autoscaling = ?, updated_at = ? WHERE id = ?'),
+    setHealth: db.prepare('UPDATE mkt_deployments SET health_failures = ?, health_passes = ? WHERE id = ?'),
+    activeByService: db.prepare(
+      "SELECT service_id, count(*) AS n FROM mkt_deployments WHERE status IN ('running', 'degraded', 'updating', 'restarting', 'restoring') GROUP BY service_id",
+    ),
+    live: db.prepare("SELECT * FROM mkt_deployments WHERE status IN ('running', 'degraded') ORDER BY id LIMIT ? OFFSET ?"),
+    ownersWithDeployments: db.prepare('SELECT DISTINCT owner_id FROM mkt_deployments WHERE created_at < ?'),
+    ownerAll: db.prepare('SELECT * FROM mkt_deployments WHERE owner_id = ? AND created_at < ? ORDER BY created_at, id'),
+
+    insertOp: db.prepare(`INSERT INTO mkt_operations (id, deployment_id, type, status, step, params, due_at, created_at)
+      VALUES (@id, @deployment_id, @type, 'running', @step, @params, @due_at, @created_at)`),
+    opById: db.prepare('SELECT * FROM mkt_operations WHERE id = ?'),
+    currentOp: db.prepare("SELECT * FROM mkt_operations WHERE deployment_id = ? AND status = 'running' ORDER BY created_at DESC LIMIT 1"),
+    lastOp: db.prepare(
+      "SELECT * FROM mkt_operations WHERE deployment_id = ? AND status <> 'running' ORDER BY finished_at DESC, rowid DESC LIMIT 1",
+    ),
+    opStep: db.prepare('UPDATE mkt_operations SET step = ?, due_at = ?, params = ? WHERE id = ?'),
+    opFinish: db.prepare(
+      'UPDATE mkt_operations SET status = ?, due_at = NULL, finished_at = ?, error_code = ?, error_message = ? WHERE id = ?',
+    ),
+    due: db.prepare("SELECT * FROM mkt_operations WHERE due_at <= ? AND status = 'running' ORDER BY due_at, id LIMIT ?"),
+
+    insertEvent:
+      db.prepare(`INSERT INTO mkt_deployment_events (deployment_id, from_status, to_status, at, tier_id, instances, operation_id, reason)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    events: db.prepare('SELECT * FROM mkt_deployment_events WHERE deployment_id = ? ORDER BY seq'),
+    eventsPage: db.prepare('SELECT * FROM mkt_deployment_events WHERE deployment_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?'),
+
+    putCreds: db.prepare(`INSERT INTO mkt_credentials (deployment_id, version, ciphertext) VALUES (?, 1, ?)
+      ON CONFLICT(deployment_id) DO UPDATE SET previous_ciphertext = ciphertext, previous_expires_at = ?, ciphertext = excluded.ciphertext,
+      version = version + 1, rotated_at = ?`),
+    creds: db.prepare('SELECT * FROM mkt_credentials WHERE deployment_id = ?'),
+  };
+
+  return {
+    insert: (
+      row: Omit<
+        DeploymentRow,
+        'status_reason' | 'autoscaling' | 'ever_running' | 'health_failures' | 'health_passes' | 'ready_at' | 'deleted_at'
+      >,
+    ) => s.insert.run(row),
+    byId: (id: string) => s.byId.get(id) as DeploymentRow | undefined,
+    byOwnerName: (ownerId: string, name: string) => s.byOwnerName.get(ownerId, name) as DeploymentRow | undefined,
+    listOwn: (ownerId: string, includeDeleted: boolean, limit: number, offset: number) =>
+      s.listOwn.all(ownerId, includeDeleted ? 1 : 0, limit, offset) as DeploymentRow[],
+    countOwn: (ownerId: string, includeDeleted: boolean) => (s.countOwn.get(ownerId, includeDeleted ? 1 : 0) as { n: number }).n,
+    countActive: (ownerId: string) => (s.countActive.get(ownerId) as { n: number }).n,
+    setStatus: (id: string, status: DeploymentStatus, reason: string | null, at: string) =>
+      s.setStatus.run({ id, status, reason, at, ran: status === 'running' ? 1 : 0, ready_at: status === 'running' ? at : null }),
+    setDesired: (id: string, desired: string, at: string) => s.setDesired.run(desired, at, id),
+    setPlan: (id: string, tierId: string, at: string) => s.setPlan.run(tierId, at, id),
+    setInstances: (id: string, n: number, at: string) => s.setInstances.run(n, at, id),
+    setAutoscaling: (id: string, json: string | null, at: string) => s.setAutoscaling.run(json, at, id),
+    setHealth: (id: string, failures: number, passes: number) => s.setHealth.run(failures, passes, id),
+    activeByService: () => new Map((s.activeByService.all() as { service_id: string; n: number }[]).map((r) => [r.service_id, r.n])),
+    live: (limit: number, offset: number) => s.live.all(limit, offset) as DeploymentRow[],
+    ownersWithDeployments: (beforeIso: string) => (s.ownersWithDeployments.all(beforeIso) as { owner_id: string }[]).map((r) => r.owner_id),
+    ownerAll: (ownerId: string, beforeIso: string) => s.ownerAll.all(ownerId, beforeIso) as DeploymentRow[],
+
+    insertOp: (o: {
+      id: string;
+      deployment_id: string;
+      type: OperationType;
+      step: DeploymentStatus;
+      params: OperationParams;
+      due_at: string;
+      created_at: string;
+    }) => s.insertOp.run({ ...o, params: JSON.stringify(o.params) }),
+    opById: (id: string) => s.opById.get(id) as OperationRow | undefined,
+    currentOp: (deploymentId: string) => s.currentOp.get(deploymentId) as OperationRow | undefined,
+    lastOp: (deploymentId: string) => s.lastOp.get(deploymentId) as OperationRow | undefined,
+    opStep: (id: string, step: DeploymentStatus, dueAt: string, params: OperationParams) =>
+      s.opStep.run(step, dueAt, JSON.stringify(params), id),
+    opFinish: (
+      id: string,
+      status: OperationRow['status'],
+      at: string,
+      errorCode: string | null = null,
+      errorMessage: string | null = null,
+    ) => s.opFinish.run(status, at, errorCode, errorMessage, id),
+    due: (nowIso: string, limit: number) => s.due.all(nowIso, limit) as OperationRow[],
+
+    insertEvent: (e: Omit<EventRow, 'seq'>) =>
+      s.insertEvent.run(e.deployment_id, e.from_status, e.to_status, e.at, e.tier_id, e.instances, e.operation_id, e.reason),
+    events: (deploymentId: string) => s.events.all(deploymentId) as EventRow[],
+    eventsPage: (deploymentId: string, limit: number, offset: number) => s.eventsPage.all(deploymentId, limit, offset) as EventRow[],
+
+    putCreds: (deploymentId: string, sealed: string, previousExpiresAt: string | null, at: string | null) =>
+      s.putCreds.run(deploymentId, sealed, previousExpiresAt, at),
+    creds: (deploymentId: string) =>
+      s.creds.get(deploymentId) as
+        | {
+            version: number;
+            ciphertext: string;
+            previous_ciphertext: string | null;
+            previous_expires_at: string | null;
+            rotated_at: string | null;
+          }
+        | undefined,
+  };
+}

@@ -1,0 +1,242 @@
+// Deployment rules: create (validated against the service's tiers, regions and config schema, the caller's
+// plan limit and Idempotency-Key), read own, and the lifecycle verbs with 409s that name the allowed actions.
+import type { Principal } from '../lib/auth.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Config } from '../lib/config.ts';
+import type { Db } from '../lib/db.ts';
+import { badRequest, conflict, notFound } from '../lib/errors.ts';
+import { assertPlanAllows, type IdentityReader } from '../lib/identity.ts';
+import { newId } from '../lib/ids.ts';
+import { findTemplate, findTier, type ServiceTemplate, tierRegions } from '../services/templates/index.ts';
+import type { BillingService } from './billing-service.ts';
+import type { CredentialCipher } from './credentials.ts';
+import type { DeploymentEngine } from './deployment-engine.ts';
+import { deploymentExtras } from './deployment-extras.ts';
+import { deploymentView, operationView } from './deployment-view.ts';
+import type { DeploymentRow, DeploymentsRepo, OperationParams } from './deployments-repo.ts';
+import { createIdempotency, type SavedResponse } from './idempotency.ts';
+import { type Action, allowedActions, type DeploymentStatus, type OperationType, TRANSIENT } from './lifecycle.ts';
+import type { ServiceProvisioner } from './service-provisioner.ts';
+
+export interface SimulationOptions {
+  failAt?: string[];
+  hangAt?: string;
+}
+
+export interface CreateInput {
+  serviceId: string;
+  name: string;
+  config: { tier: string; region: string } & Record<string, unknown>;
+  simulation?: SimulationOptions;
+}
+
+export interface DeploymentDeps {
+  db: Db;
+  repo: DeploymentsRepo;
+  engine: DeploymentEngine;
+  billing: BillingService;
+  clock: Clock;
+  config: Config;
+  cipher: CredentialCipher;
+  provisioner: ServiceProvisioner;
+  identity: IdentityReader;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function estimatedTime(ms: number): string {
+  const hi = Math.ceil(ms / 1000);
+  if (ms < 1000) return 'under 1 second';
+  return `${Math.max(1, Math.floor(hi / 2))}-${hi} seconds`;
+}
+
+export function createDeploymentService(d: DeploymentDeps) {
+  const { db, repo, engine, clock } = d;
+  const idem = createIdempotency(db, clock);
+
+  /** The caller's own deployment, or 404 (never 403: another user's id must not be confirmed to exist). */
+  function owned(p: Principal, id: string): DeploymentRow {
+    const dep = repo.byId(id);
+    if (!dep || dep.owner_id !== p.userId) throw notFound(`no deployment "${id}" in your account`, 'DEPLOYMENT_NOT_FOUND');
+    return dep;
+  }
+
+  function validate(input: CreateInput): { t: ServiceTemplate; extra: Record<string, unknown> } {
+    const t = findTemplate(input.serviceId);
+    if (!t) throw badRequest(`unknown service "${input.serviceId}": GET /api/services lists the catalog`, undefined, 'UNKNOWN_SERVICE');
+    const { tier: tierId, region, ...rest } = input.config;
+    const tier = findTier(t, tierId);
+    if (!tier)
+      throw badRequest(
+        `${t.name} has no tier "${tierId}": choose one of ${t.tiers.map((x) => x.id).join(', ')}`,
+        { allowed: t.tiers.map((x) => x.id) },
+        'UNKNOWN_TIER',
+      );
+    const regions = tierRegions(t, tier);
+    if (!regions.includes(region))
+      throw badRequest(
+        `${t.name} ${tier.name} is not offered in region "${region}": choose one of ${regions.join(', ')}`,
+        { allowed: regions },
+        'UNKNOWN_REGION',
+      );
+    const parsed = t.configSchema.safeParse(rest);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ field: ['config', ...i.path.map(String)].join('.'), message: i.message }));
+      throw badRequest(
+        `invalid config for ${t.name}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+        issues,
+        'CONFIG_INVALID',
+      );
+    }
+    return { t, extra: parsed.data as Record<string, unknown> };
+  }
+
+  function simulationParams(sim: SimulationOptions | undefined, header: string | undefined): Pick<OperationParams, 'failAt' | 'hangAt'> {
+    if (!sim && !header) return {};
+    if (!d.config.SIMULATION)
+      throw badRequest('failure injection is only accepted when the server runs with SIMULATION=true', undefined, 'SIMULATION_DISABLED');
+    const failAt = [...(sim?.failAt ?? []), ...(header ? header.split(',').map((s) => s.trim()) : [])];
+    return { failAt: failAt.length ? failAt : undefined, hangAt: sim?.hangAt };
+  }
+
+  /** Insert a deployment and start provisioning it. Call inside the write transaction. */
+  function insertDeployment(p: Principal, input: CreateInput, sim: Pick<OperationParams, 'failAt' | 'hangAt'>, restoredFrom?: object) {
+    const { t, extra } = validate(input);
+    if (repo.byOwnerName(p.userId, input.name))
+      throw conflict(`you already have a deployment named "${input.name}": choose another name`, 'DEPLOYMENT_NAME_TAKEN');
+    const plan = d.identity.planOf(p.userId);
+    if (plan) assertPlanAllows(plan, 'activeDeployments', repo.countActive(p.userId));
+    const id = newId('deploy');
+    const provisioned = d.provisioner.provision(
+      { deploymentId: id, name: input.name, tier: input.config.tier, region: input.config.region, config: extra },
+      t,
+    );
+    const at = iso(clock.now());
+    repo.insert({
+      id,
+      owner_id: p.userId,
+      service_id: t.id,
+      tier_id: input.config.tier,
+      region: input.config.region,
+      name: input.name,
+      config: JSON.stringify(extra),
+      status: 'pending',
+      desired_status: 'running',
+      instances: findTier(t, input.config.tier)!.instances.min,
+      endpoint: provisioned.endpoint,
+      simulation: sim.failAt || sim.hangAt ? JSON.stringify(sim) : null,
+      restored_from: restoredFrom ? JSON.stringify(restoredFrom) : null,
+      created_at: at,
+      updated_at: at,
+      state_changed_at: at,
+    });
+    repo.putCreds(id, d.cipher.encrypt(id, provisioned.credentials), null, null);
+    const op = engine.begin(repo.byId(id)!, 'create', { returnTo: 'running', ...sim });
+    return {
+      deploymentId: id,
+      name: input.name,
+      status: 'provisioning' as const,
+      endpoint: provisioned.endpoint,
+      credentials: provisioned.credentials,
+      estimatedTime: estimatedTime(Date.parse(op.due_at!) - clock.now()),
+      serviceId: t.id,
+      tier: input.config.tier,
+      region: input.config.region,
+      operation: operationView(op),
+    };
+  }
+
+  function create(p: Principal, input: CreateInput, o: { idempotencyKey?: string; simulateHeader?: string } = {}): SavedResponse {
+    const key = idem.check(o.idempotencyKey);
+    validate(input);
+    const sim = simulationParams(input.simulation, o.simulateHeader);
+    return db
+      .transaction(() =>
+        idem.run(p.userId, key, 'POST /api/deployments', input, () => ({ status: 202, body: insertDeployment(p, input, sim) })),
+      )
+      .immediate();
+  }
+
+  function refuse(dep: DeploymentRow, action: Action): never {
+    const allowed = allowedActions(dep.status, dep.ever_running === 1);
+    const current = repo.currentOp(dep.id);
+    if (TRANSIENT.has(dep.status) && current) {
+      throw conflict(
+        `deployment "${dep.name}" is ${dep.status}: wait for the ${current.type} operation to finish (allowed now: ${allowed.join(', ') || 'none'})`,
+        'OPERATION_IN_PROGRESS',
+        { status: dep.status, allowedActions: allowed, currentOperation: operationView(current) },
+      );
+    }
+    throw conflict(
+      `cannot ${action.replace('_', ' ')} deployment "${dep.name}" while it is ${dep.status}: allowed actions are ${allowed.join(', ') || 'none'}`,
+      'INVALID_STATE_TRANSITION',
+      { status: dep.status, allowedActions: allowed },
+    );
+  }
+
+  /** Refuse unless the action is allowed now. */
+  function assertAllowed(dep: DeploymentRow, action: Action) {
+    if (!allowedActions(dep.status, dep.ever_running === 1).includes(action)) refuse(dep, action);
+  }
+
+  const VERBS: Record<
+    'start' | 'stop' | 'restart' | 'retry' | 'resume' | 'delete',
+    { op: OperationType; desired: DeploymentRow['desired_status']; done: DeploymentStatus[] }
+  > = {
+    start: { op: 'start', desired: 'running', done: ['starting', 'running'] },
+    stop: { op: 'stop', desired: 'stopped', done: ['stopping', 'stopped'] },
+    restart: { op: 'restart', desired: 'running', done: [] },
+    retry: { op: 'retry', desired: 'running', done: [] },
+    resume: { op: 'resume', desired: 'running', done: [] },
+    delete: { op: 'delete', desired: 'deleted', done: ['deleting', 'deleted'] },
+  };
+
+  /** start | stop | restart | retry | resume | delete. A verb whose desired state is already set is a no-op (200). */
+  function act(p: Principal, id: string, verb: keyof typeof VERBS): SavedResponse {
+    return db
+      .transaction(() => {
+        const dep = owned(p, id);
+        const v = VERBS[verb];
+        const reply = (status: number) => {
+          const now = repo.byId(id)!;
+          return {
+            status,
+            body: {
+              success: true,
+              status: v.op === 'delete' ? 'deleted' : now.desired_status,
+              currentStatus: now.status,
+              deployment: deploymentView(repo, now, clock.now()),
+            },
+          };
+        };
+        if (v.done.includes(dep.status) && dep.desired_status === v.desired) return reply(200);
+        assertAllowed(dep, verb);
+        if (verb === 'delete') engine.cancelCurrent(dep);
+        repo.setDesired(id, v.desired, iso(clock.now()));
+        const returnTo: DeploymentStatus = dep.status === 'degraded' ? 'running' : dep.status;
+        const sim = dep.simulation ? (JSON.parse(dep.simulation) as SimulationOptions) : {};
+        engine.begin(repo.byId(id)!, v.op, { returnTo, ...sim });
+        return reply(202);
+      })
+      .immediate();
+  }
+
+  function list(p: Principal, q: { limit: number; offset: number; includeDeleted: boolean }) {
+    const rows = repo.listOwn(p.userId, q.includeDeleted, q.limit, q.offset);
+    const now = clock.now();
+    return {
+      deployments: rows.map((r) => deploymentView(repo, r, now)),
+      total: repo.countOwn(p.userId, q.includeDeleted),
+      limit: q.limit,
+      offset: q.offset,
+    };
+  }
+
+  const get = (p: Principal, id: string) => deploymentView(repo, owned(p, id), clock.now());
+
+  const extras = deploymentExtras({ ...d, owned, assertAllowed, insertDeployment, idem });
+
+  return { create, act, list, get, owned, ...extras };
+}
+
+export type DeploymentService = ReturnType<typeof createDeploymentService>;

@@ -1,0 +1,43 @@
+// /api/billing: the account's current cycle, invoices, budgets; /api/admin/revenue: the marketplace fee ledger.
+import { z } from 'zod';
+import type { AuthGuards } from '../../lib/request-auth.ts';
+import type { TypedApp } from '../../lib/service-app.ts';
+import type { BillingService } from '../billing-service.ts';
+
+// Dollars in the API like the seed's cost fields; stored as integer cents. Either amount or amountCents.
+const Budget = z
+  .strictObject({
+    amount: z.number().finite().optional(),
+    amountCents: z.number().int().optional(),
+    deploymentId: z.string().max(100).optional(),
+    thresholds: z
+      .array(z.strictObject({ percent: z.number().int().min(1).max(1000), basis: z.enum(['actual', 'forecast']) }))
+      .min(1)
+      .max(10)
+      .optional(),
+    onExceed: z.enum(['notify', 'suspend']).optional(),
+  })
+  .refine((b) => (b.amount === undefined) !== (b.amountCents === undefined), 'send exactly one of amount (dollars) or amountCents');
+
+const cents = (b: { amount?: number; amountCents?: number }) => b.amountCents ?? Math.round((b.amount ?? 0) * 100);
+
+export function billingRoutes(app: TypedApp, guards: AuthGuards, billing: BillingService) {
+  app.get('/api/billing', async (req) => billing.summary(guards.required(req).userId));
+  app.get('/api/billing/invoices', async (req) => billing.invoices(guards.required(req).userId));
+  app.get('/api/billing/budgets', async (req) => billing.listBudgets(guards.required(req).userId));
+  app.post('/api/billing/budgets', { schema: { body: Budget } }, async (req, reply) => {
+    const p = guards.writer(req);
+    return reply.status(201).send(billing.createBudget(p.userId, { ...req.body, amountCents: cents(req.body) }));
+  });
+  app.put('/api/billing/budgets/:id', { schema: { params: z.object({ id: z.string().max(100) }), body: Budget } }, async (req) =>
+    billing.updateBudget(guards.writer(req).userId, req.params.id, { ...req.body, amountCents: cents(req.body) }),
+  );
+  app.delete('/api/billing/budgets/:id', { schema: { params: z.object({ id: z.string().max(100) }) } }, async (req, reply) => {
+    billing.deleteBudget(guards.writer(req).userId, req.params.id);
+    return reply.status(204).send();
+  });
+  app.get('/api/admin/revenue', async (req) => {
+    guards.role(req, 'admin');
+    return billing.revenue();
+  });
+}

@@ -1,0 +1,196 @@
+// /api/deployments: the seed's create/get/stop plus list, start, restart, retry, resume, delete, scale, plan,
+// credentials, backups, restore, logs (tail and follow) and the transition history. Glue only.
+import { z } from 'zod';
+import type { AuthGuards } from '../../lib/request-auth.ts';
+import type { TypedApp } from '../../lib/service-app.ts';
+import type { DeploymentService } from '../deployments.ts';
+
+const Id = z.object({ id: z.string().min(1).max(100) });
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const STEPS = z.enum(['provisioning', 'starting', 'stopping', 'updating', 'restarting', 'restoring']);
+
+const CreateBody = z.strictObject({
+  serviceId: z.string().min(1).max(100),
+  name: z.string().regex(NAME, 'must be 1-63 letters, digits, dots, dashes or underscores, starting with a letter or digit'),
+  config: z.looseObject({ tier: z.string().min(1).max(50), region: z.string().min(1).max(40) }),
+  simulation: z.strictObject({ failAt: z.array(STEPS).max(6).optional(), hangAt: STEPS.optional() }).optional(),
+});
+
+const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+
+export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: DeploymentService) {
+  app.post('/api/deployments', { schema: { body: CreateBody } }, async (req, reply) => {
+    const p = guards.writer(req);
+    const res = svc.create(p, req.body, {
+      idempotencyKey: header(req.headers['idempotency-key']),
+      simulateHeader: header(req.headers['x-simulate-failure']),
+    });
+    const body = res.body as { deploymentId: string };
+    reply.header('location', `/api/deployments/${body.deploymentId}`);
+    if (res.replayed) reply.header('idempotent-replayed', 'true');
+    return reply.status(res.status).send(body);
+  });
+
+  app.get(
+    '/api/deployments',
+    {
+      schema: {
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(100).default(20),
+          offset: z.coerce.number().int().min(0).default(0),
+          includeDeleted: z.enum(['true', 'false']).default('false'),
+        }),
+      },
+    },
+    async (req) => svc.list(guards.required(req), { ...req.query, includeDeleted: req.query.includeDeleted === 'true' }),
+  );
+
+  app.get('/api/deployments/:id', { schema: { params: Id } }, async (req) => svc.get(guards.required(req), req.params.id));
+
+  for (const verb of ['start', 'stop', 'restart', 'retry', 'resume'] as const) {
+    app.post(`/api/deployments/:id/${verb}`, { schema: { params: Id } }, async (req, reply) => {
+      const res = svc.act(guards.writer(req), req.params.id, verb);
+      return reply.status(res.status).send(res.body);
+    });
+  }
+  app.delete('/api/deployments/:id', { schema: { params: Id } }, async (req, reply) => {
+    const res = svc.act(guards.writer(req), req.params.id, 'delete');
+    return reply.status(res.status).send(res.body);
+  });
+
+  app.post(
+    '/api/deployments/:id/scale',
+    {
+      schema: {
+        params: Id,
+        body: z
+          .strictObject({
+            instances: z.number().int().min(1).max(100).optional(),
+            autoscaling: z
+              .strictObject({
+                enabled: z.boolean(),
+                min: z.number().int().min(1).max(100),
+                max: z.number().int().min(1).max(100),
+                targetCpu: z.number().int().min(10).max(95).default(70),
+              })
+              .optional(),
+          })
+          .refine((b) => b.instances !== undefined || b.autoscaling !== undefined, 'send instances or autoscaling'),
+      },
+    },
+    async (req, reply) => {
+      const res = svc.scale(guards.writer(req), req.params.id, req.body);
+      return reply.status(res.status).send(res.body);
+    },
+  );
+
+  app.post(
+    '/api/deployments/:id/plan',
+    {
+      schema: {
+        params: Id,
+        querystring: z.object({ preview: z.enum(['true', 'false']).default('false') }),
+        body: z.strictObject({ tier: z.string().min(1).max(50), preview: z.boolean().optional() }),
+      },
+    },
+    async (req, reply) => {
+      const res = svc.changePlan(guards.writer(req), req.params.id, req.body.tier, req.body.preview ?? req.query.preview === 'true');
+      return reply.status(res.status).send(res.body);
+    },
+  );
+
+  app.get('/api/deployments/:id/credentials', { schema: { params: Id } }, async (req) =>
+    svc.credentials(guards.writer(req), req.params.id),
+  );
+  app.post(
+    '/api/deployments/:id/credentials/rotate',
+    {
+      schema: {
+        params: Id,
+        body: z.strictObject({ graceHours: z.number().int().min(0).max(720).default(24) }).default({ graceHours: 24 }),
+      },
+    },
+    async (req) => svc.rotateCredentials(guards.writer(req), req.params.id, req.body.graceHours),
+  );
+
+  app.post('/api/deployments/:id/backups', { schema: { params: Id } }, async (req, reply) =>
+    reply.status(202).send(svc.createBackup(guards.writer(req), req.params.id)),
+  );
+  app.get('/api/deployments/:id/backups', { schema: { params: Id } }, async (req) => svc.listBackups(guards.required(req), req.params.id));
+
+  app.post(
+    '/api/deployments/:id/restore',
+    {
+      schema: {
+        params: Id,
+        body: z
+          .strictObject({
+            backupId: z.string().min(1).max(100).optional(),
+            pointInTime: z.iso.datetime().optional(),
+            mode: z.enum(['in_place', 'new']).default('new'),
+            name: z.string().regex(NAME).optional(),
+          })
+          .refine((b) => (b.backupId === undefined) !== (b.pointInTime === undefined), 'send exactly one of backupId or pointInTime'),
+      },
+    },
+    async (req, reply) => {
+      const res = svc.restore(guards.writer(req), req.params.id, req.body);
+      return reply.status(res.status).send(res.body);
+    },
+  );
+
+  app.get(
+    '/api/deployments/:id/logs',
+    {
+      schema: {
+        params: Id,
+        querystring: z.object({
+          tail: z.coerce.number().int().min(1).max(1000).default(100),
+          since: z.iso.datetime().optional(),
+          follow: z.enum(['true', 'false']).default('false'),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const p = guards.required(req);
+      const first = svc.logs(p, req.params.id, req.query);
+      if (req.query.follow !== 'true') return first;
+      // follow: Server-Sent Events, one "log" event per line, polling the simulated log once a second.
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+      let last = first.lines.at(-1)?.at ?? new Date(0).toISOString();
+      for (const l of first.lines) res.write(`event: log\ndata: ${JSON.stringify(l)}\n\n`);
+      const timer = setInterval(() => {
+        try {
+          const next = svc.logs(p, req.params.id, { tail: 1000, since: last });
+          for (const l of next.lines) res.write(`event: log\ndata: ${JSON.stringify(l)}\n\n`);
+          if (next.lines.length) last = next.lines.at(-1)!.at;
+        } catch {
+          clearInterval(timer);
+          res.end();
+        }
+      }, 1000);
+      const stop = () => clearInterval(timer);
+      req.raw.on('close', stop);
+      setTimeout(() => {
+        stop();
+        res.end();
+      }, 10 * 60_000).unref();
+    },
+  );
+
+  app.get(
+    '/api/deployments/:id/events',
+    {
+      schema: {
+        params: Id,
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(100).default(50),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+      },
+    },
+    async (req) => svc.events(guards.required(req), req.params.id, req.query),
+  );
+}

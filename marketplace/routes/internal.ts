@@ -1,0 +1,33 @@
+// /internal/* for the orchestrator: the live deployments it watches, and its health and autoscaling reports.
+import { z } from 'zod';
+import { requireInternalToken } from '../../lib/internal.ts';
+import type { TypedApp } from '../../lib/service-app.ts';
+import type { DeploymentHealth } from '../deployment-health.ts';
+
+export function internalRoutes(app: TypedApp, internalToken: string, health: DeploymentHealth) {
+  const preHandler = requireInternalToken(internalToken);
+  const Id = z.object({ id: z.string().min(1).max(100) });
+  app.get(
+    '/internal/deployments/live',
+    {
+      preHandler,
+      schema: {
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(5000).default(1000),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+      },
+    },
+    async (req) => ({ deployments: health.live(req.query.limit, req.query.offset) }),
+  );
+  app.post(
+    '/internal/deployments/:id/health',
+    { preHandler, schema: { params: Id, body: z.strictObject({ healthy: z.boolean() }) } },
+    async (req) => health.report(req.params.id, req.body.healthy),
+  );
+  app.post(
+    '/internal/deployments/:id/autoscale',
+    { preHandler, schema: { params: Id, body: z.strictObject({ instances: z.number().int().min(1).max(100) }) } },
+    async (req) => health.autoscale(req.params.id, req.body.instances),
+  );
+}

@@ -1,0 +1,128 @@
+// Database-as-a-Service: PostgreSQL, MongoDB, Redis and MySQL (seed README, "Available Services").
+import { z } from 'zod';
+import { ALL_REGIONS, FREE_BACKUPS, PRO_BACKUPS, perThousandRequests, type ServiceTemplate, STD_BACKUPS, usd } from './types.ts';
+
+const dbConfig = (versions: string[]) =>
+  z.strictObject({
+    version: z.enum(versions as [string, ...string[]]).optional(),
+    storageGb: z.number().int().min(1).max(2000).optional(),
+    highAvailability: z.boolean().optional(),
+  });
+
+const dbTiers = (engine: string, pro: number) => [
+  {
+    id: 'free',
+    name: 'Free',
+    model: 'free' as const,
+    monthlyCents: 0,
+    features: ['1 GB storage', '20 connections', 'Daily backups kept 1 day'],
+    instances: { min: 1, max: 1 },
+    backups: FREE_BACKUPS,
+    regions: ['us-east-1', 'eu-west-1', 'ap-southeast-1'],
+  },
+  {
+    id: 'starter',
+    name: 'Starter',
+    model: 'flat' as const,
+    monthlyCents: usd(19),
+    features: ['10 GB storage', '50 connections', '7-day backups', '24 h point-in-time recovery'],
+    instances: { min: 1, max: 2 },
+    backups: STD_BACKUPS,
+  },
+  {
+    id: 'pro',
+    name: 'Pro',
+    model: 'flat' as const,
+    monthlyCents: usd(pro),
+    features: [
+      '100 GB storage',
+      '500 connections',
+      '1M requests included, then $0.015 per 1,000',
+      `${engine} high availability`,
+      '30-day backups',
+    ],
+    meter: perThousandRequests(0.015, 1_000_000),
+    instances: { min: 1, max: 5 },
+    backups: PRO_BACKUPS,
+  },
+];
+
+const sla = { uptime: 99.95, responseTime: 50, support: '24/7' };
+
+export const databaseTemplates: ServiceTemplate[] = [
+  {
+    id: 'svc-postgres',
+    slug: 'postgres-managed',
+    name: 'PostgreSQL Managed',
+    category: 'database',
+    engine: 'postgres',
+    description: 'Fully managed PostgreSQL with automated backups and point-in-time recovery',
+    publisher: 'Elide',
+    listing: 'featured',
+    pricingModel: 'subscription',
+    versions: ['16', '15', '14'],
+    regions: [...ALL_REGIONS],
+    sla,
+    limits: { maxStorageGb: 2000, maxConnections: 500 },
+    provisionSeconds: 10,
+    tiers: dbTiers('PostgreSQL', 50),
+    configSchema: dbConfig(['16', '15', '14']),
+  },
+  {
+    id: 'svc-mongodb',
+    slug: 'mongodb-managed',
+    name: 'MongoDB Managed',
+    category: 'database',
+    engine: 'mongodb',
+    description: 'Managed MongoDB replica sets with SRV connection strings',
+    publisher: 'Elide',
+    listing: 'standard',
+    pricingModel: 'subscription',
+    versions: ['7.0', '6.0'],
+    regions: [...ALL_REGIONS],
+    sla,
+    limits: { maxStorageGb: 2000, maxConnections: 1500 },
+    provisionSeconds: 12,
+    tiers: dbTiers('MongoDB', 57),
+    configSchema: dbConfig(['7.0', '6.0']),
+  },
+  {
+    id: 'svc-redis',
+    slug: 'redis-cache',
+    name: 'Redis Cache',
+    category: 'database',
+    engine: 'redis',
+    description: 'In-memory Redis cache over TLS, with persistence on paid tiers',
+    publisher: 'Elide',
+    listing: 'premium',
+    pricingModel: 'subscription',
+    versions: ['7.2', '6.2'],
+    regions: [...ALL_REGIONS],
+    sla: { uptime: 99.9, responseTime: 5, support: '24/7' },
+    limits: { maxMemoryMb: 16384, maxConnections: 10000 },
+    provisionSeconds: 5,
+    tiers: dbTiers('Redis', 30),
+    configSchema: z.strictObject({
+      version: z.enum(['7.2', '6.2']).optional(),
+      maxMemoryPolicy: z.enum(['noeviction', 'allkeys-lru', 'volatile-lru', 'allkeys-lfu']).optional(),
+    }),
+  },
+  {
+    id: 'svc-mysql',
+    slug: 'mysql-managed',
+    name: 'MySQL Managed',
+    category: 'database',
+    engine: 'mysql',
+    description: 'Managed MySQL with daily backups and read replicas',
+    publisher: 'Elide',
+    listing: 'standard',
+    pricingModel: 'subscription',
+    versions: ['8.0', '5.7'],
+    regions: [...ALL_REGIONS],
+    sla,
+    limits: { maxStorageGb: 2000, maxConnections: 500 },
+    provisionSeconds: 10,
+    tiers: dbTiers('MySQL', 45),
+    configSchema: dbConfig(['8.0', '5.7']),
+  },
+];
