@@ -6,6 +6,7 @@ import type { TypedApp } from '../lib/service-app.ts';
 import type { Resolver } from '../lib/ssrf.ts';
 import type { ApiDeps } from './app.ts';
 import { createEventIngest } from './events.ts';
+import { registerAnalyticsRoutes } from './routes/analytics.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
 import { createWebhookRules } from './webhooks.ts';
@@ -61,6 +62,7 @@ export function registerEventPipeline(app: TypedApp, deps: ApiDeps, opts: Pipeli
   });
   registerEventRoutes(app, deps, guards, { ingest, afterIngest: () => dispatcher.kick() });
   registerWebhookRoutes(app, deps, guards, rules);
+  registerAnalyticsRoutes(app, deps, guards);
   pipelines.set(app, { ingest, dispatcher });
 
   app.addHook('onReady', async () => {
