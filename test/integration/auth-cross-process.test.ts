@@ -1,6 +1,6 @@
-// Identity across processes: two main API processes on one data folder (as the suite's five processes share
-// marketplace.db). A logout, a revoked token or a disabled user on one is refused by the other at once, and
-// the login rate limit is one budget for both (a shared SQLite store, not per process).
+// Identity across processes: two main API processes and the registry on one data folder (as the suite's five
+// processes share marketplace.db). A logout, a revoked token or a disabled user on one is refused by the others
+// at once, and the login rate limit is one budget for both APIs (a shared SQLite store, not per process).
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,8 +36,18 @@ async function refusedWithinOneSecond(base: string, token: string) {
   return Date.now() - started;
 }
 
+/** An admin session; the admin is created through the seed's internal route (idempotent), so any test may call it. */
+async function adminToken(): Promise<string> {
+  const ensure = await call(a, 'POST', '/internal/users/ensure', {
+    headers: { 'x-internal-token': internalToken },
+    body: { username: 'boss', email: 'boss@example.com', password: 'boss-password', role: 'admin', plan: 'enterprise' },
+  });
+  expect(ensure.status).toBe(200);
+  return (await call(a, 'POST', '/api/auth/login', { body: { username: 'boss', password: 'boss-password' } })).json.token;
+}
+
 beforeAll(async () => {
-  suite = await startSuite({ only: ['api'] });
+  suite = await startSuite({ only: ['api', 'registry'] });
   a = suite.urls.api;
   const port = await freePort();
   b = `http://127.0.0.1:${port}`;
@@ -90,18 +100,32 @@ describe('revocation seen by a second process', () => {
   });
 
   it('a user disabled by an admin on one process is refused by the other at once', async () => {
-    const ensure = await call(a, 'POST', '/internal/users/ensure', {
-      headers: { 'x-internal-token': internalToken },
-      body: { username: 'boss', email: 'boss@example.com', password: 'boss-password', role: 'admin', plan: 'enterprise' },
-    });
-    expect(ensure.status).toBe(200);
-    const admin = (await call(a, 'POST', '/api/auth/login', { body: { username: 'boss', password: 'boss-password' } })).json.token;
+    const admin = await adminToken();
     const user = await call(a, 'POST', '/api/auth/register', {
       body: { username: 'uma', email: 'uma@example.com', password: 'uma-password' },
     });
     expect((await call(b, 'GET', '/api/auth/me', { token: user.json.token })).status).toBe(200);
     expect((await call(a, 'PATCH', `/api/admin/users/${user.json.userId}`, { token: admin, body: { disabled: true } })).status).toBe(200);
     await refusedWithinOneSecond(b, user.json.token);
+  });
+});
+
+describe('revocation seen by the registry (read-only identity connection)', () => {
+  const whoami = (token: string) => call(suite.urls.registry, 'GET', '/npm/-/whoami', { token });
+
+  it('a revoked token and a disabled user are refused by npm whoami within one second', async () => {
+    const reg = await call(a, 'POST', '/api/auth/register', {
+      body: { username: 'walt', email: 'walt@example.com', password: 'walt-password' },
+    });
+    const t = await call(a, 'POST', '/api/auth/tokens', { token: reg.json.token, body: { name: 'npm' } });
+    expect(await whoami(t.json.token)).toMatchObject({ status: 200, json: { username: 'walt' } });
+    await call(b, 'DELETE', `/api/auth/tokens/${t.json.id}`, { token: reg.json.token });
+    await waitFor(async () => (await whoami(t.json.token)).status === 401, 1000, 'the registry to refuse the revoked token');
+
+    expect((await whoami(reg.json.token)).status).toBe(200);
+    const admin = await adminToken();
+    await call(b, 'PATCH', `/api/admin/users/${reg.json.userId}`, { token: admin, body: { disabled: true } });
+    await waitFor(async () => (await whoami(reg.json.token)).status === 401, 1000, 'the registry to refuse the disabled user');
   });
 });
 

@@ -1,7 +1,8 @@
 // Accounts: register, login, logout, me, password change, and credentials that must be refused (forged JWTs,
 // bad checksums, revoked, expired, disabled).
+import bcrypt from 'bcryptjs';
 import jwt from 'jsonwebtoken';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateApiToken, isWellFormedApiToken, signSessionJwt } from '../../lib/tokens.ts';
 import { testSecrets } from '../helpers/config.ts';
 import { type AuthFixture, buildAuthApp } from './api-auth-fixture.ts';
@@ -164,6 +165,22 @@ describe('POST /api/auth/login', () => {
     expect(unknown.json()).toEqual(INVALID_LOGIN);
     const actions = f.db.prepare("SELECT actor_username FROM audit_log WHERE action = 'auth.login.failed' ORDER BY id").all();
     expect(actions).toEqual([{ actor_username: 'nobody' }, { actor_username: 'dave' }]);
+  });
+
+  it('an unknown user costs the same one bcrypt compare as a wrong password (no timing oracle)', async () => {
+    f = await buildAuthApp();
+    await f.register('dora');
+    const spy = vi.spyOn(bcrypt, 'compare');
+    try {
+      await f.send('POST', '/api/auth/login', undefined, { username: 'nobody', password: 'whatever-1' });
+      await f.send('POST', '/api/auth/login', undefined, { username: 'dora', password: 'not-her-password' });
+      expect(spy).toHaveBeenCalledTimes(2);
+      const hashes = spy.mock.calls.map((c) => String(c[1]));
+      // Both compares run against a real bcrypt hash of the configured cost.
+      expect(hashes.every((h) => /^\$2[aby]\$04\$.{53}$/.test(h))).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('400 for missing fields or extra fields', async () => {
