@@ -70,8 +70,14 @@ export function createDeploymentEngine(d: EngineDeps) {
   }
 
   /** Record a status change: the row, the history (with the plan and instances in effect) and the events. */
-  function transition(dep: DeploymentRow, to: DeploymentStatus, opts: { opId?: string | null; reason?: string | null } = {}) {
-    const at = iso(clock.now());
+  function transition(
+    dep: DeploymentRow,
+    to: DeploymentStatus,
+    opts: { opId?: string | null; reason?: string | null; atMs?: number } = {},
+  ) {
+    // A step completes at its deadline even when the tick runs late (or after a restart), so history,
+    // billing and metrics do not depend on when the process happened to be up.
+    const at = iso(opts.atMs ?? clock.now());
     const firstRun = to === 'running' && dep.ever_running === 0;
     repo.setStatus(dep.id, to, opts.reason ?? null, at);
     const now = repo.byId(dep.id)!;
@@ -130,8 +136,9 @@ export function createDeploymentEngine(d: EngineDeps) {
     const outcome = failureOutcome(step, params.returnTo);
     const code = reason.endsWith('_timeout') ? reason : outcome.reason;
     const message = code.endsWith('_timeout') ? `the ${step} step did not complete in time` : `the ${step} step failed`;
-    repo.opFinish(op.id, 'failed', iso(clock.now()), code, message);
-    const after = transition(dep, outcome.status, { opId: op.id, reason: code });
+    const atMs = Date.parse(op.due_at!);
+    repo.opFinish(op.id, 'failed', iso(atMs), code, message);
+    const after = transition(dep, outcome.status, { opId: op.id, reason: code, atMs });
     // A rolled-back update stays in its steady state but still reports the failure (reference "Rollback rule").
     if (outcome.status !== 'failed')
       emit(after, 'deployment.failed', { status: after.status, resultingStatus: after.status, operationId: op.id, reason: code });
@@ -164,14 +171,15 @@ export function createDeploymentEngine(d: EngineDeps) {
       }
       // The next deadline counts from the previous one, so a late tick does not stretch the schedule.
       repo.opStep(op.id, next, iso(Date.parse(op.due_at) + ms), params);
-      transition(dep, next, { opId: op.id });
+      transition(dep, next, { opId: op.id, atMs: Date.parse(op.due_at) });
       return true;
     }
-    const at = iso(nowMs);
+    const atMs = Date.parse(op.due_at);
+    const at = iso(atMs);
     if (op.type === 'scale' && params.instances !== undefined) repo.setInstances(dep.id, params.instances, at);
     if (op.type === 'change_plan' && params.tierId) repo.setPlan(dep.id, params.tierId, at);
     repo.opFinish(op.id, 'succeeded', at);
-    const after = transition(repo.byId(dep.id)!, path.success, { opId: op.id });
+    const after = transition(repo.byId(dep.id)!, path.success, { opId: op.id, atMs });
     if (op.type === 'scale') emit(after, 'deployment.scaled', { instances: after.instances, operationId: op.id });
     if (op.type === 'change_plan')
       emit(after, 'deployment.plan_changed', { fromTier: params.fromTierId, toTier: after.tier_id, operationId: op.id });

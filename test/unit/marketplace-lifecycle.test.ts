@@ -1,0 +1,301 @@
+// The transition table on a manual clock (reference §1.5.3): every verb from every state it is allowed in,
+// 409s naming the allowed actions, rollback of failed updates, injected failures and the stuck guard.
+import { afterEach, describe, expect, it } from 'vitest';
+import { type MarketplaceFixture, marketplaceFixture } from '../helpers/marketplace.ts';
+
+let f: MarketplaceFixture;
+afterEach(async () => f?.app.close());
+
+async function setup(env: Record<string, string> = {}) {
+  f = await marketplaceFixture(env);
+  const u = f.user('enterprise');
+  const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object, headers: Record<string, string> = {}) => {
+    const res = await f.app.inject({ method, url, headers: { ...u.auth, ...headers }, payload });
+    return { status: res.statusCode, body: res.json() };
+  };
+  const create = async (payload: object = {}, headers: Record<string, string> = {}) => {
+    const res = await call(
+      'POST',
+      '/api/deployments',
+      {
+        serviceId: 'svc-redis',
+        name: `r${Math.random().toString(36).slice(2, 8)}`,
+        config: { tier: 'pro', region: 'us-east-1' },
+        ...payload,
+      },
+      headers,
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    return res.body.deploymentId as string;
+  };
+  const status = async (id: string) => (await call('GET', `/api/deployments/${id}`)).body.status as string;
+  const history = async (id: string) =>
+    ((await call('GET', `/api/deployments/${id}/events?limit=100`)).body.events as { from: string; to: string }[])
+      .reverse()
+      .map((e) => `${e.from}>${e.to}`);
+  return { u, call, create, status, history };
+}
+
+describe('deployment transition table', () => {
+  it('create -> running; stop -> stopped; start -> running; restart; delete -> deleted, each on its duration', async () => {
+    const { call, create, status, history } = await setup();
+    const id = await create();
+    expect(await status(id)).toBe('provisioning');
+    f.advance(5_000); // redis: 5 s
+    expect(await status(id)).toBe('running');
+
+    const stop = await call('POST', `/api/deployments/${id}/stop`);
+    expect(stop.status).toBe(202);
+    expect(stop.body).toMatchObject({ success: true, status: 'stopped', currentStatus: 'stopping' });
+    f.advance(1_999);
+    expect(await status(id)).toBe('stopping');
+    f.advance(1);
+    expect(await status(id)).toBe('stopped');
+    // stop again: already the desired state -> 200, no new operation
+    const again = await call('POST', `/api/deployments/${id}/stop`);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ success: true, status: 'stopped', currentStatus: 'stopped' });
+
+    expect((await call('POST', `/api/deployments/${id}/start`)).status).toBe(202);
+    expect(await status(id)).toBe('starting');
+    f.advance(3_000);
+    expect(await status(id)).toBe('running');
+
+    expect((await call('POST', `/api/deployments/${id}/restart`)).status).toBe(202);
+    expect(await status(id)).toBe('restarting');
+    f.advance(3_000);
+    expect(await status(id)).toBe('running');
+
+    const del = await call('DELETE', `/api/deployments/${id}`);
+    expect(del.status).toBe(202);
+    expect(await status(id)).toBe('deleting');
+    f.advance(2_000);
+    expect(await status(id)).toBe('deleted');
+    expect((await call('DELETE', `/api/deployments/${id}`)).status).toBe(200);
+
+    expect(await history(id)).toEqual([
+      'pending>provisioning',
+      'provisioning>running',
+      'running>stopping',
+      'stopping>stopped',
+      'stopped>starting',
+      'starting>running',
+      'running>restarting',
+      'restarting>running',
+      'running>deleting',
+      'deleting>deleted',
+    ]);
+    expect(f.outbox().map((e) => e.type)).toEqual([
+      'service.deployed',
+      'deployment.stopped',
+      'deployment.started',
+      'deployment.restarted',
+      'deployment.deleted',
+    ]);
+    // A deleted deployment frees its name and leaves the list.
+    expect((await call('GET', '/api/deployments')).body.total).toBe(0);
+  });
+
+  it('refuses actions not allowed in the current state with 409 naming the allowed actions', async () => {
+    const { call, create } = await setup();
+    const id = await create();
+    const busy = await call('POST', `/api/deployments/${id}/stop`);
+    expect(busy.status).toBe(409);
+    expect(busy.body).toMatchObject({
+      code: 'OPERATION_IN_PROGRESS',
+      error: expect.stringContaining('is provisioning'),
+      details: { status: 'provisioning', allowedActions: ['delete'], currentOperation: { type: 'create', status: 'running' } },
+    });
+  });
+
+  it('start while running is a no-op and retry while running is refused', async () => {
+    const { call, create } = await setup();
+    const id = await create();
+    f.advance(5_000);
+    const start = await call('POST', `/api/deployments/${id}/start`);
+    expect(start.status).toBe(200);
+    const retry = await call('POST', `/api/deployments/${id}/retry`);
+    expect(retry.status).toBe(409);
+    const name = (await call('GET', `/api/deployments/${id}`)).body.name;
+    expect(retry.body).toEqual({
+      error: `cannot retry deployment "${name}" while it is running: allowed actions are stop, restart, scale, change_plan, restore, backup, rotate_credentials, delete`,
+      code: 'INVALID_STATE_TRANSITION',
+      details: {
+        status: 'running',
+        allowedActions: ['stop', 'restart', 'scale', 'change_plan', 'restore', 'backup', 'rotate_credentials', 'delete'],
+      },
+    });
+  });
+
+  it('delete pre-empts provisioning and cancels its operation', async () => {
+    const { call, create, status } = await setup();
+    const id = await create();
+    expect((await call('DELETE', `/api/deployments/${id}`)).status).toBe(202);
+    f.advance(10_000);
+    expect(await status(id)).toBe('deleted');
+    const op = f.db.prepare("SELECT status, error_code FROM mkt_operations WHERE deployment_id = ? AND type = 'create'").get(id);
+    expect(op).toEqual({ status: 'canceled', error_code: 'preempted' });
+    expect(f.outbox().map((e) => e.type)).toEqual(['deployment.deleted']);
+  });
+
+  it('scale and plan change go through updating and land back in the steady state', async () => {
+    const { call, create, status } = await setup();
+    const id = await create();
+    f.advance(5_000);
+    const over = await call('POST', `/api/deployments/${id}/scale`, { instances: 9 });
+    expect(over.status).toBe(422);
+    expect(over.body.code).toBe('INSTANCES_OUT_OF_RANGE');
+    expect((await call('POST', `/api/deployments/${id}/scale`, { instances: 3 })).status).toBe(202);
+    expect(await status(id)).toBe('updating');
+    f.advance(2_000); // 1 s per instance added
+    const after = (await call('GET', `/api/deployments/${id}`)).body;
+    expect(after).toMatchObject({ status: 'running', instances: 3 });
+
+    const downgrade = await call('POST', `/api/deployments/${id}/plan`, { tier: 'starter' });
+    expect(downgrade.status).toBe(422);
+    expect(downgrade.body).toEqual({
+      error: 'the deployment runs 3 instances but Starter allows 2: scale down first',
+      code: 'DOWNGRADE_EXCEEDS_LIMITS',
+    });
+    await call('POST', `/api/deployments/${id}/scale`, { instances: 1 });
+    f.advance(1_000);
+    const preview = await call('POST', `/api/deployments/${id}/plan?preview=true`, { tier: 'starter' });
+    expect(preview.status).toBe(200);
+    expect(preview.body).toMatchObject({
+      preview: true,
+      fromPlan: 'pro',
+      toPlan: 'starter',
+      currentCycle: { before: expect.any(Number), after: expect.any(Number) },
+    });
+    expect(preview.body.currentCycle.deltaMinor).toBeLessThan(0);
+    expect((await call('GET', `/api/deployments/${id}`)).body.tier).toBe('pro');
+    expect((await call('POST', `/api/deployments/${id}/plan`, { tier: 'starter' })).status).toBe(202);
+    expect(await status(id)).toBe('updating');
+    f.advance(5_000);
+    expect((await call('GET', `/api/deployments/${id}`)).body).toMatchObject({ status: 'running', tier: 'starter' });
+    expect(f.outbox().map((e) => e.type)).toEqual([
+      'service.deployed',
+      'deployment.scaled',
+      'deployment.scaled',
+      'deployment.plan_changed',
+    ]);
+  });
+
+  it('backups, point-in-time window and restore in place or to a new deployment', async () => {
+    const { call, create, status } = await setup();
+    const id = await create();
+    f.advance(5_000);
+    const b = await call('POST', `/api/deployments/${id}/backups`);
+    expect(b.status).toBe(202);
+    expect(b.body).toMatchObject({ kind: 'manual', status: 'pending' });
+    f.advance(3_000);
+    const list = (await call('GET', `/api/deployments/${id}/backups`)).body;
+    expect(list.backups[0]).toMatchObject({ id: b.body.id, status: 'completed' });
+
+    const tooOld = await call('POST', `/api/deployments/${id}/restore`, { pointInTime: '2025-01-01T00:00:00.000Z', mode: 'in_place' });
+    expect(tooOld.status).toBe(422);
+    expect(tooOld.body.code).toBe('POINT_IN_TIME_OUTSIDE_WINDOW');
+    expect(await status(id)).toBe('running');
+
+    expect((await call('POST', `/api/deployments/${id}/restore`, { backupId: b.body.id, mode: 'in_place' })).status).toBe(202);
+    expect(await status(id)).toBe('restoring');
+    f.advance(2_100);
+    expect(await status(id)).toBe('running');
+
+    const pit = new Date(f.clock.now() - 1_000).toISOString();
+    const fresh = await call('POST', `/api/deployments/${id}/restore`, { pointInTime: pit, mode: 'new', name: 'restored-copy' });
+    expect(fresh.status).toBe(202);
+    expect(fresh.body).toMatchObject({
+      name: 'restored-copy',
+      status: 'provisioning',
+      restoredFrom: { deploymentId: id, pointInTime: pit },
+    });
+    f.advance(5_000);
+    expect((await call('GET', `/api/deployments/${fresh.body.deploymentId}`)).body).toMatchObject({
+      status: 'running',
+      restoredFrom: { deploymentId: id },
+    });
+  });
+
+  it('rotates credentials, keeping the old secret valid for the grace period', async () => {
+    const { call, create } = await setup();
+    const id = await create();
+    f.advance(5_000);
+    const before = (await call('GET', `/api/deployments/${id}/credentials`)).body;
+    const rotated = await call('POST', `/api/deployments/${id}/credentials/rotate`, { graceHours: 2 });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.version).toBe(2);
+    expect(rotated.body.credentials.password).not.toBe(before.credentials.password);
+    expect(rotated.body.previousValidUntil).toBe(new Date(f.clock.now() + 2 * 3600_000).toISOString());
+    expect((await call('GET', `/api/deployments/${id}/credentials`)).body.credentials).toEqual(rotated.body.credentials);
+  });
+
+  it('serves logs (tail) and the transition history', async () => {
+    const { call, create } = await setup();
+    const id = await create();
+    f.advance(5_000 + 10 * 60_000);
+    const logs = (await call('GET', `/api/deployments/${id}/logs?tail=5`)).body;
+    expect(logs.lines).toHaveLength(5);
+    expect(logs.lines[4].message).toMatch(/^served \d+ requests, avg \d+ms$/);
+    const all = (await call('GET', `/api/deployments/${id}/logs?tail=1000`)).body;
+    expect(all.lines[0].message).toBe('pending -> provisioning');
+    expect(all.lines[1].message).toBe('provisioning -> running');
+  });
+});
+
+describe('failure injection (SIMULATION=true)', () => {
+  it('a failed provisioning ends in failed, voids the charge, emits deployment.failed and service.failed; retry recovers', async () => {
+    const { call, create, status } = await setup({ SIMULATION: 'true' });
+    const id = await create({}, { 'x-simulate-failure': 'provisioning' });
+    f.advance(5_000);
+    const dep = (await call('GET', `/api/deployments/${id}`)).body;
+    expect(dep).toMatchObject({
+      status: 'failed',
+      statusReason: 'provision_failed',
+      allowedActions: ['retry', 'delete'],
+      billing: { currentCost: 0 },
+    });
+    expect(dep.lastOperation).toMatchObject({ type: 'create', status: 'failed', error: { code: 'provision_failed' } });
+    expect(f.outbox().map((e) => e.type)).toEqual(['deployment.failed', 'service.failed']);
+    const restart = await call('POST', `/api/deployments/${id}/restart`);
+    expect(restart.status).toBe(409);
+    expect(restart.body.details.allowedActions).toEqual(['retry', 'delete']);
+    // The injected failure stays with the deployment, so retry fails again: a second deployment without it succeeds.
+    const ok = await create({ simulation: { failAt: ['updating'] } });
+    f.advance(5_000);
+    expect(await status(ok)).toBe('running');
+    // A failed update rolls back to running and still reports deployment.failed.
+    await call('POST', `/api/deployments/${ok}/scale`, { instances: 2 });
+    f.advance(1_000);
+    const rolled = (await call('GET', `/api/deployments/${ok}`)).body;
+    expect(rolled).toMatchObject({
+      status: 'running',
+      instances: 1,
+      lastOperation: { type: 'scale', status: 'failed', error: { code: 'update_failed' } },
+    });
+    expect(f.outbox().at(-1)).toMatchObject({ type: 'deployment.failed', data: { resultingStatus: 'running', reason: 'update_failed' } });
+  });
+
+  it('a hung step times out to failed at three times its duration (stuck guard)', async () => {
+    const { call, create, status } = await setup({ SIMULATION: 'true' });
+    const id = await create({ simulation: { hangAt: 'provisioning' } });
+    f.advance(14_999);
+    expect(await status(id)).toBe('provisioning');
+    f.advance(1);
+    expect((await call('GET', `/api/deployments/${id}`)).body).toMatchObject({ status: 'failed', statusReason: 'provision_timeout' });
+  });
+
+  it('SIM_FAILURE_RATE=1 fails every provisioning, reproducibly', async () => {
+    const { create, status } = await setup({ SIMULATION: 'true', SIM_FAILURE_RATE: '1' });
+    const ids = [await create(), await create()];
+    f.advance(5_000);
+    expect([await status(ids[0]), await status(ids[1])]).toEqual(['failed', 'failed']);
+  });
+
+  it('SIM_FAILURE_RATE is ignored unless SIMULATION=true', async () => {
+    const { create, status } = await setup({ SIM_FAILURE_RATE: '1' });
+    const id = await create();
+    f.advance(5_000);
+    expect(await status(id)).toBe('running');
+  });
+});
