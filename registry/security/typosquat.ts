@@ -95,13 +95,13 @@ function lookAlike(n: string, t: string, topTier: boolean): { rule: string; seve
   const [tn, tt] = [tokens(n), tokens(t)];
   if (tt.length >= 2 && tn.length === tt.length && [...tn].sort().join() === [...tt].sort().join())
     return { rule: 'Y6', severity: 'high', why: 'same words reordered' };
-  const dl = damerauLevenshtein(sn, st);
-  if (dl === 1 && sn.length >= 4 && st.length >= 4) return { rule: 'Y2', severity: topTier ? 'high' : 'medium', why: 'one typo away' };
   if (t.length >= 3) {
     const affix = n.startsWith(t) ? n.slice(t.length) : n.endsWith(t) ? n.slice(0, n.length - t.length) : undefined;
     if (affix !== undefined && AFFIX.test(affix.replace(/^[-._]|[-._]$/g, '')))
       return { rule: 'Y7', severity: 'medium', why: `"${t}" with a "${affix.replace(/[-._]/g, '')}" affix` };
   }
+  const dl = damerauLevenshtein(sn, st);
+  if (dl === 1 && sn.length >= 4 && st.length >= 4) return { rule: 'Y2', severity: topTier ? 'high' : 'medium', why: 'one typo away' };
   if ([`${t}s`, `${t}es`, `${t}r`].includes(n) || (t.endsWith('s') && n === t.slice(0, -1)))
     return { rule: 'Y9', severity: 'medium', why: 'plural/singular form' };
   if (sn.length >= 4 && sn.length >= st.length / 2 && sn !== st && (st.startsWith(sn) || st.endsWith(sn)))
