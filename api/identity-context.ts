@@ -1,5 +1,6 @@
 // Wires the account services of the main API together: audit log, tokens, accounts, orgs, admin, the
 // shared rate limiter, and auth guards that also record when a token was last used.
+import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import { type Authenticator, createAuthenticator } from '../lib/auth.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -9,6 +10,7 @@ import { createIdentityReader } from '../lib/identity.ts';
 import { createRateLimiter, type RateLimitName, type RateLimitRule, withOverrides } from '../lib/rate-limit.ts';
 import { createAuthGuards } from '../lib/request-auth.ts';
 import type { Secrets } from '../lib/secrets.ts';
+import { safeEqual } from '../lib/tokens.ts';
 import { createAccountService } from './accounts.ts';
 import { createAdminUserService } from './admin-users.ts';
 import { createAuditLog, type RequestOrigin } from './audit.ts';
@@ -65,9 +67,22 @@ function countWebhooks(db: Db) {
   };
 }
 
-export function originOf(req: FastifyRequest): RequestOrigin {
-  const ua = req.headers['user-agent'];
-  return { ip: req.ip, userAgent: typeof ua === 'string' ? ua : undefined };
+/**
+ * Where a request came from, for rate-limit keys and the audit trail. The socket address, except when one
+ * of our own processes forwards a client's request (the registry's npm login): with a valid internal token
+ * it may name the real client in x-elide-client-ip, so every npm user does not share the registry's budget.
+ */
+export function createOriginOf(internalToken: string) {
+  return (req: FastifyRequest): RequestOrigin => {
+    const ua = req.headers['user-agent'];
+    const given = req.headers['x-elide-client-ip'];
+    const internal = req.headers['x-internal-token'];
+    const forwarded =
+      typeof given === 'string' && isIP(given) !== 0 && typeof internal === 'string' && safeEqual(internal, internalToken)
+        ? given
+        : undefined;
+    return { ip: forwarded ?? req.ip, userAgent: typeof ua === 'string' ? ua : undefined };
+  };
 }
 
 export function createIdentityContext(deps: IdentityContextDeps) {
@@ -87,6 +102,7 @@ export function createIdentityContext(deps: IdentityContextDeps) {
     limiter,
     limits,
     guards: createAuthGuards(auth),
+    origin: createOriginOf(deps.secrets.internalToken),
     identity: createIdentityReader(() => deps.db),
     accounts: createAccountService({ db: deps.db, clock: deps.clock, config: deps.config, audit, tokens, limiter, limits }),
     orgs: createOrgService(deps.db, deps.clock, audit),

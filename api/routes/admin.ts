@@ -2,7 +2,7 @@
 // re-read from the database on every request, so a demoted admin loses access at once).
 import { z } from 'zod';
 import type { TypedApp } from '../../lib/service-app.ts';
-import { type IdentityContext, originOf } from '../identity-context.ts';
+import type { IdentityContext } from '../identity-context.ts';
 
 export const Paging = {
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -50,7 +50,7 @@ export function registerAdminRoutes(app: TypedApp, ctx: IdentityContext) {
     async (req) => {
       const admin = ctx.guards.role(req, 'admin');
       if (admin.readonly) ctx.guards.writer(req);
-      return ctx.admin.update(admin, req.params.id, req.body, originOf(req));
+      return ctx.admin.update(admin, req.params.id, req.body, ctx.origin(req));
     },
   );
 }

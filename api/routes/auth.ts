@@ -1,7 +1,7 @@
 // HTTP glue for /api/auth/*: register, login, logout, me, password change and API tokens.
 import { z } from 'zod';
 import type { TypedApp } from '../../lib/service-app.ts';
-import { type IdentityContext, originOf, type UsageName } from '../identity-context.ts';
+import type { IdentityContext, UsageName } from '../identity-context.ts';
 import { CidrSchema } from '../tokens.ts';
 import { EmailSchema, PasswordSchema, UsernameSchema } from '../users.ts';
 
@@ -68,23 +68,23 @@ export function registerAuthRoutes(app: TypedApp, ctx: IdentityContext) {
   const { guards } = ctx;
 
   app.post('/api/auth/register', { schema: { body: RegisterBody, response: { 201: SessionReply } } }, async (req, reply) => {
-    const r = ctx.accounts.register(req.body, originOf(req));
+    const r = ctx.accounts.register(req.body, ctx.origin(req));
     return reply.status(201).send(r);
   });
 
   app.post(
     '/api/auth/login',
     { schema: { body: LoginBody, response: { 200: SessionReply } } },
-    async (req) => await ctx.accounts.login(req.body, originOf(req)),
+    async (req) => await ctx.accounts.login(req.body, ctx.origin(req)),
   );
 
   app.post('/api/auth/logout', { schema: { response: { 200: Success } } }, async (req) => {
-    ctx.accounts.logout(guards.required(req), originOf(req));
+    ctx.accounts.logout(guards.required(req), ctx.origin(req));
     return { success: true as const };
   });
 
   app.post('/api/auth/password', { schema: { body: PasswordBody } }, async (req) => {
-    const r = await ctx.accounts.changePassword(guards.writer(req), req.body, originOf(req));
+    const r = await ctx.accounts.changePassword(guards.writer(req), req.body, ctx.origin(req));
     return { success: true as const, revokedTokens: r.revokedTokens };
   });
 
@@ -128,7 +128,7 @@ export function registerAuthRoutes(app: TypedApp, ctx: IdentityContext) {
     { schema: { body: CreateTokenBody, response: { 201: z.object({ ...TokenFields, token: z.string() }) } } },
     async (req, reply) => {
       const p = guards.writer(req);
-      const origin = originOf(req);
+      const origin = ctx.origin(req);
       ctx.limiter.enforce([
         [ctx.limits.tokenCreatePerUser, p.userId],
         [ctx.limits.tokenCreatePerIp, origin.ip ?? 'unknown'],
@@ -156,7 +156,7 @@ export function registerAuthRoutes(app: TypedApp, ctx: IdentityContext) {
 
   app.delete('/api/auth/tokens/:id', { schema: { params: TokenIdParams, response: { 200: Success } } }, async (req) => {
     const p = guards.writer(req);
-    const origin = originOf(req);
+    const origin = ctx.origin(req);
     ctx.tokens.revoke(p.userId, req.params.id, (t) =>
       ctx.audit.record({
         actorId: p.userId,

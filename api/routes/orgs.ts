@@ -1,7 +1,7 @@
 // HTTP glue for /api/orgs: create, list mine, show, members (add/change role, remove, leave).
 import { z } from 'zod';
 import type { TypedApp } from '../../lib/service-app.ts';
-import { type IdentityContext, originOf } from '../identity-context.ts';
+import type { IdentityContext } from '../identity-context.ts';
 import { UsernameSchema } from '../users.ts';
 import { Paging } from './admin.ts';
 
@@ -17,7 +17,7 @@ export function registerOrgRoutes(app: TypedApp, ctx: IdentityContext) {
   const { guards, orgs } = ctx;
 
   app.post('/api/orgs', { schema: { body: z.strictObject({ name: OrgName }), response: { 201: OrgSummary } } }, async (req, reply) => {
-    const o = orgs.create(guards.writer(req), req.body.name, originOf(req));
+    const o = orgs.create(guards.writer(req), req.body.name, ctx.origin(req));
     return reply.status(201).send({ id: o.id, name: o.name, plan: o.plan_id, role: o.role, createdAt: o.created_at });
   });
 
@@ -80,14 +80,14 @@ export function registerOrgRoutes(app: TypedApp, ctx: IdentityContext) {
         response: { 200: z.object({ username: z.string(), role: OrgRole, created: z.boolean() }) },
       },
     },
-    async (req) => orgs.setMember(guards.writer(req), req.params.name, req.params.username, req.body.role, originOf(req)),
+    async (req) => orgs.setMember(guards.writer(req), req.params.name, req.params.username, req.body.role, ctx.origin(req)),
   );
 
   app.delete(
     '/api/orgs/:name/members/:username',
     { schema: { params: MemberParams, response: { 200: z.object({ success: z.literal(true) }) } } },
     async (req) => {
-      orgs.removeMember(guards.writer(req), req.params.name, req.params.username, originOf(req));
+      orgs.removeMember(guards.writer(req), req.params.name, req.params.username, ctx.origin(req));
       return { success: true as const };
     },
   );
@@ -97,7 +97,7 @@ export function registerOrgRoutes(app: TypedApp, ctx: IdentityContext) {
     { schema: { params: OrgParams, response: { 200: z.object({ success: z.literal(true) }) } } },
     async (req) => {
       const p = guards.writer(req);
-      orgs.removeMember(p, req.params.name, p.username, originOf(req));
+      orgs.removeMember(p, req.params.name, p.username, ctx.origin(req));
       return { success: true as const };
     },
   );

@@ -238,6 +238,23 @@ describe('POST /api/auth/login', () => {
   });
 });
 
+describe('requests forwarded by our own processes', () => {
+  it('x-elide-client-ip names the client only with the internal token (the registry forwarding npm login)', async () => {
+    f = await buildAuthApp({ rateLimits: { loginPerIp: { max: 1 } } });
+    const login = (headers: Record<string, string>) =>
+      f.send('POST', '/api/auth/login', undefined, { username: 'nobody', password: 'guess-0000' }, { headers });
+    const internal = { 'x-internal-token': testSecrets.internalToken };
+    expect((await login({ ...internal, 'x-elide-client-ip': '203.0.113.1' })).statusCode).toBe(401);
+    expect((await login({ ...internal, 'x-elide-client-ip': '203.0.113.2' })).statusCode).toBe(401);
+    expect((await login({ ...internal, 'x-elide-client-ip': '203.0.113.1' })).statusCode).toBe(429);
+    // Without the internal token the header is ignored: the socket address (127.0.0.1) is the key.
+    expect((await login({ 'x-elide-client-ip': '198.51.100.1' })).statusCode).toBe(401);
+    expect((await login({ 'x-elide-client-ip': '198.51.100.2', 'x-internal-token': 'wrong-token-0123456789' })).statusCode).toBe(429);
+    const ips = f.db.prepare("SELECT ip FROM audit_log WHERE action = 'auth.login.failed' ORDER BY id").all();
+    expect(ips).toEqual([{ ip: '203.0.113.1' }, { ip: '203.0.113.2' }, { ip: '127.0.0.1' }]);
+  });
+});
+
 describe('POST /api/auth/logout', () => {
   it('revokes the token used; it is refused afterwards; other sessions keep working', async () => {
     f = await buildAuthApp();
