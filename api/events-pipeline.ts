@@ -5,6 +5,7 @@ import { createAuthGuards } from '../lib/request-auth.ts';
 import type { TypedApp } from '../lib/service-app.ts';
 import type { Resolver } from '../lib/ssrf.ts';
 import type { ApiDeps } from './app.ts';
+import { createEmailWorker, type SendMail } from './email.ts';
 import { createEventIngest } from './events.ts';
 import { registerAnalyticsRoutes } from './routes/analytics.ts';
 import { registerEventRoutes } from './routes/events.ts';
@@ -15,6 +16,7 @@ import { createWebhookDispatcher, type WebhookDispatcher } from './webhooks-disp
 export interface EventPipeline {
   ingest: ReturnType<typeof createEventIngest>;
   dispatcher: WebhookDispatcher;
+  email: ReturnType<typeof createEmailWorker>;
 }
 
 export interface PipelineOptions {
@@ -23,6 +25,8 @@ export interface PipelineOptions {
   random?: () => number;
   /** false: no background worker; tests call pipelineOf(app).dispatcher.runDue() themselves. */
   worker?: boolean;
+  /** Replaces nodemailer (tests). */
+  sendMail?: SendMail;
 }
 
 /** Test seams for a deps object, set before buildApp (app.ts passes only deps). */
@@ -41,6 +45,7 @@ export function registerEventPipeline(app: TypedApp, deps: ApiDeps, opts: Pipeli
     ),
   );
   const allowPrivateNetworks = deps.config.WEBHOOKS_ALLOW_PRIVATE_NETWORKS;
+  const email = createEmailWorker({ db: deps.db, clock: deps.clock, config: deps.config, logger: app.log as never, send: opts.sendMail });
   const dispatcher = createWebhookDispatcher({
     db: deps.db,
     clock: deps.clock,
@@ -50,6 +55,7 @@ export function registerEventPipeline(app: TypedApp, deps: ApiDeps, opts: Pipeli
     timeScale: deps.config.WEBHOOK_RETRY_TIME_SCALE,
     resolve: opts.resolve,
     random: opts.random,
+    onNotification: () => email.kick(),
   });
   const ingest = createEventIngest(deps.db, deps.clock);
   const rules = createWebhookRules({
@@ -60,18 +66,28 @@ export function registerEventPipeline(app: TypedApp, deps: ApiDeps, opts: Pipeli
     dispatcher,
     resolve: opts.resolve,
   });
-  registerEventRoutes(app, deps, guards, { ingest, afterIngest: () => dispatcher.kick() });
+  registerEventRoutes(app, deps, guards, {
+    ingest,
+    afterIngest: () => {
+      dispatcher.kick();
+      email.kick();
+    },
+  });
   registerWebhookRoutes(app, deps, guards, rules);
   registerAnalyticsRoutes(app, deps, guards);
-  pipelines.set(app, { ingest, dispatcher });
+  pipelines.set(app, { ingest, dispatcher, email });
 
   app.addHook('onReady', async () => {
     if (allowPrivateNetworks) {
       app.log.warn('WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true: webhooks may reach private and loopback addresses (local development only)');
     }
-    if (opts.worker !== false) dispatcher.start();
+    if (opts.worker !== false) {
+      dispatcher.start();
+      email.start();
+    }
   });
   app.addHook('preClose', async () => {
     await dispatcher.stop();
+    await email.stop();
   });
 }
