@@ -3,6 +3,7 @@
 import bcrypt from 'bcryptjs';
 import jwt from 'jsonwebtoken';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createAuthenticator } from '../../lib/auth.ts';
 import { generateApiToken, isWellFormedApiToken, signSessionJwt } from '../../lib/tokens.ts';
 import { testSecrets } from '../helpers/config.ts';
 import { type AuthFixture, buildAuthApp } from './api-auth-fixture.ts';
@@ -96,6 +97,19 @@ describe('POST /api/auth/register', () => {
     expect(res.json().details.some((d: { field: string; message: string }) => d.field === field || d.message.includes(`"${field}"`))).toBe(
       true,
     );
+    expect((f.db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n).toBe(0);
+  });
+
+  it('400 for a __proto__ payload; no property pollution', async () => {
+    f = await buildAuthApp();
+    const res = await f.app.inject({
+      method: 'POST',
+      url: '/api/auth/register',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"username":"pat","email":"pat@example.com","password":"password-1","__proto__":{"role":"admin"}}',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(({} as Record<string, unknown>).role).toBeUndefined();
     expect((f.db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n).toBe(0);
   });
 
@@ -321,6 +335,46 @@ describe('credentials that are refused with 401', () => {
     }
     await f.send('POST', '/api/auth/logout', u.token);
     expect((await f.get('/api/auth/me', good)).statusCode).toBe(401);
+  });
+
+  it('a token with a bad checksum is refused without touching the database', () => {
+    let opened = 0;
+    const auth = createAuthenticator(() => {
+      opened++;
+      throw new Error('no database in this test');
+    }, testSecrets.jwtSecret);
+    const good = generateApiToken();
+    const bad = good.slice(0, -1) + (good.at(-1) === 'A' ? 'B' : 'A');
+    expect(auth.authenticate({ kind: 'bearer', token: bad })).toBeUndefined();
+    expect(auth.authenticate({ kind: 'bearer', token: 'elk_short' })).toBeUndefined();
+    expect(opened).toBe(0);
+    // A well-formed one does reach the database (and is refused when it cannot be read).
+    expect(auth.authenticate({ kind: 'bearer', token: good })).toBeUndefined();
+    expect(opened).toBe(1);
+  });
+
+  it('a JWT that is not valid yet (nbf in the future) is refused', async () => {
+    f = await buildAuthApp();
+    const u = await f.register('nell');
+    const sid = (f.db.prepare('SELECT id FROM api_tokens WHERE user_id = ?').get(u.userId) as { id: string }).id;
+    const early = jwt.sign({ sub: u.userId, sid, ver: 0 }, testSecrets.jwtSecret, {
+      algorithm: 'HS256',
+      issuer: 'elide-marketplace',
+      audience: 'elide-marketplace',
+      expiresIn: 900,
+      notBefore: 600,
+    });
+    expect((await f.get('/api/auth/me', early)).statusCode).toBe(401);
+  });
+
+  it('tokens and JWTs of a deleted user are refused', async () => {
+    f = await buildAuthApp();
+    const u = await f.register('olaf');
+    const sid = (f.db.prepare('SELECT id FROM api_tokens WHERE user_id = ?').get(u.userId) as { id: string }).id;
+    const token = signSessionJwt(testSecrets.jwtSecret, { sub: u.userId, sid, ver: 0 }, 900);
+    f.db.prepare('DELETE FROM users WHERE id = ?').run(u.userId);
+    expect((await f.get('/api/auth/me', u.token)).json()).toEqual(UNAUTHORIZED);
+    expect((await f.get('/api/auth/me', token)).json()).toEqual(UNAUTHORIZED);
   });
 
   it('Basic auth carries a token as the password for its own user name only', async () => {
