@@ -2,7 +2,7 @@
 // marketplace.db, counted in one BEGIN IMMEDIATE transaction, so five processes cannot give an attacker
 // five times the budget (an in-process store would). Windows end by themselves: no permanent lockout.
 import { type Db, openDatabase } from './db.ts';
-import { AppError, tooManyRequests } from './errors.ts';
+import { AppError, serviceUnavailable, tooManyRequests } from './errors.ts';
 
 export interface RateLimitRule {
   /** Namespace of the counter, e.g. "login-ip". */
@@ -68,7 +68,18 @@ export function createRateLimiter(getDb: () => Db, now: () => number = Date.now)
   };
 
   function count(rule: RateLimitRule, key: string, amount: number): RateLimitResult {
-    const s = stmts();
+    try {
+      return countIn(stmts(), rule, key, amount);
+    } catch (err) {
+      // Another process may start before the main API has created rate_limits: refuse honestly (503),
+      // rather than fail open or answer 500.
+      if (err instanceof Error && /no such table: rate_limits/.test(err.message))
+        throw serviceUnavailable('rate limits are not available yet: the main API has not created its tables', 'RATE_LIMIT_UNAVAILABLE');
+      throw err;
+    }
+  }
+
+  function countIn(s: ReturnType<typeof prepare>, rule: RateLimitRule, key: string, amount: number): RateLimitResult {
     const t = now();
     const windowMs = rule.windowSeconds * 1000;
     const windowStart = Math.floor(t / windowMs) * windowMs;

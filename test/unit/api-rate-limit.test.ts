@@ -74,6 +74,22 @@ describe('createRateLimiter', () => {
     b().close();
   });
 
+  it('503 RATE_LIMIT_UNAVAILABLE while the main API has not created rate_limits yet', () => {
+    const db = openDatabase(':memory:');
+    const limiter = createRateLimiter(
+      () => db,
+      () => 0,
+    );
+    let thrown: unknown;
+    try {
+      limiter.hit(rule, 'k');
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(AppError);
+    expect([(thrown as AppError).statusCode, (thrown as AppError).code]).toEqual([503, 'RATE_LIMIT_UNAVAILABLE']);
+  });
+
   it('withOverrides changes one budget and keeps the rest', () => {
     const r = withOverrides({ loginPerUser: { max: 2 } });
     expect(r.loginPerUser).toEqual({ name: 'login-user', max: 2, windowSeconds: 60 });
