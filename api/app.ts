@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.ts';
 import type { Config } from '../lib/config.ts';
 import { type Db, databaseAnswers } from '../lib/db.ts';
-import type { Secrets } from '../lib/secrets.ts';
 import { registerOpenApi } from '../lib/openapi.ts';
+import type { Secrets } from '../lib/secrets.ts';
 import { createServiceApp } from '../lib/service-app.ts';
 import { registerEventPipeline } from './events-pipeline.ts';
 import { createIdentityContext, type IdentityOptions } from './identity-context.ts';
@@ -27,7 +27,10 @@ export interface ApiDeps {
 
 export async function buildApp(deps: ApiDeps) {
   const app = createServiceApp({ service: 'api', logger: deps.logger, ready: () => databaseAnswers(deps.db) });
-  await registerOpenApi(app, { title: 'Elide Marketplace main API', description: 'Accounts, packages, analytics, webhooks, events, orgs and audit (port 3000).' });
+  await registerOpenApi(app, {
+    title: 'Elide Marketplace main API',
+    description: 'Accounts, packages, analytics, webhooks, events, orgs and audit (port 3000).',
+  });
   const identity = createIdentityContext(deps);
   registerInternalRoutes(app, deps, identity);
   registerAuthRoutes(app, identity);
