@@ -1,4 +1,4 @@
-// Identity across processes: two main API processes and the registry on one data folder (as the suite's five
+// Identity across processes: two main API processes, the registry and the marketplace on one data folder (as the suite's five
 // processes share marketplace.db). A logout, a revoked token or a disabled user on one is refused by the others
 // at once, and the login rate limit is one budget for both APIs (a shared SQLite store, not per process).
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -47,7 +47,7 @@ async function adminToken(): Promise<string> {
 }
 
 beforeAll(async () => {
-  suite = await startSuite({ only: ['api', 'registry'] });
+  suite = await startSuite({ only: ['api', 'registry', 'marketplace'] });
   a = suite.urls.api;
   const port = await freePort();
   b = `http://127.0.0.1:${port}`;
@@ -126,6 +126,18 @@ describe('revocation seen by the registry (read-only identity connection)', () =
     const admin = await adminToken();
     await call(b, 'PATCH', `/api/admin/users/${reg.json.userId}`, { token: admin, body: { disabled: true } });
     await waitFor(async () => (await whoami(reg.json.token)).status === 401, 1000, 'the registry to refuse the disabled user');
+  });
+});
+
+describe('revocation seen by the marketplace', () => {
+  it('logout through the API: the marketplace refuses the session within one second', async () => {
+    const reg = await call(a, 'POST', '/api/auth/register', {
+      body: { username: 'xena', email: 'xena@example.com', password: 'xena-password' },
+    });
+    const billing = (token: string) => call(suite.urls.marketplace, 'GET', '/api/billing', { token });
+    expect((await billing(reg.json.token)).status).toBe(200);
+    await call(b, 'POST', '/api/auth/logout', { token: reg.json.token });
+    await waitFor(async () => (await billing(reg.json.token)).status === 401, 1000, 'the marketplace to refuse the revoked session');
   });
 });
 
