@@ -7,6 +7,7 @@ import type { Resolver } from '../lib/ssrf.ts';
 import type { ApiDeps } from './app.ts';
 import { createEmailWorker, type SendMail } from './email.ts';
 import { createEventIngest } from './events.ts';
+import { pruneExpired } from './events-retention.ts';
 import { registerAnalyticsRoutes } from './routes/analytics.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
@@ -77,6 +78,7 @@ export function registerEventPipeline(app: TypedApp, deps: ApiDeps, opts: Pipeli
   registerAnalyticsRoutes(app, deps, guards);
   pipelines.set(app, { ingest, dispatcher, email });
 
+  let pruneTimer: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
     if (allowPrivateNetworks) {
       app.log.warn('WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true: webhooks may reach private and loopback addresses (local development only)');
@@ -84,9 +86,21 @@ export function registerEventPipeline(app: TypedApp, deps: ApiDeps, opts: Pipeli
     if (opts.worker !== false) {
       dispatcher.start();
       email.start();
+      const prune = () => {
+        try {
+          const n = pruneExpired(deps.db, deps.clock.now());
+          if (n.deliveries || n.events) app.log.info(n, 'pruned events and deliveries past the 30-day retention');
+        } catch (err) {
+          app.log.error({ err }, 'retention prune failed');
+        }
+      };
+      prune();
+      pruneTimer = setInterval(prune, 3_600_000);
+      pruneTimer.unref();
     }
   });
   app.addHook('preClose', async () => {
+    clearInterval(pruneTimer);
     await dispatcher.stop();
     await email.stop();
   });

@@ -191,6 +191,19 @@ export function createWebhookDispatcher(d: DispatcherDeps) {
         }
         repo.settle({ id: delivery.id, status: retry ? 'retrying' : 'failed', counted: 1, next_attempt_at: next, updated_at: now });
         if (!counts) return;
+        if (trigger === 'scheduled' && n >= MAX_ATTEMPTS) {
+          // In the account feed only: the endpoint itself is what is failing.
+          events.insertNotification({
+            id: newId('ntf'),
+            user_id: w.owner_id,
+            kind: 'webhook_exhausted',
+            title: `Webhook delivery ${delivery.id} failed after ${MAX_ATTEMPTS} attempts`,
+            body: `Event ${delivery.event_id} (${delivery.event_type}) could not be delivered to ${w.url}. Redeliver it with POST /api/webhooks/${w.id}/deliveries/${delivery.id}/redeliver.`,
+            event_id: delivery.event_id,
+            email_status: 'none',
+            created_at: now,
+          });
+        }
         repo.markFailed(w.id, now);
         const fresh = repo.findById(w.id)!;
         const failingFor = nowMs - Date.parse(fresh.failing_since ?? now);

@@ -45,6 +45,8 @@ export function registerEventRoutes(
     '/internal/events',
     {
       preHandler: requireInternalToken(deps.secrets.internalToken),
+      // A relay sends up to 100 events of up to ~20 KB each; a 413 here would wedge its outbox forever.
+      bodyLimit: 32 * 1024 * 1024,
       schema: { hide: true, body: IngestBody, response: { 200: IngestReply } },
     },
     async (req) => {

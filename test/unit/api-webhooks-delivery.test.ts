@@ -133,6 +133,9 @@ describe('webhook deliveries', () => {
     const [d] = await deliveries(hook.webhookId);
     expect(d).toMatchObject({ status: 'failed', attemptCount: 10, nextAttemptAt: null });
     expect(receiver.received).toHaveLength(10);
+    expect(t.db.prepare('SELECT kind, email_status FROM notifications').all()).toEqual([
+      { kind: 'webhook_exhausted', email_status: 'none' },
+    ]);
   });
 
   it('a 410 disables the endpoint at once and notifies the owner', async () => {
