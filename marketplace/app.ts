@@ -21,6 +21,7 @@ import { createReviewsRepo } from './reviews-repo.ts';
 import { billingRoutes } from './routes/billing.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { internalRoutes } from './routes/internal.ts';
+import { type MetricsSource, metricsRoutes } from './routes/metrics.ts';
 import { reviewRoutes } from './routes/reviews.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { ServiceProvisioner } from './service-provisioner.ts';
@@ -34,6 +35,8 @@ export interface MarketplaceDeps {
   logger?: Logger | string;
   /** The main API, for relaying outbox events; absent in unit tests (events stay in the outbox). */
   apiPeer?: PeerClient;
+  /** The orchestrator's metric time series (GET /api/deployments/:id/metrics). */
+  metricsSource?: MetricsSource;
   /** How often the provisioner applies due steps; 0 = never (tests call tick themselves). Default 250 ms. */
   tickIntervalMs?: number;
 }
@@ -61,6 +64,7 @@ export async function buildMarketplace(deps: MarketplaceDeps) {
 
   serviceRoutes(app, catalog);
   deploymentRoutes(app, guards, deployments);
+  metricsRoutes(app, guards, deployments, deps.metricsSource);
   billingRoutes(app, guards, billing);
   reviewRoutes(app, guards, reviews, deps.clock);
   internalRoutes(app, deps.secrets.internalToken, health);

@@ -44,6 +44,14 @@ export function createDeploymentHealth(d: { db: Db; repo: DeploymentsRepo; engin
         })
         .immediate();
     },
+    reportMany(reports: { id: string; healthy: boolean }[]) {
+      const changed: { id: string; status: string }[] = [];
+      for (const r of reports) {
+        const res = this.report(r.id, r.healthy);
+        if (res.changed && res.status) changed.push({ id: r.id, status: res.status });
+      }
+      return changed;
+    },
     autoscale(id: string, instances: number) {
       return db
         .transaction(() => {

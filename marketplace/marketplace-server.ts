@@ -9,18 +9,20 @@ import { openMarketplaceDatabase } from './db.ts';
 await runService(
   'marketplace',
   (c) => c.MARKETPLACE_PORT,
-  ({ config, secrets, logger }) =>
-    buildApp({
+  ({ config, secrets, logger }) => {
+    const peer = (name: string, baseUrl: string) =>
+      createPeerClient({ name, baseUrl, timeoutMs: config.PEER_TIMEOUT_MS, internalToken: secrets.internalToken });
+    const orchestrator = peer('orchestrator', config.urls.orchestrator);
+    return buildApp({
       config,
       secrets,
       logger,
       clock: systemClock,
       db: openMarketplaceDatabase(config.DATABASE_PATH),
-      apiPeer: createPeerClient({
-        name: 'main API',
-        baseUrl: config.urls.api,
-        timeoutMs: config.PEER_TIMEOUT_MS,
-        internalToken: secrets.internalToken,
-      }),
-    }),
+      apiPeer: peer('main API', config.urls.api),
+      metricsSource: async (id, since) =>
+        (await orchestrator.get<{ samples: unknown[] }>(`/internal/metrics/${encodeURIComponent(id)}?since=${encodeURIComponent(since)}`))
+          ?.samples ?? [],
+    });
+  },
 );

@@ -1,10 +1,14 @@
-// The service orchestrator (port 3002): service templates (the catalog's source), health and metrics.
+// The service orchestrator (port 3002): service templates (the catalog's source), health checks, metric
+// time series and autoscaling of live deployments.
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.ts';
 import type { Config } from '../lib/config.ts';
 import { type Db, databaseAnswers } from '../lib/db.ts';
+import type { PeerClient } from '../lib/http.ts';
 import type { Secrets } from '../lib/secrets.ts';
 import { createServiceApp } from '../lib/service-app.ts';
+import { createHealthMonitor, type LiveDeployment, type MarketplacePort } from './health-monitor.ts';
+import { metricRoutes } from './routes/metrics.ts';
 import { templateRoutes } from './routes/templates.ts';
 
 export interface OrchestratorDeps {
@@ -13,13 +17,42 @@ export interface OrchestratorDeps {
   db: Db;
   clock: Clock;
   logger?: Logger | string;
+  /** The marketplace over HTTP; absent in unit tests, which pass `marketplace` or call round() themselves. */
+  marketplacePeer?: PeerClient;
+  marketplace?: MarketplacePort;
+}
+
+/** The marketplace's /internal/deployments routes as a MarketplacePort. */
+export function httpMarketplacePort(peer: PeerClient): MarketplacePort {
+  return {
+    live: async () => (await peer.get<{ deployments: LiveDeployment[] }>('/internal/deployments/live?limit=5000'))?.deployments ?? [],
+    reportHealth: (reports) => peer.post('/internal/deployments/health', { reports }, { timeoutMs: 10_000 }),
+    autoscale: (id, instances) => peer.post(`/internal/deployments/${encodeURIComponent(id)}/autoscale`, { instances }),
+  };
+}
+
+export async function buildOrchestrator(deps: OrchestratorDeps) {
+  const app = createServiceApp({ service: 'orchestrator', logger: deps.logger, ready: () => databaseAnswers(deps.db) });
+  const port = deps.marketplace ?? (deps.marketplacePeer ? httpMarketplacePort(deps.marketplacePeer) : undefined);
+  const monitor = createHealthMonitor({
+    db: deps.db,
+    clock: deps.clock,
+    timeScale: deps.config.SIM_TIME_SCALE,
+    marketplace: port ?? { live: async () => [], reportHealth: async () => undefined, autoscale: async () => undefined },
+  });
+  templateRoutes(app);
+  metricRoutes(app, deps.secrets.internalToken, monitor);
+  // The loop runs only when there is a marketplace to watch, so unit tests stay offline.
+  const stop = deps.marketplacePeer
+    ? monitor.start((err) => app.log.warn({ err: (err as Error).message }, 'health round failed; retrying'))
+    : undefined;
+  app.addHook('onClose', async () => {
+    stop?.();
+    if (deps.db.open) deps.db.close();
+  });
+  return { app, monitor };
 }
 
 export async function buildApp(deps: OrchestratorDeps) {
-  const app = createServiceApp({ service: 'orchestrator', logger: deps.logger, ready: () => databaseAnswers(deps.db) });
-  templateRoutes(app);
-  app.addHook('onClose', async () => {
-    if (deps.db.open) deps.db.close();
-  });
-  return app;
+  return (await buildOrchestrator(deps)).app;
 }

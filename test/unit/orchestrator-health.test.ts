@@ -1,0 +1,137 @@
+// The orchestrator watching live deployments: deterministic samples kept as a time series, degraded after
+// three failed checks and recovered after two good ones, autoscaling by the HPA rule with its pacing.
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadMigrations, runMigrations } from '../../lib/db.ts';
+import { buildOrchestrator } from '../../services/app.ts';
+import { createHealthMonitor, healthyAt, type MarketplacePort } from '../../services/health-monitor.ts';
+import { metricsFor } from '../../services/metrics.ts';
+import { testSecrets } from '../helpers/config.ts';
+import { type MarketplaceFixture, marketplaceFixture } from '../helpers/marketplace.ts';
+
+describe('orchestrator health monitor', () => {
+  let f: MarketplaceFixture;
+  let u: ReturnType<MarketplaceFixture['user']>;
+  let id: string;
+  let port: MarketplacePort;
+
+  beforeEach(async () => {
+    f = await marketplaceFixture();
+    runMigrations(f.db, 'orchestrator', loadMigrations(fileURLToPath(new URL('../../services/migrations', import.meta.url))));
+    u = f.user('enterprise');
+    const res = await f.app.inject({
+      method: 'POST',
+      url: '/api/deployments',
+      headers: u.auth,
+      payload: { serviceId: 'svc-functions', name: 'fn', config: { tier: 'pro', region: 'us-east-1', runtime: 'nodejs20' } },
+    });
+    id = res.json().deploymentId;
+    f.advance(8_000);
+    port = {
+      live: async () => f.health.live(1000, 0) as never,
+      reportHealth: async (r) => f.health.reportMany(r),
+      autoscale: async (dep, n) => f.health.autoscale(dep, n),
+    };
+  });
+  afterEach(async () => f.app.close());
+
+  const status = async () => (await f.app.inject({ url: `/api/deployments/${id}`, headers: u.auth })).json();
+
+  it('marks degraded after 3 failed checks and recovered after 2 passing ones, with events', async () => {
+    let ok = true;
+    const m = createHealthMonitor({ db: f.db, clock: f.clock, marketplace: port, timeScale: 1, healthy: () => ok });
+    await m.round();
+    ok = false;
+    await m.round();
+    await m.round();
+    expect((await status()).status).toBe('running');
+    await m.round();
+    const degraded = await status();
+    expect(degraded.status).toBe('degraded');
+    expect(degraded.metrics.avgResponseTime).toBe(
+      metricsFor(id, 'compute', { servingMs: 1, downMs: 0, instances: 1, degraded: true, sinceReadyMs: 0 }).avgResponseTime,
+    );
+    ok = true;
+    await m.round();
+    expect((await status()).status).toBe('degraded');
+    await m.round();
+    expect((await status()).status).toBe('running');
+    expect(f.outbox().map((e) => e.type)).toEqual(['service.deployed', 'deployment.degraded', 'deployment.recovered']);
+  });
+
+  it('keeps deterministic samples as a time series', async () => {
+    const run = async () => {
+      const m = createHealthMonitor({ db: f.db, clock: f.clock, marketplace: port, timeScale: 1 });
+      const out = [];
+      for (let i = 0; i < 3; i++) {
+        f.clock.advance(10_000);
+        await m.round();
+      }
+      out.push(...m.series(id, 0));
+      return out;
+    };
+    const first = await run();
+    expect(first).toHaveLength(3);
+    expect(first[0]).toMatchObject({
+      requests: expect.any(Number),
+      cpu: expect.any(Number),
+      instances: 1,
+      healthy: healthyAt(id, Date.parse(first[0].at)),
+    });
+    // The same deployment at the same instants gives the same numbers.
+    f.clock.set(f.clock.now() - 30_000);
+    f.db.prepare('DELETE FROM orch_metric_samples').run();
+    expect(await run()).toEqual(first);
+  });
+
+  it('autoscales one instance per event, at most once a minute, and scales down only after 5 minutes', async () => {
+    await f.app.inject({
+      method: 'POST',
+      url: `/api/deployments/${id}/scale`,
+      headers: u.auth,
+      payload: { autoscaling: { enabled: true, min: 1, max: 3, targetCpu: 50 } },
+    });
+    let cpu = 100;
+    const m = createHealthMonitor({ db: f.db, clock: f.clock, marketplace: port, timeScale: 1, healthy: () => true, cpu: () => cpu });
+    await m.round();
+    expect((await status()).status).toBe('updating');
+    f.advance(1_000);
+    expect((await status()).instances).toBe(2);
+    f.advance(30_000);
+    await m.round(); // under 60 s since the last event: no change
+    expect((await status()).instances).toBe(2);
+    f.advance(30_000);
+    await m.round();
+    f.advance(1_000);
+    expect((await status()).instances).toBe(3);
+    f.advance(60_000);
+    await m.round(); // clamped at max
+    expect((await status()).status).toBe('running');
+    cpu = 10;
+    await m.round(); // low starts now
+    f.advance(240_000);
+    await m.round();
+    expect((await status()).instances).toBe(3);
+    f.advance(61_000);
+    await m.round();
+    f.advance(1_000);
+    expect((await status()).instances).toBe(2);
+    expect(f.outbox().filter((e) => e.type === 'deployment.scaled')).toHaveLength(3);
+  });
+
+  it('serves the series to the marketplace over /internal/metrics with the internal token only', async () => {
+    const { app, monitor } = await buildOrchestrator({
+      config: f.config,
+      secrets: testSecrets,
+      db: f.db,
+      clock: f.clock,
+      logger: 'silent',
+      marketplace: port,
+    });
+    await monitor.round();
+    const denied = await app.inject({ url: `/internal/metrics/${id}` });
+    expect(denied.statusCode).toBe(403);
+    const res = await app.inject({ url: `/internal/metrics/${id}`, headers: { 'x-internal-token': testSecrets.internalToken } });
+    expect(res.json().samples).toHaveLength(1);
+  });
+});
