@@ -48,8 +48,9 @@ export function registerAdminRoutes(app: TypedApp, ctx: IdentityContext) {
     '/api/admin/users/:id',
     { schema: { params: z.strictObject({ id: z.string().min(1).max(64) }), body: PatchBody, response: { 200: AdminUser } } },
     async (req) => {
-      const admin = ctx.guards.role(req, 'admin');
-      if (admin.readonly) ctx.guards.writer(req);
+      // A read-only admin token reads; it does not change accounts.
+      const admin = ctx.guards.writer(req);
+      ctx.guards.role(req, 'admin');
       return ctx.admin.update(admin, req.params.id, req.body, ctx.origin(req));
     },
   );

@@ -83,6 +83,9 @@ describe('admin: /api/admin/users', () => {
     expect((await f.send('PATCH', `/api/admin/users/${u.userId}`, admin.token, {})).statusCode).toBe(400);
     expect((await f.send('PATCH', `/api/admin/users/${u.userId}`, admin.token, { role: 'superuser' })).statusCode).toBe(400);
     expect((await f.send('PATCH', `/api/admin/users/${u.userId}`, u.token, { role: 'admin' })).statusCode).toBe(403);
+    const ro = (await f.send('POST', '/api/auth/tokens', admin.token, { name: 'ro', readonly: true })).json().token;
+    expect((await f.get('/api/admin/users', ro)).statusCode).toBe(200);
+    expect((await f.send('PATCH', `/api/admin/users/${u.userId}`, ro, { role: 'admin' })).json().code).toBe('TOKEN_READONLY');
     expect((await f.get('/api/auth/me', u.token)).json().role).toBe('user');
   });
 });
