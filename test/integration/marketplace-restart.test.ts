@@ -5,6 +5,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Suite, startSuite, waitFor } from '../helpers/suite.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies asserted field by field
+type Json = any;
+const json = async (r: Response): Promise<Json> => r.json();
+
 describe('marketplace restart mid-provisioning', () => {
   let suite: Suite;
   let auth: Record<string, string>;
@@ -30,7 +34,7 @@ describe('marketplace restart mid-provisioning', () => {
       body: JSON.stringify({ username: 'restarter', password: 'restart-password-1' }),
     });
     expect(login.status).toBe(200);
-    auth = { authorization: `Bearer ${(await login.json()).token}` };
+    auth = { authorization: `Bearer ${(await json(login)).token}` };
   });
   afterAll(async () => suite?.stopAll());
 
@@ -41,7 +45,7 @@ describe('marketplace restart mid-provisioning', () => {
       body: JSON.stringify({ serviceId: 'svc-postgres', name: 'survivor', config: { tier: 'starter', region: 'eu-west-1' } }),
     });
     expect(res.status).toBe(202);
-    const created = await res.json();
+    const created = await json(res);
     expect(created).toMatchObject({ status: 'provisioning', estimatedTime: '1-3 seconds' });
     const id = created.deploymentId as string;
     const dueAt = Date.parse(created.operation.dueAt);
@@ -53,9 +57,9 @@ describe('marketplace restart mid-provisioning', () => {
     await suite.start('orchestrator');
     await suite.start('marketplace');
 
-    const get = async () => (await fetch(`${suite.urls.marketplace}/api/deployments/${id}`, { headers: auth })).json();
+    const get = async () => json(await fetch(`${suite.urls.marketplace}/api/deployments/${id}`, { headers: auth }));
     await waitFor(async () => (await get()).status === 'running', 10_000, 'the deployment to reach running');
-    const events = (await (await fetch(`${suite.urls.marketplace}/api/deployments/${id}/events`, { headers: auth })).json()).events;
+    const events = (await json(await fetch(`${suite.urls.marketplace}/api/deployments/${id}/events`, { headers: auth }))).events;
     expect(events[0]).toMatchObject({ from: 'provisioning', to: 'running', at: new Date(dueAt).toISOString() });
 
     // The retry of the original request replays the same deployment.
@@ -64,12 +68,12 @@ describe('marketplace restart mid-provisioning', () => {
       headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': 'restart-1' },
       body: JSON.stringify({ serviceId: 'svc-postgres', name: 'survivor', config: { tier: 'starter', region: 'eu-west-1' } }),
     });
-    expect((await retry.json()).deploymentId).toBe(id);
+    expect((await json(retry)).deploymentId).toBe(id);
 
     // service.deployed went through the outbox to the main API.
     await waitFor(
       async () => {
-        const list = await (await fetch(`${suite.urls.api}/api/events?type=service.deployed`, { headers: auth })).json();
+        const list = await json(await fetch(`${suite.urls.api}/api/events?type=service.deployed`, { headers: auth }));
         return list.events?.some((e: { data: { deploymentId: string } }) => e.data.deploymentId === id);
       },
       10_000,

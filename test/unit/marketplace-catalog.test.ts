@@ -1,8 +1,8 @@
 // The catalog: every seed service in five categories, the seed's list and detail shapes, filters, ordering.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../lib/clock.ts';
-import { openDatabase } from '../../lib/db.ts';
 import { buildApp as buildOrchestrator } from '../../services/app.ts';
+import { openOrchestratorDatabase } from '../../services/db.ts';
 import { SERVICE_TEMPLATES } from '../../services/templates/index.ts';
 import { testConfig, testSecrets } from '../helpers/config.ts';
 import { type MarketplaceFixture, marketplaceFixture } from '../helpers/marketplace.ts';
@@ -124,7 +124,7 @@ describe('orchestrator templates', () => {
     const app = await buildOrchestrator({
       config: testConfig(),
       secrets: testSecrets,
-      db: openDatabase(':memory:'),
+      db: openOrchestratorDatabase(':memory:'),
       clock: createManualClock(),
       logger: 'silent',
     });

@@ -76,7 +76,7 @@ describe('orchestrator health monitor', () => {
       requests: expect.any(Number),
       cpu: expect.any(Number),
       instances: 1,
-      healthy: healthyAt(id, Date.parse(first[0].at)),
+      healthy: healthyAt(id, Date.parse(String(first[0].at))),
     });
     // The same deployment at the same instants gives the same numbers.
     f.clock.set(f.clock.now() - 30_000);
