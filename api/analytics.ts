@@ -45,7 +45,8 @@ export function recordEvent(repo: AnalyticsRepo, e: OutboxEvent, receivedAt: str
     const short = e.type.startsWith(`${entity.type}.`) ? e.type.slice(entity.type.length + 1) : e.type;
     repo.bump(day, entity.type, entity.id, short, count);
     // A download is not a statement about ownership; other events name the owner of the resource.
-    if (e.type !== 'package.downloaded') repo.upsertEntity(entity.type, entity.id, e.ownerId ?? null, e.data.private === true, receivedAt);
+    if (e.type !== 'package.downloaded')
+      repo.upsertEntity(entity.type, entity.id, e.ownerId ?? null, e.data.private === true || e.data.access === 'restricted', receivedAt);
     else repo.upsertEntity(entity.type, entity.id, null, false, receivedAt);
   }
   if (e.ownerId && e.type !== 'package.downloaded') repo.bump(day, 'user', e.ownerId, e.type, 1);

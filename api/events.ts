@@ -53,24 +53,31 @@ export function notificationFor(e: OutboxEvent): { kind: string; title: string; 
   const d = e.data;
   const what = e.subject ?? 'a resource';
   switch (e.type) {
-    case 'deployment.failed':
-    case 'service.failed': {
+    // The marketplace sends service.failed together with deployment.failed for a failed first provisioning:
+    // one email per failure, so only deployment.failed notifies.
+    case 'deployment.failed': {
       const dep = str(d.deploymentId, what);
-      const err = d.error as { message?: string } | undefined;
+      const reason = (d.error as { message?: string } | undefined)?.message ?? (typeof d.reason === 'string' ? d.reason : undefined);
+      const name = typeof d.name === 'string' && d.name !== dep ? ` (${d.name})` : '';
       return {
         kind: 'deployment_failed',
         title: `Deployment ${dep} failed`,
-        body: `Deployment ${dep} failed${err?.message ? `: ${err.message}` : ''}. Open the dashboard for its status and logs.`,
+        body: `Deployment ${dep}${name} failed${reason ? `: ${reason}` : ''}. Open the dashboard for its status and logs.`,
       };
     }
-    case 'billing.threshold':
+    case 'billing.threshold': {
+      const percent = d.percent ?? d.thresholdPercent;
+      const money = (minor: unknown) =>
+        typeof minor === 'number' ? `${(minor / 100).toFixed(2)} ${typeof d.currency === 'string' ? d.currency : 'USD'}` : undefined;
+      const spent = money(d.basis === 'forecast' ? d.projectedMinor : d.currentMinor);
       return {
         kind: 'billing_threshold',
         title: 'Billing threshold reached',
-        body: `Your spending reached ${str(d.thresholdPercent?.toString(), 'a')}% of your budget${
-          typeof d.budgetName === 'string' ? ` "${d.budgetName}"` : ''
-        }. Review your deployments and budget in the dashboard.`,
+        body: `Your ${d.basis === 'forecast' ? 'projected ' : ''}spending${spent ? ` (${spent})` : ''} reached ${
+          typeof percent === 'number' ? percent : 'a set share'
+        }% of your budget${money(d.amountMinor) ? ` of ${money(d.amountMinor)}` : ''}. Review your deployments and budget in the dashboard.`,
       };
+    }
     case 'package.vulnerable':
     case 'package.flagged': {
       const pkg = [str(d.name, what), typeof d.version === 'string' ? d.version : ''].filter(Boolean).join('@');

@@ -24,6 +24,13 @@ export const WEBHOOK_EVENT_TYPES = [
   'deployment.started',
   'deployment.stopped',
   'deployment.failed',
+  'deployment.scaled',
+  'deployment.restarted',
+  'deployment.restored',
+  'deployment.recovered',
+  'deployment.degraded',
+  'deployment.suspended',
+  'deployment.deleted',
   'billing.threshold',
 ] as const;
 export const MAX_WEBHOOKS_PER_USER = 20;

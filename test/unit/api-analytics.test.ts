@@ -150,5 +150,8 @@ describe('analytics', () => {
     expect((await get('/api/downloads/point/last-week/@alice/secret')).statusCode).toBe(404);
     expect((await get('/api/downloads/point/last-week/@alice/secret', bob)).statusCode).toBe(404);
     expect((await get('/api/downloads/point/last-week/@alice/secret', alice)).json().downloads).toBe(1530);
+    // The registry's own flag for a private package.
+    await seedPackage('@alice/restricted', { access: 'restricted' });
+    expect((await get('/api/downloads/point/last-week/@alice/restricted')).statusCode).toBe(404);
   });
 });

@@ -73,7 +73,13 @@ describe('email notifications', () => {
         ownerId: alice.id,
         data: { deploymentId: 'deploy-9', error: { message: 'out of capacity' } },
       }),
-      makeEvent(clock, { type: 'billing.threshold', ownerId: alice.id, data: { thresholdPercent: 80, budgetName: 'monthly' } }),
+      // The marketplace sends service.failed beside deployment.failed: one email, not two.
+      makeEvent(clock, { type: 'service.failed', ownerId: alice.id, data: { deploymentId: 'deploy-9' } }),
+      makeEvent(clock, {
+        type: 'billing.threshold',
+        ownerId: alice.id,
+        data: { percent: 80, basis: 'actual', amountMinor: 10_000, currentMinor: 8000, projectedMinor: 12_000, currency: 'USD' },
+      }),
       makeEvent(clock, {
         type: 'package.vulnerable',
         ownerId: alice.id,
@@ -92,6 +98,7 @@ describe('email notifications', () => {
       'Package left-pad@1.0.1 was flagged by the security scanner',
     ]);
     expect(mails[0].raw).toContain('out of capacity');
+    expect(mails[1].raw.replace(/=\r?\n/g, '')).toContain('Your spending (80.00 USD) reached 80% of your budget of 100.00 USD.');
     expect(t.db.prepare("SELECT count(*) AS n FROM notifications WHERE email_status = 'sent'").get()).toEqual({ n: 3 });
     expect(await t.pipeline.email.runPending()).toBe(0); // sent once
   });
@@ -166,7 +173,7 @@ describe('email notifications', () => {
       method: 'POST',
       url: '/internal/events',
       headers: internalHeaders,
-      payload: { events: [makeEvent(clock, { type: 'billing.threshold', ownerId: alice.id, data: { thresholdPercent: 100 } })] },
+      payload: { events: [makeEvent(clock, { type: 'billing.threshold', ownerId: alice.id, data: { percent: 100 } })] },
     });
     for (let i = 0; i < 4; i++) await worker.runPending();
     expect(t.db.prepare('SELECT email_status, email_attempts FROM notifications').get()).toEqual({
