@@ -30,6 +30,11 @@ export function createAnalyticsRepo(db: Db) {
        updated_at = excluded.updated_at`,
   );
   const entity = db.prepare('SELECT * FROM analytics_entities WHERE entity_type = ? AND entity_id = ?');
+  const upsertAlias = db.prepare(
+    `INSERT INTO analytics_aliases (entity_type, alias, entity_id) VALUES (?, ?, ?)
+     ON CONFLICT (entity_type, alias) DO UPDATE SET entity_id = excluded.entity_id`,
+  );
+  const alias = db.prepare('SELECT entity_id FROM analytics_aliases WHERE entity_type = ? AND alias = ?');
   const daily = db.prepare(
     `SELECT day, event_type, count FROM analytics_daily
      WHERE entity_type = ? AND entity_id = ? AND day >= ? AND day <= ? ORDER BY day, event_type`,
@@ -44,6 +49,9 @@ export function createAnalyticsRepo(db: Db) {
     upsertEntity: (entityType: string, entityId: string, ownerId: string | null, isPrivate: boolean, at: string) =>
       upsertEntity.run(entityType, entityId, ownerId, isPrivate ? 1 : 0, at),
     entity: (entityType: string, entityId: string) => entity.get(entityType, entityId) as EntityRow | undefined,
+    upsertAlias: (entityType: string, aliasId: string, entityId: string) => upsertAlias.run(entityType, aliasId, entityId),
+    /** The resource's own id for an alias (e.g. pkg-123 -> the package name), or the id itself. */
+    resolve: (entityType: string, id: string) => (alias.get(entityType, id) as { entity_id: string } | undefined)?.entity_id ?? id,
     daily: (entityType: string, entityId: string, from: string, to: string) => daily.all(entityType, entityId, from, to) as DailyCount[],
     dailyOfType: (entityType: string, entityId: string, eventType: string, from: string, to: string) =>
       dailyOfType.all(entityType, entityId, eventType, from, to) as { day: string; count: number }[],

@@ -44,6 +44,9 @@ export function recordEvent(repo: AnalyticsRepo, e: OutboxEvent, receivedAt: str
   if (entity) {
     const short = e.type.startsWith(`${entity.type}.`) ? e.type.slice(entity.type.length + 1) : e.type;
     repo.bump(day, entity.type, entity.id, short, count);
+    if (typeof e.data.packageId === 'string' && e.data.packageId && e.data.packageId !== entity.id) {
+      repo.upsertAlias(entity.type, e.data.packageId, entity.id);
+    }
     // A download is not a statement about ownership; other events name the owner of the resource.
     if (e.type !== 'package.downloaded')
       repo.upsertEntity(entity.type, entity.id, e.ownerId ?? null, e.data.private === true || e.data.access === 'restricted', receivedAt);
@@ -64,7 +67,8 @@ export function assertCanSee(repo: AnalyticsRepo, p: Principal, type: EntityType
   if (!e || (e.owner_id !== p.userId && p.role !== 'admin')) throw notFoundFor(type, id);
 }
 
-export function queryAnalytics(repo: AnalyticsRepo, p: Principal, type: EntityType, id: string, days: number, nowMs: number) {
+export function queryAnalytics(repo: AnalyticsRepo, p: Principal, type: EntityType, asked: string, days: number, nowMs: number) {
+  const id = repo.resolve(type, asked);
   assertCanSee(repo, p, type, id);
   const to = utcDay(nowMs);
   const from = utcDay(nowMs - (days - 1) * DAY_MS);

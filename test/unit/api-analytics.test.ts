@@ -62,6 +62,21 @@ describe('analytics', () => {
     expect(longer.json().analytics[0]).toEqual({ date: '2025-12-01', event_type: 'downloaded', count: 99 });
   });
 
+  it('accepts the seed’s pkg-<id> form when the producer sent data.packageId', async () => {
+    await ingest([
+      makeEvent(clock, {
+        type: 'package.published',
+        ownerId: alice.id,
+        subject: 'package:@acme/db',
+        data: { name: '@acme/db', packageId: 'pkg-123' },
+      }),
+    ]);
+    const res = await get('/api/analytics?type=package&id=pkg-123&days=30', alice);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().analytics).toEqual([{ date: '2026-03-10', event_type: 'published', count: 1 }]);
+    expect((await get('/api/analytics?type=package&id=pkg-123&days=30', bob)).statusCode).toBe(404);
+  });
+
   it('keeps one rollup row per day and type however busy the package is', async () => {
     await seedPackage();
     await ingest(Array.from({ length: 200 }, () => downloaded('left-pad', '2026-03-10', 1)));
