@@ -60,7 +60,7 @@ export async function buildMarketplace(deps: MarketplaceDeps) {
     identity: createIdentityReader(() => deps.db),
   });
   const catalog = createCatalog({ deployments: repo, reviews });
-  const health = createDeploymentHealth({ db: deps.db, repo, engine, clock: deps.clock });
+  const health = createDeploymentHealth({ db: deps.db, repo, engine, clock: deps.clock, timeScale: deps.config.SIM_TIME_SCALE });
 
   serviceRoutes(app, catalog);
   deploymentRoutes(app, guards, deployments);

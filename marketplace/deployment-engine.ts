@@ -186,15 +186,30 @@ export function createDeploymentEngine(d: EngineDeps) {
     return true;
   }
 
+  const applyOne = d.db.transaction((opId: string, nowMs: number) => advance(opId, nowMs));
+  // One IMMEDIATE transaction (one fsync) per chunk of due steps; each step in its own savepoint, so one
+  // bad row is logged and skipped without undoing the others.
+  const applyChunk = d.db.transaction((ops: OperationRow[], nowMs: number) => {
+    let n = 0;
+    for (const op of ops) {
+      try {
+        if (applyOne(op.id, nowMs)) n++;
+      } catch (err) {
+        d.logger?.error({ err, operationId: op.id }, 'could not apply a provisioning step; it stays due');
+      }
+    }
+    return n;
+  });
+
   /** Apply every due step (several per deployment if the clock jumped), oldest deadline first. */
-  function tick(nowMs = clock.now(), batch = 1000): number {
+  function tick(nowMs = clock.now(), batch = 200): number {
     let applied = 0;
-    for (let round = 0; round < 20; round++) {
+    for (let round = 0; round < 100; round++) {
       const due = repo.due(iso(nowMs), batch);
       if (due.length === 0) break;
-      for (const op of due) {
-        if (d.db.transaction(() => advance(op.id, nowMs)).immediate()) applied++;
-      }
+      const n = applyChunk.immediate(due, nowMs);
+      applied += n;
+      if (n === 0) break;
     }
     return applied;
   }

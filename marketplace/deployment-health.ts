@@ -6,7 +6,10 @@ import { findTemplate } from '../services/templates/index.ts';
 import type { DeploymentEngine } from './deployment-engine.ts';
 import type { DeploymentsRepo } from './deployments-repo.ts';
 
-export function createDeploymentHealth(d: { db: Db; repo: DeploymentsRepo; engine: DeploymentEngine; clock: Clock }) {
+/** A deployment degraded this long (simulated) is restarted (reference: policy autoRestart, default on). */
+const AUTO_RESTART_MS = 5 * 60_000;
+
+export function createDeploymentHealth(d: { db: Db; repo: DeploymentsRepo; engine: DeploymentEngine; clock: Clock; timeScale: number }) {
   const { db, repo, engine } = d;
   return {
     /** Live deployments the orchestrator watches. */
@@ -39,6 +42,14 @@ export function createDeploymentHealth(d: { db: Db; repo: DeploymentsRepo; engin
           if (dep.status === 'degraded' && passes >= 2) {
             engine.transition(dep, 'running', { reason: 'health_check_passed' });
             return { status: 'running', changed: true };
+          }
+          if (
+            dep.status === 'degraded' &&
+            d.clock.now() - Date.parse(dep.state_changed_at) > AUTO_RESTART_MS * d.timeScale &&
+            !repo.currentOp(id)
+          ) {
+            engine.begin(dep, 'restart', { returnTo: 'running' });
+            return { status: 'restarting', changed: true };
           }
           return { status: dep.status, changed: false };
         })

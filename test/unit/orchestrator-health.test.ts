@@ -59,6 +59,21 @@ describe('orchestrator health monitor', () => {
     expect(f.outbox().map((e) => e.type)).toEqual(['service.deployed', 'deployment.degraded', 'deployment.recovered']);
   });
 
+  it('restarts a deployment that stays degraded for more than 5 minutes', async () => {
+    const m = createHealthMonitor({ db: f.db, clock: f.clock, marketplace: port, timeScale: 1, healthy: () => false });
+    for (let i = 0; i < 3; i++) await m.round();
+    expect((await status()).status).toBe('degraded');
+    f.advance(5 * 60_000);
+    await m.round();
+    expect((await status()).status).toBe('degraded');
+    f.advance(1);
+    await m.round();
+    expect((await status()).status).toBe('restarting');
+    f.advance(3_000);
+    expect((await status()).status).toBe('running');
+    expect(f.outbox().map((e) => e.type)).toEqual(['service.deployed', 'deployment.degraded', 'deployment.restarted']);
+  });
+
   it('keeps deterministic samples as a time series', async () => {
     const run = async () => {
       const m = createHealthMonitor({ db: f.db, clock: f.clock, marketplace: port, timeScale: 1 });
