@@ -20,6 +20,8 @@ import { loadSigner, type RegistrySigner } from './npm/signing.ts';
 import { createPackagesRepo } from './packages-repo.ts';
 import { registerInternalRoutes } from './routes-internal.ts';
 import type { ScoreHook } from './search.ts';
+import { createRegistrySecurity } from './security/registry-security.ts';
+import { registerSecurityRoutes } from './security/routes-security.ts';
 
 export interface RegistryDeps {
   config: Config;
@@ -60,6 +62,8 @@ export async function buildApp(deps: RegistryDeps) {
     internalToken: deps.secrets.internalToken,
   });
   const repo = createPackagesRepo(deps.db);
+  const security = createRegistrySecurity(deps.db, repo, deps.clock);
+  const rank = deps.rank ?? security.rank;
   const ctx: NpmContext = {
     db: deps.db,
     repo,
@@ -70,16 +74,18 @@ export async function buildApp(deps: RegistryDeps) {
     packuments: createPackumentCache(repo),
     // base64 inflates by 4/3: the decoded tarball of a body at the limit is 3/4 of it.
     maxTarballBytes: Math.floor(bodyLimit * 0.75),
+    security,
   };
   await registerNpmApi(app, {
     config: deps.config,
     ctx,
     guards,
     accounts: deps.accounts ?? createAccountsClient(api),
-    rank: deps.rank,
-    advisories: deps.advisories,
+    rank,
+    advisories: deps.advisories ?? security.auditLookup,
   });
-  registerInternalRoutes(app, ctx, deps.secrets.internalToken, deps.rank);
+  registerInternalRoutes(app, ctx, deps.secrets.internalToken, rank);
+  registerSecurityRoutes(app, security, deps.secrets.internalToken, deps.clock.now);
 
   if (deps.relayEvents) {
     const logger = app.log as unknown as Logger;

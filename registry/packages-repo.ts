@@ -99,10 +99,10 @@ export function createPackagesRepo(db: Db) {
     ),
     dependents: db.prepare(
       `SELECT 1 FROM package_versions v JOIN packages p ON p.id = v.package_id
-       WHERE p.ecosystem = ?1 AND p.name <> ?2 AND (
-         EXISTS (SELECT 1 FROM json_each(v.manifest, '$.dependencies') WHERE key = ?2)
-         OR EXISTS (SELECT 1 FROM json_each(v.manifest, '$.optionalDependencies') WHERE key = ?2)
-         OR EXISTS (SELECT 1 FROM json_each(v.manifest, '$.peerDependencies') WHERE key = ?2))
+       WHERE p.ecosystem = @ecosystem AND p.name <> @name AND (
+         EXISTS (SELECT 1 FROM json_each(v.manifest, '$.dependencies') WHERE key = @name)
+         OR EXISTS (SELECT 1 FROM json_each(v.manifest, '$.optionalDependencies') WHERE key = @name)
+         OR EXISTS (SELECT 1 FROM json_each(v.manifest, '$.peerDependencies') WHERE key = @name))
        LIMIT 1`,
     ),
     ensureBlob: db.prepare('INSERT OR IGNORE INTO blobs (sha512, size, created_at) VALUES (?, ?, ?)'),
@@ -157,7 +157,7 @@ export function createPackagesRepo(db: Db) {
     unstar: (id: number, userId: string) => s.unstar.run(id, userId),
     starredBy: (username: string, ecosystem: string) => (s.starredBy.all(username, ecosystem) as { name: string }[]).map((r) => r.name),
     /** Does any other package's version depend on this name (npm's unpublish policy)? */
-    hasDependents: (ecosystem: string, name: string) => s.dependents.get(ecosystem, name) !== undefined,
+    hasDependents: (ecosystem: string, name: string) => s.dependents.get({ ecosystem, name }) !== undefined,
     ensureBlob: (sha512: string, size: number, at: string) => s.ensureBlob.run(sha512, size, at),
     countDownload(id: number, day: string) {
       s.download.run(id);

@@ -4,6 +4,7 @@ import type { Db } from '../../lib/db.ts';
 import type { BlobStore } from '../blob-store.ts';
 import type { IdentityLookups } from '../identity-repo.ts';
 import type { PackagesRepo } from '../packages-repo.ts';
+import type { RegistrySecurity } from '../security/registry-security.ts';
 import type { PackumentCache } from './packument.ts';
 import type { RegistrySigner } from './signing.ts';
 
@@ -18,6 +19,8 @@ export interface NpmContext {
   signer: RegistrySigner;
   packuments: PackumentCache;
   maxTarballBytes: number;
+  /** Publish-time scan and scoring (issue #6); absent: publishes are not scanned. */
+  security?: Pick<RegistrySecurity, 'checkPublish' | 'recordPublish'>;
 }
 
 export const isoAt = (clock: Clock) => new Date(clock.now()).toISOString();

@@ -47,6 +47,8 @@ export async function publishVersion(ctx: NpmContext, urlName: string, body: unk
   if (who.readonly) throw forbidden('this token is read-only: create a token without --read-only to publish', 'TOKEN_READONLY');
   const p = preparePublish(urlName, body, ctx.maxTarballBytes);
   if (checkRights(ctx, p, who) === 'replay') return { replay: true, name: p.pkg.name, version: p.version };
+  // Issue #6: scanned in memory before any byte is stored; a block verdict throws the npm-style refusal.
+  const scan = ctx.security?.checkPublish({ name: p.pkg.name, version: p.version, manifest: p.manifest, tarball: p.tarball, publisher: who });
   const sha512 = await ctx.blobs.put(p.tarball);
   const signature = ctx.signer.sign(p.pkg.name, p.version, p.integrity);
   (p.manifest.dist as Record<string, unknown>).signatures = [signature];
@@ -89,6 +91,7 @@ export async function publishVersion(ctx: NpmContext, urlName: string, body: unk
       const tags = ctx.repo.tags(id);
       if (tags.latest === p.version || !tags.latest) ctx.repo.setMeta(id, p.description, p.keywords);
       ctx.repo.touch(id, now);
+      if (scan) ctx.security?.recordPublish(scan);
       enqueueEvent(ctx.db, { table: 'outbox' }, ctx.clock, {
         type: 'package.published',
         ownerId: who.userId,
