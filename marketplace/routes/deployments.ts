@@ -19,6 +19,12 @@ const CreateBody = z.strictObject({
 const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
 export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: DeploymentService) {
+  // Open log-follow streams end when the server closes, so a follower never holds a shutdown.
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of streams) end();
+  });
+
   app.post('/api/deployments', { schema: { body: CreateBody } }, async (req, reply) => {
     const p = guards.writer(req);
     const res = svc.create(p, req.body, {
@@ -161,22 +167,25 @@ export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: Deploym
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
       let last = first.lines.at(-1)?.at ?? new Date(0).toISOString();
       for (const l of first.lines) res.write(`event: log\ndata: ${JSON.stringify(l)}\n\n`);
+      const end = () => {
+        clearInterval(timer);
+        clearTimeout(limit);
+        streams.delete(end);
+        if (!res.writableEnded) res.end();
+      };
       const timer = setInterval(() => {
         try {
           const next = svc.logs(p, req.params.id, { tail: 1000, since: last });
           for (const l of next.lines) res.write(`event: log\ndata: ${JSON.stringify(l)}\n\n`);
           if (next.lines.length) last = next.lines.at(-1)!.at;
         } catch {
-          clearInterval(timer);
-          res.end();
+          end();
         }
       }, 1000);
-      const stop = () => clearInterval(timer);
-      req.raw.on('close', stop);
-      setTimeout(() => {
-        stop();
-        res.end();
-      }, 10 * 60_000).unref();
+      // A follower is cut after 10 minutes; clients reconnect with ?since.
+      const limit = setTimeout(end, 10 * 60_000);
+      streams.add(end);
+      req.raw.on('close', end);
     },
   );
 

@@ -1,0 +1,102 @@
+// Reviews and ratings (one per user per service, verified after a real deployment), the metrics route with
+// the orchestrator's series, and log follow over a real socket.
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type MarketplaceFixture, marketplaceFixture } from '../helpers/marketplace.ts';
+
+describe('reviews and ratings', () => {
+  let f: MarketplaceFixture;
+  beforeEach(async () => {
+    f = await marketplaceFixture();
+  });
+  afterEach(async () => f.app.close());
+
+  it('keeps one review per user per service, marks verified reviewers and rolls up the average', async () => {
+    const a = f.user();
+    const b = f.user();
+    const post = (auth: Record<string, string>, payload: object) =>
+      f.app.inject({ method: 'POST', url: '/api/services/redis-cache/reviews', headers: auth, payload });
+    expect((await post(a.auth, { rating: 5, title: 'fast' })).statusCode).toBe(201);
+    const updated = await post(a.auth, { rating: 4, title: 'fast enough' });
+    expect(updated.statusCode).toBe(200);
+    expect(updated.json()).toMatchObject({ rating: 4, verified: false });
+    // b deploys Redis first, so b's review is verified.
+    await f.app.inject({
+      method: 'POST',
+      url: '/api/deployments',
+      headers: b.auth,
+      payload: { serviceId: 'svc-redis', name: 'c', config: { tier: 'free', region: 'us-east-1' } },
+    });
+    f.advance(5_000);
+    expect((await post(b.auth, { rating: 1, title: 'meh', body: 'evictions' })).json()).toMatchObject({ verified: true });
+
+    const list = (await f.app.inject({ url: '/api/services/redis-cache/reviews' })).json();
+    expect(list).toMatchObject({ total: 2, averageRating: 2.5, distribution: [1, 0, 0, 1, 0] });
+    const svc = (await f.app.inject({ url: '/api/services?limit=100' })).json().services.find((s: { id: string }) => s.id === 'svc-redis');
+    expect(svc).toMatchObject({ averageRating: 2.5, ratingCount: 2, activeDeployments: 1 });
+    expect((await f.app.inject({ url: '/api/services?minRating=2' })).json().services.map((s: { id: string }) => s.id)).toEqual([
+      'svc-redis',
+    ]);
+
+    expect((await post(a.auth, { rating: 6, title: 'x' })).statusCode).toBe(400);
+    expect((await post({}, { rating: 5, title: 'x' })).statusCode).toBe(401);
+    expect((await f.app.inject({ method: 'DELETE', url: '/api/services/redis-cache/reviews', headers: a.auth })).statusCode).toBe(204);
+    expect((await f.app.inject({ method: 'DELETE', url: '/api/services/redis-cache/reviews', headers: a.auth })).statusCode).toBe(404);
+  });
+});
+
+describe('metrics and log follow', () => {
+  it('GET /metrics answers current figures and an empty series when no orchestrator is configured', async () => {
+    const f = await marketplaceFixture();
+    try {
+      const u = f.user();
+      const id = (
+        await f.app.inject({
+          method: 'POST',
+          url: '/api/deployments',
+          headers: u.auth,
+          payload: { serviceId: 'svc-redis', name: 'c', config: { tier: 'free', region: 'us-east-1' } },
+        })
+      ).json().deploymentId;
+      f.advance(5_000 + 60_000);
+      const m = (await f.app.inject({ url: `/api/deployments/${id}/metrics`, headers: u.auth })).json();
+      expect(m).toMatchObject({ deploymentId: id, status: 'running', series: [], seriesAvailable: false });
+      expect(m.current.requests).toBeGreaterThan(0);
+    } finally {
+      await f.app.close();
+    }
+  });
+
+  it('follows logs as Server-Sent Events', async () => {
+    const f = await marketplaceFixture();
+    try {
+      const u = f.user();
+      const id = (
+        await f.app.inject({
+          method: 'POST',
+          url: '/api/deployments',
+          headers: u.auth,
+          payload: { serviceId: 'svc-redis', name: 'c', config: { tier: 'free', region: 'us-east-1' } },
+        })
+      ).json().deploymentId;
+      f.advance(5_000);
+      await f.app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = f.app.server.address() as AddressInfo;
+      const ac = new AbortController();
+      const res = await fetch(`http://127.0.0.1:${port}/api/deployments/${id}/logs?follow=true`, { headers: u.auth, signal: ac.signal });
+      expect(res.headers.get('content-type')).toBe('text/event-stream');
+      const reader = res.body!.getReader();
+      let text = '';
+      while ((text.match(/event: log/g) ?? []).length < 2) text += new TextDecoder().decode((await reader.read()).value);
+      expect(text).toContain('"message":"pending -> provisioning"');
+      expect(text).toContain('"message":"provisioning -> running"');
+      // Closing the server ends the stream instead of waiting for the follower.
+      const closed = f.app.close();
+      while (!(await reader.read()).done);
+      await closed;
+      ac.abort();
+    } finally {
+      if (f.db.open) await f.app.close();
+    }
+  });
+});
