@@ -285,6 +285,9 @@ export function createWebhookDispatcher(d: DispatcherDeps) {
     send,
     start() {
       stopped = false;
+      // A crash mid-attempt left its lease: send again now (at-least-once, same webhook-id) rather than later.
+      const released = d.db.transaction(() => repo.releaseLeases()).immediate();
+      if (released) d.logger.info({ released }, 'webhook worker: resuming deliveries interrupted by a restart');
       loop();
     },
     /** Wake the worker (new deliveries were queued). */

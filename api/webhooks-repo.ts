@@ -101,6 +101,7 @@ export function createWebhooksRepo(db: Db) {
        AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT ?`,
     ),
     lease: db.prepare('UPDATE webhook_deliveries SET lease_until = ? WHERE id = ? AND (lease_until IS NULL OR lease_until < ?)'),
+    releaseLeases: db.prepare('UPDATE webhook_deliveries SET lease_until = NULL WHERE lease_until IS NOT NULL'),
     nextDue: db.prepare(`SELECT min(next_attempt_at) AS t FROM webhook_deliveries WHERE status IN ('pending', 'scheduled', 'retrying')`),
     settle: db.prepare(
       `UPDATE webhook_deliveries SET status = @status, attempt_count = attempt_count + @counted, next_attempt_at = @next_attempt_at,
@@ -184,6 +185,8 @@ export function createWebhooksRepo(db: Db) {
       const ids = (s.due.all(now, now, limit) as { id: string }[]).map((r) => r.id);
       return ids.filter((id) => s.lease.run(leaseUntil, id, now).changes === 1);
     },
+    /** At start-up: leases held by a process that died mid-attempt are void (one main API per data folder). */
+    releaseLeases: () => s.releaseLeases.run().changes,
     nextDueAt: () => (s.nextDue.get() as { t: string | null }).t,
     settle: (d: { id: string; status: DeliveryStatus; counted: 0 | 1; next_attempt_at: string | null; updated_at: string }) =>
       s.settle.run(d),
