@@ -1,9 +1,9 @@
 // The only place a process reads its environment, opens files and listens. Each *-server.ts entry calls
 // runService with a function that builds its app from the config. SIGTERM/SIGINT: stop accepting, let
 // in-flight requests finish, close databases (onClose hooks), exit 0.
-import pino from 'pino';
+import type pino from 'pino';
 import { type Config, ConfigError, loadConfig } from './config.ts';
-import { loggerOptions } from './log.ts';
+import { createProcessLogger } from './log.ts';
 import { loadSecrets, type Secrets } from './secrets.ts';
 
 /** Exit code for a configuration error: the supervisor does not restart a child that exits with it. */
@@ -36,28 +36,33 @@ export async function runService(
     }
     throw err;
   }
-  const logger = pino(loggerOptions(name, config.LOG_LEVEL));
+  const logger = createProcessLogger(name, config.LOG_LEVEL);
   const secrets = loadSecrets(config);
   const app = await build({ config, secrets, logger });
 
   let closing = false;
+  // Logging may fail while stopping (the supervisor that read our stdout may be gone: EPIPE), and a failed
+  // log line must never keep the process alive.
+  const safeLog = (write: () => void) => {
+    try {
+      write();
+    } catch {
+      // nothing left to tell
+    }
+  };
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
     // A hung request must not keep the process alive forever.
-    const force = setTimeout(() => {
-      logger.error('shutdown took over 20 s: exiting');
-      process.exit(1);
-    }, 20_000);
-    force.unref();
+    setTimeout(() => process.exit(1), 20_000).unref();
+    safeLog(() => logger.info({ signal }, 'shutting down: finishing in-flight requests'));
     app.close().then(
       () => {
-        logger.info('stopped');
+        safeLog(() => logger.info('stopped'));
         process.exit(0);
       },
       (err) => {
-        logger.error({ err }, 'error while stopping');
+        safeLog(() => logger.error({ err }, 'error while stopping'));
         process.exit(1);
       },
     );
@@ -65,8 +70,14 @@ export async function runService(
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   // Started by the supervisor with an IPC channel: if the supervisor dies (even by SIGKILL), the channel
-  // closes and this process stops too, so no child is ever left behind.
-  if (process.send) process.on('disconnect', () => shutdown('supervisor gone'));
+  // closes and this process stops too, so no child is ever left behind. Its stdout went with it, and a
+  // log write to a dead pipe blocks process exit, so logging is switched off first.
+  if (process.send) {
+    process.on('disconnect', () => {
+      logger.level = 'silent';
+      shutdown('supervisor gone');
+    });
+  }
 
   try {
     const address = await app.listen({ port: portOf(config), host: config.HOST });

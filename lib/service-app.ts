@@ -60,9 +60,16 @@ export function createServiceApp(opts: ServiceAppOptions) {
     }
   });
 
+  // While closing, answers carry "connection: close" so a keep-alive socket of an in-flight request does not
+  // hold the shutdown until keepAliveTimeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
     reply.header('x-content-type-options', 'nosniff');
+    if (closing) reply.header('connection', 'close');
   });
 
   app.setErrorHandler((err, req, reply) => {
