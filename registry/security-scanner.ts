@@ -53,6 +53,8 @@ export interface AnalyzeResult {
   findings: Finding[];
   license: LicenseResult;
   summary: ScanSummary;
+  /** The artifact's file list (root stripped), kept for the scorer. */
+  files: { path: string; size: number }[];
   /** The manifest read from the artifact (npm package.json), when there is one. */
   artifactManifest?: Manifest;
   /** Set when verdict is block: throw it from the publish route. */
@@ -83,6 +85,7 @@ export function analyzeArtifact(input: AnalyzeInput): AnalyzeResult {
     return {
       verdict: 'block',
       findings: [f],
+      files: [],
       license: { verdict: 'warn', findings: [] },
       summary: { capabilities: [], installHooks: [], ruleIds: [f.ruleId] },
       refusal: err,
@@ -229,6 +232,7 @@ export function analyzeArtifact(input: AnalyzeInput): AnalyzeResult {
   return {
     verdict,
     findings,
+    files: files.map((f) => ({ path: f.path, size: f.data.length })),
     license,
     summary,
     artifactManifest,

@@ -48,7 +48,13 @@ export async function publishVersion(ctx: NpmContext, urlName: string, body: unk
   const p = preparePublish(urlName, body, ctx.maxTarballBytes);
   if (checkRights(ctx, p, who) === 'replay') return { replay: true, name: p.pkg.name, version: p.version };
   // Issue #6: scanned in memory before any byte is stored; a block verdict throws the npm-style refusal.
-  const scan = ctx.security?.checkPublish({ name: p.pkg.name, version: p.version, manifest: p.manifest, tarball: p.tarball, publisher: who });
+  const scan = ctx.security?.checkPublish({
+    name: p.pkg.name,
+    version: p.version,
+    manifest: p.manifest,
+    tarball: p.tarball,
+    publisher: who,
+  });
   const sha512 = await ctx.blobs.put(p.tarball);
   const signature = ctx.signer.sign(p.pkg.name, p.version, p.integrity);
   (p.manifest.dist as Record<string, unknown>).signatures = [signature];

@@ -192,7 +192,13 @@ function describe(err: z.ZodError): string {
 }
 
 /** Validates every entry first, then writes all valid ones in one IMMEDIATE transaction (all or nothing). */
-export function importOsv(db: Db, input: Buffer, now: () => Date = () => new Date()): ImportResult {
+export function importOsv(
+  db: Db,
+  input: Buffer,
+  now: () => Date = () => new Date(),
+  /** Runs inside the import transaction (e.g. outbox events for owners of affected packages). */
+  onTouched?: (touched: ImportResult['touched']) => void,
+): ImportResult {
   const valid: { entry: string; rec: OsvRecord }[] = [];
   const skipped: ImportResult['skipped'] = [];
   for (const c of candidates(input)) {
@@ -227,6 +233,7 @@ export function importOsv(db: Db, input: Buffer, now: () => Date = () => new Dat
       for (const a of affected) touched.set(`${a.ecosystem}\0${a.name}`, { ecosystem: a.ecosystem, name: a.name });
       imported++;
     }
+    onTouched?.([...touched.values()]);
   }).immediate();
   return { imported, unchanged, skipped, touched: [...touched.values()] };
 }

@@ -1,0 +1,244 @@
+// The registry's security and scoring service: what the npm publish pipeline, npm audit, search ranking and
+// the internal security route call. Rules stay in the analysers; this file joins them to the registry data.
+import type { Clock } from '../../lib/clock.ts';
+import type { Db } from '../../lib/db.ts';
+import { enqueueEvent } from '../../lib/outbox.ts';
+import { scorePackage } from '../package-scorer.ts';
+import type { PackagesRepo } from '../packages-repo.ts';
+import { type AnalyzeResult, analyzeArtifact, SCANNER_VERSION } from '../security-scanner.ts';
+import { advisoriesFor, importOsv } from './advisories.ts';
+import { createAdvisoriesRepo } from './advisories-repo.ts';
+import { auditBulk } from './audit-bulk.ts';
+import { type Packument, type PackumentSource, resolveTree, type VersionManifest } from './dependency-tree.ts';
+import { DEFAULT_LICENSE_POLICY, evaluateTreeLicenses, type LicensePolicy } from './licenses.ts';
+import { quantileTable } from './score-normalise.ts';
+import { createSecurityRepo, type ScanRow } from './security-repo.ts';
+import { vulnerabilityReport } from './vulnerable-paths.ts';
+
+const NPM = 'npm';
+const DAY = 86_400_000;
+
+export interface PublishScanInput {
+  name: string;
+  version: string;
+  manifest: Record<string, unknown>;
+  tarball: Buffer;
+  publisher: { userId: string; username: string };
+}
+export interface PublishScan {
+  row: ScanRow;
+  result: AnalyzeResult;
+}
+
+export interface RegistrySecurityOptions {
+  protectedNames?: RegExp[];
+  licensePolicy?: LicensePolicy;
+  /** Registry-wide VCS integration (commits/issues signals); off: the registry never calls out. */
+  vcsIntegration?: boolean;
+}
+
+export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock, opts: RegistrySecurityOptions = {}) {
+  const sec = createSecurityRepo(db);
+  const advisories = createAdvisoriesRepo(db);
+  const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+
+  const packumentSource: PackumentSource = (name) => {
+    const pkg = repo.find(NPM, name);
+    if (!pkg) return undefined;
+    const versions: Record<string, VersionManifest> = {};
+    for (const v of repo.versions(pkg.id)) {
+      if (sec.scan(NPM, name, v.version)?.reviewState === 'quarantined') continue;
+      versions[v.version] = { ...(JSON.parse(v.manifest) as VersionManifest), version: v.version, deprecated: v.deprecated ?? undefined };
+    }
+    return { name, 'dist-tags': repo.tags(pkg.id), versions } satisfies Packument;
+  };
+
+  /** Recomputes and stores a package's score (on publish, on download batches, from the periodic job). */
+  function rescore(name: string) {
+    const pkg = repo.find(NPM, name);
+    if (!pkg) return undefined;
+    const tags = repo.tags(pkg.id);
+    const versions = repo.versions(pkg.id);
+    const latest = versions.find((v) => v.version === tags.latest) ?? versions.at(-1);
+    if (!latest) return undefined;
+    const now = clock.now();
+    const manifest = {
+      ...(JSON.parse(latest.manifest) as Record<string, unknown>),
+      version: latest.version,
+      deprecated: latest.deprecated ?? undefined,
+    };
+    const scan = sec.scan(NPM, name, latest.version);
+    const hits = advisoriesFor(db, NPM, name, latest.version).map((h) => h.advisory);
+    const d30After = day(now - 30 * DAY);
+    const s = scorePackage({
+      manifest: manifest as never,
+      files: scan?.files ?? [],
+      readme: latest.readme,
+      downloads30: sec.downloadsBetween(pkg.id, d30After, day(now)),
+      downloadsPrevMonthly: sec.downloadsBetween(pkg.id, day(now - 120 * DAY), d30After) / 3,
+      stars: { registry: repo.stars(pkg.id).length },
+      dependentsWeighted: sec.dependentsWeighted(name),
+      population: { downloads: quantileTable(sec.allDownloads30(NPM, d30After, day(now))) },
+      publishes: versions.map((v) => ({ version: v.version, time: v.published_at })),
+      now: new Date(now),
+      vcsIntegration: opts.vcsIntegration ?? false,
+      advisoriesOnLatest: {
+        critical: hits.filter((a) => a.severity === 'critical' && !a.isMalware).length,
+        high: hits.filter((a) => a.severity === 'high').length,
+        malware: hits.some((a) => a.isMalware) || scan?.reviewState === 'quarantined',
+      },
+    });
+    const { quality, popularity, maintenance, overall, scoringVersion, ...rest } = s;
+    sec.saveScore(NPM, name, {
+      quality,
+      popularity,
+      maintenance,
+      overall,
+      breakdown: rest,
+      scoringVersion,
+      computedAt: new Date(now).toISOString(),
+    });
+    return s;
+  }
+
+  /** Imports OSV data; owners of every affected published version get package.vulnerable in the same transaction. */
+  function importAdvisories(input: Buffer) {
+    const result = importOsv(
+      db,
+      input,
+      () => new Date(clock.now()),
+      (touched) => {
+        for (const t of touched) {
+          if (t.ecosystem !== NPM) continue;
+          const pkg = repo.find(NPM, t.name);
+          if (!pkg) continue; // kept: matched when the package arrives
+          const hits = repo
+            .versions(pkg.id)
+            .flatMap((v) =>
+              advisoriesFor(db, NPM, t.name, v.version).map((h) => ({
+                version: v.version,
+                id: h.advisory.id,
+                severity: h.advisory.severity,
+              })),
+            );
+          if (hits.length === 0) continue;
+          for (const m of repo.maintainers(pkg.id)) {
+            enqueueEvent(db, { table: 'outbox' }, clock, {
+              type: 'package.vulnerable',
+              ownerId: m.user_id,
+              subject: `package:${t.name}`,
+              data: {
+                ecosystem: NPM,
+                name: t.name,
+                versions: [...new Set(hits.map((h) => h.version))],
+                advisories: [...new Set(hits.map((h) => h.id))],
+              },
+            });
+          }
+        }
+      },
+    );
+    for (const t of result.touched) if (t.ecosystem === NPM && repo.find(NPM, t.name)) rescore(t.name);
+    return result;
+  }
+
+  return {
+    db,
+    packumentSource,
+    rescore,
+    importAdvisories,
+    /** Before any byte is stored: scans the tarball and throws the npm-style refusal on a block verdict. */
+    checkPublish(input: PublishScanInput): PublishScan {
+      const existing = repo.find(NPM, input.name);
+      const previous = sec.lastScan(NPM, input.name);
+      const firstTime = existing ? !repo.versions(existing.id).some((v) => v.publisher_id === input.publisher.userId) : false;
+      const result = analyzeArtifact({
+        ecosystem: NPM,
+        name: input.name,
+        version: input.version,
+        manifest: input.manifest,
+        archive: input.tarball,
+        knownNames: sec.knownNames(NPM),
+        publisher: { owner: [input.publisher.username], packageCreatedAt: existing?.created_at, firstTimePublisher: firstTime },
+        previous: previous?.summary,
+        protectedNames: opts.protectedNames,
+        licensePolicy: opts.licensePolicy ?? DEFAULT_LICENSE_POLICY,
+      });
+      if (result.refusal) throw result.refusal;
+      const row: ScanRow = {
+        ecosystem: NPM,
+        name: input.name,
+        version: input.version,
+        verdict: result.verdict,
+        reviewState: result.verdict === 'warn' ? 'flagged' : 'none',
+        findings: result.findings,
+        files: result.files,
+        summary: result.summary,
+        license: result.license,
+        scannerVersion: SCANNER_VERSION,
+        scannedAt: new Date(clock.now()).toISOString(),
+      };
+      return { row, result };
+    },
+    /** Inside the publish transaction, after the version row: the scan and the package's new score. */
+    recordPublish(scan: PublishScan) {
+      sec.saveScan(scan.row);
+      rescore(scan.row.name);
+    },
+    auditLookup: (request: Record<string, string[]>) => auditBulk(request, advisories),
+    rank: (ecosystem: string, name: string) => sec.score(ecosystem, name)?.overall,
+    score: (name: string) => sec.score(NPM, name),
+    review: sec.setReview,
+    flagged: sec.flagged,
+    /** Everything GET /api/packages/:name/:version/security shows. */
+    report(name: string, version: string) {
+      const source = packumentSource(name);
+      const root = source?.versions[version];
+      if (!root) return undefined;
+      const scan = sec.scan(NPM, name, version);
+      const tree = resolveTree({ ...root, name }, packumentSource);
+      const vulns = vulnerabilityReport(tree, packumentSource, (n) => advisories.forPackage(NPM, n));
+      const pathOf = (id: string) => vulns.find((v) => `${v.name}@${v.version}` === id)?.paths[0] ?? [id];
+      const treeLicenses = evaluateTreeLicenses(
+        [...tree.nodes.values()]
+          .filter((n) => !n.external && n.id !== tree.root)
+          .map((n) => ({ name: n.name, version: n.version, license: n.manifest?.license, path: pathOf(n.id) })),
+        opts.licensePolicy ?? DEFAULT_LICENSE_POLICY,
+      );
+      const findings = scan?.findings ?? [];
+      return {
+        name,
+        version,
+        scanned: Boolean(scan),
+        verdict: scan?.verdict ?? null,
+        reviewState: scan?.reviewState ?? 'none',
+        scannedAt: scan?.scannedAt ?? null,
+        vulnerabilities: {
+          direct: advisoriesFor(db, NPM, name, version).map(({ advisory: a, range }) => ({
+            source: a.num,
+            id: a.id,
+            title: a.title,
+            url: a.url,
+            severity: a.severity,
+            cwe: a.cwe,
+            cvss: a.cvss,
+            range,
+          })),
+          transitive: vulns,
+        },
+        malware: findings.filter((f) => f.category === 'malware' || f.category === 'capability'),
+        typosquat: findings.filter((f) => f.category === 'typosquat'),
+        licenses: { package: scan?.license ?? null, tree: treeLicenses },
+        dependencies: {
+          nodes: tree.nodes.size,
+          cycles: tree.cycles,
+          truncated: tree.truncated,
+          partial: tree.partial,
+          alerts: tree.alerts,
+        },
+      };
+    },
+  };
+}
+
+export type RegistrySecurity = ReturnType<typeof createRegistrySecurity>;
