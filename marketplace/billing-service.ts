@@ -323,6 +323,16 @@ export function createBillingService(d: { db: Db; repo: DeploymentsRepo; engine:
       if (!s.budget.get(id, ownerId)) throw notFound(`no budget "${id}" in your account`, 'BUDGET_NOT_FOUND');
       s.deleteBudget.run(iso(clock.now()), id);
     },
+    /** A suspend-on-exceed budget still over 100% of actual spend this cycle keeps its deployments suspended. */
+    blockingBudget(ownerId: string, deploymentId: string): string | undefined {
+      const now = clock.now();
+      const c = cycleOf(now);
+      for (const b of s.budgets.all(ownerId) as BudgetRow[]) {
+        if (b.on_exceed !== 'suspend' || (b.deployment_id && b.deployment_id !== deploymentId)) continue;
+        if (account(ownerId, c, now, b.deployment_id).currentCents >= b.amount_cents) return b.id;
+      }
+      return undefined;
+    },
     evaluate: (ownerId: string) => db.transaction(() => evaluateOwner(ownerId, clock.now())).immediate(),
     /** The periodic evaluation (every 60 simulated seconds). */
     evaluateDue(nowMs = clock.now()) {

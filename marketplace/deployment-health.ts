@@ -55,6 +55,8 @@ export function createDeploymentHealth(d: { db: Db; repo: DeploymentsRepo; engin
         })
         .immediate();
     },
+    /** For the main API's GET /api/auth/me usage figures. */
+    activeDeployments: (userId: string) => repo.countActive(userId),
     reportMany(reports: { id: string; healthy: boolean }[]) {
       const changed: { id: string; status: string }[] = [];
       for (const r of reports) {

@@ -211,6 +211,15 @@ export function createDeploymentService(d: DeploymentDeps) {
         };
         if (v.done.includes(dep.status) && dep.desired_status === v.desired) return reply(200);
         assertAllowed(dep, verb);
+        const budget = verb === 'resume' ? d.billing.blockingBudget(p.userId, id) : undefined;
+        if (budget)
+          throw conflict(
+            `budget "${budget}" is spent for this cycle and suspends on exceed: raise it or remove it, then resume`,
+            'BUDGET_EXCEEDED',
+            {
+              budgetId: budget,
+            },
+          );
         if (verb === 'delete') engine.cancelCurrent(dep);
         repo.setDesired(id, v.desired, iso(clock.now()));
         const returnTo: DeploymentStatus = dep.status === 'degraded' ? 'running' : dep.status;

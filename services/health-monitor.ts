@@ -98,8 +98,8 @@ export function createHealthMonitor(o: {
         for (const d of live) {
           const p = trafficProfile(d.id, d.category);
           const ok = healthy(d.id, now);
-          const load = loadFactor(d.id, now);
-          const requests = Math.floor((p.requestsPerSecond * load * interval) / 1000);
+          // Requests follow the same steady rate the marketplace bills and reports; load shapes only CPU.
+          const requests = Math.floor((p.requestsPerSecond * interval) / 1000);
           const slow = d.status === 'degraded' || !ok ? 4 : 1;
           const c = cpu(d, now);
           s.sample.run(

@@ -79,5 +79,15 @@ describe('marketplace restart mid-provisioning', () => {
       10_000,
       'service.deployed at the main API',
     );
+
+    // The orchestrator watches the live deployment and its samples come back through the marketplace.
+    await waitFor(
+      async () => {
+        const m = await json(await fetch(`${suite.urls.marketplace}/api/deployments/${id}/metrics`, { headers: auth }));
+        return m.seriesAvailable === true && m.series.length > 0 && m.series[0].instances === 1;
+      },
+      15_000,
+      'orchestrator metric samples',
+    );
   });
 });

@@ -129,7 +129,18 @@ describe('billing and budgets', () => {
     const dep = (await call('GET', `/api/deployments/${id}`)).body;
     expect(dep).toMatchObject({ status: 'suspended', allowedActions: ['resume', 'delete'] });
     expect(f.outbox().map((e) => e.type)).toContain('deployment.suspended');
+    const blocked = await call('POST', `/api/deployments/${id}/resume`);
+    expect(blocked.status).toBe(409);
+    expect(blocked.body.code).toBe('BUDGET_EXCEEDED');
+    const budgetId = (await call('GET', '/api/billing/budgets')).body.budgets[0].id;
+    await call('PUT', `/api/billing/budgets/${budgetId}`, {
+      amount: 50,
+      onExceed: 'suspend',
+      thresholds: [{ percent: 100, basis: 'actual' }],
+    });
     expect((await call('POST', `/api/deployments/${id}/resume`)).status).toBe(202);
+    f.advance(3_000);
+    expect((await call('GET', `/api/deployments/${id}`)).body.status).toBe('running');
   });
 
   it('closes the cycle into an invoice with line items and a 10% fee ledger visible to admins only', async () => {
