@@ -13,6 +13,7 @@ import { registerAuditRoutes } from './routes/audit.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerInternalRoutes } from './routes/internal.ts';
 import { registerOrgRoutes } from './routes/orgs.ts';
+import { registerPackageRoutes } from './routes/packages.ts';
 
 export interface ApiDeps {
   config: Config;
@@ -38,6 +39,7 @@ export async function buildApp(deps: ApiDeps) {
   registerOrgRoutes(app, identity);
   registerAuditRoutes(app, identity);
   registerEventPipeline(app, deps);
+  registerPackageRoutes(app, deps);
   app.addHook('onClose', async () => {
     if (deps.db.open) deps.db.close();
   });

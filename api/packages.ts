@@ -1,0 +1,119 @@
+// The seed's package REST API, read side: the registry owns packages (DESIGN.md section 3), so search and
+// details come from its internal API; this module adds who may see a restricted package and the seed shapes.
+import type { Principal } from '../lib/auth.ts';
+import { badRequest, notFound } from '../lib/errors.ts';
+import type { PeerClient } from '../lib/http.ts';
+import type { IdentityReader } from '../lib/identity.ts';
+
+export interface RegistrySearch {
+  results: {
+    id: string;
+    name: string;
+    ecosystem: string;
+    description: string | null;
+    version: string | null;
+    downloads: number;
+    score: number | null;
+    relevance: number;
+    updatedAt: string;
+  }[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface RegistryPackage {
+  id: string;
+  name: string;
+  ecosystem: string;
+  description: string | null;
+  access: 'public' | 'restricted';
+  maintainers: string[];
+  license: string | null;
+  keywords: string[];
+  downloads: number;
+  stars: number;
+  distTags: Record<string, string>;
+  readme: string;
+  createdAt: string;
+  updatedAt: string;
+  versions: { version: string; publishedAt: string; deprecated: string | null; integrity: string; size: number; tarball: string }[];
+}
+
+/** "@scope/name", "@scope%2Fname" or "name", then what follows: [] or [version, "download"]. */
+export function splitPackagePath(raw: string): { name: string; rest: string[] } {
+  const segs = raw.split('/').map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      throw badRequest('invalid package path', undefined, 'INVALID_PATH');
+    }
+  });
+  const flat = segs.flatMap((s, i) => (i === 0 && s.startsWith('@') && s.includes('/') ? s.split('/') : [s]));
+  const take = flat[0]?.startsWith('@') ? 2 : 1;
+  const name = flat.slice(0, take).join('/');
+  // npm's rules: URL-safe characters, no leading dot or underscore (so never "." or "..").
+  if (!/^(@[a-z0-9~-][a-z0-9._~-]*\/)?[a-z0-9~-][a-z0-9._~-]*$/i.test(name) || name.length > 214) {
+    throw badRequest(`invalid package name "${name.slice(0, 100)}"`, undefined, 'INVALID_PACKAGE_NAME');
+  }
+  return { name, rest: flat.slice(take) };
+}
+
+/**
+ * A restricted package exists only for its maintainers and the members of its scope's org (or the user whose
+ * scope it is); for anyone else it answers 404, so its name does not leak.
+ */
+export function canSeePackage(pkg: RegistryPackage, p: Principal | undefined, identity: IdentityReader): boolean {
+  if (pkg.access !== 'restricted') return true;
+  if (!p) return false;
+  if (p.role === 'admin' || pkg.maintainers.includes(p.username)) return true;
+  const scope = pkg.name.startsWith('@') ? pkg.name.slice(0, pkg.name.indexOf('/')) : undefined;
+  return scope !== undefined && identity.canPublishToScope(scope, p.userId);
+}
+
+export function createPackagesReader(registry: PeerClient, identity: IdentityReader) {
+  return {
+    search: (q: { q: string; limit: number; offset: number; ecosystem: string }, requestId: string) =>
+      registry.get<RegistrySearch>(
+        `/internal/packages/search?${new URLSearchParams({ q: q.q, limit: String(q.limit), offset: String(q.offset), ecosystem: q.ecosystem })}`,
+        { requestId },
+      ) as Promise<RegistrySearch>,
+
+    async details(name: string, ecosystem: string, p: Principal | undefined, requestId: string): Promise<RegistryPackage> {
+      const pkg = await registry.get<RegistryPackage>(`/internal/packages/${name.replace('/', '%2F')}?ecosystem=${ecosystem}`, {
+        requestId,
+      });
+      if (!pkg || !canSeePackage(pkg, p, identity)) throw notFound(`package ${name} was not found`, 'PACKAGE_NOT_FOUND');
+      return pkg;
+    },
+  };
+}
+
+/** The seed's details shape, plus what the registry knows beyond it. */
+export function toPackageDetails(pkg: RegistryPackage) {
+  return {
+    id: pkg.id,
+    name: pkg.name,
+    ecosystem: pkg.ecosystem,
+    description: pkg.description,
+    maintainers: pkg.maintainers,
+    license: pkg.license,
+    keywords: pkg.keywords,
+    downloads: pkg.downloads,
+    stars: pkg.stars,
+    // Filled once the registry serves scores (package-scorer); null until then rather than invented numbers.
+    score: null,
+    distTags: pkg.distTags,
+    access: pkg.access,
+    createdAt: pkg.createdAt,
+    updatedAt: pkg.updatedAt,
+    readme: pkg.readme,
+    versions: pkg.versions.map((v) => ({
+      version: v.version,
+      publishedAt: v.publishedAt,
+      deprecated: v.deprecated,
+      integrity: v.integrity,
+      size: v.size,
+    })),
+  };
+}

@@ -1,0 +1,110 @@
+// HTTP glue for the seed's package REST API (read side): search, details and the download redirect, served
+// from the registry's internal API. Publishing over REST, versions, dist-tags and deprecate are not here yet.
+import { z } from 'zod';
+import { createAuthenticator } from '../../lib/auth.ts';
+import { notFound } from '../../lib/errors.ts';
+import { createPeerClient } from '../../lib/http.ts';
+import { createIdentityReader } from '../../lib/identity.ts';
+import { createAuthGuards } from '../../lib/request-auth.ts';
+import type { TypedApp } from '../../lib/service-app.ts';
+import type { ApiDeps } from '../app.ts';
+import { createPackagesReader, splitPackagePath, toPackageDetails } from '../packages.ts';
+
+const Ecosystem = z.enum(['npm', 'pypi', 'maven', 'rubygems']).default('npm');
+
+const SearchQuery = z.object({
+  q: z.string().max(400).default('').describe('words, "keywords:a,b" or "scope:@acme"'),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  offset: z.coerce.number().int().min(0).max(10_000).default(0),
+  ecosystem: Ecosystem,
+});
+const SearchReply = z.object({
+  results: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      description: z.string().nullable(),
+      version: z.string().nullable(),
+      downloads: z.number(),
+      score: z.number().nullable(),
+      updatedAt: z.string(),
+    }),
+  ),
+  total: z.number(),
+  limit: z.number(),
+  offset: z.number(),
+});
+const DetailsReply = z.object({
+  id: z.string(),
+  name: z.string(),
+  ecosystem: z.string(),
+  description: z.string().nullable(),
+  maintainers: z.array(z.string()),
+  license: z.string().nullable(),
+  keywords: z.array(z.string()),
+  downloads: z.number(),
+  stars: z.number(),
+  score: z.object({ quality: z.number(), popularity: z.number(), maintenance: z.number(), overall: z.number() }).nullable(),
+  distTags: z.record(z.string(), z.string()),
+  access: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  readme: z.string(),
+  versions: z.array(
+    z.object({ version: z.string(), publishedAt: z.string(), deprecated: z.string().nullable(), integrity: z.string(), size: z.number() }),
+  ),
+});
+
+export function registerPackageRoutes(app: TypedApp, deps: ApiDeps) {
+  const guards = createAuthGuards(
+    createAuthenticator(
+      () => deps.db,
+      deps.secrets.jwtSecret,
+      () => deps.clock.now(),
+    ),
+  );
+  const registry = createPeerClient({
+    name: 'registry',
+    baseUrl: deps.config.urls.registry,
+    timeoutMs: deps.config.PEER_TIMEOUT_MS,
+    internalToken: deps.secrets.internalToken,
+  });
+  const packages = createPackagesReader(
+    registry,
+    createIdentityReader(() => deps.db),
+  );
+  const tags = ['packages'];
+  // The tarball path starts with /npm/; REGISTRY_PUBLIC_URL may be given with or without it (as the registry reads it).
+  const registryBase = (deps.config.REGISTRY_PUBLIC_URL ?? deps.config.urls.registry).replace(/\/+$/, '').replace(/\/npm$/, '');
+
+  app.get(
+    '/api/packages/search',
+    { schema: { tags, summary: 'Search public packages', security: [], querystring: SearchQuery, response: { 200: SearchReply } } },
+    async (req) => packages.search(req.query, req.id),
+  );
+
+  app.get(
+    '/api/packages/*',
+    {
+      schema: {
+        tags,
+        summary: 'GET /api/packages/{name}: details; GET /api/packages/{name}/{version}/download: 302 to the tarball',
+        params: z.object({ '*': z.string().min(1).max(600) }),
+        querystring: z.object({ ecosystem: Ecosystem }),
+        response: { 200: DetailsReply },
+      },
+    },
+    async (req, reply) => {
+      // The raw path, not the decoded param: "%2F" in a name must not become a path separator.
+      const { name, rest } = splitPackagePath(req.url.split('?')[0].slice('/api/packages/'.length));
+      const pkg = await packages.details(name, req.query.ecosystem, guards.optional(req), req.id);
+      if (rest.length === 0) return toPackageDetails(pkg);
+      if (rest.length === 2 && rest[1] === 'download') {
+        const v = pkg.versions.find((x) => x.version === rest[0]);
+        if (!v) throw notFound(`version ${rest[0]} of ${name} was not found`, 'VERSION_NOT_FOUND');
+        return reply.redirect(`${registryBase}${v.tarball}`, 302);
+      }
+      throw notFound(`no route GET /api/packages/${req.params['*']}`, 'ROUTE_NOT_FOUND');
+    },
+  );
+}

@@ -1,0 +1,114 @@
+// The seed's package REST API on the main API, read side, against a real registry: search, details (scoped
+// and unscoped), the download redirect, restricted packages hidden from outsiders, bad input, registry down.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../lib/db.ts';
+import { generateApiToken, hashToken } from '../../lib/tokens.ts';
+import { docPath, publishBody } from '../helpers/npm-fixtures.ts';
+import { type Suite, startSuite } from '../helpers/suite.ts';
+
+describe('packages REST API (read side)', () => {
+  let suite: Suite;
+  const tokens: Record<string, string> = {};
+  const api = (p: string, user?: string) =>
+    fetch(`${suite.urls.api}${p}`, { headers: user ? { authorization: `Bearer ${tokens[user]}` } : {}, redirect: 'manual' });
+
+  beforeAll(async () => {
+    suite = await startSuite({ only: ['api', 'registry'] });
+    const internalToken = fs.readFileSync(path.join(suite.dataDir, 'secrets', 'internal-token'), 'utf8').trim();
+    const db = openDatabase(suite.config.DATABASE_PATH);
+    for (const username of ['pub-rest', 'outsider']) {
+      const res = await fetch(`${suite.urls.api}/internal/users/ensure`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-internal-token': internalToken },
+        body: JSON.stringify({ username, email: `${username}@example.com`, password: 'password-123', role: 'publisher', plan: 'team' }),
+      });
+      const { userId } = (await res.json()) as { userId: string };
+      tokens[username] = generateApiToken();
+      db.prepare(
+        `INSERT INTO api_tokens (id, user_id, kind, name, token_hash, display_prefix, created_at) VALUES (?, ?, 'api', 't', ?, 'elk_', ?)`,
+      ).run(`tok-${username}`, userId, hashToken(tokens[username]), new Date().toISOString());
+    }
+    db.close();
+    const publish = async (name: string, access: 'public' | 'restricted' = 'public') => {
+      const res = await fetch(`${suite.urls.registry}${docPath(name)}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${tokens['pub-rest']}`, 'content-type': 'application/json' },
+        body: JSON.stringify(publishBody(name, '1.0.0', { access, pkg: { keywords: ['rest'], license: 'MIT' } })),
+      });
+      expect(res.status, name).toBe(201);
+    };
+    await publish('rest-pkg');
+    await publish('@pub-rest/scoped');
+    await publish('@pub-rest/hidden', 'restricted');
+  });
+  afterAll(async () => suite?.stopAll());
+
+  it('searches public packages in the seed shape', async () => {
+    const res = await api('/api/packages/search?q=rest&limit=20&offset=0');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { results: { name: string; id: string }[]; total: number; limit: number; offset: number };
+    expect(body).toMatchObject({ limit: 20, offset: 0 });
+    expect(body.results.map((r) => r.name).sort()).toEqual(['@pub-rest/scoped', 'rest-pkg']);
+    expect(body.results[0].id).toMatch(/^pkg-/);
+  });
+
+  it.each(['rest-pkg', '@pub-rest/scoped', '@pub-rest%2Fscoped'])('GET /api/packages/%s answers the seed details shape', async (name) => {
+    const res = await api(`/api/packages/${name}`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      name: decodeURIComponent(name),
+      maintainers: ['pub-rest'],
+      license: 'MIT',
+      downloads: expect.any(Number),
+      stars: 0,
+      versions: [expect.objectContaining({ version: '1.0.0', publishedAt: expect.any(String) })],
+    });
+  });
+
+  it('redirects a download to the registry tarball (302) and 404s an unknown version', async () => {
+    const res = await api('/api/packages/@pub-rest/scoped/1.0.0/download');
+    expect(res.status).toBe(302);
+    const location = res.headers.get('location')!;
+    expect(location).toBe(`${suite.urls.registry}/npm/@pub-rest/scoped/-/scoped-1.0.0.tgz`);
+    const tgz = await fetch(location);
+    expect(tgz.status).toBe(200);
+    expect(Buffer.from(await tgz.arrayBuffer()).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    const missing = await api('/api/packages/rest-pkg/9.9.9/download');
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: 'version 9.9.9 of rest-pkg was not found', code: 'VERSION_NOT_FOUND' });
+  });
+
+  it('hides a restricted package from everyone but its scope and maintainers', async () => {
+    for (const user of [undefined, 'outsider']) {
+      const res = await api('/api/packages/@pub-rest/hidden', user);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({ error: 'package @pub-rest/hidden was not found', code: 'PACKAGE_NOT_FOUND' });
+    }
+    expect((await api('/api/packages/@pub-rest/hidden', 'pub-rest')).status).toBe(200);
+    const search = (await (await api('/api/packages/search?q=hidden')).json()) as { total: number };
+    expect(search.total).toBe(0);
+  });
+
+  it('answers bad input with clear 4xx, never a 500', async () => {
+    expect((await api(`/api/packages/search?q=${'a'.repeat(401)}`)).status).toBe(400);
+    for (const q of ['"*(:^ OR NOT', '\u00e9l\u00e8ve \u{1F680}', '%', '_']) {
+      const res = await api(`/api/packages/search?q=${encodeURIComponent(q)}`);
+      expect(res.status, q).toBe(200);
+    }
+    const unknown = await api('/api/packages/no-such-package');
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()) as object).toEqual({ error: 'package no-such-package was not found', code: 'PACKAGE_NOT_FOUND' });
+    expect((await api('/api/packages/..%2F..%2Fetc')).status).toBe(400);
+    expect((await api('/api/packages/rest-pkg/1.0.0/other')).status).toBe(404);
+  });
+
+  it('answers 503 naming the registry while it is down', async () => {
+    await suite.stop('registry');
+    const res = await api('/api/packages/search?q=rest');
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { code: string }).code).toBe('PEER_UNAVAILABLE');
+  });
+});
