@@ -55,6 +55,9 @@ const DetailsReply = z.object({
   ),
 });
 
+const VersionsReply = z.object({ name: z.string(), versions: DetailsReply.shape.versions });
+const DistTagsReply = z.object({ name: z.string(), distTags: z.record(z.string(), z.string()) });
+
 export function registerPackageRoutes(app: TypedApp, deps: ApiDeps) {
   const guards = createAuthGuards(
     createAuthenticator(
@@ -88,10 +91,10 @@ export function registerPackageRoutes(app: TypedApp, deps: ApiDeps) {
     {
       schema: {
         tags,
-        summary: 'GET /api/packages/{name}: details; GET /api/packages/{name}/{version}/download: 302 to the tarball',
+        summary: 'GET /api/packages/{name}: details; …/versions, …/dist-tags; …/{version}/download: 302 to the tarball',
         params: z.object({ '*': z.string().min(1).max(600) }),
         querystring: z.object({ ecosystem: Ecosystem }),
-        response: { 200: DetailsReply },
+        response: { 200: z.union([DetailsReply, VersionsReply, DistTagsReply]) },
       },
     },
     async (req, reply) => {
@@ -99,6 +102,8 @@ export function registerPackageRoutes(app: TypedApp, deps: ApiDeps) {
       const { name, rest } = splitPackagePath(req.url.split('?')[0].slice('/api/packages/'.length));
       const pkg = await packages.details(name, req.query.ecosystem, guards.optional(req), req.id);
       if (rest.length === 0) return toPackageDetails(pkg);
+      if (rest.length === 1 && rest[0] === 'versions') return { name: pkg.name, versions: toPackageDetails(pkg).versions };
+      if (rest.length === 1 && rest[0] === 'dist-tags') return { name: pkg.name, distTags: pkg.distTags };
       if (rest.length === 2 && rest[1] === 'download') {
         const v = pkg.versions.find((x) => x.version === rest[0]);
         if (!v) throw notFound(`version ${rest[0]} of ${name} was not found`, 'VERSION_NOT_FOUND');

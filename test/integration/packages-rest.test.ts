@@ -68,6 +68,14 @@ describe('packages REST API (read side)', () => {
     });
   });
 
+  it('lists versions and dist-tags', async () => {
+    const versions = await api('/api/packages/rest-pkg/versions');
+    expect(versions.status).toBe(200);
+    expect(await versions.json()).toMatchObject({ name: 'rest-pkg', versions: [{ version: '1.0.0' }] });
+    const tags = await api('/api/packages/@pub-rest/scoped/dist-tags');
+    expect(await tags.json()).toEqual({ name: '@pub-rest/scoped', distTags: { latest: '1.0.0' } });
+  });
+
   it('redirects a download to the registry tarball (302) and 404s an unknown version', async () => {
     const res = await api('/api/packages/@pub-rest/scoped/1.0.0/download');
     expect(res.status).toBe(302);
