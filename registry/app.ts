@@ -44,6 +44,9 @@ export interface RegistryDeps {
   rank?: ScoreHook;
   /** Advisories for npm audit (issue "Scoring and security"); default: none known. */
   advisories?: AdvisoryLookup;
+  /** Uplink cache tuning (with UPLINK_URL): packument max age (default 2 min, as Verdaccio) and tarball bytes (1 GiB). */
+  uplinkMaxAgeMs?: number;
+  uplinkMaxCacheBytes?: number;
 }
 
 export async function buildApp(deps: RegistryDeps) {
@@ -71,7 +74,7 @@ export async function buildApp(deps: RegistryDeps) {
     clock: deps.clock,
     blobs: deps.blobs ?? createFsBlobStore(deps.config.BLOB_DIR),
     signer: deps.signer ?? loadSigner(deps.config.DATA_DIR),
-    packuments: createPackumentCache(repo),
+    packuments: createPackumentCache(security.visibleRepo(repo)),
     // base64 inflates by 4/3: the decoded tarball of a body at the limit is 3/4 of it.
     maxTarballBytes: Math.floor(bodyLimit * 0.75),
     security,
@@ -83,6 +86,14 @@ export async function buildApp(deps: RegistryDeps) {
     accounts: deps.accounts ?? createAccountsClient(api),
     rank,
     advisories: deps.advisories ?? security.auditLookup,
+    uplink: deps.config.UPLINK_URL
+      ? {
+          url: deps.config.UPLINK_URL,
+          maxAgeMs: deps.uplinkMaxAgeMs ?? 120_000,
+          maxCacheBytes: deps.uplinkMaxCacheBytes ?? 1024 * 1024 * 1024,
+          timeoutMs: 30_000,
+        }
+      : undefined,
   });
   registerInternalRoutes(app, ctx, deps.secrets.internalToken, rank);
   registerSecurityRoutes(app, security, deps.secrets.internalToken, deps.clock.now);

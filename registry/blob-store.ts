@@ -11,6 +11,8 @@ export interface BlobStore {
   /** The bytes, or undefined when absent. */
   get(sha512: string): Promise<Buffer | undefined>;
   has(sha512: string): Promise<boolean>;
+  /** Delete the bytes (cache eviction only: the caller checks that no row references them). */
+  remove(sha512: string): Promise<void>;
 }
 
 const HEX512 = /^[0-9a-f]{128}$/;
@@ -62,6 +64,9 @@ export function createFsBlobStore(root: string): BlobStore {
     async has(hex) {
       return fs.existsSync(pathOf(hex));
     },
+    async remove(hex) {
+      await fs.promises.rm(pathOf(hex), { force: true });
+    },
   };
 }
 
@@ -79,6 +84,9 @@ export function createMemoryBlobStore(): BlobStore & { size(): number } {
     },
     async has(hex) {
       return blobs.has(hex);
+    },
+    async remove(hex) {
+      blobs.delete(hex);
     },
     size: () => blobs.size,
   };

@@ -1,18 +1,20 @@
 // The npm registry API under /npm/ (npm config set registry http://host:4873/npm/): one encapsulated Fastify
 // context so its lenient JSON parser (gzip, empty bodies) does not change the other ecosystems' routes.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import type { Config } from '../../lib/config.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
 import type { AccountsClient } from '../accounts-client.ts';
 import type { ScoreHook } from '../search.ts';
+import { createUplinkRepo } from '../uplink-repo.ts';
 import { installNpmBodyParser } from './body-parser.ts';
 import type { NpmContext } from './context.ts';
-import type { NpmPath } from './paths.ts';
 import { type AdvisoryLookup, registerAuditRoutes } from './routes-audit.ts';
 import { registerMetaRoutes } from './routes-meta.ts';
 import { registerPackageRoutes } from './routes-packages.ts';
 import { registerUserRoutes } from './routes-user.ts';
+import { createNpmUplink, type UplinkOptions } from './uplink.ts';
 
 export interface NpmApiDeps {
   config: Config;
@@ -21,7 +23,8 @@ export interface NpmApiDeps {
   accounts: AccountsClient;
   rank?: ScoreHook;
   advisories?: AdvisoryLookup;
-  uplink?: (req: FastifyRequest, reply: FastifyReply, path: NpmPath) => Promise<boolean>;
+  /** Proxy names not published here to an upstream registry (UPLINK_URL). */
+  uplink?: UplinkOptions;
 }
 
 const HOST_RE = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
@@ -44,6 +47,8 @@ export async function registerNpmApi(app: TypedApp, d: NpmApiDeps) {
     registerUserRoutes(api, { config: d.config, guards: d.guards, accounts: d.accounts, identity: d.ctx.identity });
     registerMetaRoutes(api, { ctx: d.ctx, guards: d.guards, rank: d.rank });
     registerAuditRoutes(api, d.advisories);
-    registerPackageRoutes(api, { ctx: d.ctx, guards: d.guards, baseOf: publicBase(d.config), uplink: d.uplink });
+    const baseOf = publicBase(d.config);
+    const uplink = d.uplink && createNpmUplink(d.ctx, createUplinkRepo(d.ctx.db), d.uplink, npm.log as unknown as Logger, baseOf);
+    registerPackageRoutes(api, { ctx: d.ctx, guards: d.guards, baseOf, uplink });
   });
 }

@@ -17,7 +17,7 @@ export interface BuiltDoc {
 }
 
 // Per-version fields npm and pnpm read from a corgi (trap 26, npm-protocol.md section 2.5).
-const CORGI_FIELDS = [
+export const CORGI_FIELDS = [
   'name',
   'version',
   'deprecated',
