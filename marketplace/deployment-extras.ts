@@ -1,15 +1,15 @@
 // The rest of a deployment's verbs: scale and autoscaling, plan change with a cost preview, credentials and
-// rotation, backups and point-in-time restore (in place or to a new deployment), logs and transition history.
+// rotation, logs and transition history; backups and restore are in deployment-backups.ts.
 import type { Principal } from '../lib/auth.ts';
 import { AppError, notFound } from '../lib/errors.ts';
-import { newId } from '../lib/ids.ts';
-import { requestsServed, trafficProfile } from '../services/metrics.ts';
+import { trafficProfile } from '../services/metrics.ts';
 import { findTemplate, findTier, tierRegions } from '../services/templates/index.ts';
 import { cycleOf, dollars } from './billing.ts';
+import { deploymentBackups } from './deployment-backups.ts';
 import { costOf } from './deployment-usage.ts';
 import { deploymentView } from './deployment-view.ts';
 import type { DeploymentDeps, SimulationOptions } from './deployments.ts';
-import type { DeploymentRow, OperationParams } from './deployments-repo.ts';
+import type { DeploymentRow } from './deployments-repo.ts';
 import type { Idempotency } from './idempotency.ts';
 import { type Action, type DeploymentStatus, seededRandom } from './lifecycle.ts';
 
@@ -17,7 +17,7 @@ const HOUR = 3600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 const unprocessable = (code: string, message: string, details?: unknown) => new AppError(422, code, message, details);
 
-interface ExtrasDeps extends DeploymentDeps {
+export interface ExtrasDeps extends DeploymentDeps {
   owned(p: Principal, id: string): DeploymentRow;
   assertAllowed(dep: DeploymentRow, action: Action): void;
   insertDeployment(
@@ -41,10 +41,6 @@ export interface BackupView {
 
 export function deploymentExtras(d: ExtrasDeps) {
   const { db, repo, engine, clock } = d;
-  const backupsOf = db.prepare('SELECT * FROM mkt_backups WHERE deployment_id = ? ORDER BY created_at DESC');
-  const insertBackup = db.prepare(
-    'INSERT INTO mkt_backups (id, deployment_id, kind, status, size_bytes, created_at, completes_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  );
   const scaled = (seconds: number) => Math.max(1, Math.round(seconds * 1000 * d.config.SIM_TIME_SCALE));
   const tierOf = (dep: DeploymentRow) => findTier(findTemplate(dep.service_id)!, dep.tier_id)!;
   const returnTo = (dep: DeploymentRow): DeploymentStatus => (dep.status === 'degraded' ? 'running' : dep.status);
@@ -54,60 +50,10 @@ export function deploymentExtras(d: ExtrasDeps) {
     body: { success: true, deployment: deploymentView(repo, repo.byId(dep.id)!, clock.now()) },
   });
 
-  function sizeBytes(dep: DeploymentRow): number {
-    const t = findTemplate(dep.service_id)!;
-    const served = requestsServed(
-      trafficProfile(dep.id, t.category),
-      Math.max(0, clock.now() - Date.parse(dep.ready_at ?? dep.created_at)),
-    );
-    return 50 * 1024 * 1024 + served * 200;
-  }
-
-  /** Stored manual backups plus the tier's scheduled ones (every scheduleHours since first ready, within retention). */
-  function listBackups(dep: DeploymentRow): BackupView[] {
-    const now = clock.now();
-    const tier = tierOf(dep);
-    const out: BackupView[] = (
-      backupsOf.all(dep.id) as {
-        id: string;
-        kind: 'manual';
-        size_bytes: number;
-        created_at: string;
-        completes_at: string;
-        expires_at: string;
-      }[]
-    )
-      .filter((b) => Date.parse(b.expires_at) > now)
-      .map((b) => ({
-        id: b.id,
-        kind: b.kind,
-        status: Date.parse(b.completes_at) <= now ? 'completed' : 'pending',
-        sizeBytes: b.size_bytes,
-        createdAt: b.created_at,
-        completedAt: Date.parse(b.completes_at) <= now ? b.completes_at : null,
-        expiresAt: b.expires_at,
-      }));
-    if (tier.backups.scheduleHours && dep.ready_at) {
-      const every = tier.backups.scheduleHours * HOUR;
-      const first = Date.parse(dep.ready_at);
-      const oldest = now - tier.backups.retentionDays * 24 * HOUR;
-      for (let k = Math.max(1, Math.ceil((oldest - first) / every)); first + k * every <= now; k++) {
-        const at = first + k * every;
-        out.push({
-          id: `bkp-${dep.id.slice(7)}-s${k}`,
-          kind: 'scheduled',
-          status: 'completed',
-          sizeBytes: sizeBytes(dep),
-          createdAt: iso(at),
-          completedAt: iso(at),
-          expiresAt: iso(at + tier.backups.retentionDays * 24 * HOUR),
-        });
-      }
-    }
-    return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  }
+  const backups = deploymentBackups(d, { scaled, tierOf, returnTo, simOf, started });
 
   return {
+    ...backups,
     scale(
       p: Principal,
       id: string,
@@ -229,82 +175,6 @@ export function deploymentExtras(d: ExtrasDeps) {
         .immediate();
     },
 
-    createBackup(p: Principal, id: string) {
-      return db
-        .transaction(() => {
-          const dep = d.owned(p, id);
-          d.assertAllowed(dep, 'backup');
-          const tier = tierOf(dep);
-          const now = clock.now();
-          const size = sizeBytes(dep);
-          const bid = newId('bkp');
-          const done = now + scaled(2 + size / 1024 ** 3);
-          insertBackup.run(
-            bid,
-            id,
-            'manual',
-            'pending',
-            size,
-            iso(now),
-            iso(done),
-            iso(now + Math.max(1, tier.backups.retentionDays) * 24 * HOUR),
-          );
-          return listBackups(dep).find((b) => b.id === bid)!;
-        })
-        .immediate();
-    },
-
-    listBackups: (p: Principal, id: string) => {
-      const backups = listBackups(d.owned(p, id));
-      return { backups, total: backups.length };
-    },
-
-    restore(p: Principal, id: string, body: { backupId?: string; pointInTime?: string; mode: 'in_place' | 'new'; name?: string }) {
-      return db
-        .transaction(() => {
-          const dep = d.owned(p, id);
-          const now = clock.now();
-          const tier = tierOf(dep);
-          let source: { deploymentId: string; backupId?: string; pointInTime?: string };
-          if (body.backupId) {
-            const b = listBackups(dep).find((x) => x.id === body.backupId);
-            if (!b) throw notFound(`no backup "${body.backupId}" for deployment "${dep.name}" (it may have expired)`, 'BACKUP_NOT_FOUND');
-            if (b.status !== 'completed')
-              throw new AppError(409, 'BACKUP_NOT_READY', `backup "${b.id}" is still running: restore once it completes`);
-            source = { deploymentId: id, backupId: b.id };
-          } else {
-            const at = Date.parse(body.pointInTime!);
-            const earliest = Math.max(now - tier.backups.pitrWindowHours * HOUR, Date.parse(dep.ready_at ?? iso(now)));
-            if (tier.backups.pitrWindowHours === 0 || !(at >= earliest && at <= now))
-              throw unprocessable(
-                'POINT_IN_TIME_OUTSIDE_WINDOW',
-                tier.backups.pitrWindowHours === 0
-                  ? `the ${tier.name} tier has no point-in-time recovery: restore a backup or upgrade`
-                  : `restore point ${body.pointInTime} is outside the recovery window ${iso(earliest)} to ${iso(now)}`,
-                { earliest: tier.backups.pitrWindowHours ? iso(earliest) : null, latest: iso(now) },
-              );
-            source = { deploymentId: id, pointInTime: iso(at) };
-          }
-          if (body.mode === 'in_place') {
-            d.assertAllowed(dep, 'restore');
-            engine.begin(dep, 'restore_in_place', { returnTo: returnTo(dep), backupId: source.backupId, ...simOf(dep) } as OperationParams);
-            return started(dep);
-          }
-          if (dep.status === 'deleting' || dep.status === 'deleted')
-            throw notFound(`deployment "${dep.name}" is deleted`, 'DEPLOYMENT_NOT_FOUND');
-          const name = body.name ?? `${dep.name.slice(0, 50)}-restore-${seededRandom(id, now)().toString(36).slice(2, 7)}`;
-          const created = d.insertDeployment(
-            p,
-            { serviceId: dep.service_id, name, config: { tier: dep.tier_id, region: dep.region, ...JSON.parse(dep.config) } },
-            {},
-            source,
-          );
-          return { status: 202, body: { success: true, restoredFrom: source, ...created } };
-        })
-        .immediate();
-    },
-
-    /** Simulated logs: lifecycle lines from the history and deterministic access lines while serving. */
     logs(p: Principal, id: string, q: { tail: number; since?: string }) {
       const dep = d.owned(p, id);
       const now = clock.now();
