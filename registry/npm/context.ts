@@ -20,7 +20,7 @@ export interface NpmContext {
   packuments: PackumentCache;
   maxTarballBytes: number;
   /** Publish-time scan and scoring (issue #6); absent: publishes are not scanned. */
-  security?: Pick<RegistrySecurity, 'checkPublish' | 'recordPublish'>;
+  security?: Pick<RegistrySecurity, 'checkPublish' | 'recordPublish' | 'isQuarantined'>;
 }
 
 export const isoAt = (clock: Clock) => new Date(clock.now()).toISOString();

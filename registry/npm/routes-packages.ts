@@ -1,7 +1,7 @@
 // HTTP glue for package paths under /npm/: packuments (full, corgi, ?write=true), single versions, tarballs,
 // and the PUT/DELETE forms that carry publish, deprecate, star, owners and unpublish (npm-protocol.md 2.4-2.7).
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, badRequest, notFound } from '../../lib/errors.ts';
+import { AppError, badRequest, forbidden, notFound } from '../../lib/errors.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
 import { assertReadable } from './access-rules.ts';
@@ -79,6 +79,8 @@ export function registerPackageRoutes(app: TypedApp, d: NpmRouteDeps) {
     const version = versionFromFilename(parseNpmName(name), filename);
     const row = version && ctx.repo.version(id, version);
     if (!row) throw notFound(`tarball ${filename} of ${name} was not found`, 'TARBALL_NOT_FOUND');
+    if (ctx.security?.isQuarantined(name, row.version))
+      throw forbidden(`${name}@${row.version} is quarantined by the registry's security review`, 'VERSION_QUARANTINED');
     const bytes = await ctx.blobs.get(row.blob_sha512);
     if (!bytes) {
       req.log.error({ name, version, blob: row.blob_sha512 }, 'blob missing for a stored version');

@@ -1,5 +1,6 @@
 // The registry's security and scoring service: what the npm publish pipeline, npm audit, search ranking and
 // the internal security route call. Rules stay in the analysers; this file joins them to the registry data.
+import semver from 'semver';
 import type { Clock } from '../../lib/clock.ts';
 import type { Db } from '../../lib/db.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
@@ -53,12 +54,41 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
     return { name, 'dist-tags': repo.tags(pkg.id), versions } satisfies Packument;
   };
 
+  /**
+   * The packument's view of the repo: quarantined versions disappear from versions and dist-tags (a tag on one
+   * falls back to the highest visible release), so npm can neither resolve nor install them (reference 4.5).
+   */
+  function visibleRepo(base: PackagesRepo): PackagesRepo {
+    return {
+      ...base,
+      versions: (id: number) => {
+        const hidden = sec.quarantinedVersions(id);
+        return base.versions(id).filter((v) => !hidden.has(v.version));
+      },
+      tags: (id: number) => {
+        const hidden = sec.quarantinedVersions(id);
+        const tags = base.tags(id);
+        if (hidden.size === 0) return tags;
+        const visible = base
+          .versions(id)
+          .map((v) => v.version)
+          .filter((v) => !hidden.has(v) && semver.valid(v));
+        const fallback = semver.rsort(visible.filter((v) => !semver.prerelease(v)))[0] ?? semver.rsort(visible)[0];
+        const out: Record<string, string> = {};
+        for (const [tag, v] of Object.entries(tags)) if (!hidden.has(v)) out[tag] = v;
+        if (!out.latest && fallback) out.latest = fallback;
+        return out;
+      },
+    };
+  }
+
   /** Recomputes and stores a package's score (on publish, on download batches, from the periodic job). */
   function rescore(name: string) {
     const pkg = repo.find(NPM, name);
     if (!pkg) return undefined;
-    const tags = repo.tags(pkg.id);
-    const versions = repo.versions(pkg.id);
+    const view = visibleRepo(repo);
+    const tags = view.tags(pkg.id);
+    const versions = view.versions(pkg.id);
     const latest = versions.find((v) => v.version === tags.latest) ?? versions.at(-1);
     if (!latest) return undefined;
     const now = clock.now();
@@ -112,15 +142,13 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
           if (t.ecosystem !== NPM) continue;
           const pkg = repo.find(NPM, t.name);
           if (!pkg) continue; // kept: matched when the package arrives
-          const hits = repo
-            .versions(pkg.id)
-            .flatMap((v) =>
-              advisoriesFor(db, NPM, t.name, v.version).map((h) => ({
-                version: v.version,
-                id: h.advisory.id,
-                severity: h.advisory.severity,
-              })),
-            );
+          const hits = repo.versions(pkg.id).flatMap((v) =>
+            advisoriesFor(db, NPM, t.name, v.version).map((h) => ({
+              version: v.version,
+              id: h.advisory.id,
+              severity: h.advisory.severity,
+            })),
+          );
           if (hits.length === 0) continue;
           for (const m of repo.maintainers(pkg.id)) {
             enqueueEvent(db, { table: 'outbox' }, clock, {
@@ -186,9 +214,17 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
       rescore(scan.row.name);
     },
     auditLookup: (request: Record<string, string[]>) => auditBulk(request, advisories),
+    isQuarantined: (name: string, version: string) => sec.scan(NPM, name, version)?.reviewState === 'quarantined',
+    visibleRepo,
     rank: (ecosystem: string, name: string) => sec.score(ecosystem, name)?.overall,
     score: (name: string) => sec.score(NPM, name),
-    review: sec.setReview,
+    /** Admin decision on a flagged version; the package revision moves so cached packuments are rebuilt. */
+    review(ecosystem: string, name: string, version: string, state: 'released' | 'quarantined', by: string, at: string) {
+      const ok = sec.setReview(ecosystem, name, version, state, by, at);
+      const pkg = ok ? repo.find(NPM, name) : undefined;
+      if (pkg) repo.touch(pkg.id, at);
+      return ok;
+    },
     flagged: sec.flagged,
     /** Everything GET /api/packages/:name/:version/security shows. */
     report(name: string, version: string) {

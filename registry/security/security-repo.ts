@@ -102,6 +102,10 @@ export function createSecurityRepo(db: Db) {
   const setReview = db.prepare(
     `UPDATE scan_results SET review_state = ?, reviewed_by = ?, reviewed_at = ? WHERE ecosystem = ? AND name = ? AND version = ?`,
   );
+  const quarantined = db.prepare<[number], { version: string }>(
+    `SELECT s.version FROM scan_results s JOIN packages p ON p.ecosystem = s.ecosystem AND p.name = s.name
+     WHERE p.id = ? AND s.review_state = 'quarantined'`,
+  );
   const flagged = db.prepare<[], RawScan>(`SELECT * FROM scan_results WHERE review_state = 'flagged' ORDER BY scanned_at`);
 
   return {
@@ -129,6 +133,7 @@ export function createSecurityRepo(db: Db) {
       return r ? toScan(r) : undefined;
     },
     flagged: () => flagged.all().map(toScan),
+    quarantinedVersions: (packageId: number) => new Set(quarantined.all(packageId).map((r) => r.version)),
     setReview: (ecosystem: string, name: string, version: string, state: 'released' | 'quarantined', by: string, at: string) =>
       setReview.run(state, by, at, ecosystem, name, version).changes > 0,
     knownNames: (ecosystem: string) =>

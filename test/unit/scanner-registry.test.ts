@@ -95,6 +95,26 @@ for (const name of ['sec-demo', '@acme/sec-demo']) {
       expect((await r.app.inject({ method: 'GET', url: '/internal/security/reviews', headers: internal })).json().flagged).toEqual([]);
     });
 
+    it('a quarantined version disappears from the packument and its tarball is refused; release restores it', async () => {
+      expect((await put(publishBody(name, '1.0.0'))).statusCode).toBe(201);
+      const flagged = files({ version: '1.1.0', main: 'index.js' }, { 'index.js': "eval(atob('Y29uc29sZS5sb2coMSk='));\n" });
+      expect((await put(publishBody(name, '1.1.0', { pkg: { license: 'MIT', main: 'index.js' }, files: flagged }))).statusCode).toBe(201);
+      const review = (action: string) =>
+        r.app.inject({ method: 'POST', url: '/internal/security/reviews', headers: internal, payload: { name, version: '1.1.0', action, by: 'root' } });
+      const doc = async () => (await r.app.inject({ method: 'GET', url: docPath(name) })).json();
+      const tarball = `/npm/${name}/-/${name.split('/').pop()}-1.1.0.tgz`;
+      expect((await doc())['dist-tags']).toEqual({ latest: '1.1.0' });
+      expect((await review('quarantine')).statusCode).toBe(200);
+      const hidden = await doc();
+      expect([Object.keys(hidden.versions), hidden['dist-tags']]).toEqual([['1.0.0'], { latest: '1.0.0' }]);
+      const tgz = await r.app.inject({ method: 'GET', url: tarball });
+      expect([tgz.statusCode, tgz.json()]).toEqual([403, { error: `${name}@1.1.0 is quarantined by the registry's security review`, code: 'VERSION_QUARANTINED' }]);
+      expect((await r.app.inject({ method: 'GET', url: `/internal/packages/${name}/score`, headers: internal })).json().flags.malware).toBe(false);
+      expect((await review('release')).statusCode).toBe(200);
+      expect(Object.keys((await doc()).versions)).toEqual(['1.0.0', '1.1.0']);
+      expect((await r.app.inject({ method: 'GET', url: tarball })).statusCode).toBe(200);
+    });
+
     it('scores on publish and serves the score with its breakdown', async () => {
       expect(
         (
