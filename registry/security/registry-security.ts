@@ -9,7 +9,7 @@ import type { PackagesRepo } from '../packages-repo.ts';
 import { type AnalyzeResult, analyzeArtifact, SCANNER_VERSION } from '../security-scanner.ts';
 import { advisoriesFor, importOsv } from './advisories.ts';
 import { createAdvisoriesRepo } from './advisories-repo.ts';
-import { auditBulk } from './audit-bulk.ts';
+import { auditBulk, auditQuick } from './audit-bulk.ts';
 import { type Packument, type PackumentSource, resolveTree, type VersionManifest } from './dependency-tree.ts';
 import { DEFAULT_LICENSE_POLICY, evaluateTreeLicenses, type LicensePolicy } from './licenses.ts';
 import { quantileTable } from './score-normalise.ts';
@@ -214,6 +214,7 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
       rescore(scan.row.name);
     },
     auditLookup: (request: Record<string, string[]>) => auditBulk(request, advisories),
+    auditQuick: (body: unknown) => auditQuick(body, advisories),
     isQuarantined: (name: string, version: string) => sec.scan(NPM, name, version)?.reviewState === 'quarantined',
     visibleRepo,
     rank: (ecosystem: string, name: string) => sec.score(ecosystem, name)?.overall,

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { notFound } from '../../lib/errors.ts';
 import { requireInternalToken } from '../../lib/internal.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
+import { installNpmBodyParser } from '../npm/body-parser.ts';
 import type { RegistrySecurity } from './registry-security.ts';
 
 const Params2 = z.object({ a: z.string(), b: z.string() });
@@ -66,5 +67,12 @@ export function registerSecurityRoutes(app: TypedApp, security: RegistrySecurity
   app.post('/internal/security/advisories', { preHandler: guard }, async (req) => {
     const body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body ?? null);
     return security.importAdvisories(Buffer.from(body));
+  });
+
+  // npm falls back to /audits/quick when the bulk request fails (Arborist audit-report.js); the body is the
+  // gzip JSON lockfile tree, parsed like every npm body (an encapsulated scope keeps the parser local).
+  app.register(async (scope) => {
+    installNpmBodyParser(scope, 16 * 1024 * 1024);
+    (scope as unknown as TypedApp).post('/npm/-/npm/v1/security/audits/quick', async (req) => security.auditQuick(req.body));
   });
 }

@@ -1,5 +1,6 @@
 // The security engine wired into the registry: publish refused / flagged, npm audit answered from imported
 // advisories, the internal security and score routes, review and owner events. Scoped and unscoped names.
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testSecrets } from '../helpers/config.ts';
 import { bearer, buildTestRegistry, docPath, publishBody } from '../helpers/npm-fixtures.ts';
@@ -100,7 +101,12 @@ for (const name of ['sec-demo', '@acme/sec-demo']) {
       const flagged = files({ version: '1.1.0', main: 'index.js' }, { 'index.js': "eval(atob('Y29uc29sZS5sb2coMSk='));\n" });
       expect((await put(publishBody(name, '1.1.0', { pkg: { license: 'MIT', main: 'index.js' }, files: flagged }))).statusCode).toBe(201);
       const review = (action: string) =>
-        r.app.inject({ method: 'POST', url: '/internal/security/reviews', headers: internal, payload: { name, version: '1.1.0', action, by: 'root' } });
+        r.app.inject({
+          method: 'POST',
+          url: '/internal/security/reviews',
+          headers: internal,
+          payload: { name, version: '1.1.0', action, by: 'root' },
+        });
       const doc = async () => (await r.app.inject({ method: 'GET', url: docPath(name) })).json();
       const tarball = `/npm/${name}/-/${name.split('/').pop()}-1.1.0.tgz`;
       expect((await doc())['dist-tags']).toEqual({ latest: '1.1.0' });
@@ -108,8 +114,13 @@ for (const name of ['sec-demo', '@acme/sec-demo']) {
       const hidden = await doc();
       expect([Object.keys(hidden.versions), hidden['dist-tags']]).toEqual([['1.0.0'], { latest: '1.0.0' }]);
       const tgz = await r.app.inject({ method: 'GET', url: tarball });
-      expect([tgz.statusCode, tgz.json()]).toEqual([403, { error: `${name}@1.1.0 is quarantined by the registry's security review`, code: 'VERSION_QUARANTINED' }]);
-      expect((await r.app.inject({ method: 'GET', url: `/internal/packages/${name}/score`, headers: internal })).json().flags.malware).toBe(false);
+      expect([tgz.statusCode, tgz.json()]).toEqual([
+        403,
+        { error: `${name}@1.1.0 is quarantined by the registry's security review`, code: 'VERSION_QUARANTINED' },
+      ]);
+      expect((await r.app.inject({ method: 'GET', url: `/internal/packages/${name}/score`, headers: internal })).json().flags.malware).toBe(
+        false,
+      );
       expect((await review('release')).statusCode).toBe(200);
       expect(Object.keys((await doc()).versions)).toEqual(['1.0.0', '1.1.0']);
       expect((await r.app.inject({ method: 'GET', url: tarball })).statusCode).toBe(200);
@@ -174,6 +185,16 @@ for (const name of ['sec-demo', '@acme/sec-demo']) {
           },
         ],
       });
+      const quick = await r.app.inject({
+        method: 'POST',
+        url: '/npm/-/npm/v1/security/audits/quick',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        payload: gzipSync(
+          JSON.stringify({ name: 'app', version: '1.0.0', requires: { [name]: '^1.0.0' }, dependencies: { [name]: { version: '1.0.0' } } }),
+        ),
+      });
+      expect(quick.statusCode).toBe(200);
+      expect(quick.json().advisories['1']).toMatchObject({ id: 1, module_name: name, severity: 'high', vulnerable_versions: '<1.1.0' });
       const rep = (await r.app.inject({ method: 'GET', url: securityUrl('1.0.0'), headers: internal })).json();
       expect(rep.vulnerabilities.direct.map((v: { id: string; range: string }) => [v.id, v.range])).toEqual([['GHSA-test-0001', '<1.1.0']]);
     });
