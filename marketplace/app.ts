@@ -65,7 +65,7 @@ export async function buildMarketplace(deps: MarketplaceDeps) {
   serviceRoutes(app, catalog);
   deploymentRoutes(app, guards, deployments);
   metricsRoutes(app, guards, deployments, deps.metricsSource);
-  billingRoutes(app, guards, billing);
+  billingRoutes(app, guards, billing, deployments.idempotent);
   reviewRoutes(app, guards, reviews, deps.clock);
   internalRoutes(app, deps.secrets.internalToken, health);
 

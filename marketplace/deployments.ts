@@ -243,9 +243,15 @@ export function createDeploymentService(d: DeploymentDeps) {
 
   const get = (p: Principal, id: string) => deploymentView(repo, owned(p, id), clock.now());
 
+  /** Any mutating call under Idempotency-Key: the first answer is saved and replayed (DESIGN.md §5). */
+  function idempotent(principalId: string, key: string | undefined, route: string, body: unknown, fn: () => SavedResponse): SavedResponse {
+    const k = idem.check(key);
+    return db.transaction(() => idem.run(principalId, k, route, body, fn)).immediate();
+  }
+
   const extras = deploymentExtras({ ...d, owned, assertAllowed, insertDeployment, idem });
 
-  return { create, act, list, get, owned, ...extras };
+  return { create, act, list, get, owned, idempotent, ...extras };
 }
 
 export type DeploymentService = ReturnType<typeof createDeploymentService>;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
 import type { BillingService } from '../billing-service.ts';
+import type { DeploymentService } from '../deployments.ts';
 
 // Dollars in the API like the seed's cost fields; stored as integer cents. Either amount or amountCents.
 const Budget = z
@@ -21,13 +22,18 @@ const Budget = z
 
 const cents = (b: { amount?: number; amountCents?: number }) => b.amountCents ?? Math.round((b.amount ?? 0) * 100);
 
-export function billingRoutes(app: TypedApp, guards: AuthGuards, billing: BillingService) {
+export function billingRoutes(app: TypedApp, guards: AuthGuards, billing: BillingService, idempotent: DeploymentService['idempotent']) {
   app.get('/api/billing', async (req) => billing.summary(guards.required(req).userId));
   app.get('/api/billing/invoices', async (req) => billing.invoices(guards.required(req).userId));
   app.get('/api/billing/budgets', async (req) => billing.listBudgets(guards.required(req).userId));
   app.post('/api/billing/budgets', { schema: { body: Budget } }, async (req, reply) => {
     const p = guards.writer(req);
-    return reply.status(201).send(billing.createBudget(p.userId, { ...req.body, amountCents: cents(req.body) }));
+    const key = req.headers['idempotency-key'];
+    const res = idempotent(p.userId, Array.isArray(key) ? key[0] : key, 'POST /api/billing/budgets', req.body, () => ({
+      status: 201,
+      body: billing.createBudget(p.userId, { ...req.body, amountCents: cents(req.body) }),
+    }));
+    return reply.status(res.status).send(res.body);
   });
   app.put('/api/billing/budgets/:id', { schema: { params: z.object({ id: z.string().max(100) }), body: Budget } }, async (req) =>
     billing.updateBudget(guards.writer(req).userId, req.params.id, { ...req.body, amountCents: cents(req.body) }),

@@ -1,5 +1,6 @@
 // /api/deployments: the seed's create/get/stop plus list, start, restart, retry, resume, delete, scale, plan,
 // credentials, backups, restore, logs (tail and follow) and the transition history. Glue only.
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
@@ -19,6 +20,19 @@ const CreateBody = z.strictObject({
 const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
 export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: DeploymentService) {
+  /** Mutating POSTs honour Idempotency-Key: a retry gets the first answer, never a second backup or operation. */
+  const once = (req: FastifyRequest, reply: FastifyReply, userId: string, fn: () => { status: number; body: unknown }) => {
+    const res = svc.idempotent(
+      userId,
+      header(req.headers['idempotency-key']),
+      `${req.method} ${req.url.split('?')[0]}`,
+      req.body ?? null,
+      fn,
+    );
+    if (res.replayed) reply.header('idempotent-replayed', 'true');
+    return reply.status(res.status).send(res.body);
+  };
+
   // Open log-follow streams end when the server closes, so a follower never holds a shutdown.
   const streams = new Set<() => void>();
   app.addHook('preClose', async () => {
@@ -55,8 +69,8 @@ export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: Deploym
 
   for (const verb of ['start', 'stop', 'restart', 'retry', 'resume'] as const) {
     app.post(`/api/deployments/:id/${verb}`, { schema: { params: Id } }, async (req, reply) => {
-      const res = svc.act(guards.writer(req), req.params.id, verb);
-      return reply.status(res.status).send(res.body);
+      const p = guards.writer(req);
+      return once(req, reply, p.userId, () => svc.act(p, req.params.id, verb));
     });
   }
   app.delete('/api/deployments/:id', { schema: { params: Id } }, async (req, reply) => {
@@ -85,8 +99,8 @@ export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: Deploym
       },
     },
     async (req, reply) => {
-      const res = svc.scale(guards.writer(req), req.params.id, req.body);
-      return reply.status(res.status).send(res.body);
+      const p = guards.writer(req);
+      return once(req, reply, p.userId, () => svc.scale(p, req.params.id, req.body));
     },
   );
 
@@ -100,8 +114,10 @@ export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: Deploym
       },
     },
     async (req, reply) => {
-      const res = svc.changePlan(guards.writer(req), req.params.id, req.body.tier, req.body.preview ?? req.query.preview === 'true');
-      return reply.status(res.status).send(res.body);
+      const p = guards.writer(req);
+      return once(req, reply, p.userId, () =>
+        svc.changePlan(p, req.params.id, req.body.tier, req.body.preview ?? req.query.preview === 'true'),
+      );
     },
   );
 
@@ -116,12 +132,16 @@ export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: Deploym
         body: z.strictObject({ graceHours: z.number().int().min(0).max(720).default(24) }).default({ graceHours: 24 }),
       },
     },
-    async (req) => svc.rotateCredentials(guards.writer(req), req.params.id, req.body.graceHours),
+    async (req, reply) => {
+      const p = guards.writer(req);
+      return once(req, reply, p.userId, () => ({ status: 200, body: svc.rotateCredentials(p, req.params.id, req.body.graceHours) }));
+    },
   );
 
-  app.post('/api/deployments/:id/backups', { schema: { params: Id } }, async (req, reply) =>
-    reply.status(202).send(svc.createBackup(guards.writer(req), req.params.id)),
-  );
+  app.post('/api/deployments/:id/backups', { schema: { params: Id } }, async (req, reply) => {
+    const p = guards.writer(req);
+    return once(req, reply, p.userId, () => ({ status: 202, body: svc.createBackup(p, req.params.id) }));
+  });
   app.get('/api/deployments/:id/backups', { schema: { params: Id } }, async (req) => svc.listBackups(guards.required(req), req.params.id));
 
   app.post(
@@ -140,8 +160,8 @@ export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: Deploym
       },
     },
     async (req, reply) => {
-      const res = svc.restore(guards.writer(req), req.params.id, req.body);
-      return reply.status(res.status).send(res.body);
+      const p = guards.writer(req);
+      return once(req, reply, p.userId, () => svc.restore(p, req.params.id, req.body));
     },
   );
 

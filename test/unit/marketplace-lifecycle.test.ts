@@ -185,9 +185,14 @@ describe('deployment transition table', () => {
     const { call, create, status } = await setup();
     const id = await create();
     f.advance(5_000);
-    const b = await call('POST', `/api/deployments/${id}/backups`);
+    const b = await call('POST', `/api/deployments/${id}/backups`, undefined, { 'idempotency-key': 'bk-1' });
     expect(b.status).toBe(202);
     expect(b.body).toMatchObject({ kind: 'manual', status: 'pending' });
+    // A retry with the same key gets the same backup, not a second one.
+    expect((await call('POST', `/api/deployments/${id}/backups`, undefined, { 'idempotency-key': 'bk-1' })).body.id).toBe(b.body.id);
+    expect(
+      (await call('GET', `/api/deployments/${id}/backups`)).body.backups.filter((x: { kind: string }) => x.kind === 'manual'),
+    ).toHaveLength(1);
     f.advance(3_000);
     const list = (await call('GET', `/api/deployments/${id}/backups`)).body;
     expect(list.backups[0]).toMatchObject({ id: b.body.id, status: 'completed' });
