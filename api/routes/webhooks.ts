@@ -1,10 +1,13 @@
 // HTTP glue for webhooks: the seed's POST/GET /api/webhooks, plus get/patch/delete, test ping, secret
 // rotation, the delivery log with attempts, redeliver and recover.
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { Principal } from '../../lib/auth.ts';
 import { badRequest, notFound } from '../../lib/errors.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
 import type { ApiDeps } from '../app.ts';
+import { createAuditLog } from '../audit.ts';
 import type { createWebhookRules } from '../webhooks.ts';
 import { toDeliveryView, toWebhookView } from '../webhooks.ts';
 import { createWebhooksRepo } from '../webhooks-repo.ts';
@@ -72,6 +75,18 @@ const attemptView = (a: ReturnType<ReturnType<typeof createWebhooksRepo>['attemp
 export function registerWebhookRoutes(app: TypedApp, deps: ApiDeps, guards: AuthGuards, rules: ReturnType<typeof createWebhookRules>) {
   const repo = createWebhooksRepo(deps.db);
   const tags = ['webhooks'];
+  const audit = createAuditLog(deps.db, deps.clock);
+  // Who changed where events go: the URL and events are recorded, never the secret.
+  const record = (req: FastifyRequest, p: Principal, action: string, target: string, details?: Record<string, unknown>) =>
+    audit.record({
+      actorId: p.userId,
+      actorUsername: p.username,
+      action,
+      target,
+      ip: req.ip,
+      userAgent: req.headers['user-agent'],
+      details,
+    });
 
   app.post(
     '/api/webhooks',
@@ -86,6 +101,7 @@ export function registerWebhookRoutes(app: TypedApp, deps: ApiDeps, guards: Auth
     async (req, reply) => {
       const p = guards.writer(req);
       const { webhook, secret } = await rules.create(p, req.body);
+      record(req, p, 'webhook.create', webhook.id, { url: webhook.url, events: JSON.parse(webhook.events) });
       return reply.status(201).send({ webhookId: webhook.id, ...toWebhookView(webhook), secret });
     },
   );
@@ -152,7 +168,9 @@ export function registerWebhookRoutes(app: TypedApp, deps: ApiDeps, guards: Auth
     },
     async (req) => {
       const p = guards.writer(req);
-      return toWebhookView(await rules.update(p, req.params.id, req.body));
+      const w = await rules.update(p, req.params.id, req.body);
+      record(req, p, 'webhook.update', w.id, req.body);
+      return toWebhookView(w);
     },
   );
 
@@ -160,7 +178,9 @@ export function registerWebhookRoutes(app: TypedApp, deps: ApiDeps, guards: Auth
     '/api/webhooks/:id',
     { schema: { tags, summary: 'Delete a webhook and its delivery log', params: IdParams } },
     async (req, reply) => {
-      rules.remove(guards.writer(req), req.params.id);
+      const p = guards.writer(req);
+      rules.remove(p, req.params.id);
+      record(req, p, 'webhook.delete', req.params.id);
       return reply.status(204).send();
     },
   );
@@ -182,7 +202,15 @@ export function registerWebhookRoutes(app: TypedApp, deps: ApiDeps, guards: Auth
         response: { 200: z.object({ secretId: z.string(), secret: z.string(), previousSecretsExpireAt: z.string() }) },
       },
     },
-    async (req) => rules.rotate(guards.writer(req), req.params.id, req.body.expireOldAfterHours),
+    async (req) => {
+      const p = guards.writer(req);
+      const rotated = rules.rotate(p, req.params.id, req.body.expireOldAfterHours);
+      record(req, p, 'webhook.secret.rotate', req.params.id, {
+        secretId: rotated.secretId,
+        previousSecretsExpireAt: rotated.previousSecretsExpireAt,
+      });
+      return rotated;
+    },
   );
 
   app.get(

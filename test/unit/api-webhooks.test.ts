@@ -167,6 +167,12 @@ describe('webhook endpoints API', () => {
     expect(back.json()).toMatchObject({ active: true, disabledReason: null, consecutiveFailures: 0 });
     const del = await t.app.inject({ method: 'DELETE', url: `/api/webhooks/${id}`, headers: team.auth });
     expect(del.statusCode).toBe(204);
+    const audit = t.db.prepare("SELECT action, target, details FROM audit_log WHERE action LIKE 'webhook.%' ORDER BY id").all() as {
+      action: string;
+      details: string | null;
+    }[];
+    expect(audit.map((a) => a.action)).toEqual(['webhook.create', 'webhook.update', 'webhook.update', 'webhook.delete']);
+    expect(JSON.stringify(audit)).not.toContain('whsec_');
     expect((await t.app.inject({ method: 'GET', url: `/api/webhooks/${id}`, headers: team.auth })).statusCode).toBe(404);
   });
 
