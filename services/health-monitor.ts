@@ -13,6 +13,7 @@ export interface LiveDeployment {
   status: string;
   instances: number;
   autoscaling: { enabled: boolean; min: number; max: number; targetCpu: number } | null;
+  readyAt?: string | null;
 }
 
 /** How the orchestrator reaches the marketplace (HTTP in production, in-process in tests). */
@@ -32,9 +33,13 @@ export function loadFactor(id: string, t: number): number {
   return 1 + 0.5 * Math.sin((2 * Math.PI * (t % DAY)) / DAY + phase);
 }
 
-/** Deterministic incidents: about 1% of 10-minute windows fail their checks. */
-export function healthyAt(id: string, t: number): boolean {
-  return seededRandom('health', id, Math.floor(t / WINDOW))() >= 0.01;
+/**
+ * Deterministic incidents: about 1% of 10-minute windows fail their checks. A deployment is not hit in its
+ * first 10 minutes after becoming ready (a fresh deployment answering "degraded" would only confuse).
+ */
+export function healthyAt(d: Pick<LiveDeployment, 'id' | 'readyAt'>, t: number): boolean {
+  if (d.readyAt && t - Date.parse(d.readyAt) < WINDOW) return true;
+  return seededRandom('health', d.id, Math.floor(t / WINDOW))() >= 0.01;
 }
 
 export function cpuAt(d: LiveDeployment, t: number): number {
@@ -47,7 +52,7 @@ export function createHealthMonitor(o: {
   clock: Clock;
   marketplace: MarketplacePort;
   timeScale: number;
-  healthy?: (id: string, t: number) => boolean;
+  healthy?: (d: LiveDeployment, t: number) => boolean;
   cpu?: (d: LiveDeployment, t: number) => number;
 }) {
   const healthy = o.healthy ?? healthyAt;
@@ -97,7 +102,7 @@ export function createHealthMonitor(o: {
       .transaction(() => {
         for (const d of live) {
           const p = trafficProfile(d.id, d.category);
-          const ok = healthy(d.id, now);
+          const ok = healthy(d, now);
           // Requests follow the same steady rate the marketplace bills and reports; load shapes only CPU.
           const requests = Math.floor((p.requestsPerSecond * interval) / 1000);
           const slow = d.status === 'degraded' || !ok ? 4 : 1;

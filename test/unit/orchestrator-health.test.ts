@@ -91,7 +91,7 @@ describe('orchestrator health monitor', () => {
       requests: expect.any(Number),
       cpu: expect.any(Number),
       instances: 1,
-      healthy: healthyAt(id, Date.parse(String(first[0].at))),
+      healthy: healthyAt({ id, readyAt: (await status()).readyAt }, Date.parse(String(first[0].at))),
     });
     // The same deployment at the same instants gives the same numbers.
     f.clock.set(f.clock.now() - 30_000);
