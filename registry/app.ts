@@ -102,6 +102,9 @@ export async function buildApp(deps: RegistryDeps) {
     const logger = app.log as unknown as Logger;
     const relay = startOutboxRelay({ table: 'outbox', db: deps.db, api, clock: deps.clock, logger });
     app.addHook('onClose', async () => relay.stop());
+    // Issue #6: the server also runs the periodic rescoring (download counts move daily; hourly keeps scores fresh).
+    const stopScores = security.startScoreJob(3_600_000, (err) => app.log.error({ err }, 'package rescoring failed'));
+    app.addHook('onClose', async () => stopScores());
   }
   app.addHook('onClose', async () => {
     if (deps.db.open) deps.db.close();

@@ -12,7 +12,7 @@ import { createAdvisoriesRepo } from './advisories-repo.ts';
 import { auditBulk, auditQuick } from './audit-bulk.ts';
 import { type Packument, type PackumentSource, resolveTree, type VersionManifest } from './dependency-tree.ts';
 import { DEFAULT_LICENSE_POLICY, evaluateTreeLicenses, type LicensePolicy } from './licenses.ts';
-import { quantileTable } from './score-normalise.ts';
+import { type QuantileTable, quantileTable } from './score-normalise.ts';
 import { createSecurityRepo, type ScanRow } from './security-repo.ts';
 import { vulnerabilityReport } from './vulnerable-paths.ts';
 
@@ -83,7 +83,7 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
   }
 
   /** Recomputes and stores a package's score (on publish, on download batches, from the periodic job). */
-  function rescore(name: string) {
+  function rescore(name: string, frozen?: QuantileTable) {
     const pkg = repo.find(NPM, name);
     if (!pkg) return undefined;
     const view = visibleRepo(repo);
@@ -108,7 +108,7 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
       downloadsPrevMonthly: sec.downloadsBetween(pkg.id, day(now - 120 * DAY), d30After) / 3,
       stars: { registry: repo.stars(pkg.id).length },
       dependentsWeighted: sec.dependentsWeighted(name),
-      population: { downloads: quantileTable(sec.allDownloads30(NPM, d30After, day(now))) },
+      population: { downloads: frozen ?? downloadsTable(now) },
       publishes: versions.map((v) => ({ version: v.version, time: v.published_at })),
       now: new Date(now),
       vcsIntegration: opts.vcsIntegration ?? false,
@@ -129,6 +129,29 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
       computedAt: new Date(now).toISOString(),
     });
     return s;
+  }
+
+  const downloadsTable = (now: number) => quantileTable(sec.allDownloads30(NPM, day(now - 30 * DAY), day(now)));
+
+  /** The periodic job (and download batches): one frozen percentile table for the whole run, every package rescored. */
+  function rescoreAll(): number {
+    const table = downloadsTable(clock.now());
+    let n = 0;
+    for (const name of sec.packageNames(NPM)) if (rescore(name, table)) n++;
+    return n;
+  }
+
+  /** Starts rescoreAll every intervalMs (timer unref'd); returns the stop function. */
+  function startScoreJob(intervalMs: number, onError: (err: unknown) => void): () => void {
+    const timer = setInterval(() => {
+      try {
+        rescoreAll();
+      } catch (err) {
+        onError(err);
+      }
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /** Imports OSV data; owners of every affected published version get package.vulnerable in the same transaction. */
@@ -174,6 +197,8 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
     db,
     packumentSource,
     rescore,
+    rescoreAll,
+    startScoreJob,
     importAdvisories,
     /** Before any byte is stored: scans the tarball and throws the npm-style refusal on a block verdict. */
     checkPublish(input: PublishScanInput): PublishScan {

@@ -50,6 +50,9 @@ export function registerSecurityRoutes(app: TypedApp, security: RegistrySecurity
     score(`${req.params.a}/${req.params.b}`),
   );
 
+  // The periodic job's entry point too, for an operator or a scheduler: rescore every package now.
+  app.post('/internal/security/rescore', { preHandler: guard }, async () => ({ rescored: security.rescoreAll() }));
+
   app.get('/internal/security/reviews', { preHandler: guard }, async () => ({
     flagged: security
       .flagged()

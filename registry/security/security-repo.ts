@@ -99,6 +99,7 @@ export function createSecurityRepo(db: Db) {
      JOIN package_versions v ON v.package_id = p.id AND v.version = t.version
      WHERE p.ecosystem = 'npm' AND p.name <> ? AND v.deprecated IS NULL`,
   );
+  const names = db.prepare<[string], { name: string }>('SELECT name FROM packages WHERE ecosystem = ? ORDER BY name');
   const setReview = db.prepare(
     `UPDATE scan_results SET review_state = ?, reviewed_by = ?, reviewed_at = ? WHERE ecosystem = ? AND name = ? AND version = ?`,
   );
@@ -133,6 +134,7 @@ export function createSecurityRepo(db: Db) {
       return r ? toScan(r) : undefined;
     },
     flagged: () => flagged.all().map(toScan),
+    packageNames: (ecosystem: string) => names.all(ecosystem).map((r) => r.name),
     quarantinedVersions: (packageId: number) => new Set(quarantined.all(packageId).map((r) => r.version)),
     setReview: (ecosystem: string, name: string, version: string, state: 'released' | 'quarantined', by: string, at: string) =>
       setReview.run(state, by, at, ecosystem, name, version).changes > 0,

@@ -215,6 +215,18 @@ describe('registry security: typosquats and dependency paths', () => {
       payload: JSON.stringify(body),
     });
 
+  it('the rescore job scores every package against one frozen download table', async () => {
+    for (const n of ['alpha-lib', 'beta-lib']) expect((await put(n, publishBody(n, '1.0.0'))).statusCode).toBe(201);
+    r.db.prepare(`UPDATE package_scores SET overall = -1`).run();
+    const res = await r.app.inject({ method: 'POST', url: '/internal/security/rescore', headers: internal });
+    expect(res.json()).toEqual({ rescored: 2 });
+    const rows = r.db.prepare('SELECT name, overall FROM package_scores ORDER BY name').all() as { name: string; overall: number }[];
+    expect(rows.map((x) => [x.name, x.overall >= 0 && x.overall <= 1])).toEqual([
+      ['alpha-lib', true],
+      ['beta-lib', true],
+    ]);
+  });
+
   it('refuses a name that differs from an existing one only by punctuation (npm moniker rule)', async () => {
     expect((await put('json-stream', publishBody('json-stream', '1.0.0'))).statusCode).toBe(201);
     const res = await put('jsonstream', publishBody('jsonstream', '1.0.0'));
