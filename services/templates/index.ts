@@ -22,6 +22,10 @@ for (const t of SERVICE_TEMPLATES) {
   byKey.set(t.slug, t);
 }
 
+// The seed README's CLI deploys "ml-inference" with a { model: { framework, version, modelPath } } block:
+// that is Custom Model Hosting, which accepts every framework.
+for (const [alias, id] of [['ml-inference', 'svc-custom-model']] as const) byKey.set(alias, byKey.get(id)!);
+
 /** A template by its id ("svc-postgres") or slug ("postgres-managed"). */
 export const findTemplate = (idOrSlug: string): ServiceTemplate | undefined => byKey.get(idOrSlug);
 

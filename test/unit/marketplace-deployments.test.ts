@@ -96,6 +96,23 @@ describe('POST /api/deployments', () => {
         /^https:\/\/deploy-\w+\.cron\.elide\.services\/v1\/jobs\/deploy-\w+\/runs$/,
       ],
     ];
+    // The seed README's "Deploy ML Model" example, verbatim.
+    const ml = await f.app.inject({
+      method: 'POST',
+      url: '/api/deployments',
+      headers: u.auth,
+      payload: {
+        serviceId: 'ml-inference',
+        name: 'sentiment',
+        config: {
+          tier: 'gpu',
+          region: 'us-west-2',
+          model: { framework: 'tensorflow', version: '2.13', modelPath: 's3://my-models/sentiment-model.pb' },
+        },
+      },
+    });
+    expect(ml.statusCode, ml.body).toBe(202);
+    expect(ml.json().credentials.connectionString).toMatch(/^https:\/\/deploy-\w+\.ml\.elide\.services\/v1\/models\/sentiment:predict$/);
     for (const [serviceId, config, re] of cases) {
       const res = await f.app.inject({
         method: 'POST',
