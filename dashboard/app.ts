@@ -1,14 +1,27 @@
-// The dashboard (port 8080): server-rendered pages. It owns no data: it reads every peer over HTTP and
-// reads the identity tables read-only to know who is signed in.
+// The dashboard (port 8080): server-rendered pages. It owns no data: it reads and acts through every peer
+// over HTTP with the signed-in user's token, kept in an httpOnly cookie.
 import fs from 'node:fs';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import type { FastifyError } from 'fastify';
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.ts';
 import type { Config } from '../lib/config.ts';
 import { type Db, databaseAnswers } from '../lib/db.ts';
-import { createPeerClient } from '../lib/http.ts';
+import { toErrorResponse } from '../lib/errors.ts';
 import type { Secrets } from '../lib/secrets.ts';
 import { createServiceApp } from '../lib/service-app.ts';
 import { peerHealth, renderHome } from './pages/home.ts';
+import { createPeers, type Peers } from './peers.ts';
+import { registerAccountRoutes } from './routes/account.ts';
+import { registerAuthRoutes } from './routes/auth.ts';
+import { notFoundPage, noticeOf, RedirectToLogin, type RouteDeps, sendHtml } from './routes/common.ts';
+import { registerDeploymentRoutes } from './routes/deployments.ts';
+import { registerPackageRoutes } from './routes/packages.ts';
+import { registerServiceRoutes } from './routes/services.ts';
+import { registerWebhookRoutes } from './routes/webhooks.ts';
+import { createSessionHooks } from './session.ts';
+import { errorPage } from './views.ts';
 
 export interface DashboardDeps {
   config: Config;
@@ -17,23 +30,29 @@ export interface DashboardDeps {
   identityDb: () => Db;
   clock: Clock;
   logger?: Logger | string;
+  /** Tests pass fake peers; the default calls the real processes from config.urls. */
+  peers?: Peers;
 }
 
 const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 const PUBLIC_DIR = new URL('./public/', import.meta.url);
-const STATIC_FILES: Record<string, string> = { 'app.css': 'text/css; charset=utf-8' };
+const UPLOT_DIR = new URL('../node_modules/uplot/dist/', import.meta.url);
+// Static files from a fixed list: no user-supplied path ever reaches the filesystem.
+const STATIC_FILES: Record<string, { type: string; from: URL }> = {
+  'app.css': { type: 'text/css; charset=utf-8', from: PUBLIC_DIR },
+  'app.js': { type: 'text/javascript; charset=utf-8', from: PUBLIC_DIR },
+  'charts.js': { type: 'text/javascript; charset=utf-8', from: PUBLIC_DIR },
+  'uPlot.iife.min.js': { type: 'text/javascript; charset=utf-8', from: UPLOT_DIR },
+  'uPlot.min.css': { type: 'text/css; charset=utf-8', from: UPLOT_DIR },
+};
 
 export async function buildApp(deps: DashboardDeps) {
   const app = createServiceApp({ service: 'dashboard', logger: deps.logger, ready: () => databaseAnswers(deps.identityDb) });
-  const { urls } = deps.config;
-  const timeoutMs = deps.config.PEER_TIMEOUT_MS;
-  const peers = [
-    createPeerClient({ name: 'main API', baseUrl: urls.api, timeoutMs }),
-    createPeerClient({ name: 'registry', baseUrl: urls.registry, timeoutMs }),
-    createPeerClient({ name: 'marketplace', baseUrl: urls.marketplace, timeoutMs }),
-    createPeerClient({ name: 'orchestrator', baseUrl: urls.orchestrator, timeoutMs }),
-  ];
+  const peers = deps.peers ?? createPeers(deps.config, deps.secrets);
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  const session = createSessionHooks(peers.api, deps.secrets.jwtSecret);
 
   app.addHook('onSend', async (_req, reply) => {
     reply.header('content-security-policy', CSP);
@@ -41,19 +60,40 @@ export async function buildApp(deps: DashboardDeps) {
     reply.header('x-frame-options', 'DENY');
   });
 
-  // Static files from a fixed list: no user-supplied path ever reaches the filesystem.
-  const staticCache = new Map(Object.keys(STATIC_FILES).map((f) => [f, fs.readFileSync(new URL(f, PUBLIC_DIR))]));
+  const staticCache = new Map(Object.entries(STATIC_FILES).map(([f, s]) => [f, fs.readFileSync(new URL(f, s.from))]));
   app.get('/public/:file', async (req, reply) => {
     const { file } = req.params as { file: string };
     const body = staticCache.get(file);
     if (!body) return reply.status(404).send({ error: `no file ${file}`, code: 'NOT_FOUND' });
-    return reply.type(STATIC_FILES[file]).header('cache-control', 'public, max-age=300').send(body);
+    return reply.type(STATIC_FILES[file].type).header('cache-control', 'public, max-age=300').send(body);
   });
 
-  app.get('/', async (req, reply) => {
-    const health = await peerHealth(peers, req.id);
-    return reply.type('text/html; charset=utf-8').send(renderHome(health));
-  });
+  // Every page lives in one encapsulated scope: its session hooks and HTML error handler leave the kernel's
+  // /health, /ready and JSON answers untouched.
+  await app.register(async (pages) => {
+    pages.addHook('onRequest', session.onRequest);
+    pages.addHook('preHandler', session.preHandler);
+    pages.setErrorHandler((err: FastifyError, req, reply) => {
+      if (err instanceof RedirectToLogin) return reply.redirect(`/login?next=${encodeURIComponent(err.message)}`, 303);
+      const { status, body } = toErrorResponse(err);
+      if (status >= 500) req.log.error({ err }, 'request failed');
+      if (status === 401 && req.session?.token) return reply.redirect('/login', 303);
+      return sendHtml(reply, errorPage(req.session?.ctx ?? { csrf: '' }, status, body.error), status);
+    });
 
+    const routeDeps: RouteDeps = { peers, secrets: deps.secrets, forgetSession: session.forget };
+    pages.get('/', async (req, reply) => {
+      const health = await peerHealth(Object.values(peers), req.id);
+      return sendHtml(reply, renderHome(req.session.ctx, health, noticeOf(req)));
+    });
+    registerAuthRoutes(pages, routeDeps);
+    registerPackageRoutes(pages, routeDeps);
+    registerAccountRoutes(pages, routeDeps);
+    registerServiceRoutes(pages, routeDeps);
+    registerDeploymentRoutes(pages, routeDeps);
+    registerWebhookRoutes(pages, routeDeps);
+    // The kernel's not-found handler answers JSON; a browser asking for an unknown page gets a page instead.
+    pages.get('/*', async (req, reply) => notFoundPage(req, reply));
+  });
   return app;
 }

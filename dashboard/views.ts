@@ -29,13 +29,33 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
   return new SafeHtml(out);
 }
 
+/** Who is looking at the page: the signed-in user (from the main API's /api/auth/me) and the form CSRF token. */
+export interface PageUser {
+  userId: string;
+  username: string;
+  role: string;
+}
+export interface PageCtx {
+  user?: PageUser;
+  csrf: string;
+}
+
 export interface LayoutOptions {
   title: string;
   body: SafeHtml;
-  username?: string;
+  ctx: PageCtx;
+  /** A short fixed notice shown above the content (never user-supplied text). */
+  notice?: string;
+  /** Extra scripts from the fixed static list (e.g. charts). */
+  scripts?: string[];
 }
 
+/** The hidden CSRF field every form carries. */
+export const csrfField = (ctx: PageCtx) => html`<input type="hidden" name="_csrf" value="${ctx.csrf}">`;
+
 export function layout(o: LayoutOptions): string {
+  const u = o.ctx.user;
+  const scripts = ['app.js', ...(o.scripts ?? [])];
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -43,19 +63,46 @@ export function layout(o: LayoutOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${o.title} · Elide Marketplace</title>
 <link rel="stylesheet" href="/public/app.css">
+${o.scripts?.includes('uPlot.iife.min.js') ? html`<link rel="stylesheet" href="/public/uPlot.min.css">` : ''}
+${scripts.map((s) => html`<script src="/public/${s}" defer></script>`)}
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
 <header class="top">
   <a class="brand" href="/">Elide Marketplace</a>
   <nav aria-label="Main">
-    <a href="/">Home</a>
+    <a href="/packages">Packages</a>
+    <a href="/services">Services</a>
+    ${u ? html`<a href="/deployments">Deployments</a><a href="/billing">Billing</a><a href="/webhooks">Webhooks</a><a href="/account">Account</a>` : ''}
+    ${u?.role === 'admin' ? html`<a href="/admin">Admin</a>` : ''}
   </nav>
-  <span class="who">${o.username ? html`Signed in as <strong>${o.username}</strong>` : ''}</span>
+  ${
+    u
+      ? html`<form class="inline" method="post" action="/logout"><span class="who">Signed in as <strong>${u.username}</strong></span> ${csrfField(o.ctx)}<button type="submit" class="link">Log out</button></form>`
+      : html`<span class="who"><a href="/login">Log in</a> · <a href="/register">Register</a></span>`
+  }
 </header>
 <main id="main">
+${o.notice ? html`<p class="notice" role="status">${o.notice}</p>` : ''}
 ${o.body}
 </main>
 </body>
 </html>`.value;
+}
+
+/** A friendly error page (the dashboard answers HTML, never a JSON error body, to a browser). */
+export function errorPage(ctx: PageCtx, status: number, message: string): string {
+  const title = status === 404 ? 'Not found' : status >= 500 ? 'Something went wrong' : 'Request refused';
+  return layout({ title, ctx, body: html`<h1>${title}</h1><p class="error">${message}</p><p><a href="/">Back to the home page</a></p>` });
+}
+
+/** Money in dollars with two decimals. */
+export const money = (dollars: number | null | undefined) => (dollars == null ? '–' : `$${dollars.toFixed(2)}`);
+/** A date-time shortened to minutes, UTC. */
+export const when = (iso: string | null | undefined) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '–');
+
+/** Form-field error messages keyed by field name, rendered next to the field. */
+export function fieldError(errors: Record<string, string> | undefined, name: string) {
+  const m = errors?.[name];
+  return m ? html`<span class="field-error" id="err-${name}">${m}</span>` : '';
 }

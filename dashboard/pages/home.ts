@@ -1,6 +1,6 @@
-// Home page: what the suite is made of and whether each part answers.
+// Home page: a search box, where to go next, and whether each part of the suite answers.
 import type { PeerClient } from '../../lib/http.ts';
-import { html, layout } from '../views.ts';
+import { html, layout, type PageCtx } from '../views.ts';
 
 export interface PeerHealth {
   name: string;
@@ -21,9 +21,19 @@ export async function peerHealth(peers: PeerClient[], requestId: string): Promis
   );
 }
 
-export function renderHome(health: PeerHealth[]): string {
+export function renderHome(ctx: PageCtx, health: PeerHealth[], notice?: string): string {
   const body = html`<h1>Elide Marketplace</h1>
 <p>Packages for npm, PyPI, Maven and RubyGems, and managed services, in one self-hosted suite.</p>
+<form method="get" action="/packages" class="search" role="search">
+  <label for="home-q" class="visually-hidden">Search packages</label>
+  <input id="home-q" name="q" type="search" placeholder="Search packages" maxlength="200">
+  <button type="submit">Search</button>
+</form>
+<div class="cards">
+  <a class="card" href="/packages"><strong>Packages</strong><br>Browse and search the registry.</a>
+  <a class="card" href="/services"><strong>Services</strong><br>Databases, ML, APIs, storage and compute.</a>
+  ${ctx.user ? html`<a class="card" href="/deployments"><strong>My deployments</strong><br>Status, metrics, logs and cost.</a>` : html`<a class="card" href="/login"><strong>Log in</strong><br>To deploy and manage your account.</a>`}
+</div>
 <h2>Suite status</h2>
 <table>
   <caption class="visually-hidden">Processes of this suite</caption>
@@ -35,5 +45,5 @@ export function renderHome(health: PeerHealth[]): string {
   )}
   </tbody>
 </table>`;
-  return layout({ title: 'Home', body });
+  return layout({ title: 'Home', ctx, body, notice });
 }

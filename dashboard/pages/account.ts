@@ -1,0 +1,107 @@
+// Account: plan with usage against limits, tokens (create shown once, list, revoke), organizations and members.
+import type { Me } from '../session.ts';
+import { csrfField, html, layout, type PageCtx, when } from '../views.ts';
+import { packageHref } from './packages.ts';
+
+export interface TokenRow {
+  id: string;
+  name: string;
+  kind: string;
+  prefix: string;
+  readonly: boolean;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+}
+
+const limitText = (v: unknown) =>
+  v === null || v === undefined ? 'unlimited' : typeof v === 'boolean' ? (v ? 'included' : 'not included') : String(v);
+
+export function renderAccount(ctx: PageCtx, me: Me, myPackages: { name: string; version: string | null }[], notice?: string) {
+  const limits = me.plan.limits ?? {};
+  const body = html`<h1>Account</h1>
+<p>${me.username} · ${me.email} · role ${me.role}</p>
+<h2>Plan: ${me.plan.name}</h2>
+<table><caption class="visually-hidden">Usage against plan limits</caption>
+<thead><tr><th scope="col">Limit</th><th scope="col">Used</th><th scope="col">Plan allows</th></tr></thead>
+<tbody>
+<tr><td>Active deployments</td><td>${me.usage.activeDeployments ?? '–'}</td><td>${limitText(limits.activeDeployments)}</td></tr>
+<tr><td>Webhooks</td><td>${me.usage.webhooks ?? '–'}</td><td>${limitText(limits.webhooks)}</td></tr>
+<tr><td>Private packages</td><td>${me.usage.privatePackages ?? '–'}</td><td>${limitText(limits.privatePackages)}</td></tr>
+<tr><td>API tokens</td><td>${me.usage.apiTokens ?? '–'}</td><td>–</td></tr>
+</tbody></table>
+<p><a href="/account/tokens">Manage API tokens</a></p>
+<h2>Organizations</h2>
+${me.orgs.length ? html`<ul>${me.orgs.map((o) => html`<li><a href="/orgs/${encodeURIComponent(o.name)}">@${o.name}</a> (${o.role})</li>`)}</ul>` : html`<p>None yet.</p>`}
+<h2>My packages</h2>
+${myPackages.length ? html`<ul>${myPackages.map((p) => html`<li><a href="${packageHref(p.name, 'npm')}">${p.name}</a> ${p.version ?? ''}</li>`)}</ul>` : html`<p>No packages in your scopes yet.</p>`}`;
+  return layout({ title: 'Account', ctx, body, notice });
+}
+
+export function renderTokens(
+  ctx: PageCtx,
+  tokens: TokenRow[],
+  o: { created?: { name: string; token: string }; error?: string; notice?: string } = {},
+) {
+  const body = html`<h1>API tokens</h1>
+${
+  o.created
+    ? html`<div class="secret-once" role="status">
+  <p><strong>Token “${o.created.name}” created.</strong> Copy it now: it will not be shown again.</p>
+  <pre class="snippet"><code id="new-token">${o.created.token}</code></pre>
+  <button type="button" class="copy" data-copy="new-token">Copy token</button>
+</div>`
+    : ''
+}
+${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
+<h2>Create a token</h2>
+<form method="post" action="/account/tokens" class="stack narrow">
+  ${csrfField(ctx)}
+  <label for="token-name">Name</label>
+  <input id="token-name" name="name" required maxlength="100">
+  <label for="token-days">Expires after (days, empty for never)</label>
+  <input id="token-days" name="expiresInDays" type="number" min="1" max="3650">
+  <label class="check"><input type="checkbox" name="readonly" value="1"> Read-only</label>
+  <button type="submit">Create token</button>
+</form>
+<h2>Your tokens</h2>
+<table><caption class="visually-hidden">API tokens</caption>
+<thead><tr><th scope="col">Name</th><th scope="col">Prefix</th><th scope="col">Kind</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+<tbody>
+${tokens.map(
+  (
+    t,
+  ) => html`<tr><td>${t.name}${t.readonly ? ' (read-only)' : ''}</td><td><code>${t.prefix}</code></td><td>${t.kind}</td><td>${when(t.lastUsedAt)}</td><td>${when(t.expiresAt)}</td>
+<td>${t.kind === 'session' ? '' : html`<form method="post" action="/account/tokens/${t.id}/revoke" class="inline">${csrfField(ctx)}<button type="submit" class="danger" aria-label="Revoke token ${t.name}">Revoke</button></form>`}</td></tr>`,
+)}
+</tbody></table>`;
+  return layout({ title: 'API tokens', ctx, body, notice: o.notice });
+}
+
+export function renderOrg(
+  ctx: PageCtx,
+  org: { name: string; plan: string; role: string; memberCount: number },
+  members: { username: string; role: string; joinedAt: string }[],
+  o: { error?: string; notice?: string } = {},
+) {
+  const manage = org.role === 'owner' || org.role === 'admin';
+  const body = html`<h1>@${org.name}</h1>
+<p>Plan ${org.plan} · your role: ${org.role} · ${org.memberCount} member${org.memberCount === 1 ? '' : 's'}</p>
+${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
+<table><caption class="visually-hidden">Members</caption>
+<thead><tr><th scope="col">Member</th><th scope="col">Role</th><th scope="col">Joined</th></tr></thead>
+<tbody>${members.map((m) => html`<tr><td>${m.username}</td><td>${m.role}</td><td>${when(m.joinedAt)}</td></tr>`)}</tbody></table>
+${
+  manage
+    ? html`<h2>Add or change a member</h2>
+<form method="post" action="/orgs/${encodeURIComponent(org.name)}/members" class="stack narrow">
+  ${csrfField(ctx)}
+  <label for="member">User name</label><input id="member" name="username" required maxlength="100">
+  <label for="member-role">Role</label>
+  <select id="member-role" name="role"><option>member</option><option>admin</option><option>owner</option></select>
+  <button type="submit">Save member</button>
+</form>`
+    : ''
+}`;
+  return layout({ title: `@${org.name}`, ctx, body, notice: o.notice });
+}

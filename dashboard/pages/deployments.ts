@@ -1,0 +1,146 @@
+// Deployments: the list with live status (public/app.js polls /deployments/live.json) and the deployment
+// page: timeline, metrics charts, logs tail, credentials on demand, cost, and the actions the state allows.
+import { csrfField, html, layout, money, type PageCtx, type SafeHtml, when } from '../views.ts';
+import { chart } from './charts.ts';
+
+export interface DeploymentView {
+  id: string;
+  name: string;
+  status: string;
+  endpoint: string | null;
+  serviceSlug: string;
+  serviceName: string;
+  tier: string;
+  region: string;
+  instances: number;
+  statusReason: string | null;
+  allowedActions: string[];
+  metrics: { requests: number; errors: number; avgResponseTime: number; uptime: number };
+  billing: { currentCost: number; projectedCost: number; low?: number; high?: number };
+  currentOperation: { type: string; step: string | null } | null;
+  createdAt: string;
+}
+export interface SeriesPoint {
+  at: string;
+  requests: number;
+  errors: number;
+  avgResponseTime: number;
+  p95ResponseTime: number;
+}
+export interface Extras {
+  events: { from: string; to: string; at: string; reason: string | null }[];
+  series: SeriesPoint[];
+  logs: { at: string; level: string; message: string }[];
+  backups: { id: string; createdAt: string; status?: string; kind?: string }[];
+  tiers: { id: string; name: string; price: number; instances: { min: number; max: number } }[];
+  credentials?: Record<string, unknown>;
+  preview?: { toPlan: string; currentCycle: { before: number; after: number; deltaMinor: number } } & Record<string, unknown>;
+  error?: string;
+  notice?: string;
+}
+
+const statusBadge = (s: string, id?: string) =>
+  html`<span class="status status-${s}"${id ? html` data-status-of="${id}"` : ''}>${s}</span>`;
+
+export function renderDeployments(ctx: PageCtx, list: DeploymentView[], notice?: string) {
+  const body = html`<h1>Deployments</h1>
+<p><a href="/services">Deploy a service</a></p>
+${list.length === 0 ? html`<p>No deployments yet.</p>` : ''}
+<div class="table-scroll" tabindex="0" role="region" aria-label="Deployments"><table data-live="/deployments/live.json">
+<thead><tr><th scope="col">Name</th><th scope="col">Service</th><th scope="col">Status</th><th scope="col">Region</th><th scope="col">Cost this cycle</th></tr></thead>
+<tbody>${list.map(
+    (d) =>
+      html`<tr><td><a href="/deployments/${d.id}">${d.name}</a></td><td>${d.serviceName} (${d.tier})</td><td>${statusBadge(d.status, d.id)}</td><td>${d.region}</td><td>${money(d.billing.currentCost)}</td></tr>`,
+  )}</tbody></table></div>`;
+  return layout({ title: 'Deployments', ctx, body, notice });
+}
+
+const actionForm = (ctx: PageCtx, id: string, action: string, label: string, cls = '') =>
+  html`<form method="post" action="/deployments/${id}/action" class="inline">${csrfField(ctx)}<input type="hidden" name="action" value="${action}"><button type="submit" class="${cls}">${label}</button></form>`;
+
+function actions(ctx: PageCtx, d: DeploymentView, x: Extras): SafeHtml {
+  const can = new Set(d.allowedActions);
+  const tier = x.tiers.find((t) => t.id === d.tier);
+  return html`<section aria-labelledby="act-h"><h2 id="act-h">Actions</h2>
+<div class="row">
+${['start', 'stop', 'restart', 'retry', 'resume'].filter((a) => can.has(a)).map((a) => actionForm(ctx, d.id, a, a[0].toUpperCase() + a.slice(1)))}
+${can.has('backup') ? html`<form method="post" action="/deployments/${d.id}/backups" class="inline">${csrfField(ctx)}<button type="submit">Back up now</button></form>` : ''}
+${can.has('delete') ? html`<a class="button danger" href="/deployments/${d.id}/delete">Delete…</a>` : ''}
+</div>
+${
+  can.has('scale') && tier
+    ? html`<form method="post" action="/deployments/${d.id}/scale" class="row">${csrfField(ctx)}<label for="instances">Instances (${tier.instances.min}–${tier.instances.max})</label><input id="instances" name="instances" type="number" min="${tier.instances.min}" max="${tier.instances.max}" value="${d.instances}" required><button type="submit">Scale</button></form>`
+    : ''
+}
+${
+  can.has('change_plan')
+    ? html`<form method="post" action="/deployments/${d.id}/plan" class="row">${csrfField(ctx)}<label for="plan-tier">Plan</label><select id="plan-tier" name="tier">${x.tiers.map((t) => html`<option value="${t.id}"${t.id === d.tier ? html` selected` : ''}>${t.name} (${money(t.price)}/month)</option>`)}</select><button type="submit" name="step" value="preview">Preview cost</button>${x.preview ? html`<button type="submit" name="step" value="apply">Change plan</button>` : ''}</form>`
+    : ''
+}
+${
+  x.preview
+    ? html`<p role="status" class="notice">Changing to ${x.preview.toPlan}: this cycle ${money(x.preview.currentCycle.before / 100)} → ${money(x.preview.currentCycle.after / 100)} (${x.preview.currentCycle.deltaMinor >= 0 ? '+' : ''}${money(x.preview.currentCycle.deltaMinor / 100)}).</p>`
+    : ''
+}
+${
+  x.backups.length && can.has('restore')
+    ? html`<form method="post" action="/deployments/${d.id}/restore" class="row">${csrfField(ctx)}<label for="backup">Restore backup</label><select id="backup" name="backupId">${x.backups.map((b) => html`<option value="${b.id}">${when(b.createdAt)} ${b.kind ?? ''}</option>`)}</select><button type="submit">Restore</button></form>`
+    : ''
+}
+</section>`;
+}
+
+export function renderDeployment(ctx: PageCtx, d: DeploymentView, x: Extras) {
+  const xs = x.series.map((p) => Date.parse(p.at) / 1000);
+  const charts = x.series.length
+    ? html`${chart('requests', 'Requests per interval', xs, [
+        { label: 'requests', values: x.series.map((p) => p.requests) },
+        { label: 'errors', values: x.series.map((p) => p.errors) },
+      ])}
+${chart('latency', 'Latency (ms)', xs, [
+  { label: 'average', values: x.series.map((p) => p.avgResponseTime) },
+  { label: 'p95', values: x.series.map((p) => p.p95ResponseTime) },
+])}`
+    : html`<p class="muted">No time series yet: points appear while the deployment runs.</p>`;
+  const body = html`<h1>${d.name}</h1>
+<p>${statusBadge(d.status, d.id)} ${d.currentOperation ? html`<span class="muted">${d.currentOperation.type}${d.currentOperation.step ? `: ${d.currentOperation.step}` : ''}</span>` : ''} ${d.statusReason ? html`<span class="muted">${d.statusReason}</span>` : ''}</p>
+<p class="muted" data-live-one="/deployments/live.json?id=${d.id}">${d.serviceName} · tier ${d.tier} · ${d.region} · ${d.instances} instance${d.instances === 1 ? '' : 's'} · endpoint <code>${d.endpoint ?? '–'}</code></p>
+${x.error ? html`<p class="error" role="alert">${x.error}</p>` : ''}
+<div class="cards">
+  <div class="card"><span class="small muted">Cost this cycle</span><strong class="block" id="current-cost">${money(d.billing.currentCost)}</strong></div>
+  <div class="card"><span class="small muted">Projected for the cycle</span><strong class="block" id="projected-cost">${money(d.billing.projectedCost)}</strong></div>
+  <div class="card"><span class="small muted">Requests</span><strong class="block" id="metric-requests">${d.metrics.requests}</strong></div>
+  <div class="card"><span class="small muted">Errors</span><strong class="block">${d.metrics.errors}</strong></div>
+  <div class="card"><span class="small muted">Avg. latency</span><strong class="block">${d.metrics.avgResponseTime} ms</strong></div>
+  <div class="card"><span class="small muted">Uptime</span><strong class="block" id="metric-uptime">${d.metrics.uptime}%</strong></div>
+</div>
+${actions(ctx, d, x)}
+<h2>Metrics</h2>
+${charts}
+<h2>Credentials</h2>
+${
+  x.credentials
+    ? html`<dl class="creds">${Object.entries(x.credentials).map(([k, v]) => html`<dt>${k}</dt><dd><code>${typeof v === 'string' ? v : JSON.stringify(v)}</code></dd>`)}</dl>`
+    : html`<p><a class="button" href="/deployments/${d.id}?reveal=credentials#credentials">Reveal credentials</a></p>`
+}
+<h2>Timeline</h2>
+<ol class="timeline">${x.events.map((e) => html`<li><time>${when(e.at)}</time> ${e.from} → <strong>${e.to}</strong>${e.reason ? html` <span class="muted">(${e.reason})</span>` : ''}</li>`)}</ol>
+<h2>Logs</h2>
+<pre class="logs" tabindex="0" aria-label="Latest log lines">${x.logs.map((l) => `${l.at} ${l.level.toUpperCase()} ${l.message}\n`)}</pre>
+<p><a href="/deployments/${d.id}">Refresh</a></p>`;
+  return layout({ title: d.name, ctx, body, notice: x.notice, scripts: x.series.length ? ['uPlot.iife.min.js', 'charts.js'] : [] });
+}
+
+export function renderDeleteConfirm(ctx: PageCtx, d: DeploymentView, error?: string) {
+  const body = html`<h1>Delete ${d.name}?</h1>
+<p>This stops billing and removes the deployment and its data. It cannot be undone.</p>
+${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+<form method="post" action="/deployments/${d.id}/delete" class="stack narrow">
+  ${csrfField(ctx)}
+  <label for="confirm">Type the deployment name (<strong>${d.name}</strong>) to confirm</label>
+  <input id="confirm" name="confirm" required autocomplete="off">
+  <button type="submit" class="danger">Delete deployment</button>
+  <a href="/deployments/${d.id}">Cancel</a>
+</form>`;
+  return layout({ title: `Delete ${d.name}`, ctx, body });
+}

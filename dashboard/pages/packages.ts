@@ -1,0 +1,180 @@
+// Package search (filters, sort, pagination) and the package page (README, install, versions, score, security).
+import { renderMarkdown } from '../markdown.ts';
+import { html, layout, type PageCtx, type SafeHtml, when } from '../views.ts';
+import { chart } from './charts.ts';
+
+export const ECOSYSTEMS = ['npm', 'pypi', 'maven', 'rubygems'] as const;
+export const SORTS = ['relevance', 'score', 'downloads', 'updated'] as const;
+
+export interface SearchHit {
+  name: string;
+  description: string | null;
+  version: string | null;
+  downloads: number;
+  score: number | null;
+  updatedAt: string;
+}
+export interface SearchView {
+  q: string;
+  keywords: string;
+  ecosystem: string;
+  sort: string;
+  page: number;
+  pageSize: number;
+  total: number;
+  results: SearchHit[];
+  capped: boolean;
+}
+
+const option = (value: string, current: string, label = value) =>
+  html`<option value="${value}"${current === value ? html` selected` : ''}>${label}</option>`;
+
+function pageLink(v: SearchView, page: number): string {
+  const p = new URLSearchParams({ q: v.q, keywords: v.keywords, ecosystem: v.ecosystem, sort: v.sort, page: String(page) });
+  return `/packages?${p}`;
+}
+
+export const packageHref = (name: string, ecosystem: string) =>
+  `/package/${name.split('/').map(encodeURIComponent).join('/')}${ecosystem === 'npm' ? '' : `?ecosystem=${encodeURIComponent(ecosystem)}`}`;
+
+export function renderSearch(ctx: PageCtx, v: SearchView): string {
+  const pages = Math.max(1, Math.ceil(v.total / v.pageSize));
+  const body = html`<h1>Packages</h1>
+<form method="get" action="/packages" class="filters" role="search">
+  <label for="q">Search</label>
+  <input id="q" name="q" type="search" value="${v.q}" maxlength="200">
+  <label for="keywords">Keywords</label>
+  <input id="keywords" name="keywords" value="${v.keywords}" maxlength="200" placeholder="http, cli">
+  <label for="ecosystem">Ecosystem</label>
+  <select id="ecosystem" name="ecosystem">${ECOSYSTEMS.map((e) => option(e, v.ecosystem))}</select>
+  <label for="sort">Sort by</label>
+  <select id="sort" name="sort">${SORTS.map((s) => option(s, v.sort))}</select>
+  <button type="submit">Search</button>
+</form>
+<p class="muted" role="status">${v.total} package${v.total === 1 ? '' : 's'} found${v.capped ? ' (sorted among the 100 best matches)' : ''}.</p>
+<ul class="results">
+${v.results.map(
+  (r) => html`<li class="result">
+  <a href="${packageHref(r.name, v.ecosystem)}"><strong>${r.name}</strong></a> <span class="muted">${r.version ?? ''}</span>
+  <p>${r.description ?? ''}</p>
+  <p class="muted small">${r.downloads} downloads · score ${r.score == null ? '–' : r.score.toFixed(2)} · updated ${when(r.updatedAt)}</p>
+</li>`,
+)}
+</ul>
+${
+  pages > 1
+    ? html`<nav aria-label="Pages" class="pager">
+  ${v.page > 1 ? html`<a href="${pageLink(v, v.page - 1)}" rel="prev">Previous</a>` : ''}
+  <span>Page ${v.page} of ${pages}</span>
+  ${v.page < pages ? html`<a href="${pageLink(v, v.page + 1)}" rel="next">Next</a>` : ''}
+</nav>`
+    : ''
+}`;
+  return layout({ title: 'Packages', ctx, body });
+}
+
+export interface PackageView {
+  name: string;
+  ecosystem: string;
+  description: string | null;
+  maintainers: string[];
+  license: string | null;
+  keywords: string[];
+  downloads: number;
+  stars: number;
+  score: { quality: number; popularity: number; maintenance: number; overall: number } | null;
+  distTags: Record<string, string>;
+  readme: string;
+  versions: { version: string; publishedAt: string; deprecated: string | null; size: number }[];
+}
+
+export interface SecurityView {
+  verdict: string | null;
+  vulnerabilities: {
+    direct: { id: string; title: string; severity: string; range: string; url?: string }[];
+    transitive: { name: string; version: string; severity?: string; paths: string[][]; fixAvailable?: unknown; via?: unknown[] }[];
+  };
+  malware: { rule?: string; message?: string; severity?: string }[];
+  typosquat: { rule?: string; message?: string; similarTo?: string }[];
+}
+
+export function installSnippet(name: string, ecosystem: string, version?: string): string {
+  switch (ecosystem) {
+    case 'pypi':
+      return `pip install ${name}${version ? `==${version}` : ''}`;
+    case 'maven': {
+      const [g, a] = name.split(':');
+      return `<dependency>\n  <groupId>${g}</groupId>\n  <artifactId>${a ?? g}</artifactId>\n  <version>${version ?? 'LATEST'}</version>\n</dependency>`;
+    }
+    case 'rubygems':
+      return `gem install ${name}${version ? ` -v ${version}` : ''}`;
+    default:
+      return `npm install ${name}`;
+  }
+}
+
+const bar = (label: string, value: number) =>
+  html`<div class="bar"><span>${label}</span><meter min="0" max="1" value="${value}" aria-label="${label}">${value.toFixed(2)}</meter><span>${value.toFixed(2)}</span></div>`;
+
+function securitySection(sec: SecurityView | undefined): SafeHtml {
+  if (!sec) return html``;
+  const direct = sec.vulnerabilities.direct;
+  const trans = sec.vulnerabilities.transitive;
+  const flags = [...sec.malware, ...sec.typosquat];
+  return html`<section aria-labelledby="sec-h"><h2 id="sec-h">Security</h2>
+<p>Verdict: <strong>${sec.verdict ?? 'not scanned'}</strong></p>
+${direct.length + trans.length === 0 ? html`<p>No known vulnerabilities.</p>` : ''}
+${direct.map((d) => html`<p class="vuln"><strong>${d.severity}</strong> ${d.id}: ${d.title} (affects ${d.range})</p>`)}
+${trans.map(
+  (t) =>
+    html`<p class="vuln"><strong>${t.severity ?? 'vulnerable'}</strong> ${t.name}@${t.version} via ${t.paths.map((p) => p.join(' › ')).join('; ')}${t.fixAvailable ? ' (fix available)' : ''}</p>`,
+)}
+${flags.map((f) => html`<p class="flag">${f.rule ?? 'flag'}: ${f.message ?? ''}</p>`)}
+</section>`;
+}
+
+export function renderPackage(
+  ctx: PageCtx,
+  p: PackageView,
+  extra: { deps: Record<string, string>; security?: SecurityView; downloads?: { day: string; downloads: number }[] },
+): string {
+  const latest = p.distTags.latest;
+  const days = extra.downloads ?? [];
+  const body = html`<h1>${p.name} <span class="muted">${latest ?? ''}</span></h1>
+<p>${p.description ?? ''}</p>
+<div class="layout-2">
+<article class="readme" aria-label="README">${p.readme ? renderMarkdown(p.readme) : html`<p class="muted">No README.</p>`}</article>
+<aside>
+  <h2>Install</h2>
+  <pre class="snippet"><code id="install-snippet">${installSnippet(p.name, p.ecosystem)}</code></pre>
+  <button type="button" class="copy" data-copy="install-snippet">Copy</button>
+  <dl>
+    <dt>License</dt><dd>${p.license ?? 'none'}</dd>
+    <dt>Downloads</dt><dd>${p.downloads}</dd>
+    <dt>Stars</dt><dd>${p.stars}</dd>
+    <dt>Maintainers</dt><dd>${p.maintainers.join(', ') || '–'}</dd>
+    <dt>Keywords</dt><dd>${p.keywords.map((k) => html`<a href="/packages?keywords=${encodeURIComponent(k)}&amp;ecosystem=${p.ecosystem}">${k}</a> `)}</dd>
+  </dl>
+  ${p.score ? html`<h2>Score ${p.score.overall.toFixed(2)}</h2>${bar('Quality', p.score.quality)}${bar('Popularity', p.score.popularity)}${bar('Maintenance', p.score.maintenance)}` : ''}
+  ${
+    days.length
+      ? html`<h2>Downloads, last 30 days</h2>${chart(
+          'downloads',
+          'Downloads per day',
+          days.map((d) => Date.parse(d.day) / 1000),
+          [{ label: 'downloads', values: days.map((d) => d.downloads) }],
+        )}`
+      : ''
+  }
+  <h2>Dist-tags</h2>
+  <ul>${Object.entries(p.distTags).map(([t, v]) => html`<li>${t}: ${v}</li>`)}</ul>
+  <h2>Dependencies</h2>
+  ${Object.keys(extra.deps).length ? html`<ul>${Object.entries(extra.deps).map(([d, r]) => html`<li><a href="${packageHref(d, p.ecosystem)}">${d}</a> ${r}</li>`)}</ul>` : html`<p>None.</p>`}
+  <h2>Versions</h2>
+  <table><caption class="visually-hidden">Published versions</caption><thead><tr><th scope="col">Version</th><th scope="col">Published</th></tr></thead>
+  <tbody>${p.versions.slice(0, 50).map((v) => html`<tr><td>${v.version}${v.deprecated ? html` <span class="flag">deprecated</span>` : ''}</td><td>${when(v.publishedAt)}</td></tr>`)}</tbody></table>
+  ${securitySection(extra.security)}
+</aside>
+</div>`;
+  return layout({ title: p.name, ctx, body, scripts: days.length ? ['uPlot.iife.min.js', 'charts.js'] : [] });
+}

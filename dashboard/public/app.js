@@ -1,0 +1,105 @@
+// Dashboard behaviour, all from this served file (the CSP forbids inline scripts): copy buttons, live
+// deployment status by polling, and inline validation messages on forms marked data-validate.
+
+function onCopy(ev) {
+  const btn = ev.currentTarget;
+  const el = document.getElementById(btn.getAttribute('data-copy'));
+  if (!el) return;
+  const text = el.textContent || '';
+  const done = () => {
+    btn.textContent = 'Copied';
+    btn.setAttribute('aria-live', 'polite');
+  };
+  if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, () => selectText(el));
+  else {
+    selectText(el);
+    try {
+      document.execCommand('copy');
+      done();
+    } catch {
+      // the text stays selected for a manual copy
+    }
+  }
+}
+
+function selectText(el) {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  const sel = window.getSelection();
+  sel.removeAllRanges();
+  sel.addRange(range);
+}
+
+const money = (n) => `$${Number(n).toFixed(2)}`;
+
+function poll(url) {
+  let timer = 0;
+  const tick = async () => {
+    try {
+      const r = await fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+      if (r.ok) {
+        const { deployments } = await r.json();
+        for (const d of deployments) {
+          for (const el of document.querySelectorAll(`[data-status-of="${CSS.escape(d.id)}"]`)) {
+            if (el.textContent !== d.status) {
+              el.textContent = d.status;
+              el.className = `status status-${d.status}`;
+            }
+          }
+          const set = (id, v) => {
+            const el = document.getElementById(id);
+            if (el) el.textContent = v;
+          };
+          if (deployments.length === 1) {
+            set('current-cost', money(d.currentCost));
+            set('projected-cost', money(d.projectedCost));
+            set('metric-requests', String(d.requests));
+            set('metric-uptime', `${d.uptime}%`);
+          }
+        }
+      }
+    } catch {
+      // a missed poll is retried on the next tick
+    }
+    timer = window.setTimeout(tick, document.hidden ? 10000 : 2000);
+  };
+  timer = window.setTimeout(tick, 1000);
+  return () => window.clearTimeout(timer);
+}
+
+function validate(form) {
+  let first = null;
+  for (const el of form.querySelectorAll('input, select')) {
+    if (el.type === 'hidden') continue;
+    const id = `live-err-${el.name}`;
+    let msg = document.getElementById(id);
+    if (el.checkValidity()) {
+      if (msg) msg.remove();
+      el.removeAttribute('aria-invalid');
+      continue;
+    }
+    if (!msg) {
+      msg = document.createElement('span');
+      msg.id = id;
+      msg.className = 'field-error';
+      el.insertAdjacentElement('afterend', msg);
+    }
+    msg.textContent = el.validationMessage;
+    el.setAttribute('aria-invalid', 'true');
+    el.setAttribute('aria-describedby', id);
+    first = first || el;
+  }
+  if (first) first.focus();
+  return !first;
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  for (const b of document.querySelectorAll('button[data-copy]')) b.addEventListener('click', onCopy);
+  const live = document.querySelector('[data-live]') || document.querySelector('[data-live-one]');
+  if (live) poll(live.getAttribute('data-live') || live.getAttribute('data-live-one'));
+  for (const f of document.querySelectorAll('form[data-validate]')) {
+    f.addEventListener('submit', (ev) => {
+      if (!validate(f)) ev.preventDefault();
+    });
+  }
+});

@@ -1,0 +1,27 @@
+// Draws every [data-chart] placeholder with uPlot (served locally from node_modules, no CDN).
+
+const COLORS = ['#1d4ed8', '#b91c1c', '#047857', '#7c3aed'];
+
+function draw(el) {
+  let spec;
+  try {
+    spec = JSON.parse(el.getAttribute('data-chart'));
+  } catch {
+    return;
+  }
+  const width = Math.max(240, Math.min(el.clientWidth || 600, 900));
+  const opts = {
+    width,
+    height: 200,
+    series: [{}, ...spec.series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 2 }))],
+    axes: [{}, {}],
+  };
+  el.textContent = '';
+  const plot = new window.uPlot(opts, [spec.xs, ...spec.series.map((s) => s.values)], el);
+  new ResizeObserver(() => plot.setSize({ width: Math.max(240, Math.min(el.clientWidth, 900)), height: 200 })).observe(el);
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  if (!window.uPlot) return;
+  for (const el of document.querySelectorAll('[data-chart]')) draw(el);
+});

@@ -1,0 +1,72 @@
+// Login, register and logout: forms posted here, forwarded to the main API; the session token goes to a cookie.
+import type { FastifyInstance } from 'fastify';
+import { renderLogin, renderRegister } from '../pages/auth.ts';
+import { clearSessionCookie, setSessionCookie } from '../session.ts';
+import { act, noticeOf, type RouteDeps, seeOther, sendHtml, str } from './common.ts';
+
+/** Only same-site paths: "next" must never send the user to another origin. */
+const safeNext = (v: unknown) => {
+  const s = str(v, 500);
+  return s.startsWith('/') && !s.startsWith('//') && !s.startsWith('/\\') ? s : '/';
+};
+
+function fieldErrors(details: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (Array.isArray(details))
+    for (const d of details as { field?: string; message?: string }[]) if (d.field) out[d.field] = d.message ?? 'is invalid';
+  return out;
+}
+
+export function registerAuthRoutes(app: FastifyInstance, deps: RouteDeps) {
+  const { api } = deps.peers;
+
+  app.get('/login', async (req, reply) => {
+    if (req.session.me) return seeOther(reply, safeNext((req.query as Record<string, unknown>).next));
+    return sendHtml(
+      reply,
+      renderLogin(req.session.ctx, { next: safeNext((req.query as Record<string, unknown>).next), notice: noticeOf(req) }),
+    );
+  });
+
+  app.post('/login', async (req, reply) => {
+    const b = req.body as Record<string, unknown>;
+    const username = str(b.username, 100);
+    const next = safeNext(b.next);
+    const r = await act<{ token: string; expiresAt: string }>(api, req, '/api/auth/login', {
+      method: 'POST',
+      body: { username, password: str(b.password, 200) },
+    });
+    if (!r.ok) {
+      const error = r.status === 401 ? 'Wrong user name or password.' : (r.error ?? 'login failed');
+      return sendHtml(reply, renderLogin(req.session.ctx, { next, username, error }), r.status === 429 ? 429 : 401);
+    }
+    setSessionCookie(req, reply, r.body.token, r.body.expiresAt);
+    return seeOther(reply, next);
+  });
+
+  app.get('/register', async (req, reply) => sendHtml(reply, renderRegister(req.session.ctx)));
+
+  app.post('/register', async (req, reply) => {
+    const b = req.body as Record<string, unknown>;
+    const form = { username: str(b.username, 100), email: str(b.email, 300) };
+    const r = await act<{ token: string; expiresAt: string }>(api, req, '/api/auth/register', {
+      method: 'POST',
+      body: { ...form, password: str(b.password, 200) },
+    });
+    if (!r.ok) {
+      return sendHtml(reply, renderRegister(req.session.ctx, { ...form, error: r.error, errors: fieldErrors(r.details) }), r.status);
+    }
+    setSessionCookie(req, reply, r.body.token, r.body.expiresAt);
+    return seeOther(reply, '/account', 'registered');
+  });
+
+  app.post('/logout', async (req, reply) => {
+    const token = req.session.token;
+    if (token) {
+      await act(api, req, '/api/auth/logout', { method: 'POST' });
+      deps.forgetSession(token);
+    }
+    clearSessionCookie(req, reply);
+    return seeOther(reply, '/login', 'logged-out');
+  });
+}

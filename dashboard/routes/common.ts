@@ -1,0 +1,89 @@
+// Helpers shared by the route files: who must be signed in, calling a peer as the user, answering HTML.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CallOptions, PeerClient } from '../../lib/http.ts';
+import type { Secrets } from '../../lib/secrets.ts';
+import { bearer, type Peers } from '../peers.ts';
+import type { Me } from '../session.ts';
+import { errorPage } from '../views.ts';
+
+export interface RouteDeps {
+  peers: Peers;
+  secrets: Secrets;
+  forgetSession: (token: string) => void;
+}
+
+export class RedirectToLogin extends Error {}
+
+/** The signed-in user, or a redirect to the login page (thrown, answered by the error handler). */
+export function requireMe(req: FastifyRequest): { me: Me; token: string } {
+  const { me, token } = req.session;
+  if (!me || !token) throw new RedirectToLogin(req.url);
+  return { me, token };
+}
+
+export interface ActResult<T> {
+  ok: boolean;
+  status: number;
+  body: T;
+  error?: string;
+  code?: string;
+  details?: unknown;
+}
+
+/** A call whose refusals (4xx) come back to the form as messages instead of an error page. */
+export async function act<T = Record<string, unknown>>(
+  peer: PeerClient,
+  req: FastifyRequest,
+  path: string,
+  o: Omit<CallOptions, 'requestId' | 'passErrors'> = {},
+): Promise<ActResult<T>> {
+  const r = await peer.call<T>(path, {
+    ...o,
+    headers: { ...bearer(req.session.token), ...o.headers },
+    requestId: req.id,
+    passErrors: true,
+  });
+  if (!r) return { ok: false, status: 404, body: undefined as T, error: 'not found', code: 'NOT_FOUND' };
+  if (r.status >= 500) throw Object.assign(new Error(`the ${peer.name} failed (status ${r.status})`), { statusCode: 502 });
+  if (r.status >= 400) {
+    const b = (r.body ?? {}) as { error?: string; code?: string; details?: unknown };
+    return { ok: false, status: r.status, body: r.body, error: b.error ?? `refused (${r.status})`, code: b.code, details: b.details };
+  }
+  return { ok: true, status: r.status, body: r.body };
+}
+
+/** GET as the user; 404 -> undefined, other refusals become the error page. */
+export function getAs<T>(peer: PeerClient, req: FastifyRequest, path: string): Promise<T | undefined> {
+  return peer.get<T>(path, { headers: bearer(req.session.token), requestId: req.id });
+}
+
+export function sendHtml(reply: FastifyReply, page: string, status = 200) {
+  return reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
+}
+
+/** Redirect after a successful form (303: the browser follows with GET), with a fixed notice code. */
+export function seeOther(reply: FastifyReply, to: string, notice?: string) {
+  const sep = to.includes('?') ? '&' : '?';
+  return reply.redirect(notice ? `${to}${sep}notice=${encodeURIComponent(notice)}` : to, 303);
+}
+
+/** Fixed notices, so a crafted link cannot make the dashboard display arbitrary text. */
+const NOTICES: Record<string, string> = {
+  'token-revoked': 'Token revoked.',
+  'action-started': 'Action requested: the status below updates by itself.',
+  deployed: 'Deployment started: it is provisioning now.',
+  deleted: 'Deleted.',
+  saved: 'Saved.',
+  'backup-started': 'Backup started.',
+  'restore-started': 'Restore started.',
+  registered: 'Welcome! Your account is ready.',
+  'logged-out': 'You are logged out.',
+  redelivered: 'Redelivery queued.',
+};
+export const noticeOf = (req: FastifyRequest) => NOTICES[String((req.query as Record<string, unknown>)?.notice ?? '')];
+
+export const str = (v: unknown, max = 500) => (typeof v === 'string' ? v.slice(0, max) : '');
+
+export function notFoundPage(req: FastifyRequest, reply: FastifyReply) {
+  return sendHtml(reply, errorPage(req.session?.ctx ?? { csrf: '' }, 404, `There is no page at ${req.url.split('?')[0]}.`), 404);
+}

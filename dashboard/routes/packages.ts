@@ -1,0 +1,86 @@
+// Package search and package pages, read from the main API's /api/packages (details, search, downloads) and,
+// for what it does not expose yet (dependencies, security report), the registry with the internal token.
+import type { FastifyInstance } from 'fastify';
+import { ECOSYSTEMS, type PackageView, renderPackage, renderSearch, type SearchHit, type SecurityView, SORTS } from '../pages/packages.ts';
+import { errorPage } from '../views.ts';
+import { getAs, type RouteDeps, sendHtml, str } from './common.ts';
+
+const PAGE_SIZE = 20;
+const SORT_KEYS: Record<string, (a: SearchHit, b: SearchHit) => number> = {
+  score: (a, b) => (b.score ?? -1) - (a.score ?? -1),
+  downloads: (a, b) => b.downloads - a.downloads,
+  updated: (a, b) => (a.updatedAt < b.updatedAt ? 1 : -1),
+};
+
+const oneOf = <T extends string>(v: unknown, list: readonly T[], dflt: T): T => (list.includes(v as T) ? (v as T) : dflt);
+
+export function registerPackageRoutes(app: FastifyInstance, deps: RouteDeps) {
+  const { api, registry } = deps.peers;
+
+  app.get('/packages', async (req, reply) => {
+    const q = req.query as Record<string, unknown>;
+    const v = {
+      q: str(q.q, 200),
+      keywords: str(q.keywords, 200),
+      ecosystem: oneOf(q.ecosystem, ECOSYSTEMS, 'npm'),
+      sort: oneOf(q.sort, SORTS, 'relevance'),
+      page: Math.min(500, Math.max(1, Number.parseInt(str(q.page, 6), 10) || 1)),
+    };
+    const kw = v.keywords
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .join(',');
+    const text = [v.q, kw ? `keywords:${kw}` : ''].filter(Boolean).join(' ');
+    // The API ranks by relevance only: other orders are applied to the 100 best matches.
+    const reordered = v.sort !== 'relevance';
+    const params = new URLSearchParams({
+      q: text,
+      ecosystem: v.ecosystem,
+      limit: String(reordered ? 100 : PAGE_SIZE),
+      offset: String(reordered ? 0 : (v.page - 1) * PAGE_SIZE),
+    });
+    const r = await getAs<{ results: SearchHit[]; total: number }>(api, req, `/api/packages/search?${params}`);
+    let results = r?.results ?? [];
+    let total = r?.total ?? 0;
+    if (reordered) {
+      results = [...results].sort(SORT_KEYS[v.sort]).slice((v.page - 1) * PAGE_SIZE, v.page * PAGE_SIZE);
+      total = Math.min(total, 100);
+    }
+    return sendHtml(
+      reply,
+      renderSearch(req.session.ctx, { ...v, pageSize: PAGE_SIZE, total, results, capped: reordered && (r?.total ?? 0) > 100 }),
+    );
+  });
+
+  app.get('/package/*', async (req, reply) => {
+    const raw = req.url.split('?')[0].slice('/package/'.length);
+    const name = decodeURIComponent(raw);
+    const ecosystem = oneOf((req.query as Record<string, unknown>).ecosystem, ECOSYSTEMS, 'npm');
+    if (!/^(@[\w.-]+\/)?[\w.:-]+$/.test(name)) return sendHtml(reply, errorPage(req.session.ctx, 404, 'No such package.'), 404);
+    const path = name.split('/').map(encodeURIComponent).join('/');
+    const pkg = await getAs<PackageView>(api, req, `/api/packages/${path}?ecosystem=${ecosystem}`);
+    if (!pkg) return sendHtml(reply, errorPage(req.session.ctx, 404, `Package ${name} was not found.`), 404);
+    const latest = pkg.distTags.latest;
+    const quiet = <T>(p: Promise<T | undefined>) => p.catch(() => undefined);
+    const [packument, security, downloads, score] = await Promise.all([
+      ecosystem === 'npm'
+        ? quiet(
+            registry.get<{ versions?: Record<string, { dependencies?: Record<string, string> }> }>(`/npm/${name.replace('/', '%2f')}`, {
+              requestId: req.id,
+            }),
+          )
+        : undefined,
+      ecosystem === 'npm' && latest
+        ? quiet(registry.get<SecurityView>(`/internal/packages/${path}/${encodeURIComponent(latest)}/security`, { requestId: req.id }))
+        : undefined,
+      quiet(getAs<{ downloads: { day: string; downloads: number }[] }>(api, req, `/api/downloads/range/last-month/${path}`)),
+      // The main API's details may not carry the score yet: the registry's scorer has it.
+      ecosystem === 'npm' && !pkg.score
+        ? quiet(registry.get<{ score: PackageView['score'] }>(`/internal/packages/${path}/score`, { requestId: req.id }))
+        : undefined,
+    ]);
+    if (!pkg.score && score?.score) pkg.score = score.score;
+    const depsOf = (latest && packument?.versions?.[latest]?.dependencies) || {};
+    return sendHtml(reply, renderPackage(req.session.ctx, pkg, { deps: depsOf, security, downloads: downloads?.downloads }));
+  });
+}

@@ -1,0 +1,235 @@
+// Dashboard session and CSRF, with a fake main API on a loopback port: cookie flags, CSRF on every form,
+// login/logout, tokens shown once, CSP without inline scripts, friendly error pages.
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../dashboard/app.ts';
+import { createPeerClient } from '../../lib/http.ts';
+import { testConfig, testSecrets } from '../helpers/config.ts';
+
+const ME = {
+  userId: 'user-1',
+  username: 'demo',
+  email: 'demo@x.test',
+  role: 'publisher',
+  plan: { id: 'team', name: 'Team', priceCents: 4900, limits: { activeDeployments: 10, webhooks: true, privatePackages: true } },
+  usage: { activeDeployments: 1, webhooks: 0, privatePackages: 0, apiTokens: 1 },
+  orgs: [{ name: 'elide', role: 'member' }],
+};
+
+let fake: FastifyInstance;
+let app: Awaited<ReturnType<typeof buildApp>>;
+const revoked = new Set<string>();
+const calls: { method: string; url: string; auth?: string }[] = [];
+
+beforeAll(async () => {
+  fake = Fastify();
+  fake.addHook('onRequest', async (req) => {
+    calls.push({ method: req.method, url: req.url, auth: req.headers.authorization });
+  });
+  const authed = (auth?: string) => auth === 'Bearer elk_session' && !revoked.has('elk_session');
+  fake.get('/health', async () => ({ status: 'ok', version: '0.1.0', uptime: 1 }));
+  fake.post('/api/auth/login', async (req, reply) => {
+    const b = req.body as { username: string; password: string };
+    if (b.username === 'demo' && b.password === 'demo123') return { token: 'elk_session', expiresAt: '2099-01-01T00:00:00.000Z' };
+    return reply.status(401).send({ error: 'invalid credentials', code: 'INVALID_CREDENTIALS' });
+  });
+  fake.get('/api/auth/me', async (req, reply) =>
+    authed(req.headers.authorization) ? ME : reply.status(401).send({ error: 'no', code: 'UNAUTHORIZED' }),
+  );
+  fake.post('/api/auth/logout', async (req) => {
+    if (authed(req.headers.authorization)) revoked.add('elk_session');
+    return { success: true };
+  });
+  fake.get('/api/auth/tokens', async () => ({
+    tokens: [
+      {
+        id: 'tok-1',
+        name: '<b>ci</b>',
+        kind: 'api',
+        prefix: 'elk_ab',
+        readonly: false,
+        createdAt: '2026-01-01T00:00:00Z',
+        lastUsedAt: null,
+        expiresAt: null,
+      },
+    ],
+  }));
+  fake.post('/api/auth/tokens', async (req, reply) =>
+    reply.status(201).send({ id: 'tok-2', name: (req.body as { name: string }).name, token: 'elk_NEWSECRETTOKEN', kind: 'api' }),
+  );
+  fake.delete('/api/auth/tokens/:id', async () => ({ success: true }));
+  fake.get('/api/packages/search', async () => ({ results: [], total: 0, limit: 20, offset: 0 }));
+  await fake.listen({ host: '127.0.0.1', port: 0 });
+  const addr = fake.server.address() as { port: number };
+  const client = (name: string) => createPeerClient({ name, baseUrl: `http://127.0.0.1:${addr.port}`, timeoutMs: 2000 });
+  app = await buildApp({
+    config: testConfig(),
+    secrets: testSecrets,
+    identityDb: () => {
+      throw new Error('not used');
+    },
+    clock: { now: () => Date.now() } as never,
+    logger: 'silent',
+    peers: {
+      api: client('main API'),
+      registry: client('registry'),
+      marketplace: client('marketplace'),
+      orchestrator: client('orchestrator'),
+    },
+  });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await fake?.close();
+});
+
+type Jar = Record<string, string>;
+function absorb(jar: Jar, res: { headers: Record<string, unknown> }) {
+  const set = res.headers['set-cookie'];
+  for (const c of (Array.isArray(set) ? set : set ? [set] : []) as string[]) {
+    const [pair] = c.split(';');
+    const [k, v] = pair.split('=');
+    if (v === '' || /Expires=Thu, 01 Jan 1970/i.test(c)) delete jar[k];
+    else jar[k] = v;
+  }
+}
+const cookieHeader = (jar: Jar) =>
+  Object.entries(jar)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('; ');
+const csrfOf = (body: string) => /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
+
+async function get(jar: Jar, url: string) {
+  const res = await app.inject({ method: 'GET', url, headers: { cookie: cookieHeader(jar) } });
+  absorb(jar, res);
+  return res;
+}
+async function post(jar: Jar, url: string, form: Record<string, string>) {
+  const res = await app.inject({
+    method: 'POST',
+    url,
+    headers: { cookie: cookieHeader(jar), 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams(form).toString(),
+  });
+  absorb(jar, res);
+  return res;
+}
+async function login(jar: Jar) {
+  const page = await get(jar, '/login');
+  return post(jar, '/login', { _csrf: csrfOf(page.body), username: 'demo', password: 'demo123', next: '/account/tokens' });
+}
+
+describe('dashboard session', () => {
+  it('serves pages with a strict CSP and no inline script or handler', async () => {
+    const res = await get({}, '/login');
+    expect(res.statusCode).toBe(200);
+    const csp = String(res.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(res.body).not.toMatch(/<script>|<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(res.body).not.toMatch(/\son[a-z]+=/i);
+  });
+
+  it('logs in: session token only in an httpOnly SameSite=Lax cookie, then redirects to next', async () => {
+    revoked.clear();
+    const jar: Jar = {};
+    const page = await get(jar, '/login');
+    const pre = String(page.headers['set-cookie']);
+    expect(pre).toMatch(/elide_presession=[^;]+;.*HttpOnly/);
+    expect(pre).toMatch(/SameSite=Strict/);
+    const res = await post(jar, '/login', { _csrf: csrfOf(page.body), username: 'demo', password: 'demo123', next: '/account/tokens' });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/account/tokens');
+    const set = String(res.headers['set-cookie']);
+    expect(set).toMatch(/elide_session=elk_session;/);
+    expect(set).toMatch(/HttpOnly/);
+    expect(set).toMatch(/SameSite=Lax/);
+    expect(set).toMatch(/Path=\//);
+    expect(set).not.toMatch(/Secure/); // plain http here
+    const tokens = await get(jar, '/account/tokens');
+    expect(tokens.statusCode).toBe(200);
+    expect(tokens.body).toContain('Signed in as <strong>demo</strong>');
+    expect(tokens.body).toContain('&lt;b&gt;ci&lt;/b&gt;');
+    expect(calls.some((c) => c.url === '/api/auth/tokens' && c.auth === 'Bearer elk_session')).toBe(true);
+  });
+
+  it('refuses an open redirect in next', async () => {
+    const jar: Jar = {};
+    const page = await get(jar, '/login');
+    const res = await post(jar, '/login', { _csrf: csrfOf(page.body), username: 'demo', password: 'demo123', next: '//evil.test/x' });
+    expect(res.headers.location).toBe('/');
+  });
+
+  it('shows wrong credentials on the form, without setting a session', async () => {
+    const jar: Jar = {};
+    const page = await get(jar, '/login');
+    const res = await post(jar, '/login', { _csrf: csrfOf(page.body), username: 'demo', password: 'nope' });
+    expect(res.statusCode).toBe(401);
+    expect(res.body).toContain('Wrong user name or password.');
+    expect(jar.elide_session).toBeUndefined();
+  });
+
+  it('refuses every form POST without the CSRF token, with a wrong one, or with another session’s', async () => {
+    revoked.clear();
+    const jar: Jar = {};
+    await login(jar);
+    const other: Jar = {};
+    const otherPage = await get(other, '/login');
+    const forms: Record<string, string>[] = [{}, { _csrf: 'forged' }, { _csrf: csrfOf(otherPage.body) }];
+    for (const form of forms) {
+      const res = await post(jar, '/account/tokens', { name: 'x', ...form });
+      expect(res.statusCode).toBe(403);
+      expect(res.headers['content-type']).toMatch(/text\/html/);
+      expect(res.body).toContain('the form expired or came from another site');
+    }
+    expect(calls.some((c) => c.method === 'POST' && c.url === '/api/auth/tokens')).toBe(false);
+    const noCsrfLogin = await post({}, '/login', { username: 'demo', password: 'demo123' });
+    expect(noCsrfLogin.statusCode).toBe(403);
+  });
+
+  it('creates a token and shows it once, revokes with a redirect', async () => {
+    revoked.clear();
+    const jar: Jar = {};
+    await login(jar);
+    const page = await get(jar, '/account/tokens');
+    const created = await post(jar, '/account/tokens', { _csrf: csrfOf(page.body), name: 'deploy' });
+    expect(created.statusCode).toBe(201);
+    expect(created.body).toContain('<code id="new-token">elk_NEWSECRETTOKEN</code>');
+    expect(created.headers['cache-control']).toBe('no-store');
+    const again = await get(jar, '/account/tokens');
+    expect(again.body).not.toContain('elk_NEWSECRETTOKEN');
+    const revoke = await post(jar, '/account/tokens/tok-1/revoke', { _csrf: csrfOf(again.body) });
+    expect(revoke.statusCode).toBe(303);
+    expect(revoke.headers.location).toBe('/account/tokens?notice=token-revoked');
+    expect((await get(jar, revoke.headers.location as string)).body).toContain('Token revoked.');
+  });
+
+  it('logs out: revokes the token at the API and clears the cookie', async () => {
+    revoked.clear();
+    const jar: Jar = {};
+    await login(jar);
+    const page = await get(jar, '/account/tokens');
+    const res = await post(jar, '/logout', { _csrf: csrfOf(page.body) });
+    expect(res.statusCode).toBe(303);
+    expect(String(res.headers['set-cookie'])).toMatch(/elide_session=;/);
+    expect(revoked.has('elk_session')).toBe(true);
+    const after = await app.inject({ method: 'GET', url: '/account', headers: { cookie: 'elide_session=elk_session' } });
+    expect(after.statusCode).toBe(303);
+    expect(after.headers.location).toBe('/login?next=%2Faccount');
+  });
+
+  it('answers unknown pages and peer refusals with friendly HTML pages', async () => {
+    const res = await get({}, '/no/such/page');
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.body).toContain('There is no page at /no/such/page.');
+  });
+
+  it('serves only the fixed static files, uPlot included', async () => {
+    expect((await app.inject('/public/uPlot.iife.min.js')).statusCode).toBe(200);
+    expect((await app.inject('/public/app.js')).headers['content-type']).toMatch(/javascript/);
+    expect((await app.inject('/public/..%2Fapp.ts')).statusCode).toBe(404);
+  });
+});

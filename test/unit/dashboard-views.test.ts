@@ -1,0 +1,86 @@
+// The dashboard's escaping and README rendering: user content never becomes markup or a live link.
+import { describe, expect, it } from 'vitest';
+import { renderMarkdown } from '../../dashboard/markdown.ts';
+import { installSnippet } from '../../dashboard/pages/packages.ts';
+import { escapeHtml, html, layout, SafeHtml } from '../../dashboard/views.ts';
+import { XSS_README } from '../fixtures/dashboard/packages.ts';
+
+describe('html template', () => {
+  it('escapes every interpolated value', () => {
+    const evil = `<script>alert("x")</script>' onmouseover='x`;
+    expect(html`<p title="${evil}">${evil}</p>`.value).toBe(
+      '<p title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39; onmouseover=&#39;x">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39; onmouseover=&#39;x</p>',
+    );
+  });
+
+  it('keeps nested templates and arrays as markup, drops null/undefined/false', () => {
+    const items = ['<a>', 'b&c'];
+    expect(html`<ul>${items.map((i) => html`<li>${i}</li>`)}</ul>${null}${undefined}${false}${0}`.value).toBe(
+      '<ul><li>&lt;a&gt;</li><li>b&amp;c</li></ul>0',
+    );
+  });
+
+  it('treats only SafeHtml as trusted', () => {
+    expect(html`${new SafeHtml('<b>ok</b>')}${{ toString: () => '<b>no</b>' }}`.value).toBe('<b>ok</b>&lt;b&gt;no&lt;/b&gt;');
+    expect(escapeHtml(undefined)).toBe('');
+  });
+
+  it('layout escapes the title and user name, shows a logout form with the CSRF token when signed in', () => {
+    const page = layout({
+      title: '<x>',
+      body: html`hi`,
+      ctx: { csrf: 'tok"en', user: { userId: 'u1', username: '<b>eve</b>', role: 'user' } },
+    });
+    expect(page).toContain('<title>&lt;x&gt; · Elide Marketplace</title>');
+    expect(page).toContain('<strong>&lt;b&gt;eve&lt;/b&gt;</strong>');
+    expect(page).toContain('<input type="hidden" name="_csrf" value="tok&quot;en">');
+    expect(page).toContain('action="/logout"');
+    expect(page).not.toMatch(/<script>(?!<\/script>)/);
+    expect(page).not.toMatch(/ on\w+=/);
+  });
+});
+
+describe('README markdown', () => {
+  const out = renderMarkdown(XSS_README).value;
+
+  it('renders raw HTML as text', () => {
+    expect(out).not.toContain('<script');
+    expect(out).not.toContain('<img');
+    expect(out).toContain('&lt;script&gt;');
+    expect(out).toContain('&lt;img src=&quot;x&quot; onerror=');
+  });
+
+  it('never produces a javascript: or data: link or image', () => {
+    expect(out).not.toMatch(/href="\s*(javascript|data|vbscript):/i);
+    expect(out).not.toMatch(/src="/i);
+  });
+
+  it('keeps http(s) links with rel="nofollow noopener" and code blocks', () => {
+    expect(out).toContain('<a href="https://elide.dev" rel="nofollow noopener">elide.dev</a>');
+    expect(out).toContain('<pre><code class="language-js">');
+  });
+
+  it('checks links case-insensitively and with whitespace tricks', () => {
+    const r = renderMarkdown('[a](JaVaScRiPt:alert(1)) [b]( javascript:alert(1)) [c](vbscript:x) [d](mailto:a@b.c) [e](#top)').value;
+    expect(r).not.toMatch(/href="[^"]*script:/i);
+    expect(r).toContain('href="mailto:a@b.c"');
+    expect(r).toContain('href="#top"');
+  });
+
+  it('turns images into plain links (no third-party loads)', () => {
+    expect(renderMarkdown('![logo](https://x.test/l.png)').value).toBe(
+      '<p><a href="https://x.test/l.png" rel="nofollow noopener">logo</a></p>\n',
+    );
+  });
+});
+
+describe('install snippets', () => {
+  it('per ecosystem', () => {
+    expect(installSnippet('@elide/http', 'npm')).toBe('npm install @elide/http');
+    expect(installSnippet('requests', 'pypi', '2.0')).toBe('pip install requests==2.0');
+    expect(installSnippet('rails', 'rubygems')).toBe('gem install rails');
+    expect(installSnippet('org.acme:lib', 'maven', '1.2')).toContain(
+      '<groupId>org.acme</groupId>\n  <artifactId>lib</artifactId>\n  <version>1.2</version>',
+    );
+  });
+});
