@@ -1,0 +1,198 @@
+// `npm run bench` / `bench:quick`: boots the suite, Verdaccio 6.8.0 and a bare Fastify ceiling on loopback,
+// seeds them through the npm protocol, loads every hot path side by side and reports ratios (issue #11).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT } from '../../test/helpers/suite.ts';
+import { type CeilingServer, startCeiling } from './ceiling.ts';
+import { endpoints } from './endpoints.ts';
+import { planPackages } from './fixtures.ts';
+import { runLoad } from './load.ts';
+import { timeInstall } from './npm-install.ts';
+import { publishPlan, round } from './publish.ts';
+import { type BenchResults, docBlock, terminalReport, writeDoc } from './report.ts';
+import { BENCH_USER, type OurSuite, rssOf, seedDeployments, startOurSuite } from './suite-target.ts';
+import { installVerdaccio, startVerdaccio, type VerdaccioTarget } from './verdaccio.ts';
+
+const { values: a } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    packages: { type: 'string' },
+    deployments: { type: 'string' },
+    'max-versions': { type: 'string' },
+    connections: { type: 'string', default: '32' },
+    seconds: { type: 'string' },
+    warmup: { type: 'string' },
+    'install-runs': { type: 'string' },
+    'publish-concurrency': { type: 'string', default: '4' },
+    'no-verdaccio': { type: 'boolean', default: false },
+    'log-level': { type: 'string', default: 'warn' },
+    out: { type: 'string' },
+    'write-doc': { type: 'boolean', default: false },
+    'no-doc': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const quick = a.quick;
+const int = (v: string | undefined, full: number, q: number) => (v === undefined ? (quick ? q : full) : Number.parseInt(v, 10));
+const params = {
+  quick,
+  packages: int(a.packages, 10_000, 300),
+  deployments: int(a.deployments, 1000, 50),
+  maxVersions: int(a['max-versions'], 20, 5),
+  connections: int(a.connections, 32, 32),
+  seconds: int(a.seconds, 10, 3),
+  warmupSeconds: int(a.warmup, 3, 1),
+  installRuns: int(a['install-runs'], 3, 1),
+  publishConcurrency: int(a['publish-concurrency'], 4, 4),
+  verdaccio: !quick && !a['no-verdaccio'],
+  logLevel: a['log-level'],
+  installTree: 50,
+  totalVersions: 0,
+};
+const outFile = path.resolve(a.out ?? path.join(ROOT, 'scripts', 'bench', 'results', quick ? 'quick.json' : 'latest.json'));
+const writeDocToo = a['write-doc'] || (!quick && !a['no-doc']);
+const log = (s: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`);
+
+const cpus = os.cpus();
+const results: BenchResults = {
+  startedAt: new Date().toISOString(),
+  command: `npm run ${quick ? 'bench:quick' : 'bench'}${
+    process.argv.length > 2
+      ? ` -- ${process.argv
+          .slice(2)
+          .filter((x) => x !== '--quick')
+          .join(' ')}`
+      : ''
+  }`.trim(),
+  machine: {
+    cpus: cpus.length,
+    model: cpus[0]?.model.trim() ?? 'unknown',
+    memoryGb: round(os.totalmem() / 2 ** 30, 1),
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+    loadAverageAtStart: os.loadavg().map((l) => round(l, 2)),
+  },
+  params,
+  publish: {},
+  loads: [],
+  install: {},
+  rss: {},
+};
+
+let ours: OurSuite | undefined;
+let verdaccio: VerdaccioTarget | undefined;
+let ceiling: CeilingServer | undefined;
+
+async function cleanup() {
+  await Promise.allSettled([ours?.stopAll(), verdaccio?.stop(), ceiling?.stop()]);
+  if (!a.keep) {
+    for (const dir of [ours?.dataDir, verdaccio?.dir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.once(sig, () => {
+    log(`${sig}: stopping every process started by the bench`);
+    void cleanup().finally(() => process.exit(130));
+  });
+
+async function main() {
+  const t0 = performance.now();
+  const plan = planPackages(params.packages, { maxVersions: params.maxVersions, scope: BENCH_USER, treeSize: params.installTree });
+  params.totalVersions = plan.totalVersions;
+  log(
+    `plan: ${plan.packages.length} packages, ${plan.totalVersions} versions; ${params.deployments} deployments; ${JSON.stringify(params)}`,
+  );
+
+  const verdaccioDir = params.verdaccio ? installVerdaccio(log) : undefined;
+  log('starting the suite (5 processes)');
+  // SIM_TIME_SCALE multiplies simulated durations (marketplace/deployment-engine.ts): 0.01 turns 5-30 s of
+  // provisioning into 50-300 ms, so every deployment can reach running during the bench.
+  ours = await startOurSuite({ logLevel: params.logLevel, simTimeScale: 0.01 });
+  const progress = (who: string) => (done: number, total: number) => log(`${who}: ${done}/${total} versions published`);
+  log('publishing to the suite');
+  results.publish.ours = await publishPlan(plan, ours, { concurrency: params.publishConcurrency, progress: progress('ours') });
+  log(`ours: ${JSON.stringify(results.publish.ours)}`);
+  log(`creating ${params.deployments} deployments`);
+  const dep = await seedDeployments(ours, params.deployments);
+  const { ids, ...depSummary } = dep;
+  results.deployments = depSummary;
+  log(`deployments: ${JSON.stringify(depSummary)}`);
+
+  if (verdaccioDir) {
+    log('starting Verdaccio');
+    verdaccio = await startVerdaccio(verdaccioDir);
+    log('publishing to Verdaccio');
+    results.publish.verdaccio = await publishPlan(
+      plan,
+      { registryUrl: verdaccio.origin, authorization: verdaccio.authorization },
+      { concurrency: params.publishConcurrency, progress: progress('verdaccio') },
+    );
+    log(`verdaccio: ${JSON.stringify(results.publish.verdaccio)}`);
+  }
+  ceiling = await startCeiling();
+
+  const load = { connections: params.connections, warmupSeconds: params.warmupSeconds, seconds: params.seconds };
+  log('ceiling: bare Fastify');
+  results.ceiling = await runLoad({ origin: ceiling.origin, paths: ['/'] }, load);
+  results.rss.ceiling = rssOf(ceiling.pid);
+  await ceiling.stop();
+
+  const u = ours.urls;
+  const list = endpoints({
+    plan,
+    registry: u.registry,
+    api: u.api,
+    marketplace: u.marketplace,
+    dashboard: u.dashboard,
+    verdaccio: verdaccio?.origin,
+    authorization: ours.authorization,
+    deploymentIds: ids,
+  });
+  for (const e of list) {
+    const row: BenchResults['loads'][number] = { name: e.name, targetP95: e.targetP95 };
+    results.loads.push(row);
+    // A probe first: a route that is not there yet (404) is reported, not loaded.
+    const probe = await fetch(`${e.ours.origin}${e.ours.paths[0] ?? '/'}`, { headers: e.ours.headers }).catch((err: Error) => err);
+    if (e.ours.paths.length === 0) row.oursNote = 'nothing to load';
+    else if (probe instanceof Error || !probe.ok) row.oursNote = `n/a (${probe instanceof Error ? probe.message : probe.status})`;
+    else {
+      log(`ours: ${e.name}`);
+      row.ours = await runLoad(e.ours, load);
+    }
+    if (e.verdaccio) {
+      log(`verdaccio: ${e.name}`);
+      row.verdaccio = await runLoad(e.verdaccio, load);
+    }
+  }
+  for (const name of ['api', 'registry', 'marketplace', 'orchestrator', 'dashboard'] as const) results.rss[name] = rssOf(ours.pid(name));
+  if (verdaccio) results.rss.verdaccio = rssOf(verdaccio.pid);
+
+  log(`npm install of the ${plan.installTree.length}-package tree (cold cache, ${params.installRuns} runs)`);
+  results.install.ours = await timeInstall(`${u.registry}/npm/`, plan.installTree, params.installRuns);
+  if (verdaccio) results.install.verdaccio = await timeInstall(`${verdaccio.origin}/`, plan.installTree, params.installRuns);
+
+  results.finishedAt = new Date().toISOString();
+  results.durationSeconds = round((performance.now() - t0) / 1000);
+}
+
+let failed = false;
+try {
+  await main();
+} catch (e) {
+  failed = true;
+  console.error(`[bench] the harness failed: ${(e as Error).stack ?? e}`);
+  if (ours) console.error(`[bench] suite logs: ${path.join(ours.dataDir, 'logs')} (kept with --keep)`);
+} finally {
+  await cleanup();
+}
+fs.mkdirSync(path.dirname(outFile), { recursive: true });
+fs.writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
+console.log(`\n${terminalReport(results)}\n\nJSON: ${path.relative(process.cwd(), outFile)}`);
+if (writeDocToo && !failed) {
+  const doc = path.join(ROOT, 'docs', 'PERFORMANCE.md');
+  writeDoc(doc, docBlock(results));
+  console.log(`updated ${path.relative(process.cwd(), doc)}`);
+}
+process.exit(failed ? 1 : 0);

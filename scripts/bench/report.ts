@@ -1,0 +1,149 @@
+// Renders benchmark results: the terminal table, and the generated block of docs/PERFORMANCE.md (between its
+// bench:begin/bench:end markers), both from the same JSON the run writes.
+import fs from 'node:fs';
+import type { LoadResult } from './load.ts';
+import type { InstallResult } from './npm-install.ts';
+import type { PublishResult } from './publish.ts';
+import type { DeploymentSeed } from './suite-target.ts';
+
+export interface LoadRow {
+  name: string;
+  /** p95 target in ms from issue #11. */
+  targetP95: number;
+  ours?: LoadResult;
+  oursNote?: string;
+  verdaccio?: LoadResult;
+  verdaccioNote?: string;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  finishedAt?: string;
+  command: string;
+  machine: { cpus: number; model: string; memoryGb: number; node: string; os: string; loadAverageAtStart: number[] };
+  params: Record<string, unknown>;
+  publish: { ours?: PublishResult; verdaccio?: PublishResult };
+  deployments?: Omit<DeploymentSeed, 'ids'>;
+  ceiling?: LoadResult;
+  loads: LoadRow[];
+  install: { ours?: InstallResult; verdaccio?: InstallResult };
+  rss: Record<string, { rssMb: number; peakMb: number } | undefined>;
+  durationSeconds?: number;
+}
+
+const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}x` : '-');
+const num = (n?: number) => (n === undefined || Number.isNaN(n) ? '-' : String(n));
+
+export function loadRows(r: BenchResults): string[][] {
+  const header = [
+    'endpoint',
+    'ours req/s',
+    'p50',
+    'p95',
+    'p99',
+    'p95 target',
+    'Verdaccio req/s',
+    'V p95',
+    'ours/Verdaccio',
+    'ours/ceiling',
+  ];
+  const rows = r.loads.map((l) => [
+    l.name,
+    l.ours ? num(l.ours.rps) + (l.ours.non2xx + l.ours.errors > 0 ? ` (${l.ours.non2xx + l.ours.errors} bad)` : '') : (l.oursNote ?? '-'),
+    num(l.ours?.p50),
+    num(l.ours?.p95),
+    num(l.ours?.p99),
+    `< ${l.targetP95}`,
+    l.verdaccio ? num(l.verdaccio.rps) : (l.verdaccioNote ?? '-'),
+    num(l.verdaccio?.p95),
+    ratio(l.ours?.rps, l.verdaccio?.rps),
+    ratio(l.ours?.rps, r.ceiling?.rps),
+  ]);
+  if (r.ceiling)
+    rows.push([
+      'bare Fastify 5 KB JSON (ceiling)',
+      num(r.ceiling.rps),
+      num(r.ceiling.p50),
+      num(r.ceiling.p95),
+      num(r.ceiling.p99),
+      '-',
+      '-',
+      '-',
+      '-',
+      '1.00x',
+    ]);
+  return [header, ...rows];
+}
+
+export function asciiTable(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+export function markdownTable(rows: string[][]): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  return [
+    `| ${rows[0].map(esc).join(' | ')} |`,
+    `| ${rows[0].map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+    ...rows.slice(1).map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
+}
+
+function summaryLines(r: BenchResults): string[] {
+  const p = r.publish;
+  const lines = [
+    `publish (npm protocol, ${r.params.publishConcurrency} connections): ours ${p.ours ? `${p.ours.versionsPerSecond} versions/s (${p.ours.versions} versions of ${p.ours.packages} packages in ${p.ours.seconds} s, ${p.ours.errors} errors)` : '-'}` +
+      (p.verdaccio
+        ? `; Verdaccio ${p.verdaccio.versionsPerSecond} versions/s (${p.verdaccio.versions} in ${p.verdaccio.seconds} s, ${p.verdaccio.errors} errors)`
+        : ''),
+  ];
+  const d = r.deployments;
+  if (d)
+    lines.push(
+      `deployments: ${d.created}/${d.requested} created in ${d.seconds} s (${d.perSecond}/s, ${d.errors} errors), ${d.running} running` +
+        (d.secondsToAllRunning !== null
+          ? `, all running ${d.secondsToAllRunning} s after the first request`
+          : ' (not all running within the wait)'),
+    );
+  const i = r.install;
+  const inst = (x?: InstallResult) =>
+    x
+      ? `${x.medianSeconds} s median of [${x.runs.join(', ')}] (${x.packagesInstalled} packages)${x.error ? ` ERROR ${x.error}` : ''}`
+      : '-';
+  lines.push(`npm install of the ${r.params.installTree}-package tree, cold cache: ours ${inst(i.ours)}; Verdaccio ${inst(i.verdaccio)}`);
+  lines.push(
+    `RSS after the loads (peak): ${Object.entries(r.rss)
+      .map(([k, v]) => `${k} ${v ? `${v.rssMb} MB (${v.peakMb})` : '-'}`)
+      .join(', ')}`,
+  );
+  return lines;
+}
+
+export function terminalReport(r: BenchResults): string {
+  return [asciiTable(loadRows(r)), '', ...summaryLines(r)].join('\n');
+}
+
+export function docBlock(r: BenchResults): string {
+  const m = r.machine;
+  return [
+    `Run ${r.startedAt} (${r.durationSeconds ?? '?'} s) on ${m.cpus} × ${m.model}, ${m.memoryGb} GB, Node ${m.node}, ${m.os}; load average at start ${m.loadAverageAtStart.join(' / ')} (the machine is shared: compare ratios, not absolutes).`,
+    '',
+    `Command: \`${r.command}\`. ${r.params.packages} packages (${r.params.totalVersions} versions), ${r.params.deployments} deployments, ${r.params.connections} connections, ${r.params.warmupSeconds} s warm-up then ${r.params.seconds} s per endpoint, latencies in ms.`,
+    '',
+    markdownTable(loadRows(r)),
+    '',
+    ...summaryLines(r).map((l) => `- ${l}`),
+  ].join('\n');
+}
+
+/** Replaces the generated block of the performance page, keeping the hand-written text around it. */
+export function writeDoc(file: string, block: string): void {
+  const begin = '<!-- bench:begin -->';
+  const end = '<!-- bench:end -->';
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : `# Performance\n\n${begin}\n${end}\n`;
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`${file} has no ${begin} … ${end} block`);
+  fs.writeFileSync(file, `${text.slice(0, a + begin.length)}\n${block}\n${text.slice(b)}`);
+}
