@@ -43,6 +43,7 @@ export interface DeploymentDeps {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const TOMBSTONE_MS = 30 * 86_400_000;
 
 function estimatedTime(ms: number): string {
   const hi = Math.ceil(ms / 1000);
@@ -57,7 +58,9 @@ export function createDeploymentService(d: DeploymentDeps) {
   /** The caller's own deployment, or 404 (never 403: another user's id must not be confirmed to exist). */
   function owned(p: Principal, id: string): DeploymentRow {
     const dep = repo.byId(id);
-    if (!dep || dep.owner_id !== p.userId) throw notFound(`no deployment "${id}" in your account`, 'DEPLOYMENT_NOT_FOUND');
+    // A deleted deployment stays readable as a tombstone for 30 days, then answers 404 like any unknown id.
+    const expired = dep?.deleted_at && clock.now() - Date.parse(dep.deleted_at) > TOMBSTONE_MS;
+    if (!dep || dep.owner_id !== p.userId || expired) throw notFound(`no deployment "${id}" in your account`, 'DEPLOYMENT_NOT_FOUND');
     return dep;
   }
 

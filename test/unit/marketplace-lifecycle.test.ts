@@ -94,6 +94,11 @@ describe('deployment transition table', () => {
     ]);
     // A deleted deployment frees its name and leaves the list.
     expect((await call('GET', '/api/deployments')).body.total).toBe(0);
+    // The tombstone answers for 30 days, then 404.
+    f.advance(30 * 86_400_000);
+    expect(await status(id)).toBe('deleted');
+    f.advance(1);
+    expect((await call('GET', `/api/deployments/${id}`)).status).toBe(404);
   });
 
   it('refuses actions not allowed in the current state with 409 naming the allowed actions', async () => {
