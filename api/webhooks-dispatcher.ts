@@ -1,15 +1,14 @@
 // The webhook delivery worker: leases due deliveries, checks the target again (SSRF: DNS may have changed),
 // signs the stored body, POSTs it through a pinned connection, logs the attempt and schedules the retry or
 // disables the endpoint (marketplace-billing-webhooks.md section 4.3, "Delivery rules").
-
 import type { Logger } from 'pino';
-import { request } from 'undici';
 import type { Clock } from '../lib/clock.ts';
 import type { Db } from '../lib/db.ts';
 import { newId } from '../lib/ids.ts';
-import { checkTarget, pinnedAgent, type Resolver, type SsrfError } from '../lib/ssrf.ts';
+import type { Resolver } from '../lib/ssrf.ts';
 import { createEventsRepo } from './events-repo.ts';
 import { type AttemptRow, createWebhooksRepo, type DeliveryRow, type Trigger, type WebhookRow } from './webhooks-repo.ts';
+import { sendWebhook } from './webhooks-send.ts';
 import { decryptSecret, redactHeaders, signedHeaders } from './webhooks-signing.ts';
 
 /** Delay before attempt n+1 after attempt n failed (Standard Webhooks example schedule: 10 attempts, ~75.6 h). */
@@ -19,8 +18,6 @@ const RETRY_AFTER_CAP_MS = 3_600_000;
 /** Auto-disable: no 2xx for 5 days and at least 10 consecutive failures (Svix's rule). */
 export const DISABLE_AFTER_MS = 5 * 86_400_000;
 export const DISABLE_AFTER_FAILURES = 10;
-const MAX_READ_BYTES = 64 * 1024;
-const MAX_STORED_BODY = 4096;
 const PER_ENDPOINT_CONCURRENCY = 5;
 const LEASE_MS = 60_000;
 
@@ -40,33 +37,6 @@ export interface DispatcherDeps {
   onNotification?: () => void;
 }
 
-export interface SendResult {
-  outcome: 'succeeded' | 'http_error' | 'timeout' | 'dns_error' | 'connect_error' | 'tls_error' | 'ssrf_blocked' | 'redirect_rejected';
-  status: number | null;
-  body: string | null;
-  retryAfterMs?: number;
-  abort: boolean;
-  resolvedIp: string | null;
-  error: string | null;
-}
-
-function parseRetryAfter(v: string | string[] | undefined, nowMs: number): number | undefined {
-  const s = Array.isArray(v) ? v[0] : v;
-  if (!s) return undefined;
-  if (/^\d+$/.test(s)) return Number(s) * 1000;
-  const t = Date.parse(s);
-  return Number.isNaN(t) ? undefined : Math.max(0, t - nowMs);
-}
-
-function classifyError(err: unknown): SendResult['outcome'] {
-  const code = String((err as { code?: string }).code ?? (err as { name?: string }).name ?? '');
-  const cause = String((err as { cause?: { code?: string } }).cause?.code ?? '');
-  if (/TIMEOUT|AbortError|TimeoutError/i.test(code) || /TIMEOUT/i.test(cause)) return 'timeout';
-  if (/ENOTFOUND|EAI_AGAIN/.test(code + cause)) return 'dns_error';
-  if (/CERT|TLS|SSL|ERR_SSL/i.test(code + cause)) return 'tls_error';
-  return 'connect_error';
-}
-
 export type WebhookDispatcher = ReturnType<typeof createWebhookDispatcher>;
 
 export function createWebhookDispatcher(d: DispatcherDeps) {
@@ -76,46 +46,16 @@ export function createWebhookDispatcher(d: DispatcherDeps) {
   const t = d.timeouts ?? { connectMs: 5000, headersMs: 10_000, bodyMs: 10_000, totalMs: 15_000 };
   const iso = (ms: number) => new Date(ms).toISOString();
 
-  /** One POST of the stored bytes to the checked address; never throws. */
-  async function send(url: string, body: string, headers: Record<string, string>): Promise<SendResult> {
-    const base = { status: null, body: null, abort: false, resolvedIp: null };
-    let target: Awaited<ReturnType<typeof checkTarget>>;
-    try {
-      target = await checkTarget(url, { allowPrivateNetworks: d.allowPrivateNetworks, resolve: d.resolve });
-    } catch (err) {
-      const e = err as SsrfError;
-      return { ...base, outcome: e.reason === 'dns_error' ? 'dns_error' : 'ssrf_blocked', error: e.message ?? 'blocked' };
-    }
-    const agent = pinnedAgent(target, t);
-    const resolvedIp = target.addresses[0].address;
-    try {
-      // undici's request() never follows redirects unless a redirect interceptor is added: 3xx is a failure.
-      const res = await request(target.url, { method: 'POST', headers, body, dispatcher: agent, signal: AbortSignal.timeout(t.totalMs) });
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of res.body) {
-        chunks.push(chunk as Buffer);
-        size += (chunk as Buffer).length;
-        if (size >= MAX_READ_BYTES) break; // a flood is cut off; the rest is discarded with the socket
-      }
-      const text = Buffer.concat(chunks).toString('utf8').slice(0, MAX_STORED_BODY);
-      const status = res.statusCode;
-      const ok = status >= 200 && status < 300;
-      return {
-        outcome: ok ? 'succeeded' : status >= 300 && status < 400 ? 'redirect_rejected' : 'http_error',
-        status,
-        body: text,
-        retryAfterMs: parseRetryAfter(res.headers['retry-after'], d.clock.now()),
-        abort: res.headers['webhook-delivery'] === 'abort-message',
-        resolvedIp,
-        error: null,
-      };
-    } catch (err) {
-      return { ...base, resolvedIp, outcome: classifyError(err), error: (err as Error).message?.slice(0, 500) ?? 'request failed' };
-    } finally {
-      agent.destroy().catch(() => {});
-    }
-  }
+  const send = (url: string, body: string, headers: Record<string, string>) =>
+    sendWebhook({
+      url,
+      body,
+      headers,
+      allowPrivateNetworks: d.allowPrivateNetworks,
+      resolve: d.resolve,
+      timeouts: t,
+      nowMs: d.clock.now(),
+    });
 
   function notifyDisabled(w: WebhookRow, reason: string, now: string) {
     events.insertNotification({
@@ -245,7 +185,12 @@ export function createWebhookDispatcher(d: DispatcherDeps) {
         await Promise.all(
           [...perEndpoint.values()].map(async (rows) => {
             for (let i = 0; i < rows.length; i += PER_ENDPOINT_CONCURRENCY) {
-              await Promise.all(rows.slice(i, i + PER_ENDPOINT_CONCURRENCY).map((row) => attempt(row, row.next_trigger)));
+              await Promise.all(
+                rows.slice(i, i + PER_ENDPOINT_CONCURRENCY).map((row) =>
+                  // One failing delivery (e.g. its endpoint deleted mid-attempt) must not stop the others.
+                  attempt(row, row.next_trigger).catch((err) => d.logger.error({ err, delivery: row.id }, 'webhook attempt failed')),
+                ),
+              );
             }
           }),
         );
