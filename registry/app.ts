@@ -12,6 +12,7 @@ import { createServiceApp } from '../lib/service-app.ts';
 import { type AccountsClient, createAccountsClient } from './accounts-client.ts';
 import { type BlobStore, createFsBlobStore } from './blob-store.ts';
 import { createIdentityLookups } from './identity-repo.ts';
+import { registerFormatApis } from './multiformat/index.ts';
 import type { NpmContext } from './npm/context.ts';
 import { registerNpmApi } from './npm/index.ts';
 import { createPackumentCache } from './npm/packument.ts';
@@ -97,6 +98,8 @@ export async function buildApp(deps: RegistryDeps) {
   });
   registerInternalRoutes(app, ctx, deps.secrets.internalToken, rank);
   registerSecurityRoutes(app, security, deps.secrets.internalToken, deps.clock.now);
+  // PyPI, Maven and RubyGems (issue #5) share the package tables, blobs, identity and guards.
+  await registerFormatApis(app, { ...ctx, config: deps.config, guards, internalToken: deps.secrets.internalToken });
 
   if (deps.relayEvents) {
     const logger = app.log as unknown as Logger;

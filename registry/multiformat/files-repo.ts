@@ -1,0 +1,71 @@
+// All SQL over artifact_files, burned_files, artifact_extras and the storage accounting (migration 040), shared by
+// the PyPI, Maven and RubyGems routes. Package rows themselves go through packages-repo.ts.
+import type { Db } from '../../lib/db.ts';
+
+export interface FileRow {
+  ecosystem: string;
+  path: string;
+  package_id: number;
+  version: string;
+  kind: string;
+  blob_sha512: string;
+  size: number;
+  sha256: string;
+  sha1: string;
+  md5: string;
+  meta: string;
+  yanked: string | null;
+  publisher_id: string | null;
+  uploaded_at: string;
+}
+
+export type FilesRepo = ReturnType<typeof createFilesRepo>;
+
+export function createFilesRepo(db: Db) {
+  const s = {
+    file: db.prepare('SELECT * FROM artifact_files WHERE ecosystem = ? AND path = ?'),
+    ofPackage: db.prepare('SELECT * FROM artifact_files WHERE package_id = ? ORDER BY uploaded_at, path'),
+    ofVersion: db.prepare('SELECT * FROM artifact_files WHERE package_id = ? AND version = ? ORDER BY uploaded_at, path'),
+    insert: db.prepare(
+      `INSERT INTO artifact_files (ecosystem, path, package_id, version, kind, blob_sha512, size, sha256, sha1, md5, meta, publisher_id, uploaded_at)
+       VALUES (@ecosystem, @path, @package_id, @version, @kind, @blob_sha512, @size, @sha256, @sha1, @md5, @meta, @publisher_id, @uploaded_at)`,
+    ),
+    replace: db.prepare(
+      `UPDATE artifact_files SET blob_sha512 = @blob_sha512, size = @size, sha256 = @sha256, sha1 = @sha1, md5 = @md5, meta = @meta,
+         publisher_id = @publisher_id, uploaded_at = @uploaded_at WHERE ecosystem = @ecosystem AND path = @path`,
+    ),
+    remove: db.prepare('DELETE FROM artifact_files WHERE ecosystem = ? AND path = ?'),
+    yank: db.prepare('UPDATE artifact_files SET yanked = ? WHERE package_id = ? AND version = ?'),
+    burned: db.prepare('SELECT sha256 FROM burned_files WHERE ecosystem = ? AND path = ?'),
+    burn: db.prepare('INSERT OR IGNORE INTO burned_files (ecosystem, path, sha256, first_at) VALUES (?, ?, ?, ?)'),
+    extra: db.prepare('SELECT blob_sha512, sha256 FROM artifact_extras WHERE ecosystem = ? AND path = ?'),
+    putExtra: db.prepare('INSERT OR REPLACE INTO artifact_extras (ecosystem, path, blob_sha512, sha256) VALUES (?, ?, ?, ?)'),
+    // Storage accounting (the storage fee basis): bytes of every file a user published, all ecosystems.
+    bytesOf: db.prepare(
+      `SELECT coalesce((SELECT sum(size) FROM package_versions v JOIN packages p ON p.id = v.package_id
+                        WHERE v.publisher_id = @user AND p.ecosystem = 'npm'), 0)
+            + coalesce((SELECT sum(size) FROM artifact_files WHERE publisher_id = @user), 0) AS n`,
+    ),
+    privateOf: db.prepare(
+      `SELECT count(*) AS n FROM packages p JOIN package_maintainers m ON m.package_id = p.id
+       WHERE m.user_id = ? AND p.access = 'restricted'`,
+    ),
+  };
+  return {
+    file: (ecosystem: string, path: string) => s.file.get(ecosystem, path) as FileRow | undefined,
+    ofPackage: (packageId: number) => s.ofPackage.all(packageId) as FileRow[],
+    ofVersion: (packageId: number, version: string) => s.ofVersion.all(packageId, version) as FileRow[],
+    insert: (f: Omit<FileRow, 'yanked'>) => s.insert.run(f),
+    replace: (f: Omit<FileRow, 'yanked' | 'package_id' | 'version' | 'kind'>) => s.replace.run(f),
+    remove: (ecosystem: string, path: string) => s.remove.run(ecosystem, path),
+    yank: (packageId: number, version: string, reason: string | null) => s.yank.run(reason, packageId, version).changes,
+    burned: (ecosystem: string, path: string) => (s.burned.get(ecosystem, path) as { sha256: string } | undefined)?.sha256,
+    burn: (ecosystem: string, path: string, sha256: string, at: string) => s.burn.run(ecosystem, path, sha256, at),
+    extra: (ecosystem: string, path: string) => s.extra.get(ecosystem, path) as { blob_sha512: string; sha256: string } | undefined,
+    putExtra: (ecosystem: string, path: string, blob: string, sha256: string) => s.putExtra.run(ecosystem, path, blob, sha256),
+    usage: (userId: string) => ({
+      storageBytes: (s.bytesOf.get({ user: userId }) as { n: number }).n,
+      privatePackages: (s.privateOf.get(userId) as { n: number }).n,
+    }),
+  };
+}

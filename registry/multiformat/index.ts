@@ -1,0 +1,52 @@
+// Registers PyPI (/pypi/), Maven (/maven2/) and RubyGems (/rubygems/) on the registry, each in its own Fastify
+// context (own body parsers and error handler), plus the storage-usage route the main API's /api/auth/me reads.
+import { z } from 'zod';
+import type { Clock } from '../../lib/clock.ts';
+import type { Config } from '../../lib/config.ts';
+import type { Db } from '../../lib/db.ts';
+import { requireInternalToken } from '../../lib/internal.ts';
+import type { AuthGuards } from '../../lib/request-auth.ts';
+import type { TypedApp } from '../../lib/service-app.ts';
+import type { BlobStore } from '../blob-store.ts';
+import type { IdentityLookups } from '../identity-repo.ts';
+import type { PackagesRepo } from '../packages-repo.ts';
+import { registerPypiRoutes } from '../pypi/routes.ts';
+import type { FormatContext } from './context.ts';
+import { createFilesRepo } from './files-repo.ts';
+
+export interface FormatApiDeps {
+  config: Config;
+  db: Db;
+  repo: PackagesRepo;
+  identity: IdentityLookups;
+  clock: Clock;
+  blobs: BlobStore;
+  guards: AuthGuards;
+  internalToken: string;
+  /** Publish-time scanning of wheels, sdists, jars and gems (default on). */
+  scan?: boolean;
+}
+
+export async function registerFormatApis(app: TypedApp, d: FormatApiDeps) {
+  const ctx: FormatContext = {
+    db: d.db,
+    repo: d.repo,
+    files: createFilesRepo(d.db),
+    identity: d.identity,
+    clock: d.clock,
+    blobs: d.blobs,
+    guards: d.guards,
+    maxUploadBytes: d.config.BODY_LIMIT_MB * 1024 * 1024,
+    snapshotRetention: 5,
+    scan: d.scan ?? true,
+  };
+  await app.register(async (pypi) => registerPypiRoutes(pypi, ctx), { prefix: '/pypi' });
+
+  const guard = requireInternalToken(d.internalToken);
+  app.get(
+    '/internal/usage/:userId',
+    { preHandler: guard, schema: { params: z.object({ userId: z.string().min(1).max(200) }) } },
+    async (req) => ctx.files.usage(req.params.userId),
+  );
+  return ctx;
+}

@@ -1,0 +1,79 @@
+// Core metadata (METADATA / PKG-INFO, RFC 822 style) read from a wheel or sdist in memory, within the archive
+// reader's bounds. The archive is the truth for name, version, requires-python and dependencies: twine's form
+// fields are only checked against it (the sdist form even omits requires_dist, multiformat-protocols.md 1.2).
+import { badRequest } from '../../lib/errors.ts';
+import { type ArchiveEntry, readArchive } from '../security/archive-reader.ts';
+import { type DistKind, normalizeName } from './names.ts';
+
+export interface CoreMetadata {
+  /** Header name (lowercase) -> values in order (Requires-Dist and Classifier repeat). */
+  fields: Map<string, string[]>;
+  description: string;
+}
+
+export function parseCoreMetadata(text: string): CoreMetadata {
+  const fields = new Map<string, string[]>();
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  let i = 0;
+  let last: { key: string; idx: number } | undefined;
+  for (; i < lines.length; i++) {
+    const line = lines[i];
+    if (line === '') break;
+    if (/^[ \t]/.test(line) && last) {
+      const values = fields.get(last.key)!;
+      values[last.idx] += `\n${line.replace(/^ {7,8}\|?/, '').trimStart()}`;
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const key = line.slice(0, colon).trim().toLowerCase();
+    const values = fields.get(key) ?? [];
+    values.push(line.slice(colon + 1).trim());
+    fields.set(key, values);
+    last = { key, idx: values.length - 1 };
+  }
+  return { fields, description: lines.slice(i + 1).join('\n') };
+}
+
+export const field = (m: CoreMetadata, key: string) => m.fields.get(key.toLowerCase())?.[0];
+export const fieldAll = (m: CoreMetadata, key: string) => m.fields.get(key.toLowerCase()) ?? [];
+
+export interface DistMetadata {
+  /** The METADATA / PKG-INFO bytes exactly as in the archive (served as PEP 658 metadata for wheels). */
+  raw: Buffer;
+  meta: CoreMetadata;
+}
+
+const invalid = (why: string) => badRequest(`Invalid distribution file: ${why}.`, undefined, 'INVALID_DISTRIBUTION');
+
+/** Finds and parses the metadata file; throws 400 when the archive is unreadable or has none. */
+export function readDistMetadata(bytes: Buffer, kind: DistKind, filenameName: string, filenameVersion: string): DistMetadata {
+  let entries: ArchiveEntry[];
+  try {
+    const archive = readArchive(bytes);
+    if (kind === 'bdist_wheel' && archive.format !== 'zip') throw invalid('a wheel must be a zip archive');
+    entries = archive.entries;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'INVALID_DISTRIBUTION') throw err;
+    throw invalid((err as Error).message.replace(/^archive refused: /, ''));
+  }
+  let found: ArchiveEntry | undefined;
+  if (kind === 'bdist_wheel') {
+    // PEP 427: {distribution}-{version}.dist-info/METADATA, the distribution as escaped in the filename.
+    const want = normalizeName(`${filenameName}-${filenameVersion}.dist-info`);
+    found = entries.find((e) => {
+      const parts = e.path.split('/');
+      return parts.length === 2 && parts[1] === 'METADATA' && normalizeName(parts[0]) === want;
+    });
+    if (!found) throw invalid(`the wheel has no ${filenameName}-${filenameVersion}.dist-info/METADATA`);
+  } else {
+    // An sdist holds {name}-{version}/PKG-INFO at its root.
+    found = entries.find((e) => {
+      const parts = e.path.split('/');
+      return parts.length === 2 && parts[1] === 'PKG-INFO';
+    });
+    if (!found) throw invalid('the sdist has no PKG-INFO at its root');
+  }
+  if (found.data.length > 1024 * 1024) throw invalid('the metadata file is larger than 1 MB');
+  return { raw: found.data, meta: parseCoreMetadata(found.data.toString('utf8')) };
+}

@@ -1,0 +1,135 @@
+// PyPI at /pypi/: the legacy upload API (twine), the simple index (pip), files with PEP 658 metadata, and yank.
+// Upload answers are read by twine: 200 = success, the reason phrase is what the user sees (multiformat-protocols.md
+// 1.3), and /legacy and /legacy/ are both accepted because twine aborts on any redirect.
+import multipart from '@fastify/multipart';
+import { compare, eq } from '@renovatebot/pep440';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { badRequest, forbidden, notFound } from '../../lib/errors.ts';
+import { canManage, type FormatContext, isoNow } from '../multiformat/context.ts';
+import { challenge, countDownload, installFormatErrors, readablePackage, sendBlob } from '../multiformat/http.ts';
+import { normalizeName } from './names.ts';
+import { indexFiles, JSON_TYPE, projectHtml, projectJson, rootHtml, rootJson, wantsJson } from './simple.ts';
+import { PYPI, type UploadForm, uploadDistribution } from './upload.ts';
+
+const REALM = 'pypi';
+
+async function readForm(req: FastifyRequest): Promise<UploadForm> {
+  if (!req.isMultipart()) throw badRequest('Upload must be multipart/form-data, as twine sends it.', undefined, 'BAD_CONTENT_TYPE');
+  const form: UploadForm = { fields: new Map() };
+  for await (const part of req.parts()) {
+    if (part.type === 'file') {
+      const bytes = await part.toBuffer();
+      if (part.fieldname === 'content') form.file = { filename: part.filename, bytes };
+    } else {
+      const values = form.fields.get(part.fieldname) ?? [];
+      values.push(String(part.value));
+      form.fields.set(part.fieldname, values);
+    }
+  }
+  return form;
+}
+
+export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContext) {
+  await app.register(multipart, {
+    limits: { fileSize: ctx.maxUploadBytes, files: 1, fields: 1000, fieldSize: 8 * 1024 * 1024, parts: 1100 },
+  });
+  installFormatErrors(app, 'json', ctx.maxUploadBytes);
+
+  const upload = async (req: FastifyRequest, reply: FastifyReply) => {
+    const who = ctx.guards.optional(req);
+    if (!who) throw challenge('Invalid or non-existent authentication information: use your username and an API token.', REALM);
+    const outcome = await uploadDistribution(ctx, await readForm(req), who);
+    // PyPI answers an identical re-upload with 200 too (reliability-security.md P3).
+    return reply.type('text/plain; charset=utf-8').send(outcome.status === 'identical' ? 'OK (file already uploaded)\n' : 'OK\n');
+  };
+  app.post('/legacy/', upload);
+  app.post('/legacy', upload);
+
+  const visibleProjects = (req: FastifyRequest) => {
+    const who = ctx.guards.optional(req);
+    const rows = ctx.db.prepare('SELECT id, name, access FROM packages WHERE ecosystem = ? ORDER BY name LIMIT 100000').all(PYPI) as {
+      id: number;
+      name: string;
+      access: string;
+    }[];
+    return rows.filter((r) => r.access === 'public' || (who && canManage(ctx, r.id, who))).map((r) => r.name);
+  };
+
+  app.get('/simple/', async (req, reply) => {
+    const projects = visibleProjects(req);
+    const json = wantsJson(req.headers.accept, (req.query as { format?: string }).format);
+    reply.header('vary', 'Accept').header('cache-control', 'max-age=60');
+    if (json) return reply.type(JSON_TYPE).send(rootJson(projects));
+    return reply.type('text/html; charset=utf-8').send(rootHtml(projects));
+  });
+
+  app.get('/simple/:project/', async (req, reply) => {
+    const { project } = req.params as { project: string };
+    const canonical = normalizeName(project);
+    // PEP 503 lets a repository redirect to the normalised name (pip always asks for it already).
+    if (canonical !== project) return reply.redirect(`../${encodeURIComponent(canonical)}/`, 301);
+    const { pkg } = readablePackage(ctx, req, PYPI, canonical, REALM);
+    const rows = ctx.files.ofPackage(pkg.id);
+    const files = indexFiles(canonical, rows);
+    const versions = [...new Set(rows.map((r) => r.version))].sort(compare);
+    reply.header('vary', 'Accept').header('cache-control', 'max-age=60');
+    if (wantsJson(req.headers.accept, (req.query as { format?: string }).format))
+      return reply.type(JSON_TYPE).send(projectJson(canonical, files, versions));
+    return reply.type('text/html; charset=utf-8').send(projectHtml(canonical, files));
+  });
+  app.get('/simple/:project', async (req, reply) => {
+    const { project } = req.params as { project: string };
+    return reply.redirect(`${encodeURIComponent(normalizeName(project))}/`, 301);
+  });
+
+  app.get('/files/:project/:filename', async (req, reply) => {
+    const { project, filename } = req.params as { project: string; filename: string };
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+    if (project !== normalizeName(project) || /[/\\\x00-\x1f]/.test(filename)) throw notFound('no such file', 'FILE_NOT_FOUND');
+    const { pkg } = readablePackage(ctx, req, PYPI, project, REALM);
+    if (filename.endsWith('.metadata')) {
+      const extra = ctx.files.extra(PYPI, `${project}/${filename}`);
+      if (!extra) throw notFound(`${filename} was not found`, 'FILE_NOT_FOUND');
+      reply.header('cache-control', 'public, max-age=31536000, immutable');
+      return sendBlob(ctx, req, reply, extra.blob_sha512, filename, 'text/plain; charset=utf-8');
+    }
+    const file = ctx.files.file(PYPI, `${project}/${filename}`);
+    if (!file || file.package_id !== pkg.id) throw notFound(`${filename} was not found`, 'FILE_NOT_FOUND');
+    countDownload(ctx, req, pkg.id);
+    reply.header('cache-control', 'public, max-age=31536000, immutable').header('etag', `"${file.sha256}"`);
+    return sendBlob(ctx, req, reply, file.blob_sha512, filename);
+  });
+
+  // PEP 592 yank (Warehouse does it in its web UI; here a maintainer calls it with the same credentials).
+  const YankBody = z.object({
+    project: z.string().min(1).max(200),
+    version: z.string().min(1).max(100),
+    reason: z.string().max(500).optional(),
+  });
+  const setYank = (req: FastifyRequest, body: z.infer<typeof YankBody>, yank: boolean) => {
+    const who = ctx.guards.optional(req);
+    if (!who) throw challenge('Invalid or non-existent authentication information: use your username and an API token.', REALM);
+    const project = normalizeName(body.project);
+    const { pkg } = readablePackage(ctx, req, PYPI, project, REALM);
+    if (!canManage(ctx, pkg.id, who) || who.readonly)
+      throw forbidden(`The user '${who.username}' isn't allowed to yank releases of '${project}'.`, 'NOT_MAINTAINER');
+    const release = ctx.repo.versions(pkg.id).find((v) => eq(v.version, body.version));
+    if (!release) throw notFound(`${project} has no release ${body.version}`, 'VERSION_NOT_FOUND');
+    ctx.db
+      .transaction(() => {
+        ctx.files.yank(pkg.id, release.version, yank ? (body.reason ?? '') : null);
+        ctx.repo.touch(pkg.id, isoNow(ctx.clock));
+      })
+      .immediate();
+    return { project, version: release.version, yanked: yank, reason: yank ? (body.reason ?? '') : null };
+  };
+  const yankBody = (raw: unknown) => {
+    const parsed = YankBody.safeParse(raw);
+    if (!parsed.success)
+      throw badRequest('send {"project": "<name>", "version": "<version>", "reason"?: "<why>"}', undefined, 'VALIDATION_FAILED');
+    return parsed.data;
+  };
+  app.post('/-/yank', async (req) => setYank(req, yankBody(req.body), true));
+  app.post('/-/unyank', async (req) => setYank(req, yankBody(req.body), false));
+}

@@ -1,0 +1,156 @@
+// The real Debian 12 Python clients against the registry at /pypi/ (main API + registry processes): build a wheel
+// and an sdist with python3 -m build, twine upload (Basic username + token), an identical re-upload, a tampered
+// re-upload (409 + the reason twine prints, --skip-existing), wrong credentials, then pip install / pip download
+// in a venv with --isolated, checking the bytes. Offline recipe: multiformat-protocols.md 1.9.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPublisher, run } from '../fixtures/pypi/client-env.ts';
+import { type Suite, startSuite } from '../helpers/suite.ts';
+
+const PY = '/usr/bin/python3';
+let suite: Suite;
+let work: string;
+let env: Record<string, string>;
+let token: string;
+let upload: string;
+let index: string;
+const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+const dist = (f: string) => path.join(work, 'proj', 'dist', f);
+const WHEEL = 'Acc_Hello-0.1.1-py3-none-any.whl';
+const SDIST = 'Acc_Hello-0.1.1.tar.gz';
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'pypi-e2e-'));
+  // A clean environment: no PIP_* from the machine (this box sets PIP_FIND_LINKS and a pip.conf), own HOME.
+  env = {
+    PATH: '/usr/bin:/bin',
+    HOME: work,
+    PIP_CONFIG_FILE: '/dev/null',
+    PIP_DISABLE_PIP_VERSION_CHECK: '1',
+    PIP_NO_CACHE_DIR: '1',
+    PIP_NO_INPUT: '1',
+    PYTHONDONTWRITEBYTECODE: '1',
+    NO_COLOR: '1',
+    COLUMNS: '300',
+  };
+  const proj = path.join(work, 'proj');
+  fs.mkdirSync(path.join(proj, 'src', 'acc_hello'), { recursive: true });
+  fs.writeFileSync(
+    path.join(proj, 'pyproject.toml'),
+    '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "Acc_Hello"\nversion = "0.1.1"\nrequires-python = ">=3.7"\ndescription = "acceptance package"\n',
+  );
+  fs.writeFileSync(path.join(proj, 'src', 'acc_hello', '__init__.py'), 'def hi():\n    return "hi"\n');
+  // The suite boots while the distributions build. The venv sees Debian's pip 23.0.1 through the system site
+  // packages (no ensurepip: faster), and setuptools for the sdist build without isolation.
+  const [build, venv, started] = await Promise.all([
+    run(PY, ['-m', 'build', '--no-isolation', '--sdist', '--wheel', '.'], { cwd: proj, env }),
+    run(PY, ['-m', 'venv', '--without-pip', '--system-site-packages', path.join(work, 'venv')], { cwd: work, env }),
+    startSuite({ only: ['api', 'registry'] }),
+  ]);
+  suite = started;
+  expect(build.code, build.output).toBe(0);
+  expect(venv.code, venv.output).toBe(0);
+  token = await createPublisher(suite, 'pyalice');
+  upload = `${suite.urls.registry}/pypi/legacy/`;
+  index = `${suite.urls.registry}/pypi/simple/`;
+}, 180_000);
+
+afterAll(async () => {
+  await suite?.stopAll();
+});
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colours rich prints
+const plain = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '').replace(/\s+/g, ' ');
+const pip = (args: string[]) => run(path.join(work, 'venv', 'bin', 'python'), ['-m', 'pip', ...args], { cwd: work, env });
+const twine = (args: string[], password = token) =>
+  run(
+    'twine',
+    ['upload', '--non-interactive', '--disable-progress-bar', '--repository-url', upload, '-u', 'pyalice', '-p', password, ...args],
+    {
+      cwd: work,
+      env,
+    },
+  );
+
+describe('twine upload and pip install against /pypi/', () => {
+  it('twine uploads the wheel and the sdist; the index lists both with their sha256', async () => {
+    const res = await twine([dist(WHEEL), dist(SDIST)]);
+    expect(res.code, res.output).toBe(0);
+    expect(res.output).toContain(`Uploading ${WHEEL}`);
+    const page = await fetch(`${index}acc-hello/`, { headers: { accept: 'application/vnd.pypi.simple.v1+json' } });
+    const body = (await page.json()) as { files: { filename: string; hashes: { sha256: string } }[] };
+    expect(body.files.map((f) => [f.filename, f.hashes.sha256])).toEqual([
+      [WHEEL, sha256(dist(WHEEL))],
+      [SDIST, sha256(dist(SDIST))],
+    ]);
+  });
+
+  it('an identical re-upload succeeds, as on PyPI', async () => {
+    const res = await twine([dist(WHEEL)]);
+    expect(res.code, res.output).toBe(0);
+  });
+
+  it('other bytes under a used filename: twine shows 409 and the reason; --skip-existing skips it', async () => {
+    const tampered = path.join(work, 'tampered');
+    fs.mkdirSync(tampered, { recursive: true });
+    fs.copyFileSync(dist(WHEEL), path.join(tampered, WHEEL));
+    const add = await run(
+      PY,
+      ['-c', `import zipfile; zipfile.ZipFile(${JSON.stringify(path.join(tampered, WHEEL))}, 'a').writestr('acc_hello/evil.py', 'x = 1')`],
+      { cwd: work, env },
+    );
+    expect(add.code, add.output).toBe(0);
+    const res = await twine([path.join(tampered, WHEEL)]);
+    expect(res.code).toBe(1);
+    // twine 4 prints "<code> <phrase> from <url>" and then the reason phrase the registry set.
+    expect(plain(res.output)).toContain(
+      `HTTPError: 409 Conflict from ${upload} File already exists: ${WHEEL} was uploaded before with other bytes.`,
+    );
+    const skip = await twine(['--skip-existing', path.join(tampered, WHEEL)]);
+    expect(skip.code, skip.output).toBe(0);
+    expect(skip.output).toContain('Skipping');
+  });
+
+  it('a wrong token is refused with 401 and nothing is stored', async () => {
+    const res = await twine([dist(WHEEL)], 'elk_wrongwrongwrongwrongwrongwrong');
+    expect(res.code).toBe(1);
+    expect(plain(res.output)).toContain(`HTTPError: 401 Unauthorized from ${upload}`);
+    const page = await fetch(`${index}acc-hello/`, { headers: { accept: 'application/vnd.pypi.simple.v1+json' } });
+    expect(((await page.json()) as { files: unknown[] }).files).toHaveLength(2);
+  });
+
+  it('pip install --isolated from the index installs the wheel, which imports and runs', async () => {
+    const res = await pip(['install', '--isolated', '--no-deps', '--index-url', index, 'acc-hello==0.1.1']);
+    expect(res.code, res.output).toBe(0);
+    expect(res.output).toContain(`Downloading ${suite.urls.registry}/pypi/files/acc-hello/${WHEEL}`);
+    expect(res.output).toContain('Successfully installed acc-hello-0.1.1');
+    const py = await run(path.join(work, 'venv', 'bin', 'python'), ['-c', 'import acc_hello; print(acc_hello.hi())'], { cwd: work, env });
+    expect(py.stdout.trim()).toBe('hi');
+  });
+
+  it('pip download fetches the exact wheel bytes, and the exact sdist with --no-binary', async () => {
+    const wheels = path.join(work, 'dl-wheel');
+    const res = await pip(['download', '--isolated', '--no-deps', '--index-url', index, '-d', wheels, 'ACC.hello==0.1.1']);
+    expect(res.code, res.output).toBe(0);
+    expect(sha256(path.join(wheels, WHEEL))).toBe(sha256(dist(WHEEL)));
+    const sdists = path.join(work, 'dl-sdist');
+    const src = await pip([
+      'download',
+      '--isolated',
+      '--no-deps',
+      '--no-binary',
+      ':all:',
+      '--no-build-isolation',
+      '--index-url',
+      index,
+      '-d',
+      sdists,
+      'acc-hello==0.1.1',
+    ]);
+    expect(src.code, src.output).toBe(0);
+    expect(sha256(path.join(sdists, SDIST))).toBe(sha256(dist(SDIST)));
+  });
+});
