@@ -233,6 +233,54 @@ describe('registry-wide commands', () => {
     expect(text.stdout).toContain('Maintainers: alice');
   });
 
+  it('org scopes: members publish, non-members get E403, npm org ls and access list packages show the org', async () => {
+    const api = (method: string, p: string, body?: unknown) =>
+      fetch(`${suite.urls.api}${p}`, {
+        method,
+        headers: { authorization: `Bearer ${tokenOf(alice)}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    expect((await api('POST', '/api/orgs', { name: 'e2eorg' })).status).toBe(201);
+    const tool = writePackage(path.join(alice.home, 'org-tool'), { name: '@e2eorg/tool', version: '1.0.0', description: 'org tool' });
+    expect((await alice.run(['publish', '--access', 'public'], { cwd: tool })).code).toBe(0);
+    const intruder = writePackage(path.join(bob.home, 'org-other'), {
+      name: '@e2eorg/other',
+      version: '1.0.0',
+      description: 'not a member',
+    });
+    const refused = await bob.run(['publish'], { cwd: intruder });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'you cannot publish into the @e2eorg scope: it is neither your username nor an org you are a member of',
+    );
+    expect((await api('PUT', '/api/orgs/e2eorg/members/bob', { role: 'member' })).status).toBe(200);
+    writePackage(path.join(bob.home, 'org-tool'), { name: '@e2eorg/tool', version: '1.1.0', description: 'org tool' });
+    expect((await bob.run(['publish'], { cwd: path.join(bob.home, 'org-tool') })).code).toBe(0);
+    const ls = await alice.run(['org', 'ls', 'e2eorg', '--json']);
+    expect(ls.code).toBe(0);
+    expect(ls.json()).toEqual({ alice: 'owner', bob: 'developer' });
+    const pkgs = await alice.run(['access', 'list', 'packages', 'e2eorg', '--json']);
+    expect(pkgs.json()).toEqual({ '@e2eorg/tool': 'read-write' });
+    const restricted = writePackage(path.join(alice.home, 'org-secret'), {
+      name: '@e2eorg/secret',
+      version: '1.0.0',
+      description: 'private',
+    });
+    const plan = await alice.run(['publish', '--access', 'restricted'], { cwd: restricted });
+    expect(plan.code).toBe(1);
+    expect(plan.stderr).toContain('your plan does not include private packages');
+  });
+
+  it('publish events reach the main API through the outbox relay', async () => {
+    let types: string[] = [];
+    for (let i = 0; i < 50 && !types.includes('package.unpublished'); i++) {
+      const res = await fetch(`${suite.urls.api}/api/events?limit=100`, { headers: { authorization: `Bearer ${tokenOf(alice)}` } });
+      types = ((await res.json()) as { events: { type: string }[] }).events.map((e) => e.type);
+      if (!types.includes('package.unpublished')) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(types).toEqual(expect.arrayContaining(['package.published', 'package.deprecated', 'package.unpublished']));
+  });
+
   it('20 concurrent publishes of distinct versions over two connections are all present', async () => {
     const pool = new Pool(suite.urls.registry, { connections: 2 });
     const token = tokenOf(alice);
