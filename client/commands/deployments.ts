@@ -1,0 +1,217 @@
+// service-cli status, list-deployments, logs, metrics, stop/start/restart/delete and scale.
+import type { Command } from 'commander';
+import { CliError, usageError } from '../http.ts';
+import { colour, formatFields, formatInt, formatMoney, formatStatusBlock, formatTable, print, printJson } from '../output.ts';
+import { action, type Ctx, examples } from '../program.ts';
+import { confirm } from '../prompt.ts';
+import { type Deployment, getDeployment, waitFor } from './deploy.ts';
+
+async function status(ctx: Ctx, id: string) {
+  const d = await getDeployment(ctx, id);
+  if (ctx.json) return printJson(d);
+  print(formatStatusBlock(d));
+}
+
+async function listDeployments(ctx: Ctx) {
+  const all = ctx.flags.all === true;
+  const rows: Deployment[] = [];
+  let total = 0;
+  do {
+    const page = await ctx.client.request<{ deployments: Deployment[]; total: number }>('marketplace', '/api/deployments', {
+      query: { limit: 100, offset: rows.length, includeDeleted: all },
+    });
+    rows.push(...page.deployments);
+    total = page.total;
+    if (page.deployments.length === 0) break;
+  } while (rows.length < total);
+  if (ctx.json) return printJson({ deployments: rows, total });
+  if (rows.length === 0) return print('No deployments. Create one with: service-cli deploy <slug>');
+  const st = (s: string) =>
+    s === 'running' ? colour.green(ctx.colour, s) : s === 'failed' || s === 'degraded' ? colour.red(ctx.colour, s) : s;
+  print(
+    formatTable(rows, [
+      { header: 'ID', get: (d) => d.id },
+      { header: 'NAME', get: (d) => d.name },
+      { header: 'SERVICE', get: (d) => d.serviceSlug },
+      { header: 'TIER', get: (d) => d.tier },
+      { header: 'REGION', get: (d) => d.region },
+      { header: 'STATUS', get: (d) => st(d.status) },
+      { header: 'COST', get: (d) => formatMoney(d.billing.currentCost), align: 'right' },
+      { header: 'ENDPOINT', get: (d) => d.endpoint ?? '-' },
+    ]),
+  );
+}
+
+interface LogLine {
+  at: string;
+  level: string;
+  message: string;
+}
+
+const logText = (l: LogLine) => `${l.at} ${l.level.toUpperCase().padEnd(5)} ${l.message}`;
+
+async function logs(ctx: Ctx, id: string) {
+  const o = ctx.flags as { tail: string; follow?: boolean };
+  const tail = Number(o.tail);
+  if (!Number.isInteger(tail) || tail < 1 || tail > 1000) throw usageError('--tail must be a whole number from 1 to 1000');
+  const path = `/api/deployments/${encodeURIComponent(id)}/logs`;
+  if (!o.follow) {
+    const r = await ctx.client.request<{ lines: LogLine[] } | undefined>('marketplace', path, { query: { tail }, allow404: true });
+    if (!r) throw new CliError(`no deployment ${id}`, 1, 'DEPLOYMENT_NOT_FOUND', 404);
+    if (ctx.json) return printJson({ lines: r.lines });
+    for (const l of r.lines) print(logText(l));
+    return;
+  }
+  // --follow: Server-Sent Events, one "log" event per line; --json prints one JSON object per line.
+  const res = await ctx.client.stream('marketplace', path, { query: { tail, follow: 'true' }, headers: { accept: 'text/event-stream' } });
+  const stop = () => process.exit(0);
+  process.once('SIGINT', stop);
+  const decoder = new TextDecoder();
+  let buf = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buf += decoder.decode(chunk, { stream: true });
+    let i = buf.indexOf('\n\n');
+    while (i >= 0) {
+      const event = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      const data = event
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6))
+        .join('\n');
+      if (data && /^event: log$/m.test(event)) {
+        const l = JSON.parse(data) as LogLine;
+        print(ctx.json ? JSON.stringify(l) : logText(l));
+      }
+      i = buf.indexOf('\n\n');
+    }
+  }
+}
+
+async function metrics(ctx: Ctx, id: string) {
+  const m = await ctx.client.request<{ current?: Record<string, number> } & Record<string, unknown>>(
+    'marketplace',
+    `/api/deployments/${encodeURIComponent(id)}/metrics`,
+    { allow404: true },
+  );
+  if (!m) throw new CliError(`no deployment ${id}`, 1, 'DEPLOYMENT_NOT_FOUND', 404);
+  if (ctx.json) return printJson(m);
+  const cur = (m.current ?? m.metrics ?? m) as Record<string, unknown>;
+  const fmt = (k: string, v: unknown) =>
+    typeof v !== 'number'
+      ? String(v)
+      : k === 'uptime' || k === 'cpu' || k === 'memory'
+        ? `${v}%`
+        : /ResponseTime$/.test(k)
+          ? `${v}ms`
+          : formatInt(v);
+  print(
+    formatFields(
+      Object.entries(cur)
+        .filter(([, v]) => typeof v === 'number')
+        .map(([k, v]) => [k, fmt(k, v)]),
+    ),
+  );
+}
+
+const VERBS = {
+  stop: { target: 'stopped', ask: true },
+  start: { target: 'running', ask: false },
+  restart: { target: 'running', ask: true },
+  delete: { target: 'deleted', ask: true },
+} as const;
+
+function lifecycle(verb: keyof typeof VERBS) {
+  return async (ctx: Ctx, id: string) => {
+    const o = ctx.flags as { wait: boolean; timeout: string };
+    const d = await getDeployment(ctx, id);
+    if (VERBS[verb].ask)
+      await confirm(
+        `${verb[0].toUpperCase()}${verb.slice(1)} ${d.name} (${id})?${verb === 'delete' ? ' Its data will be gone' : ''}`,
+        ctx.flags.yes,
+      );
+    const r = await ctx.client.request<{ status: string; currentStatus: string }>(
+      'marketplace',
+      `/api/deployments/${encodeURIComponent(id)}${verb === 'delete' ? '' : `/${verb}`}`,
+      { method: verb === 'delete' ? 'DELETE' : 'POST', body: verb === 'delete' ? undefined : {} },
+    );
+    const final = o.wait ? await waitFor(ctx, id, VERBS[verb].target, Number(o.timeout) || 300) : undefined;
+    const out = { id, name: d.name, action: verb, status: final?.status ?? r.currentStatus };
+    if (ctx.json) return printJson(out);
+    print(`${d.name} (${id}): ${out.status}`);
+  };
+}
+
+async function scale(ctx: Ctx, id: string, instancesArg: string | undefined) {
+  const o = ctx.flags as { min?: string; max?: string; targetCpu?: string; autoscale?: boolean };
+  let body: Record<string, unknown>;
+  if (o.autoscale !== undefined || o.min || o.max) {
+    const min = Number(o.min ?? 1);
+    const max = Number(o.max ?? min);
+    if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min)
+      throw usageError('--min and --max must be whole numbers with 1 <= min <= max');
+    body = { autoscaling: { enabled: o.autoscale !== false, min, max, ...(o.targetCpu ? { targetCpu: Number(o.targetCpu) } : {}) } };
+  } else {
+    const n = Number(instancesArg);
+    if (!Number.isInteger(n) || n < 1)
+      throw usageError('give the number of instances (scale <id> <instances>) or --autoscale --min N --max M');
+    body = { instances: n };
+  }
+  const r = await ctx.client.request<Record<string, unknown>>('marketplace', `/api/deployments/${encodeURIComponent(id)}/scale`, { body });
+  if (ctx.json) return printJson(r);
+  print(body.instances ? `${id}: scaling to ${body.instances} instances` : `${id}: autoscaling ${JSON.stringify(body.autoscaling)}`);
+}
+
+export function registerDeploymentCommands(program: Command, cli: string) {
+  examples(program.command('status <id>').description('status, metrics and cost of a deployment').action(action(cli, status)), [
+    `${cli} status deploy-abc123`,
+    `${cli} status deploy-abc123 --json`,
+  ]);
+  examples(
+    program
+      .command('list-deployments')
+      .alias('deployments')
+      .description('your deployments')
+      .option('-a, --all', 'include deleted ones')
+      .action(action(cli, listDeployments)),
+    [`${cli} list-deployments`, `${cli} list-deployments --json`],
+  );
+  examples(
+    program
+      .command('logs <id>')
+      .description('recent log lines of a deployment')
+      .option('-f, --follow', 'keep printing new lines (Ctrl-C to stop)')
+      .option('-n, --tail <lines>', 'how many recent lines', '100')
+      .action(action(cli, logs)),
+    [`${cli} logs deploy-abc123 --tail 20`, `${cli} logs deploy-abc123 --follow`],
+  );
+  examples(program.command('metrics <id>').description('current metrics (and time series with --json)').action(action(cli, metrics)), [
+    `${cli} metrics deploy-abc123`,
+  ]);
+  for (const verb of Object.keys(VERBS) as (keyof typeof VERBS)[]) {
+    examples(
+      program
+        .command(`${verb} <id>`)
+        .description(`${verb} a deployment${VERBS[verb].ask ? ' (asks first unless --yes)' : ''}`)
+        .option('--wait', `wait until it is ${VERBS[verb].target}`)
+        .option('--timeout <seconds>', 'how long to wait', '300')
+        .action(action(cli, lifecycle(verb))),
+      [
+        `${cli} ${verb} deploy-abc123${VERBS[verb].ask ? ' --yes' : ''}`,
+        `${cli} ${verb} deploy-abc123 --wait --json${VERBS[verb].ask ? ' --yes' : ''}`,
+      ],
+    );
+  }
+  examples(
+    program
+      .command('scale <id> [instances]')
+      .description('set the instance count, or autoscaling bounds')
+      .option('--autoscale', 'enable autoscaling between --min and --max')
+      .option('--no-autoscale', 'disable autoscaling')
+      .option('--min <n>', 'autoscaling minimum')
+      .option('--max <n>', 'autoscaling maximum')
+      .option('--target-cpu <percent>', 'autoscaling CPU target')
+      .action(action(cli, scale)),
+    [`${cli} scale deploy-abc123 3`, `${cli} scale deploy-abc123 --autoscale --min 2 --max 6`],
+  );
+}

@@ -1,0 +1,96 @@
+// Where the CLIs talk to (flags > ELIDE_* env > localhost defaults) and the stored login (0600 file in the config folder).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+
+export const DEFAULT_URLS = {
+  api: 'http://localhost:3000',
+  registry: 'http://localhost:4873',
+  marketplace: 'http://localhost:3001',
+} as const;
+
+export type Target = keyof typeof DEFAULT_URLS;
+
+export interface GlobalFlags {
+  apiUrl?: string;
+  registryUrl?: string;
+  marketplaceUrl?: string;
+  json?: boolean;
+  yes?: boolean;
+}
+
+export interface Urls {
+  api: string;
+  registry: string;
+  marketplace: string;
+}
+
+const trim = (u: string) => u.replace(/\/+$/, '');
+
+/** The registry URL may be given as npm knows it (…/npm/): the CLI adds the protocol prefixes itself. */
+export function resolveUrls(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env): Urls {
+  return {
+    api: trim(flags.apiUrl ?? env.ELIDE_API_URL ?? DEFAULT_URLS.api),
+    registry: trim(flags.registryUrl ?? env.ELIDE_REGISTRY_URL ?? DEFAULT_URLS.registry).replace(/\/npm$/, ''),
+    marketplace: trim(flags.marketplaceUrl ?? env.ELIDE_MARKETPLACE_URL ?? DEFAULT_URLS.marketplace),
+  };
+}
+
+/** $XDG_CONFIG_HOME/elide or ~/.config/elide. */
+export function configDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(os.homedir(), '.config');
+  return path.join(base, 'elide');
+}
+
+export const credentialsFile = (env: NodeJS.ProcessEnv = process.env) => path.join(configDir(env), 'credentials.json');
+
+export interface StoredLogin {
+  token: string;
+  username: string;
+  apiUrl: string;
+  expiresAt: string | null;
+  savedAt: string;
+}
+
+export function readLogin(env: NodeJS.ProcessEnv = process.env): StoredLogin | undefined {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(credentialsFile(env), 'utf8')) as Partial<StoredLogin>;
+    return typeof parsed.token === 'string' ? (parsed as StoredLogin) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Written to a temp file with mode 0600 then renamed, so the token is never readable by others, even briefly. */
+export function saveLogin(login: StoredLogin, env: NodeJS.ProcessEnv = process.env): string {
+  const file = credentialsFile(env);
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(login, null, 2)}\n`, { mode: 0o600 });
+  fs.chmodSync(tmp, 0o600);
+  fs.renameSync(tmp, file);
+  return file;
+}
+
+export function clearLogin(env: NodeJS.ProcessEnv = process.env): boolean {
+  try {
+    fs.unlinkSync(credentialsFile(env));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface Credential {
+  token: string;
+  source: 'env' | 'file';
+  username?: string;
+}
+
+/** ELIDE_TOKEN wins over the stored login, so CI can use a token without logging in. */
+export function currentCredential(env: NodeJS.ProcessEnv = process.env): Credential | undefined {
+  if (env.ELIDE_TOKEN) return { token: env.ELIDE_TOKEN, source: 'env' };
+  const l = readLogin(env);
+  return l ? { token: l.token, source: 'file', username: l.username } : undefined;
+}
