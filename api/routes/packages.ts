@@ -1,5 +1,5 @@
-// HTTP glue for the seed's package REST API (read side): search, details and the download redirect, served
-// from the registry's internal API. Publishing over REST, versions, dist-tags and deprecate are not here yet.
+// HTTP glue for the seed's package REST API: publish (through the registry's npm publish), search, details,
+// versions, dist-tags and the download redirect (from the registry's internal API). Deprecate is not here yet.
 import { z } from 'zod';
 import { createAuthenticator } from '../../lib/auth.ts';
 import { notFound } from '../../lib/errors.ts';
@@ -9,6 +9,7 @@ import { createAuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
 import type { ApiDeps } from '../app.ts';
 import { createPackagesReader, splitPackagePath, toPackageDetails } from '../packages.ts';
+import { publishPackage } from '../packages-publish.ts';
 
 const Ecosystem = z.enum(['npm', 'pypi', 'maven', 'rubygems']).default('npm');
 
@@ -55,6 +56,27 @@ const DetailsReply = z.object({
   ),
 });
 
+const PublishBody = z
+  .object({
+    name: z.string().min(1).max(214),
+    version: z.string().min(1).max(256),
+    description: z.string().max(10_000).optional(),
+    tarball: z.string().max(2048).optional().describe('http(s) URL the server downloads (private addresses refused)'),
+    tarballBase64: z.string().optional().describe('the .tgz itself, base64'),
+    dependencies: z.record(z.string(), z.string()).optional(),
+    license: z.string().max(200).optional(),
+    tag: z.string().max(100).optional(),
+    access: z.enum(['public', 'restricted']).optional(),
+  })
+  .describe('the seed body; name, version and dependencies must match package.json in the tarball');
+const PublishReply = z.object({
+  name: z.string(),
+  version: z.string(),
+  tag: z.string(),
+  integrity: z.string(),
+  shasum: z.string(),
+  size: z.number(),
+});
 const VersionsReply = z.object({ name: z.string(), versions: DetailsReply.shape.versions });
 const DistTagsReply = z.object({ name: z.string(), distTags: z.record(z.string(), z.string()) });
 
@@ -79,6 +101,31 @@ export function registerPackageRoutes(app: TypedApp, deps: ApiDeps) {
   const tags = ['packages'];
   // The tarball path starts with /npm/; REGISTRY_PUBLIC_URL may be given with or without it (as the registry reads it).
   const registryBase = (deps.config.REGISTRY_PUBLIC_URL ?? deps.config.urls.registry).replace(/\/+$/, '').replace(/\/npm$/, '');
+
+  const maxTarballBytes = Math.floor(deps.config.BODY_LIMIT_MB * 1024 * 1024 * 0.75);
+  app.post(
+    '/api/packages',
+    {
+      // Inline base64 is 4/3 of the tarball.
+      bodyLimit: Math.ceil(maxTarballBytes * 1.4) + 64 * 1024,
+      schema: {
+        tags,
+        summary: 'Publish a version from a tarball URL (fetched by the server) or inline base64, through npm publish',
+        body: PublishBody,
+        response: { 200: PublishReply, 201: PublishReply },
+      },
+    },
+    async (req, reply) => {
+      guards.writer(req);
+      const r = await publishPackage(req.body, req.headers.authorization ?? '', req.id, {
+        registry,
+        maxTarballBytes,
+        allowPrivateNetworks: deps.config.WEBHOOKS_ALLOW_PRIVATE_NETWORKS,
+      });
+      const { created, ...body } = r;
+      return reply.status(created ? 201 : 200).send(body);
+    },
+  );
 
   app.get(
     '/api/packages/search',

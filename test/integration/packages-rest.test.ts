@@ -1,21 +1,25 @@
-// The seed's package REST API on the main API, read side, against a real registry: search, details (scoped
-// and unscoped), the download redirect, restricted packages hidden from outsiders, bad input, registry down.
+// The seed's package REST API on the main API against a real registry: publish over REST (inline and from a
+// URL, through the registry's npm publish), search, details (scoped and unscoped), versions, dist-tags, the
+// download redirect, restricted packages hidden from outsiders, bad input, registry down.
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../lib/db.ts';
 import { generateApiToken, hashToken } from '../../lib/tokens.ts';
-import { docPath, publishBody } from '../helpers/npm-fixtures.ts';
+import { docPath, makeTgz, publishBody } from '../helpers/npm-fixtures.ts';
 import { type Suite, startSuite } from '../helpers/suite.ts';
 
-describe('packages REST API (read side)', () => {
+describe('packages REST API', () => {
   let suite: Suite;
   const tokens: Record<string, string> = {};
   const api = (p: string, user?: string) =>
     fetch(`${suite.urls.api}${p}`, { headers: user ? { authorization: `Bearer ${tokens[user]}` } : {}, redirect: 'manual' });
 
   beforeAll(async () => {
-    suite = await startSuite({ only: ['api', 'registry'] });
+    // The tarball server of the URL publish listens on 127.0.0.1: only this suite may reach private addresses.
+    suite = await startSuite({ only: ['api', 'registry'], env: { WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true' } });
     const internalToken = fs.readFileSync(path.join(suite.dataDir, 'secrets', 'internal-token'), 'utf8').trim();
     const db = openDatabase(suite.config.DATABASE_PATH);
     for (const username of ['pub-rest', 'outsider']) {
@@ -111,6 +115,62 @@ describe('packages REST API (read side)', () => {
     expect((await unknown.json()) as object).toEqual({ error: 'package no-such-package was not found', code: 'PACKAGE_NOT_FOUND' });
     expect((await api('/api/packages/..%2F..%2Fetc')).status).toBe(400);
     expect((await api('/api/packages/rest-pkg/1.0.0/other')).status).toBe(404);
+  });
+
+  const postPackage = (body: Record<string, unknown>, user = 'pub-rest') =>
+    fetch(`${suite.urls.api}/api/packages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens[user]}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('publishes over REST through npm publish: inline base64, then a tarball URL; a replay is 200', async () => {
+    const tarball = makeTgz([
+      {
+        path: 'package/package.json',
+        content: JSON.stringify({ name: '@pub-rest/via-rest', version: '1.0.0', license: 'MIT', main: 'index.js' }),
+      },
+      { path: 'package/index.js', content: 'module.exports = 1;\n' },
+    ]);
+    const body = { name: '@pub-rest/via-rest', version: '1.0.0', license: 'MIT', tarballBase64: tarball.toString('base64') };
+    const res = await postPackage(body);
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({
+      name: '@pub-rest/via-rest',
+      version: '1.0.0',
+      tag: 'latest',
+      integrity: expect.stringMatching(/^sha512-/),
+    });
+    expect((await postPackage(body)).status).toBe(200);
+    const details = (await (await api('/api/packages/@pub-rest/via-rest')).json()) as {
+      versions: { version: string }[];
+      maintainers: string[];
+    };
+    expect(details.versions.map((v) => v.version)).toEqual(['1.0.0']);
+    expect(details.maintainers).toEqual(['pub-rest']);
+
+    const v2 = makeTgz([
+      { path: 'package/package.json', content: JSON.stringify({ name: '@pub-rest/via-rest', version: '2.0.0', license: 'MIT' }) },
+    ]);
+    const server = http.createServer((_req, r) => r.end(v2));
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/via-rest-2.0.0.tgz`;
+      const fromUrl = await postPackage({ name: '@pub-rest/via-rest', version: '2.0.0', tarball: url });
+      expect(fromUrl.status).toBe(201);
+    } finally {
+      server.close();
+    }
+    const tags = (await (await api('/api/packages/@pub-rest/via-rest/dist-tags')).json()) as { distTags: Record<string, string> };
+    expect(tags.distTags.latest).toBe('2.0.0');
+    // Other users cannot publish into the scope: the registry's own refusal comes back.
+    const other = makeTgz([{ path: 'package/package.json', content: JSON.stringify({ name: '@pub-rest/via-rest', version: '3.0.0' }) }]);
+    const refused = await postPackage(
+      { name: '@pub-rest/via-rest', version: '3.0.0', tarballBase64: other.toString('base64') },
+      'outsider',
+    );
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { code: string }).code).toBe('NOT_MAINTAINER');
   });
 
   it('answers 503 naming the registry while it is down', async () => {

@@ -1,0 +1,154 @@
+// POST /api/packages (seed body): get the tarball (fetched from a URL under the SSRF rules, or inline base64),
+// read its package.json, check the body says the same, and publish it through the registry's own npm publish
+// (PUT /npm/<name> with the caller's credentials), so scan, score and events are exactly those of npm publish.
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { request } from 'undici';
+import { AppError, badRequest } from '../lib/errors.ts';
+import type { PeerClient } from '../lib/http.ts';
+import { checkTarget, pinnedAgent, type Resolver, SsrfError } from '../lib/ssrf.ts';
+
+export interface PublishInput {
+  name: string;
+  version: string;
+  description?: string;
+  tarball?: string;
+  tarballBase64?: string;
+  dependencies?: Record<string, string>;
+  license?: string;
+  tag?: string;
+  access?: 'public' | 'restricted';
+}
+
+export interface PublishDeps {
+  registry: PeerClient;
+  maxTarballBytes: number;
+  allowPrivateNetworks: boolean;
+  resolve?: Resolver;
+}
+
+const FETCH_TIMEOUTS = { connectMs: 5000, headersMs: 10_000, bodyMs: 30_000 };
+const fetchFailed = (message: string, reason: string) => new AppError(422, 'TARBALL_FETCH_FAILED', message, { reason });
+
+/** Fetch a tarball URL: checked and pinned like a webhook, no redirects, bounded in time and size. */
+export async function fetchTarball(url: string, d: PublishDeps): Promise<Buffer> {
+  let target: Awaited<ReturnType<typeof checkTarget>>;
+  try {
+    target = await checkTarget(url, { allowPrivateNetworks: d.allowPrivateNetworks, resolve: d.resolve });
+  } catch (err) {
+    if (!(err instanceof SsrfError)) throw err;
+    throw new AppError(422, 'TARBALL_URL_NOT_ALLOWED', `tarball URL not allowed: ${err.message}`, { reason: err.reason });
+  }
+  const agent = pinnedAgent(target, FETCH_TIMEOUTS);
+  try {
+    const res = await request(target.url, { method: 'GET', dispatcher: agent, signal: AbortSignal.timeout(60_000) }).catch((err) => {
+      throw fetchFailed(`could not download the tarball: ${(err as Error).message}`, 'unreachable');
+    });
+    if (res.statusCode !== 200) {
+      await res.body.dump().catch(() => {});
+      throw fetchFailed(
+        `the tarball URL answered ${res.statusCode}${res.statusCode < 400 ? ' (redirects are not followed)' : ''}`,
+        'status',
+      );
+    }
+    const declared = Number(res.headers['content-length'] ?? 0);
+    if (declared > d.maxTarballBytes) throw fetchFailed(`the tarball is larger than ${d.maxTarballBytes} bytes`, 'too_large');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of res.body) {
+      size += (c as Buffer).length;
+      if (size > d.maxTarballBytes) throw fetchFailed(`the tarball is larger than ${d.maxTarballBytes} bytes`, 'too_large');
+      chunks.push(c as Buffer);
+    }
+    return Buffer.concat(chunks);
+  } finally {
+    agent.destroy().catch(() => {});
+  }
+}
+
+/** package/package.json of a .tgz, with a minimal ustar walk (the registry re-reads the archive in full). */
+export function readPackageJson(tgz: Buffer, maxUnpacked: number): Record<string, unknown> {
+  let tar: Buffer;
+  try {
+    tar = gunzipSync(tgz, { maxOutputLength: maxUnpacked });
+  } catch {
+    throw badRequest('the tarball is not a valid gzip archive (or unpacks too large)', undefined, 'INVALID_TARBALL');
+  }
+  for (let off = 0; off + 512 <= tar.length; ) {
+    const header = tar.subarray(off, off + 512);
+    if (header.every((b) => b === 0)) break;
+    const field = (from: number, len: number) =>
+      header
+        .subarray(from, from + len)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
+    const size = Number.parseInt(field(124, 12).trim() || '0', 8);
+    const prefix = field(345, 155);
+    const name = prefix ? `${prefix}/${field(0, 100)}` : field(0, 100);
+    if (Number.isNaN(size)) break;
+    if (name === 'package/package.json' && (header[156] === 0x30 || header[156] === 0)) {
+      try {
+        const pj = JSON.parse(tar.subarray(off + 512, off + 512 + size).toString('utf8'));
+        if (pj && typeof pj === 'object' && !Array.isArray(pj)) return pj as Record<string, unknown>;
+      } catch {
+        // fall through to the refusal below
+      }
+      break;
+    }
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  throw badRequest('the tarball has no readable package/package.json', undefined, 'INVALID_TARBALL');
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
+
+/** Publish through the registry's npm publish; its answer (and refusals) come back unchanged. */
+export async function publishPackage(input: PublishInput, authorization: string, requestId: string, d: PublishDeps) {
+  if (!input.tarball === !input.tarballBase64)
+    throw badRequest('send exactly one of "tarball" (a URL) or "tarballBase64"', undefined, 'TARBALL_REQUIRED');
+  const bytes = input.tarball ? await fetchTarball(input.tarball, d) : Buffer.from(input.tarballBase64!, 'base64');
+  if (bytes.length === 0 || bytes.length > d.maxTarballBytes)
+    throw badRequest(`the tarball must be 1 to ${d.maxTarballBytes} bytes`, undefined, 'INVALID_TARBALL');
+  const pj = readPackageJson(bytes, d.maxTarballBytes * 10);
+  // The tarball's package.json is what npm installs; the body must agree with it (no manifest confusion).
+  for (const [field, given, inner] of [
+    ['name', input.name, pj.name],
+    ['version', input.version, pj.version],
+  ] as const) {
+    if (given !== inner)
+      throw badRequest(`"${field}" is "${given}" but package.json in the tarball says "${String(inner)}"`, undefined, 'MANIFEST_MISMATCH');
+  }
+  if (input.dependencies && !same(input.dependencies, pj.dependencies)) {
+    throw badRequest('"dependencies" differ from package.json in the tarball', undefined, 'MANIFEST_MISMATCH');
+  }
+  if (input.license && pj.license !== undefined && input.license !== pj.license) {
+    throw badRequest(
+      `"license" is "${input.license}" but package.json in the tarball says "${String(pj.license)}"`,
+      undefined,
+      'MANIFEST_MISMATCH',
+    );
+  }
+  const integrity = `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
+  const shasum = createHash('sha1').update(bytes).digest('hex');
+  const filename = `${input.name.split('/').pop()}-${input.version}.tgz`;
+  const tag = input.tag ?? 'latest';
+  const manifest = { ...pj, description: pj.description ?? input.description, dist: { integrity, shasum, tarball: '' } };
+  const doc = {
+    _id: input.name,
+    name: input.name,
+    description: manifest.description,
+    'dist-tags': { [tag]: input.version },
+    versions: { [input.version]: manifest },
+    access: input.access ?? null,
+    _attachments: { [filename]: { content_type: 'application/octet-stream', data: bytes.toString('base64'), length: bytes.length } },
+  };
+  const res = await d.registry.call<Record<string, unknown>>(`/npm/${input.name.replace('/', '%2f')}`, {
+    method: 'PUT',
+    body: doc,
+    headers: { authorization },
+    requestId,
+    timeoutMs: 60_000,
+  });
+  if (!res) throw new AppError(404, 'PACKAGE_NOT_FOUND', `the registry has no place for ${input.name}: check the scope`);
+  return { created: res.status === 201, name: input.name, version: input.version, tag, integrity, shasum, size: bytes.length };
+}
