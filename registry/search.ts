@@ -5,7 +5,10 @@ import type { Db } from '../lib/db.ts';
 import type { PackageRow } from './packages-repo.ts';
 
 /** 0..1 quality score of a package, or undefined when unscored. */
-export type ScoreHook = (ecosystem: string, name: string) => number | undefined;
+export type ScoreHook = ((ecosystem: string, name: string) => number | undefined) & {
+  /** The three sub-scores for npm search's score.detail (issue #6), when the package is scored. */
+  detail?: (ecosystem: string, name: string) => { quality: number; popularity: number; maintenance: number } | undefined;
+};
 
 export interface SearchQuery {
   ecosystem: string;

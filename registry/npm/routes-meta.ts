@@ -94,7 +94,7 @@ export function registerMetaRoutes(app: TypedApp, d: MetaRouteDeps) {
           maintainers,
         },
         downloads: { monthly: h.pkg.downloads, weekly: h.pkg.downloads },
-        score: { final, detail: { quality: h.score ?? final, popularity: final, maintenance: final } },
+        score: { final, detail: d.rank?.detail?.(NPM, h.pkg.name) ?? { quality: h.score ?? final, popularity: final, maintenance: final } },
         searchScore: h.relevance,
         flags: {},
       };

@@ -242,7 +242,12 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
     auditQuick: (body: unknown) => auditQuick(body, advisories),
     isQuarantined: (name: string, version: string) => sec.scan(NPM, name, version)?.reviewState === 'quarantined',
     visibleRepo,
-    rank: (ecosystem: string, name: string) => sec.score(ecosystem, name)?.overall,
+    rank: Object.assign((ecosystem: string, name: string) => sec.score(ecosystem, name)?.overall, {
+      detail: (ecosystem: string, name: string) => {
+        const s = sec.score(ecosystem, name);
+        return s ? { quality: s.quality, popularity: s.popularity, maintenance: s.maintenance } : undefined;
+      },
+    }),
     score: (name: string) => sec.score(NPM, name),
     /** Admin decision on a flagged version; the package revision moves so cached packuments are rebuilt. */
     review(ecosystem: string, name: string, version: string, state: 'released' | 'quarantined', by: string, at: string) {

@@ -145,6 +145,11 @@ for (const name of ['sec-demo', '@acme/sec-demo']) {
       expect(s.breakdown.quality.tests).toBe(0.8);
       expect(s.flags).toEqual({ deprecated: false, unstable: false, vulnerable: false, malware: false, hidden: false });
       expect(s.missing).toEqual(['coverage', 'commits', 'issues']);
+      const search = await r.app.inject({ method: 'GET', url: '/npm/-/v1/search?text=sec-demo' });
+      expect(search.json().objects.find((o: { package: { name: string } }) => o.package.name === name).score).toEqual({
+        final: s.score.overall,
+        detail: { quality: s.score.quality, popularity: s.score.popularity, maintenance: s.score.maintenance },
+      });
     });
 
     it('imports an advisory for a published version: npm audit reports it, the owner gets package.vulnerable', async () => {
