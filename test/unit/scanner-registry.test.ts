@@ -145,6 +145,15 @@ for (const name of ['sec-demo', '@acme/sec-demo']) {
       expect(s.breakdown.quality.tests).toBe(0.8);
       expect(s.flags).toEqual({ deprecated: false, unstable: false, vulnerable: false, malware: false, hidden: false });
       expect(s.missing).toEqual(['coverage', 'commits', 'issues']);
+      // The main API encodes scoped names as @scope%2Fname (api/packages.ts): both forms answer the same.
+      const encoded = await r.app.inject({ method: 'GET', url: `/internal/packages/${name.replace('/', '%2F')}/score`, headers: internal });
+      expect(encoded.json()).toEqual(s);
+      const sec = await r.app.inject({
+        method: 'GET',
+        url: `/internal/packages/${name.replace('/', '%2F')}/1.0.0/security`,
+        headers: internal,
+      });
+      expect([sec.statusCode, sec.json().name]).toEqual([200, name]);
       const search = await r.app.inject({ method: 'GET', url: '/npm/-/v1/search?text=sec-demo' });
       expect(search.json().objects.find((o: { package: { name: string } }) => o.package.name === name).score).toEqual({
         final: s.score.overall,
