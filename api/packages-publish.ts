@@ -3,6 +3,7 @@
 // (PUT /npm/<name> with the caller's credentials), so scan, score and events are exactly those of npm publish.
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
+import semver from 'semver';
 import { request } from 'undici';
 import { AppError, badRequest } from '../lib/errors.ts';
 import type { PeerClient } from '../lib/http.ts';
@@ -151,4 +152,30 @@ export async function publishPackage(input: PublishInput, authorization: string,
   });
   if (!res) throw new AppError(404, 'PACKAGE_NOT_FOUND', `the registry has no place for ${input.name}: check the scope`);
   return { created: res.status === 201, name: input.name, version: input.version, tag, integrity, shasum, size: bytes.length };
+}
+
+/**
+ * Deprecate (message) or undeprecate ("") the versions matching a range, through the registry's own npm
+ * deprecate (a PUT of versions[v].deprecated with the caller's credentials: maintainers only).
+ */
+export async function deprecateVersions(
+  registry: PeerClient,
+  name: string,
+  versions: string[],
+  range: string,
+  message: string,
+  authorization: string,
+  requestId: string,
+) {
+  if (!semver.validRange(range)) throw badRequest(`"${range}" is not a version or range`, undefined, 'INVALID_RANGE');
+  const matching = versions.filter((v) => semver.satisfies(v, range, { includePrerelease: true }));
+  if (matching.length === 0) throw new AppError(404, 'VERSION_NOT_FOUND', `no version of ${name} matches "${range}"`);
+  await registry.call(`/npm/${name.replace('/', '%2f')}`, {
+    method: 'PUT',
+    body: { _id: name, name, versions: Object.fromEntries(matching.map((v) => [v, { deprecated: message }])) },
+    headers: { authorization },
+    requestId,
+    timeoutMs: 10_000,
+  });
+  return { name, versions: matching, message };
 }

@@ -1,5 +1,5 @@
 // HTTP glue for the seed's package REST API: publish (through the registry's npm publish), search, details,
-// versions, dist-tags and the download redirect (from the registry's internal API). Deprecate is not here yet.
+// versions, dist-tags, deprecate and the download redirect (reads from the registry's internal API).
 import { z } from 'zod';
 import { createAuthenticator } from '../../lib/auth.ts';
 import { notFound } from '../../lib/errors.ts';
@@ -9,7 +9,7 @@ import { createAuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
 import type { ApiDeps } from '../app.ts';
 import { createPackagesReader, splitPackagePath, toPackageDetails } from '../packages.ts';
-import { publishPackage } from '../packages-publish.ts';
+import { deprecateVersions, publishPackage } from '../packages-publish.ts';
 
 const Ecosystem = z.enum(['npm', 'pypi', 'maven', 'rubygems']).default('npm');
 
@@ -124,6 +124,27 @@ export function registerPackageRoutes(app: TypedApp, deps: ApiDeps) {
       });
       const { created, ...body } = r;
       return reply.status(created ? 201 : 200).send(body);
+    },
+  );
+
+  app.post(
+    '/api/packages/*',
+    {
+      schema: {
+        tags,
+        summary: 'POST /api/packages/{name}/deprecate {version?, message}: deprecate matching versions ("" undeprecates); maintainers only',
+        params: z.object({ '*': z.string().min(1).max(600) }),
+        body: z.object({ version: z.string().max(256).default('*'), message: z.string().max(1024) }),
+        response: { 200: z.object({ name: z.string(), versions: z.array(z.string()), message: z.string() }) },
+      },
+    },
+    async (req) => {
+      const p = guards.writer(req);
+      const { name, rest } = splitPackagePath(req.url.split('?')[0].slice('/api/packages/'.length));
+      if (rest.length !== 1 || rest[0] !== 'deprecate') throw notFound(`no route POST ${req.url.split('?')[0]}`, 'ROUTE_NOT_FOUND');
+      const pkg = await packages.details(name, 'npm', p, req.id);
+      const versions = pkg.versions.map((v) => v.version);
+      return deprecateVersions(registry, name, versions, req.body.version, req.body.message, req.headers.authorization ?? '', req.id);
     },
   );
 

@@ -173,6 +173,30 @@ describe('packages REST API', () => {
     expect(((await refused.json()) as { code: string }).code).toBe('NOT_MAINTAINER');
   });
 
+  it('deprecates and undeprecates versions by range; only maintainers may', async () => {
+    const deprecate = (body: Record<string, unknown>, user = 'pub-rest') =>
+      fetch(`${suite.urls.api}/api/packages/rest-pkg/deprecate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens[user]}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const res = await deprecate({ version: '^1.0.0', message: 'use rest-pkg@2' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ name: 'rest-pkg', versions: ['1.0.0'], message: 'use rest-pkg@2' });
+    const details = (await (await api('/api/packages/rest-pkg')).json()) as { versions: { deprecated: string | null }[] };
+    expect(details.versions[0].deprecated).toBe('use rest-pkg@2');
+    expect((await deprecate({ message: '' })).status).toBe(200);
+    expect(
+      ((await (await api('/api/packages/rest-pkg')).json()) as { versions: { deprecated: string | null }[] }).versions[0].deprecated,
+    ).toBeNull();
+    const outsider = await deprecate({ message: 'mine now' }, 'outsider');
+    expect(outsider.status).toBe(403);
+    expect(((await outsider.json()) as { code: string }).code).toBe('NOT_MAINTAINER');
+    const none = await deprecate({ version: '>=9', message: 'x' });
+    expect(none.status).toBe(404);
+    expect(await none.json()).toEqual({ error: 'no version of rest-pkg matches ">=9"', code: 'VERSION_NOT_FOUND' });
+  });
+
   it('answers 503 naming the registry while it is down', async () => {
     await suite.stop('registry');
     const res = await api('/api/packages/search?q=rest');
