@@ -259,9 +259,11 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
     flagged: sec.flagged,
     /** Everything GET /api/packages/:name/:version/security shows. */
     report(name: string, version: string) {
-      const source = packumentSource(name);
-      const root = source?.versions[version];
-      if (!root) return undefined;
+      // The root is read from the repo directly: a quarantined version is hidden from resolution, not from admins.
+      const pkg = repo.find(NPM, name);
+      const row = pkg ? repo.version(pkg.id, version) : undefined;
+      if (!row) return undefined;
+      const root: VersionManifest = { ...(JSON.parse(row.manifest) as VersionManifest), version };
       const scan = sec.scan(NPM, name, version);
       const tree = resolveTree({ ...root, name }, packumentSource);
       const vulns = vulnerabilityReport(tree, packumentSource, (n) => advisories.forPackage(NPM, n));

@@ -121,6 +121,8 @@ for (const name of ['sec-demo', '@acme/sec-demo']) {
       expect((await r.app.inject({ method: 'GET', url: `/internal/packages/${name}/score`, headers: internal })).json().flags.malware).toBe(
         false,
       );
+      const rep = await r.app.inject({ method: 'GET', url: securityUrl('1.1.0'), headers: internal });
+      expect([rep.statusCode, rep.json().reviewState]).toEqual([200, 'quarantined']);
       expect((await review('release')).statusCode).toBe(200);
       expect(Object.keys((await doc()).versions)).toEqual(['1.0.0', '1.1.0']);
       expect((await r.app.inject({ method: 'GET', url: tarball })).statusCode).toBe(200);
