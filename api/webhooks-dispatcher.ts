@@ -175,6 +175,7 @@ export function createWebhookDispatcher(d: DispatcherDeps) {
       do {
         again = false;
         const nowMs = d.clock.now();
+        if (!repo.anyDue(iso(nowMs))) break;
         const ids = d.db.transaction(() => repo.leaseDue(iso(nowMs), iso(nowMs + LEASE_MS), 50)).immediate();
         const perEndpoint = new Map<string, DeliveryRow[]>();
         for (const id of ids) {

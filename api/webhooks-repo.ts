@@ -180,6 +180,8 @@ export function createWebhooksRepo(db: Db) {
       d: Pick<DeliveryRow, 'id' | 'webhook_id' | 'event_id' | 'event_type' | 'status' | 'next_attempt_at' | 'next_trigger' | 'created_at'>,
     ) => s.insertDelivery.run(d),
     findDelivery: (id: string) => s.delivery.get(id) as DeliveryRow | undefined,
+    /** A plain read: lets an idle worker skip the write transaction (marketplace.db is shared by processes). */
+    anyDue: (now: string) => (s.due.all(now, now, 1) as unknown[]).length > 0,
     /** Lease up to `limit` due deliveries (call inside an IMMEDIATE transaction). */
     leaseDue(now: string, leaseUntil: string, limit: number): string[] {
       const ids = (s.due.all(now, now, limit) as { id: string }[]).map((r) => r.id);
