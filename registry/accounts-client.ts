@@ -3,20 +3,27 @@
 import { AppError } from '../lib/errors.ts';
 import type { PeerClient } from '../lib/http.ts';
 
+/** Who the call is for: the main API rate-limits and audits by the end client's address, not the registry's. */
+export interface CallMeta {
+  requestId?: string;
+  ip?: string;
+  userAgent?: string;
+}
+
 export interface AccountsClient {
   /** A token for valid credentials, undefined for wrong ones. */
-  login(username: string, password: string, requestId?: string): Promise<{ token: string } | undefined>;
+  login(username: string, password: string, meta?: CallMeta): Promise<{ token: string } | undefined>;
   /** A token for a new account, 'taken' when the name or e-mail exists. */
-  register(username: string, email: string, password: string, requestId?: string): Promise<{ token: string } | 'taken'>;
-  logout(token: string, requestId?: string): Promise<void>;
-  listTokens(authorization: string, requestId?: string): Promise<Record<string, unknown>[]>;
+  register(username: string, email: string, password: string, meta?: CallMeta): Promise<{ token: string } | 'taken'>;
+  logout(token: string, meta?: CallMeta): Promise<void>;
+  listTokens(authorization: string, meta?: CallMeta): Promise<Record<string, unknown>[]>;
   createToken(
     authorization: string,
     body: { name: string; readonly?: boolean; cidrAllow?: string[] },
-    requestId?: string,
+    meta?: CallMeta,
   ): Promise<Record<string, unknown>>;
-  revokeToken(authorization: string, id: string, requestId?: string): Promise<boolean>;
-  me(authorization: string, requestId?: string): Promise<Record<string, unknown>>;
+  revokeToken(authorization: string, id: string, meta?: CallMeta): Promise<boolean>;
+  me(authorization: string, meta?: CallMeta): Promise<Record<string, unknown>>;
 }
 
 function rethrow(status: number, body: unknown): never {
@@ -25,69 +32,90 @@ function rethrow(status: number, body: unknown): never {
   throw new AppError(status, b.code ?? 'PEER_REJECTED', b.error ?? `the accounts service answered ${status}`, b.details);
 }
 
-export function createAccountsClient(api: PeerClient): AccountsClient {
+export function createAccountsClient(api: PeerClient, internalToken?: string): AccountsClient {
+  // x-elide-client-ip is honoured by the main API only next to the internal token (api/identity-context.ts).
+  const hdrs = (meta: CallMeta | undefined, extra: Record<string, string> = {}) => {
+    const h: Record<string, string> = { ...extra };
+    if (meta?.userAgent) h['user-agent'] = meta.userAgent;
+    if (internalToken && meta?.ip) {
+      h['x-internal-token'] = internalToken;
+      h['x-elide-client-ip'] = meta.ip;
+    }
+    return h;
+  };
   return {
-    async login(username, password, requestId) {
+    async login(username, password, meta) {
       const r = await api.call<{ token: string }>('/api/auth/login', {
         method: 'POST',
         body: { username, password },
+        headers: hdrs(meta),
         passErrors: true,
-        requestId,
+        requestId: meta?.requestId,
       });
       if (!r || r.status === 401 || r.status === 404 || r.status === 400) return undefined;
       if (r.status >= 300) rethrow(r.status, r.body);
       return { token: r.body.token };
     },
-    async register(username, email, password, requestId) {
+    async register(username, email, password, meta) {
       const r = await api.call<{ token: string }>('/api/auth/register', {
         method: 'POST',
         body: { username, email, password },
+        headers: hdrs(meta),
         passErrors: true,
-        requestId,
+        requestId: meta?.requestId,
       });
       if (!r) throw new AppError(502, 'PEER_FAILED', 'the accounts service does not offer registration');
       if (r.status === 409) return 'taken';
       if (r.status >= 300) rethrow(r.status, r.body);
       return { token: r.body.token };
     },
-    async logout(token, requestId) {
-      await api.call('/api/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${token}` }, passErrors: true, requestId });
-    },
-    async listTokens(authorization, requestId) {
-      const r = await api.call<{ tokens: Record<string, unknown>[] }>('/api/auth/tokens', {
-        headers: { authorization },
+    async logout(token, meta) {
+      await api.call('/api/auth/logout', {
+        method: 'POST',
+        headers: hdrs(meta, { authorization: `Bearer ${token}` }),
         passErrors: true,
-        requestId,
+        requestId: meta?.requestId,
+      });
+    },
+    async listTokens(authorization, meta) {
+      const r = await api.call<{ tokens: Record<string, unknown>[] }>('/api/auth/tokens', {
+        headers: hdrs(meta, { authorization }),
+        passErrors: true,
+        requestId: meta?.requestId,
       });
       if (!r) return [];
       if (r.status >= 300) rethrow(r.status, r.body);
       return r.body.tokens ?? [];
     },
-    async createToken(authorization, body, requestId) {
+    async createToken(authorization, body, meta) {
       const r = await api.call<Record<string, unknown>>('/api/auth/tokens', {
         method: 'POST',
         body,
-        headers: { authorization },
+        headers: hdrs(meta, { authorization }),
         passErrors: true,
-        requestId,
+        requestId: meta?.requestId,
       });
       if (!r) throw new AppError(502, 'PEER_FAILED', 'the accounts service does not offer tokens');
       if (r.status >= 300) rethrow(r.status, r.body);
       return r.body;
     },
-    async revokeToken(authorization, id, requestId) {
+    async revokeToken(authorization, id, meta) {
       const r = await api.call(`/api/auth/tokens/${encodeURIComponent(id)}`, {
         method: 'DELETE',
-        headers: { authorization },
+        headers: hdrs(meta, { authorization }),
         passErrors: true,
-        requestId,
+        requestId: meta?.requestId,
       });
       if (!r) return false;
       if (r.status >= 300) rethrow(r.status, r.body);
       return true;
     },
-    async me(authorization, requestId) {
-      const r = await api.call<Record<string, unknown>>('/api/auth/me', { headers: { authorization }, passErrors: true, requestId });
+    async me(authorization, meta) {
+      const r = await api.call<Record<string, unknown>>('/api/auth/me', {
+        headers: hdrs(meta, { authorization }),
+        passErrors: true,
+        requestId: meta?.requestId,
+      });
       if (!r) throw new AppError(502, 'PEER_FAILED', 'the accounts service does not offer profiles');
       if (r.status >= 300) rethrow(r.status, r.body);
       return r.body;

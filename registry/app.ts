@@ -84,7 +84,7 @@ export async function buildApp(deps: RegistryDeps) {
     config: deps.config,
     ctx,
     guards,
-    accounts: deps.accounts ?? createAccountsClient(api),
+    accounts: deps.accounts ?? createAccountsClient(api, deps.secrets.internalToken),
     rank,
     advisories: deps.advisories ?? security.auditLookup,
     uplink: deps.config.UPLINK_URL

@@ -5,7 +5,7 @@ import type { Config } from '../../lib/config.ts';
 import { AppError, badRequest, forbidden, unauthorized } from '../../lib/errors.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
-import type { AccountsClient } from '../accounts-client.ts';
+import type { AccountsClient, CallMeta } from '../accounts-client.ts';
 import type { IdentityLookups } from '../identity-repo.ts';
 
 export interface UserRouteDeps {
@@ -21,6 +21,12 @@ const COUCH_PREFIX = 'org.couchdb.user:';
 
 // npm prints "bad username/password, access denied" verbatim after E401 (npm-protocol.md section 2.3).
 const badCredentials = () => unauthorized('bad username/password, access denied', 'BAD_CREDENTIALS');
+
+const meta = (req: FastifyRequest): CallMeta => ({
+  requestId: req.id,
+  ip: req.ip,
+  userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
+});
 
 export function registerUserRoutes(app: TypedApp, d: UserRouteDeps) {
   const authHeader = (req: FastifyRequest) => {
@@ -48,14 +54,14 @@ export function registerUserRoutes(app: TypedApp, d: UserRouteDeps) {
       throw badRequest('the user name in the body does not match the URL', undefined, 'NAME_MISMATCH');
     if (typeof body.password !== 'string' || body.password === '')
       throw badRequest('a password is required', undefined, 'PASSWORD_REQUIRED');
-    const login = await d.accounts.login(name, body.password, req.id);
+    const login = await d.accounts.login(name, body.password, meta(req));
     let token = login?.token;
     if (!token) {
       // adduser sends an e-mail address; login does not. Creating accounts this way follows NPM_ADDUSER_ENABLED.
       if (typeof body.email !== 'string' || d.identity.userByName(name)) throw badCredentials();
       if (!d.config.NPM_ADDUSER_ENABLED)
         throw forbidden('creating accounts with npm adduser is disabled on this registry: sign up on the website', 'ADDUSER_DISABLED');
-      const created = await d.accounts.register(name, body.email, body.password, req.id);
+      const created = await d.accounts.register(name, body.email, body.password, meta(req));
       if (created === 'taken') throw badCredentials();
       token = created.token;
     }
@@ -63,7 +69,9 @@ export function registerUserRoutes(app: TypedApp, d: UserRouteDeps) {
   });
 
   // `npm owner add` copies {name, email} from here (trap 23).
+  // Authenticated (npm sends its token on every request), so addresses cannot be harvested anonymously.
   app.get('/npm/-/user/:user', async (req) => {
+    d.guards.required(req);
     const { user } = req.params as { user: string };
     const name = user.startsWith(COUCH_PREFIX) ? user.slice(COUCH_PREFIX.length) : user;
     const u = d.identity.userByName(name);
@@ -74,12 +82,12 @@ export function registerUserRoutes(app: TypedApp, d: UserRouteDeps) {
   // Logout must answer 2xx even for an unknown token, or npm keeps it in .npmrc (trap 11); it really revokes.
   app.delete('/npm/-/user/token/:token', async (req) => {
     const { token } = req.params as { token: string };
-    await d.accounts.logout(token, req.id).catch((err) => req.log.warn({ err: (err as Error).message }, 'logout: revoke failed'));
+    await d.accounts.logout(token, meta(req)).catch((err) => req.log.warn({ err: (err as Error).message }, 'logout: revoke failed'));
     return { ok: true };
   });
 
   app.get('/npm/-/npm/v1/user', async (req) => {
-    const me = await d.accounts.me(authHeader(req), req.id);
+    const me = await d.accounts.me(authHeader(req), meta(req));
     const u = (isObj(me.user) ? me.user : me) as Obj;
     return {
       name: u.username,
@@ -94,7 +102,7 @@ export function registerUserRoutes(app: TypedApp, d: UserRouteDeps) {
 
   // Tokens: list needs urls:{} (trap 29); create accepts npm 11's granular fields and ignores them.
   app.get('/npm/-/npm/v1/tokens', async (req) => {
-    const tokens = await d.accounts.listTokens(authHeader(req), req.id);
+    const tokens = await d.accounts.listTokens(authHeader(req), meta(req));
     const objects = tokens.map((t) => ({
       key: String(t.id),
       token: String(t.displayPrefix ?? t.prefix ?? t.display ?? ''),
@@ -112,9 +120,9 @@ export function registerUserRoutes(app: TypedApp, d: UserRouteDeps) {
     const who = d.guards.required(req);
     const body = isObj(req.body) ? req.body : {};
     if (typeof body.password === 'string' && body.password !== '') {
-      const check = await d.accounts.login(who.username, body.password, req.id);
+      const check = await d.accounts.login(who.username, body.password, meta(req));
       if (!check) throw badCredentials();
-      await d.accounts.logout(check.token, req.id);
+      await d.accounts.logout(check.token, meta(req));
     }
     const cidr = Array.isArray(body.cidr_whitelist) ? body.cidr_whitelist.filter((c): c is string => typeof c === 'string') : undefined;
     const created = await d.accounts.createToken(
@@ -124,7 +132,7 @@ export function registerUserRoutes(app: TypedApp, d: UserRouteDeps) {
         readonly: body.readonly === true,
         ...(cidr && cidr.length > 0 ? { cidrAllow: cidr } : {}),
       },
-      req.id,
+      meta(req),
     );
     return reply.status(201).send({
       token: created.token,
@@ -138,7 +146,7 @@ export function registerUserRoutes(app: TypedApp, d: UserRouteDeps) {
 
   app.delete('/npm/-/npm/v1/tokens/token/:key', async (req, reply) => {
     const { key } = req.params as { key: string };
-    const ok = await d.accounts.revokeToken(authHeader(req), key, req.id);
+    const ok = await d.accounts.revokeToken(authHeader(req), key, meta(req));
     if (!ok) throw new AppError(404, 'TOKEN_NOT_FOUND', `no token with key ${key}`);
     return reply.status(204).send();
   });

@@ -243,11 +243,16 @@ describe('npm registry endpoints', () => {
   });
 
   it('couch user lookup gives {name, email} for npm owner add; tokens map onto the accounts API', async () => {
-    expect((await r.app.inject({ method: 'GET', url: '/npm/-/user/org.couchdb.user:bob' })).json()).toMatchObject({
-      name: 'bob',
-      email: 'bob@example.test',
-    });
-    expect((await r.app.inject({ method: 'GET', url: '/npm/-/user/org.couchdb.user:ghost' })).statusCode).toBe(404);
+    expect((await r.app.inject({ method: 'GET', url: '/npm/-/user/org.couchdb.user:bob' })).statusCode).toBe(401);
+    expect((await r.app.inject({ method: 'GET', url: '/npm/-/user/org.couchdb.user:bob', headers: bearer(r.alice) })).json()).toMatchObject(
+      {
+        name: 'bob',
+        email: 'bob@example.test',
+      },
+    );
+    expect((await r.app.inject({ method: 'GET', url: '/npm/-/user/org.couchdb.user:ghost', headers: bearer(r.alice) })).statusCode).toBe(
+      404,
+    );
     const list = await r.app.inject({ method: 'GET', url: '/npm/-/npm/v1/tokens', headers: bearer(r.alice) });
     expect(list.json()).toEqual({
       objects: [
