@@ -9,6 +9,7 @@ import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
 import type { BlobStore } from '../blob-store.ts';
 import type { IdentityLookups } from '../identity-repo.ts';
+import { registerMavenRoutes } from '../maven/routes.ts';
 import type { PackagesRepo } from '../packages-repo.ts';
 import { registerPypiRoutes } from '../pypi/routes.ts';
 import type { FormatContext } from './context.ts';
@@ -41,6 +42,7 @@ export async function registerFormatApis(app: TypedApp, d: FormatApiDeps) {
     scan: d.scan ?? true,
   };
   await app.register(async (pypi) => registerPypiRoutes(pypi, ctx), { prefix: '/pypi' });
+  await app.register(async (maven) => registerMavenRoutes(maven, ctx), { prefix: '/maven2' });
 
   const guard = requireInternalToken(d.internalToken);
   app.get(

@@ -1,0 +1,74 @@
+// Maven at /maven2/ (distributionManagement url http://host:4873/maven2): PUT stores, GET/HEAD serve files,
+// checksums and regenerated metadata. Maven 3.8 sends PUTs with no Content-Type and preemptive Basic auth, and
+// sends GETs anonymously first, retrying with credentials only after a 401 carrying WWW-Authenticate: Basic
+// (multiformat-protocols.md 2.1-2.2). It prints the reason phrase of a refusal, so the sentence goes there.
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { notFound } from '../../lib/errors.ts';
+import type { FormatContext } from '../multiformat/context.ts';
+import { challenge, countDownload, installFormatErrors, readablePackage, sendBlob } from '../multiformat/http.ts';
+import { type Coords, packageName, parseMavenPath } from './coordinates.ts';
+import { deployFile, MAVEN } from './deploy.ts';
+import { artifactMetadata, snapshotMetadata } from './metadata.ts';
+
+const REALM = 'maven';
+
+const pathOf = (req: FastifyRequest) => {
+  const raw = req.url.split('?')[0];
+  return raw.slice(raw.indexOf('/maven2/') + '/maven2/'.length);
+};
+
+function parsePath(req: FastifyRequest): Coords {
+  const raw = pathOf(req);
+  // Decoding would let %2e%2e or %2f smuggle traversal in; Maven never percent-encodes a valid path.
+  return parseMavenPath(raw);
+}
+
+export async function registerMavenRoutes(app: FastifyInstance, ctx: FormatContext) {
+  // Maven's PUT has no Content-Type (Fastify would answer 415): every body is taken as raw bytes here.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ctx.maxUploadBytes }, (_req, body, done) => done(null, body));
+  installFormatErrors(app, 'json', ctx.maxUploadBytes);
+
+  app.put('/*', async (req, reply) => {
+    const c = parsePath(req);
+    const who = ctx.guards.optional(req);
+    if (!who) throw challenge('authentication required: configure a <server> with your username and an API token', REALM);
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    // A private artifact is created with the header X-Package-Access: restricted (settings.xml <httpHeaders>).
+    const access = String(req.headers['x-package-access'] ?? '') === 'restricted' ? 'restricted' : undefined;
+    const status = await deployFile(ctx, c, body, who, access);
+    return reply.code(status).send();
+  });
+
+  app.get('/*', async (req, reply) => serve(ctx, req, reply));
+}
+
+async function serve(ctx: FormatContext, req: FastifyRequest, reply: FastifyReply) {
+  const c = parsePath(req);
+  const missing = () => notFound(`${c.path} was not found`, 'FILE_NOT_FOUND');
+  const name = packageName(c);
+  if (!ctx.repo.find(MAVEN, name)) throw missing();
+  const { pkg } = readablePackage(ctx, req, MAVEN, name, REALM);
+  if (c.kind === 'metadata') {
+    const rows = c.version ? ctx.files.ofVersion(pkg.id, c.version) : ctx.files.ofPackage(pkg.id);
+    if (rows.length === 0) throw missing();
+    const xml = Buffer.from(
+      c.version ? snapshotMetadata(c.groupId, c.artifactId, c.version, rows) : artifactMetadata(c.groupId, c.artifactId, rows),
+    );
+    reply.header('cache-control', 'no-cache');
+    if (c.checksum) return reply.type('text/plain; charset=utf-8').send(createHash(c.checksum).update(xml).digest('hex'));
+    return reply.type('application/xml').send(xml);
+  }
+  const file = ctx.files.file(MAVEN, c.path);
+  if (!file || file.package_id !== pkg.id) throw missing();
+  const cache = file.version.endsWith('-SNAPSHOT') ? 'no-cache' : 'public, max-age=31536000, immutable';
+  reply.header('cache-control', cache);
+  if (c.checksum) {
+    const value = c.checksum === 'sha512' ? file.blob_sha512 : file[c.checksum];
+    return reply.type('text/plain; charset=utf-8').send(value);
+  }
+  if (c.extension !== 'pom') countDownload(ctx, req, pkg.id);
+  reply.header('etag', `"${file.sha1}"`);
+  return sendBlob(ctx, req, reply, file.blob_sha512, c.filename, c.extension === 'pom' ? 'application/xml' : 'application/octet-stream');
+}
