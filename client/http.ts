@@ -64,7 +64,13 @@ function networkError(target: Target, base: string, err: unknown): CliError {
   return new CliError(`cannot reach the ${NAMES[target]} at ${base}: is the suite running? (npm start)`, 1, 'UNREACHABLE');
 }
 
-async function errorFrom(target: Target, res: Response, cred: Credential | undefined, sentAuth: boolean): Promise<CliError> {
+async function errorFrom(
+  target: Target,
+  res: Response,
+  cred: Credential | undefined,
+  sentAuth: boolean,
+  authMode: string,
+): Promise<CliError> {
   const text = await res.text().catch(() => '');
   let body: { error?: unknown; code?: unknown; details?: unknown; message?: unknown } = {};
   try {
@@ -72,7 +78,8 @@ async function errorFrom(target: Target, res: Response, cred: Credential | undef
   } catch {}
   const message = typeof body.error === 'string' ? body.error : typeof body.message === 'string' ? body.message : '';
   const code = typeof body.code === 'string' ? body.code : undefined;
-  if (res.status === 401) return sentAuth ? unauthorised(cred) : notLoggedIn();
+  // A 401 on a request that carried no credential on purpose (login) is about what was sent, not about a login.
+  if (res.status === 401 && authMode !== 'none') return sentAuth ? unauthorised(cred) : notLoggedIn();
   if (res.status >= 500)
     return new CliError(
       `the ${NAMES[target]} failed (HTTP ${res.status})${message ? `: ${message}` : ''}; try again, or check its log`,
@@ -121,7 +128,7 @@ export function createClient(urls: Urls, env: NodeJS.ProcessEnv = process.env): 
     async request<T>(target: Target, path: string, opts: RequestOptions = {}): Promise<T> {
       const { res, sentAuth } = await send(target, path, opts);
       if (res.status === 404 && opts.allow404) return undefined as T;
-      if (!res.ok) throw await errorFrom(target, res, credential, sentAuth);
+      if (!res.ok) throw await errorFrom(target, res, credential, sentAuth, opts.auth ?? 'required');
       const text = await res.text();
       if (!text) return undefined as T;
       try {
@@ -136,7 +143,7 @@ export function createClient(urls: Urls, env: NodeJS.ProcessEnv = process.env): 
     },
     async stream(target, path, opts = {}) {
       const { res, sentAuth } = await send(target, path, { ...opts, raw: true });
-      if (!res.ok) throw await errorFrom(target, res, credential, sentAuth);
+      if (!res.ok) throw await errorFrom(target, res, credential, sentAuth, opts.auth ?? 'required');
       return res;
     },
   };

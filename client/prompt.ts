@@ -1,29 +1,54 @@
 // Questions on the terminal: a line, a hidden password, a yes/no confirmation. Prompts go to stderr so stdout stays the result.
 import process from 'node:process';
-import readline from 'node:readline';
 import { CliError, usageError } from './http.ts';
 
 export const isInteractive = () => process.stdin.isTTY === true;
 
+// Plain line reading (no readline): readline keeps echoing after close on some terminals, which would show the password.
+let pending = '';
+
+function readLine(): Promise<string> {
+  const stdin = process.stdin;
+  return new Promise<string>((resolve, reject) => {
+    const finish = (fn: () => void) => {
+      stdin.removeListener('data', onData);
+      stdin.removeListener('end', onEnd);
+      stdin.pause();
+      fn();
+    };
+    const take = () => {
+      const i = pending.search(/\r?\n|\r/);
+      if (i < 0) return false;
+      const line = pending.slice(0, i);
+      pending = pending.slice(i).replace(/^(\r\n|\n|\r)/, '');
+      finish(() => resolve(line));
+      return true;
+    };
+    const onData = (chunk: string | Buffer) => {
+      pending += String(chunk);
+      take();
+    };
+    const onEnd = () => finish(() => (pending ? resolve(pending) : reject(new CliError('cancelled', 1, 'CANCELLED'))));
+    if (take()) return;
+    stdin.setEncoding('utf8');
+    stdin.on('data', onData);
+    stdin.once('end', onEnd);
+    stdin.resume();
+  });
+}
+
 export async function ask(question: string): Promise<string> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: isInteractive() });
-  try {
-    return await new Promise<string>((resolve, reject) => {
-      rl.once('close', () => reject(new CliError('cancelled', 1, 'CANCELLED')));
-      rl.question(question, (a) => resolve(a.trim()));
-    });
-  } finally {
-    rl.removeAllListeners('close');
-    rl.close();
-  }
+  process.stderr.write(question);
+  return (await readLine()).trim();
 }
 
 /** Reads a password without echoing it (raw mode), so it never lands in the scrollback. */
 export async function askHidden(question: string): Promise<string> {
   const stdin = process.stdin;
   if (!stdin.isTTY) throw usageError('no terminal to ask for a password: pass --username and pipe the password on stdin');
-  process.stderr.write(question);
+  // Raw mode before the prompt: anything typed after the prompt appears must never be echoed.
   stdin.setRawMode(true);
+  process.stderr.write(question);
   stdin.resume();
   stdin.setEncoding('utf8');
   return new Promise<string>((resolve, reject) => {
