@@ -1,0 +1,120 @@
+// Jepsen-style crash history for the registry (reliability-security.md rule 15, F1): SIGKILL the registry in a
+// loop while npm publishes run concurrently (the protocol directly for volume, the real npm CLI for a part).
+// After each restart: every acknowledged publish is served with bytes matching its integrity, nothing
+// unacknowledged is half-present, no row lacks its blob and PRAGMA integrity_check is ok.
+// CRASH_KILLS (default 3) and CRASH_WORKERS (default 4) make the long version.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { npmUser, writePackage } from '../helpers/npm-cli.ts';
+import { docPath } from '../helpers/npm-fixtures.ts';
+import {
+  checkRegistryStore,
+  createUser,
+  npmPublish,
+  type SuiteUser,
+  startSuiteSequential,
+  tarballMatches,
+} from '../helpers/reliability.ts';
+import { type Suite, waitFor } from '../helpers/suite.ts';
+
+const KILLS = Number(process.env.CRASH_KILLS ?? 3);
+const WORKERS = Number(process.env.CRASH_WORKERS ?? 4);
+
+interface Op {
+  name: string;
+  version: string;
+  integrity?: string;
+  outcome: 'acked' | 'refused' | 'unknown';
+}
+
+const crashFigures = { kills: 0, attempted: 0, acked: 0, unknown: 0, lost: 0, halfPresent: 0, cliAcked: 0 };
+
+describe('registry crash loop under concurrent npm publishes', () => {
+  let suite: Suite;
+  let user: SuiteUser;
+  const history: Op[] = [];
+
+  beforeAll(async () => {
+    suite = await startSuiteSequential(['api', 'registry']);
+    user = await createUser(suite, 'crash-pub');
+  });
+  afterAll(async () => suite?.stopAll());
+
+  it(`loses no acknowledged publish across ${KILLS} SIGKILLs`, async () => {
+    const npm = npmUser(`${suite.urls.registry}/npm/`, 'crash-cli');
+    const host = new URL(suite.urls.registry).host;
+    fs.writeFileSync(path.join(npm.home, '.npmrc'), `//${host}/npm/:_authToken=${user.token}\n`);
+    let seq = 0;
+
+    for (let round = 0; round < KILLS; round++) {
+      let killed = false;
+      let ackedThisRound = 0;
+      const worker = async (w: number) => {
+        while (!killed) {
+          const n = seq++;
+          const name = n % 2 ? `crash-${round}-${w}-${n}` : `@crash-pub/c-${round}-${w}-${n}`;
+          const op: Op = { name, version: '1.0.0', outcome: 'unknown' };
+          history.push(op);
+          try {
+            const r = await npmPublish(suite.urls.registry, user, name, '1.0.0', { salt: String(n) });
+            op.integrity = r.integrity;
+            op.outcome = r.status === 201 ? 'acked' : r.status >= 500 || r.status === 0 ? 'unknown' : 'refused';
+            if (op.outcome === 'acked') ackedThisRound++;
+            else if (op.outcome === 'refused') throw new Error(`publish ${name} refused with ${r.status}: ${r.body}`);
+          } catch (err) {
+            // A connection reset by the kill: the outcome is unknown; it must be all-or-nothing.
+            if (op.outcome === 'refused') throw err;
+            op.integrity ??= undefined;
+          }
+        }
+      };
+      // The real npm CLI publishes one package per round alongside the protocol workers.
+      const cliName = `crash-cli-${round}`;
+      const dir = writePackage(path.join(npm.home, cliName), { name: cliName, version: '1.0.0', description: 'cli crash' });
+      let cliDone = false;
+      const cli = npm.run(['publish'], { cwd: dir, timeoutMs: 120_000 }).then((r) => {
+        cliDone = true;
+        history.push({ name: cliName, version: '1.0.0', outcome: r.code === 0 ? 'acked' : 'unknown' });
+        if (r.code === 0) crashFigures.cliAcked++;
+        else if (round % 2 === 0) throw new Error(`npm publish failed before any kill: ${r.stderr}`);
+      });
+      const workers = Array.from({ length: WORKERS }, (_, w) => worker(w));
+      // Kill once the round has work in flight (a condition, not a sleep); the CLI may or may not be done.
+      // Even rounds let the CLI's publish finish first (an acknowledged CLI write), odd rounds kill under it.
+      await waitFor(() => ackedThisRound >= 3 + round && (round % 2 === 1 || cliDone), 120_000, 'publishes to land before the kill');
+      killed = true;
+      await suite.stop('registry', 'SIGKILL');
+      crashFigures.kills++;
+      await Promise.all([...workers, cli]);
+      await suite.start('registry');
+
+      const store = checkRegistryStore(suite.dataDir);
+      expect(store.integrityCheck).toBe('ok');
+      expect(store.rowsWithoutBlob).toEqual([]);
+      expect(store.bytesMismatch).toEqual([]);
+    }
+
+    // Every acknowledged write is served with its bytes; every unknown one is all-or-nothing.
+    for (const op of history) {
+      const doc = await fetch(`${suite.urls.registry}${docPath(op.name)}`);
+      const versions =
+        doc.status === 200 ? ((await doc.json()) as { versions: Record<string, { dist: { integrity: string } }> }).versions : {};
+      const v = versions[op.version];
+      if (op.outcome === 'acked') {
+        const ok = v !== undefined && (op.integrity ? await tarballMatches(suite.urls.registry, op.name, op.version, op.integrity) : true);
+        if (!ok) crashFigures.lost++;
+      } else if (v) {
+        const ok = await tarballMatches(suite.urls.registry, op.name, op.version, v.dist.integrity);
+        if (!ok) crashFigures.halfPresent++;
+      }
+    }
+    crashFigures.attempted = history.length;
+    crashFigures.acked = history.filter((o) => o.outcome === 'acked').length;
+    crashFigures.unknown = history.filter((o) => o.outcome === 'unknown').length;
+    console.info(`crash-registry figures: ${JSON.stringify(crashFigures)}`);
+    expect(crashFigures.lost).toBe(0);
+    expect(crashFigures.halfPresent).toBe(0);
+    expect(crashFigures.acked).toBeGreaterThan(KILLS * 3);
+  }, 600_000);
+});
