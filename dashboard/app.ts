@@ -15,6 +15,7 @@ import { peerHealth, renderHome } from './pages/home.ts';
 import { createPeers, type Peers } from './peers.ts';
 import { registerAccountRoutes } from './routes/account.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
+import { registerBillingRoutes } from './routes/billing.ts';
 import { notFoundPage, noticeOf, RedirectToLogin, type RouteDeps, sendHtml } from './routes/common.ts';
 import { registerDeploymentRoutes } from './routes/deployments.ts';
 import { registerPackageRoutes } from './routes/packages.ts';
@@ -92,6 +93,7 @@ export async function buildApp(deps: DashboardDeps) {
     registerServiceRoutes(pages, routeDeps);
     registerDeploymentRoutes(pages, routeDeps);
     registerWebhookRoutes(pages, routeDeps);
+    registerBillingRoutes(pages, routeDeps);
     // The kernel's not-found handler answers JSON; a browser asking for an unknown page gets a page instead.
     pages.get('/*', async (req, reply) => notFoundPage(req, reply));
   });

@@ -65,7 +65,7 @@ ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
   <button type="submit">Create token</button>
 </form>
 <h2>Your tokens</h2>
-<table><caption class="visually-hidden">API tokens</caption>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Your tokens"><table><caption class="visually-hidden">API tokens</caption>
 <thead><tr><th scope="col">Name</th><th scope="col">Prefix</th><th scope="col">Kind</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody>
 ${tokens.map(
@@ -74,7 +74,7 @@ ${tokens.map(
   ) => html`<tr><td>${t.name}${t.readonly ? ' (read-only)' : ''}</td><td><code>${t.prefix}</code></td><td>${t.kind}</td><td>${when(t.lastUsedAt)}</td><td>${when(t.expiresAt)}</td>
 <td>${t.kind === 'session' ? '' : html`<form method="post" action="/account/tokens/${t.id}/revoke" class="inline">${csrfField(ctx)}<button type="submit" class="danger" aria-label="Revoke token ${t.name}">Revoke</button></form>`}</td></tr>`,
 )}
-</tbody></table>`;
+</tbody></table></div>`;
   return layout({ title: 'API tokens', ctx, body, notice: o.notice });
 }
 

@@ -117,7 +117,7 @@ ${x.error ? html`<p class="error" role="alert">${x.error}</p>` : ''}
 ${actions(ctx, d, x)}
 <h2>Metrics</h2>
 ${charts}
-<h2>Credentials</h2>
+<h2 id="credentials">Credentials</h2>
 ${
   x.credentials
     ? html`<dl class="creds">${Object.entries(x.credentials).map(([k, v]) => html`<dt>${k}</dt><dd><code>${typeof v === 'string' ? v : JSON.stringify(v)}</code></dd>`)}</dl>`

@@ -35,7 +35,7 @@ export function renderHome(ctx: PageCtx, health: PeerHealth[], notice?: string):
   ${ctx.user ? html`<a class="card" href="/deployments"><strong>My deployments</strong><br>Status, metrics, logs and cost.</a>` : html`<a class="card" href="/login"><strong>Log in</strong><br>To deploy and manage your account.</a>`}
 </div>
 <h2>Suite status</h2>
-<table>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Suite status"><table>
   <caption class="visually-hidden">Processes of this suite</caption>
   <thead><tr><th scope="col">Process</th><th scope="col">Status</th><th scope="col">Detail</th></tr></thead>
   <tbody>
@@ -44,6 +44,6 @@ export function renderHome(ctx: PageCtx, health: PeerHealth[], notice?: string):
       html`<tr><td>${h.name}</td><td class="${h.ok ? 'status-ok' : 'status-bad'}">${h.ok ? 'up' : 'down'}</td><td>${h.detail}</td></tr>`,
   )}
   </tbody>
-</table>`;
+</table></div>`;
   return layout({ title: 'Home', ctx, body, notice });
 }

@@ -1,0 +1,75 @@
+// Billing: the current cycle (current, projected, low/high), invoices with line items, budgets and thresholds.
+import { csrfField, html, layout, money, type PageCtx, when } from '../views.ts';
+
+export interface BillingSummary {
+  cycle: { id: string; start: string; end: string };
+  currentCost: number;
+  projectedCost: number;
+  low: number;
+  high: number;
+  deployments: { deploymentId: string; name: string; tier: string; status: string; currentCost: number; projectedCost: number }[];
+}
+export interface Invoice {
+  id: string | null;
+  cycle: string;
+  status: string;
+  total: number;
+  lines: { deploymentId: string; name: string; tier: string; amountCents: number; usageQuantity: number }[];
+}
+export interface Budget {
+  id: string;
+  scope: { type: string; deploymentId?: string };
+  amount: number;
+  thresholds: { percent: number; basis: string; firedAt: string | null }[];
+  onExceed: string;
+}
+
+export function renderBilling(
+  ctx: PageCtx,
+  b: BillingSummary | undefined,
+  invoices: Invoice[],
+  budgets: Budget[],
+  o: { error?: string; notice?: string } = {},
+) {
+  const body = html`<h1>Billing</h1>
+${
+  b
+    ? html`<h2>Cycle ${b.cycle.id}</h2>
+<div class="cards">
+  <div class="card"><span class="small muted">So far</span><strong class="block">${money(b.currentCost)}</strong></div>
+  <div class="card"><span class="small muted">Projected</span><strong class="block">${money(b.projectedCost)}</strong><span class="small muted">range ${money(b.low)}–${money(b.high)}</span></div>
+  <div class="card"><span class="small muted">Cycle</span><strong class="block">${when(b.cycle.start)}</strong><span class="small muted">to ${when(b.cycle.end)}</span></div>
+</div>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Cost per deployment"><table>
+<thead><tr><th scope="col">Deployment</th><th scope="col">Tier</th><th scope="col">Status</th><th scope="col">So far</th><th scope="col">Projected</th></tr></thead>
+<tbody>${b.deployments.map((d) => html`<tr><td><a href="/deployments/${d.deploymentId}">${d.name}</a></td><td>${d.tier}</td><td>${d.status}</td><td>${money(d.currentCost)}</td><td>${money(d.projectedCost)}</td></tr>`)}</tbody>
+</table></div>`
+    : ''
+}
+<h2>Invoices</h2>
+${invoices.length === 0 ? html`<p>No invoices yet.</p>` : ''}
+${invoices.map(
+  (i) => html`<details><summary>${i.cycle} · ${i.status} · ${money(i.total)}</summary>
+<ul>${i.lines.map((l) => html`<li>${l.name} (${l.tier}): ${money(l.amountCents / 100)}${l.usageQuantity ? `, ${l.usageQuantity} requests` : ''}</li>`)}</ul></details>`,
+)}
+<h2>Budgets</h2>
+${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
+${budgets.length === 0 ? html`<p>No budgets.</p>` : ''}
+<ul>${budgets.map(
+    (
+      g,
+    ) => html`<li>${money(g.amount)}/month for ${g.scope.type === 'account' ? 'the account' : g.scope.deploymentId} · alerts at ${g.thresholds.map((t) => `${t.percent}% ${t.basis}${t.firedAt ? ' (reached)' : ''}`).join(', ')} · on exceed: ${g.onExceed}
+<form method="post" action="/billing/budgets/${g.id}/delete" class="inline">${csrfField(ctx)}<button type="submit" class="link">Delete</button></form></li>`,
+  )}</ul>
+<form method="post" action="/billing/budgets" class="stack narrow">
+  ${csrfField(ctx)}
+  <label for="budget-amount">Monthly budget ($)</label>
+  <input id="budget-amount" name="amount" type="number" min="1" step="0.01" required>
+  <label for="budget-threshold">Alert at (% of budget, actual spend)</label>
+  <input id="budget-threshold" name="percent" type="number" min="1" max="1000" value="80" required>
+  <label for="budget-exceed">When exceeded</label>
+  <select id="budget-exceed" name="onExceed"><option value="notify">Notify me</option><option value="suspend">Suspend deployments</option></select>
+  <button type="submit">Add budget</button>
+</form>`;
+  return layout({ title: 'Billing', ctx, body, notice: o.notice });
+}

@@ -1,0 +1,50 @@
+// Billing routes through the marketplace's /api/billing (summary, invoices, budgets).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type BillingSummary, type Budget, type Invoice, renderBilling } from '../pages/billing.ts';
+import { act, getAs, noticeOf, type RouteDeps, requireMe, seeOther, sendHtml, str } from './common.ts';
+
+export function registerBillingRoutes(app: FastifyInstance, deps: RouteDeps) {
+  const { marketplace } = deps.peers;
+
+  async function show(req: FastifyRequest, reply: FastifyReply, error?: string, status = 200) {
+    const [b, inv, bud] = await Promise.all([
+      getAs<BillingSummary>(marketplace, req, '/api/billing'),
+      getAs<{ invoices: Invoice[] }>(marketplace, req, '/api/billing/invoices'),
+      getAs<{ budgets: Budget[] }>(marketplace, req, '/api/billing/budgets'),
+    ]);
+    return sendHtml(
+      reply,
+      renderBilling(req.session.ctx, b, inv?.invoices ?? [], bud?.budgets ?? [], { error, notice: noticeOf(req) }),
+      status,
+    );
+  }
+
+  app.get('/billing', async (req, reply) => {
+    requireMe(req);
+    return show(req, reply);
+  });
+
+  app.post('/billing/budgets', async (req, reply) => {
+    requireMe(req);
+    const b = req.body as Record<string, unknown>;
+    const r = await act(marketplace, req, '/api/billing/budgets', {
+      method: 'POST',
+      body: {
+        amount: Number(str(b.amount, 12)),
+        thresholds: [{ percent: Number.parseInt(str(b.percent, 5), 10) || 80, basis: 'actual' }],
+        onExceed: str(b.onExceed, 10) === 'suspend' ? 'suspend' : 'notify',
+      },
+    });
+    if (!r.ok) return show(req, reply, r.error, r.status);
+    return seeOther(reply, '/billing', 'saved');
+  });
+
+  app.post('/billing/budgets/:id/delete', async (req, reply) => {
+    requireMe(req);
+    const r = await act(marketplace, req, `/api/billing/budgets/${encodeURIComponent((req.params as { id: string }).id)}`, {
+      method: 'DELETE',
+    });
+    if (!r.ok) return show(req, reply, r.error, r.status);
+    return seeOther(reply, '/billing', 'deleted');
+  });
+}

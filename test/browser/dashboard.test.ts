@@ -1,0 +1,267 @@
+// The dashboard in a real browser (Debian's Chromium through playwright-core) against the whole seeded suite:
+// log in, search and open @elide/http (its XSS README stays inert), create and revoke a token, deploy
+// postgres-managed and watch it reach running without reloading, read metrics and cost, stop it, create a
+// webhook and send a test, axe on every page, and no horizontal scroll at phone width.
+/// <reference lib="dom" />
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishFixtures } from '../fixtures/dashboard/packages.ts';
+import { ROOT, type Suite, startSuite } from '../helpers/suite.ts';
+
+const AXE = fs.readFileSync(path.resolve('node_modules/axe-core/axe.min.js'), 'utf8');
+let suite: Suite;
+let context: BrowserContext;
+let page: Page;
+let profile: string;
+let receiver: http.Server;
+const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+const visited = new Set<string>();
+let deploymentUrl = '';
+
+async function go(url: string) {
+  const res = await page.goto(`${suite.urls.dashboard}${url}`);
+  expect(res?.status(), url).toBeLessThan(400);
+  visited.add(new URL(page.url()).pathname + new URL(page.url()).search);
+}
+
+/** axe-core evaluated through the devtools protocol (not a <script>: the page's CSP would rightly refuse it). */
+async function axeSerious(p: Page) {
+  await p.evaluate(AXE);
+  const violations = await p.evaluate(async () => {
+    const r = await (
+      window as unknown as {
+        axe: { run: (o: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
+      }
+    ).axe.run({
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+beforeAll(async () => {
+  receiver = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  // One process after the other: on a busy machine five cold starts at once can exceed the helper's deadline.
+  suite = await startSuite({ only: ['api'], env: { SIM_TIME_SCALE: '0.2', WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true' } });
+  for (const name of ['registry', 'marketplace', 'orchestrator', 'dashboard'] as const) await suite.start(name);
+  // `npm run seed` as a user runs it (the script has a shebang line, so it is run, not imported by vitest).
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/seed-data.ts')], {
+    cwd: ROOT,
+    env: suite.env,
+    stdio: 'pipe',
+  });
+  const login = await fetch(`${suite.urls.api}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'demo', password: 'demo123' }),
+  });
+  await publishFixtures(suite.urls.registry, ((await login.json()) as { token: string }).token);
+  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-chromium-'));
+  // A fresh profile per run (playwright takes it as the persistent context's folder, not as an argument).
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+    ],
+  });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: suite.urls.dashboard });
+  page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+}, 240_000);
+
+afterAll(async () => {
+  await context?.close();
+  await suite?.stopAll();
+  await new Promise((r) => receiver?.close(r));
+  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+});
+
+describe('dashboard in a browser', () => {
+  it('logs in as demo', async () => {
+    await go('/login');
+    await page.getByLabel('User name').fill('demo');
+    await page.getByLabel('Password').fill('demo123');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(() => page.locator('header .who').textContent()).toContain('Signed in as demo');
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === 'elide_session');
+    expect(session?.httpOnly).toBe(true);
+    expect(session?.sameSite).toBe('Lax');
+    expect(await page.evaluate(() => document.cookie)).not.toContain('elk_');
+  });
+
+  it('searches and opens @elide/http: install, versions, dist-tags, maintainers, score, downloads chart', async () => {
+    await go('/');
+    await page.getByLabel('Search packages').fill('http');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: '@elide/http', exact: true }).click();
+    await page.waitForURL(/\/package\/(%40|@)elide\/http$/);
+    visited.add(new URL(page.url()).pathname);
+    await expect.poll(() => page.locator('h1').first().textContent()).toContain('@elide/http');
+    expect(await page.locator('#install-snippet').textContent()).toBe('npm install @elide/http');
+    const main = (await page.locator('main').textContent()) ?? '';
+    expect(main).toContain('beta: 2.1.0-beta.1');
+    expect(main).toContain('latest: 2.0.0');
+    expect(main).toContain('1.1.0');
+    expect(main).toMatch(/Maintainers\s*demo/);
+    expect(main).toMatch(/Score \d\.\d\d/);
+    await page.locator('.uplot').first().waitFor(); // the downloads chart, drawn by uPlot from a local file
+  });
+
+  it('renders a hostile README inert', async () => {
+    await go('/package/@elide/xss-readme');
+    const readme = page.locator('article.readme');
+    expect(await readme.textContent()).toContain("<script>window.__xss = 'script-tag'</script>");
+    expect(await readme.locator('script, img, iframe').count()).toBe(0);
+    const hrefs = await readme.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    expect(hrefs).toEqual(['https://elide.dev']);
+    for (const a of await readme.locator('a').all()) expect(await a.getAttribute('rel')).toBe('nofollow noopener');
+    expect(await page.evaluate(() => (window as unknown as { __xss?: string }).__xss)).toBeUndefined();
+    await page.getByRole('link', { name: '@elide/http' }).click(); // its dependency links to the package page
+    await page.waitForURL(/\/package\/(%40|@)elide\/http$/);
+  });
+
+  it('filters the search by keyword and sort', async () => {
+    await go('/packages?keywords=xss-fixture&sort=downloads');
+    expect(await page.locator('.result').allTextContents()).toEqual([expect.stringContaining('@elide/xss-readme')]);
+  });
+
+  it('creates a token (shown once, copyable) and revokes it', async () => {
+    await go('/account/tokens');
+    await page.getByLabel('Name').fill('browser-ci');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const token = await page.locator('#new-token').textContent();
+    expect(token).toMatch(/^elk_/);
+    await page.getByRole('button', { name: 'Copy token' }).click();
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(token);
+    const check = await fetch(`${suite.urls.api}/api/auth/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(check.status).toBe(200);
+    await go('/account/tokens');
+    expect(await page.locator('#new-token').count()).toBe(0);
+    await page.getByRole('button', { name: 'Revoke token browser-ci' }).click();
+    await expect.poll(() => page.locator('.notice').textContent()).toContain('Token revoked.');
+    expect(await page.getByRole('button', { name: 'Revoke token browser-ci' }).count()).toBe(0);
+    expect((await fetch(`${suite.urls.api}/api/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+  });
+
+  it('deploys postgres-managed from its config form and watches it reach running without a reload', async () => {
+    await go('/services');
+    await page
+      .getByRole('link', { name: /PostgreSQL Managed/ })
+      .first()
+      .click();
+    visited.add(new URL(page.url()).pathname);
+    await page.getByLabel('Deployment name').fill('browser-db');
+    await page.getByLabel('Tier', { exact: true }).selectOption('free');
+    await page.getByLabel('Region', { exact: true }).selectOption('us-east-1');
+    await page.getByLabel('Storage Gb').fill('5000');
+    await page.getByRole('button', { name: 'Deploy PostgreSQL Managed' }).click();
+    // Inline validation, before anything is sent.
+    await expect.poll(() => page.locator('#live-err-config\\.storageGb').textContent()).toBeTruthy();
+    await page.getByLabel('Storage Gb').fill('10');
+    await page.getByLabel('Version').selectOption('16');
+    await page.getByRole('button', { name: 'Deploy PostgreSQL Managed' }).click();
+    await page.waitForURL(/\/deployments\/deploy-/);
+    deploymentUrl = new URL(page.url()).pathname;
+    visited.add(deploymentUrl);
+    await page.evaluate(() => {
+      (window as unknown as { __same?: boolean }).__same = true;
+    });
+    const status = page.locator(`[data-status-of]`).first();
+    await expect.poll(() => status.textContent(), { timeout: 30_000 }).toBe('running');
+    expect(await page.evaluate(() => (window as unknown as { __same?: boolean }).__same)).toBe(true);
+  });
+
+  it('shows metrics charts, cost, credentials on demand, then stops it', async () => {
+    await expect
+      .poll(
+        async () => {
+          await page.goto(`${suite.urls.dashboard}${deploymentUrl}`);
+          return page.locator('.uplot').count();
+        },
+        { timeout: 30_000, interval: 1000 },
+      )
+      .toBeGreaterThanOrEqual(2);
+    expect(await page.locator('#current-cost').textContent()).toMatch(/^\$\d+\.\d\d$/);
+    expect(await page.locator('#projected-cost').textContent()).toMatch(/^\$\d+\.\d\d$/);
+    expect(Number(await page.locator('#metric-requests').textContent())).toBeGreaterThanOrEqual(0);
+    expect(await page.locator('.creds').count()).toBe(0);
+    await page.getByRole('link', { name: 'Reveal credentials' }).click();
+    expect(await page.locator('.creds').textContent()).toContain('password');
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => page.locator('[data-status-of]').first().textContent(), { timeout: 30_000 }).toBe('stopped');
+    await go('/billing');
+    expect(await page.locator('main').textContent()).toContain('browser-db');
+  });
+
+  it('creates a webhook (secret shown once) and sends a test that reaches the receiver', async () => {
+    await go('/webhooks');
+    const port = (receiver.address() as { port: number }).port;
+    await page.getByLabel('Receiver URL').fill(`http://127.0.0.1:${port}/hook`);
+    await page.getByLabel(/^Events/).fill('*');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    expect((await page.locator('#new-secret').textContent())?.length).toBeGreaterThan(10);
+    await page.getByRole('link', { name: 'Open the webhook' }).click();
+    visited.add(new URL(page.url()).pathname);
+    await page.getByRole('button', { name: 'Send test' }).click();
+    await expect.poll(() => page.locator('#test-result').textContent()).toContain('HTTP 200');
+    expect(received.some((r) => r.body.includes('webhook.test') && typeof r.headers['webhook-signature'] === 'string')).toBe(true);
+  });
+
+  it('passes axe without serious violations on every page visited', async () => {
+    const checked: string[] = [];
+    for (const url of [...visited, '/', '/login', '/register', '/account', '/deployments', '/services', '/billing', '/webhooks']) {
+      await page.goto(`${suite.urls.dashboard}${url}`);
+      expect({ url, violations: await axeSerious(page) }).toEqual({ url, violations: [] });
+      checked.push(url);
+    }
+    expect(checked.length).toBeGreaterThanOrEqual(12);
+  }, 60_000);
+
+  it('has no horizontal scroll at phone width (375 px)', async () => {
+    const phone = await context.newPage();
+    await phone.setViewportSize({ width: 375, height: 740 });
+    const shots = fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-shots-'));
+    for (const url of [
+      '/',
+      '/packages?q=http',
+      '/package/@elide/http',
+      '/services',
+      '/services/postgres-managed',
+      deploymentUrl,
+      '/billing',
+      '/account/tokens',
+    ]) {
+      await phone.goto(`${suite.urls.dashboard}${url}`);
+      await phone.screenshot({ path: path.join(shots, `${url.replace(/\W+/g, '_')}.png`), fullPage: true });
+      const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+      expect({ url, width }).toEqual({ url, width: 375 });
+    }
+    fs.rmSync(shots, { recursive: true, force: true });
+    await phone.close();
+  }, 60_000);
+});
