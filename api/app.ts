@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.ts';
 import type { Config } from '../lib/config.ts';
 import { type Db, databaseAnswers } from '../lib/db.ts';
+import { createPeerClient } from '../lib/http.ts';
 import { registerOpenApi } from '../lib/openapi.ts';
 import type { Secrets } from '../lib/secrets.ts';
 import { createServiceApp } from '../lib/service-app.ts';
@@ -14,6 +15,7 @@ import { registerAuthRoutes } from './routes/auth.ts';
 import { registerInternalRoutes } from './routes/internal.ts';
 import { registerOrgRoutes } from './routes/orgs.ts';
 import { registerPackageRoutes } from './routes/packages.ts';
+import { createPeerUsageSources, USAGE_DEADLINE_MS } from './usage-sources.ts';
 
 export interface ApiDeps {
   config: Config;
@@ -32,7 +34,7 @@ export async function buildApp(deps: ApiDeps) {
     title: 'Elide Marketplace main API',
     description: 'Accounts, packages, analytics, webhooks, events, orgs and audit (port 3000).',
   });
-  const identity = createIdentityContext(deps);
+  const identity = createIdentityContext({ ...deps, identity: { ...deps.identity, usageSources: usageSourcesOf(deps) } });
   registerInternalRoutes(app, deps, identity);
   registerAuthRoutes(app, identity);
   registerAdminRoutes(app, identity);
@@ -44,4 +46,18 @@ export async function buildApp(deps: ApiDeps) {
     if (deps.db.open) deps.db.close();
   });
   return app;
+}
+
+// The peers' usage routes by default; sources given in deps.identity (tests) take precedence.
+function usageSourcesOf(deps: ApiDeps) {
+  const peer = (name: 'marketplace' | 'registry') =>
+    createPeerClient({ name, baseUrl: deps.config.urls[name], internalToken: deps.secrets.internalToken });
+  return {
+    ...createPeerUsageSources({
+      marketplace: peer('marketplace'),
+      registry: peer('registry'),
+      timeoutMs: Math.min(deps.config.PEER_TIMEOUT_MS, USAGE_DEADLINE_MS),
+    }),
+    ...deps.identity?.usageSources,
+  };
 }

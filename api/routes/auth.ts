@@ -99,6 +99,10 @@ export function registerAuthRoutes(app: TypedApp, ctx: IdentityContext) {
       const v = await Promise.resolve(source(p.userId)).catch(() => undefined);
       return typeof v === 'number' ? v : null;
     };
+    // In parallel: each peer has its own deadline, and the page should wait for the slowest, not their sum.
+    const [activeDeployments, webhooks, privatePackages, storageBytes] = await Promise.all(
+      (['activeDeployments', 'webhooks', 'privatePackages', 'storageBytes'] as const).map(usage),
+    );
     return {
       userId: p.userId,
       username: p.username,
@@ -109,10 +113,10 @@ export function registerAuthRoutes(app: TypedApp, ctx: IdentityContext) {
         limits: { activeDeployments: plan.maxActiveDeployments, webhooks: plan.webhooks, privatePackages: plan.privatePackages },
       },
       usage: {
-        activeDeployments: await usage('activeDeployments'),
-        webhooks: await usage('webhooks'),
-        privatePackages: await usage('privatePackages'),
-        storageBytes: await usage('storageBytes'),
+        activeDeployments,
+        webhooks,
+        privatePackages,
+        storageBytes,
         apiTokens: ctx.tokens.list(p.userId).filter((t) => t.kind === 'api').length,
         orgs: orgs.length,
       },
