@@ -139,7 +139,7 @@ export function registerBillingCommands(program: Command, cli: string) {
       .description('create a budget for the account or one deployment')
       .requiredOption('--amount <dollars>', 'budget per billing cycle')
       .option('--deployment <id>', 'only this deployment')
-      .option('--threshold <percent[:basis]...>', 'alert at this percent of the amount (basis actual or forecast)')
+      .option('--threshold <percent...>', 'alert at PERCENT or PERCENT:forecast of the amount (repeatable)')
       .option('--on-exceed <action>', 'notify or suspend')
       .action(action(cli, budgetCreate)),
     [`${cli} budgets create --amount 50 --deployment deploy-abc123 --on-exceed suspend`],

@@ -1,0 +1,183 @@
+// service-cli end to end against a real api + marketplace (+ orchestrator) with fast simulated time: the seed's
+// `deploy postgres-managed` and `status` block, the lifecycle, plan, backups, credentials, billing, budgets, failures.
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliUser, cliUser, ensureUser, PUBLISH_CLI, SERVICE_CLI, startCliSuite } from '../helpers/cli.ts';
+import type { Suite } from '../helpers/suite.ts';
+
+let suite: Suite;
+let u: CliUser;
+
+beforeAll(async () => {
+  suite = await startCliSuite(['api', 'marketplace', 'orchestrator'], { SIM_TIME_SCALE: '0.02' });
+  await ensureUser(suite, 'clisvc', 'clisvc-password-1', { plan: 'team' });
+  u = cliUser(suite, 'svc');
+  const r = await u.run(PUBLISH_CLI, ['login', '--username', 'clisvc'], { input: 'clisvc-password-1\n' });
+  expect(r.code, r.stderr).toBe(0);
+}, 180_000);
+afterAll(async () => suite?.stopAll());
+
+describe('catalog', () => {
+  it('lists services by category, filters, and shows one service', async () => {
+    const all = await u.run(SERVICE_CLI, ['list', '--json']);
+    const services = all.json<{ services: { slug: string; category: string }[]; total: number }>().services;
+    expect(services.map((s) => s.slug)).toContain('postgres-managed');
+    const db = await u.run(SERVICE_CLI, ['list', '--category', 'database']);
+    const lines = db.stdout.split('\n');
+    expect(lines[0]).toBe('DATABASE');
+    expect(lines[1]).toMatch(/^SLUG\s+NAME\s+FROM\s+RATING\s+REGIONS$/);
+    expect(db.stdout).toContain('postgres-managed');
+    expect(db.stdout).not.toContain('STORAGE');
+    const info = await u.run(SERVICE_CLI, ['info', 'postgres-managed', '--json']);
+    expect(info.json<{ pricing: { tiers: { id: string }[] } }>().pricing.tiers.length).toBeGreaterThan(0);
+    const unknown = await u.run(SERVICE_CLI, ['deploy', 'no-such-service']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('error: no service "no-such-service" in the catalog: run service-cli list to see them\n');
+  });
+});
+
+describe('deployments', () => {
+  let id = '';
+
+  it('deploys postgres-managed until running, printing endpoint and credentials', async () => {
+    const r = await u.run(SERVICE_CLI, ['deploy', 'postgres-managed', '--name', 'production-db', '--tier', 'free']);
+    expect(r.code, r.stderr).toBe(0);
+    id = /Deployment: (deploy-\w+)/.exec(r.stdout)?.[1] ?? '';
+    expect(id).not.toBe('');
+    expect(r.stdout).toMatch(/^Status:\s+running$/m);
+    expect(r.stdout).toMatch(new RegExp(`^Endpoint:\\s+${id}\\.db\\.elide\\.services:5432$`, 'm'));
+    expect(r.stdout).toMatch(/^ {2}connectionString:\s+postgresql:\/\//m);
+    expect(r.stderr).toContain('production-db: running');
+  });
+
+  it('prints the seed README status block', async () => {
+    const r = await u.run(SERVICE_CLI, ['status', id]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(10);
+    expect(lines[0]).toBe('Deployment: production-db');
+    expect(lines[1]).toBe('Status: running');
+    expect(lines[2]).toBe('Metrics:');
+    expect(lines[3]).toMatch(/^ {2}Requests: \d{1,3}(,\d{3})*$/);
+    expect(lines[4]).toMatch(/^ {2}Errors: \d{1,3}(,\d{3})*$/);
+    expect(lines[5]).toMatch(/^ {2}Avg Response Time: \d+ms$/);
+    expect(lines[6]).toMatch(/^ {2}Uptime: \d+\.\d\d%$/);
+    expect(lines[7]).toBe('Billing:');
+    expect(lines[8]).toMatch(/^ {2}Current Cost: \$\d[\d,]*\.\d\d$/);
+    expect(lines[9]).toMatch(/^ {2}Projected Cost: \$\d[\d,]*\.\d\d$/);
+    const json = (await u.run(SERVICE_CLI, ['status', id, '--json'])).json<{
+      id: string;
+      status: string;
+      metrics: object;
+      billing: object;
+    }>();
+    expect(json).toMatchObject({ id, name: 'production-db', status: 'running' });
+  });
+
+  it('lists deployments, logs and metrics', async () => {
+    const list = (await u.run(SERVICE_CLI, ['list-deployments', '--json'])).json<{ deployments: { id: string }[] }>();
+    expect(list.deployments.map((d) => d.id)).toContain(id);
+    const logs = (await u.run(SERVICE_CLI, ['logs', id, '--tail', '5', '--json'])).json<{ lines: { message: string }[] }>();
+    expect(logs.lines.some((l) => l.message.includes('running'))).toBe(true);
+    const metrics = await u.run(SERVICE_CLI, ['metrics', id]);
+    expect(metrics.code, metrics.stderr).toBe(0);
+    expect(metrics.stdout).toMatch(/requests:\s+[\d,]+/);
+  });
+
+  it('follows logs as a stream', async () => {
+    const child = spawn(SERVICE_CLI, ['logs', id, '--follow', '--tail', '3'], { env: u.env, cwd: u.home });
+    const first = await new Promise<string>((resolve) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes('\n')) resolve(out);
+      });
+    });
+    child.kill('SIGINT');
+    expect(first).toMatch(/^\d{4}-\d\d-\d\dT\S+ (INFO|WARN|ERROR)\s/);
+  });
+
+  it('asks before stopping, then stops and starts', async () => {
+    const refused = await u.run(SERVICE_CLI, ['stop', id]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('refusing without a terminal; pass --yes to confirm');
+    const stop = await u.run(SERVICE_CLI, ['stop', id, '--yes', '--wait', '--json']);
+    expect(stop.json()).toEqual({ id, name: 'production-db', action: 'stop', status: 'stopped' });
+    const start = await u.run(SERVICE_CLI, ['start', id, '--wait', '--json']);
+    expect(start.json()).toEqual({ id, name: 'production-db', action: 'start', status: 'running' });
+  });
+
+  it('previews a plan change, backs up, rotates credentials', async () => {
+    const plan = await u.run(SERVICE_CLI, ['plan', id, 'pro', '--dry-run', '--json']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.json()).toMatchObject({ fromPlan: 'free', toPlan: 'pro', applied: false });
+    const text = await u.run(SERVICE_CLI, ['plan', id, 'pro', '--dry-run']);
+    expect(text.stdout).toMatch(/^Projected cost this cycle: \$[\d,.]+ -> \$[\d,.]+ \(\+\$[\d,.]+\)$/m);
+    const backup = await u.run(SERVICE_CLI, ['backups', 'create', id, '--json']);
+    expect(backup.code, backup.stderr).toBe(0);
+    const bid = backup.json<{ id: string }>().id;
+    const backups = (await u.run(SERVICE_CLI, ['backups', 'list', id, '--json'])).json<{ backups: { id: string }[] }>();
+    expect(backups.backups.map((b) => b.id)).toContain(bid);
+    const before = (await u.run(SERVICE_CLI, ['credentials', id, '--json'])).json<{
+      credentials?: { password: string };
+      password?: string;
+    }>();
+    const rotated = await u.run(SERVICE_CLI, ['credentials', id, '--rotate', '--grace-hours', '0', '--yes', '--json']);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const after = (await u.run(SERVICE_CLI, ['credentials', id, '--json'])).json<{
+      credentials?: { password: string };
+      password?: string;
+    }>();
+    expect(after.credentials?.password ?? after.password).not.toBe(before.credentials?.password ?? before.password);
+  });
+
+  it('shows billing and manages budgets', async () => {
+    const billing = (await u.run(SERVICE_CLI, ['billing', '--json'])).json<{ deployments: { deploymentId: string }[]; currency: string }>();
+    expect(billing.currency).toBe('USD');
+    expect(billing.deployments.map((d) => d.deploymentId)).toContain(id);
+    const invoices = await u.run(SERVICE_CLI, ['billing', 'invoices', '--json']);
+    expect(invoices.json<{ invoices: unknown[] }>().invoices.length).toBeGreaterThan(0);
+    const created = await u.run(SERVICE_CLI, [
+      'budgets',
+      'create',
+      '--amount',
+      '100',
+      '--threshold',
+      '80',
+      '--threshold',
+      '100:forecast',
+      '--json',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const bid = created.json<{ id: string }>().id;
+    expect((await u.run(SERVICE_CLI, ['budgets', '--json'])).json<{ budgets: { id: string }[] }>().budgets.map((b) => b.id)).toContain(bid);
+    expect((await u.run(SERVICE_CLI, ['budgets', 'delete', bid, '--yes'])).stdout).toBe(`Deleted budget ${bid}.\n`);
+    const bad = await u.run(SERVICE_CLI, ['budgets', 'create', '--amount', 'lots']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('error: --amount must be a positive number of dollars\n');
+  });
+
+  it('deletes after confirmation', async () => {
+    const del = await u.run(SERVICE_CLI, ['delete', id, '--yes', '--wait', '--json']);
+    expect(del.code, del.stderr).toBe(0);
+    expect(del.json()).toMatchObject({ id, action: 'delete', status: 'deleted' });
+  });
+});
+
+describe('failures', () => {
+  it('exits 2 on bad usage and names the marketplace it cannot reach', async () => {
+    const bad = await u.run(SERVICE_CLI, ['deploy']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("error: missing required argument 'slug'");
+    const tier = await u.run(SERVICE_CLI, ['deploy', 'postgres-managed', '--tier', 'platinum']);
+    expect(tier.code).toBe(2);
+    expect(tier.stderr).toMatch(/^error: postgres-managed has no tier "platinum": choose one of /);
+    const down = await u.run(SERVICE_CLI, ['list', '--marketplace-url', 'http://127.0.0.1:9']);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toBe('error: cannot reach the marketplace at http://127.0.0.1:9: is the suite running? (npm start)\n');
+    const anon = cliUser(suite, 'svc-anon');
+    const r = await anon.run(SERVICE_CLI, ['list-deployments']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('error: not logged in: run publish-cli login (or set ELIDE_TOKEN)\n');
+  });
+});
