@@ -43,7 +43,7 @@ function header(f: TarFile, size: number): Buffer {
 export function makeTar(files: TarFile[]): Buffer {
   const parts: Buffer[] = [];
   for (const f of files) {
-    const data = f.type && f.type !== '0' ? Buffer.alloc(0) : Buffer.from(f.content ?? '');
+    const data = ['1', '2', '3', '4', '5', '6'].includes(f.type ?? '0') ? Buffer.alloc(0) : Buffer.from(f.content ?? '');
     parts.push(header(f, data.length), data, Buffer.alloc((512 - (data.length % 512)) % 512));
   }
   parts.push(Buffer.alloc(1024));
