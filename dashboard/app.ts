@@ -14,10 +14,12 @@ import { createServiceApp } from '../lib/service-app.ts';
 import { peerHealth, renderHome } from './pages/home.ts';
 import { createPeers, type Peers } from './peers.ts';
 import { registerAccountRoutes } from './routes/account.ts';
+import { registerAdminRoutes } from './routes/admin.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerBillingRoutes } from './routes/billing.ts';
 import { notFoundPage, noticeOf, RedirectToLogin, type RouteDeps, sendHtml } from './routes/common.ts';
 import { registerDeploymentRoutes } from './routes/deployments.ts';
+import { homeData } from './routes/home-data.ts';
 import { registerPackageRoutes } from './routes/packages.ts';
 import { registerServiceRoutes } from './routes/services.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
@@ -84,8 +86,8 @@ export async function buildApp(deps: DashboardDeps) {
 
     const routeDeps: RouteDeps = { peers, secrets: deps.secrets, forgetSession: session.forget };
     pages.get('/', async (req, reply) => {
-      const health = await peerHealth(Object.values(peers), req.id);
-      return sendHtml(reply, renderHome(req.session.ctx, health, noticeOf(req)));
+      const [health, data] = await Promise.all([peerHealth(Object.values(peers), req.id), homeData(peers, req)]);
+      return sendHtml(reply, renderHome(req.session.ctx, health, data, noticeOf(req)));
     });
     registerAuthRoutes(pages, routeDeps);
     registerPackageRoutes(pages, routeDeps);
@@ -94,6 +96,7 @@ export async function buildApp(deps: DashboardDeps) {
     registerDeploymentRoutes(pages, routeDeps);
     registerWebhookRoutes(pages, routeDeps);
     registerBillingRoutes(pages, routeDeps);
+    registerAdminRoutes(pages, routeDeps);
     // The kernel's not-found handler answers JSON; a browser asking for an unknown page gets a page instead.
     pages.get('/*', async (req, reply) => notFoundPage(req, reply));
   });

@@ -1,7 +1,7 @@
 // Deployments: the list with live status (public/app.js polls /deployments/live.json) and the deployment
 // page: timeline, metrics charts, logs tail, credentials on demand, cost, and the actions the state allows.
 import { csrfField, html, layout, money, type PageCtx, type SafeHtml, when } from '../views.ts';
-import { chart } from './charts.ts';
+import { chart, dailySeries, lastDays, periodLinks } from './charts.ts';
 
 export interface DeploymentView {
   id: string;
@@ -35,6 +35,7 @@ export interface Extras {
   tiers: { id: string; name: string; price: number; instances: { min: number; max: number } }[];
   credentials?: Record<string, unknown>;
   preview?: { toPlan: string; currentCycle: { before: number; after: number; deltaMinor: number } } & Record<string, unknown>;
+  analytics?: { rows: { date: string; event_type: string; count: number }[]; days: number };
   error?: string;
   notice?: string;
 }
@@ -90,6 +91,23 @@ ${
 </section>`;
 }
 
+function analyticsSection(id: string, a: NonNullable<Extras['analytics']>) {
+  const days = lastDays(a.days);
+  const series = dailySeries(a.rows, days);
+  return html`<h3>Events per day, last ${a.days} days</h3>
+${periodLinks((n) => `/deployments/${id}?days=${n}`, a.days)}
+${
+  series.length
+    ? chart(
+        'events',
+        'Deployment events per day',
+        days.map((d) => Date.parse(d) / 1000),
+        series,
+      )
+    : html`<p class="muted">No events in this period.</p>`
+}`;
+}
+
 export function renderDeployment(ctx: PageCtx, d: DeploymentView, x: Extras) {
   const xs = x.series.map((p) => Date.parse(p.at) / 1000);
   const charts = x.series.length
@@ -117,6 +135,7 @@ ${x.error ? html`<p class="error" role="alert">${x.error}</p>` : ''}
 ${actions(ctx, d, x)}
 <h2>Metrics</h2>
 ${charts}
+${x.analytics ? analyticsSection(d.id, x.analytics) : ''}
 <h2 id="credentials">Credentials</h2>
 ${
   x.credentials
@@ -128,7 +147,13 @@ ${
 <h2>Logs</h2>
 <pre class="logs" tabindex="0" aria-label="Latest log lines">${x.logs.map((l) => `${l.at} ${l.level.toUpperCase()} ${l.message}\n`)}</pre>
 <p><a href="/deployments/${d.id}">Refresh</a></p>`;
-  return layout({ title: d.name, ctx, body, notice: x.notice, scripts: x.series.length ? ['uPlot.iife.min.js', 'charts.js'] : [] });
+  return layout({
+    title: d.name,
+    ctx,
+    body,
+    notice: x.notice,
+    scripts: x.series.length || x.analytics?.rows.length ? ['uPlot.iife.min.js', 'charts.js'] : [],
+  });
 }
 
 export function renderDeleteConfirm(ctx: PageCtx, d: DeploymentView, error?: string) {

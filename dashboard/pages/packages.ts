@@ -1,7 +1,7 @@
 // Package search (filters, sort, pagination) and the package page (README, install, versions, score, security).
 import { renderMarkdown } from '../markdown.ts';
 import { html, layout, type PageCtx, type SafeHtml, when } from '../views.ts';
-import { chart } from './charts.ts';
+import { chart, periodLinks } from './charts.ts';
 
 export const ECOSYSTEMS = ['npm', 'pypi', 'maven', 'rubygems'] as const;
 export const SORTS = ['relevance', 'score', 'downloads', 'updated'] as const;
@@ -136,7 +136,7 @@ ${flags.map((f) => html`<p class="flag">${f.rule ?? 'flag'}: ${f.message ?? ''}<
 export function renderPackage(
   ctx: PageCtx,
   p: PackageView,
-  extra: { deps: Record<string, string>; security?: SecurityView; downloads?: { day: string; downloads: number }[] },
+  extra: { deps: Record<string, string>; security?: SecurityView; downloads?: { day: string; downloads: number }[]; days: number },
 ): string {
   const latest = p.distTags.latest;
   const days = extra.downloads ?? [];

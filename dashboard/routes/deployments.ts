@@ -1,6 +1,7 @@
 // Deployment routes: list, live status JSON for polling, the deployment page and its actions, all through
 // the marketplace's /api/deployments with the user's token.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { periodOf } from '../pages/charts.ts';
 import {
   type DeploymentView,
   type Extras,
@@ -50,7 +51,8 @@ export function registerDeploymentRoutes(app: FastifyInstance, deps: RouteDeps) 
     const d = await getAs<DeploymentView>(marketplace, req, `/api/deployments/${id}`);
     if (!d) return undefined;
     const reveal = (req.query as Record<string, unknown>).reveal === 'credentials';
-    const [events, metrics, logs, backups, service, creds] = await Promise.all([
+    const days = periodOf((req.query as Record<string, unknown>).days);
+    const [events, metrics, logs, backups, service, creds, analytics] = await Promise.all([
       getAs<{ events: Extras['events'] }>(marketplace, req, `/api/deployments/${id}/events`),
       getAs<{ series: SeriesPoint[] }>(marketplace, req, `/api/deployments/${id}/metrics`),
       getAs<{ lines: Extras['logs'] }>(marketplace, req, `/api/deployments/${id}/logs?tail=50`),
@@ -59,6 +61,11 @@ export function registerDeploymentRoutes(app: FastifyInstance, deps: RouteDeps) 
       reveal
         ? getAs<{ credentials?: Record<string, unknown> } & Record<string, unknown>>(marketplace, req, `/api/deployments/${id}/credentials`)
         : undefined,
+      getAs<{ analytics: { date: string; event_type: string; count: number }[] }>(
+        deps.peers.api,
+        req,
+        `/api/analytics?type=deployment&id=${id}&days=${days}`,
+      ).catch(() => undefined),
     ]);
     const x: Extras = {
       events: events?.events ?? [],
@@ -68,6 +75,7 @@ export function registerDeploymentRoutes(app: FastifyInstance, deps: RouteDeps) 
       tiers: service?.pricing.tiers ?? [],
       credentials: creds ? ((creds.credentials as Record<string, unknown>) ?? creds) : undefined,
       notice: noticeOf(req),
+      analytics: analytics ? { rows: analytics.analytics, days } : undefined,
       ...extra,
     };
     return { d, x };

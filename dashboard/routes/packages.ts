@@ -1,6 +1,7 @@
 // Package search and package pages, read from the main API's /api/packages (details, search, downloads) and,
 // for what it does not expose yet (dependencies, security report), the registry with the internal token.
 import type { FastifyInstance } from 'fastify';
+import { lastDays, periodOf } from '../pages/charts.ts';
 import { ECOSYSTEMS, type PackageView, renderPackage, renderSearch, type SearchHit, type SecurityView, SORTS } from '../pages/packages.ts';
 import { errorPage } from '../views.ts';
 import { getAs, type RouteDeps, sendHtml, str } from './common.ts';
@@ -61,6 +62,8 @@ export function registerPackageRoutes(app: FastifyInstance, deps: RouteDeps) {
     const pkg = await getAs<PackageView>(api, req, `/api/packages/${path}?ecosystem=${ecosystem}`);
     if (!pkg) return sendHtml(reply, errorPage(req.session.ctx, 404, `Package ${name} was not found.`), 404);
     const latest = pkg.distTags.latest;
+    const days = periodOf((req.query as Record<string, unknown>).days);
+    const range = lastDays(days);
     const quiet = <T>(p: Promise<T | undefined>) => p.catch(() => undefined);
     const [packument, security, downloads, score] = await Promise.all([
       ecosystem === 'npm'
@@ -73,7 +76,13 @@ export function registerPackageRoutes(app: FastifyInstance, deps: RouteDeps) {
       ecosystem === 'npm' && latest
         ? quiet(registry.get<SecurityView>(`/internal/packages/${path}/${encodeURIComponent(latest)}/security`, { requestId: req.id }))
         : undefined,
-      quiet(getAs<{ downloads: { day: string; downloads: number }[] }>(api, req, `/api/downloads/range/last-month/${path}`)),
+      quiet(
+        getAs<{ downloads: { day: string; downloads: number }[] }>(
+          api,
+          req,
+          `/api/downloads/range/${range[0]}:${range[range.length - 1]}/${path}`,
+        ),
+      ),
       // The main API's details may not carry the score yet: the registry's scorer has it.
       ecosystem === 'npm' && !pkg.score
         ? quiet(registry.get<{ score: PackageView['score'] }>(`/internal/packages/${path}/score`, { requestId: req.id }))
@@ -81,6 +90,6 @@ export function registerPackageRoutes(app: FastifyInstance, deps: RouteDeps) {
     ]);
     if (!pkg.score && score?.score) pkg.score = score.score;
     const depsOf = (latest && packument?.versions?.[latest]?.dependencies) || {};
-    return sendHtml(reply, renderPackage(req.session.ctx, pkg, { deps: depsOf, security, downloads: downloads?.downloads }));
+    return sendHtml(reply, renderPackage(req.session.ctx, pkg, { deps: depsOf, security, downloads: downloads?.downloads, days }));
   });
 }
