@@ -24,8 +24,8 @@ export type FilesRepo = ReturnType<typeof createFilesRepo>;
 export function createFilesRepo(db: Db) {
   const s = {
     file: db.prepare('SELECT * FROM artifact_files WHERE ecosystem = ? AND path = ?'),
-    ofPackage: db.prepare('SELECT * FROM artifact_files WHERE package_id = ? ORDER BY uploaded_at, path'),
-    ofVersion: db.prepare('SELECT * FROM artifact_files WHERE package_id = ? AND version = ? ORDER BY uploaded_at, path'),
+    ofPackage: db.prepare('SELECT * FROM artifact_files WHERE package_id = ? ORDER BY rowid'),
+    ofVersion: db.prepare('SELECT * FROM artifact_files WHERE package_id = ? AND version = ? ORDER BY rowid'),
     insert: db.prepare(
       `INSERT INTO artifact_files (ecosystem, path, package_id, version, kind, blob_sha512, size, sha256, sha1, md5, meta, publisher_id, uploaded_at)
        VALUES (@ecosystem, @path, @package_id, @version, @kind, @blob_sha512, @size, @sha256, @sha1, @md5, @meta, @publisher_id, @uploaded_at)`,
@@ -36,6 +36,7 @@ export function createFilesRepo(db: Db) {
     ),
     remove: db.prepare('DELETE FROM artifact_files WHERE ecosystem = ? AND path = ?'),
     yank: db.prepare('UPDATE artifact_files SET yanked = ? WHERE package_id = ? AND version = ?'),
+    yankPath: db.prepare('UPDATE artifact_files SET yanked = ? WHERE ecosystem = ? AND path = ?'),
     burned: db.prepare('SELECT sha256 FROM burned_files WHERE ecosystem = ? AND path = ?'),
     burn: db.prepare('INSERT OR IGNORE INTO burned_files (ecosystem, path, sha256, first_at) VALUES (?, ?, ?, ?)'),
     extra: db.prepare('SELECT blob_sha512, sha256 FROM artifact_extras WHERE ecosystem = ? AND path = ?'),
@@ -59,6 +60,7 @@ export function createFilesRepo(db: Db) {
     replace: (f: Omit<FileRow, 'yanked' | 'package_id' | 'version' | 'kind'>) => s.replace.run(f),
     remove: (ecosystem: string, path: string) => s.remove.run(ecosystem, path),
     yank: (packageId: number, version: string, reason: string | null) => s.yank.run(reason, packageId, version).changes,
+    yankPath: (ecosystem: string, path: string, reason: string | null) => s.yankPath.run(reason, ecosystem, path).changes,
     burned: (ecosystem: string, path: string) => (s.burned.get(ecosystem, path) as { sha256: string } | undefined)?.sha256,
     burn: (ecosystem: string, path: string, sha256: string, at: string) => s.burn.run(ecosystem, path, sha256, at),
     extra: (ecosystem: string, path: string) => s.extra.get(ecosystem, path) as { blob_sha512: string; sha256: string } | undefined,

@@ -12,6 +12,7 @@ import type { IdentityLookups } from '../identity-repo.ts';
 import { registerMavenRoutes } from '../maven/routes.ts';
 import type { PackagesRepo } from '../packages-repo.ts';
 import { registerPypiRoutes } from '../pypi/routes.ts';
+import { registerRubygemsRoutes } from '../rubygems/routes.ts';
 import type { FormatContext } from './context.ts';
 import { createFilesRepo } from './files-repo.ts';
 
@@ -43,6 +44,7 @@ export async function registerFormatApis(app: TypedApp, d: FormatApiDeps) {
   };
   await app.register(async (pypi) => registerPypiRoutes(pypi, ctx), { prefix: '/pypi' });
   await app.register(async (maven) => registerMavenRoutes(maven, ctx), { prefix: '/maven2' });
+  await app.register(async (gems) => registerRubygemsRoutes(gems, ctx), { prefix: '/rubygems' });
 
   const guard = requireInternalToken(d.internalToken);
   app.get(

@@ -31,6 +31,8 @@ export interface ArtifactUpload {
   scan?: boolean;
   /** Bytes derived from the file and served beside it (PEP 658 METADATA), keyed by path. */
   extras?: { path: string; bytes: Buffer }[];
+  /** Runs inside the write transaction after the file row (RubyGems appends its /versions line). */
+  afterWrite?: (packageId: number) => void;
   /** True when this version should become `latest` (the ecosystem compares versions). */
   isNewer: (current: string | undefined) => boolean;
 }
@@ -157,6 +159,7 @@ export async function storeArtifact(ctx: FormatContext, u: ArtifactUpload, who: 
         }
       }
       ctx.repo.touch(id, now);
+      u.afterWrite?.(id);
       if (scan) sec.saveScan(scan);
       if (newVersion)
         enqueueEvent(ctx.db, { table: 'outbox' }, ctx.clock, {

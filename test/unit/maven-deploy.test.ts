@@ -14,9 +14,10 @@ const hex = (alg: string, b: Buffer | string) => createHash(alg).update(b).diges
 const basic = (user: string, token: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}` });
 const pom = (g: string, a: string, v: string) =>
   `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version><description>demo library</description></project>`;
+const FIXED_TIME = '2026-01-01T00:00:00Z';
 /** A jar is a zip; the scanner refuses anything else (a jar that is not an archive). */
 const jar = (text: string) =>
-  Buffer.from(zipSync({ 'META-INF/MANIFEST.MF': new TextEncoder().encode(`Manifest-Version: 1.0\n${text}\n`) }));
+  Buffer.from(zipSync({ 'META-INF/MANIFEST.MF': new TextEncoder().encode(`Manifest-Version: 1.0\n${text}\n`) }, { mtime: FIXED_TIME }));
 const fileCount = (r: Reg) => (r.db.prepare('SELECT count(*) AS n FROM artifact_files').get() as { n: number }).n;
 
 for (const groupId of ['com.example', 'org.acme.tools.deep']) {

@@ -1,0 +1,109 @@
+// gem push and gem yank (rubygems.org's Pusher and yank rules): a version, once pushed, can never be pushed
+// again, not even after a yank (409 "Repushing of gem versions is not allowed.", reliability-security.md R1-R2);
+// every push and yank appends its line to the compact index /versions log in the same write.
+import type { Principal } from '../../lib/auth.ts';
+import { AppError, conflict, forbidden, notFound } from '../../lib/errors.ts';
+import { canManage, type FormatContext, isoNow } from '../multiformat/context.ts';
+import { storeArtifact } from '../multiformat/publish.ts';
+import { createVersionsLog, infoBody, md5 } from './compact-index.ts';
+import { fullName, isPrerelease, parseGem } from './gem-spec.ts';
+
+export const RUBYGEMS = 'rubygems';
+
+const repush = () => conflict('Repushing of gem versions is not allowed.', 'VERSION_EXISTS');
+
+/** Compares Gem::Version strings segment by segment (prerelease letters sort before numbers). */
+export function compareGemVersions(a: string, b: string): number {
+  const x = a.split('.');
+  const y = b.split('.');
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const p = x[i] ?? '0';
+    const q = y[i] ?? '0';
+    const pn = /^\d+$/.test(p);
+    const qn = /^\d+$/.test(q);
+    if (pn && qn && Number(p) !== Number(q)) return Number(p) - Number(q);
+    if (pn !== qn) return pn ? 1 : -1;
+    if (!pn && p !== q) return p < q ? -1 : 1;
+  }
+  return 0;
+}
+
+export async function pushGem(ctx: FormatContext, bytes: Buffer, who: Principal): Promise<string> {
+  const { spec } = parseGem(bytes);
+  const file = `${fullName(spec)}.gem`;
+  if (ctx.files.burned(RUBYGEMS, file) !== undefined) throw repush();
+  const pkg = ctx.repo.find(RUBYGEMS, spec.name);
+  if (pkg && !canManage(ctx, pkg.id, who)) throw forbidden('You do not have permission to push to this gem.', 'NOT_MAINTAINER');
+  if (!pkg) {
+    // Names differing only in case, "-" or "_" would let one gem pass for another.
+    const fold = (n: string) => n.toLowerCase().replace(/[-_]/g, '');
+    const clash = (ctx.db.prepare("SELECT name FROM packages WHERE ecosystem = 'rubygems'").all() as { name: string }[]).find(
+      (r) => fold(r.name) === fold(spec.name),
+    );
+    if (clash)
+      throw conflict(
+        `There's already a gem called ${clash.name}: choose a name that is not only a case or -/_ variant of it.`,
+        'NAME_TAKEN',
+      );
+  }
+  const log = createVersionsLog(ctx.db);
+  await storeArtifact(
+    ctx,
+    {
+      ecosystem: RUBYGEMS,
+      name: spec.name,
+      version: spec.version,
+      path: file,
+      kind: 'gem',
+      bytes,
+      meta: { spec },
+      manifest: {
+        name: spec.name,
+        version: spec.version,
+        platform: spec.platform,
+        summary: spec.summary,
+        license: spec.licenses[0] ?? null,
+        homepage: spec.homepage,
+        dependencies: spec.dependencies,
+      },
+      description: spec.summary,
+      keywords: [],
+      readme: spec.description ?? '',
+      scan: true,
+      isNewer: (current) =>
+        !current || (!isPrerelease(spec.version) && (isPrerelease(current) || compareGemVersions(spec.version, current) > 0)),
+      afterWrite: (packageId) => {
+        const v = spec.platform === 'ruby' ? spec.version : `${spec.version}-${spec.platform}`;
+        log.append(`${spec.name} ${v} ${md5(infoBody(ctx.files.ofPackage(packageId)))}`, isoNow(ctx.clock));
+      },
+    },
+    who,
+    { exists: repush, notOwner: () => forbidden('You do not have permission to push to this gem.', 'NOT_MAINTAINER') },
+  );
+  return `Successfully registered gem: ${spec.name} (${spec.version}${spec.platform === 'ruby' ? '' : `-${spec.platform}`})`;
+}
+
+export function yankGem(ctx: FormatContext, who: Principal, name: string, version: string, platform: string): string {
+  const pkg = ctx.repo.find(RUBYGEMS, name);
+  if (!pkg || !canManage(ctx, pkg.id, who)) {
+    if (pkg && !(pkg.access === 'restricted')) throw forbidden('You do not have permission to yank this gem.', 'NOT_MAINTAINER');
+    throw notFound('This gem could not be found', 'PACKAGE_NOT_FOUND');
+  }
+  if (who.readonly) throw forbidden('this token is read-only: create a token without --read-only to yank', 'TOKEN_READONLY');
+  // The exact tuple, never a parsed slug (CVE-2022-29176).
+  const file = ctx.files.file(RUBYGEMS, `${fullName({ name, version, platform })}.gem`);
+  if (!file || file.package_id !== pkg.id)
+    throw notFound(`The version ${version}${platform === 'ruby' ? '' : ` (${platform})`} does not exist.`, 'VERSION_NOT_FOUND');
+  if (file.yanked !== null) throw new AppError(422, 'ALREADY_YANKED', `The version ${version} has already been yanked.`);
+  const log = createVersionsLog(ctx.db);
+  ctx.db
+    .transaction(() => {
+      const now = isoNow(ctx.clock);
+      ctx.files.yankPath(RUBYGEMS, file.path, '');
+      const v = platform === 'ruby' ? version : `${version}-${platform}`;
+      log.append(`${name} -${v} ${md5(infoBody(ctx.files.ofPackage(pkg.id)))}`, now);
+      ctx.repo.touch(pkg.id, now);
+    })
+    .immediate();
+  return `Successfully deleted gem: ${name} (${version}${platform === 'ruby' ? '' : `-${platform}`})`;
+}

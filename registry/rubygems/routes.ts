@@ -1,0 +1,134 @@
+// RubyGems at /rubygems/ (gem push --host http://host:4873/rubygems; source "http://host:4873/rubygems"): push and
+// yank with the API key, the source root (gem 3.3 probes HEAD /rubygems/ to choose the compact index), the
+// compact index, the legacy Marshal index and quick gemspecs, and the .gem files. gem prints the body text of
+// any answer, so refusals are sent as plain sentences (multiformat-protocols.md 3.1, 3.3).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { badRequest, notFound } from '../../lib/errors.ts';
+import { canManage, type FormatContext } from '../multiformat/context.ts';
+import type { FileRow } from '../multiformat/files-repo.ts';
+import { challenge, countDownload, installFormatErrors, readablePackage, sendBlob } from '../multiformat/http.ts';
+import { createVersionsLog, infoBody, sendIndexFile } from './compact-index.ts';
+import { type GemSpec, isPrerelease, isValidGemName } from './gem-spec.ts';
+import { quickSpec, type SpecTuple, specsGz } from './marshal-index.ts';
+import { compareGemVersions, pushGem, RUBYGEMS, yankGem } from './push.ts';
+
+const REALM = 'rubygems';
+const NEED_KEY = 'Access Denied. Please sign up for an account and use your API token as the key (GEM_HOST_API_KEY or ~/.gem/credentials).';
+
+export async function registerRubygemsRoutes(app: FastifyInstance, ctx: FormatContext) {
+  // gem push sends application/octet-stream, gem yank a form: both are read as raw bytes here.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ctx.maxUploadBytes }, (_req, body, done) => done(null, body));
+  installFormatErrors(app, 'text', ctx.maxUploadBytes);
+  const log = createVersionsLog(ctx.db);
+
+  const writer = (req: FastifyRequest) => {
+    const who = ctx.guards.optional(req);
+    if (!who) throw challenge(NEED_KEY, REALM);
+    return who;
+  };
+
+  app.get('/', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('RubyGems repository\n'));
+
+  app.post('/api/v1/gems', async (req, reply) => {
+    const who = writer(req);
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    return reply.type('text/plain; charset=utf-8').send(await pushGem(ctx, body, who));
+  });
+
+  app.delete('/api/v1/gems/yank', async (req, reply) => {
+    const who = writer(req);
+    const form = new URLSearchParams(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
+    const query = req.query as Record<string, string | undefined>;
+    const field = (k: string) => form.get(k) ?? query[k] ?? '';
+    const name = field('gem_name');
+    const version = field('version');
+    const platform = field('platform') || 'ruby';
+    if (!isValidGemName(name) || !version)
+      throw badRequest('send gem_name and version (and platform for a platform gem)', undefined, 'VALIDATION_FAILED');
+    return reply.type('text/plain; charset=utf-8').send(yankGem(ctx, who, name, version, platform));
+  });
+
+  /** Gems the caller may see (private gems only for their maintainers). */
+  const visibleGems = (req: FastifyRequest) => {
+    const who = ctx.guards.optional(req);
+    const rows = ctx.db.prepare("SELECT id, name, access FROM packages WHERE ecosystem = 'rubygems' ORDER BY name").all() as {
+      id: number;
+      name: string;
+      access: string;
+    }[];
+    return new Map(rows.filter((r) => r.access === 'public' || (who && canManage(ctx, r.id, who))).map((r) => [r.name, r.id]));
+  };
+  const liveFiles = (req: FastifyRequest) => {
+    const out: { row: FileRow; spec: GemSpec }[] = [];
+    for (const id of visibleGems(req).values())
+      for (const row of ctx.files.ofPackage(id))
+        if (row.yanked === null) out.push({ row, spec: (JSON.parse(row.meta) as { spec: GemSpec }).spec });
+    return out;
+  };
+
+  app.get('/versions', async (req, reply) => {
+    const visible = visibleGems(req);
+    return sendIndexFile(
+      req,
+      reply,
+      log.body((n) => visible.has(n)),
+    );
+  });
+  app.get('/names', async (req, reply) => sendIndexFile(req, reply, `---\n${[...visibleGems(req).keys()].map((n) => `${n}\n`).join('')}`));
+  app.get('/info/:name', async (req, reply) => {
+    const { name } = req.params as { name: string };
+    if (!isValidGemName(name)) throw notFound(`gem ${name} was not found`);
+    const { pkg } = readablePackage(ctx, req, RUBYGEMS, name, REALM);
+    return sendIndexFile(req, reply, infoBody(ctx.files.ofPackage(pkg.id)));
+  });
+
+  const specs = (req: FastifyRequest, pick: (all: SpecTuple[]) => SpecTuple[]) => {
+    const all = liveFiles(req).map(({ spec }) => ({ name: spec.name, version: spec.version, platform: spec.platform }));
+    return specsGz(pick(all));
+  };
+  const latest = (all: SpecTuple[]) => {
+    const best = new Map<string, SpecTuple>();
+    for (const t of all) {
+      const k = `${t.name}\0${t.platform}`;
+      const cur = best.get(k);
+      if (!cur || compareGemVersions(t.version, cur.version) > 0) best.set(k, t);
+    }
+    return [...best.values()];
+  };
+  app.get('/specs.4.8.gz', async (req, reply) =>
+    reply.type('application/octet-stream').send(specs(req, (a) => a.filter((t) => !isPrerelease(t.version)))),
+  );
+  app.get('/latest_specs.4.8.gz', async (req, reply) =>
+    reply.type('application/octet-stream').send(specs(req, (a) => latest(a.filter((t) => !isPrerelease(t.version))))),
+  );
+  app.get('/prerelease_specs.4.8.gz', async (req, reply) =>
+    reply.type('application/octet-stream').send(specs(req, (a) => a.filter((t) => isPrerelease(t.version)))),
+  );
+
+  // quick/Marshal.4.8/<name>-<version>[-<platform>].gemspec.rz names the same file as gems/<...>.gem: looked up
+  // by that exact stored filename, never split back into a tuple.
+  app.get('/quick/Marshal.4.8/:file', async (req, reply) => {
+    const { file } = req.params as { file: string };
+    if (!file.endsWith('.gemspec.rz')) throw notFound(`${file} was not found`);
+    const row = gemFile(ctx, req, `${file.slice(0, -'.gemspec.rz'.length)}.gem`);
+    reply.header('cache-control', 'public, max-age=31536000, immutable');
+    return reply.type('application/octet-stream').send(quickSpec((JSON.parse(row.meta) as { spec: GemSpec }).spec));
+  });
+  app.get('/gems/:file', async (req, reply) => {
+    const { file } = req.params as { file: string };
+    const row = gemFile(ctx, req, file);
+    countDownload(ctx, req, row.package_id);
+    reply.header('cache-control', 'public, max-age=31536000, immutable').header('etag', `"${row.sha256}"`);
+    return sendBlob(ctx, req, reply, row.blob_sha512, file);
+  });
+}
+
+function gemFile(ctx: FormatContext, req: FastifyRequest, file: string): FileRow {
+  if (!/^[A-Za-z0-9._-]+\.gem$/.test(file) || file.length > 300) throw notFound(`${file} was not found`);
+  const row = ctx.files.file(RUBYGEMS, file);
+  if (!row) throw notFound(`${file} was not found`);
+  const name = (JSON.parse(row.meta) as { spec: GemSpec }).spec.name;
+  readablePackage(ctx, req, RUBYGEMS, name, REALM);
+  return row;
+}

@@ -1,0 +1,129 @@
+// The real RubyGems 3.3 and Bundler 2.3 against the registry at /rubygems/ (main API + registry processes): gem
+// build, gem push with the API key, a refused re-push and a wrong key, gem install --source of a gem and its
+// dependency (compact index + quick Marshal gemspecs), bundle install through the compact index, gem yank, and
+// the installed bytes compared with the built ones. Recipe: multiformat-protocols.md 3.9.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPublisher, run } from '../fixtures/pypi/client-env.ts';
+import { type Suite, startSuite } from '../helpers/suite.ts';
+
+let suite: Suite;
+let work: string;
+let env: Record<string, string>;
+let host: string;
+let token: string;
+
+function writeGem(dir: string, name: string, version: string, deps: string) {
+  fs.mkdirSync(path.join(dir, 'lib'), { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, `${name}.gemspec`),
+    `Gem::Specification.new do |s|
+  s.name = "${name}"; s.version = "${version}"; s.summary = "acceptance ${name}"; s.authors = ["t"]
+  s.files = ["lib/${name}.rb"]; s.license = "MIT"
+  ${deps}
+end
+`,
+  );
+}
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'gems-e2e-'));
+  env = { PATH: '/usr/bin:/bin', HOME: work, LANG: 'C.UTF-8', BUNDLE_SILENCE_ROOT_WARNING: '1', BUNDLE_RETRY: '0' };
+  const hello = path.join(work, 'acc_hello');
+  writeGem(hello, 'acc_hello', '0.1.1', '');
+  fs.writeFileSync(path.join(hello, 'lib', 'acc_hello.rb'), 'module AccHello; def self.hi; "hi"; end; end\n');
+  const dep = path.join(work, 'acc_dep');
+  writeGem(dep, 'acc_dep', '1.0.0', 's.add_runtime_dependency "acc_hello", ">= 0.1", "< 1.0"');
+  fs.writeFileSync(path.join(dep, 'lib', 'acc_dep.rb'), 'require "acc_hello"; module AccDep; def self.hi; AccHello.hi + "!"; end; end\n');
+  const [a, b, started] = await Promise.all([
+    run('gem', ['build', 'acc_hello.gemspec'], { cwd: hello, env }),
+    run('gem', ['build', 'acc_dep.gemspec'], { cwd: dep, env }),
+    startSuite({ only: ['api', 'registry'] }),
+  ]);
+  suite = started;
+  expect(a.code, a.output).toBe(0);
+  expect(b.code, b.output).toBe(0);
+  host = `${suite.urls.registry}/rubygems`;
+  token = await createPublisher(suite, 'gemalice');
+}, 120_000);
+
+afterAll(async () => {
+  await suite?.stopAll();
+});
+
+const push = (file: string, key = token) =>
+  run('gem', ['push', '--host', host, file], { cwd: work, env: { ...env, GEM_HOST_API_KEY: key } });
+const built = (name: string, version: string) => path.join(work, name, `${name}-${version}.gem`);
+
+describe('gem push, gem install and bundle install against /rubygems/', () => {
+  it('gem push registers both gems and prints the registry text', async () => {
+    const res = await push(built('acc_hello', '0.1.1'));
+    expect(res.code, res.output).toBe(0);
+    expect(res.stdout).toContain('Successfully registered gem: acc_hello (0.1.1)');
+    const dep = await push(built('acc_dep', '1.0.0'));
+    expect(dep.code, dep.output).toBe(0);
+  });
+
+  it('a re-push fails with the 409 text; a wrong key fails with Access Denied', async () => {
+    const again = await push(built('acc_hello', '0.1.1'));
+    expect(again.code).toBe(1);
+    expect(again.output).toContain('Repushing of gem versions is not allowed.');
+    const wrong = await push(built('acc_hello', '0.1.1'), 'elk_wrongwrongwrongwrong');
+    expect(wrong.code).toBe(1);
+    expect(wrong.output).toContain('Access Denied.');
+  });
+
+  it('gem install --source installs the gem and its dependency with the exact bytes', async () => {
+    const gems = path.join(work, 'gems');
+    // Run from a folder without .gem files, or gem installs the local file instead (reference 3.5).
+    const res = await run(
+      'gem',
+      ['install', '--remote', '--clear-sources', '--source', `${host}/`, '--install-dir', gems, '--no-document', 'acc_dep', '-v', '1.0.0'],
+      { cwd: os.tmpdir(), env },
+    );
+    expect(res.code, res.output).toBe(0);
+    expect(res.stdout).toContain('Successfully installed acc_hello-0.1.1');
+    expect(res.stdout).toContain('Successfully installed acc_dep-1.0.0');
+    expect(fs.readFileSync(path.join(gems, 'cache', 'acc_hello-0.1.1.gem')).equals(fs.readFileSync(built('acc_hello', '0.1.1')))).toBe(
+      true,
+    );
+    const ruby = await run('ruby', ['-e', 'require "acc_dep"; print AccDep.hi'], { cwd: work, env: { ...env, GEM_PATH: gems } });
+    expect(ruby.stdout).toBe('hi!');
+  });
+
+  it('bundle install resolves through the compact index and bundle exec runs the code', async () => {
+    const app = path.join(work, 'app');
+    fs.mkdirSync(app);
+    fs.writeFileSync(path.join(app, 'Gemfile'), `source "${host}"\ngem "acc_dep", "1.0.0"\n`);
+    const cfg = await run('bundle', ['config', 'set', '--local', 'path', 'vendor/bundle'], { cwd: app, env });
+    expect(cfg.code, cfg.output).toBe(0);
+    const logFrom = fs.statSync(suite.logFile('registry')).size;
+    const res = await run('bundle', ['install'], { cwd: app, env });
+    expect(res.code, res.output).toBe(0);
+    expect(res.stdout).toContain('Installing acc_hello 0.1.1');
+    expect(res.stdout).toContain('Bundle complete!');
+    // Bundler stayed on the compact index: a wrong ETag would have sent it silently to the dependency API and
+    // the Marshal index (multiformat-protocols.md 3.2). The registry's request log shows which it used.
+    const seen = fs.readFileSync(suite.logFile('registry'), 'utf8').slice(logFrom);
+    expect(seen).toContain('/rubygems/versions');
+    expect(seen).toContain('/rubygems/info/acc_hello');
+    expect(seen).not.toContain('/rubygems/api/v1/dependencies');
+    expect(seen).not.toContain('specs.4.8.gz');
+    const exec = await run('bundle', ['exec', 'ruby', '-e', 'require "acc_dep"; print AccDep.hi'], { cwd: app, env });
+    expect(exec.stdout).toBe('hi!');
+  });
+
+  it('gem yank removes the version from the index; it can never be pushed again', async () => {
+    const res = await run('gem', ['yank', 'acc_dep', '-v', '1.0.0', '--host', host], {
+      cwd: work,
+      env: { ...env, GEM_HOST_API_KEY: token },
+    });
+    expect(res.code, res.output).toBe(0);
+    expect(res.stdout).toContain('Successfully deleted gem: acc_dep (1.0.0)');
+    expect(await (await fetch(`${host}/info/acc_dep`)).text()).toBe('---\n');
+    const again = await push(built('acc_dep', '1.0.0'));
+    expect(again.output).toContain('Repushing of gem versions is not allowed.');
+  });
+});
