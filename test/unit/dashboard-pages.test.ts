@@ -1,0 +1,228 @@
+// Dashboard pages over fake peers: the deploy form built from a service's config schema with inline errors,
+// deployment actions, and admin pages refused to non-admins before the internal token is ever used.
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../dashboard/app.ts';
+import { csrfFor, SESSION_COOKIE } from '../../dashboard/session.ts';
+import { createPeerClient } from '../../lib/http.ts';
+import { testConfig, testSecrets } from '../helpers/config.ts';
+
+const users: Record<string, { role: string }> = { elk_user: { role: 'user' }, elk_admin: { role: 'admin' } };
+const calls: { method: string; url: string; body?: unknown; internal?: boolean }[] = [];
+const SERVICE = {
+  id: 'svc-pg',
+  name: 'PostgreSQL <Managed>',
+  slug: 'pg',
+  category: 'database',
+  description: 'db',
+  publisher: 'Elide',
+  averageRating: 4.5,
+  ratingCount: 2,
+  featured: true,
+  premium: true,
+  startingPrice: 0,
+  pricing: {
+    model: 'subscription',
+    tiers: [
+      {
+        id: 'free',
+        name: 'Free',
+        price: 0,
+        model: 'free',
+        features: ['1 GB'],
+        instances: { min: 1, max: 1 },
+        regions: ['us-east-1'],
+        usage: null,
+      },
+      {
+        id: 'pro',
+        name: 'Pro',
+        price: 50,
+        model: 'flat',
+        features: ['HA'],
+        instances: { min: 1, max: 4 },
+        regions: ['us-east-1'],
+        usage: null,
+      },
+    ],
+  },
+  specifications: { versions: ['16'], regions: ['us-east-1'], sla: { uptime: 99.9, responseTime: 100, support: '24/7' } },
+  configSchema: {
+    type: 'object',
+    properties: {
+      version: { type: 'string', enum: ['15', '16'] },
+      storageGb: { type: 'integer', minimum: 1, maximum: 2000 },
+      highAvailability: { type: 'boolean' },
+    },
+  },
+};
+
+let fake: FastifyInstance;
+let app: Awaited<ReturnType<typeof buildApp>>;
+
+beforeAll(async () => {
+  fake = Fastify();
+  fake.addHook('onRequest', async (req) => {
+    calls.push({ method: req.method, url: req.url, internal: typeof req.headers['x-internal-token'] === 'string' });
+  });
+  fake.addHook('preHandler', async (req) => {
+    calls[calls.length - 1].body = req.body;
+  });
+  const who = (auth?: string) => users[(auth ?? '').replace('Bearer ', '')];
+  fake.get('/health', async () => ({ status: 'ok', version: '0.1.0', uptime: 1 }));
+  fake.get('/api/auth/me', async (req, reply) => {
+    const u = who(req.headers.authorization);
+    if (!u) return reply.status(401).send({ error: 'no', code: 'UNAUTHORIZED' });
+    return {
+      userId: `id-${u.role}`,
+      username: u.role,
+      email: 'x@x.test',
+      role: u.role,
+      plan: { id: 'team', name: 'Team', priceCents: 0, limits: {} },
+      usage: {},
+      orgs: [],
+    };
+  });
+  fake.get('/api/services/pg', async () => SERVICE);
+  fake.get('/api/services/pg/reviews', async () => ({
+    reviews: [{ username: 'eve', rating: 5, title: '<i>great</i>', body: 'ok', verified: true, createdAt: '' }],
+  }));
+  fake.post('/api/deployments', async (req, reply) => {
+    const b = req.body as { name: string; config: { storageGb?: number } };
+    if (b.name === 'taken') return reply.status(409).send({ error: 'taken', code: 'DEPLOYMENT_NAME_TAKEN' });
+    if ((b.config.storageGb ?? 1) > 2000)
+      return reply
+        .status(400)
+        .send({
+          error: 'invalid config',
+          code: 'CONFIG_INVALID',
+          details: [{ field: 'config.storageGb', message: 'Too big: expected <=2000' }],
+        });
+    return reply.status(202).send({ deploymentId: 'deploy-1', status: 'provisioning' });
+  });
+  fake.post('/api/deployments/:id/stop', async (_req, reply) => reply.status(202).send({ success: true }));
+  fake.get('/api/admin/users', async () => ({ users: [], total: 0 }));
+  fake.get('/internal/security/reviews', async () => ({ flagged: [] }));
+  fake.get('/api/admin/revenue', async () => ({
+    feePercent: 10,
+    currentCycle: { cycle: '2026-11', grossCents: 1000, feeCents: 100 },
+    ledger: [],
+  }));
+  await fake.listen({ host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${(fake.server.address() as { port: number }).port}`;
+  const client = (name: string) => createPeerClient({ name, baseUrl: base, timeoutMs: 2000, internalToken: 'internal-x' });
+  app = await buildApp({
+    config: testConfig(),
+    secrets: testSecrets,
+    identityDb: () => {
+      throw new Error('not used');
+    },
+    clock: { now: () => Date.now() } as never,
+    logger: 'silent',
+    peers: {
+      api: client('main API'),
+      registry: client('registry'),
+      marketplace: client('marketplace'),
+      orchestrator: client('orchestrator'),
+    },
+  });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await fake?.close();
+});
+
+const as = (token: string) => ({ cookie: `${SESSION_COOKIE}=${token}` });
+const post = (token: string, url: string, form: Record<string, string>) =>
+  app.inject({
+    method: 'POST',
+    url,
+    headers: { ...as(token), 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ _csrf: csrfFor(testSecrets.jwtSecret, token), ...form }).toString(),
+  });
+
+describe('service page and deploy form', () => {
+  it('compares tiers and builds fields from the config schema, escaping catalog text', async () => {
+    const res = await app.inject({ url: '/services/pg', headers: as('elk_user') });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('<h1>PostgreSQL &lt;Managed&gt;</h1>');
+    expect(res.body).toContain('<th scope="col">Free</th><th scope="col">Pro</th>');
+    expect(res.body).toMatch(
+      /<select id="cfg-version" name="config.version"><option value="">default<\/option><option value="15">15<\/option>/,
+    );
+    expect(res.body).toContain('name="config.storageGb" type="number" step="1" min="1" max="2000"');
+    expect(res.body).toContain('<input type="checkbox" id="cfg-highAvailability" name="config.highAvailability" value="true">');
+    expect(res.body).toContain('&lt;i&gt;great&lt;/i&gt;');
+    expect(res.body).toContain('verified user');
+  });
+
+  it('sends typed config and redirects to the new deployment', async () => {
+    const res = await post('elk_user', '/services/pg/deploy', {
+      name: 'db',
+      tier: 'pro',
+      region: 'us-east-1',
+      'config.storageGb': '20',
+      'config.highAvailability': 'true',
+      'config.version': '',
+    });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/deployments/deploy-1?notice=deployed');
+    const sent = calls.filter((c) => c.url === '/api/deployments').at(-1);
+    expect(sent?.body).toEqual({
+      serviceId: 'pg',
+      name: 'db',
+      config: { tier: 'pro', region: 'us-east-1', storageGb: 20, highAvailability: true },
+    });
+  });
+
+  it('shows the API refusals inline next to their fields, keeping what was typed', async () => {
+    const bad = await post('elk_user', '/services/pg/deploy', {
+      name: 'db',
+      tier: 'free',
+      region: 'us-east-1',
+      'config.storageGb': '5000',
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('<span class="field-error" id="err-config.storageGb">Too big: expected &lt;=2000</span>');
+    expect(bad.body).toContain('value="5000"');
+    const taken = await post('elk_user', '/services/pg/deploy', { name: 'taken', tier: 'free', region: 'us-east-1' });
+    expect(taken.statusCode).toBe(409);
+    expect(taken.body).toContain('You already have a deployment with this name.');
+  });
+
+  it('asks anonymous visitors to log in instead of showing the form', async () => {
+    const res = await app.inject('/services/pg');
+    expect(res.body).not.toContain('action="/services/pg/deploy"');
+    expect(res.body).toContain('/login?next=%2Fservices%2Fpg');
+  });
+});
+
+describe('deployment actions', () => {
+  it('runs only known verbs and redirects back to the page', async () => {
+    const ok = await post('elk_user', '/deployments/deploy-1/action', { action: 'stop' });
+    expect(ok.statusCode).toBe(303);
+    expect(ok.headers.location).toBe('/deployments/deploy-1?notice=action-started');
+    const weird = await post('elk_user', '/deployments/deploy-1/action', { action: '../../admin' });
+    expect(weird.statusCode).toBe(404);
+  });
+});
+
+describe('admin', () => {
+  it('refuses non-admins before any internal call', async () => {
+    const before = calls.filter((c) => c.internal && c.url.startsWith('/internal/')).length;
+    const page = await app.inject({ url: '/admin', headers: as('elk_user') });
+    expect(page.statusCode).toBe(403);
+    expect(page.body).toContain('This page is for administrators.');
+    const review = await post('elk_user', '/admin/reviews', { name: 'x', version: '1.0.0', action: 'release' });
+    expect(review.statusCode).toBe(403);
+    expect(calls.filter((c) => c.internal && c.url.startsWith('/internal/')).length).toBe(before);
+  });
+
+  it('shows users, the review queue and revenue to admins', async () => {
+    const page = await app.inject({ url: '/admin', headers: as('elk_admin') });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Nothing waits for review.');
+    expect(page.body).toContain('gross $10.00, fee (10%) $1.00');
+  });
+});
