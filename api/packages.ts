@@ -40,6 +40,22 @@ export interface RegistryPackage {
   versions: { version: string; publishedAt: string; deprecated: string | null; integrity: string; size: number; tarball: string }[];
 }
 
+/** The registry's GET /internal/packages/:name/score (docs/SCORING.md). */
+export interface RegistryScore {
+  name: string;
+  score: { quality: number; popularity: number; maintenance: number; overall: number };
+  breakdown?: Record<string, unknown>;
+  flags?: Record<string, boolean>;
+  alerts?: string[];
+  missing?: string[];
+  confidence?: number;
+  scoringVersion?: string;
+  computedAt?: string;
+}
+
+/** The registry's GET /internal/packages/:name/:version/security (docs/SECURITY-SCANNING.md), passed through. */
+export type RegistrySecurityReport = Record<string, unknown> & { name: string; version: string };
+
 /** "@scope/name", "@scope%2Fname" or "name", then what follows: [] or [version, "download"]. */
 export function splitPackagePath(raw: string): { name: string; rest: string[] } {
   const segs = raw.split('/').map((s) => {
@@ -71,6 +87,9 @@ export function canSeePackage(pkg: RegistryPackage, p: Principal | undefined, id
   return scope !== undefined && identity.canPublishToScope(scope, p.userId);
 }
 
+// The registry's routes take a scoped name as one segment, "@scope%2Fname".
+const segment = (name: string) => name.replace('/', '%2F');
+
 export function createPackagesReader(registry: PeerClient, identity: IdentityReader) {
   return {
     search: (q: { q: string; limit: number; offset: number; ecosystem: string }, requestId: string) =>
@@ -80,17 +99,41 @@ export function createPackagesReader(registry: PeerClient, identity: IdentityRea
       ) as Promise<RegistrySearch>,
 
     async details(name: string, ecosystem: string, p: Principal | undefined, requestId: string): Promise<RegistryPackage> {
-      const pkg = await registry.get<RegistryPackage>(`/internal/packages/${name.replace('/', '%2F')}?ecosystem=${ecosystem}`, {
+      const pkg = await registry.get<RegistryPackage>(`/internal/packages/${segment(name)}?ecosystem=${ecosystem}`, {
         requestId,
       });
       if (!pkg || !canSeePackage(pkg, p, identity)) throw notFound(`package ${name} was not found`, 'PACKAGE_NOT_FOUND');
       return pkg;
     },
+
+    /**
+     * The score of a package already shown to the caller. The scorer covers npm only; a registry without a score
+     * (or down) gives null so the details page still answers.
+     */
+    async score(pkg: RegistryPackage, requestId: string): Promise<RegistryScore | null> {
+      if (pkg.ecosystem !== 'npm') return null;
+      const s = await registry.get<RegistryScore>(`/internal/packages/${segment(pkg.name)}/score`, { requestId }).catch(() => undefined);
+      return s && typeof s === 'object' && s.score && typeof s.score.overall === 'number' ? s : null;
+    },
+
+    /** The security report of one version of a package already shown to the caller (same visibility as details). */
+    async security(pkg: RegistryPackage, version: string, requestId: string): Promise<RegistrySecurityReport> {
+      if (!pkg.versions.some((v) => v.version === version))
+        throw notFound(`version ${version} of ${pkg.name} was not found`, 'VERSION_NOT_FOUND');
+      // The scanner's reports are npm-only for now (docs/SECURITY-SCANNING.md, "Not yet done").
+      if (pkg.ecosystem !== 'npm') throw notFound(`no security report for ${pkg.ecosystem} packages yet`, 'SECURITY_REPORT_NOT_FOUND');
+      const r = await registry.get<RegistrySecurityReport>(
+        `/internal/packages/${segment(pkg.name)}/${encodeURIComponent(version)}/security`,
+        { requestId },
+      );
+      if (!r) throw notFound(`version ${version} of ${pkg.name} was not found`, 'VERSION_NOT_FOUND');
+      return r;
+    },
   };
 }
 
 /** The seed's details shape, plus what the registry knows beyond it. */
-export function toPackageDetails(pkg: RegistryPackage) {
+export function toPackageDetails(pkg: RegistryPackage, score: RegistryScore | null = null) {
   return {
     id: pkg.id,
     name: pkg.name,
@@ -101,8 +144,17 @@ export function toPackageDetails(pkg: RegistryPackage) {
     keywords: pkg.keywords,
     downloads: pkg.downloads,
     stars: pkg.stars,
-    // Filled once the registry serves scores (package-scorer); null until then rather than invented numbers.
-    score: null,
+    // The seed's four figures, then the breakdown behind them; null when the registry has no score (yet).
+    score: score && {
+      ...score.score,
+      breakdown: score.breakdown,
+      flags: score.flags,
+      alerts: score.alerts,
+      missing: score.missing,
+      confidence: score.confidence,
+      scoringVersion: score.scoringVersion,
+      computedAt: score.computedAt,
+    },
     distTags: pkg.distTags,
     access: pkg.access,
     createdAt: pkg.createdAt,

@@ -1,5 +1,6 @@
 // HTTP glue for the seed's package REST API: publish (through the registry's npm publish), search, details,
 // versions, dist-tags, deprecate and the download redirect (reads from the registry's internal API).
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { createAuthenticator } from '../../lib/auth.ts';
 import { notFound } from '../../lib/errors.ts';
@@ -45,7 +46,21 @@ const DetailsReply = z.object({
   keywords: z.array(z.string()),
   downloads: z.number(),
   stars: z.number(),
-  score: z.object({ quality: z.number(), popularity: z.number(), maintenance: z.number(), overall: z.number() }).nullable(),
+  score: z
+    .object({
+      quality: z.number(),
+      popularity: z.number(),
+      maintenance: z.number(),
+      overall: z.number(),
+      breakdown: z.record(z.string(), z.unknown()).optional().describe('every factor behind the three figures (docs/SCORING.md)'),
+      flags: z.record(z.string(), z.boolean()).optional(),
+      alerts: z.array(z.string()).optional(),
+      missing: z.array(z.string()).optional(),
+      confidence: z.number().optional(),
+      scoringVersion: z.string().optional(),
+      computedAt: z.string().optional(),
+    })
+    .nullable(),
   distTags: z.record(z.string(), z.string()),
   access: z.string(),
   createdAt: z.string(),
@@ -78,6 +93,21 @@ const PublishReply = z.object({
   size: z.number(),
 });
 const VersionsReply = z.object({ name: z.string(), versions: DetailsReply.shape.versions });
+// The registry's report (docs/SECURITY-SCANNING.md); the named parts are documented, the rest passes through.
+const SecurityReply = z.looseObject({
+  name: z.string(),
+  version: z.string(),
+  scanned: z.boolean(),
+  verdict: z.string().nullable(),
+  reviewState: z.string(),
+  scannedAt: z.string().nullable(),
+  vulnerabilities: z.looseObject({ direct: z.array(z.unknown()), transitive: z.array(z.unknown()) }),
+  malware: z.array(z.unknown()),
+  typosquat: z.array(z.unknown()),
+  licenses: z.looseObject({ package: z.unknown(), tree: z.unknown() }),
+  dependencies: z.record(z.string(), z.unknown()),
+});
+const Segment = z.string().min(1).max(214);
 const DistTagsReply = z.object({ name: z.string(), distTags: z.record(z.string(), z.string()) });
 
 export function registerPackageRoutes(app: TypedApp, deps: ApiDeps) {
@@ -154,12 +184,40 @@ export function registerPackageRoutes(app: TypedApp, deps: ApiDeps) {
     async (req) => packages.search(req.query, req.id),
   );
 
+  // Distinct routes so OpenAPI lists them; find-my-way prefers them to the wildcard below. The raw path is read
+  // again (as there) so "@scope%2Fname/1.0.0/security" and "@scope/name/1.0.0/security" are the same package.
+  const security = async (req: FastifyRequest, ecosystem: z.infer<typeof Ecosystem>) => {
+    const { name, rest } = splitPackagePath(req.url.split('?')[0].slice('/api/packages/'.length));
+    if (rest.length !== 2 || rest[1] !== 'security') throw notFound(`no route GET ${req.url.split('?')[0]}`, 'ROUTE_NOT_FOUND');
+    const pkg = await packages.details(name, ecosystem, guards.optional(req), req.id);
+    // The reply schema checks the registry's shape on the way out.
+    return (await packages.security(pkg, rest[0], req.id)) as z.infer<typeof SecurityReply>;
+  };
+
+  const securitySchema = (params: z.ZodObject) => ({
+    tags,
+    summary: 'Security report of a version: vulnerabilities (direct, transitive with paths), malware, typosquat, licenses',
+    params,
+    querystring: z.object({ ecosystem: Ecosystem }),
+    response: { 200: SecurityReply },
+  });
+  app.get(
+    '/api/packages/:name/:version/security',
+    { schema: securitySchema(z.object({ name: Segment.describe('a name, or "@scope%2Fname"'), version: Segment })) },
+    async (req) => security(req, req.query.ecosystem),
+  );
+  app.get(
+    '/api/packages/:scope/:name/:version/security',
+    { schema: securitySchema(z.object({ scope: Segment.describe('"@scope"'), name: Segment, version: Segment })) },
+    async (req) => security(req, req.query.ecosystem),
+  );
+
   app.get(
     '/api/packages/*',
     {
       schema: {
         tags,
-        summary: 'GET /api/packages/{name}: details; …/versions, …/dist-tags; …/{version}/download: 302 to the tarball',
+        summary: 'GET /api/packages/{name}: details with score; …/versions, …/dist-tags; …/{version}/download: 302 to the tarball',
         params: z.object({ '*': z.string().min(1).max(600) }),
         querystring: z.object({ ecosystem: Ecosystem }),
         response: { 200: z.union([DetailsReply, VersionsReply, DistTagsReply]) },
@@ -169,7 +227,7 @@ export function registerPackageRoutes(app: TypedApp, deps: ApiDeps) {
       // The raw path, not the decoded param: "%2F" in a name must not become a path separator.
       const { name, rest } = splitPackagePath(req.url.split('?')[0].slice('/api/packages/'.length));
       const pkg = await packages.details(name, req.query.ecosystem, guards.optional(req), req.id);
-      if (rest.length === 0) return toPackageDetails(pkg);
+      if (rest.length === 0) return toPackageDetails(pkg, await packages.score(pkg, req.id));
       if (rest.length === 1 && rest[0] === 'versions') return { name: pkg.name, versions: toPackageDetails(pkg).versions };
       if (rest.length === 1 && rest[0] === 'dist-tags') return { name: pkg.name, distTags: pkg.distTags };
       if (rest.length === 2 && rest[1] === 'download') {

@@ -1,0 +1,217 @@
+// GET /api/packages/:name with the registry's score, and GET /api/packages/:name/:version/security proxied to
+// the registry with the details route's visibility rules; a tiny local Fastify plays the registry.
+import Fastify from 'fastify';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createManualClock } from '../../lib/clock.ts';
+import { testSecrets } from '../helpers/config.ts';
+import { addUser, buildTestApi, type TestUser } from './api-events-fixtures.ts';
+
+const pkg = (name: string, access: 'public' | 'restricted', maintainers: string[], ecosystem = 'npm') => ({
+  id: `pkg-${name}`,
+  name,
+  ecosystem,
+  description: `${name} description`,
+  access,
+  maintainers,
+  license: 'MIT',
+  keywords: [],
+  downloads: 5,
+  stars: 0,
+  distTags: { latest: '1.0.0' },
+  readme: '# readme',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  versions: [
+    {
+      version: '1.0.0',
+      publishedAt: '2026-01-01T00:00:00.000Z',
+      deprecated: null,
+      integrity: 'sha512-x',
+      size: 10,
+      tarball: `/npm/${name}/-/x-1.0.0.tgz`,
+    },
+  ],
+});
+const PACKAGES: Record<string, ReturnType<typeof pkg>> = {
+  'npm:left-pad': pkg('left-pad', 'public', ['alice']),
+  'npm:@acme/widget': pkg('@acme/widget', 'public', ['alice']),
+  'npm:@acme/secret': pkg('@acme/secret', 'restricted', ['alice']),
+  'npm:no-score': pkg('no-score', 'public', ['alice']),
+  'npm:bad-score': pkg('bad-score', 'public', ['alice']),
+  'pypi:requests': pkg('requests', 'public', ['alice'], 'pypi'),
+};
+const score = (name: string) => ({
+  name,
+  score: { quality: 0.9, popularity: 0.8, maintenance: 0.7, overall: 0.8 },
+  breakdown: { quality: { tests: 1 }, popularity: { downloads: 0.5 }, maintenance: { recency: 1 } },
+  flags: { deprecated: false, unstable: false, vulnerable: false, malware: false },
+  alerts: [],
+  missing: ['coverage'],
+  confidence: 0.75,
+  scoringVersion: 'score/1',
+  computedAt: '2026-01-02T00:00:00.000Z',
+});
+const report = (name: string, version: string) => ({
+  name,
+  version,
+  scanned: true,
+  verdict: 'info',
+  reviewState: 'none',
+  scannedAt: '2026-01-01T00:00:00.000Z',
+  vulnerabilities: { direct: [{ id: 'GHSA-x', severity: 'high' }], transitive: [] },
+  malware: [],
+  typosquat: [],
+  licenses: { package: { expression: 'MIT' }, tree: [] },
+  dependencies: { nodes: 1, cycles: [], truncated: false, partial: false, alerts: [] },
+  extraFromTheScanner: 'kept',
+});
+
+/** Raw paths the fake registry was asked for, and the internal token each carried. */
+const asked: { path: string; token: unknown }[] = [];
+const registry = Fastify({ logger: false });
+registry.get('/internal/packages/*', async (req, reply) => {
+  const raw = req.url.split('?')[0];
+  asked.push({ path: raw, token: req.headers['x-internal-token'] });
+  const segs = raw.slice('/internal/packages/'.length).split('/');
+  const name = decodeURIComponent(segs[0]);
+  const ecosystem = String((req.query as { ecosystem?: string }).ecosystem ?? 'npm');
+  const found = PACKAGES[`${ecosystem}:${name}`];
+  if (segs.length === 1 && found) return found;
+  if (segs.length === 2 && segs[1] === 'score') {
+    if (name === 'bad-score') return reply.status(500).send({ error: 'boom' });
+    if (PACKAGES[`npm:${name}`] && name !== 'no-score') return score(name);
+  }
+  if (segs.length === 3 && segs[2] === 'security' && PACKAGES[`npm:${name}`] && segs[1] === '1.0.0') return report(name, segs[1]);
+  return reply.status(404).send({ error: `${raw} not found`, code: 'NOT_FOUND' });
+});
+
+const clock = createManualClock();
+let t: Awaited<ReturnType<typeof buildTestApi>>;
+let alice: TestUser;
+let bob: TestUser;
+let admin: TestUser;
+
+beforeAll(async () => {
+  const url = await registry.listen({ host: '127.0.0.1', port: 0 });
+  t = await buildTestApi(clock, { ELIDE_REGISTRY_URL: url });
+  alice = addUser(t.db, clock, 'alice');
+  bob = addUser(t.db, clock, 'bob');
+  admin = addUser(t.db, clock, 'root', 'team', 'admin');
+});
+afterAll(async () => {
+  await t?.app.close();
+  await registry.close();
+});
+beforeEach(() => {
+  asked.length = 0;
+});
+
+const get = (url: string, user?: TestUser) => t.app.inject({ method: 'GET', url, headers: user ? user.auth : {} });
+const NOT_FOUND = (name: string) => ({ error: `package ${name} was not found`, code: 'PACKAGE_NOT_FOUND' });
+
+describe('GET /api/packages/:name score', () => {
+  it.each([
+    ['left-pad', 'left-pad', 'left-pad'],
+    ['@acme/widget', '@acme/widget', '@acme%2Fwidget'],
+    ['@acme%2Fwidget', '@acme/widget', '@acme%2Fwidget'],
+  ])('%s: the four figures and the breakdown from the registry', async (path, name, sent) => {
+    const res = await get(`/api/packages/${path}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      name,
+      score: {
+        quality: 0.9,
+        popularity: 0.8,
+        maintenance: 0.7,
+        overall: 0.8,
+        breakdown: { quality: { tests: 1 }, popularity: { downloads: 0.5 }, maintenance: { recency: 1 } },
+        missing: ['coverage'],
+        confidence: 0.75,
+        scoringVersion: 'score/1',
+        computedAt: '2026-01-02T00:00:00.000Z',
+      },
+    });
+    expect(asked.map((a) => a.path)).toContain(`/internal/packages/${sent}/score`);
+    expect(asked.every((a) => a.token === testSecrets.internalToken)).toBe(true);
+  });
+
+  it('no score yet (404) or a failing scorer (500): score null, the details still answer', async () => {
+    for (const name of ['no-score', 'bad-score']) {
+      const res = await get(`/api/packages/${name}`);
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ name, score: null });
+    }
+  });
+
+  it('the scorer is npm-only: a PyPI package has score null and the registry is not asked for one', async () => {
+    const res = await get('/api/packages/requests?ecosystem=pypi');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ name: 'requests', ecosystem: 'pypi', score: null });
+    expect(asked.some((a) => a.path.endsWith('/score'))).toBe(false);
+  });
+
+  it('versions and dist-tags do not ask for the score', async () => {
+    expect((await get('/api/packages/left-pad/versions')).statusCode).toBe(200);
+    expect((await get('/api/packages/@acme/widget/dist-tags')).statusCode).toBe(200);
+    expect(asked.some((a) => a.path.endsWith('/score'))).toBe(false);
+  });
+
+  it('a restricted package stays 404 for outsiders (no score fetched) and shows its score to a maintainer', async () => {
+    expect((await get('/api/packages/@acme/secret')).json()).toEqual(NOT_FOUND('@acme/secret'));
+    expect((await get('/api/packages/@acme/secret', bob)).statusCode).toBe(404);
+    expect(asked.some((a) => a.path.endsWith('/score'))).toBe(false);
+    const res = await get('/api/packages/@acme/secret', alice);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().score).toMatchObject({ overall: 0.8 });
+  });
+});
+
+describe('GET /api/packages/:name/:version/security', () => {
+  it.each([
+    ['left-pad', 'left-pad', 'left-pad'],
+    ['@acme/widget', '@acme/widget', '@acme%2Fwidget'],
+    ['@acme%2Fwidget', '@acme/widget', '@acme%2Fwidget'],
+  ])('%s: the registry report, passed through', async (path, name, sent) => {
+    const res = await get(`/api/packages/${path}/1.0.0/security`);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual(report(name, '1.0.0'));
+    expect(asked.map((a) => a.path)).toContain(`/internal/packages/${sent}/1.0.0/security`);
+  });
+
+  it('a restricted package: 404 for anonymous and non-members (the registry is not asked), 200 for a maintainer and an admin', async () => {
+    for (const who of [undefined, bob]) {
+      const res = await get('/api/packages/@acme/secret/1.0.0/security', who);
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toEqual(NOT_FOUND('@acme/secret'));
+    }
+    expect(asked.some((a) => a.path.endsWith('/security'))).toBe(false);
+    for (const who of [alice, admin]) {
+      const res = await get('/api/packages/@acme%2Fsecret/1.0.0/security', who);
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ name: '@acme/secret', version: '1.0.0' });
+    }
+  });
+
+  it('unknown package, unknown version, non-npm ecosystem, bad name: clear 404/400', async () => {
+    expect((await get('/api/packages/nope/1.0.0/security')).json()).toEqual(NOT_FOUND('nope'));
+    const v = await get('/api/packages/@acme/widget/9.9.9/security');
+    expect(v.statusCode).toBe(404);
+    expect(v.json()).toEqual({ error: 'version 9.9.9 of @acme/widget was not found', code: 'VERSION_NOT_FOUND' });
+    const py = await get('/api/packages/requests/1.0.0/security?ecosystem=pypi');
+    expect(py.statusCode).toBe(404);
+    expect(py.json()).toEqual({ error: 'no security report for pypi packages yet', code: 'SECURITY_REPORT_NOT_FOUND' });
+    const bad = await get('/api/packages/..%2F..%2Fetc/1.0.0/security');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().code).toBe('INVALID_PACKAGE_NAME');
+    const extra = await get('/api/packages/a/b/1.0.0/security');
+    expect(extra.statusCode).toBe(404);
+    expect(extra.json().code).toBe('ROUTE_NOT_FOUND');
+  });
+
+  it('is in /openapi.json for unscoped and scoped names', async () => {
+    const doc = (await get('/openapi.json')).json() as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/packages/{name}/{version}/security', '/api/packages/{scope}/{name}/{version}/security']),
+    );
+  });
+});
