@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { notFound } from '../lib/errors.ts';
 import { requireInternalToken } from '../lib/internal.ts';
 import type { TypedApp } from '../lib/service-app.ts';
+import { mainFileUrl, versionFiles } from './multiformat/details.ts';
 import type { NpmContext } from './npm/context.ts';
 import { splitName } from './npm/paths.ts';
 import { type ScoreHook, searchPackages } from './search.ts';
@@ -72,7 +73,9 @@ export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalT
         integrity: v.integrity,
         size: v.size,
         publisher: v.publisher_name,
-        tarball: `/npm/${pkg.name}/-/${v.filename}`,
+        tarball: mainFileUrl(ctx.db, pkg, v),
+        // PyPI, Maven and RubyGems versions have several files (wheel + sdist, jar + pom, platform gems).
+        ...(pkg.ecosystem === 'npm' ? {} : { files: versionFiles(ctx.db, pkg, v) }),
       })),
     };
   });
