@@ -2,6 +2,7 @@
 // answers its documented status and error code, and nothing is persisted (no packument, no row, no blob file).
 import { randomBytes } from 'node:crypto';
 import { createGzip } from 'node:zlib';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BadCase, persisted, send, verdict } from '../helpers/bad-input.ts';
 import { docPath, makeTgz, publishBody, type TarFile } from '../helpers/npm-fixtures.ts';
@@ -334,4 +335,58 @@ describe('bad input: npm protocol', () => {
     const doc = (await res.json()) as { versions: Record<string, { dist: { tarball: string } }> };
     expect(doc.versions['1.0.0'].dist.tarball).not.toContain('evil.test');
   });
+
+  // Property-based pass: random manifests and tarballs never get a 5xx, and whatever is refused leaves no row
+  // or blob; whatever is accepted is served back with bytes matching its integrity. FUZZ_RUNS for longer runs.
+  it('fuzzes the publish endpoint: no 5xx, no persisted garbage', async () => {
+    const runs = Number(process.env.FUZZ_RUNS ?? 150);
+    const seed = Number(process.env.FUZZ_SEED ?? 12);
+    let n = 0;
+    const tallies: Record<string, number> = {};
+    const entry = fc.record({
+      path: fc.oneof(
+        fc.constant('package/package.json'),
+        fc.constant('package/index.js'),
+        fc.string({ maxLength: 40 }).map((s) => `package/${s}`),
+        fc.string({ maxLength: 30 }),
+      ),
+      content: fc.oneof(fc.string({ maxLength: 200 }), fc.json({ maxDepth: 3 })),
+      type: fc.constantFrom('0', '0', '0', '5', '2', '1', '3', '6'),
+    });
+    const manifestExtra = fc.dictionary(
+      fc.constantFrom('dependencies', 'bin', 'scripts', 'main', 'name', 'version', '__proto__', 'license'),
+      fc.jsonValue({ maxDepth: 2 }),
+      { maxKeys: 3 },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('fuzz', '@bad-npm/fuzz'),
+        fc.constantFrom('1.0.0', '0.0.1-beta.1', '1.0', 'x', ''),
+        manifestExtra,
+        fc.array(entry, { maxLength: 5 }),
+        fc.boolean(),
+        async (prefix, version, extra, files, keepPkgJson) => {
+          const name = `${prefix}-${n++}`;
+          const pkgJson = { path: 'package/package.json', content: JSON.stringify({ name, version, ...extra }) };
+          const b = publishBody(name, version, { manifest: extra, files: keepPkgJson ? [pkgJson, ...files] : files });
+          const before = persisted(suite.dataDir);
+          const r = await send(suite.urls.registry, { id: 'fuzz', what: name, path: docPath(name), ...json(u, b), status: 0 });
+          tallies[r.status] = (tallies[r.status] ?? 0) + 1;
+          expect(r.status, r.body).toBeLessThan(500);
+          if (r.status === 201) {
+            const integrity = b.versions[version]?.dist.integrity;
+            const doc = (await (await fetch(`${suite.urls.registry}${docPath(name)}`)).json()) as {
+              versions: Record<string, { dist: { integrity: string } }>;
+            };
+            expect(Object.values(doc.versions).map((v) => v.dist.integrity)).toContain(integrity);
+          } else {
+            const after = persisted(suite.dataDir);
+            expect(after, `${r.status} ${r.body}`).toEqual(before);
+          }
+        },
+      ),
+      { numRuns: runs, seed },
+    );
+    console.info(`fuzz-npm-publish: ${runs} runs, seed ${seed}, statuses ${JSON.stringify(tallies)}`);
+  }, 300_000);
 });
