@@ -17,7 +17,13 @@ export interface TokenRow {
 const limitText = (v: unknown) =>
   v === null || v === undefined ? 'unlimited' : typeof v === 'boolean' ? (v ? 'included' : 'not included') : String(v);
 
-export function renderAccount(ctx: PageCtx, me: Me, myPackages: { name: string; version: string | null }[], notice?: string) {
+export function renderAccount(
+  ctx: PageCtx,
+  me: Me,
+  myPackages: { name: string; version: string | null }[],
+  notice?: string,
+  error?: string,
+) {
   const limits = me.plan.limits ?? {};
   const body = html`<h1>Account</h1>
 <p>${me.username} · ${me.email} · role ${me.role}</p>
@@ -33,6 +39,8 @@ export function renderAccount(ctx: PageCtx, me: Me, myPackages: { name: string; 
 <p><a href="/account/tokens">Manage API tokens</a></p>
 <h2>Organizations</h2>
 ${me.orgs.length ? html`<ul>${me.orgs.map((o) => html`<li><a href="/orgs/${encodeURIComponent(o.name)}">@${o.name}</a> (${o.role})</li>`)}</ul>` : html`<p>None yet.</p>`}
+${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+<form method="post" action="/orgs" class="row">${csrfField(ctx)}<label for="org-name">New organization</label><input id="org-name" name="name" required maxlength="39" pattern="[a-z0-9][a-z0-9-]*"><button type="submit">Create</button></form>
 <h2>My packages</h2>
 ${myPackages.length ? html`<ul>${myPackages.map((p) => html`<li><a href="${packageHref(p.name, 'npm')}">${p.name}</a> ${p.version ?? ''}</li>`)}</ul>` : html`<p>No packages in your scopes yet.</p>`}`;
   return layout({ title: 'Account', ctx, body, notice });

@@ -6,7 +6,7 @@ import { act, getAs, notFoundPage, noticeOf, type RouteDeps, requireMe, seeOther
 export function registerAccountRoutes(app: FastifyInstance, deps: RouteDeps) {
   const { api } = deps.peers;
 
-  app.get('/account', async (req, reply) => {
+  async function account(req: Parameters<typeof requireMe>[0], reply: Parameters<typeof sendHtml>[0], error?: string, status = 200) {
     const { me } = requireMe(req);
     const scopes = [me.username, ...me.orgs.map((o) => o.name)].slice(0, 10);
     const lists = await Promise.all(
@@ -19,7 +19,18 @@ export function registerAccountRoutes(app: FastifyInstance, deps: RouteDeps) {
       ),
     );
     const mine = lists.flatMap((l) => l?.results ?? []);
-    return sendHtml(reply, renderAccount(req.session.ctx, me, mine, noticeOf(req)));
+    return sendHtml(reply, renderAccount(req.session.ctx, me, mine, noticeOf(req), error), status);
+  }
+
+  app.get('/account', async (req, reply) => account(req, reply));
+
+  app.post('/orgs', async (req, reply) => {
+    requireMe(req);
+    const name = str((req.body as Record<string, unknown>).name, 100);
+    const r = await act(api, req, '/api/orgs', { method: 'POST', body: { name } });
+    if (!r.ok) return account(req, reply, r.error, r.status);
+    if (req.session.token) deps.forgetSession(req.session.token); // /api/auth/me now lists the new org
+    return seeOther(reply, `/orgs/${encodeURIComponent(name)}`, 'saved');
   });
 
   const listTokens = async (req: Parameters<typeof requireMe>[0]) =>

@@ -265,3 +265,26 @@ describe('dashboard in a browser', () => {
     await phone.close();
   }, 60_000);
 });
+
+describe('dashboard admin in a browser', () => {
+  it('logs out, logs in as admin and manages users, reviews and revenue', async () => {
+    await go('/');
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await expect.poll(() => page.locator('.notice').textContent()).toContain('You are logged out.');
+    expect((await context.cookies()).some((c) => c.name === 'elide_session')).toBe(false);
+    await page.getByLabel('User name').fill('admin');
+    await page.getByLabel('Password').fill('admin-password-for-tests');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('link', { name: 'Admin' }).click();
+    await page.waitForURL(/\/admin$/);
+    await page.getByLabel('Find users').fill('demo');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByLabel('Plan of demo').selectOption('enterprise');
+    await page.getByRole('button', { name: 'Save demo' }).click();
+    await expect.poll(() => page.locator('.notice').textContent()).toContain('Saved.');
+    const main = (await page.locator('main').textContent()) ?? '';
+    expect(main).toMatch(/Nothing waits for review\.|Release/);
+    expect(main).toMatch(/Current cycle \d{4}-\d{2}: gross \$/);
+    expect(await axeSerious(page)).toEqual([]);
+  });
+});
