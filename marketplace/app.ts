@@ -6,6 +6,7 @@ import type { Config } from '../lib/config.ts';
 import { type Db, databaseAnswers } from '../lib/db.ts';
 import type { PeerClient } from '../lib/http.ts';
 import { createIdentityReader } from '../lib/identity.ts';
+import { registerOpenApi } from '../lib/openapi.ts';
 import { startOutboxRelay } from '../lib/outbox.ts';
 import { createAuthGuards } from '../lib/request-auth.ts';
 import type { Secrets } from '../lib/secrets.ts';
@@ -43,6 +44,11 @@ export interface MarketplaceDeps {
 
 export async function buildMarketplace(deps: MarketplaceDeps) {
   const app = createServiceApp({ service: 'marketplace', logger: deps.logger, ready: () => databaseAnswers(deps.db) });
+  // Before any route, so the spec sees them all (issue 7: /openapi.json and /docs on every public process).
+  await registerOpenApi(app, {
+    title: 'Elide Marketplace service marketplace',
+    description: 'Service catalog, deployments, metrics, billing and reviews (port 3001).',
+  });
   const guards = createAuthGuards(createAuthenticator(() => deps.db, deps.secrets.jwtSecret, deps.clock.now));
   const repo = createDeploymentsRepo(deps.db);
   const reviews = createReviewsRepo(deps.db);

@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { Config } from '../lib/config.ts';
 import { type Db, databaseAnswers } from '../lib/db.ts';
 import type { PeerClient } from '../lib/http.ts';
+import { registerOpenApi } from '../lib/openapi.ts';
 import type { Secrets } from '../lib/secrets.ts';
 import { createServiceApp } from '../lib/service-app.ts';
 import { createHealthMonitor, type LiveDeployment, type MarketplacePort } from './health-monitor.ts';
@@ -33,6 +34,11 @@ export function httpMarketplacePort(peer: PeerClient): MarketplacePort {
 
 export async function buildOrchestrator(deps: OrchestratorDeps) {
   const app = createServiceApp({ service: 'orchestrator', logger: deps.logger, ready: () => databaseAnswers(deps.db) });
+  // Before any route, so the spec sees them all (issue 7: /openapi.json and /docs on every public process).
+  await registerOpenApi(app, {
+    title: 'Elide Marketplace orchestrator',
+    description: 'Service templates, deployment metrics and health (port 3002).',
+  });
   const port = deps.marketplace ?? (deps.marketplacePeer ? httpMarketplacePort(deps.marketplacePeer) : undefined);
   const monitor = createHealthMonitor({
     db: deps.db,
