@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import semver from 'semver';
+import { notFound } from '../../lib/errors.ts';
 import type { PackageRow, PackagesRepo, VersionRow } from '../packages-repo.ts';
 import { parseNpmName, tarballPath } from './names.ts';
 
@@ -92,31 +93,57 @@ export function buildDocument(repo: PackagesRepo, pkg: PackageRow, kind: DocKind
 
 export type PackumentCache = ReturnType<typeof createPackumentCache>;
 
-/** Bounded cache of serialized documents keyed by package, kind and base URL; an entry is valid for one rev. */
-export function createPackumentCache(repo: PackagesRepo, maxEntries = 2000) {
+/**
+ * Cache of serialized documents keyed by package, kind and base URL; an entry is valid for one rev. Bounded by
+ * entries and bytes (a large packument can be megabytes), least recently used first out.
+ */
+export function createPackumentCache(repo: PackagesRepo, maxEntries = 2000, maxBytes = 256 * 1024 * 1024) {
   const entries = new Map<string, { id: number; rev: number; doc: BuiltDoc }>();
+  let bytes = 0;
+  const sizeOf = (d: BuiltDoc) => d.body.length + (d.gz?.length ?? 0);
+  const drop = (key: string) => {
+    const e = entries.get(key);
+    if (!e) return;
+    bytes -= sizeOf(e.doc);
+    entries.delete(key);
+  };
+  const trim = () => {
+    while (entries.size > maxEntries || (bytes > maxBytes && entries.size > 1)) drop(entries.keys().next().value as string);
+  };
   return {
     get(pkg: { id: number; rev: number; name: string }, kind: DocKind, base: string): BuiltDoc {
       const key = `${kind}\u0000${base}\u0000${pkg.name}`;
       const hit = entries.get(key);
-      if (hit && hit.rev === pkg.rev && hit.id === pkg.id) return hit.doc;
+      if (hit && hit.rev === pkg.rev && hit.id === pkg.id) {
+        entries.delete(key);
+        entries.set(key, hit);
+        return hit.doc;
+      }
       const row = repo.find('npm', pkg.name);
-      if (!row) throw new Error(`package ${pkg.name} vanished`);
+      // Unpublished between the rev lookup and here.
+      if (!row) throw notFound(`package ${pkg.name} was not found`, 'PACKAGE_NOT_FOUND');
       const body = Buffer.from(JSON.stringify(buildDocument(repo, row, kind, base)));
+      // Compressed once per change, not per request (npm always sends accept-encoding: gzip).
       const doc: BuiltDoc = {
         body,
+        gz: gzipSync(body, { level: 6 }),
         etag: `W/"${createHash('sha1').update(body).digest('base64url')}"`,
         lastModified: new Date(row.updated_at).toUTCString(),
       };
-      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
-      entries.delete(key);
+      drop(key);
       entries.set(key, { id: row.id, rev: row.rev, doc });
+      bytes += sizeOf(doc);
+      trim();
       return doc;
     },
     gzip(doc: BuiltDoc): Buffer {
       doc.gz ??= gzipSync(doc.body, { level: 6 });
       return doc.gz;
     },
-    clear: () => entries.clear(),
+    clear: () => {
+      entries.clear();
+      bytes = 0;
+    },
+    stats: () => ({ entries: entries.size, bytes }),
   };
 }

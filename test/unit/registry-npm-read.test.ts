@@ -292,3 +292,35 @@ describe('npm registry endpoints', () => {
     ).toBe(404);
   });
 });
+
+describe('packument cache', () => {
+  it('stays within its byte bound, evicting the least recently used, and rebuilds on a new revision', async () => {
+    const r = await buildTestRegistry();
+    const { createPackumentCache } = await import('../../registry/npm/packument.ts');
+    const { createPackagesRepo } = await import('../../registry/packages-repo.ts');
+    for (const n of ['c-one', 'c-two', 'c-three'])
+      await r.app.inject({
+        method: 'PUT',
+        url: docPath(n),
+        headers: { ...bearer(r.alice), 'content-type': 'application/json' },
+        payload: JSON.stringify(publishBody(n, '1.0.0')),
+      });
+    const repo = createPackagesRepo(r.db);
+    const ref = (n: string) => ({ ...repo.findRev('npm', n)!, name: n });
+    const probe = createPackumentCache(repo);
+    const one = probe.get(ref('c-one'), 'full', 'http://h/npm');
+    const size = probe.stats().bytes;
+    const cache = createPackumentCache(repo, 100, size * 2 + 200);
+    const first = cache.get(ref('c-one'), 'full', 'http://h/npm');
+    expect(first.body.equals(one.body)).toBe(true);
+    cache.get(ref('c-two'), 'full', 'http://h/npm');
+    expect(cache.get(ref('c-one'), 'full', 'http://h/npm')).toBe(first);
+    cache.get(ref('c-three'), 'full', 'http://h/npm');
+    expect(cache.stats().entries).toBe(2);
+    expect(cache.stats().bytes).toBeLessThanOrEqual(size * 2 + 200);
+    expect(cache.get(ref('c-one'), 'full', 'http://h/npm')).toBe(first);
+    const bumped = { ...ref('c-one'), rev: ref('c-one').rev + 1 };
+    expect(cache.get(bumped, 'full', 'http://h/npm')).not.toBe(first);
+    await r.app.close();
+  });
+});
