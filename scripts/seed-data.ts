@@ -10,6 +10,7 @@ import { type Config, ConfigError, loadConfig } from '../lib/config.ts';
 import { EXIT_CONFIG } from '../lib/run-service.ts';
 import { loadSecrets, type Secrets } from '../lib/secrets.ts';
 import { seedMarketplace } from '../marketplace/seed.ts';
+import { seedFormatPackages } from '../registry/multiformat/seed.ts';
 import { seedNpmPackages } from '../registry/npm/seed.ts';
 
 export interface SeedReport {
@@ -71,7 +72,7 @@ async function seedAccounts(ctx: SeedContext) {
 }
 
 /** Seed steps in order; later features append theirs (packages, services, advisories...). */
-export const SEED_STEPS: ((ctx: SeedContext) => Promise<void>)[] = [seedAccounts, seedMarketplace, seedNpmPackages];
+export const SEED_STEPS: ((ctx: SeedContext) => Promise<void>)[] = [seedAccounts, seedMarketplace, seedNpmPackages, seedFormatPackages];
 
 export async function seed(config: Config): Promise<SeedReport> {
   const ctx: SeedContext = { config, secrets: loadSecrets(config), report: { changes: [] } };
