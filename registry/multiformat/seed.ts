@@ -31,7 +31,9 @@ const PY_CODE = 'def hi():\n    return "hello from elide"\n';
 
 function multipart(fields: [string, string][], file: { name: string; bytes: Buffer }) {
   const boundary = 'elide-seed-boundary-7f3a';
-  const parts: Buffer[] = fields.map(([k, v]) => Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  const parts: Buffer[] = fields.map(([k, v]) =>
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`),
+  );
   parts.push(
     Buffer.from(
       `--${boundary}\r\nContent-Disposition: form-data; name="content"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
