@@ -32,7 +32,12 @@ export interface BenchResults {
 }
 
 const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}x` : '-');
-const num = (n?: number) => (n === undefined || Number.isNaN(n) ? '-' : String(n));
+const num = (n?: number | null) => (n === undefined || n === null || Number.isNaN(n) ? '-' : String(n));
+/** req/s, flagging bad answers, and saying so when not one request completed within the window. */
+const rate = (l: LoadResult, seconds: unknown) =>
+  l.requests === 0
+    ? `0 (none done in ${seconds} s)`
+    : `${l.rps}${l.non2xx + l.errors + l.timeouts > 0 ? ` (${l.non2xx + l.errors + l.timeouts} bad)` : ''}`;
 
 export function loadRows(r: BenchResults): string[][] {
   const header = [
@@ -49,12 +54,12 @@ export function loadRows(r: BenchResults): string[][] {
   ];
   const rows = r.loads.map((l) => [
     l.name,
-    l.ours ? num(l.ours.rps) + (l.ours.non2xx + l.ours.errors > 0 ? ` (${l.ours.non2xx + l.ours.errors} bad)` : '') : (l.oursNote ?? '-'),
+    l.ours ? rate(l.ours, r.params.seconds) : (l.oursNote ?? '-'),
     num(l.ours?.p50),
     num(l.ours?.p95),
     num(l.ours?.p99),
     `< ${l.targetP95}`,
-    l.verdaccio ? num(l.verdaccio.rps) : (l.verdaccioNote ?? '-'),
+    l.verdaccio ? rate(l.verdaccio, r.params.seconds) : (l.verdaccioNote ?? '-'),
     num(l.verdaccio?.p95),
     ratio(l.ours?.rps, l.verdaccio?.rps),
     ratio(l.ours?.rps, r.ceiling?.rps),
@@ -129,7 +134,7 @@ export function docBlock(r: BenchResults): string {
   return [
     `Run ${r.startedAt} (${r.durationSeconds ?? '?'} s) on ${m.cpus} × ${m.model}, ${m.memoryGb} GB, Node ${m.node}, ${m.os}; load average at start ${m.loadAverageAtStart.join(' / ')} (the machine is shared: compare ratios, not absolutes).`,
     '',
-    `Command: \`${r.command}\`. ${r.params.packages} packages (${r.params.totalVersions} versions), ${r.params.deployments} deployments, ${r.params.connections} connections, ${r.params.warmupSeconds} s warm-up then ${r.params.seconds} s per endpoint, latencies in ms.`,
+    `Command: \`${r.command}\`. ${r.params.packages} packages (${r.params.totalVersions} versions), ${r.params.deployments} deployments, ${r.params.connections} connections, ${r.params.warmupSeconds} s warm-up then ${r.params.seconds} s per endpoint, latencies in ms of the responses completed within the window ("bad": non-2xx, errors, timeouts).`,
     '',
     markdownTable(loadRows(r)),
     '',

@@ -32,7 +32,7 @@ async function json(url: string, init: { method?: string; headers?: Record<strin
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-export async function startOurSuite(opts: { logLevel: string; simTimeScale: number }): Promise<OurSuite> {
+export async function startOurSuite(opts: { logLevel: string; simTimeScale: number; env?: Record<string, string> }): Promise<OurSuite> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'elide-bench-suite-'));
   const [api, registry, marketplace, orchestrator, dashboard] = await freePorts(5);
   const env = {
@@ -43,6 +43,7 @@ export async function startOurSuite(opts: { logLevel: string; simTimeScale: numb
     MARKETPLACE_PORT: String(marketplace),
     ORCHESTRATOR_PORT: String(orchestrator),
     DASHBOARD_PORT: String(dashboard),
+    ...opts.env,
   };
   // Started in three waves on fixed ports rather than all at once: five tsx boots at the same time on a busy
   // 2-core machine can pass startSuite's 30 s readiness deadline.
