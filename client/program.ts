@@ -78,6 +78,11 @@ export function action<A extends unknown[]>(cliName: string, fn: (ctx: Ctx, ...a
 }
 
 export async function runProgram(program: Command, argv: string[] = process.argv): Promise<void> {
+  // `cli … | head` closes the pipe early: that is the reader's choice, not an error worth a stack trace.
+  for (const s of [process.stdout, process.stderr]) s.on('error', (e: NodeJS.ErrnoException) => process.exit(e.code === 'EPIPE' ? 0 : 1));
+  process.on('uncaughtException', (e) => {
+    process.exitCode = reportError(e, argv.includes('--json'));
+  });
   // Commands run with their own options object as the second-to-last argument; positional args come first.
   try {
     await program.parseAsync(argv);

@@ -31,15 +31,30 @@ export function parseDistFilename(
   return undefined;
 }
 
+/** The first python (PYTHON, python3, python) that has the build module, if any. */
+function pythonWithBuild(): string | undefined {
+  return [process.env.PYTHON, 'python3', 'python'].find((p): p is string => !!p && works(p, ['-m', 'build', '--version']));
+}
+
 async function publishPython(ctx: Ctx, dir: string) {
   let distDir = path.join(dir, 'dist');
-  if (works('python3', ['-m', 'build', '--version'])) {
+  const python = ctx.flags.build === false ? undefined : pythonWithBuild();
+  if (python) {
     distDir = fs.mkdtempSync(path.join(os.tmpdir(), 'elide-dist-'));
-    const s = spinner('building sdist and wheel with python3 -m build', { json: ctx.json });
-    const r = spawnSync('python3', ['-m', 'build', '--sdist', '--wheel', '--outdir', distDir, dir], { encoding: 'utf8', timeout: 600_000 });
+    // With setuptools already installed, build without an isolated env: no download of build requirements (works offline).
+    const isolation = works(python, ['-c', 'import setuptools']) ? ['--no-isolation'] : [];
+    const s = spinner(`building sdist and wheel with ${python} -m build`, { json: ctx.json });
+    const r = spawnSync(python, ['-m', 'build', ...isolation, '--sdist', '--wheel', '--outdir', distDir, dir], {
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
     s.stop();
     if (r.status !== 0)
-      throw new CliError(`python3 -m build failed:\n${(r.stderr || r.stdout).trim().split('\n').slice(-15).join('\n')}`, 1, 'BUILD_FAILED');
+      throw new CliError(
+        `${python} -m build failed:\n${(r.stderr || r.stdout).trim().split('\n').slice(-15).join('\n')}`,
+        1,
+        'BUILD_FAILED',
+      );
   }
   const files = fs.existsSync(distDir) ? fs.readdirSync(distDir).filter((f) => parseDistFilename(f)) : [];
   if (files.length === 0)
@@ -107,7 +122,9 @@ async function publishMaven(ctx: Ctx, dir: string) {
   const base = `/maven2/${groupId.replace(/\./g, '/')}/${artifactId}/${version}/${artifactId}-${version}`;
   const uploads: [string, Buffer][] = [[`${base}.pom`, Buffer.from(pomText)]];
   if (packaging === 'jar') uploads.unshift([`${base}.jar`, fs.readFileSync(jar)]);
-  const auth = `Basic ${Buffer.from(`${ctx.client.credential?.username ?? 'token'}:${token(ctx)}`).toString('base64')}`;
+  // Maven sends Basic user:token; with ELIDE_TOKEN the user name comes from the API.
+  const user = ctx.client.credential?.username ?? (await ctx.client.request<{ username: string }>('api', '/api/auth/me')).username;
+  const auth = `Basic ${Buffer.from(`${user}:${token(ctx)}`).toString('base64')}`;
   for (const [p, bytes] of uploads) {
     for (const [suffix, body] of [
       ['', bytes],
@@ -129,7 +146,7 @@ async function publishMaven(ctx: Ctx, dir: string) {
 
 async function publishGem(ctx: Ctx, dir: string) {
   const spec = fs.readdirSync(dir).find((f) => f.endsWith('.gemspec')) as string;
-  if (works('gem', ['--version'])) {
+  if (ctx.flags.build !== false && works('gem', ['--version'])) {
     const r = spawnSync('gem', ['build', spec], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
     if (r.status !== 0)
       throw new CliError(

@@ -130,6 +130,7 @@ export function registerPublishCommand(program: Command, cli: string) {
       .option('-t, --tag <tag>', 'npm dist-tag for this version (default latest, next for prereleases)')
       .option('--access <access>', 'npm scoped packages: public or restricted')
       .option('--dry-run', 'show what would be published, upload nothing')
+      .option('--no-build', 'Python and Ruby: upload what is already built (dist/*, *.gem) without building')
       .action(action(cli, publish)),
     [`${cli} publish`, `${cli} publish ./my-package --tag beta`, `${cli} publish --dry-run --json`],
   );
