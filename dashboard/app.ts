@@ -11,7 +11,7 @@ import { type Db, databaseAnswers } from '../lib/db.ts';
 import { toErrorResponse } from '../lib/errors.ts';
 import type { Secrets } from '../lib/secrets.ts';
 import { createServiceApp } from '../lib/service-app.ts';
-import { peerHealth, renderHome } from './pages/home.ts';
+import { renderHome } from './pages/home.ts';
 import { createPeers, type Peers } from './peers.ts';
 import { registerAccountRoutes } from './routes/account.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
@@ -19,7 +19,7 @@ import { registerAuthRoutes } from './routes/auth.ts';
 import { registerBillingRoutes } from './routes/billing.ts';
 import { notFoundPage, noticeOf, RedirectToLogin, type RouteDeps, sendHtml } from './routes/common.ts';
 import { registerDeploymentRoutes } from './routes/deployments.ts';
-import { homeData } from './routes/home-data.ts';
+import { createHomeData } from './routes/home-data.ts';
 import { registerPackageRoutes } from './routes/packages.ts';
 import { registerServiceRoutes } from './routes/services.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
@@ -85,8 +85,9 @@ export async function buildApp(deps: DashboardDeps) {
     });
 
     const routeDeps: RouteDeps = { peers, secrets: deps.secrets, forgetSession: session.forget };
+    const homeData = createHomeData(peers);
     pages.get('/', async (req, reply) => {
-      const [health, data] = await Promise.all([peerHealth(Object.values(peers), req.id), homeData(peers, req)]);
+      const { health, data } = await homeData(req);
       return sendHtml(reply, renderHome(req.session.ctx, health, data, noticeOf(req)));
     });
     registerAuthRoutes(pages, routeDeps);

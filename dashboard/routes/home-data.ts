@@ -1,28 +1,54 @@
 // The home page's figures: packages per ecosystem, services, recent publishes and, when signed in, my
 // deployments and their cost this cycle. Each figure is best effort: a peer that is down shows "–".
+// The public part is fetched anonymously (never a user's private packages) and cached for 10 s, so the
+// busiest page costs at most one peer call per visitor.
 import type { FastifyRequest } from 'fastify';
-import type { HomeData } from '../pages/home.ts';
+import { type HomeData, type PeerHealth, peerHealth } from '../pages/home.ts';
 import { ECOSYSTEMS } from '../pages/packages.ts';
 import type { Peers } from '../peers.ts';
 import { getAs } from './common.ts';
 
-export async function homeData(peers: Peers, req: FastifyRequest): Promise<HomeData> {
+const TTL_MS = 10_000;
+type Search = { results: { name: string; version: string | null; updatedAt: string }[]; total: number };
+type Public = Omit<HomeData, 'mine'> & { health: PeerHealth[] };
+
+export function createHomeData(peers: Peers) {
+  let cached: { at: number; value: Promise<Public> } | undefined;
   const quiet = <T>(p: Promise<T | undefined>) => p.catch(() => undefined);
-  type Search = { results: { name: string; version: string | null; updatedAt: string }[]; total: number };
-  const [counts, recent, services, billing] = await Promise.all([
-    Promise.all(ECOSYSTEMS.map((e) => quiet(getAs<Search>(peers.api, req, `/api/packages/search?ecosystem=${e}&limit=1`)))),
-    quiet(getAs<Search>(peers.api, req, '/api/packages/search?limit=100')),
-    quiet(getAs<{ total: number }>(peers.marketplace, req, '/api/services?limit=1')),
-    req.session.me
-      ? quiet(getAs<{ currentCost: number; projectedCost: number; deployments: unknown[] }>(peers.marketplace, req, '/api/billing'))
-      : undefined,
-  ]);
-  return {
-    perEcosystem: ECOSYSTEMS.map((ecosystem, i) => ({ ecosystem, total: counts[i]?.total ?? null })),
-    services: services?.total ?? null,
-    recent: [...(recent?.results ?? [])].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1)).slice(0, 8),
-    mine: billing
+
+  async function load(requestId: string): Promise<Public> {
+    const [health, counts, recent, services] = await Promise.all([
+      peerHealth(Object.values(peers), requestId),
+      Promise.all(ECOSYSTEMS.map((e) => quiet(peers.api.get<Search>(`/api/packages/search?ecosystem=${e}&limit=1`, { requestId })))),
+      quiet(peers.api.get<Search>('/api/packages/search?limit=100', { requestId })),
+      quiet(peers.marketplace.get<{ total: number }>('/api/services?limit=1', { requestId })),
+    ]);
+    return {
+      health,
+      perEcosystem: ECOSYSTEMS.map((ecosystem, i) => ({ ecosystem, total: counts[i]?.total ?? null })),
+      services: services?.total ?? null,
+      recent: [...(recent?.results ?? [])].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1)).slice(0, 8),
+    };
+  }
+
+  return async function homeData(req: FastifyRequest): Promise<{ health: PeerHealth[]; data: HomeData }> {
+    if (!cached || Date.now() - cached.at > TTL_MS) {
+      const value = load(req.id);
+      cached = { at: Date.now(), value };
+      value.catch(() => {
+        cached = undefined;
+      });
+    }
+    const [pub, billing] = await Promise.all([
+      cached.value,
+      req.session.me
+        ? quiet(getAs<{ currentCost: number; projectedCost: number; deployments: unknown[] }>(peers.marketplace, req, '/api/billing'))
+        : undefined,
+    ]);
+    const { health, ...rest } = pub;
+    const mine = billing
       ? { deployments: billing.deployments.length, currentCost: billing.currentCost, projectedCost: billing.projectedCost }
-      : undefined,
+      : undefined;
+    return { health, data: { ...rest, mine } };
   };
 }
