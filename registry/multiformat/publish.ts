@@ -8,6 +8,7 @@ import { createSecurityRepo, type ScanRow } from '../security/security-repo.ts';
 import type { Ecosystem } from '../security/versions.ts';
 import { analyzeArtifact, SCANNER_VERSION } from '../security-scanner.ts';
 import { type Digests, digestsOf, type FormatContext, isoNow } from './context.ts';
+import { rescoreFormatPackage } from './score.ts';
 
 export interface ArtifactUpload {
   ecosystem: 'pypi' | 'maven' | 'rubygems';
@@ -161,6 +162,7 @@ export async function storeArtifact(ctx: FormatContext, u: ArtifactUpload, who: 
       ctx.repo.touch(id, now);
       u.afterWrite?.(id);
       if (scan) sec.saveScan(scan);
+      rescoreFormatPackage(ctx, u.ecosystem, u.name);
       if (newVersion)
         enqueueEvent(ctx.db, { table: 'outbox' }, ctx.clock, {
           type: 'package.published',

@@ -45,8 +45,13 @@ describe('internal search, details and usage across ecosystems', () => {
   const search = (q: string, ecosystem: string) =>
     r.app.inject({ method: 'GET', url: `/internal/packages/search?q=${q}&ecosystem=${ecosystem}`, headers: internal });
 
-  it('search filters by ecosystem and names it', async () => {
+  it('search filters by ecosystem and names it, with the package score', async () => {
     const py = (await search('demo', 'pypi')).json();
+    for (const eco of ['pypi', 'maven', 'rubygems']) {
+      const [hit] = (await search('demo', eco)).json().results;
+      expect(hit.score).toBeGreaterThan(0);
+      expect(hit.score).toBeLessThanOrEqual(1);
+    }
     expect(py.results.map((x: { name: string; ecosystem: string; version: string }) => [x.name, x.ecosystem, x.version])).toEqual([
       ['demo-tool', 'pypi', '1.2.0'],
     ]);

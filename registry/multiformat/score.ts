@@ -1,0 +1,54 @@
+// Package score (issue #6's scorer) for PyPI, Maven and RubyGems packages, so they rank in search and show a score
+// like npm packages. The scorer's npm-shaped manifest is filled from each ecosystem's own metadata; signals that
+// have no equivalent (dependents, types) stay at their absent value.
+import { scorePackage } from '../package-scorer.ts';
+import { quantileTable } from '../security/score-normalise.ts';
+import { createSecurityRepo } from '../security/security-repo.ts';
+import type { FormatContext } from './context.ts';
+
+const DAY = 86_400_000;
+const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+
+/** Recomputes and stores the score of a package (call inside the publish transaction). */
+export function rescoreFormatPackage(ctx: FormatContext, ecosystem: string, name: string): void {
+  const pkg = ctx.repo.find(ecosystem, name);
+  if (!pkg) return;
+  const versions = ctx.repo.versions(pkg.id);
+  const latest = versions.find((v) => v.version === ctx.repo.tags(pkg.id).latest) ?? versions.at(-1);
+  if (!latest) return;
+  const sec = createSecurityRepo(ctx.db);
+  const m = JSON.parse(latest.manifest) as Record<string, unknown>;
+  const scan = sec.scan(ecosystem, name, latest.version);
+  const now = ctx.clock.now();
+  const d30 = day(now - 30 * DAY);
+  const s = scorePackage({
+    manifest: {
+      version: latest.version,
+      description: pkg.description,
+      keywords: JSON.parse(pkg.keywords) as string[],
+      homepage: typeof m.homepage === 'string' ? m.homepage : undefined,
+      license: m.license ?? undefined,
+    },
+    files: scan?.files ?? [],
+    readme: latest.readme,
+    downloads30: sec.downloadsBetween(pkg.id, d30, day(now)),
+    downloadsPrevMonthly: sec.downloadsBetween(pkg.id, day(now - 120 * DAY), d30) / 3,
+    stars: { registry: ctx.repo.stars(pkg.id).length },
+    dependentsWeighted: 0,
+    population: { downloads: quantileTable(sec.allDownloads30(ecosystem, d30, day(now))) },
+    publishes: versions.map((v) => ({ version: v.version, time: v.published_at })),
+    now: new Date(now),
+    vcsIntegration: false,
+    advisoriesOnLatest: { critical: 0, high: 0, malware: scan?.reviewState === 'quarantined' },
+  });
+  const { quality, popularity, maintenance, overall, scoringVersion, ...rest } = s;
+  sec.saveScore(ecosystem, name, {
+    quality,
+    popularity,
+    maintenance,
+    overall,
+    breakdown: rest,
+    scoringVersion,
+    computedAt: new Date(now).toISOString(),
+  });
+}
