@@ -14,6 +14,7 @@ import { type BlobStore, createFsBlobStore } from './blob-store.ts';
 import { createIdentityLookups } from './identity-repo.ts';
 import { registerFormatApis } from './multiformat/index.ts';
 import type { NpmContext } from './npm/context.ts';
+import { createDownloadCounter } from './npm/downloads.ts';
 import { registerNpmApi } from './npm/index.ts';
 import { createPackumentCache } from './npm/packument.ts';
 import type { AdvisoryLookup } from './npm/routes-audit.ts';
@@ -78,6 +79,7 @@ export async function buildApp(deps: RegistryDeps) {
     packuments: createPackumentCache(security.visibleRepo(repo)),
     // base64 inflates by 4/3: the decoded tarball of a body at the limit is 3/4 of it.
     maxTarballBytes: Math.floor(bodyLimit * 0.75),
+    downloads: createDownloadCounter(deps.db, repo, deps.clock),
     security,
   };
   await registerNpmApi(app, {
@@ -110,6 +112,7 @@ export async function buildApp(deps: RegistryDeps) {
     app.addHook('onClose', async () => stopScores());
   }
   app.addHook('onClose', async () => {
+    ctx.downloads.stop();
     if (deps.db.open) deps.db.close();
   });
   return app;

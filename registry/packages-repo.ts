@@ -105,6 +105,11 @@ export function createPackagesRepo(db: Db) {
          OR EXISTS (SELECT 1 FROM json_each(v.manifest, '$.peerDependencies') WHERE key = @name))
        LIMIT 1`,
     ),
+    addDownloads: db.prepare('UPDATE packages SET downloads = downloads + @n WHERE id = @id'),
+    addDownloadsDay: db.prepare(
+      `INSERT INTO download_counts (package_id, day, count) SELECT @id, @day, @n WHERE EXISTS (SELECT 1 FROM packages WHERE id = @id)
+       ON CONFLICT (package_id, day) DO UPDATE SET count = count + excluded.count`,
+    ),
     ensureBlob: db.prepare('INSERT OR IGNORE INTO blobs (sha512, size, created_at) VALUES (?, ?, ?)'),
     download: db.prepare('UPDATE packages SET downloads = downloads + 1 WHERE id = ?'),
     downloadDay: db.prepare(
@@ -159,6 +164,11 @@ export function createPackagesRepo(db: Db) {
     /** Does any other package's version depend on this name (npm's unpublish policy)? */
     hasDependents: (ecosystem: string, name: string) => s.dependents.get({ ecosystem, name }) !== undefined,
     ensureBlob: (sha512: string, size: number, at: string) => s.ensureBlob.run(sha512, size, at),
+    /** Add n downloads at once (batched counters); a package unpublished meanwhile is skipped. */
+    addDownloads(id: number, day: string, n: number) {
+      s.addDownloads.run({ id, n });
+      s.addDownloadsDay.run({ id, day, n });
+    },
     countDownload(id: number, day: string) {
       s.download.run(id);
       s.downloadDay.run(id, day);

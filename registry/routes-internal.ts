@@ -21,6 +21,7 @@ export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalT
 
   app.get('/internal/packages/search', { preHandler: guard, schema: { querystring: SearchQuery } }, async (req) => {
     const { q, limit, offset, ecosystem } = req.query;
+    ctx.downloads.flush();
     const { total, hits } = searchPackages(ctx.db, { ecosystem, text: q, limit, offset, rank });
     return {
       results: hits.map((h) => ({
@@ -45,6 +46,7 @@ export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalT
     const ecosystem = String((req.query as Record<string, unknown>).ecosystem ?? 'npm');
     const split = splitName(raw);
     if (!split || split.rest.length > 0) throw notFound(`no route GET ${req.url.split('?')[0]}`, 'ROUTE_NOT_FOUND');
+    ctx.downloads.flush();
     const pkg = ctx.repo.find(ecosystem, split.name);
     if (!pkg) throw notFound(`package ${split.name} was not found`, 'PACKAGE_NOT_FOUND');
     const tags = ctx.repo.tags(pkg.id);

@@ -5,6 +5,7 @@ import type { BlobStore } from '../blob-store.ts';
 import type { IdentityLookups } from '../identity-repo.ts';
 import type { PackagesRepo } from '../packages-repo.ts';
 import type { RegistrySecurity } from '../security/registry-security.ts';
+import type { DownloadCounter } from './downloads.ts';
 import type { PackumentCache } from './packument.ts';
 import type { RegistrySigner } from './signing.ts';
 
@@ -19,6 +20,8 @@ export interface NpmContext {
   signer: RegistrySigner;
   packuments: PackumentCache;
   maxTarballBytes: number;
+  /** Batched tarball download counts (flushed every second, before reports, on close). */
+  downloads: DownloadCounter;
   /** Publish-time scan and scoring (issue #6); absent: publishes are not scanned. */
   security?: Pick<RegistrySecurity, 'checkPublish' | 'recordPublish' | 'isQuarantined'>;
 }

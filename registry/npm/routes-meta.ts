@@ -71,6 +71,7 @@ export function registerMetaRoutes(app: TypedApp, d: MetaRouteDeps) {
     const q = req.query as Obj;
     const size = Math.min(Math.max(Number(q.size ?? 20) || 20, 1), 250);
     const from = Math.max(Number(q.from ?? 0) || 0, 0);
+    ctx.downloads.flush();
     const { total, hits } = searchPackages(ctx.db, { ecosystem: NPM, text: String(q.text ?? ''), limit: size, offset: from, rank: d.rank });
     const top = hits[0]?.relevance || 1;
     const objects = hits.map((h) => {

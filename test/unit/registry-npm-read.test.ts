@@ -2,6 +2,7 @@
 // tarballs (bytes, download counts, 404s), tarball URLs from REGISTRY_PUBLIC_URL or the Host, keys, audit, search.
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testSecrets } from '../helpers/config.ts';
 import { bearer, buildTestRegistry, docPath, publishBody } from '../helpers/npm-fixtures.ts';
 
 type Reg = Awaited<ReturnType<typeof buildTestRegistry>>;
@@ -83,9 +84,19 @@ for (const name of ['read-test', '@acme/read-test']) {
         'base64',
       );
       expect(tgz.rawPayload.equals(sent)).toBe(true);
+      await r.app.inject({ method: 'HEAD', url: url.pathname });
       await r.app.inject({ method: 'GET', url: url.pathname });
-      const row = r.db.prepare('SELECT downloads FROM packages WHERE name = ?').get(name) as { downloads: number };
-      expect(row.downloads).toBe(2);
+      // Counted in memory and written once a second; the internal details route flushes before it reads.
+      const before = r.db.prepare('SELECT downloads FROM packages WHERE name = ?').get(name) as { downloads: number };
+      expect(before.downloads).toBe(0);
+      const details = await r.app.inject({
+        method: 'GET',
+        url: `/internal/packages/${name.replace('/', '%2f')}`,
+        headers: { 'x-internal-token': testSecrets.internalToken },
+      });
+      expect(details.json().downloads).toBe(2);
+      const day = r.db.prepare('SELECT day, count FROM download_counts').all();
+      expect(day).toEqual([{ day: '2026-11-26', count: 2 }]);
       expect((await r.app.inject({ method: 'GET', url: `/npm/${name}/-/${bare}-9.9.9.tgz` })).statusCode).toBe(404);
       expect((await r.app.inject({ method: 'GET', url: `/npm/${name}/-/other-1.0.0.tgz` })).statusCode).toBe(404);
       const missing = await r.app.inject({ method: 'GET', url: '/npm/nope-nope' });
