@@ -80,7 +80,7 @@ ${
 }
 ${
   x.preview
-    ? html`<p role="status" class="notice">Changing to ${x.preview.toPlan}: this cycle ${money(x.preview.currentCycle.before / 100)} → ${money(x.preview.currentCycle.after / 100)} (${x.preview.currentCycle.deltaMinor >= 0 ? '+' : ''}${money(x.preview.currentCycle.deltaMinor / 100)}).</p>`
+    ? html`<p role="status" class="notice">Changing to ${x.preview.toPlan}: projected cost this cycle ${money(x.preview.currentCycle.before / 100)} → ${money(x.preview.currentCycle.after / 100)} (${x.preview.currentCycle.deltaMinor >= 0 ? '+' : ''}${money(x.preview.currentCycle.deltaMinor / 100)}).</p>`
     : ''
 }
 ${

@@ -91,6 +91,7 @@ export interface DeployForm {
   values: Record<string, string>;
   errors: Record<string, string>;
   error?: string;
+  notice?: string;
 }
 
 const label = (key: string) => key.replace(/([A-Z])/g, ' $1').replace(/^./, (c) => c.toUpperCase());
@@ -150,9 +151,22 @@ ${
 }
 <h2>Reviews</h2>
 ${reviews.length ? '' : html`<p>No reviews yet.</p>`}
+${
+  ctx.user
+    ? html`<details><summary>Write a review</summary>
+<form method="post" action="/services/${s.slug}/reviews" class="stack narrow">
+  ${csrfField(ctx)}
+  <label for="rv-rating">Rating</label>
+  <select id="rv-rating" name="rating">${['5', '4', '3', '2', '1'].map((r) => html`<option value="${r}">${'★'.repeat(Number(r))}</option>`)}</select>
+  <label for="rv-title">Title</label><input id="rv-title" name="title" required maxlength="120">
+  <label for="rv-body">Review</label><textarea id="rv-body" name="body" rows="4" maxlength="5000"></textarea>
+  <button type="submit">Post review</button>
+</form></details>`
+    : ''
+}
 ${reviews.map(
   (r) =>
     html`<article class="review"><h3>${'★'.repeat(r.rating)} ${r.title}</h3><p>${r.body}</p><p class="small muted">${r.username}${r.verified ? ' · verified user' : ''}</p></article>`,
 )}`;
-  return layout({ title: s.name, ctx, body });
+  return layout({ title: s.name, ctx, body, notice: form.notice });
 }

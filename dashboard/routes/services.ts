@@ -11,7 +11,7 @@ import {
   type ServiceCard,
   type ServiceDetail,
 } from '../pages/services.ts';
-import { act, getAs, notFoundPage, type RouteDeps, requireMe, seeOther, sendHtml, str } from './common.ts';
+import { act, getAs, notFoundPage, noticeOf, type RouteDeps, requireMe, seeOther, sendHtml, str } from './common.ts';
 
 const pick = (v: unknown, list: readonly string[]) => (list.includes(v as string) ? (v as string) : '');
 const digits = (v: unknown) => (/^\d{1,6}$/.test(str(v, 6)) ? str(v, 6) : '');
@@ -58,7 +58,21 @@ export function registerServiceRoutes(app: FastifyInstance, deps: RouteDeps) {
   app.get('/services/:slug', async (req, reply) => {
     const { s, reviews } = await load(req, (req.params as { slug: string }).slug);
     if (!s) return notFoundPage(req, reply);
-    return sendHtml(reply, renderService(req.session.ctx, s, reviews, { values: {}, errors: {} }));
+    return sendHtml(reply, renderService(req.session.ctx, s, reviews, { values: {}, errors: {}, notice: noticeOf(req) }));
+  });
+
+  app.post('/services/:slug/reviews', async (req, reply) => {
+    requireMe(req);
+    const slug = (req.params as { slug: string }).slug;
+    const b = req.body as Record<string, unknown>;
+    const r = await act(marketplace, req, `/api/services/${encodeURIComponent(slug)}/reviews`, {
+      method: 'POST',
+      body: { rating: Number.parseInt(str(b.rating, 1), 10) || 5, title: str(b.title, 120), body: str(b.body, 5000) },
+    });
+    if (r.ok) return seeOther(reply, `/services/${encodeURIComponent(slug)}`, 'saved');
+    const { s, reviews } = await load(req, slug);
+    if (!s) return notFoundPage(req, reply);
+    return sendHtml(reply, renderService(req.session.ctx, s, reviews, { values: {}, errors: {}, error: r.error }), r.status);
   });
 
   app.post('/services/:slug/deploy', async (req, reply) => {

@@ -91,15 +91,36 @@ beforeAll(async () => {
     const b = req.body as { name: string; config: { storageGb?: number } };
     if (b.name === 'taken') return reply.status(409).send({ error: 'taken', code: 'DEPLOYMENT_NAME_TAKEN' });
     if ((b.config.storageGb ?? 1) > 2000)
-      return reply
-        .status(400)
-        .send({
-          error: 'invalid config',
-          code: 'CONFIG_INVALID',
-          details: [{ field: 'config.storageGb', message: 'Too big: expected <=2000' }],
-        });
+      return reply.status(400).send({
+        error: 'invalid config',
+        code: 'CONFIG_INVALID',
+        details: [{ field: 'config.storageGb', message: 'Too big: expected <=2000' }],
+      });
     return reply.status(202).send({ deploymentId: 'deploy-1', status: 'provisioning' });
   });
+  fake.post('/api/services/pg/reviews', async (req, reply) => reply.status(201).send(req.body));
+  fake.get('/api/deployments/deploy-1', async () => ({
+    id: 'deploy-1',
+    name: 'db',
+    status: 'running',
+    endpoint: 'db.test:5432',
+    serviceSlug: 'pg',
+    serviceName: 'PostgreSQL',
+    tier: 'free',
+    region: 'us-east-1',
+    instances: 1,
+    statusReason: null,
+    allowedActions: ['stop', 'restart', 'scale', 'change_plan', 'backup', 'delete'],
+    metrics: { requests: 5, errors: 0, avgResponseTime: 20, uptime: 100 },
+    billing: { currentCost: 0, projectedCost: 0 },
+    currentOperation: null,
+    createdAt: '2026-11-01T00:00:00Z',
+  }));
+  fake.post('/api/deployments/deploy-1/plan', async (req) => ({
+    fromPlan: 'free',
+    toPlan: (req.body as { tier: string }).tier,
+    currentCycle: { before: 0, after: 5000, deltaMinor: 5000 },
+  }));
   fake.post('/api/deployments/:id/stop', async (_req, reply) => reply.status(202).send({ success: true }));
   fake.get('/api/admin/users', async () => ({ users: [], total: 0 }));
   fake.get('/internal/security/reviews', async () => ({ flagged: [] }));
@@ -205,6 +226,27 @@ describe('deployment actions', () => {
     expect(ok.headers.location).toBe('/deployments/deploy-1?notice=action-started');
     const weird = await post('elk_user', '/deployments/deploy-1/action', { action: '../../admin' });
     expect(weird.statusCode).toBe(404);
+  });
+});
+
+describe('reviews and plan change', () => {
+  it('posts a review as the user and comes back to the service page', async () => {
+    const res = await post('elk_user', '/services/pg/reviews', { rating: '4', title: 'Solid', body: 'Fast.' });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/services/pg?notice=saved');
+    expect(calls.filter((c) => c.url === '/api/services/pg/reviews' && c.method === 'POST').at(-1)?.body).toEqual({
+      rating: 4,
+      title: 'Solid',
+      body: 'Fast.',
+    });
+  });
+
+  it('previews a plan change with its cost before applying it', async () => {
+    const res = await post('elk_user', '/deployments/deploy-1/plan', { tier: 'pro', step: 'preview' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('Changing to pro: projected cost this cycle $0.00 → $50.00 (+$50.00).');
+    expect(res.body).toContain('<button type="submit" name="step" value="apply">Change plan</button>');
+    expect(calls.some((c) => c.url === '/api/deployments/deploy-1/plan?preview=true')).toBe(true);
   });
 });
 
