@@ -2,6 +2,7 @@
 // slow endpoint's own work from queueing. With a profile dir, every process writes a V8 CPU profile on exit
 // after a short load per endpoint. `node --import tsx scripts/bench/probe.ts [packages] [profile-dir]`
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { endpoints } from './endpoints.ts';
 import { planPackages } from './fixtures.ts';
@@ -14,7 +15,9 @@ const profileDir = process.argv[3] ? path.resolve(process.argv[3]) : undefined;
 const s = await startOurSuite({
   logLevel: 'warn',
   simTimeScale: 0.01,
-  env: profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {},
+  env: profileDir
+    ? { NODE_OPTIONS: `--import ${fileURLToPath(new URL('./profile-hook.mjs', import.meta.url))}`, BENCH_PROFILE_DIR: profileDir }
+    : {},
 });
 try {
   const plan = planPackages(n, { maxVersions: 5, scope: BENCH_USER });
