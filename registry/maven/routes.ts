@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../lib/errors.ts';
+import { registerAccessRoute } from '../multiformat/access.ts';
 import type { FormatContext } from '../multiformat/context.ts';
 import { challenge, countDownload, installFormatErrors, readablePackage, sendBlob } from '../multiformat/http.ts';
 import { type Coords, packageName, parseMavenPath } from './coordinates.ts';
@@ -30,6 +31,7 @@ export async function registerMavenRoutes(app: FastifyInstance, ctx: FormatConte
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ctx.maxUploadBytes }, (_req, body, done) => done(null, body));
   installFormatErrors(app, 'json', ctx.maxUploadBytes);
 
+  registerAccessRoute(app, ctx, MAVEN, (n) => n, REALM);
   app.put('/*', async (req, reply) => {
     const c = parsePath(req);
     const who = ctx.guards.optional(req);

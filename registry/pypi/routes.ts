@@ -6,6 +6,7 @@ import { compare, eq } from '@renovatebot/pep440';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { badRequest, forbidden, notFound } from '../../lib/errors.ts';
+import { registerAccessRoute } from '../multiformat/access.ts';
 import { canManage, type FormatContext, isoNow } from '../multiformat/context.ts';
 import { challenge, countDownload, installFormatErrors, readablePackage, sendBlob } from '../multiformat/http.ts';
 import { normalizeName } from './names.ts';
@@ -130,6 +131,7 @@ export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContex
       throw badRequest('send {"project": "<name>", "version": "<version>", "reason"?: "<why>"}', undefined, 'VALIDATION_FAILED');
     return parsed.data;
   };
+  registerAccessRoute(app, ctx, PYPI, normalizeName, REALM);
   app.post('/-/yank', async (req) => setYank(req, yankBody(req.body), true));
   app.post('/-/unyank', async (req) => setYank(req, yankBody(req.body), false));
 }

@@ -4,6 +4,7 @@
 // any answer, so refusals are sent as plain sentences (multiformat-protocols.md 3.1, 3.3).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../../lib/errors.ts';
+import { registerAccessRoute } from '../multiformat/access.ts';
 import { canManage, type FormatContext } from '../multiformat/context.ts';
 import type { FileRow } from '../multiformat/files-repo.ts';
 import { challenge, countDownload, installFormatErrors, readablePackage, sendBlob } from '../multiformat/http.ts';
@@ -28,6 +29,7 @@ export async function registerRubygemsRoutes(app: FastifyInstance, ctx: FormatCo
     return who;
   };
 
+  registerAccessRoute(app, ctx, RUBYGEMS, (n) => n, REALM);
   app.get('/', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('RubyGems repository\n'));
 
   app.post('/api/v1/gems', async (req, reply) => {

@@ -99,4 +99,36 @@ describe('internal search, details and usage across ecosystems', () => {
     });
     expect((await r.app.inject({ method: 'GET', url: `/internal/usage/${r.alice.id}` })).statusCode).toBe(403);
   });
+
+  it('a maintainer makes a package private (POST <prefix>/-/access): anonymous reads get the Basic challenge, search hides it', async () => {
+    const auth = basic('alice', r.alice.token);
+    const cases: [string, string, string][] = [
+      ['/pypi', 'Demo_Tool', '/pypi/simple/demo-tool/'],
+      ['/maven2', 'com.demo:demo-lib', '/maven2/com/demo/demo-lib/maven-metadata.xml'],
+      ['/rubygems', 'demo_gem', '/rubygems/info/demo_gem'],
+    ];
+    for (const [prefix, name, read] of cases) {
+      const bob = await r.app.inject({
+        method: 'POST',
+        url: `${prefix}/-/access`,
+        headers: { ...basic('bob', r.bob.token), 'content-type': 'application/json' },
+        payload: { name, access: 'restricted' },
+      });
+      expect(bob.statusCode).toBe(403);
+      const res = await r.app.inject({
+        method: 'POST',
+        url: `${prefix}/-/access`,
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload: { name, access: 'restricted' },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().access).toBe('restricted');
+      const anon = await r.app.inject({ method: 'GET', url: read });
+      expect(anon.statusCode).toBe(401);
+      expect(anon.headers['www-authenticate']).toMatch(/^Basic realm="/);
+      expect((await r.app.inject({ method: 'GET', url: read, headers: auth })).statusCode).toBe(200);
+    }
+    for (const eco of ['pypi', 'maven', 'rubygems']) expect((await search('demo', eco)).json().total).toBe(0);
+    expect((await r.app.inject({ method: 'GET', url: `/internal/usage/${r.alice.id}`, headers: internal })).json().privatePackages).toBe(3);
+  });
 });
