@@ -1,4 +1,5 @@
-// /internal/* for the orchestrator: the live deployments it watches, and its health and autoscaling reports.
+// /internal/* for peers: the live deployments the orchestrator watches, its health and autoscaling reports,
+// and a user's deployment usage for the main API's GET /api/auth/me.
 import { z } from 'zod';
 import { requireInternalToken } from '../../lib/internal.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
@@ -30,4 +31,7 @@ export function internalRoutes(app: TypedApp, internalToken: string, health: Dep
     { preHandler, schema: { params: Id, body: z.strictObject({ instances: z.number().int().min(1).max(100) }) } },
     async (req) => health.autoscale(req.params.id, req.body.instances),
   );
+  app.get('/internal/users/:id/usage', { preHandler, schema: { params: Id } }, async (req) => ({
+    activeDeployments: health.activeDeployments(req.params.id),
+  }));
 }
