@@ -93,7 +93,8 @@ export async function startSuite(opts: SuiteOptions = {}): Promise<Suite> {
         const r = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(1000) });
         return r.ok;
       },
-      30_000,
+      // Generous: on a loaded 2-core machine a cold tsx start of a process can take tens of seconds.
+      90_000,
       `${name} to become ready at ${url}`,
     );
   }

@@ -71,7 +71,7 @@ describe('supervisor', () => {
     const b = await startSupervisor();
     started.push(a, b);
     for (const s of [a, b]) {
-      await waitFor(() => s.output().includes('suite ready'), 90_000, `suite ready (output so far: ${s.output().slice(-500)})`);
+      await waitFor(() => s.output().includes('suite ready'), 240_000, `suite ready (output so far: ${s.output().slice(-500)})`);
       for (const url of Object.values(s.urls)) expect((await fetch(`${url}/ready`)).status).toBe(200);
       // Seeded on first start: the marker exists and the output says what was created.
       expect(fs.existsSync(path.join(s.dataDir, '.seeded'))).toBe(true);
@@ -108,16 +108,16 @@ describe('supervisor', () => {
     b.child.kill('SIGINT');
     expect(await b.exited).toBe(0);
     for (const pid of pidsB) expect(alive(pid)).toBe(false);
-  }, 180_000);
+  }, 420_000);
 
   it('stops every child when the supervisor itself is killed with SIGKILL', async () => {
     const s = await startSupervisor();
     started.push(s);
-    await waitFor(() => s.output().includes('suite ready'), 90_000, 'suite ready');
+    await waitFor(() => s.output().includes('suite ready'), 240_000, 'suite ready');
     const pids = childPids(s.child.pid!);
     expect(pids).toHaveLength(5);
     s.child.kill('SIGKILL');
     // Children watch their IPC channel and shut down when it closes.
     await waitFor(() => pids.every((p) => !alive(p)), 20_000, 'children to stop after the supervisor died');
-  }, 150_000);
+  }, 300_000);
 });
