@@ -142,6 +142,11 @@ ${
     ? html`<dl class="creds">${Object.entries(x.credentials).map(([k, v]) => html`<dt>${k}</dt><dd><code>${typeof v === 'string' ? v : JSON.stringify(v)}</code></dd>`)}</dl>`
     : html`<p><a class="button" href="/deployments/${d.id}?reveal=credentials#credentials">Reveal credentials</a></p>`
 }
+${
+  d.allowedActions.includes('rotate_credentials')
+    ? html`<form method="post" action="/deployments/${d.id}/rotate" class="row">${csrfField(ctx)}<label for="grace">Keep the old password for (hours)</label><input id="grace" name="graceHours" type="number" min="0" max="720" value="24"><button type="submit">Rotate credentials</button></form>`
+    : ''
+}
 <h2>Timeline</h2>
 <ol class="timeline">${x.events.map((e) => html`<li><time>${when(e.at)}</time> ${e.from} → <strong>${e.to}</strong>${e.reason ? html` <span class="muted">(${e.reason})</span>` : ''}</li>`)}</ol>
 <h2>Logs</h2>

@@ -72,7 +72,7 @@ export function renderWebhook(
   ctx: PageCtx,
   h: WebhookView,
   deliveries: Delivery[],
-  o: { test?: Attempt; error?: string; notice?: string; attempts?: { delivery: string; list: Attempt[] } } = {},
+  o: { test?: Attempt; error?: string; notice?: string; attempts?: { delivery: string; list: Attempt[] }; secret?: string } = {},
 ) {
   const form = (action: string, label: string, extra = html``) =>
     html`<form method="post" action="/webhooks/${h.id}/${action}" class="inline">${csrfField(ctx)}${extra}<button type="submit">${label}</button></form>`;
@@ -80,10 +80,12 @@ export function renderWebhook(
 <p><code>${h.url}</code> ${h.active ? html`<span class="status status-running">active</span>` : html`<span class="status status-failed">disabled</span>`} ${h.disabledReason ? html`<span class="muted">(${h.disabledReason})</span>` : ''}</p>
 <p class="small muted">Events: ${h.events.join(', ')} · created ${when(h.createdAt)} · last success ${when(h.lastSuccessAt)} · ${h.consecutiveFailures} failures in a row</p>
 ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
+${o.secret ? html`<div class="secret-once" role="status"><p>New signing secret, shown only now (the old ones keep signing for 24 hours):</p><pre class="snippet"><code id="new-secret">${o.secret}</code></pre><button type="button" class="copy" data-copy="new-secret">Copy secret</button></div>` : ''}
 ${o.test ? html`<p class="notice" role="status" id="test-result">Test ping: ${o.test.outcome}${o.test.responseStatus !== null ? `, HTTP ${o.test.responseStatus}` : ''} in ${o.test.durationMs} ms${o.test.error ? ` (${o.test.error})` : ''}</p>` : ''}
 <div class="row">
 ${form('test', 'Send test')}
 ${form('active', h.active ? 'Disable' : 'Enable', html`<input type="hidden" name="active" value="${h.active ? 'false' : 'true'}">`)}
+${form('rotate', 'Rotate secret')}
 ${form('delete', 'Delete webhook')}
 </div>
 <h2>Deliveries</h2>

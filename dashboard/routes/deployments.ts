@@ -118,6 +118,17 @@ export function registerDeploymentRoutes(app: FastifyInstance, deps: RouteDeps) 
     requireMe(req);
     return perform(req, reply, '/scale', { instances: Number.parseInt(str((req.body as Record<string, unknown>).instances, 4), 10) || 0 });
   });
+  app.post('/deployments/:id/rotate', async (req, reply) => {
+    requireMe(req);
+    const graceHours = Math.min(720, Math.max(0, Number.parseInt(str((req.body as Record<string, unknown>).graceHours, 4), 10) || 0));
+    const r = await act(marketplace, req, `/api/deployments/${idOf(req)}/credentials/rotate`, { method: 'POST', body: { graceHours } });
+    if (!r.ok) {
+      const p = await page(req, { error: r.error });
+      if (!p) return notFoundPage(req, reply);
+      return sendHtml(reply, renderDeployment(req.session.ctx, p.d, p.x), r.status);
+    }
+    return seeOther(reply, `/deployments/${idOf(req)}?reveal=credentials#credentials`, 'saved');
+  });
   app.post('/deployments/:id/backups', async (req, reply) => {
     requireMe(req);
     return perform(req, reply, '/backups');

@@ -57,6 +57,12 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: RouteDeps) {
     return show(req, reply, r.ok ? { test: r.body } : { error: r.error }, r.ok ? 200 : r.status);
   });
 
+  app.post('/webhooks/:id/rotate', async (req, reply) => {
+    requireMe(req);
+    const r = await act<{ secret: string }>(api, req, `/api/webhooks/${idOf(req)}/secrets/rotate`, { method: 'POST', body: {} });
+    return show(req, reply, r.ok ? { secret: r.body.secret } : { error: r.error }, r.ok ? 200 : r.status);
+  });
+
   app.post('/webhooks/:id/active', async (req, reply) => {
     requireMe(req);
     const active = (req.body as Record<string, unknown>).active === 'true';
