@@ -116,6 +116,19 @@ export function installSnippet(name: string, ecosystem: string, version?: string
 const bar = (label: string, value: number) =>
   html`<div class="bar"><span>${label}</span><meter min="0" max="1" value="${value}" aria-label="${label}">${value.toFixed(2)}</meter><span>${value.toFixed(2)}</span></div>`;
 
+type Fix = boolean | { name: string; version: string; isSemVerMajor: boolean } | unknown;
+function fixText(f: Fix): string {
+  if (f && typeof f === 'object' && 'version' in f) {
+    const x = f as { name: string; version: string; isSemVerMajor: boolean };
+    return `fixed by ${x.name}@${x.version}${x.isSemVerMajor ? ' (semver-major)' : ''}`;
+  }
+  return f ? 'fix available' : 'no fix yet';
+}
+function viaText(via: unknown[] | undefined): string {
+  const titles = (via ?? []).map((v) => (typeof v === 'string' ? v : ((v as { title?: string }).title ?? ''))).filter(Boolean);
+  return titles.length ? ` (${titles.slice(0, 3).join('; ')})` : '';
+}
+
 function securitySection(sec: SecurityView | undefined): SafeHtml {
   if (!sec) return html``;
   const direct = sec.vulnerabilities.direct;
@@ -127,7 +140,7 @@ ${direct.length + trans.length === 0 ? html`<p>No known vulnerabilities.</p>` : 
 ${direct.map((d) => html`<p class="vuln"><strong>${d.severity}</strong> ${d.id}: ${d.title} (affects ${d.range})</p>`)}
 ${trans.map(
   (t) =>
-    html`<p class="vuln"><strong>${t.severity ?? 'vulnerable'}</strong> ${t.name}@${t.version} via ${t.paths.map((p) => p.join(' › ')).join('; ')}${t.fixAvailable ? ' (fix available)' : ''}</p>`,
+    html`<p class="vuln"><strong>${t.severity ?? 'vulnerable'}</strong> ${t.name}@${t.version}${viaText(t.via)} · path ${t.paths.map((p) => p.join(' › ')).join('; ')} · ${fixText(t.fixAvailable)}</p>`,
 )}
 ${flags.map((f) => html`<p class="flag">${f.rule ?? 'flag'}: ${f.message ?? ''}</p>`)}
 </section>`;

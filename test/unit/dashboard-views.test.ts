@@ -84,3 +84,54 @@ describe('install snippets', () => {
     );
   });
 });
+
+describe('package security section', () => {
+  it('shows vulnerable paths, advisories and the fixing version, escaped', async () => {
+    const { renderPackage } = await import('../../dashboard/pages/packages.ts');
+    const page = renderPackage(
+      { csrf: 'x' },
+      {
+        name: 'app',
+        ecosystem: 'npm',
+        description: null,
+        maintainers: ['demo'],
+        license: 'MIT',
+        keywords: [],
+        downloads: 0,
+        stars: 0,
+        score: { quality: 0.5, popularity: 0.25, maintenance: 1, overall: 0.6 },
+        distTags: { latest: '1.0.0' },
+        readme: '',
+        versions: [],
+      },
+      {
+        deps: { lodash: '^4.0.0' },
+        days: 30,
+        security: {
+          verdict: 'warn',
+          vulnerabilities: {
+            direct: [],
+            transitive: [
+              {
+                name: 'lodash',
+                version: '4.17.4',
+                severity: 'high',
+                paths: [['app', 'lodash']],
+                via: [{ title: 'Prototype <pollution>' }],
+                fixAvailable: { name: 'lodash', version: '4.17.21', isSemVerMajor: false },
+              },
+            ],
+          },
+          malware: [],
+          typosquat: [{ rule: 'T1', message: 'looks like lodash' }],
+        },
+      },
+    );
+    expect(page).toContain(
+      '<strong>high</strong> lodash@4.17.4 (Prototype &lt;pollution&gt;) · path app › lodash · fixed by lodash@4.17.21',
+    );
+    expect(page).toContain('T1: looks like lodash');
+    expect(page).toContain('<h2>Score 0.60</h2>');
+    expect(page).toContain('aria-label="Popularity"');
+  });
+});
