@@ -30,6 +30,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Return undefined instead of failing on 404. */
   allow404?: boolean;
+  /** The answer is not JSON (PyPI, Maven, RubyGems uploads): return its text. */
+  text?: boolean;
   /** Return the Response as is (streams). */
   raw?: boolean;
 }
@@ -131,6 +133,7 @@ export function createClient(urls: Urls, env: NodeJS.ProcessEnv = process.env): 
       if (!res.ok) throw await errorFrom(target, res, credential, sentAuth, opts.auth ?? 'required');
       const text = await res.text();
       if (!text) return undefined as T;
+      if (opts.text) return text as T;
       try {
         return JSON.parse(text) as T;
       } catch {

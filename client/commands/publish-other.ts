@@ -91,11 +91,18 @@ async function publishPython(ctx: Ctx, dir: string) {
       auth: 'none',
       headers: { authorization: auth },
       timeoutMs: 120_000,
+      text: true,
     });
     uploaded.push(p.file);
     if (!ctx.json) print(`+ ${p.file}`);
   }
-  if (ctx.json) printJson({ ecosystem: 'pypi', name: parsed[0].name, version: parsed[0].version, files: uploaded });
+  if (ctx.json)
+    printJson({
+      ecosystem: 'pypi',
+      name: parsed[0].name.toLowerCase().replace(/[-_.]+/g, '-'),
+      version: parsed[0].version,
+      files: uploaded,
+    });
 }
 
 async function publishMaven(ctx: Ctx, dir: string) {
@@ -137,6 +144,7 @@ async function publishMaven(ctx: Ctx, dir: string) {
         auth: 'none',
         headers: { authorization: auth, 'content-type': 'application/octet-stream' },
         timeoutMs: 120_000,
+        text: true,
       });
     }
     if (!ctx.json) print(`+ ${p.slice('/maven2/'.length)}`);
@@ -169,6 +177,7 @@ async function publishGem(ctx: Ctx, dir: string) {
     auth: 'none',
     headers: { authorization: token(ctx), 'content-type': 'application/octet-stream' },
     timeoutMs: 120_000,
+    text: true,
   });
   if (ctx.json) return printJson({ ecosystem: 'rubygems', file: newest });
   print(`+ ${newest}`);

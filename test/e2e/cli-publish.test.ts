@@ -4,12 +4,14 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cliUser, ensureUser, PUBLISH_CLI, startCliSuite } from '../helpers/cli.ts';
 import { npmUser } from '../helpers/npm-cli.ts';
 import { ROOT, type Suite } from '../helpers/suite.ts';
 
 const FIXTURE = path.join(ROOT, 'test/fixtures/cli/npm-project');
+// Each CLI run is a fresh node + tsx start (seconds on a busy 2-core box): tests that chain many of them need room.
+vi.setConfig({ testTimeout: 240_000 });
 let suite: Suite;
 
 beforeAll(async () => {
@@ -143,6 +145,140 @@ describe('login, whoami, logout, tokens', () => {
     const out = await u.run(PUBLISH_CLI, ['logout', '--json']);
     expect(out.json()).toEqual({ loggedOut: true, revoked: true, username: 'clipub' });
     expect(fs.existsSync(path.join(u.home, '.config/elide/credentials.json'))).toBe(false);
+  });
+});
+
+describe('publish a Python project and install it with pip', () => {
+  it('builds sdist and wheel with python -m build, uploads both, pip installs the wheel', async () => {
+    const u = await login();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-py-'));
+    fs.cpSync(path.join(ROOT, 'test/fixtures/cli/python-project'), dir, { recursive: true });
+    // Debian's python3 has the build module; the default python3 on PATH may not.
+    const env = { PYTHON: '/usr/bin/python3' };
+    const r = await u.run(PUBLISH_CLI, ['publish', dir, '--json'], { env, timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json()).toEqual({
+      ecosystem: 'pypi',
+      name: 'cli-hello',
+      version: '0.1.0',
+      // setuptools writes the sdist name normalised (cli_hello) or as given (cli-hello), by version.
+      files: expect.arrayContaining(['cli_hello-0.1.0-py3-none-any.whl', expect.stringMatching(/^cli[-_]hello-0\.1\.0\.tar\.gz$/)]),
+    });
+    const venv = path.join(dir, 'venv');
+    expect(spawnSync('/usr/bin/python3', ['-m', 'venv', '--without-pip', '--system-site-packages', venv]).status).toBe(0);
+    const pipEnv = { PATH: process.env.PATH ?? '', HOME: u.home };
+    const pip = spawnSync(
+      path.join(venv, 'bin/python'),
+      ['-m', 'pip', 'install', '--isolated', '--no-deps', '--index-url', `${suite.urls.registry}/pypi/simple/`, 'cli-hello==0.1.0'],
+      { env: pipEnv, encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(pip.status, pip.stderr).toBe(0);
+    const run = spawnSync(path.join(venv, 'bin/python'), ['-c', 'import cli_hello; print(cli_hello.hi())'], {
+      env: pipEnv,
+      encoding: 'utf8',
+      cwd: u.home,
+    });
+    expect(run.stdout.trim()).toBe('hi from cli-hello');
+  }, 400_000);
+
+  it('refuses an invalid version before any upload', async () => {
+    const u = await login();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-pybad-'));
+    fs.mkdirSync(path.join(dir, 'dist'));
+    fs.writeFileSync(path.join(dir, 'setup.py'), 'from setuptools import setup\nsetup()\n');
+    fs.writeFileSync(path.join(dir, 'dist/cli_bad-1.0.0.x-py3-none-any.whl'), 'x');
+    const r = await u.run(PUBLISH_CLI, ['publish', dir, '--no-build']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('error: cli_bad-1.0.0.x-py3-none-any.whl: "1.0.0.x" is not a valid PEP 440 version: nothing was uploaded\n');
+  });
+});
+
+describe('publish a Maven project and resolve it with mvn', () => {
+  it('PUTs the built jar and pom under /maven2/; mvn dependency:get fetches the same bytes', async () => {
+    const u = await login();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-mvn-'));
+    fs.cpSync(path.join(ROOT, 'test/fixtures/cli/maven-project'), dir, { recursive: true });
+    const missing = await u.run(PUBLISH_CLI, ['publish', dir]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`error: ${path.join(dir, 'target/cli-lib-1.0.0.jar')} is missing: run mvn package first\n`);
+    fs.mkdirSync(path.join(dir, 'classes'));
+    fs.writeFileSync(path.join(dir, 'classes/hello.txt'), 'hello from cli-lib');
+    fs.mkdirSync(path.join(dir, 'target'));
+    expect(spawnSync('jar', ['cf', path.join(dir, 'target/cli-lib-1.0.0.jar'), '-C', path.join(dir, 'classes'), '.']).status).toBe(0);
+    const r = await u.run(PUBLISH_CLI, ['publish', dir, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json()).toEqual({
+      ecosystem: 'maven',
+      groupId: 'com.example.cli',
+      artifactId: 'cli-lib',
+      version: '1.0.0',
+      files: ['cli-lib-1.0.0.jar', 'cli-lib-1.0.0.pom'],
+    });
+    const repo = path.join(dir, 'm2');
+    fs.writeFileSync(
+      path.join(dir, 'settings.xml'),
+      `<settings><localRepository>${repo}</localRepository>
+  <mirrors><mirror><id>debian</id><mirrorOf>central</mirrorOf><url>file:///usr/share/maven-repo</url></mirror></mirrors>
+  <profiles><profile><id>deb</id>
+    <pluginRepositories><pluginRepository><id>central</id><url>file:///usr/share/maven-repo</url>
+      <releases><checksumPolicy>ignore</checksumPolicy></releases><snapshots><enabled>false</enabled></snapshots></pluginRepository></pluginRepositories>
+  </profile></profiles><activeProfiles><activeProfile>deb</activeProfile></activeProfiles></settings>`,
+    );
+    const mvn = spawnSync(
+      'mvn',
+      [
+        '-B',
+        '-s',
+        path.join(dir, 'settings.xml'),
+        'org.apache.maven.plugins:maven-dependency-plugin:3.5.0:get',
+        '-Dartifact=com.example.cli:cli-lib:1.0.0',
+        '-Dtransitive=false',
+        `-DremoteRepositories=elide::default::${suite.urls.registry}/maven2`,
+      ],
+      { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: u.home }, timeout: 180_000 },
+    );
+    expect(mvn.status, mvn.stdout.slice(-3000)).toBe(0);
+    const got = fs.readFileSync(path.join(repo, 'com/example/cli/cli-lib/1.0.0/cli-lib-1.0.0.jar'));
+    expect(got.equals(fs.readFileSync(path.join(dir, 'target/cli-lib-1.0.0.jar')))).toBe(true);
+  });
+});
+
+describe('publish a Ruby project and install it with gem', () => {
+  it('builds with gem build, pushes to /rubygems/, gem install --source installs it', async () => {
+    const u = await login();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-gem-'));
+    fs.cpSync(path.join(ROOT, 'test/fixtures/cli/ruby-project'), dir, { recursive: true });
+    const r = await u.run(PUBLISH_CLI, ['publish', dir, '--json'], { timeoutMs: 180_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json()).toEqual({ ecosystem: 'rubygems', file: 'cli_hello-0.1.0.gem' });
+    const gems = path.join(u.home, 'gems');
+    const env = { PATH: '/usr/bin:/bin', HOME: u.home, LANG: 'C.UTF-8' };
+    // From a folder without .gem files, or gem installs the local file instead of the registry's.
+    const inst = spawnSync(
+      'gem',
+      [
+        'install',
+        '--remote',
+        '--clear-sources',
+        '--source',
+        `${suite.urls.registry}/rubygems/`,
+        '--install-dir',
+        gems,
+        '--no-document',
+        'cli_hello',
+        '-v',
+        '0.1.0',
+      ],
+      { cwd: u.home, env, encoding: 'utf8', timeout: 180_000 },
+    );
+    expect(inst.status, inst.stderr).toBe(0);
+    expect(inst.stdout).toContain('Successfully installed cli_hello-0.1.0');
+    const ruby = spawnSync('ruby', ['-e', 'require "cli_hello"; print CliHello.hi'], {
+      cwd: u.home,
+      env: { ...env, GEM_PATH: gems },
+      encoding: 'utf8',
+    });
+    expect(ruby.stdout).toBe('hi from cli_hello');
   });
 });
 

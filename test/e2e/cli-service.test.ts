@@ -1,10 +1,12 @@
 // service-cli end to end against a real api + marketplace (+ orchestrator) with fast simulated time: the seed's
 // `deploy postgres-managed` and `status` block, the lifecycle, plan, backups, credentials, billing, budgets, failures.
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CliUser, cliUser, ensureUser, PUBLISH_CLI, SERVICE_CLI, startCliSuite } from '../helpers/cli.ts';
 import type { Suite } from '../helpers/suite.ts';
 
+// Each CLI run is a fresh node + tsx start (seconds on a busy 2-core box): tests that chain many of them need room.
+vi.setConfig({ testTimeout: 240_000 });
 let suite: Suite;
 let u: CliUser;
 
