@@ -7,6 +7,7 @@ import type { TypedApp } from '../lib/service-app.ts';
 import { mainFileUrl, versionFiles } from './multiformat/details.ts';
 import type { NpmContext } from './npm/context.ts';
 import { splitName } from './npm/paths.ts';
+import { normalizeName } from './pypi/names.ts';
 import { type ScoreHook, searchPackages } from './search.ts';
 
 const SearchQuery = z.object({
@@ -47,7 +48,8 @@ export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalT
     const split = splitName(raw);
     if (!split || split.rest.length > 0) throw notFound(`no route GET ${req.url.split('?')[0]}`, 'ROUTE_NOT_FOUND');
     ctx.downloads.flush();
-    const pkg = ctx.repo.find(ecosystem, split.name);
+    // PyPI names are stored PEP 503-normalised: "Hello_World.Pkg" finds hello-world-pkg.
+    const pkg = ctx.repo.find(ecosystem, ecosystem === 'pypi' ? normalizeName(split.name) : split.name);
     if (!pkg) throw notFound(`package ${split.name} was not found`, 'PACKAGE_NOT_FOUND');
     const tags = ctx.repo.tags(pkg.id);
     const versions = ctx.repo.versions(pkg.id).sort((a, b) => (a.published_at < b.published_at ? 1 : -1));

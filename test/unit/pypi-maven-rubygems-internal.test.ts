@@ -61,7 +61,7 @@ describe('internal search, details and usage across ecosystems', () => {
   });
 
   it('details show the ecosystem and every file of a version with its own download URL', async () => {
-    const py = (await r.app.inject({ method: 'GET', url: '/internal/packages/demo-tool?ecosystem=pypi', headers: internal })).json();
+    const py = (await r.app.inject({ method: 'GET', url: '/internal/packages/Demo_Tool?ecosystem=pypi', headers: internal })).json();
     expect(py.ecosystem).toBe('pypi');
     expect(py.maintainers).toEqual(['alice']);
     expect(py.versions[0].tarball).toBe(`/pypi/files/demo-tool/${wheel.filename}`);
