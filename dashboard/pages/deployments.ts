@@ -150,7 +150,7 @@ ${
 <h2>Timeline</h2>
 <ol class="timeline">${x.events.map((e) => html`<li><time>${when(e.at)}</time> ${e.from} → <strong>${e.to}</strong>${e.reason ? html` <span class="muted">(${e.reason})</span>` : ''}</li>`)}</ol>
 <h2>Logs</h2>
-<pre class="logs" tabindex="0" aria-label="Latest log lines">${x.logs.map((l) => `${l.at} ${l.level.toUpperCase()} ${l.message}\n`)}</pre>
+<pre class="logs" tabindex="0" aria-label="Latest log lines" aria-live="off" data-logs="/deployments/${d.id}/logs.json">${x.logs.map((l) => `${l.at} ${l.level.toUpperCase()} ${l.message}\n`)}</pre>
 <p><a href="/deployments/${d.id}">Refresh</a></p>`;
   return layout({
     title: d.name,

@@ -93,10 +93,31 @@ function validate(form) {
   return !first;
 }
 
+function tailLogs(pre) {
+  const url = pre.getAttribute('data-logs');
+  const tick = async () => {
+    try {
+      const r = await fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+      if (r.ok) {
+        const { lines } = await r.json();
+        const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+        pre.textContent = lines.map((l) => `${l}\n`).join('');
+        if (atBottom) pre.scrollTop = pre.scrollHeight;
+      }
+    } catch {
+      // retried on the next tick
+    }
+    window.setTimeout(tick, document.hidden ? 15000 : 5000);
+  };
+  window.setTimeout(tick, 5000);
+}
+
 document.addEventListener('DOMContentLoaded', () => {
   for (const b of document.querySelectorAll('button[data-copy]')) b.addEventListener('click', onCopy);
   const live = document.querySelector('[data-live]') || document.querySelector('[data-live-one]');
   if (live) poll(live.getAttribute('data-live') || live.getAttribute('data-live-one'));
+  const logs = document.querySelector('pre[data-logs]');
+  if (logs) tailLogs(logs);
   for (const f of document.querySelectorAll('form[data-validate]')) {
     f.addEventListener('submit', (ev) => {
       if (!validate(f)) ev.preventDefault();

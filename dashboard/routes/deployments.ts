@@ -81,6 +81,14 @@ export function registerDeploymentRoutes(app: FastifyInstance, deps: RouteDeps) 
     return { d, x };
   }
 
+  // Polled by public/app.js to keep the logs tail current.
+  app.get('/deployments/:id/logs.json', async (req, reply) => {
+    if (!req.session.me) return reply.status(401).send({ error: 'log in first', code: 'UNAUTHORIZED' });
+    const logs = await getAs<{ lines: Extras['logs'] }>(marketplace, req, `/api/deployments/${idOf(req)}/logs?tail=50`);
+    reply.header('cache-control', 'no-store');
+    return { lines: (logs?.lines ?? []).map((l) => `${l.at} ${l.level.toUpperCase()} ${l.message}`) };
+  });
+
   app.get('/deployments/:id', async (req, reply) => {
     requireMe(req);
     const p = await page(req);

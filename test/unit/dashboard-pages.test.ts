@@ -121,6 +121,9 @@ beforeAll(async () => {
     toPlan: (req.body as { tier: string }).tier,
     currentCycle: { before: 0, after: 5000, deltaMinor: 5000 },
   }));
+  fake.get('/api/deployments/deploy-1/logs', async () => ({
+    lines: [{ at: '2026-11-01T00:00:00Z', level: 'info', message: '<b>up</b>' }],
+  }));
   fake.post('/api/deployments/:id/stop', async (_req, reply) => reply.status(202).send({ success: true }));
   fake.get('/api/admin/users', async () => ({ users: [], total: 0 }));
   fake.get('/internal/security/reviews', async () => ({ flagged: [] }));
@@ -247,6 +250,18 @@ describe('reviews and plan change', () => {
     expect(res.body).toContain('Changing to pro: projected cost this cycle $0.00 → $50.00 (+$50.00).');
     expect(res.body).toContain('<button type="submit" name="step" value="apply">Change plan</button>');
     expect(calls.some((c) => c.url === '/api/deployments/deploy-1/plan?preview=true')).toBe(true);
+  });
+});
+
+describe('logs tail', () => {
+  it('answers the latest lines as JSON for the polling script, only when signed in', async () => {
+    const res = await app.inject({ url: '/deployments/deploy-1/logs.json', headers: as('elk_user') });
+    expect(res.json()).toEqual({ lines: ['2026-11-01T00:00:00Z INFO <b>up</b>'] });
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect((await app.inject('/deployments/deploy-1/logs.json')).statusCode).toBe(401);
+    const page = await app.inject({ url: '/deployments/deploy-1', headers: as('elk_user') });
+    expect(page.body).toContain('data-logs="/deployments/deploy-1/logs.json"');
+    expect(page.body).toContain('INFO &lt;b&gt;up&lt;/b&gt;');
   });
 });
 
