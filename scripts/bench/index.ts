@@ -12,7 +12,7 @@ import { runLoad } from './load.ts';
 import { timeInstall } from './npm-install.ts';
 import { publishPlan, round } from './publish.ts';
 import { type BenchResults, docBlock, terminalReport, writeDoc } from './report.ts';
-import { BENCH_USER, type OurSuite, rssOf, seedDeployments, startOurSuite } from './suite-target.ts';
+import { BENCH_USER, type OurSuite, rssOf, seedDeployments, startOurSuite, waitUntilIdle } from './suite-target.ts';
 import { installVerdaccio, startVerdaccio, type VerdaccioTarget } from './verdaccio.ts';
 
 const { values: a } = parseArgs({
@@ -40,7 +40,7 @@ const params = {
   quick,
   packages: int(a.packages, 10_000, 300),
   deployments: int(a.deployments, 1000, 50),
-  maxVersions: int(a['max-versions'], 20, 2),
+  maxVersions: int(a['max-versions'], 20, 1),
   connections: int(a.connections, 32, 32),
   seconds: int(a.seconds, 10, 2),
   warmupSeconds: int(a.warmup, 3, 1),
@@ -131,6 +131,10 @@ async function main() {
     );
     log(`verdaccio: ${JSON.stringify(results.publish.verdaccio)}`);
   }
+  const names = ['api', 'registry', 'marketplace', 'orchestrator', 'dashboard'] as const;
+  // Steady state, not the digestion of the seeding (relayed events, rollups, post-publish work).
+  results.settleSeconds = await waitUntilIdle([...names.map((n) => ours?.pid(n)), verdaccio?.pid], quick ? 20 : 120);
+  log(`suite idle after ${results.settleSeconds} s`);
   ceiling = await startCeiling();
 
   const load = { connections: params.connections, warmupSeconds: params.warmupSeconds, seconds: params.seconds };
@@ -166,7 +170,7 @@ async function main() {
       row.verdaccio = await runLoad(e.verdaccio, load);
     }
   }
-  for (const name of ['api', 'registry', 'marketplace', 'orchestrator', 'dashboard'] as const) results.rss[name] = rssOf(ours.pid(name));
+  for (const name of names) results.rss[name] = rssOf(ours.pid(name));
   if (verdaccio) results.rss.verdaccio = rssOf(verdaccio.pid);
 
   log(`npm install of the ${plan.installTree.length}-package tree (cold cache, ${params.installRuns} runs)`);

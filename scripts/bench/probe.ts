@@ -1,6 +1,7 @@
 // Service time of each endpoint without concurrency (sequential requests) on a small seeded suite, to tell a
 // slow endpoint's own work from queueing. With a profile dir, every process writes a V8 CPU profile on exit
 // after a short load per endpoint. `node --import tsx scripts/bench/probe.ts [packages] [profile-dir]`
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
@@ -40,5 +41,6 @@ try {
   }
 } finally {
   await s.stopAll();
+  fs.rmSync(s.dataDir, { recursive: true, force: true });
 }
 process.exit(0);

@@ -29,6 +29,8 @@ export interface BenchResults {
   install: { ours?: InstallResult; verdaccio?: InstallResult };
   rss: Record<string, { rssMb: number; peakMb: number } | undefined>;
   durationSeconds?: number;
+  /** Seconds waited after seeding until every process was idle (capped). */
+  settleSeconds?: number;
 }
 
 const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}x` : '-');

@@ -195,3 +195,33 @@ export function rssOf(pid: number | undefined): { rssMb: number; peakMb: number 
     return undefined;
   }
 }
+
+/** CPU time (user + system) of a process in clock ticks, from /proc/<pid>/stat. */
+function cpuTicks(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    // Fields after the ")" that closes the command name: utime and stime are the 12th and 13th.
+    const rest = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(rest[11]) + Number(rest[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Waits until the suite has digested the seeding (event relays, analytics rollups, post-publish work): every
+ * process below 10 % of a core for 2 s in a row, or maxSeconds. Returns the seconds waited.
+ */
+export async function waitUntilIdle(pids: (number | undefined)[], maxSeconds: number): Promise<number> {
+  const started = performance.now();
+  let quiet = 0;
+  let last = pids.map(cpuTicks);
+  while ((performance.now() - started) / 1000 < maxSeconds && quiet < 2) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = pids.map(cpuTicks);
+    // Clock ticks are 1/100 s: more than 10 ticks in a second is more than 10 % of a core.
+    quiet = now.every((t, i) => t - last[i] <= 10) ? quiet + 1 : 0;
+    last = now;
+  }
+  return round((performance.now() - started) / 1000, 1);
+}
