@@ -153,4 +153,35 @@ describe('twine upload and pip install against /pypi/', () => {
     expect(src.code, src.output).toBe(0);
     expect(sha256(path.join(sdists, SDIST))).toBe(sha256(dist(SDIST)));
   });
+
+  it('a private project: pip with credentials in the index URL downloads it; anonymous pip finds nothing (401)', async () => {
+    const res = await fetch(`${suite.urls.registry}/pypi/-/access`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`pyalice:${token}`).toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Acc_Hello', access: 'restricted' }),
+    });
+    expect(res.status).toBe(200);
+    const authed = index.replace('http://', `http://pyalice:${encodeURIComponent(token)}@`);
+    const dir = path.join(work, 'dl-private');
+    const ok = await pip(['download', '--isolated', '--no-deps', '--index-url', authed, '-d', dir, 'acc-hello==0.1.1']);
+    expect(ok.code, ok.output).toBe(0);
+    expect(sha256(path.join(dir, WHEEL))).toBe(sha256(dist(WHEEL)));
+    const anon = await pip([
+      'download',
+      '--isolated',
+      '--no-deps',
+      '--no-input',
+      '--index-url',
+      index,
+      '-d',
+      path.join(work, 'dl-anon'),
+      'acc-hello==0.1.1',
+    ]);
+    // pip treats the 401 of an index page as "no links" and says so; the registry's answer carries the challenge.
+    expect(anon.code).toBe(1);
+    expect(anon.output).toContain('Could not find a version that satisfies the requirement acc-hello==0.1.1 (from versions: none)');
+    const page = await fetch(`${index}acc-hello/`);
+    expect(page.status).toBe(401);
+    expect(page.headers.get('www-authenticate')).toBe('Basic realm="pypi"');
+  });
 });
