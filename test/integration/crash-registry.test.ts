@@ -1,11 +1,15 @@
 // Jepsen-style crash history for the registry (reliability-security.md rule 15, F1): SIGKILL the registry in a
-// loop while npm publishes run concurrently (the protocol directly for volume, the real npm CLI for a part).
+// loop while npm and PyPI publishes run concurrently (the protocols directly for volume, the real npm CLI and
+// twine for a part).
 // After each restart: every acknowledged publish is served with bytes matching its integrity, nothing
 // unacknowledged is half-present, no row lacks its blob and PRAGMA integrity_check is ok.
 // CRASH_KILLS (default 3) and CRASH_WORKERS (default 4) make the long version.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basic, makeWheel, uploadForm } from '../fixtures/pypi/pypi-fixtures.ts';
 import { npmUser, writePackage } from '../helpers/npm-cli.ts';
 import { docPath } from '../helpers/npm-fixtures.ts';
 import {
@@ -25,10 +29,29 @@ interface Op {
   name: string;
   version: string;
   integrity?: string;
+  /** PyPI file ("<project>/<filename>") and the sha256 of its bytes, for wheel uploads. */
+  pypi?: { file: string; sha256: string };
   outcome: 'acked' | 'refused' | 'unknown';
 }
 
-const crashFigures = { kills: 0, attempted: 0, acked: 0, unknown: 0, lost: 0, halfPresent: 0, cliAcked: 0 };
+const crashFigures = { kills: 0, attempted: 0, acked: 0, unknown: 0, lost: 0, halfPresent: 0, cliAcked: 0, pypiAcked: 0, twineAcked: 0 };
+
+/** Upload a wheel over the PyPI legacy API as twine does; the status, or 0 when the connection was cut. */
+async function pypiUpload(
+  registryUrl: string,
+  user: { username: string; token: string },
+  wheel: { filename: string; bytes: Buffer },
+  project: string,
+) {
+  const f = uploadForm(wheel, project, '1.0.0');
+  const res = await fetch(`${registryUrl}/pypi/legacy/`, {
+    method: 'POST',
+    headers: { ...f.headers, ...basic(user.username, user.token) },
+    body: new Uint8Array(f.payload),
+    signal: AbortSignal.timeout(20_000),
+  });
+  return res.status;
+}
 
 describe('registry crash loop under concurrent npm publishes', () => {
   let suite: Suite;
@@ -53,6 +76,25 @@ describe('registry crash loop under concurrent npm publishes', () => {
       const worker = async (w: number) => {
         while (!killed) {
           const n = seq++;
+          if (n % 3 === 2) {
+            const project = `crash-py-${round}-${w}-${n}`;
+            const wheel = makeWheel(project, '1.0.0');
+            const op: Op = {
+              name: project,
+              version: '1.0.0',
+              outcome: 'unknown',
+              pypi: { file: `${project}/${wheel.filename}`, sha256: createHash('sha256').update(wheel.bytes).digest('hex') },
+            };
+            history.push(op);
+            const status = await pypiUpload(suite.urls.registry, user, wheel, project).catch(() => 0);
+            op.outcome = status === 200 ? 'acked' : status === 0 || status >= 500 ? 'unknown' : 'refused';
+            if (op.outcome === 'refused') throw new Error(`wheel ${project} refused with ${status}`);
+            if (op.outcome === 'acked') {
+              ackedThisRound++;
+              crashFigures.pypiAcked++;
+            }
+            continue;
+          }
           const name = n % 2 ? `crash-${round}-${w}-${n}` : `@crash-pub/c-${round}-${w}-${n}`;
           const op: Op = { name, version: '1.0.0', outcome: 'unknown' };
           history.push(op);
@@ -79,6 +121,40 @@ describe('registry crash loop under concurrent npm publishes', () => {
         if (r.code === 0) crashFigures.cliAcked++;
         else if (round % 2 === 0) throw new Error(`npm publish failed before any kill: ${r.stderr}`);
       });
+      // The real twine uploads one wheel per round too (killed under it or not, like the npm CLI).
+      const twProject = `crash-twine-${round}`;
+      const twWheel = makeWheel(twProject, '1.0.0');
+      const twFile = path.join(npm.home, twWheel.filename);
+      fs.writeFileSync(twFile, twWheel.bytes);
+      const twine = new Promise<void>((resolve) => {
+        execFile(
+          'twine',
+          [
+            'upload',
+            '--non-interactive',
+            '--disable-progress-bar',
+            '--repository-url',
+            `${suite.urls.registry}/pypi/legacy/`,
+            '-u',
+            user.username,
+            '-p',
+            user.token,
+            twFile,
+          ],
+          { env: { PATH: process.env.PATH ?? '', HOME: npm.home }, timeout: 120_000 },
+          (err) => {
+            const op: Op = {
+              name: twProject,
+              version: '1.0.0',
+              outcome: err ? 'unknown' : 'acked',
+              pypi: { file: `${twProject}/${twWheel.filename}`, sha256: createHash('sha256').update(twWheel.bytes).digest('hex') },
+            };
+            history.push(op);
+            if (!err) crashFigures.twineAcked++;
+            resolve();
+          },
+        );
+      });
       const workers = Array.from({ length: WORKERS }, (_, w) => worker(w));
       // Kill once the round has work in flight (a condition, not a sleep); the CLI may or may not be done.
       // Even rounds let the CLI's publish finish first (an acknowledged CLI write), odd rounds kill under it.
@@ -86,7 +162,7 @@ describe('registry crash loop under concurrent npm publishes', () => {
       killed = true;
       await suite.stop('registry', 'SIGKILL');
       crashFigures.kills++;
-      await Promise.all([...workers, cli]);
+      await Promise.all([...workers, cli, twine]);
       await suite.start('registry');
 
       const store = checkRegistryStore(suite.dataDir);
@@ -97,6 +173,14 @@ describe('registry crash loop under concurrent npm publishes', () => {
 
     // Every acknowledged write is served with its bytes; every unknown one is all-or-nothing.
     for (const op of history) {
+      if (op.pypi) {
+        const file = await fetch(`${suite.urls.registry}/pypi/files/${op.pypi.file}`);
+        const bytes = file.status === 200 ? Buffer.from(await file.arrayBuffer()) : undefined;
+        const matches = bytes !== undefined && createHash('sha256').update(bytes).digest('hex') === op.pypi.sha256;
+        if (op.outcome === 'acked' && !matches) crashFigures.lost++;
+        if (op.outcome !== 'acked' && bytes !== undefined && !matches) crashFigures.halfPresent++;
+        continue;
+      }
       const doc = await fetch(`${suite.urls.registry}${docPath(op.name)}`);
       const versions =
         doc.status === 200 ? ((await doc.json()) as { versions: Record<string, { dist: { integrity: string } }> }).versions : {};
