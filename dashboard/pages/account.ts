@@ -40,7 +40,7 @@ export function renderAccount(
 <h2>Organizations</h2>
 ${me.orgs.length ? html`<ul>${me.orgs.map((o) => html`<li><a href="/orgs/${encodeURIComponent(o.name)}">@${o.name}</a> (${o.role})</li>`)}</ul>` : html`<p>None yet.</p>`}
 ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-<form method="post" action="/orgs" class="row">${csrfField(ctx)}<label for="org-name">New organization</label><input id="org-name" name="name" required maxlength="39" pattern="[a-z0-9][a-z0-9-]*"><button type="submit">Create</button></form>
+<form method="post" action="/orgs" class="row">${csrfField(ctx)}<label for="org-name">New organization</label><input id="org-name" name="name" required maxlength="39" pattern="[a-z0-9][a-z0-9\\-]*"><button type="submit">Create</button></form>
 <h2>My packages</h2>
 ${myPackages.length ? html`<ul>${myPackages.map((p) => html`<li><a href="${packageHref(p.name, 'npm')}">${p.name}</a> ${p.version ?? ''}</li>`)}</ul>` : html`<p>No packages in your scopes yet.</p>`}`;
   return layout({ title: 'Account', ctx, body, notice });

@@ -26,7 +26,7 @@ ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
 <form method="post" action="/register" class="stack narrow">
   ${csrfField(ctx)}
   <label for="username">User name</label>
-  <input id="username" name="username" autocomplete="username" required minlength="2" maxlength="39" pattern="[a-z0-9][a-z0-9-]*" aria-describedby="username-hint" value="${o.username ?? ''}">
+  <input id="username" name="username" autocomplete="username" required minlength="2" maxlength="39" pattern="[a-z0-9][a-z0-9\\-]*" aria-describedby="username-hint" value="${o.username ?? ''}">
   <span class="hint" id="username-hint">Lower-case letters, digits and dashes; it becomes your @scope.</span>
   ${fieldError(o.errors, 'username')}
   <label for="email">Email</label>

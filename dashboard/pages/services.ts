@@ -135,7 +135,7 @@ ${
 <form method="post" action="/services/${s.slug}/deploy" class="stack narrow" novalidate data-validate>
   ${csrfField(ctx)}
   <label for="dep-name">Deployment name</label>
-  <input id="dep-name" name="name" required maxlength="63" pattern="[a-z0-9][a-z0-9-]*" value="${form.values.name ?? ''}" aria-describedby="dep-name-hint">
+  <input id="dep-name" name="name" required maxlength="63" pattern="[a-z0-9][a-z0-9\\-]*" value="${form.values.name ?? ''}" aria-describedby="dep-name-hint">
   <span class="hint" id="dep-name-hint">Lower-case letters, digits and dashes.</span>
   ${fieldError(form.errors, 'name')}
   <label for="dep-tier">Tier</label>

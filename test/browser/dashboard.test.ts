@@ -21,6 +21,7 @@ let profile: string;
 let receiver: http.Server;
 const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
 const visited = new Set<string>();
+const pageErrors: string[] = [];
 let deploymentUrl = '';
 
 async function go(url: string) {
@@ -91,6 +92,11 @@ beforeAll(async () => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: suite.urls.dashboard });
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
+  // Script errors and CSP refusals (reported as console errors) would mean a page half works.
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/favicon|status of (401|403|404|409|422)/.test(m.text() + m.location().url)) pageErrors.push(m.text());
+  });
 }, 240_000);
 
 afterAll(async () => {
@@ -240,6 +246,7 @@ describe('dashboard in a browser', () => {
       checked.push(url);
     }
     expect(checked.length).toBeGreaterThanOrEqual(12);
+    expect(pageErrors).toEqual([]);
   }, 60_000);
 
   it('has no horizontal scroll at phone width (375 px)', async () => {

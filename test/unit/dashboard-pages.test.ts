@@ -179,6 +179,10 @@ describe('service page and deploy form', () => {
     expect(res.body).toContain('<input type="checkbox" id="cfg-highAvailability" name="config.highAvailability" value="true">');
     expect(res.body).toContain('&lt;i&gt;great&lt;/i&gt;');
     expect(res.body).toContain('verified user');
+    // Browsers compile pattern with the v flag, where a bare "-" at the end of a class is a syntax error.
+    const pattern = /pattern="([^"]+)"/.exec(res.body)?.[1] ?? '';
+    expect(pattern).toBe('[a-z0-9][a-z0-9\\-]*');
+    expect(() => new RegExp(`^(?:${pattern})$`, 'v')).not.toThrow();
   });
 
   it('sends typed config and redirects to the new deployment', async () => {
