@@ -132,7 +132,7 @@ export function registerBillingCommands(program: Command, cli: string) {
     `${cli} budgets`,
     `${cli} budgets create --amount 100 --threshold 80 --threshold 100:forecast`,
   ]);
-  budgets.command('list').alias('ls').description('list budgets').action(action(cli, budgetList));
+  examples(budgets.command('list').alias('ls').description('list budgets').action(action(cli, budgetList)), [`${cli} budgets list --json`]);
   examples(
     budgets
       .command('create')
@@ -144,5 +144,8 @@ export function registerBillingCommands(program: Command, cli: string) {
       .action(action(cli, budgetCreate)),
     [`${cli} budgets create --amount 50 --deployment deploy-abc123 --on-exceed suspend`],
   );
-  budgets.command('delete <id>').alias('rm').description('delete a budget').action(action(cli, budgetDelete));
+  examples(
+    budgets.command('delete <id>').alias('rm').description('delete a budget (asks first unless --yes)').action(action(cli, budgetDelete)),
+    [`${cli} budgets delete budget-abc123 --yes`],
+  );
 }

@@ -1,6 +1,8 @@
 // service-cli end to end against a real api + marketplace (+ orchestrator) with fast simulated time: the seed's
 // `deploy postgres-managed` and `status` block, the lifecycle, plan, backups, credentials, billing, budgets, failures.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CliUser, cliUser, ensureUser, PUBLISH_CLI, SERVICE_CLI, startCliSuite } from '../helpers/cli.ts';
 import type { Suite } from '../helpers/suite.ts';
@@ -157,6 +159,25 @@ describe('deployments', () => {
     const bad = await u.run(SERVICE_CLI, ['budgets', 'create', '--amount', 'lots']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe('error: --amount must be a positive number of dollars\n');
+  });
+
+  it('deploys the seed ml-inference example from a --config file without waiting', async () => {
+    const file = path.join(u.home, 'model.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        tier: 'gpu',
+        region: 'us-west-2',
+        model: { framework: 'tensorflow', version: '2.13', modelPath: 's3://my-models/sentiment-model.pb' },
+      }),
+    );
+    const r = await u.run(SERVICE_CLI, ['deploy', 'ml-inference', '--config', file, '--name', 'sentiment', '--no-wait', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({ name: 'sentiment', status: 'provisioning', tier: 'gpu', region: 'us-west-2' });
+    const st = (await u.run(SERVICE_CLI, ['status', r.json<{ deploymentId: string }>().deploymentId, '--json'])).json<{
+      config: { model?: unknown };
+    }>();
+    expect(st.config.model).toEqual({ framework: 'tensorflow', version: '2.13', modelPath: 's3://my-models/sentiment-model.pb' });
   });
 
   it('deletes after confirmation', async () => {
