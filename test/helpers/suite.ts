@@ -1,6 +1,6 @@
 // Boots the whole suite, or a subset, as real processes on free loopback ports in a temp data folder,
 // and always stops them. Used by integration, e2e and browser tests.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -115,8 +115,14 @@ export async function startSuite(opts: SuiteOptions = {}): Promise<Suite> {
 
   await Promise.all(names.map(start));
   if (opts.seed) {
-    const { seed } = await import('../../scripts/seed-data.ts');
-    await seed(config);
+    // The seed runs as its own process, exactly as `npm run seed` and the supervisor run it.
+    const seed = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/seed-data.ts')], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    if (seed.status !== 0) throw new Error(`seed failed (${seed.status}): ${seed.stdout}${seed.stderr}`);
   }
 
   return {
