@@ -122,6 +122,9 @@ describe('deployments', () => {
     const bid = backup.json<{ id: string }>().id;
     const backups = (await u.run(SERVICE_CLI, ['backups', 'list', id, '--json'])).json<{ backups: { id: string }[] }>();
     expect(backups.backups.map((b) => b.id)).toContain(bid);
+    const restored = await u.run(SERVICE_CLI, ['restore', id, '--backup', bid, '--name', 'production-db-copy', '--json']);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(restored.json()).toMatchObject({ success: true, name: 'production-db-copy' });
     const before = (await u.run(SERVICE_CLI, ['credentials', id, '--json'])).json<{
       credentials?: { password: string };
       password?: string;
@@ -181,6 +184,10 @@ describe('deployments', () => {
   });
 
   it('deletes after confirmation', async () => {
+    const no = await u.pty(SERVICE_CLI, ['delete', id], [[/\[y\/N\] /, 'n\r']]);
+    expect(no.code).toBe(1);
+    expect(no.stdout).toContain(`Delete production-db (${id})? Its data will be gone [y/N]`);
+    expect(no.stdout).toContain('cancelled: nothing was changed');
     const del = await u.run(SERVICE_CLI, ['delete', id, '--yes', '--wait', '--json']);
     expect(del.code, del.stderr).toBe(0);
     expect(del.json()).toMatchObject({ id, action: 'delete', status: 'deleted' });
