@@ -51,7 +51,8 @@ const params = {
   installTree: 50,
   totalVersions: 0,
 };
-const outFile = path.resolve(a.out ?? path.join(ROOT, 'scripts', 'bench', 'results', quick ? 'quick.json' : 'latest.json'));
+// Outside the work tree by default: `biome check .` (npm run lint) would flag a generated JSON file in it.
+const outFile = path.resolve(a.out ?? path.join(os.tmpdir(), 'elide-bench', quick ? 'quick.json' : 'latest.json'));
 const writeDocToo = a['write-doc'] || (!quick && !a['no-doc']);
 const log = (s: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`);
 
@@ -193,7 +194,7 @@ try {
 }
 fs.mkdirSync(path.dirname(outFile), { recursive: true });
 fs.writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
-console.log(`\n${terminalReport(results)}\n\nJSON: ${path.relative(process.cwd(), outFile)}`);
+console.log(`\n${terminalReport(results)}\n\nJSON: ${outFile}`);
 if (writeDocToo && !failed) {
   const doc = path.join(ROOT, 'docs', 'PERFORMANCE.md');
   writeDoc(doc, docBlock(results));
