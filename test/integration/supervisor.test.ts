@@ -87,7 +87,7 @@ describe('supervisor', () => {
     const registryPid = Number(execFileSync('pgrep', ['-P', String(a.child.pid), '-f', 'registry-server.ts'], { encoding: 'utf8' }).trim());
     process.kill(registryPid, 'SIGKILL');
     await waitFor(() => a.output().includes('registry exited (SIGKILL)'), 10_000, 'supervisor to notice the kill');
-    await waitFor(async () => (await fetch(`${a.urls.registry}/ready`)).ok, 15_000, 'registry to come back');
+    await waitFor(async () => (await fetch(`${a.urls.registry}/ready`)).ok, 60_000, 'registry to come back');
     const healthAfter = (await (await fetch(`${a.urls.registry}/health`)).json()) as { uptime: number };
     expect(healthAfter.uptime).toBeLessThanOrEqual(healthBefore.uptime + 15);
     expect(childPids(a.child.pid!)).not.toContain(registryPid);
