@@ -1,7 +1,7 @@
 // Package search (filters, sort, pagination) and the package page (README, install, versions, score, security).
 import { renderMarkdown } from '../markdown.ts';
 import { html, layout, type PageCtx, type SafeHtml, when } from '../views.ts';
-import { chart, periodLinks } from './charts.ts';
+import { chart } from './charts.ts';
 
 export const ECOSYSTEMS = ['npm', 'pypi', 'maven', 'rubygems'] as const;
 export const SORTS = ['relevance', 'score', 'downloads', 'updated'] as const;
