@@ -86,7 +86,7 @@ export function registerPackageRoutes(app: TypedApp, d: NpmRouteDeps) {
       req.log.error({ name, version, blob: row.blob_sha512 }, 'blob missing for a stored version');
       throw new AppError(500, 'BLOB_MISSING', 'the tarball is unavailable');
     }
-    if (req.method === 'GET') ctx.downloads.count(id);
+    if (req.method === 'GET') ctx.downloads.count(id, name);
     reply
       .type('application/octet-stream')
       .header('content-length', bytes.length)

@@ -158,6 +158,15 @@ for (const name of ['e2e-plain-pkg', '@alice/e2e-scoped']) {
         headers: { 'x-internal-token': fs.readFileSync(path.join(suite.dataDir, 'secrets', 'internal-token'), 'utf8').trim() },
       });
       expect(((await res.json()) as { downloads: number }).downloads).toBe(2);
+      // The registry relays the counts as package.downloaded events: the main API's npm-style download API
+      // (and analytics) see both real installs.
+      let downloads = 0;
+      for (let i = 0; i < 100 && downloads < 2; i++) {
+        const point = await fetch(`${suite.urls.api}/api/downloads/point/last-week/${name}`);
+        downloads = point.ok ? ((await point.json()) as { downloads: number }).downloads : 0;
+        if (downloads < 2) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(downloads).toBe(2);
     });
 
     it('dist-tag add / ls / rm', async () => {
@@ -259,6 +268,17 @@ describe('registry-wide commands', () => {
     const ls = await alice.run(['org', 'ls', 'e2eorg', '--json']);
     expect(ls.code).toBe(0);
     expect(ls.json()).toEqual({ alice: 'owner', bob: 'developer' });
+    // npm org rm / npm org set change the membership through the main API; bob cannot manage the org.
+    const rm = await alice.run(['org', 'rm', 'e2eorg', 'bob']);
+    expect(rm.code).toBe(0);
+    expect(rm.stdout).toContain('Successfully removed bob from e2eorg. You now have 1 member in this org.');
+    expect((await alice.run(['org', 'ls', 'e2eorg', '--json'])).json()).toEqual({ alice: 'owner' });
+    const set = await alice.run(['org', 'set', 'e2eorg', 'bob', 'developer']);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain('Added bob as developer to e2eorg. You now have 2 members in this org.');
+    const notAllowed = await bob.run(['org', 'set', 'e2eorg', 'bob', 'owner']);
+    expect(notAllowed.code).toBe(1);
+    expect((await alice.run(['org', 'ls', 'e2eorg', '--json'])).json()).toEqual({ alice: 'owner', bob: 'developer' });
     const pkgs = await alice.run(['access', 'list', 'packages', 'e2eorg', '--json']);
     expect(pkgs.json()).toEqual({ '@e2eorg/tool': 'read-write' });
     const restricted = writePackage(path.join(alice.home, 'org-secret'), {

@@ -97,6 +97,12 @@ for (const name of ['read-test', '@acme/read-test']) {
       expect(details.json().downloads).toBe(2);
       const day = r.db.prepare('SELECT day, count FROM download_counts').all();
       expect(day).toEqual([{ day: '2026-11-26', count: 2 }]);
+      // The same flush relays one aggregated package.downloaded event for the main API's analytics.
+      const events = (r.db.prepare("SELECT payload FROM outbox WHERE type = 'package.downloaded'").all() as { payload: string }[]).map(
+        (e) => JSON.parse(e.payload),
+      );
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ subject: `package:${name}`, data: { ecosystem: 'npm', name, count: 2, day: '2026-11-26' } });
       expect((await r.app.inject({ method: 'GET', url: `/npm/${name}/-/${bare}-9.9.9.tgz` })).statusCode).toBe(404);
       expect((await r.app.inject({ method: 'GET', url: `/npm/${name}/-/other-1.0.0.tgz` })).statusCode).toBe(404);
       const missing = await r.app.inject({ method: 'GET', url: '/npm/nope-nope' });
