@@ -24,6 +24,9 @@ export interface AccountsClient {
   ): Promise<Record<string, unknown>>;
   revokeToken(authorization: string, id: string, meta?: CallMeta): Promise<boolean>;
   me(authorization: string, meta?: CallMeta): Promise<Record<string, unknown>>;
+  /** `npm org set` / `npm org rm`: the main API owns org membership and checks the caller's org role. */
+  setOrgMember(authorization: string, org: string, user: string, role: 'owner' | 'admin' | 'member', meta?: CallMeta): Promise<void>;
+  removeOrgMember(authorization: string, org: string, user: string, meta?: CallMeta): Promise<void>;
 }
 
 function rethrow(status: number, body: unknown): never {
@@ -119,6 +122,27 @@ export function createAccountsClient(api: PeerClient, internalToken?: string): A
       if (!r) throw new AppError(502, 'PEER_FAILED', 'the accounts service does not offer profiles');
       if (r.status >= 300) rethrow(r.status, r.body);
       return r.body;
+    },
+    async setOrgMember(authorization, org, user, role, meta) {
+      const r = await api.call(`/api/orgs/${encodeURIComponent(org)}/members/${encodeURIComponent(user)}`, {
+        method: 'PUT',
+        body: { role },
+        headers: hdrs(meta, { authorization }),
+        passErrors: true,
+        requestId: meta?.requestId,
+      });
+      if (!r) throw new AppError(502, 'PEER_FAILED', 'the accounts service does not offer org membership');
+      if (r.status >= 300) rethrow(r.status, r.body);
+    },
+    async removeOrgMember(authorization, org, user, meta) {
+      const r = await api.call(`/api/orgs/${encodeURIComponent(org)}/members/${encodeURIComponent(user)}`, {
+        method: 'DELETE',
+        headers: hdrs(meta, { authorization }),
+        passErrors: true,
+        requestId: meta?.requestId,
+      });
+      if (!r) throw new AppError(502, 'PEER_FAILED', 'the accounts service does not offer org membership');
+      if (r.status >= 300) rethrow(r.status, r.body);
     },
   };
 }

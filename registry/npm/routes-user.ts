@@ -150,4 +150,27 @@ export function registerUserRoutes(app: TypedApp, d: UserRouteDeps) {
     if (!ok) throw new AppError(404, 'TOKEN_NOT_FOUND', `no token with key ${key}`);
     return reply.status(204).send();
   });
+
+  // `npm org set <org> <user> [developer|admin|owner]` and `npm org rm <org> <user>` (libnpmorg): PUT/DELETE
+  // /-/org/<org>/user with {user, role}. The main API owns memberships and checks that the caller may manage
+  // them; npm's "developer" is our "member". npm prints the org size from the answer to set.
+  const NPM_TO_ORG_ROLE = { developer: 'member', admin: 'admin', owner: 'owner' } as const;
+  const memberName = (body: unknown) => {
+    const user = isObj(body) ? body.user : undefined;
+    if (typeof user !== 'string' || !user) throw badRequest('send {"user": "<username>"}', undefined, 'INVALID_BODY');
+    return user;
+  };
+  app.put('/npm/-/org/:org/user', async (req) => {
+    const { org } = req.params as { org: string };
+    const user = memberName(req.body);
+    const asked = isObj(req.body) && typeof req.body.role === 'string' ? req.body.role : 'developer';
+    if (!(asked in NPM_TO_ORG_ROLE)) throw badRequest('role must be developer, admin or owner', undefined, 'INVALID_ROLE');
+    await d.accounts.setOrgMember(authHeader(req), org, user, NPM_TO_ORG_ROLE[asked as keyof typeof NPM_TO_ORG_ROLE], meta(req));
+    return { org: { name: org, size: d.identity.orgMembers(org).length }, user, role: asked };
+  });
+  app.delete('/npm/-/org/:org/user', async (req) => {
+    const { org } = req.params as { org: string };
+    await d.accounts.removeOrgMember(authHeader(req), org, memberName(req.body), meta(req));
+    return { ok: true };
+  });
 }

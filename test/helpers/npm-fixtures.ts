@@ -144,10 +144,14 @@ export function addOrg(db: Db, name: string, members: [TestUser, 'owner' | 'admi
 }
 
 /** Accounts peer double: logins check a fixed password table; tokens come from the identity db. */
-export function fakeAccounts(passwords: Record<string, { password: string; token: string }>): AccountsClient & { revoked: string[] } {
+export function fakeAccounts(
+  passwords: Record<string, { password: string; token: string }>,
+): AccountsClient & { revoked: string[]; orgChanges: string[] } {
   const revoked: string[] = [];
+  const orgChanges: string[] = [];
   return {
     revoked,
+    orgChanges,
     async login(u, p) {
       const e = passwords[u];
       return e && e.password === p ? { token: e.token } : undefined;
@@ -180,6 +184,12 @@ export function fakeAccounts(passwords: Record<string, { password: string; token
     },
     async me() {
       return { username: 'alice', email: 'alice@example.test', createdAt: '2026-01-01T00:00:00.000Z' };
+    },
+    async setOrgMember(_a, org, user, role) {
+      orgChanges.push(`set ${org} ${user} ${role}`);
+    },
+    async removeOrgMember(_a, org, user) {
+      orgChanges.push(`rm ${org} ${user}`);
     },
   };
 }
