@@ -8,6 +8,10 @@ import { buildApp } from './app.ts';
 await runService(
   'dashboard',
   (c) => c.DASHBOARD_PORT,
-  ({ config, secrets, logger }) =>
-    buildApp({ config, secrets, logger, clock: systemClock, identityDb: lazyReadonly(config.DATABASE_PATH) }),
+  async ({ config, secrets, logger }) => {
+    const identityDb = lazyReadonly(config.DATABASE_PATH);
+    const app = await buildApp({ config, secrets, logger, clock: systemClock, identityDb });
+    app.addHook('onClose', async () => identityDb.close());
+    return app;
+  },
 );

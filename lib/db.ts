@@ -29,16 +29,27 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   return db;
 }
 
+/** A lazily opened connection: call it to get the database, close() when the process stops. */
+export interface LazyDb {
+  (): Db;
+  close(): void;
+}
+
 /**
  * A read-only connection to a database another process owns. The file may not exist yet when this process
- * starts before its owner (any start order must work), so it is opened lazily on first use.
+ * starts before its owner (any start order must work), so it is opened lazily on first use. Closing it on
+ * shutdown matters: SQLite removes the WAL and shared-memory files only when the last connection closes.
  */
-export function lazyReadonly(file: string): () => Db {
+export function lazyReadonly(file: string): LazyDb {
   let db: Db | undefined;
-  return () => {
+  const get = (() => {
     if (!db?.open) db = openDatabase(file, { readonly: true });
     return db;
+  }) as LazyDb;
+  get.close = () => {
+    if (db?.open) db.close();
   };
+  return get;
 }
 
 export interface Migration {

@@ -9,14 +9,18 @@ import { openRegistryDatabase } from './db.ts';
 await runService(
   'registry',
   (c) => c.REGISTRY_PORT,
-  ({ config, secrets, logger }) =>
-    buildApp({
+  async ({ config, secrets, logger }) => {
+    const identityDb = lazyReadonly(config.DATABASE_PATH);
+    const app = await buildApp({
       config,
       secrets,
       logger,
       clock: systemClock,
       db: openRegistryDatabase(config.REGISTRY_DATABASE_PATH),
-      identityDb: lazyReadonly(config.DATABASE_PATH),
+      identityDb,
       relayEvents: true,
-    }),
+    });
+    app.addHook('onClose', async () => identityDb.close());
+    return app;
+  },
 );
