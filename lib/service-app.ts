@@ -31,7 +31,9 @@ export function createServiceApp(opts: ServiceAppOptions) {
     // Slow clients cannot hold a socket forever (slowloris): whole request 60 s, headers 15 s.
     requestTimeout: 60_000,
     connectionTimeout: 0,
-    keepAliveTimeout: 10_000,
+    // Fastify's default: longer than any client's idle-socket timeout, so a client never reuses a socket the
+    // server is closing at that moment ("other side closed").
+    keepAliveTimeout: 72_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     requestIdHeader: false,

@@ -3,16 +3,18 @@
 // postgres-managed and watch it reach running without reloading, read metrics and cost, stop it, create a
 // webhook and send a test, axe on every page, and no horizontal scroll at phone width.
 /// <reference lib="dom" />
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishFixtures } from '../fixtures/dashboard/packages.ts';
 import { ROOT, type Suite, startSuite } from '../helpers/suite.ts';
 
+const execFileAsync = promisify(execFile);
 const AXE = fs.readFileSync(path.resolve('node_modules/axe-core/axe.min.js'), 'utf8');
 let suite: Suite;
 let context: BrowserContext;
@@ -62,11 +64,9 @@ beforeAll(async () => {
   suite = await startSuite({ only: ['api'], env: { SIM_TIME_SCALE: '0.2', WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true' } });
   for (const name of ['registry', 'marketplace', 'orchestrator', 'dashboard'] as const) await suite.start(name);
   // `npm run seed` as a user runs it (the script has a shebang line, so it is run, not imported by vitest).
-  execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/seed-data.ts')], {
-    cwd: ROOT,
-    env: suite.env,
-    stdio: 'pipe',
-  });
+  // Asynchronously: a synchronous child blocks this event loop, and the keep-alive sockets of earlier
+  // requests then outlive the server's keep-alive timeout unnoticed ("other side closed" on the next fetch).
+  await execFileAsync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/seed-data.ts')], { cwd: ROOT, env: suite.env });
   const login = await fetch(`${suite.urls.api}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

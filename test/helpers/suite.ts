@@ -1,6 +1,6 @@
 // Boots the whole suite, or a subset, as real processes on free loopback ports in a temp data folder,
 // and always stops them. Used by integration, e2e and browser tests.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -115,14 +115,16 @@ export async function startSuite(opts: SuiteOptions = {}): Promise<Suite> {
 
   await Promise.all(names.map(start));
   if (opts.seed) {
-    // The seed runs as its own process, exactly as `npm run seed` and the supervisor run it.
-    const seed = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/seed-data.ts')], {
-      cwd: ROOT,
-      env,
-      encoding: 'utf8',
-      timeout: 300_000,
+    // The seed runs as its own process, exactly as `npm run seed` and the supervisor run it. Asynchronously:
+    // a synchronous child would block this event loop past the servers' keep-alive timeout, and the next
+    // fetch on a pooled socket would then fail with "other side closed".
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      const seed = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/seed-data.ts')], { cwd: ROOT, env });
+      seed.stdout.on('data', (d) => (output += d));
+      seed.stderr.on('data', (d) => (output += d));
+      seed.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`seed failed (${code}): ${output}`))));
     });
-    if (seed.status !== 0) throw new Error(`seed failed (${seed.status}): ${seed.stdout}${seed.stderr}`);
   }
 
   return {
