@@ -70,6 +70,8 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
     const summary = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
     return { status: 400, body: { error: `invalid ${context}: ${summary}`, code: 'VALIDATION_FAILED', details: issues } };
   }
+  const storage = storageFault(e?.code);
+  if (storage) return storage;
   // A SyntaxError from a body parser is the client's fault.
   if (e?.name === 'SyntaxError' && typeof e.statusCode === 'number' && e.statusCode < 500) {
     return { status: 400, body: { error: 'request body is not valid JSON', code: 'INVALID_JSON' } };
@@ -78,4 +80,32 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
     return { status: e.statusCode, body: { error: e.message ?? 'bad request', code: e.code ?? 'BAD_REQUEST' } };
   }
   return { status: 500, body: { error: 'internal error: the failure was logged; try again or contact the operator', code: 'INTERNAL' } };
+}
+
+/**
+ * Faults of the machine rather than of the request, answered so a client knows to retry instead of a bare 500:
+ * a write lock held too long by another process (SQLITE_BUSY after busy_timeout, e.g. a frozen lock holder) is
+ * 503 with Retry-After; a full disk (ENOSPC from the blob store, SQLITE_FULL from the database) is 507. SQLite
+ * rolls the transaction back in both cases and the blob store removes its temp file, so nothing is half-stored.
+ */
+function storageFault(code: string | undefined): ReturnType<typeof toErrorResponse> | undefined {
+  if (!code) return undefined;
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return {
+      status: 503,
+      body: { error: 'the database is busy with another writer: retry in a few seconds', code: 'DATABASE_BUSY' },
+      headers: { 'retry-after': '2' },
+    };
+  }
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') {
+    return {
+      status: 507,
+      body: {
+        error: 'the server is out of disk space: nothing was stored; retry once the operator has freed space',
+        code: 'INSUFFICIENT_STORAGE',
+      },
+      headers: { 'retry-after': '60' },
+    };
+  }
+  return undefined;
 }

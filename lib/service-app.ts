@@ -28,7 +28,9 @@ export function createServiceApp(opts: ServiceAppOptions) {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024,
-    // Slow clients cannot hold a socket forever (slowloris): whole request 60 s, headers 15 s.
+    // Slow clients cannot hold a socket forever (slowloris): whole request 60 s, headers 15 s. Node checks
+    // those deadlines only every connectionsCheckingInterval (30 s by default), so check every 2 s.
+    http: { connectionsCheckingInterval: 2_000 },
     requestTimeout: 60_000,
     connectionTimeout: 0,
     // Fastify's default: longer than any client's idle-socket timeout, so a client never reuses a socket the

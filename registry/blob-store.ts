@@ -38,12 +38,18 @@ export function createFsBlobStore(root: string): BlobStore {
       const tmp = path.join(tmpDir, `${hex.slice(0, 16)}.${process.pid}.${randomBytes(6).toString('hex')}`);
       const fh = await fs.promises.open(tmp, 'wx', 0o644);
       try {
-        await fh.writeFile(bytes);
-        await fh.sync();
-      } finally {
-        await fh.close();
+        try {
+          await fh.writeFile(bytes);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        await fs.promises.rename(tmp, target);
+      } catch (err) {
+        // A full disk (ENOSPC) or an I/O error: never leave a partial temp file taking the space.
+        await fs.promises.rm(tmp, { force: true });
+        throw err;
       }
-      await fs.promises.rename(tmp, target);
       // fsync the directory so the rename itself survives power loss.
       const dir = await fs.promises.open(path.dirname(target), 'r');
       try {

@@ -81,6 +81,31 @@ describe('createServiceApp', () => {
     expect(res.json().code).toBe('INTERNAL');
   });
 
+  it('a full disk answers 507 and a busy database 503, both with Retry-After and without internals', async () => {
+    app = build();
+    const fault = (code: string) => Object.assign(new Error(`${code}: /data/registry.db write failed`), { code });
+    app.get('/enospc', async () => {
+      throw fault('ENOSPC');
+    });
+    app.get('/sqlite-full', async () => {
+      throw fault('SQLITE_FULL');
+    });
+    app.get('/sqlite-busy', async () => {
+      throw fault('SQLITE_BUSY');
+    });
+    for (const [url, status, code] of [
+      ['/enospc', 507, 'INSUFFICIENT_STORAGE'],
+      ['/sqlite-full', 507, 'INSUFFICIENT_STORAGE'],
+      ['/sqlite-busy', 503, 'DATABASE_BUSY'],
+    ] as const) {
+      const res = await app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(status);
+      expect(res.json().code, url).toBe(code);
+      expect(Number(res.headers['retry-after']), url).toBeGreaterThan(0);
+      expect(res.body, url).not.toMatch(/registry\.db|\/data/);
+    }
+  });
+
   it('keeps a valid x-request-id and replaces a hostile one', async () => {
     app = build();
     const kept = await app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'abc-123' } });
