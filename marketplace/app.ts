@@ -13,12 +13,14 @@ import type { Secrets } from '../lib/secrets.ts';
 import { createServiceApp } from '../lib/service-app.ts';
 import { createBillingService } from './billing-service.ts';
 import { createCatalog } from './catalog.ts';
+import { createListingsRepo } from './catalog-listings.ts';
 import { createCredentialCipher } from './credentials.ts';
 import { createDeploymentEngine } from './deployment-engine.ts';
 import { createDeploymentHealth } from './deployment-health.ts';
 import { createDeploymentService } from './deployments.ts';
 import { createDeploymentsRepo } from './deployments-repo.ts';
 import { createReviewsRepo } from './reviews-repo.ts';
+import { adminCatalogRoutes } from './routes/admin-catalog.ts';
 import { billingRoutes } from './routes/billing.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { internalRoutes } from './routes/internal.ts';
@@ -65,10 +67,12 @@ export async function buildMarketplace(deps: MarketplaceDeps) {
     provisioner: new ServiceProvisioner(),
     identity: createIdentityReader(() => deps.db),
   });
-  const catalog = createCatalog({ deployments: repo, reviews });
+  const listings = createListingsRepo(deps.db);
+  const catalog = createCatalog({ deployments: repo, reviews, listings });
   const health = createDeploymentHealth({ db: deps.db, repo, engine, clock: deps.clock, timeScale: deps.config.SIM_TIME_SCALE });
 
   serviceRoutes(app, catalog);
+  adminCatalogRoutes(app, guards, catalog, listings, deps.clock.now);
   deploymentRoutes(app, guards, deployments);
   metricsRoutes(app, guards, deployments, deps.metricsSource);
   billingRoutes(app, guards, billing, deployments.idempotent);

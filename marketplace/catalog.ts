@@ -2,6 +2,7 @@
 // counts, filtered (category, region, price, rating) and ordered featured, then premium, then by name.
 import { type Category, SERVICE_TEMPLATES, type ServiceTemplate, startingPriceCents } from '../services/templates/index.ts';
 import { templateDetail } from '../services/templates/view.ts';
+import type { ListingsRepo } from './catalog-listings.ts';
 import type { DeploymentsRepo } from './deployments-repo.ts';
 import type { RatingStats, ReviewsRepo } from './reviews-repo.ts';
 
@@ -20,8 +21,19 @@ export interface CatalogFilter {
 const PLACEMENT = { featured: 0, premium: 1, standard: 2 } as const;
 const UNRATED: RatingStats = { average: null, count: 0, distribution: [0, 0, 0, 0, 0] };
 
-export function createCatalog(deps: { deployments: DeploymentsRepo; reviews: ReviewsRepo; templates?: ServiceTemplate[] }) {
-  const templates = deps.templates ?? SERVICE_TEMPLATES;
+export function createCatalog(deps: {
+  deployments: DeploymentsRepo;
+  reviews: ReviewsRepo;
+  templates?: ServiceTemplate[];
+  /** Admin placements overriding the templates' own listing. */
+  listings?: ListingsRepo;
+}) {
+  const baseTemplates = deps.templates ?? SERVICE_TEMPLATES;
+  /** The templates with their current placement (an admin's choice, else the template's). */
+  const placed = (t: ServiceTemplate, overrides: Map<string, ServiceTemplate['listing']>): ServiceTemplate => {
+    const listing = overrides.get(t.id);
+    return listing && listing !== t.listing ? { ...t, listing } : t;
+  };
 
   function summary(t: ServiceTemplate, ratings: Map<string, RatingStats>, active: Map<string, number>) {
     const r = ratings.get(t.id) ?? UNRATED;
@@ -48,7 +60,9 @@ export function createCatalog(deps: { deployments: DeploymentsRepo; reviews: Rev
       const ratings = deps.reviews.stats();
       const active = deps.deployments.activeByService();
       const q = f.q?.toLowerCase();
-      const matched = templates
+      const overrides = deps.listings?.overrides() ?? new Map();
+      const matched = baseTemplates
+        .map((t) => placed(t, overrides))
         .filter((t) => !f.category || t.category === f.category)
         .filter((t) => !f.region || t.regions.includes(f.region))
         .filter((t) => f.minPrice === undefined || t.tiers.some((x) => x.monthlyCents >= Math.round(f.minPrice! * 100)))
@@ -64,9 +78,14 @@ export function createCatalog(deps: { deployments: DeploymentsRepo; reviews: Rev
       };
     },
     detail(t: ServiceTemplate) {
+      const listing = placed(t, deps.listings?.overrides() ?? new Map()).listing;
       const r = deps.reviews.stats().get(t.id) ?? UNRATED;
       return {
+        // The template itself, not a placed copy: templateDetail caches its JSON schema per template object.
         ...templateDetail(t),
+        listing,
+        featured: listing === 'featured',
+        premium: listing !== 'standard',
         averageRating: r.average ?? 0,
         ratingCount: r.count,
         ratingDistribution: r.distribution,
