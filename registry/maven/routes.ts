@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../lib/errors.ts';
-import { registerAccessRoute } from '../multiformat/access.ts';
+import { readablePackage, registerAccessRoute } from '../multiformat/access.ts';
 import type { FormatContext } from '../multiformat/context.ts';
-import { challenge, countDownload, installFormatErrors, readablePackage, sendBlob } from '../multiformat/http.ts';
+import { challenge, countDownload, installFormatErrors, sendBlob } from '../multiformat/http.ts';
 import { type Coords, packageName, parseMavenPath } from './coordinates.ts';
 import { deployFile, MAVEN } from './deploy.ts';
 import { artifactMetadata, snapshotMetadata } from './metadata.ts';

@@ -2,7 +2,6 @@
 // the helpers every one of them needs (digests, the status-line message their clients print).
 import { createHash } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
-import type { Principal } from '../../lib/auth.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Db } from '../../lib/db.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
@@ -59,9 +58,4 @@ export function setReason(reply: FastifyReply, message: string): void {
     .replace(/[\r\n]+/g, ' ')
     .replace(/[^\x20-\x7e\xa0-\xff]/g, '?')
     .slice(0, 300);
-}
-
-/** Admins, and maintainers of the package, may change it. */
-export function canManage(ctx: FormatContext, packageId: number, who: Principal): boolean {
-  return who.role === 'admin' || ctx.repo.isMaintainer(packageId, who.userId);
 }

@@ -1,11 +1,9 @@
 // HTTP glue shared by the PyPI, Maven and RubyGems routes: the error handler each client can read (twine and
-// Maven print the reason phrase, gem prints the body text), the Basic challenge, read access to private packages,
-// and serving an artifact as a download (reliability-security.md rule 13).
+// Maven print the reason phrase, gem prints the body text), the Basic challenge, and
+// serving an artifact as a download (reliability-security.md rule 13).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal } from '../../lib/auth.ts';
-import { AppError, notFound, toErrorResponse } from '../../lib/errors.ts';
-import type { PackageRow } from '../packages-repo.ts';
-import { canManage, type FormatContext, isoNow, setReason } from './context.ts';
+import { AppError, toErrorResponse } from '../../lib/errors.ts';
+import { type FormatContext, isoNow, setReason } from './context.ts';
 
 /** 401 with the challenge Maven needs before it retries a GET with credentials (multiformat-protocols.md 2.2). */
 export const challenge = (message: string, realm = 'registry') =>
@@ -31,24 +29,6 @@ export function installFormatErrors(app: FastifyInstance, style: 'json' | 'text'
     if (style === 'text') reply.status(status).type('text/plain; charset=utf-8').send(`${body.error}\n`);
     else reply.status(status).type('application/json').send(body);
   });
-}
-
-/** A package the caller may read, or a refusal: 401 + challenge for anonymous callers, 404 for others (no leak). */
-export function readablePackage(
-  ctx: FormatContext,
-  req: FastifyRequest,
-  ecosystem: string,
-  name: string,
-  realm: string,
-): { pkg: PackageRow; who: Principal | undefined } {
-  const pkg = ctx.repo.find(ecosystem, name);
-  const who = ctx.guards.optional(req);
-  if (!pkg) throw notFound(`${name} was not found`, 'PACKAGE_NOT_FOUND');
-  if (pkg.access === 'restricted' && !(who && canManage(ctx, pkg.id, who))) {
-    if (!who) throw challenge(`${name} is private: authenticate with your username and an API token`, realm);
-    throw notFound(`${name} was not found`, 'PACKAGE_NOT_FOUND');
-  }
-  return { pkg, who };
 }
 
 /** Counts a download (GET only, not HEAD) in its own short write transaction. */

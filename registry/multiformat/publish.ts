@@ -7,6 +7,7 @@ import { enqueueEvent } from '../../lib/outbox.ts';
 import { createSecurityRepo, type ScanRow } from '../security/security-repo.ts';
 import type { Ecosystem } from '../security/versions.ts';
 import { analyzeArtifact, SCANNER_VERSION } from '../security-scanner.ts';
+import { canManage } from './access.ts';
 import { type Digests, digestsOf, type FormatContext, isoNow } from './context.ts';
 import { rescoreFormatPackage } from './score.ts';
 
@@ -51,7 +52,7 @@ const SCAN_ECOSYSTEM: Record<ArtifactUpload['ecosystem'], Ecosystem> = { pypi: '
 
 function check(ctx: FormatContext, u: ArtifactUpload, d: Digests, who: Principal, errors: UploadErrors): 'identical' | 'ok' {
   const pkg = ctx.repo.find(u.ecosystem, u.name);
-  if (pkg && !(who.role === 'admin' || ctx.repo.isMaintainer(pkg.id, who.userId))) throw errors.notOwner(who);
+  if (pkg && !canManage(ctx, pkg, who)) throw errors.notOwner(who);
   if (u.mutable) return ctx.files.file(u.ecosystem, u.path)?.sha256 === d.sha256 ? 'identical' : 'ok';
   const burned = ctx.files.burned(u.ecosystem, u.path);
   if (burned === undefined) return 'ok';

@@ -6,9 +6,9 @@ import { compare, eq } from '@renovatebot/pep440';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { badRequest, forbidden, notFound } from '../../lib/errors.ts';
-import { registerAccessRoute } from '../multiformat/access.ts';
-import { canManage, type FormatContext, isoNow } from '../multiformat/context.ts';
-import { challenge, countDownload, installFormatErrors, readablePackage, sendBlob } from '../multiformat/http.ts';
+import { canManage, readablePackage, readablePackages, registerAccessRoute } from '../multiformat/access.ts';
+import { type FormatContext, isoNow } from '../multiformat/context.ts';
+import { challenge, countDownload, installFormatErrors, sendBlob } from '../multiformat/http.ts';
 import { normalizeName } from './names.ts';
 import { indexFiles, JSON_TYPE, projectHtml, projectJson, rootHtml, rootJson, wantsJson } from './simple.ts';
 import { PYPI, type UploadForm, uploadDistribution } from './upload.ts';
@@ -47,18 +47,8 @@ export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContex
   app.post('/legacy/', upload);
   app.post('/legacy', upload);
 
-  const visibleProjects = (req: FastifyRequest) => {
-    const who = ctx.guards.optional(req);
-    const rows = ctx.db.prepare('SELECT id, name, access FROM packages WHERE ecosystem = ? ORDER BY name LIMIT 100000').all(PYPI) as {
-      id: number;
-      name: string;
-      access: string;
-    }[];
-    return rows.filter((r) => r.access === 'public' || (who && canManage(ctx, r.id, who))).map((r) => r.name);
-  };
-
   app.get('/simple/', async (req, reply) => {
-    const projects = visibleProjects(req);
+    const projects = [...readablePackages(ctx, req, PYPI).keys()];
     const json = wantsJson(req.headers.accept, (req.query as { format?: string }).format);
     reply.header('vary', 'Accept').header('cache-control', 'max-age=60');
     if (json) return reply.type(JSON_TYPE).send(rootJson(projects));
@@ -113,7 +103,7 @@ export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContex
     if (!who) throw challenge('Invalid or non-existent authentication information: use your username and an API token.', REALM);
     const project = normalizeName(body.project);
     const { pkg } = readablePackage(ctx, req, PYPI, project, REALM);
-    if (!canManage(ctx, pkg.id, who) || who.readonly)
+    if (!canManage(ctx, pkg, who) || who.readonly)
       throw forbidden(`The user '${who.username}' isn't allowed to yank releases of '${project}'.`, 'NOT_MAINTAINER');
     const release = ctx.repo.versions(pkg.id).find((v) => eq(v.version, body.version));
     if (!release) throw notFound(`${project} has no release ${body.version}`, 'VERSION_NOT_FOUND');

@@ -3,7 +3,8 @@
 // every push and yank appends its line to the compact index /versions log in the same write.
 import type { Principal } from '../../lib/auth.ts';
 import { AppError, conflict, forbidden, notFound } from '../../lib/errors.ts';
-import { canManage, type FormatContext, isoNow } from '../multiformat/context.ts';
+import { canManage, canReadPackage } from '../multiformat/access.ts';
+import { type FormatContext, isoNow } from '../multiformat/context.ts';
 import { storeArtifact } from '../multiformat/publish.ts';
 import { createVersionsLog, infoBody, md5 } from './compact-index.ts';
 import { fullName, isPrerelease, parseGem } from './gem-spec.ts';
@@ -33,7 +34,7 @@ export async function pushGem(ctx: FormatContext, bytes: Buffer, who: Principal)
   const file = `${fullName(spec)}.gem`;
   if (ctx.files.burned(RUBYGEMS, file) !== undefined) throw repush();
   const pkg = ctx.repo.find(RUBYGEMS, spec.name);
-  if (pkg && !canManage(ctx, pkg.id, who)) throw forbidden('You do not have permission to push to this gem.', 'NOT_MAINTAINER');
+  if (pkg && !canManage(ctx, pkg, who)) throw forbidden('You do not have permission to push to this gem.', 'NOT_MAINTAINER');
   if (!pkg) {
     // Names differing only in case, "-" or "_" would let one gem pass for another.
     const fold = (n: string) => n.toLowerCase().replace(/[-_]/g, '');
@@ -85,10 +86,8 @@ export async function pushGem(ctx: FormatContext, bytes: Buffer, who: Principal)
 
 export function yankGem(ctx: FormatContext, who: Principal, name: string, version: string, platform: string): string {
   const pkg = ctx.repo.find(RUBYGEMS, name);
-  if (!pkg || !canManage(ctx, pkg.id, who)) {
-    if (pkg && !(pkg.access === 'restricted')) throw forbidden('You do not have permission to yank this gem.', 'NOT_MAINTAINER');
-    throw notFound('This gem could not be found', 'PACKAGE_NOT_FOUND');
-  }
+  if (!pkg || !canReadPackage(ctx, pkg, who)) throw notFound('This gem could not be found', 'PACKAGE_NOT_FOUND');
+  if (!canManage(ctx, pkg, who)) throw forbidden('You do not have permission to yank this gem.', 'NOT_MAINTAINER');
   if (who.readonly) throw forbidden('this token is read-only: create a token without --read-only to yank', 'TOKEN_READONLY');
   // The exact tuple, never a parsed slug (CVE-2022-29176).
   const file = ctx.files.file(RUBYGEMS, `${fullName({ name, version, platform })}.gem`);

@@ -4,10 +4,10 @@
 // any answer, so refusals are sent as plain sentences (multiformat-protocols.md 3.1, 3.3).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../../lib/errors.ts';
-import { registerAccessRoute } from '../multiformat/access.ts';
-import { canManage, type FormatContext } from '../multiformat/context.ts';
+import { readablePackage, readablePackages, registerAccessRoute } from '../multiformat/access.ts';
+import type { FormatContext } from '../multiformat/context.ts';
 import type { FileRow } from '../multiformat/files-repo.ts';
-import { challenge, countDownload, installFormatErrors, readablePackage, sendBlob } from '../multiformat/http.ts';
+import { challenge, countDownload, installFormatErrors, sendBlob } from '../multiformat/http.ts';
 import { createVersionsLog, infoBody, sendIndexFile } from './compact-index.ts';
 import { type GemSpec, isPrerelease, isValidGemName } from './gem-spec.ts';
 import { quickSpec, type SpecTuple, specsGz } from './marshal-index.ts';
@@ -51,16 +51,8 @@ export async function registerRubygemsRoutes(app: FastifyInstance, ctx: FormatCo
     return reply.type('text/plain; charset=utf-8').send(yankGem(ctx, who, name, version, platform));
   });
 
-  /** Gems the caller may see (private gems only for their maintainers). */
-  const visibleGems = (req: FastifyRequest) => {
-    const who = ctx.guards.optional(req);
-    const rows = ctx.db.prepare("SELECT id, name, access FROM packages WHERE ecosystem = 'rubygems' ORDER BY name").all() as {
-      id: number;
-      name: string;
-      access: string;
-    }[];
-    return new Map(rows.filter((r) => r.access === 'public' || (who && canManage(ctx, r.id, who))).map((r) => [r.name, r.id]));
-  };
+  /** Gems the caller may see (private gems only for their readers: maintainers, org members, admins). */
+  const visibleGems = (req: FastifyRequest) => readablePackages(ctx, req, RUBYGEMS);
   const liveFiles = (req: FastifyRequest) => {
     const out: { row: FileRow; spec: GemSpec }[] = [];
     for (const id of visibleGems(req).values())
