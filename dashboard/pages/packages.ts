@@ -88,6 +88,12 @@ export interface PackageView {
   versions: { version: string; publishedAt: string; deprecated: string | null; size: number }[];
 }
 
+/** The registry's public dependents of a package (latest versions only), at most 100 listed. */
+export interface DependentsView {
+  dependents: { name: string; version: string; range: string; kind: string }[];
+  total: number;
+}
+
 export interface SecurityView {
   verdict: string | null;
   vulnerabilities: {
@@ -146,10 +152,30 @@ ${flags.map((f) => html`<p class="flag">${f.rule ?? 'flag'}: ${f.message ?? ''}<
 </section>`;
 }
 
+function dependentsSection(ecosystem: string, d: DependentsView | undefined): SafeHtml {
+  if (!d) return html``;
+  const more = d.total - d.dependents.length;
+  return html`<h2 id="dependents-h">Dependents (${d.total})</h2>
+  ${
+    d.dependents.length
+      ? html`<ul aria-labelledby="dependents-h" class="dependents">${d.dependents.map(
+          (x) =>
+            html`<li><a href="${packageHref(x.name, ecosystem)}">${x.name}</a> <span class="muted small">${x.version} · ${x.kind === 'dependencies' ? '' : `${x.kind.replace('Dependencies', '')} `}${x.range}</span></li>`,
+        )}</ul>${more > 0 ? html`<p class="muted small">and ${more} more.</p>` : ''}`
+      : html`<p>No package in this registry depends on it.</p>`
+  }`;
+}
+
 export function renderPackage(
   ctx: PageCtx,
   p: PackageView,
-  extra: { deps: Record<string, string>; security?: SecurityView; downloads?: { day: string; downloads: number }[]; days: number },
+  extra: {
+    deps: Record<string, string>;
+    dependents?: DependentsView;
+    security?: SecurityView;
+    downloads?: { day: string; downloads: number }[];
+    days: number;
+  },
 ): string {
   const latest = p.distTags.latest;
   const days = extra.downloads ?? [];
@@ -183,6 +209,7 @@ export function renderPackage(
   <ul>${Object.entries(p.distTags).map(([t, v]) => html`<li>${t}: ${v}</li>`)}</ul>
   <h2>Dependencies</h2>
   ${Object.keys(extra.deps).length ? html`<ul>${Object.entries(extra.deps).map(([d, r]) => html`<li><a href="${packageHref(d, p.ecosystem)}">${d}</a> ${r}</li>`)}</ul>` : html`<p>None.</p>`}
+  ${dependentsSection(p.ecosystem, extra.dependents)}
   <h2>Versions</h2>
   <table><caption class="visually-hidden">Published versions</caption><thead><tr><th scope="col">Version</th><th scope="col">Published</th></tr></thead>
   <tbody>${p.versions.slice(0, 50).map((v) => html`<tr><td>${v.version}${v.deprecated ? html` <span class="flag">deprecated</span>` : ''}</td><td>${when(v.publishedAt)}</td></tr>`)}</tbody></table>

@@ -1,8 +1,17 @@
 // Package search and package pages, read from the main API's /api/packages (details, search, downloads) and,
-// for what it does not expose yet (dependencies, security report), the registry with the internal token.
+// for what it does not expose yet (dependencies, dependents, security report), the registry with the internal token.
 import type { FastifyInstance } from 'fastify';
 import { lastDays, periodOf } from '../pages/charts.ts';
-import { ECOSYSTEMS, type PackageView, renderPackage, renderSearch, type SearchHit, type SecurityView, SORTS } from '../pages/packages.ts';
+import {
+  type DependentsView,
+  ECOSYSTEMS,
+  type PackageView,
+  renderPackage,
+  renderSearch,
+  type SearchHit,
+  type SecurityView,
+  SORTS,
+} from '../pages/packages.ts';
 import { errorPage } from '../views.ts';
 import { getAs, type RouteDeps, sendHtml, str } from './common.ts';
 
@@ -65,7 +74,7 @@ export function registerPackageRoutes(app: FastifyInstance, deps: RouteDeps) {
     const days = periodOf((req.query as Record<string, unknown>).days);
     const range = lastDays(days);
     const quiet = <T>(p: Promise<T | undefined>) => p.catch(() => undefined);
-    const [packument, security, downloads, score] = await Promise.all([
+    const [packument, security, downloads, score, dependents] = await Promise.all([
       ecosystem === 'npm'
         ? quiet(
             registry.get<{ versions?: Record<string, { dependencies?: Record<string, string> }> }>(`/npm/${name.replace('/', '%2f')}`, {
@@ -87,9 +96,13 @@ export function registerPackageRoutes(app: FastifyInstance, deps: RouteDeps) {
       ecosystem === 'npm' && !pkg.score
         ? quiet(registry.get<{ score: PackageView['score'] }>(`/internal/packages/${path}/score`, { requestId: req.id }))
         : undefined,
+      ecosystem === 'npm' ? quiet(registry.get<DependentsView>(`/internal/packages/${path}/dependents`, { requestId: req.id })) : undefined,
     ]);
     if (!pkg.score && score?.score) pkg.score = score.score;
     const depsOf = (latest && packument?.versions?.[latest]?.dependencies) || {};
-    return sendHtml(reply, renderPackage(req.session.ctx, pkg, { deps: depsOf, security, downloads: downloads?.downloads, days }));
+    return sendHtml(
+      reply,
+      renderPackage(req.session.ctx, pkg, { deps: depsOf, dependents, security, downloads: downloads?.downloads, days }),
+    );
   });
 }

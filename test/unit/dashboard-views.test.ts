@@ -107,6 +107,13 @@ describe('package security section', () => {
       {
         deps: { lodash: '^4.0.0' },
         days: 30,
+        dependents: {
+          total: 102,
+          dependents: [
+            { name: '@acme/<web>', version: '2.0.0', range: '^1.0.0', kind: 'dependencies' },
+            { name: 'plugin', version: '1.0.0', range: '1.x', kind: 'peerDependencies' },
+          ],
+        },
         security: {
           verdict: 'warn',
           vulnerabilities: {
@@ -131,6 +138,10 @@ describe('package security section', () => {
       '<strong>high</strong> lodash@4.17.4 (Prototype &lt;pollution&gt;) · path app › lodash · fixed by lodash@4.17.21',
     );
     expect(page).toContain('T1: looks like lodash');
+    expect(page).toContain('<h2 id="dependents-h">Dependents (102)</h2>');
+    expect(page).toContain('<a href="/package/%40acme/%3Cweb%3E">@acme/&lt;web&gt;</a>');
+    expect(page).toContain('1.0.0 · peer 1.x');
+    expect(page).toContain('and 100 more.');
     expect(page).toContain('<h2>Score 0.60</h2>');
     expect(page).toContain('aria-label="Popularity"');
   });
