@@ -36,7 +36,7 @@ export function renderAccount(
 <tr><td>Private packages</td><td>${me.usage.privatePackages ?? '–'}</td><td>${limitText(limits.privatePackages)}</td></tr>
 <tr><td>API tokens</td><td>${me.usage.apiTokens ?? '–'}</td><td>–</td></tr>
 </tbody></table>
-<p><a href="/account/tokens">Manage API tokens</a></p>
+<p><a href="/account/tokens">Manage API tokens</a> · <a href="/account/password">Change password</a></p>
 <h2>Organizations</h2>
 ${me.orgs.length ? html`<ul>${me.orgs.map((o) => html`<li><a href="/orgs/${encodeURIComponent(o.name)}">@${o.name}</a> (${o.role})</li>`)}</ul>` : html`<p>None yet.</p>`}
 ${error ? html`<p class="error" role="alert">${error}</p>` : ''}

@@ -1,5 +1,6 @@
 // Admin: users (role, plan, disable), the security review queue (flagged/quarantined versions: release or
-// quarantine), the OSV advisory import, and the marketplace's revenue ledger.
+// quarantine), the OSV advisory import, the service catalog's placement (featured/premium) and the
+// marketplace's revenue ledger.
 import { csrfField, html, layout, money, type PageCtx, when } from '../views.ts';
 
 export interface AdminUser {
@@ -23,12 +24,19 @@ export interface Revenue {
   currentCycle: { cycle: string; grossCents: number; feeCents: number };
   ledger: { cycle: string; serviceId: string; grossCents: number; feeCents: number; deployments: number }[];
 }
+export interface CatalogService {
+  slug: string;
+  name: string;
+  category: string;
+  listing: string;
+}
 export interface AdminData {
   q: string;
   users: AdminUser[];
   total: number;
   flagged?: Flagged[];
   revenue?: Revenue;
+  services?: CatalogService[];
   imported?: string;
   error?: string;
   notice?: string;
@@ -71,6 +79,19 @@ ${d.imported ? html`<p class="notice" role="status">${d.imported}</p>` : ''}
   <textarea id="osv" name="osv" rows="6" required maxlength="60000"></textarea>
   <button type="submit">Import</button>
 </form>
+<h2>Service catalog</h2>
+${
+  d.services
+    ? html`<p class="muted">Featured services are listed first, then premium ones; both are marked in the catalog.</p>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Service catalog placement"><table><thead><tr><th scope="col">Service</th><th scope="col">Placement</th></tr></thead>
+<tbody>${d.services.map(
+        (s) => html`<tr><td><a href="/services/${s.slug}">${s.name}</a> <span class="small muted">${s.category}</span></td>
+<td><form method="post" action="/admin/services/${s.slug}/listing" class="row">${csrfField(ctx)}
+${sel('listing', `Placement of ${s.name}`, ['featured', 'premium', 'standard'], s.listing, `listing-${s.slug}`)}
+<button type="submit" aria-label="Save placement of ${s.name}">Save</button></form></td></tr>`,
+      )}</tbody></table></div>`
+    : html`<p class="muted">The service catalog is unavailable.</p>`
+}
 <h2>Revenue</h2>
 ${
   d.revenue

@@ -1,4 +1,4 @@
-// Login and register forms.
+// Login, register and password change forms.
 import { csrfField, fieldError, html, layout, type PageCtx } from '../views.ts';
 
 export function renderLogin(ctx: PageCtx, o: { next?: string; username?: string; error?: string; notice?: string } = {}) {
@@ -38,4 +38,27 @@ ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
   <button type="submit">Register</button>
 </form>`;
   return layout({ title: 'Register', ctx, body });
+}
+
+/** Password change: the current password, the new one twice (checked here before the API is asked). */
+export function renderPassword(ctx: PageCtx, o: { error?: string; errors?: Record<string, string> } = {}) {
+  const body = html`<h1>Change password</h1>
+<p>Every other session and API token of your account is signed out when the password changes; this browser stays signed in.</p>
+${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
+<form method="post" action="/account/password" class="stack narrow" data-validate>
+  ${csrfField(ctx)}
+  <input type="text" name="username" autocomplete="username" value="${ctx.user?.username ?? ''}" hidden>
+  <label for="current-password">Current password</label>
+  <input id="current-password" name="currentPassword" type="password" autocomplete="current-password" required maxlength="200">
+  ${fieldError(o.errors, 'currentPassword')}
+  <label for="new-password">New password</label>
+  <input id="new-password" name="newPassword" type="password" autocomplete="new-password" required minlength="8" maxlength="72" aria-describedby="new-password-hint">
+  <span class="hint" id="new-password-hint">At least 8 characters.</span>
+  ${fieldError(o.errors, 'newPassword')}
+  <label for="confirm-password">New password again</label>
+  <input id="confirm-password" name="confirmPassword" type="password" autocomplete="new-password" required minlength="8" maxlength="72">
+  ${fieldError(o.errors, 'confirmPassword')}
+  <button type="submit">Change password</button>
+</form>`;
+  return layout({ title: 'Change password', ctx, body });
 }

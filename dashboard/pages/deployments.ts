@@ -1,5 +1,5 @@
 // Deployments: the list with live status (public/app.js polls /deployments/live.json) and the deployment
-// page: timeline, metrics charts, logs tail, credentials on demand, cost, and the actions the state allows.
+// page: timeline and metrics charts (both kept current by polling activity.json), logs tail, credentials on demand, cost, and the actions the state allows.
 import { csrfField, html, layout, money, type PageCtx, type SafeHtml, when } from '../views.ts';
 import { chart, dailySeries, lastDays, periodLinks } from './charts.ts';
 
@@ -108,18 +108,30 @@ ${
 }`;
 }
 
+/** The timeline entries and chart columns the page shows, also answered as JSON for live updates. */
+export function activityOf(x: Pick<Extras, 'events' | 'series'>) {
+  return {
+    events: x.events.map((e) => ({ when: when(e.at), from: e.from, to: e.to, reason: e.reason })),
+    xs: x.series.map((p) => Date.parse(p.at) / 1000),
+    requests: x.series.map((p) => p.requests),
+    errors: x.series.map((p) => p.errors),
+    average: x.series.map((p) => p.avgResponseTime),
+    p95: x.series.map((p) => p.p95ResponseTime),
+  };
+}
+
 export function renderDeployment(ctx: PageCtx, d: DeploymentView, x: Extras) {
-  const xs = x.series.map((p) => Date.parse(p.at) / 1000);
-  const charts = x.series.length
-    ? html`${chart('requests', 'Requests per interval', xs, [
-        { label: 'requests', values: x.series.map((p) => p.requests) },
-        { label: 'errors', values: x.series.map((p) => p.errors) },
-      ])}
-${chart('latency', 'Latency (ms)', xs, [
-  { label: 'average', values: x.series.map((p) => p.avgResponseTime) },
-  { label: 'p95', values: x.series.map((p) => p.p95ResponseTime) },
-])}`
-    : html`<p class="muted">No time series yet: points appear while the deployment runs.</p>`;
+  const a = activityOf(x);
+  // Drawn even when empty: public/app.js fills them from activity.json while the deployment runs.
+  const charts = html`${chart('requests', 'Requests per interval', a.xs, [
+    { label: 'requests', values: a.requests },
+    { label: 'errors', values: a.errors },
+  ])}
+${chart('latency', 'Latency (ms)', a.xs, [
+  { label: 'average', values: a.average },
+  { label: 'p95', values: a.p95 },
+])}
+<p class="muted" id="series-empty"${a.xs.length ? html` hidden` : ''}>No time series yet: points appear while the deployment runs.</p>`;
   const body = html`<h1>${d.name}</h1>
 <p>${statusBadge(d.status, d.id)} ${d.currentOperation ? html`<span class="muted">${d.currentOperation.type}${d.currentOperation.step ? `: ${d.currentOperation.step}` : ''}</span>` : ''} ${d.statusReason ? html`<span class="muted">${d.statusReason}</span>` : ''}</p>
 <p class="muted" data-live-one="/deployments/live.json?id=${d.id}">${d.serviceName} · tier ${d.tier} · ${d.region} · ${d.instances} instance${d.instances === 1 ? '' : 's'} · endpoint <code>${d.endpoint ?? '–'}</code></p>
@@ -148,7 +160,7 @@ ${
     : ''
 }
 <h2>Timeline</h2>
-<ol class="timeline">${x.events.map((e) => html`<li><time>${when(e.at)}</time> ${e.from} → <strong>${e.to}</strong>${e.reason ? html` <span class="muted">(${e.reason})</span>` : ''}</li>`)}</ol>
+<ol class="timeline" aria-live="polite" data-activity="/deployments/${d.id}/activity.json">${a.events.map((e) => html`<li><time>${e.when}</time> ${e.from} → <strong>${e.to}</strong>${e.reason ? html` <span class="muted">(${e.reason})</span>` : ''}</li>`)}</ol>
 <h2>Logs</h2>
 <pre class="logs" tabindex="0" aria-label="Latest log lines" aria-live="off" data-logs="/deployments/${d.id}/logs.json">${x.logs.map((l) => `${l.at} ${l.level.toUpperCase()} ${l.message}\n`)}</pre>
 <p><a href="/deployments/${d.id}">Refresh</a></p>`;
@@ -157,7 +169,7 @@ ${
     ctx,
     body,
     notice: x.notice,
-    scripts: x.series.length || x.analytics?.rows.length ? ['uPlot.iife.min.js', 'charts.js'] : [],
+    scripts: ['uPlot.iife.min.js', 'charts.js'],
   });
 }
 

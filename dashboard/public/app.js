@@ -1,5 +1,6 @@
 // Dashboard behaviour, all from this served file (the CSP forbids inline scripts): copy buttons, live
-// deployment status by polling, and inline validation messages on forms marked data-validate.
+// deployment status, timeline and metric charts by polling, and inline validation messages on forms marked
+// data-validate.
 
 function onCopy(ev) {
   const btn = ev.currentTarget;
@@ -112,12 +113,57 @@ function tailLogs(pre) {
   window.setTimeout(tick, 5000);
 }
 
+/** The deployment page's timeline and charts, rebuilt from activity.json (text only: never markup). */
+function followActivity(list) {
+  const url = list.getAttribute('data-activity');
+  let shown = list.children.length;
+  const tick = async () => {
+    try {
+      const r = await fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+      if (r.ok) {
+        const a = await r.json();
+        if (a.events.length !== shown) {
+          const items = a.events.map((e) => {
+            const li = document.createElement('li');
+            const time = document.createElement('time');
+            time.textContent = e.when;
+            const to = document.createElement('strong');
+            to.textContent = e.to;
+            li.append(time, ` ${e.from} → `, to);
+            if (e.reason) {
+              const why = document.createElement('span');
+              why.className = 'muted';
+              why.textContent = `(${e.reason})`;
+              li.append(' ', why);
+            }
+            return li;
+          });
+          list.replaceChildren(...items);
+          shown = a.events.length;
+        }
+        if (window.elideCharts && a.xs.length) {
+          window.elideCharts.update('chart-requests', [a.xs, a.requests, a.errors]);
+          window.elideCharts.update('chart-latency', [a.xs, a.average, a.p95]);
+          const empty = document.getElementById('series-empty');
+          if (empty) empty.hidden = true;
+        }
+      }
+    } catch {
+      // retried on the next tick
+    }
+    window.setTimeout(tick, document.hidden ? 15000 : 3000);
+  };
+  window.setTimeout(tick, 3000);
+}
+
 document.addEventListener('DOMContentLoaded', () => {
   for (const b of document.querySelectorAll('button[data-copy]')) b.addEventListener('click', onCopy);
   const live = document.querySelector('[data-live]') || document.querySelector('[data-live-one]');
   if (live) poll(live.getAttribute('data-live') || live.getAttribute('data-live-one'));
   const logs = document.querySelector('pre[data-logs]');
   if (logs) tailLogs(logs);
+  const timeline = document.querySelector('ol[data-activity]');
+  if (timeline) followActivity(timeline);
   for (const f of document.querySelectorAll('form[data-validate]')) {
     f.addEventListener('submit', (ev) => {
       if (!validate(f)) ev.preventDefault();

@@ -1,4 +1,7 @@
-// Draws every [data-chart] placeholder with uPlot (served locally from node_modules, no CDN).
+// Draws every [data-chart] placeholder with uPlot (served locally from node_modules, no CDN), and lets app.js
+// replace a chart's data as new points arrive (window.elideCharts.update).
+
+const plots = new Map();
 
 const COLORS = ['#1d4ed8', '#b91c1c', '#047857', '#7c3aed'];
 
@@ -19,7 +22,16 @@ function draw(el) {
   el.textContent = '';
   const plot = new window.uPlot(opts, [spec.xs, ...spec.series.map((s) => s.values)], el);
   new ResizeObserver(() => plot.setSize({ width: Math.max(240, Math.min(el.clientWidth, 900)), height: 200 })).observe(el);
+  plots.set(el.id, plot);
 }
+
+window.elideCharts = {
+  /** New data for the chart drawn in element `id`: [xs, ...one array per series]. */
+  update(id, data) {
+    const plot = plots.get(id);
+    if (plot) plot.setData(data);
+  },
+};
 
 document.addEventListener('DOMContentLoaded', () => {
   if (!window.uPlot) return;

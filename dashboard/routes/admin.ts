@@ -1,7 +1,7 @@
 // Admin routes: users through the main API (as the admin), the registry's review queue and advisory import
 // through its internal routes (the dashboard checks the admin role first), revenue from the marketplace.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type AdminData, type AdminUser, type Flagged, type Revenue, renderAdmin } from '../pages/admin.ts';
+import { type AdminData, type AdminUser, type CatalogService, type Flagged, type Revenue, renderAdmin } from '../pages/admin.ts';
 import { errorPage } from '../views.ts';
 import { act, getAs, noticeOf, type RouteDeps, requireMe, seeOther, sendHtml, str } from './common.ts';
 
@@ -21,10 +21,11 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps) {
   async function show(req: FastifyRequest, reply: FastifyReply, extra: Partial<AdminData> = {}, status = 200) {
     const q = str((req.query as Record<string, unknown>).q, 100);
     const quiet = <T>(p: Promise<T | undefined>) => p.catch(() => undefined);
-    const [users, flagged, revenue] = await Promise.all([
+    const [users, flagged, revenue, services] = await Promise.all([
       getAs<{ users: AdminUser[]; total: number }>(api, req, `/api/admin/users?limit=50&q=${encodeURIComponent(q)}`),
       quiet(registry.get<{ flagged: Flagged[] }>('/internal/security/reviews', { requestId: req.id })),
       quiet(getAs<Revenue>(marketplace, req, '/api/admin/revenue')),
+      quiet(getAs<{ services: CatalogService[] }>(marketplace, req, '/api/services?limit=100')),
     ]);
     const data: AdminData = {
       q,
@@ -32,6 +33,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps) {
       total: users?.total ?? 0,
       flagged: flagged?.flagged,
       revenue,
+      services: services?.services,
       notice: noticeOf(req),
       ...extra,
     };
@@ -50,6 +52,15 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps) {
       method: 'PATCH',
       body: { role: str(b.role, 20), plan: str(b.plan, 20), disabled: b.disabled === 'disabled' },
     });
+    if (!r.ok) return show(req, reply, { error: r.error }, r.status);
+    return seeOther(reply, '/admin', 'saved');
+  });
+
+  app.post('/admin/services/:slug/listing', async (req, reply) => {
+    if (!requireAdmin(req, reply)) return reply;
+    const slug = encodeURIComponent((req.params as { slug: string }).slug);
+    const listing = str((req.body as Record<string, unknown>).listing, 20);
+    const r = await act(marketplace, req, `/api/admin/services/${slug}/listing`, { method: 'PUT', body: { listing } });
     if (!r.ok) return show(req, reply, { error: r.error }, r.status);
     return seeOther(reply, '/admin', 'saved');
   });

@@ -1,8 +1,8 @@
-// Login, register and logout: forms posted here, forwarded to the main API; the session token goes to a cookie.
+// Login, register, logout and password change: forms posted here, forwarded to the main API; the session token goes to a cookie.
 import type { FastifyInstance } from 'fastify';
-import { renderLogin, renderRegister } from '../pages/auth.ts';
+import { renderLogin, renderPassword, renderRegister } from '../pages/auth.ts';
 import { clearSessionCookie, setSessionCookie } from '../session.ts';
-import { act, noticeOf, type RouteDeps, seeOther, sendHtml, str } from './common.ts';
+import { act, noticeOf, type RouteDeps, requireMe, seeOther, sendHtml, str } from './common.ts';
 
 /** Only same-site paths: "next" must never send the user to another origin. */
 const safeNext = (v: unknown) => {
@@ -58,6 +58,29 @@ export function registerAuthRoutes(app: FastifyInstance, deps: RouteDeps) {
     }
     setSessionCookie(req, reply, r.body.token, r.body.expiresAt);
     return seeOther(reply, '/account', 'registered');
+  });
+
+  app.get('/account/password', async (req, reply) => {
+    requireMe(req);
+    return sendHtml(reply, renderPassword(req.session.ctx));
+  });
+
+  // The main API checks the current password (rate-limited per user) and revokes every other session and
+  // token; the session of this browser is the one kept.
+  app.post('/account/password', async (req, reply) => {
+    requireMe(req);
+    const b = req.body as Record<string, unknown>;
+    const form = { currentPassword: str(b.currentPassword, 1024), newPassword: str(b.newPassword, 1024) };
+    const refuse = (status: number, errors: Record<string, string>, error?: string) =>
+      sendHtml(reply, renderPassword(req.session.ctx, { errors, error }), status);
+    if (!form.currentPassword) return refuse(400, { currentPassword: 'Enter your current password.' });
+    if (form.newPassword !== str(b.confirmPassword, 1024))
+      return refuse(400, { confirmPassword: 'The two new passwords differ: nothing was changed.' });
+    const r = await act(api, req, '/api/auth/password', { method: 'POST', body: form });
+    if (r.ok) return seeOther(reply, '/account', 'password-changed');
+    if (r.code === 'WRONG_PASSWORD') return refuse(403, { currentPassword: 'The current password is not correct.' });
+    const errors = fieldErrors(r.details);
+    return refuse(r.status, errors, Object.keys(errors).length ? undefined : r.error);
   });
 
   app.post('/logout', async (req, reply) => {

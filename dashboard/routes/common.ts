@@ -77,6 +77,7 @@ const NOTICES: Record<string, string> = {
   'backup-started': 'Backup started.',
   'restore-started': 'Restore started.',
   registered: 'Welcome! Your account is ready.',
+  'password-changed': 'Password changed: every other session and API token of your account was signed out.',
   'logged-out': 'You are logged out.',
   redelivered: 'Redelivery queued.',
 };

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { periodOf } from '../pages/charts.ts';
 import {
+  activityOf,
   type DeploymentView,
   type Extras,
   renderDeleteConfirm,
@@ -87,6 +88,19 @@ export function registerDeploymentRoutes(app: FastifyInstance, deps: RouteDeps) 
     const logs = await getAs<{ lines: Extras['logs'] }>(marketplace, req, `/api/deployments/${idOf(req)}/logs?tail=50`);
     reply.header('cache-control', 'no-store');
     return { lines: (logs?.lines ?? []).map((l) => `${l.at} ${l.level.toUpperCase()} ${l.message}`) };
+  });
+
+  // Polled by public/app.js: the status timeline and the metric series, redrawn without a reload.
+  app.get('/deployments/:id/activity.json', async (req, reply) => {
+    if (!req.session.me) return reply.status(401).send({ error: 'log in first', code: 'UNAUTHORIZED' });
+    const id = idOf(req);
+    const [events, metrics] = await Promise.all([
+      getAs<{ events: Extras['events'] }>(marketplace, req, `/api/deployments/${id}/events`),
+      getAs<{ series: SeriesPoint[] }>(marketplace, req, `/api/deployments/${id}/metrics`),
+    ]);
+    if (!events) return reply.status(404).send({ error: 'no such deployment', code: 'NOT_FOUND' });
+    reply.header('cache-control', 'no-store');
+    return activityOf({ events: events.events, series: metrics?.series ?? [] });
   });
 
   app.get('/deployments/:id', async (req, reply) => {

@@ -125,6 +125,33 @@ beforeAll(async () => {
     lines: [{ at: '2026-11-01T00:00:00Z', level: 'info', message: '<b>up</b>' }],
   }));
   fake.post('/api/deployments/:id/stop', async (_req, reply) => reply.status(202).send({ success: true }));
+  fake.get('/api/deployments/deploy-1/events', async () => ({
+    events: [{ from: 'provisioning', to: 'running', at: '2026-11-01T00:00:30Z', reason: '<i>ready</i>' }],
+  }));
+  fake.get('/api/deployments/deploy-1/metrics', async () => ({
+    series: [{ at: '2026-11-01T00:01:00Z', requests: 7, errors: 1, avgResponseTime: 20, p95ResponseTime: 40 }],
+  }));
+  fake.post('/api/auth/password', async (req, reply) => {
+    const b = req.body as { currentPassword: string; newPassword: string };
+    if (b.currentPassword !== 'old-password') return reply.status(403).send({ error: 'wrong', code: 'WRONG_PASSWORD' });
+    if (b.newPassword.length < 8)
+      return reply.status(400).send({
+        error: 'invalid body',
+        code: 'VALIDATION_FAILED',
+        details: [{ field: 'newPassword', message: 'must be at least 8 characters' }],
+      });
+    return { success: true, revokedTokens: 2 };
+  });
+  fake.get('/api/services', async () => ({
+    services: [{ slug: 'pg', name: 'PostgreSQL <Managed>', category: 'database', listing: 'standard' }],
+    total: 1,
+  }));
+  fake.put('/api/admin/services/:slug/listing', async (req, reply) => {
+    const { listing } = req.body as { listing: string };
+    if (!['featured', 'premium', 'standard'].includes(listing))
+      return reply.status(400).send({ error: 'invalid body: listing: Invalid option', code: 'VALIDATION_FAILED' });
+    return { slug: 'pg', listing };
+  });
   fake.get('/api/admin/users', async () => ({ users: [], total: 0 }));
   fake.get('/internal/security/reviews', async () => ({ flagged: [] }));
   fake.get('/api/admin/revenue', async () => ({
@@ -269,7 +296,96 @@ describe('logs tail', () => {
   });
 });
 
+describe('deployment activity', () => {
+  it('answers the timeline and chart columns as JSON for the live page, only when signed in', async () => {
+    const res = await app.inject({ url: '/deployments/deploy-1/activity.json', headers: as('elk_user') });
+    expect(res.json()).toEqual({
+      events: [{ when: '2026-11-01 00:00 UTC', from: 'provisioning', to: 'running', reason: '<i>ready</i>' }],
+      xs: [Date.parse('2026-11-01T00:01:00Z') / 1000],
+      requests: [7],
+      errors: [1],
+      average: [20],
+      p95: [40],
+    });
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect((await app.inject('/deployments/deploy-1/activity.json')).statusCode).toBe(401);
+    expect((await app.inject({ url: '/deployments/nope/activity.json', headers: as('elk_user') })).statusCode).toBe(404);
+    const page = await app.inject({ url: '/deployments/deploy-1', headers: as('elk_user') });
+    expect(page.body).toContain('data-activity="/deployments/deploy-1/activity.json"');
+    expect(page.body).toContain('(&lt;i&gt;ready&lt;/i&gt;)');
+    expect(page.body).toContain('id="chart-requests"');
+    expect(page.body).toContain('<script src="/public/charts.js" defer></script>');
+  });
+});
+
+describe('password change', () => {
+  const change = (form: Record<string, string>) => post('elk_user', '/account/password', form);
+  const sent = () => calls.filter((c) => c.url === '/api/auth/password').length;
+
+  it('changes it through the main API and comes back to the account with a notice', async () => {
+    const before = sent();
+    const res = await change({ currentPassword: 'old-password', newPassword: 'new-password-1', confirmPassword: 'new-password-1' });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/account?notice=password-changed');
+    expect(calls.filter((c) => c.url === '/api/auth/password').at(-1)?.body).toEqual({
+      currentPassword: 'old-password',
+      newPassword: 'new-password-1',
+    });
+    expect(sent()).toBe(before + 1);
+  });
+
+  it('shows each refusal inline next to its field', async () => {
+    const cases: [Record<string, string>, number, string, boolean][] = [
+      [
+        { currentPassword: '', newPassword: 'new-password-1', confirmPassword: 'new-password-1' },
+        400,
+        'Enter your current password.',
+        false,
+      ],
+      [
+        { currentPassword: 'old-password', newPassword: 'new-password-1', confirmPassword: 'other' },
+        400,
+        'The two new passwords differ',
+        false,
+      ],
+      [
+        { currentPassword: 'wrong', newPassword: 'new-password-1', confirmPassword: 'new-password-1' },
+        403,
+        'The current password is not correct.',
+        true,
+      ],
+      [{ currentPassword: 'old-password', newPassword: 'short', confirmPassword: 'short' }, 400, 'must be at least 8 characters', true],
+    ];
+    for (const [form, status, message, asked] of cases) {
+      const before = sent();
+      const res = await change(form);
+      expect({ form, status: res.statusCode }).toEqual({ form, status });
+      expect(res.body).toContain('class="field-error"');
+      expect(res.body).toContain(message);
+      expect(sent()).toBe(before + (asked ? 1 : 0));
+    }
+    expect((await app.inject('/account/password')).statusCode).toBe(303); // anonymous: to the login page
+  });
+});
+
 describe('admin', () => {
+  it('places a catalog service as featured through the marketplace, refusals shown on the page', async () => {
+    const page = await app.inject({ url: '/admin', headers: as('elk_admin') });
+    expect(page.body).toContain('Placement of PostgreSQL &lt;Managed&gt;');
+    const ok = await post('elk_admin', '/admin/services/pg/listing', { listing: 'featured' });
+    expect(ok.statusCode).toBe(303);
+    expect(calls.filter((c) => c.method === 'PUT').at(-1)).toMatchObject({
+      url: '/api/admin/services/pg/listing',
+      body: { listing: 'featured' },
+    });
+    const bad = await post('elk_admin', '/admin/services/pg/listing', { listing: '<b>gold</b>' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('invalid body: listing: Invalid option');
+    const puts = calls.filter((c) => c.method === 'PUT').length;
+    expect((await post('elk_user', '/admin/services/pg/listing', { listing: 'featured' })).statusCode).toBe(403);
+    expect(calls.filter((c) => c.method === 'PUT').length).toBe(puts);
+  });
+
   it('refuses non-admins before any internal call', async () => {
     const before = calls.filter((c) => c.internal && c.url.startsWith('/internal/')).length;
     const page = await app.inject({ url: '/admin', headers: as('elk_user') });
