@@ -3,6 +3,8 @@
 // blob, integrity_check ok).
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openDatabase } from '../../lib/db.ts';
@@ -140,4 +142,51 @@ export async function startSuiteSequential(names: ProcessName[], opts: Omit<Suit
     throw err;
   }
   return suite;
+}
+
+export interface PublishedHooks {
+  /** Package name -> the webhook-ids its package.published deliveries arrived under. */
+  delivered: Map<string, Set<string>>;
+  /** Every package.published delivery attempt that reached the receiver (redeliveries included). */
+  attempts(): number;
+  close(): void;
+}
+
+/**
+ * A loopback receiver subscribed (as `user`) to package.published, recording each package's webhook-ids, so a
+ * crash test can check that no acknowledged publish lost its event and no event arrived under two ids.
+ * `delayMs` holds each answer, which widens the window in which a kill cuts a delivery in flight.
+ */
+export async function subscribePublishedHooks(suite: Suite, user: SuiteUser, delayMs = () => 0): Promise<PublishedHooks> {
+  const delivered = new Map<string, Set<string>>();
+  let attempts = 0;
+  const receiver = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const e = JSON.parse(body) as { type: string; data?: { name?: string } };
+      if (e.type === 'package.published' && e.data?.name) {
+        attempts++;
+        const ids = delivered.get(e.data.name) ?? new Set<string>();
+        ids.add(String(req.headers['webhook-id']));
+        delivered.set(e.data.name, ids);
+      }
+      setTimeout(() => res.end('ok'), delayMs());
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const hook = await fetch(`${suite.urls.api}/api/webhooks`, {
+    method: 'POST',
+    headers: { ...user.auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, events: ['package.published'] }),
+  });
+  if (hook.status !== 201) throw new Error(`webhook subscription: ${hook.status} ${await hook.text()}`);
+  return {
+    delivered,
+    attempts: () => attempts,
+    close() {
+      receiver.closeAllConnections();
+      receiver.close();
+    },
+  };
 }

@@ -7,8 +7,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, makeWheel, uploadForm } from '../fixtures/pypi/pypi-fixtures.ts';
@@ -18,8 +16,10 @@ import {
   checkRegistryStore,
   createUser,
   npmPublish,
+  type PublishedHooks,
   type SuiteUser,
   startSuiteSequential,
+  subscribePublishedHooks,
   tarballMatches,
 } from '../helpers/reliability.ts';
 import { type Suite, waitFor } from '../helpers/suite.ts';
@@ -59,39 +59,17 @@ describe('registry crash loop under concurrent npm publishes', () => {
   let suite: Suite;
   let user: SuiteUser;
   const history: Op[] = [];
-  // Webhook deliveries of package.published: name -> the webhook-ids it arrived under.
-  const delivered = new Map<string, Set<string>>();
-  let receiver: http.Server;
+  let hooks: PublishedHooks;
 
   beforeAll(async () => {
-    receiver = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        const e = JSON.parse(body) as { type: string; data?: { name?: string } };
-        if (e.type === 'package.published' && e.data?.name) {
-          const ids = delivered.get(e.data.name) ?? new Set<string>();
-          ids.add(String(req.headers['webhook-id']));
-          delivered.set(e.data.name, ids);
-        }
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     suite = await startSuiteSequential(['api', 'registry'], {
       env: { WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_RETRY_TIME_SCALE: '0.001' },
     });
     user = await createUser(suite, 'crash-pub');
-    const hook = await fetch(`${suite.urls.api}/api/webhooks`, {
-      method: 'POST',
-      headers: { ...user.auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, events: ['package.published'] }),
-    });
-    expect(hook.status).toBe(201);
+    hooks = await subscribePublishedHooks(suite, user);
   });
   afterAll(async () => {
-    receiver?.closeAllConnections();
-    receiver?.close();
+    hooks?.close();
     await suite?.stopAll();
   });
 
@@ -230,9 +208,13 @@ describe('registry crash loop under concurrent npm publishes', () => {
     // Webhooks: every acknowledged publish's event survives the kills (outbox in the publish transaction, relayed
     // after restart) and reaches the receiver; a redelivery keeps its webhook-id, so one id per package.
     const ackedNames = history.filter((o) => o.outcome === 'acked').map((o) => o.name);
-    await waitFor(() => ackedNames.every((n) => delivered.has(n)), 120_000, 'a package.published delivery for every acknowledged publish');
-    const duplicatedIds = [...delivered.entries()].filter(([, ids]) => ids.size > 1).map(([n]) => n);
-    Object.assign(crashFigures, { webhookEvents: delivered.size, webhookIdsPerPackageOverOne: duplicatedIds.length });
+    await waitFor(
+      () => ackedNames.every((n) => hooks.delivered.has(n)),
+      120_000,
+      'a package.published delivery for every acknowledged publish',
+    );
+    const duplicatedIds = [...hooks.delivered.entries()].filter(([, ids]) => ids.size > 1).map(([n]) => n);
+    Object.assign(crashFigures, { webhookEvents: hooks.delivered.size, webhookIdsPerPackageOverOne: duplicatedIds.length });
     console.info(`crash-registry figures: ${JSON.stringify(crashFigures)}`);
     expect(duplicatedIds).toEqual([]);
     expect(crashFigures.lost).toBe(0);

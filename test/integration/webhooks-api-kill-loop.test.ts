@@ -4,10 +4,15 @@
 // Every acknowledged publish must reach the receiver, and a redelivery (an attempt cut by a kill) must carry the
 // same webhook-id: at-least-once with identifiable duplicates, never a lost event and never one event under two ids.
 // WEBHOOK_KILLS (default 4) for the long version.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, npmPublish, type SuiteUser, startSuiteSequential } from '../helpers/reliability.ts';
+import {
+  createUser,
+  npmPublish,
+  type PublishedHooks,
+  type SuiteUser,
+  startSuiteSequential,
+  subscribePublishedHooks,
+} from '../helpers/reliability.ts';
 import { type Suite, waitFor } from '../helpers/suite.ts';
 
 const KILLS = Number(process.env.WEBHOOK_KILLS ?? 4);
@@ -15,42 +20,18 @@ const KILLS = Number(process.env.WEBHOOK_KILLS ?? 4);
 describe('webhooks: the main API killed in a loop during publishes and deliveries', () => {
   let suite: Suite;
   let user: SuiteUser;
-  // package name -> the webhook-ids its package.published deliveries arrived under, and how many arrived.
-  const delivered = new Map<string, Set<string>>();
-  let attempts = 0;
-  let receiver: http.Server;
+  let hooks: PublishedHooks;
 
   beforeAll(async () => {
-    receiver = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        const e = JSON.parse(body) as { type: string; data?: { name?: string } };
-        if (e.type === 'package.published' && e.data?.name) {
-          attempts++;
-          const ids = delivered.get(e.data.name) ?? new Set<string>();
-          ids.add(String(req.headers['webhook-id']));
-          delivered.set(e.data.name, ids);
-        }
-        // A slow receiver widens the window in which a kill cuts a delivery in flight.
-        setTimeout(() => res.end('ok'), Math.floor(Math.random() * 300));
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     suite = await startSuiteSequential(['api', 'registry'], {
       env: { WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_RETRY_TIME_SCALE: '0.001' },
     });
     user = await createUser(suite, 'hook-killer');
-    const hook = await fetch(`${suite.urls.api}/api/webhooks`, {
-      method: 'POST',
-      headers: { ...user.auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, events: ['package.published'] }),
-    });
-    expect(hook.status).toBe(201);
+    // A slow receiver (0-300 ms) widens the window in which a kill cuts a delivery in flight.
+    hooks = await subscribePublishedHooks(suite, user, () => Math.floor(Math.random() * 300));
   }, 180_000);
   afterAll(async () => {
-    receiver?.closeAllConnections();
-    receiver?.close();
+    hooks?.close();
     await suite?.stopAll();
   });
 
@@ -71,13 +52,13 @@ describe('webhooks: the main API killed in a loop during publishes and deliverie
       await Promise.all(publishes);
       await suite.start('api');
     }
-    await waitFor(() => acked.every((n) => delivered.has(n)), 120_000, 'a package.published delivery for every acknowledged publish');
-    const twoIds = [...delivered.entries()].filter(([, ids]) => ids.size > 1).map(([n]) => n);
+    await waitFor(() => acked.every((n) => hooks.delivered.has(n)), 120_000, 'a package.published delivery for every acknowledged publish');
+    const twoIds = [...hooks.delivered.entries()].filter(([, ids]) => ids.size > 1).map(([n]) => n);
     console.info(
-      `webhooks-api-kill-loop figures: ${JSON.stringify({ kills: KILLS, acked: acked.length, refused, delivered: delivered.size, attempts, twoIds: twoIds.length })}`,
+      `webhooks-api-kill-loop figures: ${JSON.stringify({ kills: KILLS, acked: acked.length, refused, delivered: hooks.delivered.size, attempts: hooks.attempts(), twoIds: twoIds.length })}`,
     );
     expect(acked.length).toBeGreaterThan(KILLS * 3);
-    expect(acked.filter((n) => !delivered.has(n))).toEqual([]);
+    expect(acked.filter((n) => !hooks.delivered.has(n))).toEqual([]);
     expect(twoIds).toEqual([]);
   }, 600_000);
 });
