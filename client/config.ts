@@ -53,9 +53,18 @@ export interface StoredLogin {
   savedAt: string;
 }
 
+let warnedOpenFile = false;
+
 export function readLogin(env: NodeJS.ProcessEnv = process.env): StoredLogin | undefined {
   try {
-    const parsed = JSON.parse(fs.readFileSync(credentialsFile(env), 'utf8')) as Partial<StoredLogin>;
+    const file = credentialsFile(env);
+    const text = fs.readFileSync(file, 'utf8');
+    // Like ssh with a private key: a token others can read is no longer a secret; say so (once) and how to fix it.
+    if ((fs.statSync(file).mode & 0o077) !== 0 && !warnedOpenFile) {
+      warnedOpenFile = true;
+      process.stderr.write(`warning: ${file} can be read by other users: run chmod 600 ${file} (or publish-cli login again)\n`);
+    }
+    const parsed = JSON.parse(text) as Partial<StoredLogin>;
     return typeof parsed.token === 'string' ? (parsed as StoredLogin) : undefined;
   } catch {
     return undefined;

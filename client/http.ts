@@ -68,6 +68,7 @@ function networkError(target: Target, base: string, err: unknown): CliError {
 
 async function errorFrom(
   target: Target,
+  base: string,
   res: Response,
   cred: Credential | undefined,
   sentAuth: boolean,
@@ -84,7 +85,7 @@ async function errorFrom(
   if (res.status === 401 && authMode !== 'none') return sentAuth ? unauthorised(cred) : notLoggedIn();
   if (res.status >= 500)
     return new CliError(
-      `the ${NAMES[target]} failed (HTTP ${res.status})${message ? `: ${message}` : ''}; try again, or check its log`,
+      `the ${NAMES[target]} at ${base} failed (HTTP ${res.status})${message ? `: ${message}` : ''}; try again, or check its log`,
       1,
       code,
       res.status,
@@ -130,7 +131,7 @@ export function createClient(urls: Urls, env: NodeJS.ProcessEnv = process.env): 
     async request<T>(target: Target, path: string, opts: RequestOptions = {}): Promise<T> {
       const { res, sentAuth } = await send(target, path, opts);
       if (res.status === 404 && opts.allow404) return undefined as T;
-      if (!res.ok) throw await errorFrom(target, res, credential, sentAuth, opts.auth ?? 'required');
+      if (!res.ok) throw await errorFrom(target, urls[target], res, credential, sentAuth, opts.auth ?? 'required');
       const text = await res.text();
       if (!text) return undefined as T;
       if (opts.text) return text as T;
@@ -146,7 +147,7 @@ export function createClient(urls: Urls, env: NodeJS.ProcessEnv = process.env): 
     },
     async stream(target, path, opts = {}) {
       const { res, sentAuth } = await send(target, path, { ...opts, raw: true });
-      if (!res.ok) throw await errorFrom(target, res, credential, sentAuth, opts.auth ?? 'required');
+      if (!res.ok) throw await errorFrom(target, urls[target], res, credential, sentAuth, opts.auth ?? 'required');
       return res;
     },
   };

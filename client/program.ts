@@ -90,6 +90,8 @@ export async function runProgram(program: Command, argv: string[] = process.argv
     if (err instanceof CommanderError) {
       const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version';
       process.exitCode = ok ? 0 : 2;
+      // Commander already wrote the message and usage hint to stderr; a script asking for --json still gets JSON.
+      if (!ok && argv.includes('--json')) printJson({ error: err.message.replace(/^error: /, ''), code: 'USAGE' });
       return;
     }
     process.exitCode = reportError(err, argv.includes('--json'));

@@ -40,25 +40,35 @@ interface Created {
 export function parseConfigArg(arg: string | undefined): Record<string, unknown> {
   if (arg === undefined) return {};
   let text = arg;
-  if (!arg.trim().startsWith('{')) {
+  let from = '--config';
+  // Text that starts like JSON is JSON (an array gets "must be an object", not "no such file").
+  if (!/^\s*[{[]/.test(arg)) {
     if (!fs.existsSync(arg)) throw usageError(`--config: "${arg}" is neither a JSON object nor an existing file`);
+    if (!fs.statSync(arg).isFile()) throw usageError(`--config: "${arg}" is a folder, not a JSON file`);
     text = fs.readFileSync(arg, 'utf8');
+    from = `--config file ${arg}`;
   }
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw usageError(`--config is not valid JSON: ${(e as Error).message}`);
+    throw usageError(`${from} is not valid JSON: ${(e as Error).message}`);
   }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw usageError('--config must be a JSON object');
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw usageError(`${from} must be a JSON object`);
   return v as Record<string, unknown>;
 }
+
+/** The marketplace's rule for deployment names, checked before anything is created. */
+const DEPLOYMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+export const noDeployment = (id: string) =>
+  new CliError(`no deployment "${id}" in your account: service-cli list-deployments shows yours`, 1, 'DEPLOYMENT_NOT_FOUND', 404);
 
 export async function getDeployment(ctx: Ctx, id: string): Promise<Deployment> {
   const d = await ctx.client.request<Deployment | undefined>('marketplace', `/api/deployments/${encodeURIComponent(id)}`, {
     allow404: true,
   });
-  if (!d) throw new CliError(`no deployment ${id} (service-cli list-deployments shows yours)`, 1, 'DEPLOYMENT_NOT_FOUND', 404);
+  if (!d) throw noDeployment(id);
   return d;
 }
 
@@ -89,6 +99,10 @@ export async function waitFor(ctx: Ctx, id: string, target: string, timeoutS: nu
 async function deploy(ctx: Ctx, slug: string) {
   const o = ctx.flags as { tier?: string; region?: string; name?: string; config?: string; wait: boolean; timeout: string };
   const extra = parseConfigArg(o.config);
+  if (o.name !== undefined && !DEPLOYMENT_NAME.test(o.name))
+    throw usageError(`--name "${o.name}" must be 1-63 letters, digits, dots, dashes or underscores, starting with a letter or digit`);
+  const timeout = Number(o.timeout);
+  if (!Number.isFinite(timeout) || timeout <= 0) throw usageError('--timeout must be a number of seconds');
   const service = await fetchService(ctx, slug);
   const tier = o.tier ?? (extra.tier as string | undefined) ?? service.pricing.tiers[0]?.id;
   const tierInfo = service.pricing.tiers.find((t) => t.id === tier);
@@ -97,8 +111,6 @@ async function deploy(ctx: Ctx, slug: string) {
   if (!tierInfo.regions.includes(region))
     throw usageError(`the ${tier} tier of ${slug} is not offered in ${region}: choose one of ${tierInfo.regions.join(', ')}`);
   const name = o.name ?? `${service.slug}-${randomUUID().slice(0, 6)}`;
-  const timeout = Number(o.timeout);
-  if (!Number.isFinite(timeout) || timeout <= 0) throw usageError('--timeout must be a number of seconds');
   const created = await ctx.client.request<Created>('marketplace', '/api/deployments', {
     body: { serviceId: service.id, name, config: { ...extra, tier, region } },
     // A retried create must not become two deployments.

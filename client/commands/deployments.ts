@@ -4,7 +4,7 @@ import { CliError, usageError } from '../http.ts';
 import { colour, formatFields, formatInt, formatMoney, formatStatusBlock, formatTable, print, printJson } from '../output.ts';
 import { action, type Ctx, examples } from '../program.ts';
 import { confirm } from '../prompt.ts';
-import { type Deployment, getDeployment, waitFor } from './deploy.ts';
+import { type Deployment, getDeployment, noDeployment, waitFor } from './deploy.ts';
 
 async function status(ctx: Ctx, id: string) {
   const d = await getDeployment(ctx, id);
@@ -57,15 +57,38 @@ async function logs(ctx: Ctx, id: string) {
   const path = `/api/deployments/${encodeURIComponent(id)}/logs`;
   if (!o.follow) {
     const r = await ctx.client.request<{ lines: LogLine[] } | undefined>('marketplace', path, { query: { tail }, allow404: true });
-    if (!r) throw new CliError(`no deployment ${id}`, 1, 'DEPLOYMENT_NOT_FOUND', 404);
+    if (!r) throw noDeployment(id);
     if (ctx.json) return printJson({ lines: r.lines });
     for (const l of r.lines) print(logText(l));
     return;
   }
-  // --follow: Server-Sent Events, one "log" event per line; --json prints one JSON object per line.
-  const res = await ctx.client.stream('marketplace', path, { query: { tail, follow: 'true' }, headers: { accept: 'text/event-stream' } });
-  const stop = () => process.exit(0);
-  process.once('SIGINT', stop);
+  // --follow: Server-Sent Events, one "log" event per line; --json prints one JSON object per line. Ctrl-C is
+  // how a user ends it (like heroku logs --tail), so SIGINT/SIGTERM end it quietly with exit 0.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(0));
+  let since: string | undefined;
+  // The marketplace ends a follow after a while (and on shutdown); like the seed's clients, pick up where it stopped.
+  for (;;) {
+    const query = since ? { tail: 1000, since, follow: 'true' } : { tail, follow: 'true' };
+    const res = await ctx.client.stream('marketplace', path, { query, headers: { accept: 'text/event-stream' } });
+    try {
+      // ?since= answers only lines after it, so nothing is printed twice across reconnects.
+      for await (const l of logEvents(res)) {
+        since = l.at;
+        print(ctx.json ? JSON.stringify(l) : logText(l));
+      }
+    } catch {
+      throw new CliError(
+        `lost the log stream from the marketplace at ${ctx.client.urls.marketplace}: run the command again`,
+        1,
+        'STREAM_LOST',
+      );
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** The "log" events of a Server-Sent Events response, as they arrive. */
+async function* logEvents(res: Response): AsyncGenerator<LogLine> {
   const decoder = new TextDecoder();
   let buf = '';
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
@@ -79,10 +102,7 @@ async function logs(ctx: Ctx, id: string) {
         .filter((l) => l.startsWith('data: '))
         .map((l) => l.slice(6))
         .join('\n');
-      if (data && /^event: log$/m.test(event)) {
-        const l = JSON.parse(data) as LogLine;
-        print(ctx.json ? JSON.stringify(l) : logText(l));
-      }
+      if (data && /^event: log$/m.test(event)) yield JSON.parse(data) as LogLine;
       i = buf.indexOf('\n\n');
     }
   }
@@ -94,7 +114,7 @@ async function metrics(ctx: Ctx, id: string) {
     `/api/deployments/${encodeURIComponent(id)}/metrics`,
     { allow404: true },
   );
-  if (!m) throw new CliError(`no deployment ${id}`, 1, 'DEPLOYMENT_NOT_FOUND', 404);
+  if (!m) throw noDeployment(id);
   if (ctx.json) return printJson(m);
   const cur = (m.current ?? m.metrics ?? m) as Record<string, unknown>;
   const fmt = (k: string, v: unknown) =>
@@ -142,24 +162,38 @@ function lifecycle(verb: keyof typeof VERBS) {
   };
 }
 
+/** A whole number within the marketplace's bounds, or a usage error naming the flag. */
+function wholeNumber(value: string, what: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < min || n > max) throw usageError(`${what} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
 async function scale(ctx: Ctx, id: string, instancesArg: string | undefined) {
   const o = ctx.flags as { min?: string; max?: string; targetCpu?: string; autoscale?: boolean };
-  let body: Record<string, unknown>;
-  if (o.autoscale !== undefined || o.min || o.max) {
-    const min = Number(o.min ?? 1);
-    const max = Number(o.max ?? min);
-    if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min)
-      throw usageError('--min and --max must be whole numbers with 1 <= min <= max');
-    body = { autoscaling: { enabled: o.autoscale !== false, min, max, ...(o.targetCpu ? { targetCpu: Number(o.targetCpu) } : {}) } };
+  let body: { instances?: number; autoscaling?: { enabled: boolean; min: number; max: number; targetCpu?: number } };
+  if (o.autoscale !== undefined || o.min || o.max || o.targetCpu) {
+    if (instancesArg !== undefined) throw usageError('give either an instance count or autoscaling flags, not both');
+    const min = wholeNumber(o.min ?? '1', '--min', 1, 100);
+    const max = wholeNumber(o.max ?? String(min), '--max', 1, 100);
+    if (max < min) throw usageError('--max must be at least --min');
+    const targetCpu = o.targetCpu === undefined ? undefined : wholeNumber(o.targetCpu, '--target-cpu', 10, 95);
+    body = { autoscaling: { enabled: o.autoscale !== false, min, max, ...(targetCpu ? { targetCpu } : {}) } };
   } else {
-    const n = Number(instancesArg);
-    if (!Number.isInteger(n) || n < 1)
+    if (instancesArg === undefined)
       throw usageError('give the number of instances (scale <id> <instances>) or --autoscale --min N --max M');
-    body = { instances: n };
+    body = { instances: wholeNumber(instancesArg, 'the number of instances', 1, 100) };
   }
-  const r = await ctx.client.request<Record<string, unknown>>('marketplace', `/api/deployments/${encodeURIComponent(id)}/scale`, { body });
+  const r = await ctx.client.request<{ deployment?: Deployment & { autoscaling?: { targetCpu: number } } }>(
+    'marketplace',
+    `/api/deployments/${encodeURIComponent(id)}/scale`,
+    { body },
+  );
   if (ctx.json) return printJson(r);
-  print(body.instances ? `${id}: scaling to ${body.instances} instances` : `${id}: autoscaling ${JSON.stringify(body.autoscaling)}`);
+  const a = body.autoscaling;
+  if (!a) return print(`${id}: scaling to ${body.instances} instances`);
+  if (!a.enabled) return print(`${id}: autoscaling off`);
+  print(`${id}: autoscaling from ${a.min} to ${a.max} instances at ${r.deployment?.autoscaling?.targetCpu ?? a.targetCpu ?? 70}% CPU`);
 }
 
 export function registerDeploymentCommands(program: Command, cli: string) {

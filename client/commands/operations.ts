@@ -4,7 +4,7 @@ import { usageError } from '../http.ts';
 import { formatFields, formatInt, formatMoney, formatTable, print, printJson } from '../output.ts';
 import { action, type Ctx, examples } from '../program.ts';
 import { confirm } from '../prompt.ts';
-import { getDeployment } from './deploy.ts';
+import { getDeployment, waitFor } from './deploy.ts';
 
 const dep = (id: string) => `/api/deployments/${encodeURIComponent(id)}`;
 
@@ -19,6 +19,8 @@ async function plan(ctx: Ctx, id: string, tier: string) {
   const c = preview.currentCycle;
   const lines = `Change ${id} from ${preview.fromPlan} to ${preview.toPlan}\nProjected cost this cycle: ${formatMoney(c.before / 100)} -> ${formatMoney(c.after / 100)} (${c.deltaMinor >= 0 ? '+' : '-'}${formatMoney(Math.abs(c.deltaMinor) / 100)})`;
   if (ctx.flags.dryRun) return ctx.json ? printJson({ ...preview, applied: false }) : print(lines);
+  if (preview.fromPlan === preview.toPlan)
+    return ctx.json ? printJson({ ...preview, applied: false }) : print(`${id} is already on the ${preview.toPlan} plan: nothing changed`);
   if (!ctx.json) print(lines);
   await confirm(`Apply the ${preview.toPlan} plan?`, ctx.flags.yes);
   const r = await ctx.client.request<Record<string, unknown>>('marketplace', `${dep(id)}/plan`, { body: { tier } });
@@ -58,8 +60,11 @@ async function backupList(ctx: Ctx, id: string) {
 }
 
 async function restore(ctx: Ctx, id: string) {
-  const o = ctx.flags as { backup?: string; at?: string; inPlace?: boolean; name?: string };
+  const o = ctx.flags as { backup?: string; at?: string; inPlace?: boolean; name?: string; wait?: boolean; timeout: string };
   if (!o.backup === !o.at) throw usageError('give exactly one of --backup <id> or --at <ISO time>');
+  if (o.inPlace && o.name) throw usageError('--name names a new deployment: it cannot go with --in-place');
+  const timeout = Number(o.timeout);
+  if (!Number.isFinite(timeout) || timeout <= 0) throw usageError('--timeout must be a number of seconds');
   const body: Record<string, unknown> = { mode: o.inPlace ? 'in_place' : 'new' };
   if (o.backup) body.backupId = o.backup;
   if (o.at) {
@@ -67,10 +72,21 @@ async function restore(ctx: Ctx, id: string) {
     body.pointInTime = new Date(o.at).toISOString();
   }
   if (o.name) body.name = o.name;
-  if (o.inPlace) await confirm(`Restore ${id} in place? Changes since the backup will be lost`, ctx.flags.yes);
-  const r = await ctx.client.request<Record<string, unknown>>('marketplace', `${dep(id)}/restore`, { body });
-  if (ctx.json) return printJson(r);
-  print(o.inPlace ? `Restoring ${id} in place` : `Restoring into a new deployment: ${String(r.deploymentId ?? '')}`);
+  if (o.inPlace) {
+    const d = await getDeployment(ctx, id);
+    await confirm(`Restore ${d.name} (${id}) in place, losing the changes made since?`, ctx.flags.yes);
+  }
+  const r = await ctx.client.request<{ deploymentId?: string; deployment?: { id: string } } & Record<string, unknown>>(
+    'marketplace',
+    `${dep(id)}/restore`,
+    { body },
+  );
+  // In place, the deployment itself goes restoring -> running; otherwise a new one is provisioned from the backup.
+  const target = o.inPlace ? id : (r.deploymentId ?? r.deployment?.id);
+  const final = o.wait && target ? await waitFor(ctx, target, 'running', timeout) : undefined;
+  if (ctx.json) return printJson(final ? { ...r, status: final.status } : r);
+  if (o.inPlace) return print(final ? `${final.name} (${id}): restored, ${final.status}` : `Restoring ${id} in place`);
+  print(final ? `Restored into ${final.name} (${target}): ${final.status}` : `Restoring into a new deployment: ${String(target ?? '')}`);
 }
 
 async function credentials(ctx: Ctx, id: string) {
@@ -120,6 +136,8 @@ export function registerOperationCommands(program: Command, cli: string) {
       .option('--at <time>', 'point in time (ISO 8601)')
       .option('--in-place', 'overwrite this deployment (asks first unless --yes)')
       .option('--name <name>', 'name of the new deployment')
+      .option('--wait', 'wait until the restored deployment is running')
+      .option('--timeout <seconds>', 'how long to wait', '600')
       .action(action(cli, restore)),
     [`${cli} restore deploy-abc123 --backup bkp-abc123-s1`, `${cli} restore deploy-abc123 --at 2026-01-01T12:00:00Z --in-place --yes`],
   );

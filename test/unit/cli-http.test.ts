@@ -33,7 +33,7 @@ const client = (env: Record<string, string> = {}) =>
 describe('errors a person can act on', () => {
   it('5xx names the process and the status', async () => {
     await expect(client().request('marketplace', '/boom', { auth: 'none' })).rejects.toMatchObject({
-      message: 'the marketplace failed (HTTP 500): database is locked; try again, or check its log',
+      message: `the marketplace at ${base} failed (HTTP 500): database is locked; try again, or check its log`,
       exitCode: 1,
       status: 500,
     });

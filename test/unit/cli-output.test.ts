@@ -136,7 +136,10 @@ describe('arguments', () => {
     const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-conf-')), 'c.json');
     fs.writeFileSync(f, '{"tier":"gpu"}');
     expect(parseConfigArg(f)).toEqual({ tier: 'gpu' });
-    expect(() => parseConfigArg('[1]')).toThrow('neither a JSON object nor an existing file');
+    expect(() => parseConfigArg('[1]')).toThrow('--config must be a JSON object');
+    expect(() => parseConfigArg('/nonexistent/c.json')).toThrow('neither a JSON object nor an existing file');
+    fs.writeFileSync(f, '{tier');
+    expect(() => parseConfigArg(f)).toThrow(`--config file ${f} is not valid JSON`);
     expect(() => parseConfigArg('{bad')).toThrow('--config is not valid JSON');
   });
 
