@@ -13,6 +13,13 @@ export interface BlobStore {
   has(sha512: string): Promise<boolean>;
   /** Delete the bytes (cache eviction only: the caller checks that no row references them). */
   remove(sha512: string): Promise<void>;
+  /**
+   * Delete the bytes unless they were written or re-put at or after `cutoff` (ms since the epoch): an upload that
+   * has put these bytes but not yet committed its row keeps them. True when deleted. The caller checks references.
+   */
+  removeIfWrittenBefore(sha512: string, cutoff: number): Promise<boolean>;
+  /** Every stored blob with the time its bytes were last put (for the orphan collector). */
+  list(): AsyncGenerator<{ sha512: string; size: number; writtenAt: number }>;
 }
 
 const HEX512 = /^[0-9a-f]{128}$/;
@@ -32,7 +39,15 @@ export function createFsBlobStore(root: string): BlobStore {
     async put(bytes) {
       const hex = sha512Hex(bytes);
       const target = pathOf(hex);
-      if (fs.existsSync(target)) return hex;
+      // Already stored: refresh its time so the collector sees an upload in flight (blob-gc.ts). When the file
+      // vanished meanwhile (ENOENT), it is written again below.
+      try {
+        const now = new Date();
+        await fs.promises.utimes(target, now, now);
+        return hex;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
       await fs.promises.mkdir(path.dirname(target), { recursive: true });
       await fs.promises.mkdir(tmpDir, { recursive: true });
       const tmp = path.join(tmpDir, `${hex.slice(0, 16)}.${process.pid}.${randomBytes(6).toString('hex')}`);
@@ -73,16 +88,52 @@ export function createFsBlobStore(root: string): BlobStore {
     async remove(hex) {
       await fs.promises.rm(pathOf(hex), { force: true });
     },
+    async removeIfWrittenBefore(hex, cutoff) {
+      // Moved aside first, then judged: a put() refreshing the time after the move gets ENOENT and writes the
+      // bytes again, so a blob an upload relies on is never lost between the check and the delete.
+      const target = pathOf(hex);
+      await fs.promises.mkdir(tmpDir, { recursive: true });
+      const aside = path.join(tmpDir, `gc.${hex.slice(0, 16)}.${process.pid}.${randomBytes(6).toString('hex')}`);
+      try {
+        await fs.promises.rename(target, aside);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw err;
+      }
+      const { mtimeMs } = await fs.promises.stat(aside);
+      if (mtimeMs >= cutoff) {
+        await fs.promises.link(aside, target).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EEXIST') throw err;
+        });
+        await fs.promises.rm(aside, { force: true });
+        return false;
+      }
+      await fs.promises.rm(aside, { force: true });
+      return true;
+    },
+    async *list() {
+      const base = path.join(root, 'sha512');
+      const dirs = async (dir: string) => (await fs.promises.readdir(dir).catch(() => [] as string[])).sort();
+      for (const a of await dirs(base))
+        for (const b of await dirs(path.join(base, a)))
+          for (const hex of await dirs(path.join(base, a, b))) {
+            if (!HEX512.test(hex)) continue;
+            const st = await fs.promises.stat(path.join(base, a, b, hex)).catch(() => undefined);
+            if (st) yield { sha512: hex, size: st.size, writtenAt: st.mtimeMs };
+          }
+    },
   };
 }
 
-/** In-memory store for unit tests and ephemeral instances. */
-export function createMemoryBlobStore(): BlobStore & { size(): number } {
+/** In-memory store for unit tests and ephemeral instances; `now` dates the writes (a test's manual clock). */
+export function createMemoryBlobStore(now: () => number = Date.now): BlobStore & { size(): number } {
   const blobs = new Map<string, Buffer>();
+  const written = new Map<string, number>();
   return {
     async put(bytes) {
       const hex = sha512Hex(bytes);
       blobs.set(hex, Buffer.from(bytes));
+      written.set(hex, now());
       return hex;
     },
     async get(hex) {
@@ -93,6 +144,17 @@ export function createMemoryBlobStore(): BlobStore & { size(): number } {
     },
     async remove(hex) {
       blobs.delete(hex);
+      written.delete(hex);
+    },
+    async removeIfWrittenBefore(hex, cutoff) {
+      if (!blobs.has(hex) || (written.get(hex) ?? 0) >= cutoff) return false;
+      blobs.delete(hex);
+      written.delete(hex);
+      return true;
+    },
+    async *list() {
+      for (const [hex, bytes] of [...blobs].sort(([a], [b]) => (a < b ? -1 : 1)))
+        yield { sha512: hex, size: bytes.length, writtenAt: written.get(hex) ?? 0 };
     },
     size: () => blobs.size,
   };

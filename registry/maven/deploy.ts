@@ -1,15 +1,98 @@
 // What a Maven PUT does: artifacts are stored (releases immutable, SNAPSHOT builds overwritable and pruned to
 // the last N), checksum files are verified against the stored artifact and not kept (the server computes
 // them), and client-written maven-metadata.xml is accepted but ignored: the server regenerates it.
+//
+// Checksums, as repository managers verify them (Artifactory's default "verify against client checksums" policy):
+// X-Checksum-Sha1/-Md5/-Sha256/-Sha512 headers on the artifact PUT are checked before anything is stored; a
+// .sha1/.md5/... PUT that disagrees with the artifact just deployed means the bytes were damaged on the way, so
+// that artifact is withdrawn (400, row, burned name and blob gone: a retry of the deploy stores the right bytes)
+// instead of being served as good. An artifact already confirmed by a matching checksum, or deployed longer ago
+// than the deploy window, or by someone else, is never withdrawn by a stray checksum: that PUT is only refused.
 import { XMLParser } from 'fast-xml-parser';
 import type { Principal } from '../../lib/auth.ts';
 import { AppError, badRequest, forbidden } from '../../lib/errors.ts';
-import type { FormatContext } from '../multiformat/context.ts';
+import { canManage, canReadPackage } from '../multiformat/access.ts';
+import { digestsOf, type FormatContext, isoNow } from '../multiformat/context.ts';
+import type { FileRow } from '../multiformat/files-repo.ts';
 import { storeArtifact } from '../multiformat/publish.ts';
-import { type ArtifactCoords, type Coords, isSnapshot, packageName } from './coordinates.ts';
+import { type ArtifactCoords, CHECKSUMS, type ChecksumAlg, type Coords, isSnapshot, packageName } from './coordinates.ts';
 import { compareMaven } from './metadata.ts';
 
 export const MAVEN = 'maven';
+
+/** How long after its upload an unconfirmed artifact is withdrawn by a mismatching checksum (mvn PUTs them at once). */
+export const DEPLOY_WINDOW_MS = 10 * 60_000;
+
+/** Checksums declared in headers of an artifact PUT, lower-case hex by algorithm. */
+export type DeclaredChecksums = Partial<Record<ChecksumAlg, string>>;
+
+export function declaredChecksums(headers: Record<string, string | string[] | undefined>): DeclaredChecksums {
+  const out: DeclaredChecksums = {};
+  for (const alg of CHECKSUMS) {
+    const v = headers[`x-checksum-${alg}`];
+    if (typeof v === 'string' && v.trim()) out[alg] = v.trim().toLowerCase();
+  }
+  return out;
+}
+
+const mismatch = (alg: ChecksumAlg, filename: string, actual: string, given: string, tail = '') =>
+  badRequest(
+    `${alg} checksum mismatch for ${filename}: the artifact has ${actual}, the file says ${given.slice(0, 128)}${tail}`,
+    undefined,
+    'CHECKSUM_MISMATCH',
+  );
+
+/**
+ * A .sha1/.md5/.sha256/.sha512 PUT: 201 when it matches the stored artifact (which is then confirmed), else 400;
+ * a mismatch withdraws the artifact when it is still unconfirmed, fresh and the caller's own deploy.
+ */
+async function verifyChecksum(
+  ctx: FormatContext,
+  c: ArtifactCoords & { checksum: ChecksumAlg; path: string },
+  text: Buffer,
+  who: Principal,
+) {
+  const file = ctx.files.file(MAVEN, c.path);
+  const pkg = ctx.repo.find(MAVEN, packageName(c));
+  if (!file || !pkg || !canReadPackage(ctx, pkg, who))
+    throw badRequest(`checksum for ${c.filename}, which was not uploaded`, undefined, 'CHECKSUM_WITHOUT_ARTIFACT');
+  if (!canManage(ctx, pkg, who))
+    throw forbidden(`${who.username} may not deploy ${pkg.name}: it belongs to other maintainers`, 'NOT_MAINTAINER');
+  const given = text.toString('utf8').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+  const actual = c.checksum === 'sha512' ? file.blob_sha512 : file[c.checksum];
+  const meta = JSON.parse(file.meta) as Record<string, unknown>;
+  if (given === actual) {
+    if (meta.confirmed !== true) ctx.db.transaction(() => ctx.files.setMeta(MAVEN, file.path, { ...meta, confirmed: true })).immediate();
+    return;
+  }
+  const fresh = Date.parse(file.uploaded_at) >= ctx.clock.now() - DEPLOY_WINDOW_MS;
+  if (meta.confirmed === true || !fresh || file.publisher_id !== who.userId) throw mismatch(c.checksum, c.filename, actual, given);
+  const blobs = ctx.db.transaction(() => withdraw(ctx, file)).immediate();
+  await ctx.gc.release(blobs);
+  throw mismatch(c.checksum, c.filename, actual, given, ': the artifact was damaged in transit and is not kept, deploy it again');
+}
+
+/** Removes a refused artifact and what only it made exist (its version row, the package it created); returns blobs to release. */
+function withdraw(ctx: FormatContext, file: FileRow): string[] {
+  ctx.files.remove(MAVEN, file.path);
+  ctx.files.unburn(MAVEN, file.path);
+  const id = file.package_id;
+  const left = ctx.files.ofVersion(id, file.version);
+  const row = ctx.repo.version(id, file.version);
+  if (row && left.length === 0) ctx.repo.removeVersion(id, file.version);
+  else if (row && row.blob_sha512 === file.blob_sha512) ctx.files.repointVersion(left[left.length - 1]);
+  const versions = ctx.repo.versions(id).map((v) => v.version);
+  if (versions.length === 0) {
+    ctx.repo.remove(id);
+    return [file.blob_sha512];
+  }
+  if (!versions.includes(ctx.repo.tags(id).latest ?? '')) {
+    const releases = versions.filter((v) => !isSnapshot(v));
+    ctx.repo.setTag(id, 'latest', (releases.length ? releases : versions).sort(compareMaven).at(-1)!);
+  }
+  ctx.repo.touch(id, isoNow(ctx.clock));
+  return [file.blob_sha512];
+}
 
 interface PomFacts {
   artifactId?: string;
@@ -52,17 +135,25 @@ function checkPom(c: ArtifactCoords, bytes: Buffer): PomFacts {
   return facts;
 }
 
-/** Keeps the newest `keep` timestamped builds of a SNAPSHOT version; older rows go (their blobs stay as orphans). */
-function pruneSnapshots(ctx: FormatContext, packageId: number, version: string) {
+/**
+ * Keeps the newest `keep` timestamped builds of a SNAPSHOT version (call inside a write transaction). Returns the
+ * blobs of the pruned files, for ctx.gc.release() once the transaction has committed.
+ */
+function pruneSnapshots(ctx: FormatContext, packageId: number, version: string): string[] {
   const rows = ctx.files.ofVersion(packageId, version);
-  const builds = [
-    ...new Set(rows.map((r) => (JSON.parse(r.meta) as { buildNumber: number | null }).buildNumber).filter((b) => b !== null)),
-  ].sort((a, b) => (b as number) - (a as number));
+  const buildOf = (r: FileRow) => (JSON.parse(r.meta) as { buildNumber: number | null }).buildNumber;
+  const builds = [...new Set(rows.map(buildOf).filter((b) => b !== null))].sort((a, b) => b - a);
   const keep = new Set(builds.slice(0, ctx.snapshotRetention));
-  for (const r of rows) {
-    const b = (JSON.parse(r.meta) as { buildNumber: number | null }).buildNumber;
-    if (b !== null && !keep.has(b)) ctx.files.remove(MAVEN, r.path);
-  }
+  const pruned = rows.filter((r) => {
+    const b = buildOf(r);
+    return b !== null && !keep.has(b);
+  });
+  for (const r of pruned) ctx.files.remove(MAVEN, r.path);
+  const row = ctx.repo.version(packageId, version);
+  const live = rows.filter((r) => !pruned.includes(r));
+  if (row && pruned.some((r) => r.blob_sha512 === row.blob_sha512) && live.length > 0)
+    ctx.files.repointVersion(live.find((r) => buildOf(r) === builds[0] && r.kind === 'jar') ?? live[live.length - 1]);
+  return pruned.map((r) => r.blob_sha512);
 }
 
 export async function deployFile(
@@ -71,21 +162,19 @@ export async function deployFile(
   bytes: Buffer,
   who: Principal,
   access: 'public' | 'restricted' | undefined,
+  declared: DeclaredChecksums = {},
 ): Promise<number> {
   if (c.kind === 'metadata') return 201; // regenerated from the stored files on every GET
   const name = packageName(c);
   if (c.checksum) {
-    const file = ctx.files.file(MAVEN, c.path);
-    if (!file) throw badRequest(`checksum for ${c.filename}, which was not uploaded`, undefined, 'CHECKSUM_WITHOUT_ARTIFACT');
-    const given = bytes.toString('utf8').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
-    const actual = c.checksum === 'sha512' ? file.blob_sha512 : file[c.checksum];
-    if (given !== actual)
-      throw badRequest(
-        `${c.checksum} checksum mismatch for ${c.filename}: the artifact has ${actual}, the file says ${given.slice(0, 128)}`,
-        undefined,
-        'CHECKSUM_MISMATCH',
-      );
+    await verifyChecksum(ctx, { ...c, checksum: c.checksum }, bytes, who);
     return 201;
+  }
+  const digests = digestsOf(bytes);
+  for (const alg of CHECKSUMS) {
+    const given = declared[alg];
+    if (given !== undefined && given !== digests[alg])
+      throw mismatch(alg, c.filename, digests[alg], given, ' (X-Checksum header): nothing was stored');
   }
   const pom = c.extension === 'pom' ? checkPom(c, bytes) : undefined;
   const snapshot = isSnapshot(c.version);
@@ -119,7 +208,9 @@ export async function deployFile(
   );
   if (snapshot && outcome.status !== 'identical') {
     const pkg = ctx.repo.find(MAVEN, name)!;
-    ctx.db.transaction(() => pruneSnapshots(ctx, pkg.id, c.version)).immediate();
+    const dropped = ctx.db.transaction(() => pruneSnapshots(ctx, pkg.id, c.version)).immediate();
+    // After the commit, and only blobs no other row shares (a rebuild with identical bytes keeps its blob).
+    await ctx.gc.release(dropped);
   }
   if (pom && outcome.status !== 'identical' && (pom.description || pom.name)) {
     const pkg = ctx.repo.find(MAVEN, name)!;

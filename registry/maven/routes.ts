@@ -9,7 +9,7 @@ import { readablePackage, registerAccessRoute } from '../multiformat/access.ts';
 import type { FormatContext } from '../multiformat/context.ts';
 import { challenge, countDownload, installFormatErrors, sendBlob } from '../multiformat/http.ts';
 import { type Coords, packageName, parseMavenPath } from './coordinates.ts';
-import { deployFile, MAVEN } from './deploy.ts';
+import { declaredChecksums, deployFile, MAVEN } from './deploy.ts';
 import { artifactMetadata, snapshotMetadata } from './metadata.ts';
 
 const REALM = 'maven';
@@ -39,7 +39,7 @@ export async function registerMavenRoutes(app: FastifyInstance, ctx: FormatConte
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     // A private artifact is created with the header X-Package-Access: restricted (settings.xml <httpHeaders>).
     const access = String(req.headers['x-package-access'] ?? '') === 'restricted' ? 'restricted' : undefined;
-    const status = await deployFile(ctx, c, body, who, access);
+    const status = await deployFile(ctx, c, body, who, access, declaredChecksums(req.headers));
     return reply.code(status).send();
   });
 

@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify';
 import type { Clock } from '../../lib/clock.ts';
 import type { Db } from '../../lib/db.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
+import type { BlobCollector } from '../blob-gc.ts';
 import type { BlobStore } from '../blob-store.ts';
 import type { IdentityLookups } from '../identity-repo.ts';
 import type { PackagesRepo } from '../packages-repo.ts';
@@ -17,6 +18,8 @@ export interface FormatContext {
   identity: IdentityLookups;
   clock: Clock;
   blobs: BlobStore;
+  /** Deletes the blobs of dropped rows after their commit, and orphans (blob-gc.ts). */
+  gc: BlobCollector;
   guards: AuthGuards;
   /** Largest artifact accepted (bytes); bigger uploads get 413 before anything is stored. */
   maxUploadBytes: number;

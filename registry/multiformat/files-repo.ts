@@ -35,10 +35,17 @@ export function createFilesRepo(db: Db) {
          publisher_id = @publisher_id, uploaded_at = @uploaded_at WHERE ecosystem = @ecosystem AND path = @path`,
     ),
     remove: db.prepare('DELETE FROM artifact_files WHERE ecosystem = ? AND path = ?'),
+    // The version row points at one of its files (search, details): moved to a live file when that one goes.
+    repoint: db.prepare(
+      `UPDATE package_versions SET blob_sha512 = @blob_sha512, filename = @filename, integrity = @integrity, shasum = @sha1, size = @size
+       WHERE package_id = @package_id AND version = @version`,
+    ),
     yank: db.prepare('UPDATE artifact_files SET yanked = ? WHERE package_id = ? AND version = ?'),
     yankPath: db.prepare('UPDATE artifact_files SET yanked = ? WHERE ecosystem = ? AND path = ?'),
     burned: db.prepare('SELECT sha256 FROM burned_files WHERE ecosystem = ? AND path = ?'),
     burn: db.prepare('INSERT OR IGNORE INTO burned_files (ecosystem, path, sha256, first_at) VALUES (?, ?, ?, ?)'),
+    unburn: db.prepare('DELETE FROM burned_files WHERE ecosystem = ? AND path = ?'),
+    setMeta: db.prepare('UPDATE artifact_files SET meta = ? WHERE ecosystem = ? AND path = ?'),
     extra: db.prepare('SELECT blob_sha512, sha256 FROM artifact_extras WHERE ecosystem = ? AND path = ?'),
     putExtra: db.prepare('INSERT OR REPLACE INTO artifact_extras (ecosystem, path, blob_sha512, sha256) VALUES (?, ?, ?, ?)'),
     // Storage accounting (the storage fee basis): bytes of every file a user published, all ecosystems.
@@ -59,10 +66,23 @@ export function createFilesRepo(db: Db) {
     insert: (f: Omit<FileRow, 'yanked'>) => s.insert.run(f),
     replace: (f: Omit<FileRow, 'yanked' | 'package_id' | 'version' | 'kind'>) => s.replace.run(f),
     remove: (ecosystem: string, path: string) => s.remove.run(ecosystem, path),
+    repointVersion: (f: FileRow) =>
+      s.repoint.run({
+        blob_sha512: f.blob_sha512,
+        filename: f.path.slice(f.path.lastIndexOf('/') + 1),
+        integrity: `sha512-${Buffer.from(f.blob_sha512, 'hex').toString('base64')}`,
+        sha1: f.sha1,
+        size: f.size,
+        package_id: f.package_id,
+        version: f.version,
+      }),
     yank: (packageId: number, version: string, reason: string | null) => s.yank.run(reason, packageId, version).changes,
     yankPath: (ecosystem: string, path: string, reason: string | null) => s.yankPath.run(reason, ecosystem, path).changes,
     burned: (ecosystem: string, path: string) => (s.burned.get(ecosystem, path) as { sha256: string } | undefined)?.sha256,
     burn: (ecosystem: string, path: string, sha256: string, at: string) => s.burn.run(ecosystem, path, sha256, at),
+    /** Only for bytes refused before anyone could rely on them (a Maven artifact whose checksum disagreed). */
+    unburn: (ecosystem: string, path: string) => s.unburn.run(ecosystem, path),
+    setMeta: (ecosystem: string, path: string, meta: Record<string, unknown>) => s.setMeta.run(JSON.stringify(meta), ecosystem, path),
     extra: (ecosystem: string, path: string) => s.extra.get(ecosystem, path) as { blob_sha512: string; sha256: string } | undefined,
     putExtra: (ecosystem: string, path: string, blob: string, sha256: string) => s.putExtra.run(ecosystem, path, blob, sha256),
     usage: (userId: string) => ({

@@ -1,5 +1,6 @@
 // Registers PyPI (/pypi/), Maven (/maven2/) and RubyGems (/rubygems/) on the registry, each in its own Fastify
-// context (own body parsers and error handler), plus the storage-usage route the main API's /api/auth/me reads.
+// context (own body parsers and error handler), plus the storage-usage route the main API's /api/auth/me reads and
+// the orphan-blob collection (hourly, and POST /internal/blobs/gc for an operator).
 import { z } from 'zod';
 import type { Clock } from '../../lib/clock.ts';
 import type { Config } from '../../lib/config.ts';
@@ -7,6 +8,7 @@ import type { Db } from '../../lib/db.ts';
 import { requireInternalToken } from '../../lib/internal.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
+import { createBlobCollector } from '../blob-gc.ts';
 import type { BlobStore } from '../blob-store.ts';
 import type { IdentityLookups } from '../identity-repo.ts';
 import { registerMavenRoutes } from '../maven/routes.ts';
@@ -29,6 +31,8 @@ export interface FormatApiDeps {
   scan?: boolean;
 }
 
+const GC_EVERY_MS = 60 * 60_000;
+
 export async function registerFormatApis(app: TypedApp, d: FormatApiDeps) {
   const ctx: FormatContext = {
     db: d.db,
@@ -37,6 +41,7 @@ export async function registerFormatApis(app: TypedApp, d: FormatApiDeps) {
     identity: d.identity,
     clock: d.clock,
     blobs: d.blobs,
+    gc: createBlobCollector(d.db, d.blobs, d.clock),
     guards: d.guards,
     maxUploadBytes: d.config.BODY_LIMIT_MB * 1024 * 1024,
     snapshotRetention: 5,
@@ -52,5 +57,14 @@ export async function registerFormatApis(app: TypedApp, d: FormatApiDeps) {
     { preHandler: guard, schema: { params: z.object({ userId: z.string().min(1).max(200) }) } },
     async (req) => ctx.files.usage(req.params.userId),
   );
+  app.post('/internal/blobs/gc', { preHandler: guard }, async () => ctx.gc.collect());
+  const timer = setInterval(() => {
+    ctx.gc.collect().then(
+      (r) => r.removed + r.staleRows > 0 && app.log.info(r, 'orphan blobs collected'),
+      (err) => app.log.error({ err }, 'orphan blob collection failed'),
+    );
+  }, GC_EVERY_MS);
+  timer.unref();
+  app.addHook('onClose', async () => clearInterval(timer));
   return ctx;
 }

@@ -202,8 +202,9 @@ export async function buildTestRegistry(env: Record<string, string> = {}) {
   const free = addUser(identity, 'freeuser', 'user', 'free');
   addOrg(identity, 'acme', [[alice, 'owner']]);
   const db = openRegistryDatabase(':memory:');
-  const blobs = createMemoryBlobStore();
   const clock = createManualClock(Date.parse('2026-11-26T10:00:00Z'));
+  // Blob write times on the test's clock, so the blob collector's grace period follows clock.advance().
+  const blobs = createMemoryBlobStore(() => clock.now());
   const signer = createSigner(generateSigningKeyPem());
   const accounts = fakeAccounts({ alice: { password: 'alice-password', token: alice.token } });
   const app = await buildApp({

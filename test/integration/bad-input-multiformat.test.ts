@@ -48,6 +48,8 @@ describe('bad input: PyPI upload, Maven PUT, RubyGems push', () => {
     });
     const jarPath = 'com/example/rel/lib/1.0.0/lib-1.0.0.jar';
     await ok(mvn(jarPath, jar('original')));
+    // Confirmed by its checksum as mvn deploys it: a later wrong checksum is refused, never withdraws it (M3).
+    await ok(mvn(`${jarPath}.sha1`, createHash('sha1').update(jar('original')).digest('hex')));
     const gem = (bytes: Buffer, key: string | null = u.token) => ({
       method: 'POST',
       path: '/rubygems/api/v1/gems',
@@ -130,9 +132,17 @@ describe('bad input: PyPI upload, Maven PUT, RubyGems push', () => {
       { id: 'M2', what: 'release jar re-PUT with other bytes', ...mvn(jarPath, jar('OTHER')), status: 409 },
       {
         id: 'M3',
-        what: '.sha1 that does not match the stored jar',
+        what: '.sha1 that does not match the stored (confirmed) jar',
         ...mvn(`${jarPath}.sha1`, createHash('sha1').update('something else').digest('hex')),
         status: 400,
+      },
+      {
+        id: 'M3b',
+        what: 'jar PUT whose X-Checksum-Sha1 header disagrees with its bytes',
+        ...mvn('com/example/rel/hdr/1.0.0/hdr-1.0.0.jar', jar('hdr')),
+        headers: { ...basic(u.username, u.token), 'x-checksum-sha1': 'a'.repeat(40) },
+        status: 400,
+        code: 'CHECKSUM_MISMATCH',
       },
       { id: 'M4a', what: 'path with %2e%2e', ...mvn('com/example/rel/lib/%2e%2e/lib-1.0.0.jar', jar('x')), status: 400 },
       { id: 'M4b', what: 'path with an empty segment', ...mvn('com/example//lib/1.0.0/lib-1.0.0.jar', jar('x')), status: 400 },
@@ -177,6 +187,28 @@ describe('bad input: PyPI upload, Maven PUT, RubyGems push', () => {
     );
   }, 180_000);
   afterAll(async () => suite?.stopAll());
+
+  it('a .sha1 that disagrees with the jar just deployed withdraws it: 400 with the reason, rows back as before, 404 after', async () => {
+    const path = '/maven2/com/example/rel/damaged/1.0.0/damaged-1.0.0.jar';
+    const auth = basic(u.username, u.token);
+    const before = persisted(suite.dataDir);
+    const put = await fetch(`${suite.urls.registry}${path}`, { method: 'PUT', headers: auth, body: u8(jar('damaged')) });
+    expect(put.status).toBe(201);
+    const sum = await fetch(`${suite.urls.registry}${path}.sha1`, {
+      method: 'PUT',
+      headers: auth,
+      body: createHash('sha1').update(jar('as built')).digest('hex'),
+    });
+    expect(sum.status).toBe(400);
+    expect(sum.statusText).toContain('the artifact was damaged in transit and is not kept, deploy it again');
+    expect(((await sum.json()) as { code: string }).code).toBe('CHECKSUM_MISMATCH');
+    expect(persisted(suite.dataDir).rows).toBe(before.rows);
+    expect((await fetch(`${suite.urls.registry}${path}`, { headers: auth })).status).toBe(404);
+    const retry = await fetch(`${suite.urls.registry}${path}`, { method: 'PUT', headers: auth, body: u8(jar('as built')) });
+    expect(retry.status).toBe(201);
+    const got = await fetch(`${suite.urls.registry}${path}`, { headers: auth });
+    expect(Buffer.from(await got.arrayBuffer()).equals(jar('as built'))).toBe(true);
+  });
 
   it('answers every case with its documented status and persists nothing', async () => {
     const failures: string[] = [];

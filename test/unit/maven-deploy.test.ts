@@ -74,8 +74,10 @@ for (const groupId of ['com.example', 'org.acme.tools.deep']) {
       expect((await get(`${base}/1.0.0/hello-lib-1.0.0.jar`)).rawPayload.equals(jar('one'))).toBe(true);
     });
 
-    it('a checksum that disagrees with the artifact is refused (400) and the real one is still served', async () => {
+    it('a checksum that disagrees with a confirmed artifact is refused (400) and the real one is still served', async () => {
       expect((await put(`${base}/1.0.0/hello-lib-1.0.0.jar`, jar('bytes'))).statusCode).toBe(201);
+      // Confirmed by its .md5 (an unconfirmed fresh artifact is withdrawn instead: maven-checksums-blob-gc.test.ts).
+      expect((await put(`${base}/1.0.0/hello-lib-1.0.0.jar.md5`, hex('md5', jar('bytes')))).statusCode).toBe(201);
       const res = await put(`${base}/1.0.0/hello-lib-1.0.0.jar.sha1`, 'f'.repeat(40));
       expect(res.statusCode).toBe(400);
       expect(res.raw.res.statusMessage).toBe(
