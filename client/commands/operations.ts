@@ -8,6 +8,12 @@ import { getDeployment, waitFor } from './deploy.ts';
 
 const dep = (id: string) => `/api/deployments/${encodeURIComponent(id)}`;
 
+function waitSeconds(ctx: Ctx): number {
+  const timeout = Number(ctx.flags.timeout);
+  if (!Number.isFinite(timeout) || timeout <= 0) throw usageError('--timeout must be a number of seconds');
+  return timeout;
+}
+
 interface PlanPreview {
   fromPlan: string;
   toPlan: string;
@@ -24,8 +30,9 @@ async function plan(ctx: Ctx, id: string, tier: string) {
   if (!ctx.json) print(lines);
   await confirm(`Apply the ${preview.toPlan} plan?`, ctx.flags.yes);
   const r = await ctx.client.request<Record<string, unknown>>('marketplace', `${dep(id)}/plan`, { body: { tier } });
-  if (ctx.json) return printJson({ ...preview, applied: true, deployment: r.deployment });
-  print(`${id}: moving to ${preview.toPlan}`);
+  const final = ctx.flags.wait ? await waitFor(ctx, id, 'running', waitSeconds(ctx)) : undefined;
+  if (ctx.json) return printJson({ ...preview, applied: true, deployment: final ?? r.deployment });
+  print(final ? `${id}: on the ${preview.toPlan} plan, ${final.status}` : `${id}: moving to ${preview.toPlan}`);
 }
 
 interface Backup {
@@ -63,8 +70,7 @@ async function restore(ctx: Ctx, id: string) {
   const o = ctx.flags as { backup?: string; at?: string; inPlace?: boolean; name?: string; wait?: boolean; timeout: string };
   if (!o.backup === !o.at) throw usageError('give exactly one of --backup <id> or --at <ISO time>');
   if (o.inPlace && o.name) throw usageError('--name names a new deployment: it cannot go with --in-place');
-  const timeout = Number(o.timeout);
-  if (!Number.isFinite(timeout) || timeout <= 0) throw usageError('--timeout must be a number of seconds');
+  const timeout = waitSeconds(ctx);
   const body: Record<string, unknown> = { mode: o.inPlace ? 'in_place' : 'new' };
   if (o.backup) body.backupId = o.backup;
   if (o.at) {
@@ -118,8 +124,10 @@ export function registerOperationCommands(program: Command, cli: string) {
       .command('plan <id> <tier>')
       .description('change the pricing tier: shows the cost change, then asks')
       .option('--dry-run', 'only show the cost preview')
+      .option('--wait', 'wait until the deployment runs on the new plan')
+      .option('--timeout <seconds>', 'how long to wait', '600')
       .action(action(cli, plan)),
-    [`${cli} plan deploy-abc123 pro`, `${cli} plan deploy-abc123 starter --dry-run --json`],
+    [`${cli} plan deploy-abc123 pro`, `${cli} plan deploy-abc123 starter --dry-run --json`, `${cli} plan deploy-abc123 pro --yes --wait`],
   );
   const backups = program.command('backups').description('create and list backups');
   examples(backups.command('create <id>').description('take a backup now').action(action(cli, backupCreate)), [

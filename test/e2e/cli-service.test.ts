@@ -97,8 +97,16 @@ describe('deployments', () => {
         if (out.includes('\n')) resolve(out);
       });
     });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, sig) => resolve([c, sig])));
     child.kill('SIGINT');
     expect(first).toMatch(/^\d{4}-\d\d-\d\dT\S+ (INFO|WARN|ERROR)\s/);
+    // Ctrl-C is how a user ends --follow: a clean exit 0, no error and no stack trace.
+    expect(await exited).toEqual([0, null]);
+    expect(stderr).toBe('');
   });
 
   it('asks before stopping, then stops and starts', async () => {
@@ -136,6 +144,91 @@ describe('deployments', () => {
       password?: string;
     }>();
     expect(after.credentials?.password ?? after.password).not.toBe(before.credentials?.password ?? before.password);
+  });
+
+  it('changes the plan at the terminal prompt (or with --yes), then scales', async () => {
+    const tierOf = async () => (await u.run(SERVICE_CLI, ['status', id, '--json'])).json<{ tier: string; instances: number }>();
+    const free = await u.run(SERVICE_CLI, ['scale', id, '3']);
+    expect(free.code).toBe(1);
+    expect(free.stderr).toBe('error: the free tier allows 1-1 instances: change plan for more\n');
+    const no = await u.pty(SERVICE_CLI, ['plan', id, 'pro'], [[/\[y\/N\] /, 'n\r']]);
+    expect(no.code).toBe(1);
+    expect(no.stdout).toMatch(/Projected cost this cycle: \$[\d,.]+ -> \$[\d,.]+ \(\+\$[\d,.]+\)/);
+    expect(no.stdout).toContain('Apply the pro plan? [y/N]');
+    expect(no.stdout).toContain('cancelled: nothing was changed');
+    expect((await tierOf()).tier).toBe('free');
+    const yes = await u.pty(SERVICE_CLI, ['plan', id, 'pro', '--wait'], [[/\[y\/N\] /, 'y\r']]);
+    expect(yes.code, yes.stdout).toBe(0);
+    expect(yes.stdout).toContain(`${id}: on the pro plan, running`);
+    expect((await tierOf()).tier).toBe('pro');
+    // Scripts skip the question with --yes; --json prints the preview and the result only.
+    const back = await u.run(SERVICE_CLI, ['plan', id, 'starter', '--yes', '--wait', '--json']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.json()).toMatchObject({
+      fromPlan: 'pro',
+      toPlan: 'starter',
+      applied: true,
+      deployment: { tier: 'starter', status: 'running' },
+    });
+    const same = await u.run(SERVICE_CLI, ['plan', id, 'starter', '--yes']);
+    expect(same.stdout).toBe(`${id} is already on the starter plan: nothing changed\n`);
+    expect((await u.run(SERVICE_CLI, ['plan', id, 'pro', '--yes', '--wait'])).code).toBe(0);
+
+    const scaled = await u.run(SERVICE_CLI, ['scale', id, '3']);
+    expect(scaled.code, scaled.stderr).toBe(0);
+    expect(scaled.stdout).toBe(`${id}: scaling to 3 instances\n`);
+    expect((await tierOf()).instances).toBe(3);
+    const auto = await u.run(SERVICE_CLI, ['scale', id, '--autoscale', '--min', '2', '--max', '4', '--target-cpu', '60']);
+    expect(auto.code, auto.stderr).toBe(0);
+    expect(auto.stdout).toBe(`${id}: autoscaling from 2 to 4 instances at 60% CPU\n`);
+    const st = (await u.run(SERVICE_CLI, ['status', id, '--json'])).json<{ autoscaling: object }>();
+    expect(st.autoscaling).toEqual({ enabled: true, min: 2, max: 4, targetCpu: 60 });
+    const off = await u.run(SERVICE_CLI, ['scale', id, '--no-autoscale', '--min', '2', '--max', '2', '--json']);
+    expect(off.json<{ deployment: { autoscaling: { enabled: boolean } } }>().deployment.autoscaling.enabled).toBe(false);
+    const tooMany = await u.run(SERVICE_CLI, ['scale', id, '500']);
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toBe('error: the number of instances must be a whole number from 1 to 100\n');
+    expect((await tierOf()).instances).toBe(2);
+  });
+
+  it('restarts after confirmation', async () => {
+    const refused = await u.run(SERVICE_CLI, ['restart', id]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(`error: Restart production-db (${id}): refusing without a terminal; pass --yes to confirm\n`);
+    const r = await u.pty(SERVICE_CLI, ['restart', id, '--wait'], [[/\[y\/N\] /, 'y\r']]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain(`Restart production-db (${id})? [y/N]`);
+    expect(r.stdout).toContain(`production-db (${id}): running`);
+    const st = (await u.run(SERVICE_CLI, ['status', id, '--json'])).json<{
+      status: string;
+      lastOperation: { type: string; status: string };
+    }>();
+    expect(st).toMatchObject({ status: 'running', lastOperation: { type: 'restart', status: 'succeeded' } });
+  });
+
+  it('restores a backup in place after confirmation', async () => {
+    const backup = await u.run(SERVICE_CLI, ['backups', 'create', id, '--json']);
+    expect(backup.code, backup.stderr).toBe(0);
+    const bid = backup.json<{ id: string }>().id;
+    const refused = await u.run(SERVICE_CLI, ['restore', id, '--backup', bid, '--in-place']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      `error: Restore production-db (${id}) in place, losing the changes made since: refusing without a terminal; pass --yes to confirm\n`,
+    );
+    const both = await u.run(SERVICE_CLI, ['restore', id, '--backup', bid, '--in-place', '--name', 'x', '--yes']);
+    expect(both.code).toBe(2);
+    const lastOp = async () =>
+      (await u.run(SERVICE_CLI, ['status', id, '--json'])).json<{ lastOperation: { type: string } }>().lastOperation.type;
+    expect(await lastOp()).toBe('restart');
+    const no = await u.pty(SERVICE_CLI, ['restore', id, '--backup', bid, '--in-place'], [[/\[y\/N\] /, '\r']]);
+    expect(no.code).toBe(1);
+    expect(no.stdout).toContain('cancelled: nothing was changed');
+    expect(await lastOp()).toBe('restart');
+    const r = await u.run(SERVICE_CLI, ['restore', id, '--backup', bid, '--in-place', '--yes', '--wait']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`production-db (${id}): restored, running\n`);
+    expect(r.stderr).toContain('production-db: running');
+    expect(await lastOp()).toBe('restore_in_place');
   });
 
   it('shows billing and manages budgets', async () => {
