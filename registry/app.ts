@@ -68,7 +68,12 @@ export async function buildApp(deps: RegistryDeps) {
     internalToken: deps.secrets.internalToken,
   });
   const repo = createPackagesRepo(deps.db);
-  const security = createRegistrySecurity(deps.db, repo, deps.clock);
+  const security = createRegistrySecurity(deps.db, repo, deps.clock, { onError: (err, what) => app.log.error({ err }, what) });
+  // Publishes are rescored after their acknowledgement (registry-security.ts): any read first applies the pending
+  // rescores, so no client sees a score older than the last publish; writes keep sharing one rescore commit.
+  app.addHook('onRequest', async (req) => {
+    if (req.method === 'GET') security.flushRescores();
+  });
   const rank = deps.rank ?? security.rank;
   const ctx: NpmContext = {
     db: deps.db,
@@ -115,6 +120,7 @@ export async function buildApp(deps: RegistryDeps) {
   }
   app.addHook('onClose', async () => {
     ctx.downloads.stop();
+    if (deps.db.open) security.flushRescores();
     if (deps.db.open) deps.db.close();
   });
   return app;

@@ -2,14 +2,17 @@
 // like npm packages. The scorer's npm-shaped manifest is filled from each ecosystem's own metadata; signals that
 // have no equivalent (dependents, types) stay at their absent value.
 import { scorePackage } from '../package-scorer.ts';
-import { quantileTable } from '../security/score-normalise.ts';
+import { downloadsPopulation } from '../security/score-population.ts';
 import { createSecurityRepo } from '../security/security-repo.ts';
 import type { FormatContext } from './context.ts';
 
 const DAY = 86_400_000;
 const day = (t: number) => new Date(t).toISOString().slice(0, 10);
 
-/** Recomputes and stores the score of a package (call inside the publish transaction). */
+/**
+ * Recomputes and stores the score of a package (call inside the publish transaction). Cheap enough for that: the
+ * download population is the frozen table (score-population.ts), the rest reads this package's rows only.
+ */
 export function rescoreFormatPackage(ctx: FormatContext, ecosystem: string, name: string): void {
   const pkg = ctx.repo.find(ecosystem, name);
   if (!pkg) return;
@@ -35,7 +38,7 @@ export function rescoreFormatPackage(ctx: FormatContext, ecosystem: string, name
     downloadsPrevMonthly: sec.downloadsBetween(pkg.id, day(now - 120 * DAY), d30) / 3,
     stars: { registry: ctx.repo.stars(pkg.id).length },
     dependentsWeighted: 0,
-    population: { downloads: quantileTable(sec.allDownloads30(ecosystem, d30, day(now))) },
+    population: { downloads: downloadsPopulation(ctx.db, ecosystem, now) },
     publishes: versions.map((v) => ({ version: v.version, time: v.published_at })),
     now: new Date(now),
     vcsIntegration: false,

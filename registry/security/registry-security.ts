@@ -12,7 +12,8 @@ import { createAdvisoriesRepo } from './advisories-repo.ts';
 import { auditBulk, auditQuick } from './audit-bulk.ts';
 import { type Packument, type PackumentSource, resolveTree, type VersionManifest } from './dependency-tree.ts';
 import { DEFAULT_LICENSE_POLICY, evaluateTreeLicenses, type LicensePolicy } from './licenses.ts';
-import { type QuantileTable, quantileTable } from './score-normalise.ts';
+import type { QuantileTable } from './score-normalise.ts';
+import { downloadsPopulation, refreshDownloadsPopulation } from './score-population.ts';
 import { createSecurityRepo, type ScanRow } from './security-repo.ts';
 import { vulnerabilityReport } from './vulnerable-paths.ts';
 
@@ -36,7 +37,14 @@ export interface RegistrySecurityOptions {
   licensePolicy?: LicensePolicy;
   /** Registry-wide VCS integration (commits/issues signals); off: the registry never calls out. */
   vcsIntegration?: boolean;
+  /** Where a failure of the background rescoring goes (the server's logger); it never reaches a client. */
+  onError?: (err: unknown, what: string) => void;
+  /** How long a publish's rescore waits to share one commit with the next publishes' (default 100 ms). */
+  rescoreDelayMs?: number;
 }
+
+/** Packages rescored per transaction by the periodic job: one commit (fsync) per chunk, not per package. */
+const RESCORE_CHUNK = 200;
 
 export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock, opts: RegistrySecurityOptions = {}) {
   const sec = createSecurityRepo(db);
@@ -108,7 +116,7 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
       downloadsPrevMonthly: sec.downloadsBetween(pkg.id, day(now - 120 * DAY), d30After) / 3,
       stars: { registry: repo.stars(pkg.id).length },
       dependentsWeighted: sec.dependentsWeighted(name),
-      population: { downloads: frozen ?? downloadsTable(now) },
+      population: { downloads: frozen ?? downloadsPopulation(db, NPM, now) },
       publishes: versions.map((v) => ({ version: v.version, time: v.published_at })),
       now: new Date(now),
       vcsIntegration: opts.vcsIntegration ?? false,
@@ -131,27 +139,90 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
     return s;
   }
 
-  const downloadsTable = (now: number) => quantileTable(sec.allDownloads30(NPM, day(now - 30 * DAY), day(now)));
-
-  /** The periodic job (and download batches): one frozen percentile table for the whole run, every package rescored. */
-  function rescoreAll(): number {
-    const table = downloadsTable(clock.now());
+  /** Rescores names in one transaction per chunk; a package whose rescoring fails is reported and skipped. */
+  function rescoreChunk(names: string[], table?: QuantileTable): number {
     let n = 0;
-    for (const name of sec.packageNames(NPM)) if (rescore(name, table)) n++;
+    db.transaction(() => {
+      for (const name of names) {
+        try {
+          if (rescore(name, table)) n++;
+        } catch (err) {
+          opts.onError?.(err, `rescoring ${name}`);
+        }
+      }
+    }).immediate();
     return n;
   }
 
-  /** Starts rescoreAll every intervalMs (timer unref'd); returns the stop function. */
+  /** The periodic job (and the admin route): one freshly frozen percentile table for the run, every package rescored. */
+  function rescoreAll(): number {
+    const table = refreshDownloadsPopulation(db, NPM, clock.now());
+    const names = sec.packageNames(NPM);
+    let n = 0;
+    for (let i = 0; i < names.length; i += RESCORE_CHUNK) n += rescoreChunk(names.slice(i, i + RESCORE_CHUNK), table);
+    return n;
+  }
+
+  /** rescoreAll that yields to the event loop between chunks, so requests are served during a long run. */
+  async function rescoreAllInBackground(): Promise<number> {
+    const table = refreshDownloadsPopulation(db, NPM, clock.now());
+    const names = sec.packageNames(NPM);
+    let n = 0;
+    for (let i = 0; i < names.length; i += RESCORE_CHUNK) {
+      if (!db.open) break;
+      n += rescoreChunk(names.slice(i, i + RESCORE_CHUNK), table);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return n;
+  }
+
+  /** Starts the background rescoring every intervalMs (timer unref'd); returns the stop function. */
   function startScoreJob(intervalMs: number, onError: (err: unknown) => void): () => void {
+    let running = false;
     const timer = setInterval(() => {
-      try {
-        rescoreAll();
-      } catch (err) {
-        onError(err);
-      }
+      if (running) return;
+      running = true;
+      rescoreAllInBackground()
+        .catch(onError)
+        .finally(() => {
+          running = false;
+        });
     }, intervalMs);
     timer.unref();
     return () => clearInterval(timer);
+  }
+
+  // Publishes acknowledge before their rescore (issue #11: the score reads the whole population, the scan
+  // verdict that can refuse a publish does not): names wait here and are rescored together in one transaction
+  // shortly after, at shutdown, or at once when a score is read, so a reader never sees a score older than
+  // the last publish.
+  const pendingRescores = new Set<string>();
+  let rescoreTimer: NodeJS.Timeout | undefined;
+  function flushRescores(): number {
+    if (rescoreTimer) clearTimeout(rescoreTimer);
+    rescoreTimer = undefined;
+    if (pendingRescores.size === 0 || !db.open) return 0;
+    const names = [...pendingRescores];
+    pendingRescores.clear();
+    return rescoreChunk(names);
+  }
+  function queueRescore(name: string) {
+    pendingRescores.add(name);
+    if (rescoreTimer) return;
+    rescoreTimer = setTimeout(() => {
+      try {
+        flushRescores();
+      } catch (err) {
+        opts.onError?.(err, 'rescoring published packages');
+      }
+    }, opts.rescoreDelayMs ?? 100);
+    rescoreTimer.unref();
+  }
+
+  /** A stored score, after the pending rescores (cheap when none is pending: a Set size check). */
+  function currentScore(ecosystem: string, name: string) {
+    if (pendingRescores.size > 0) flushRescores();
+    return sec.score(ecosystem, name);
   }
 
   /** Imports OSV data; owners of every affected published version get package.vulnerable in the same transaction. */
@@ -199,6 +270,8 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
     rescore,
     rescoreAll,
     startScoreJob,
+    /** Rescores the packages published since the last flush (reads of scores call it; so does shutdown). */
+    flushRescores,
     importAdvisories,
     /** Before any byte is stored: scans the tarball and throws the npm-style refusal on a block verdict. */
     checkPublish(input: PublishScanInput): PublishScan {
@@ -233,22 +306,22 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
       };
       return { row, result };
     },
-    /** Inside the publish transaction, after the version row: the scan and the package's new score. */
+    /** Inside the publish transaction, after the version row: the scan; the new score follows the acknowledgement. */
     recordPublish(scan: PublishScan) {
       sec.saveScan(scan.row);
-      rescore(scan.row.name);
+      queueRescore(scan.row.name);
     },
     auditLookup: (request: Record<string, string[]>) => auditBulk(request, advisories),
     auditQuick: (body: unknown) => auditQuick(body, advisories),
     isQuarantined: (name: string, version: string) => sec.scan(NPM, name, version)?.reviewState === 'quarantined',
     visibleRepo,
-    rank: Object.assign((ecosystem: string, name: string) => sec.score(ecosystem, name)?.overall, {
+    rank: Object.assign((ecosystem: string, name: string) => currentScore(ecosystem, name)?.overall, {
       detail: (ecosystem: string, name: string) => {
-        const s = sec.score(ecosystem, name);
+        const s = currentScore(ecosystem, name);
         return s ? { quality: s.quality, popularity: s.popularity, maintenance: s.maintenance } : undefined;
       },
     }),
-    score: (name: string) => sec.score(NPM, name),
+    score: (name: string) => currentScore(NPM, name),
     /** Admin decision on a flagged version; the package revision moves so cached packuments are rebuilt. */
     review(ecosystem: string, name: string, version: string, state: 'released' | 'quarantined', by: string, at: string) {
       const ok = sec.setReview(ecosystem, name, version, state, by, at);

@@ -56,6 +56,30 @@ export interface ScoreRow {
   computedAt: string;
 }
 
+interface KnownRow {
+  id: number;
+  name: string;
+  created_at: string;
+  popularity: number | null;
+  owners: string | null;
+}
+const toKnownName = (r: KnownRow) => ({
+  name: r.name,
+  createdAt: r.created_at,
+  popularity: r.popularity ?? 0,
+  owner: r.owners ? r.owners.split(',') : [],
+});
+type KnownName = ReturnType<typeof toKnownName>;
+interface KnownNamesCache {
+  generation: number;
+  /** The highest package id seen: rows above it are packages created since. */
+  maxId: number;
+  byName: Map<string, KnownName>;
+  list?: KnownName[];
+}
+// Per database, not per repo object: every createSecurityRepo(db) of the process shares one list per ecosystem.
+const knownNamesCaches = new WeakMap<Db, Map<string, KnownNamesCache>>();
+
 export function createSecurityRepo(db: Db) {
   const upsertScan = db.prepare(
     `INSERT INTO scan_results (ecosystem, name, version, verdict, review_state, findings, files, summary, license, scanner_version, scanned_at)
@@ -67,11 +91,14 @@ export function createSecurityRepo(db: Db) {
   const lastScan = db.prepare<[string, string], RawScan>(
     'SELECT * FROM scan_results WHERE ecosystem = ? AND name = ? ORDER BY scanned_at DESC LIMIT 1',
   );
-  const known = db.prepare<[string], { name: string; created_at: string; popularity: number | null; owners: string | null }>(
-    `SELECT p.name, p.created_at, s.popularity,
+  const knownColumns = `SELECT p.id, p.name, p.created_at, s.popularity,
        (SELECT group_concat(m.username, ',') FROM package_maintainers m WHERE m.package_id = p.id) AS owners
-     FROM packages p LEFT JOIN package_scores s ON s.ecosystem = p.ecosystem AND s.name = p.name WHERE p.ecosystem = ?`,
-  );
+     FROM packages p LEFT JOIN package_scores s ON s.ecosystem = p.ecosystem AND s.name = p.name`;
+  const known = db.prepare<[string], KnownRow>(`${knownColumns} WHERE p.ecosystem = ?`);
+  // Ids only grow: the rows after the cached maximum are the packages created since (rowid range, not a scan).
+  const knownSince = db.prepare<[number, string], KnownRow>(`${knownColumns} WHERE p.id > ? AND +p.ecosystem = ? ORDER BY p.id`);
+  const knownGeneration = db.prepare<[], { generation: number }>('SELECT generation FROM known_names_generation WHERE id = 1');
+  const maxPackageId = db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM packages');
   const upsertScore = db.prepare(
     `INSERT INTO package_scores (ecosystem, name, quality, popularity, maintenance, overall, breakdown, scoring_version, computed_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -90,14 +117,11 @@ export function createSecurityRepo(db: Db) {
   const allDownloads30 = db.prepare<[string, string, string], { n: number }>(
     `SELECT coalesce((SELECT sum(count) FROM download_counts d WHERE d.package_id = p.id AND d.day > ? AND d.day <= ?), 0) AS n FROM packages p WHERE p.ecosystem = ?`,
   );
-  const dependents = db.prepare<[string, string, string, string], { prod: number; dev: number }>(
-    `SELECT
-       count(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM json_each(v.manifest, '$.dependencies') WHERE key = ?)
-                        OR EXISTS (SELECT 1 FROM json_each(v.manifest, '$.peerDependencies') WHERE key = ?) THEN p.id END) AS prod,
-       count(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM json_each(v.manifest, '$.devDependencies') WHERE key = ?) THEN p.id END) AS dev
-     FROM packages p JOIN dist_tags t ON t.package_id = p.id AND t.tag = 'latest'
-     JOIN package_versions v ON v.package_id = p.id AND v.version = t.version
-     WHERE p.ecosystem = 'npm' AND p.name <> ? AND v.deprecated IS NULL`,
+  // package_dependents is kept by triggers (migration 022) from each npm package's latest, non-deprecated version.
+  const dependents = db.prepare<[string, string], { prod: number; dev: number }>(
+    `SELECT count(DISTINCT CASE WHEN d.kind = 'prod' THEN d.package_id END) AS prod,
+       count(DISTINCT CASE WHEN d.kind = 'dev' THEN d.package_id END) AS dev
+     FROM package_dependents d JOIN packages p ON p.id = d.package_id WHERE d.dependency = ? AND p.name <> ?`,
   );
   const names = db.prepare<[string], { name: string }>('SELECT name FROM packages WHERE ecosystem = ? ORDER BY name');
   const setReview = db.prepare(
@@ -138,11 +162,36 @@ export function createSecurityRepo(db: Db) {
     quarantinedVersions: (packageId: number) => new Set(quarantined.all(packageId).map((r) => r.version)),
     setReview: (ecosystem: string, name: string, version: string, state: 'released' | 'quarantined', by: string, at: string) =>
       setReview.run(state, by, at, ecosystem, name, version).changes > 0,
-    knownNames: (ecosystem: string) =>
-      known
-        .all(ecosystem)
-        .map((r) => ({ name: r.name, createdAt: r.created_at, popularity: r.popularity ?? 0, owner: r.owners ? r.owners.split(',') : [] })),
+    /**
+     * Every package name of an ecosystem with its owners, creation time and popularity (the typosquat check's
+     * reference list), from memory: extended with the packages created since the last call, reloaded when a
+     * package was removed or its owners changed (the generation counter of migration 022).
+     */
+    knownNames(ecosystem: string): readonly KnownName[] {
+      const caches = knownNamesCaches.get(db) ?? new Map<string, KnownNamesCache>();
+      knownNamesCaches.set(db, caches);
+      const generation = knownGeneration.get()?.generation ?? 0;
+      // Read before the rows: a package created by another connection meanwhile has a higher id, seen next time.
+      const top = maxPackageId.get()?.id ?? 0;
+      let c = caches.get(ecosystem);
+      const rows = !c || c.generation !== generation ? known.all(ecosystem) : knownSince.all(c.maxId, ecosystem);
+      if (!c || c.generation !== generation) {
+        c = { generation, maxId: 0, byName: new Map() };
+        caches.set(ecosystem, c);
+      }
+      for (const r of rows) {
+        c.byName.set(r.name, toKnownName(r));
+        c.maxId = Math.max(c.maxId, r.id);
+        c.list = undefined;
+      }
+      c.maxId = Math.max(c.maxId, top);
+      c.list ??= [...c.byName.values()];
+      return c.list;
+    },
     saveScore(ecosystem: string, name: string, s: ScoreRow) {
+      // The cached known-names list follows popularity (a name becomes protected from typosquats at 0.5).
+      const cached = knownNamesCaches.get(db)?.get(ecosystem)?.byName.get(name);
+      if (cached) cached.popularity = s.popularity;
       upsertScore.run(
         ecosystem,
         name,
@@ -165,7 +214,7 @@ export function createSecurityRepo(db: Db) {
     allDownloads30: (ecosystem: string, afterDay: string, untilDay: string) =>
       allDownloads30.all(afterDay, untilDay, ecosystem).map((r) => r.n),
     dependentsWeighted(name: string) {
-      const r = dependents.get(name, name, name, name);
+      const r = dependents.get(name, name);
       return (r?.prod ?? 0) + 0.25 * (r?.dev ?? 0);
     },
   };

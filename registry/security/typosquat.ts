@@ -110,6 +110,19 @@ function lookAlike(n: string, t: string, topTier: boolean): { rule: string; seve
   return undefined;
 }
 
+// The registry passes the same KnownName objects to every publish (security-repo.ts keeps them in memory), so
+// the per-name normal forms are computed once per name rather than once per name and publish.
+const forms = new WeakMap<KnownName, { lower: string; skeleton: string | undefined }>();
+function formsOf(k: KnownName) {
+  let f = forms.get(k);
+  if (!f) {
+    // Y1 compares unscoped names only: a scoped name never has a skeleton to collide with.
+    f = { lower: k.name.toLowerCase(), skeleton: k.name.startsWith('@') ? undefined : skeleton(k.name) };
+    forms.set(k, f);
+  }
+  return f;
+}
+
 const owners = (o: string | string[] | undefined) => new Set((Array.isArray(o) ? o : o ? [o] : []).map((x) => x.toLowerCase()));
 const time = (d: string | Date | undefined) => (d === undefined ? Number.POSITIVE_INFINITY : new Date(d).getTime());
 
@@ -118,10 +131,11 @@ export function checkTyposquat(candidate: Candidate, known: Iterable<KnownName>,
   const opts = { ...DEFAULT_TYPOSQUAT_OPTIONS, ...options };
   const n = candidate.name.toLowerCase();
   const list = [...known];
-  if (list.some((k) => k.name.toLowerCase() === n)) {
+  if (list.some((k) => formsOf(k).lower === n)) {
     // An existing package publishing a new version: its name was accepted already; only re-check look-alikes.
   } else if (!n.startsWith('@')) {
-    const same = list.find((k) => !k.name.startsWith('@') && skeleton(k.name) === skeleton(n));
+    const mine = skeleton(n);
+    const same = list.find((k) => formsOf(k).skeleton === mine);
     if (same) {
       return [
         {

@@ -1,0 +1,253 @@
+// The publish path's population reads made incremental (issue #11, hot spot 1): the reverse-dependency table kept
+// by triggers (and backfilled), the in-memory known-names list of the typosquat check, the frozen download
+// population, and the rescore that follows the acknowledgement yet is never missed by a reader.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Db, loadMigrations, openDatabase, runMigrations } from '../../lib/db.ts';
+import { openRegistryDatabase } from '../../registry/db.ts';
+import { createPackagesRepo, type PackagesRepo } from '../../registry/packages-repo.ts';
+import { downloadsPopulation, refreshDownloadsPopulation } from '../../registry/security/score-population.ts';
+import { createSecurityRepo } from '../../registry/security/security-repo.ts';
+import { testSecrets } from '../helpers/config.ts';
+import { bearer, buildTestRegistry, docPath, publishBody } from '../helpers/npm-fixtures.ts';
+
+const MIGRATIONS = fileURLToPath(new URL('../../registry/migrations', import.meta.url));
+const AT = '2026-11-26T10:00:00.000Z';
+const internal = { 'x-internal-token': testSecrets.internalToken };
+
+/** A package with one version per manifest, the last one tagged latest. */
+function publish(repo: PackagesRepo, name: string, manifests: Record<string, unknown>[], at = AT): number {
+  const id =
+    repo.find('npm', name)?.id ??
+    repo.insert({ ecosystem: 'npm', name, scope: null, description: '', keywords: [], access: 'public', now: at });
+  repo.addMaintainer(id, { user_id: `u-${name}`, username: `owner-${name.replace(/\W/g, '')}`, email: 'o@example.test' }, at);
+  repo.ensureBlob('x'.repeat(128), 1, at);
+  for (const [i, m] of manifests.entries()) {
+    const version = String(m.version ?? `1.0.${i}`);
+    repo.insertVersion({
+      package_id: id,
+      version,
+      manifest: JSON.stringify({ name, version, ...m }),
+      readme: '',
+      filename: `${name}-${version}.tgz`,
+      blob_sha512: 'x'.repeat(128),
+      integrity: 'sha512-x',
+      shasum: 'x',
+      size: 1,
+      publisher_id: null,
+      publisher_name: null,
+      published_at: at,
+    });
+    repo.setTag(id, 'latest', version);
+  }
+  return id;
+}
+
+describe.each(['lib-core', '@acme/lib-core'])('reverse dependencies of %s (migration 022)', (dep) => {
+  let db: Db;
+  let repo: PackagesRepo;
+  beforeEach(() => {
+    db = openRegistryDatabase(':memory:');
+    repo = createPackagesRepo(db);
+  });
+  afterEach(() => db.close());
+  const weighted = () => createSecurityRepo(db).dependentsWeighted(dep);
+
+  it('counts latest versions only: prod and peer dependencies 1, dev dependencies 0.25, never itself', () => {
+    publish(repo, dep, [{ dependencies: { [dep]: '^1.0.0' } }]);
+    publish(repo, 'app-prod', [{ dependencies: { [dep]: '^1.0.0', other: '1' } }]);
+    publish(repo, 'app-peer', [{ peerDependencies: { [dep]: '*' }, dependencies: { [dep]: '^1.0.0' } }]);
+    publish(repo, 'app-dev', [{ devDependencies: { [dep]: '^1.0.0' } }]);
+    publish(repo, 'app-old', [{ version: '1.0.0', dependencies: { [dep]: '^1.0.0' } }, { version: '2.0.0' }]);
+    expect(weighted()).toBe(2.25);
+  });
+
+  it('follows deprecation, a moved latest tag, unpublished versions and removed packages', () => {
+    const prod = publish(repo, 'app-prod', [{ dependencies: { [dep]: '^1.0.0' } }]);
+    const dev = publish(repo, 'app-dev', [{ devDependencies: { [dep]: '^1.0.0' } }]);
+    expect(weighted()).toBe(1.25);
+    repo.deprecate(prod, '1.0.0', 'use something else');
+    expect(weighted()).toBe(0.25);
+    repo.deprecate(prod, '1.0.0', null);
+    expect(weighted()).toBe(1.25);
+    // A second version moves latest away from the dependency, then the tag goes back to 1.0.0.
+    publish(repo, 'app-prod', [{ version: '2.0.0' }]);
+    expect(weighted()).toBe(0.25);
+    repo.setTag(prod, 'latest', '1.0.0');
+    expect(weighted()).toBe(1.25);
+    repo.removeVersion(dev, '1.0.0');
+    expect(weighted()).toBe(1);
+    repo.remove(prod);
+    expect(weighted()).toBe(0);
+    expect(db.prepare('SELECT count(*) AS n FROM package_dependents').get()).toEqual({ n: 0 });
+  });
+
+  it('is backfilled from the packages published before the migration', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'elide-dependents-')), 'registry.db');
+    const old = openDatabase(file);
+    runMigrations(
+      old,
+      'registry',
+      loadMigrations(MIGRATIONS).filter((m) => m.version < 22),
+    );
+    const oldRepo = createPackagesRepo(old);
+    publish(oldRepo, 'app-prod', [{ dependencies: { [dep]: '^1.0.0' } }]);
+    publish(oldRepo, 'app-dev', [{ devDependencies: { [dep]: '^1.0.0' } }]);
+    publish(oldRepo, 'app-gone', [{ dependencies: { [dep]: '1' } }]);
+    oldRepo.deprecate(oldRepo.find('npm', 'app-gone')!.id, '1.0.0', 'gone');
+    old.close();
+    const upgraded = openRegistryDatabase(file);
+    try {
+      expect(createSecurityRepo(upgraded).dependentsWeighted(dep)).toBe(1.25);
+    } finally {
+      upgraded.close();
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+  });
+});
+
+describe('known names of the typosquat check', () => {
+  let dir: string;
+  let db: Db;
+  let repo: PackagesRepo;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'elide-known-names-'));
+    db = openRegistryDatabase(path.join(dir, 'registry.db'));
+    repo = createPackagesRepo(db);
+  });
+  afterEach(() => {
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const known = () =>
+    Object.fromEntries(
+      createSecurityRepo(db)
+        .knownNames('npm')
+        .map((k) => [k.name, { owner: [...k.owner].sort(), popularity: k.popularity }]),
+    );
+
+  it('follows new packages, owners added or removed later, popularity and removals', () => {
+    const express = publish(repo, 'express', [{}]);
+    publish(repo, '@acme/express', [{}]);
+    expect(known()).toEqual({
+      express: { owner: ['owner-express'], popularity: 0 },
+      '@acme/express': { owner: ['owner-acmeexpress'], popularity: 0 },
+    });
+    publish(repo, 'lodash', [{}]);
+    repo.addMaintainer(express, { user_id: 'u-2', username: 'second', email: 's@example.test' }, '2026-11-27T00:00:00.000Z');
+    createSecurityRepo(db).saveScore('npm', 'lodash', {
+      quality: 1,
+      popularity: 0.8,
+      maintenance: 1,
+      overall: 0.9,
+      breakdown: {},
+      scoringVersion: 't',
+      computedAt: AT,
+    });
+    expect(known()).toMatchObject({ express: { owner: ['owner-express', 'second'] }, lodash: { popularity: 0.8 } });
+    repo.removeMaintainer(express, 'u-express');
+    repo.remove(repo.find('npm', '@acme/express')!.id);
+    expect(known()).toEqual({ express: { owner: ['second'], popularity: 0 }, lodash: { owner: ['owner-lodash'], popularity: 0.8 } });
+  });
+
+  it('sees packages another connection created (the seed runs as its own process)', () => {
+    expect(known()).toEqual({});
+    const other = openRegistryDatabase(path.join(dir, 'registry.db'));
+    try {
+      publish(createPackagesRepo(other), 'react', [{}]);
+      expect(known()).toEqual({ react: { owner: ['owner-react'], popularity: 0 } });
+      other.prepare("DELETE FROM packages WHERE name = 'react'").run();
+      expect(known()).toEqual({});
+    } finally {
+      other.close();
+    }
+  });
+
+  it('keeps other ecosystems apart', () => {
+    const id = repo.insert({ ecosystem: 'pypi', name: 'requests', scope: null, description: '', keywords: [], access: 'public', now: AT });
+    repo.addMaintainer(id, { user_id: 'u-1', username: 'kenneth', email: 'k@example.test' }, AT);
+    publish(repo, 'left-pad', [{}]);
+    expect(
+      createSecurityRepo(db)
+        .knownNames('pypi')
+        .map((k) => k.name),
+    ).toEqual(['requests']);
+    expect(known()).toEqual({ 'left-pad': { owner: ['owner-leftpad'], popularity: 0 } });
+  });
+});
+
+describe('download population', () => {
+  it('stays frozen between refreshes (the score job) and is rebuilt once older than its maximum age', () => {
+    const db = openRegistryDatabase(':memory:');
+    const repo = createPackagesRepo(db);
+    const id = publish(repo, 'popular', [{}]);
+    publish(repo, 'quiet', [{}]);
+    const now = Date.parse(AT);
+    const first = downloadsPopulation(db, 'npm', now);
+    expect(first.n).toBe(2);
+    expect(first.q.at(-1)).toBe(0);
+    repo.addDownloads(id, '2026-11-26', 500);
+    expect(downloadsPopulation(db, 'npm', now + 60_000)).toBe(first);
+    expect(refreshDownloadsPopulation(db, 'npm', now + 60_000).q.at(-1)).toBe(500);
+    repo.addDownloads(id, '2026-11-26', 500);
+    expect(downloadsPopulation(db, 'npm', now + 120_000).q.at(-1)).toBe(500);
+    expect(downloadsPopulation(db, 'npm', now + 2 * 3_600_000).q.at(-1)).toBe(1000);
+    db.close();
+  });
+});
+
+describe.each(['hot-demo', '@acme/hot-demo'])('rescoring after the acknowledgement (%s)', (name) => {
+  let r: Awaited<ReturnType<typeof buildTestRegistry>>;
+  beforeEach(async () => {
+    r = await buildTestRegistry();
+  });
+  afterEach(async () => r.app.close());
+  const put = (version: string, pkg: Record<string, unknown> = {}) =>
+    r.app.inject({
+      method: 'PUT',
+      url: docPath(name),
+      headers: { 'content-type': 'application/json', ...bearer(r.alice) },
+      payload: JSON.stringify(publishBody(name, version, { pkg: { license: 'MIT', ...pkg } })),
+    });
+  const stored = () =>
+    r.db.prepare("SELECT overall, breakdown FROM package_scores WHERE ecosystem = 'npm' AND name = ?").get(name) as
+      | { overall: number; breakdown: string }
+      | undefined;
+
+  it('acknowledges before the rescore; the next read applies it', async () => {
+    expect((await put('1.0.0')).statusCode).toBe(201);
+    // The scan verdict is stored with the version; the score is not written by the publish transaction.
+    expect(r.db.prepare('SELECT verdict FROM scan_results WHERE name = ?').get(name)).toEqual({ verdict: 'info' });
+    expect(stored()).toBeUndefined();
+    const res = await r.app.inject({ method: 'GET', url: `/internal/packages/${name}/score`, headers: internal });
+    expect(res.statusCode).toBe(200);
+    expect(stored()?.overall).toBe(res.json().score.overall);
+  });
+
+  it('a second version is reflected in the score a reader gets right after its publish', async () => {
+    expect((await put('0.1.0')).statusCode).toBe(201);
+    const before = (await r.app.inject({ method: 'GET', url: `/internal/packages/${name}/score`, headers: internal })).json();
+    expect(before.flags.unstable).toBe(true);
+    expect((await put('1.0.0')).statusCode).toBe(201);
+    const after = (await r.app.inject({ method: 'GET', url: `/internal/packages/${name}/score`, headers: internal })).json();
+    expect(after.flags.unstable).toBe(false);
+    expect(JSON.parse(stored()!.breakdown).flags.unstable).toBe(false);
+  });
+
+  it('writes the pending rescores when the registry closes', async () => {
+    expect((await put('1.0.0')).statusCode).toBe(201);
+    expect(stored()).toBeUndefined();
+    // The in-memory database dies with the app: look at it in the moment it is closed.
+    const close = r.db.close.bind(r.db);
+    let atClose: ReturnType<typeof stored>;
+    r.db.close = () => {
+      atClose = stored();
+      return close();
+    };
+    await r.app.close();
+    expect(atClose?.overall).toBeGreaterThan(0);
+  });
+});
