@@ -1,8 +1,10 @@
 // Publishing an npm version: validate (publish-validate.ts), check rights and immutability, write the blob
-// durably, then one IMMEDIATE transaction for version + burned identifier + dist-tag + outbox event.
+// durably, then one IMMEDIATE transaction (shared with concurrent publishes) for version + burned identifier +
+// dist-tag + outbox event.
 import type { Principal } from '../../lib/auth.ts';
 import { forbidden } from '../../lib/errors.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
+import { groupCommitOf } from '../group-commit.ts';
 import { assertCanCreate, assertWritable } from './access-rules.ts';
 import { isoAt, NPM, type NpmContext } from './context.ts';
 import { tarballFilename } from './names.ts';
@@ -59,53 +61,52 @@ export async function publishVersion(ctx: NpmContext, urlName: string, body: unk
   const signature = ctx.signer.sign(p.pkg.name, p.version, p.integrity);
   (p.manifest.dist as Record<string, unknown>).signatures = [signature];
   const now = isoAt(ctx.clock);
-  const replay = ctx.db
-    .transaction(() => {
-      if (checkRights(ctx, p, who) === 'replay') return true;
-      let pkg = ctx.repo.find(NPM, p.pkg.name);
-      let id: number;
-      if (!pkg) {
-        id = ctx.repo.insert({
-          ecosystem: NPM,
-          name: p.pkg.name,
-          scope: p.pkg.scope ?? null,
-          description: p.description,
-          keywords: p.keywords,
-          access: p.access ?? 'public',
-          now,
-        });
-        ctx.repo.addMaintainer(id, { user_id: who.userId, username: who.username, email: who.email }, now);
-      } else id = pkg.id;
-      ctx.repo.ensureBlob(sha512, p.tarball.length, now);
-      ctx.repo.insertVersion({
-        package_id: id,
-        version: p.version,
-        manifest: JSON.stringify(p.manifest),
-        readme: p.readme,
-        filename: tarballFilename(p.pkg, p.version),
-        blob_sha512: sha512,
-        integrity: p.integrity,
-        shasum: p.shasum,
-        size: p.tarball.length,
-        publisher_id: who.userId,
-        publisher_name: who.username,
-        published_at: now,
+  // Committed together with the publishes of the same event-loop turn (group-commit.ts): one fsync for all.
+  const replay = await groupCommitOf(ctx.db)(() => {
+    if (checkRights(ctx, p, who) === 'replay') return true;
+    let pkg = ctx.repo.find(NPM, p.pkg.name);
+    let id: number;
+    if (!pkg) {
+      id = ctx.repo.insert({
+        ecosystem: NPM,
+        name: p.pkg.name,
+        scope: p.pkg.scope ?? null,
+        description: p.description,
+        keywords: p.keywords,
+        access: p.access ?? 'public',
+        now,
       });
-      ctx.repo.burn(NPM, p.pkg.name, p.version, p.integrity, now);
-      ctx.repo.setTag(id, p.tag, p.version);
-      pkg = ctx.repo.find(NPM, p.pkg.name)!;
-      const tags = ctx.repo.tags(id);
-      if (tags.latest === p.version || !tags.latest) ctx.repo.setMeta(id, p.description, p.keywords);
-      ctx.repo.touch(id, now);
-      if (scan) ctx.security?.recordPublish(scan);
-      enqueueEvent(ctx.db, { table: 'outbox' }, ctx.clock, {
-        type: 'package.published',
-        ownerId: who.userId,
-        subject: `package:${p.pkg.name}`,
-        data: { ecosystem: NPM, name: p.pkg.name, version: p.version, tag: p.tag, integrity: p.integrity, publisher: who.username },
-      });
-      return false;
-    })
-    .immediate();
+      ctx.repo.addMaintainer(id, { user_id: who.userId, username: who.username, email: who.email }, now);
+    } else id = pkg.id;
+    ctx.repo.ensureBlob(sha512, p.tarball.length, now);
+    ctx.repo.insertVersion({
+      package_id: id,
+      version: p.version,
+      manifest: JSON.stringify(p.manifest),
+      readme: p.readme,
+      filename: tarballFilename(p.pkg, p.version),
+      blob_sha512: sha512,
+      integrity: p.integrity,
+      shasum: p.shasum,
+      size: p.tarball.length,
+      publisher_id: who.userId,
+      publisher_name: who.username,
+      published_at: now,
+    });
+    ctx.repo.burn(NPM, p.pkg.name, p.version, p.integrity, now);
+    ctx.repo.setTag(id, p.tag, p.version);
+    pkg = ctx.repo.find(NPM, p.pkg.name)!;
+    const tags = ctx.repo.tags(id);
+    if (tags.latest === p.version || !tags.latest) ctx.repo.setMeta(id, p.description, p.keywords);
+    ctx.repo.touch(id, now);
+    if (scan) ctx.security?.recordPublish(scan);
+    enqueueEvent(ctx.db, { table: 'outbox' }, ctx.clock, {
+      type: 'package.published',
+      ownerId: who.userId,
+      subject: `package:${p.pkg.name}`,
+      data: { ecosystem: NPM, name: p.pkg.name, version: p.version, tag: p.tag, integrity: p.integrity, publisher: who.username },
+    });
+    return false;
+  });
   return { replay, name: p.pkg.name, version: p.version };
 }
