@@ -94,10 +94,17 @@ export function buildDocument(repo: PackagesRepo, pkg: PackageRow, kind: DocKind
 export type PackumentCache = ReturnType<typeof createPackumentCache>;
 
 /**
+ * Bytes of serialized documents (plain + gzip) kept. The registry's whole budget is 200 MB RSS at 10,000 packages
+ * under load (issue #11) and about 150 MB of it is the runtime, SQLite and the request path: 16 MiB still holds
+ * the documents of about a thousand typical packages, and a miss costs one rebuild (~1 ms), not a failure.
+ */
+export const PACKUMENT_CACHE_BYTES = 16 * 1024 * 1024;
+
+/**
  * Cache of serialized documents keyed by package, kind and base URL; an entry is valid for one rev. Bounded by
  * entries and bytes (a large packument can be megabytes), least recently used first out.
  */
-export function createPackumentCache(repo: PackagesRepo, maxEntries = 2000, maxBytes = 256 * 1024 * 1024) {
+export function createPackumentCache(repo: PackagesRepo, maxEntries = 2000, maxBytes = PACKUMENT_CACHE_BYTES) {
   const entries = new Map<string, { id: number; rev: number; doc: BuiltDoc }>();
   let bytes = 0;
   const sizeOf = (d: BuiltDoc) => d.body.length + (d.gz?.length ?? 0);
