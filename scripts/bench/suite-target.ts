@@ -32,8 +32,16 @@ async function json(url: string, init: { method?: string; headers?: Record<strin
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-export async function startOurSuite(opts: { logLevel: string; simTimeScale: number; env?: Record<string, string> }): Promise<OurSuite> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'elide-bench-suite-'));
+export async function startOurSuite(opts: {
+  logLevel: string;
+  simTimeScale: number;
+  env?: Record<string, string>;
+  /** A subset of the processes (the main API is always started: it signs the bench user in). */
+  only?: Name[];
+  /** An existing data folder (e.g. a copy of a pre-filled registry) instead of a fresh temp one. */
+  dataDir?: string;
+}): Promise<OurSuite> {
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'elide-bench-suite-'));
   const [api, registry, marketplace, orchestrator, dashboard] = await freePorts(5);
   const env = {
     LOG_LEVEL: opts.logLevel,
@@ -57,8 +65,10 @@ export async function startOurSuite(opts: { logLevel: string; simTimeScale: numb
     },
   };
   try {
-    for (const only of [['api'], ['registry', 'marketplace', 'orchestrator'], ['dashboard']] as Name[][])
-      parts.push(await startSuite({ only, dataDir, env }));
+    for (const wave of [['api'], ['registry', 'marketplace', 'orchestrator'], ['dashboard']] as Name[][]) {
+      const only = wave.filter((name) => name === 'api' || !opts.only || opts.only.includes(name));
+      if (only.length > 0) parts.push(await startSuite({ only, dataDir, env }));
+    }
     suite.urls = parts[0].urls;
     const internalToken = fs.readFileSync(path.join(suite.dataDir, 'secrets', 'internal-token'), 'utf8').trim();
     const password = 'bench-password-123';

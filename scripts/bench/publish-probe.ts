@@ -1,0 +1,102 @@
+// Publish throughput into a registry that already holds many packages, and the registry's peak memory under a
+// read load afterwards (issue #11 hot spots 1-3). Pre-fills through the real publish path once (`--snapshot`
+// keeps that data folder so later runs copy it instead of publishing it again), then measures new versions
+// published at `--concurrency` connections, then loads packuments and tarballs and reads VmHWM.
+//   node --import tsx scripts/bench/publish-probe.ts --packages 2000 --snapshot /tmp/elide-prefill-2000
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { endpoints } from './endpoints.ts';
+import { type PackagePlan, planPackages } from './fixtures.ts';
+import { runLoad } from './load.ts';
+import { publishPlan } from './publish.ts';
+import { BENCH_USER, type OurSuite, rssOf, startOurSuite } from './suite-target.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    packages: { type: 'string', default: '2000' },
+    measure: { type: 'string', default: '300' },
+    concurrency: { type: 'string', default: '4' },
+    snapshot: { type: 'string' },
+    'load-seconds': { type: 'string', default: '10' },
+    /** A folder for V8 CPU profiles of the processes (scripts/bench/profile-hook.mjs). */
+    profile: { type: 'string' },
+  },
+});
+const packages = Number(args.packages);
+const concurrency = Number(args.concurrency);
+const prefillPlan = planPackages(packages, { maxVersions: 1, scope: BENCH_USER });
+
+/** New packages (distinct names) with 1-3 versions, each also depending on one pre-filled package. */
+function measuredPlan(count: number, prefill: PackagePlan): PackagePlan {
+  const raw = planPackages(count, { maxVersions: 3, seed: 7 });
+  const rename = (n: string) => `probe-${n}`;
+  const list = raw.packages.map((p, i) => ({
+    ...p,
+    name: rename(p.name),
+    dependencies: [...p.dependencies.map(rename), prefill.packages[(i * 7919) % prefill.packages.length].name],
+  }));
+  return { packages: list, installTree: [], totalVersions: raw.totalVersions };
+}
+
+const profileEnv: Record<string, string> | undefined = args.profile
+  ? {
+      NODE_OPTIONS: `--import ${fileURLToPath(new URL('./profile-hook.mjs', import.meta.url))}`,
+      BENCH_PROFILE_DIR: path.resolve(args.profile),
+    }
+  : process.env.PROBE_NODE_OPTIONS
+    ? { NODE_OPTIONS: process.env.PROBE_NODE_OPTIONS }
+    : undefined;
+const start = (dataDir?: string) =>
+  startOurSuite({ logLevel: 'warn', simTimeScale: 0.01, only: ['api', 'registry'], dataDir, env: profileEnv });
+
+function copyDir(from: string, to: string) {
+  fs.cpSync(from, to, { recursive: true, filter: (src) => !src.includes(`${path.sep}logs`) });
+}
+
+async function prefilled(): Promise<OurSuite> {
+  const snapshot = args.snapshot ? path.resolve(args.snapshot) : undefined;
+  if (snapshot && fs.existsSync(path.join(snapshot, 'registry.db'))) {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'elide-publish-probe-'));
+    copyDir(snapshot, dataDir);
+    console.log(`pre-filled registry copied from ${snapshot}`);
+    return start(dataDir);
+  }
+  const s = await start();
+  const r = await publishPlan(prefillPlan, s, {
+    concurrency,
+    progress: (done, total) => console.log(`  pre-fill ${done}/${total}`),
+  });
+  console.log('pre-fill publish', r);
+  if (!snapshot) return s;
+  await s.stopAll();
+  copyDir(s.dataDir, snapshot);
+  return start(s.dataDir);
+}
+
+const s = await prefilled();
+try {
+  const plan = measuredPlan(Number(args.measure), prefillPlan);
+  const r = await publishPlan(plan, s, { concurrency });
+  console.log(`publish into ${packages} packages, ${concurrency} connections:`, r);
+  console.log('registry memory after the publishes', rssOf(s.pid('registry')));
+  const seconds = Number(args['load-seconds']);
+  const list = endpoints({
+    plan: prefillPlan,
+    ...s.urls,
+    authorization: s.authorization,
+    deploymentIds: [],
+    sampleSize: 2000,
+  }).filter((e) => ['full packument', 'abbreviated packument', 'tarball'].includes(e.name));
+  for (const e of list) {
+    const l = await runLoad(e.ours, { connections: 32, warmupSeconds: 1, seconds });
+    console.log(`${e.name.padEnd(24)} ${l.rps} req/s p95 ${l.p95} ms non2xx ${l.non2xx}`);
+  }
+  console.log('registry memory after the loads (VmRSS, VmHWM peak)', rssOf(s.pid('registry')));
+} finally {
+  await s.stopAll();
+  fs.rmSync(s.dataDir, { recursive: true, force: true });
+}
+process.exit(0);
