@@ -1,7 +1,7 @@
 // Account routes: overview (plan, usage, orgs, my packages), API tokens, organization members.
 import type { FastifyInstance } from 'fastify';
 import { renderAccount, renderOrg, renderTokens, type TokenRow } from '../pages/account.ts';
-import { act, getAs, notFoundPage, noticeOf, type RouteDeps, requireMe, seeOther, sendHtml, str } from './common.ts';
+import { act, formNumber, formText, getAs, notFoundPage, noticeOf, type RouteDeps, requireMe, seeOther, sendHtml, str } from './common.ts';
 
 export function registerAccountRoutes(app: FastifyInstance, deps: RouteDeps) {
   const { api } = deps.peers;
@@ -26,7 +26,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: RouteDeps) {
 
   app.post('/orgs', async (req, reply) => {
     requireMe(req);
-    const name = str((req.body as Record<string, unknown>).name, 100);
+    const name = formText((req.body as Record<string, unknown>).name);
     const r = await act(api, req, '/api/orgs', { method: 'POST', body: { name } });
     if (!r.ok) return account(req, reply, r.error, r.status);
     if (req.session.token) deps.forgetSession(req.session.token); // /api/auth/me now lists the new org
@@ -44,9 +44,9 @@ export function registerAccountRoutes(app: FastifyInstance, deps: RouteDeps) {
   app.post('/account/tokens', async (req, reply) => {
     requireMe(req);
     const b = req.body as Record<string, unknown>;
-    const days = Number.parseInt(str(b.expiresInDays, 6), 10);
-    const body: Record<string, unknown> = { name: str(b.name, 100), readonly: b.readonly === '1' };
-    if (days > 0) body.expiresInDays = days;
+    const body: Record<string, unknown> = { name: formText(b.name), readonly: b.readonly === '1' };
+    // Blank means "never expires"; anything else typed is sent as a number (or null) for the API to check.
+    if (formText(b.expiresInDays).trim()) body.expiresInDays = formNumber(b.expiresInDays);
     const r = await act<{ name: string; token: string }>(api, req, '/api/auth/tokens', { method: 'POST', body });
     const tokens = await listTokens(req);
     // The new token is answered in this page only (never stored, never in a URL): shown once.

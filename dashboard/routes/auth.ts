@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { renderLogin, renderPassword, renderRegister } from '../pages/auth.ts';
 import { clearSessionCookie, setSessionCookie } from '../session.ts';
-import { act, noticeOf, type RouteDeps, requireMe, seeOther, sendHtml, str } from './common.ts';
+import { act, formText, noticeOf, type RouteDeps, requireMe, seeOther, sendHtml, str } from './common.ts';
 
 /** Only same-site paths: "next" must never send the user to another origin. */
 const safeNext = (v: unknown) => {
@@ -48,10 +48,10 @@ export function registerAuthRoutes(app: FastifyInstance, deps: RouteDeps) {
 
   app.post('/register', async (req, reply) => {
     const b = req.body as Record<string, unknown>;
-    const form = { username: str(b.username, 100), email: str(b.email, 300) };
+    const form = { username: formText(b.username), email: formText(b.email) };
     const r = await act<{ token: string; expiresAt: string }>(api, req, '/api/auth/register', {
       method: 'POST',
-      body: { ...form, password: str(b.password, 200) },
+      body: { ...form, password: formText(b.password) },
     });
     if (!r.ok) {
       return sendHtml(reply, renderRegister(req.session.ctx, { ...form, error: r.error, errors: fieldErrors(r.details) }), r.status);

@@ -1,7 +1,7 @@
 // Billing routes through the marketplace's /api/billing (summary, invoices, budgets).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type BillingSummary, type Budget, type Invoice, renderBilling } from '../pages/billing.ts';
-import { act, getAs, noticeOf, type RouteDeps, requireMe, seeOther, sendHtml, str } from './common.ts';
+import { act, formNumber, formText, getAs, noticeOf, type RouteDeps, requireMe, seeOther, sendHtml, str } from './common.ts';
 
 export function registerBillingRoutes(app: FastifyInstance, deps: RouteDeps) {
   const { marketplace } = deps.peers;
@@ -30,8 +30,8 @@ export function registerBillingRoutes(app: FastifyInstance, deps: RouteDeps) {
     const r = await act(marketplace, req, '/api/billing/budgets', {
       method: 'POST',
       body: {
-        amount: Number(str(b.amount, 12)),
-        thresholds: [{ percent: Number.parseInt(str(b.percent, 5), 10) || 80, basis: 'actual' }],
+        amount: formNumber(b.amount),
+        thresholds: [{ percent: formText(b.percent).trim() ? formNumber(b.percent) : 80, basis: 'actual' }],
         onExceed: str(b.onExceed, 10) === 'suspend' ? 'suspend' : 'notify',
       },
     });

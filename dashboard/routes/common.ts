@@ -85,6 +85,19 @@ export const noticeOf = (req: FastifyRequest) => NOTICES[String((req.query as Re
 
 export const str = (v: unknown, max = 500) => (typeof v === 'string' ? v.slice(0, max) : '');
 
+/** A form value that a peer stores, forwarded whole (the 64 KB body limit bounds it): the peer checks its
+ * length and format, so an over-long value is refused with a message, never stored silently cut. */
+export const formText = (v: unknown) => (typeof v === 'string' ? v : '');
+
+/** A number typed in a form; anything else (letters, "1e999", blanks) becomes null, which the peer refuses
+ * rather than a default being stored in its place. */
+export function formNumber(v: unknown): number | null {
+  const s = formText(v).trim();
+  if (!/^-?\d+(\.\d+)?$/.test(s)) return null;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : null;
+}
+
 export function notFoundPage(req: FastifyRequest, reply: FastifyReply) {
   return sendHtml(reply, errorPage(req.session?.ctx ?? { csrf: '' }, 404, `There is no page at ${req.url.split('?')[0]}.`), 404);
 }

@@ -11,7 +11,7 @@ import {
   type ServiceCard,
   type ServiceDetail,
 } from '../pages/services.ts';
-import { act, getAs, notFoundPage, noticeOf, type RouteDeps, requireMe, seeOther, sendHtml, str } from './common.ts';
+import { act, formNumber, formText, getAs, notFoundPage, noticeOf, type RouteDeps, requireMe, seeOther, sendHtml, str } from './common.ts';
 
 const pick = (v: unknown, list: readonly string[]) => (list.includes(v as string) ? (v as string) : '');
 const digits = (v: unknown) => (/^\d{1,6}$/.test(str(v, 6)) ? str(v, 6) : '');
@@ -67,7 +67,7 @@ export function registerServiceRoutes(app: FastifyInstance, deps: RouteDeps) {
     const b = req.body as Record<string, unknown>;
     const r = await act(marketplace, req, `/api/services/${encodeURIComponent(slug)}/reviews`, {
       method: 'POST',
-      body: { rating: Number.parseInt(str(b.rating, 1), 10) || 5, title: str(b.title, 120), body: str(b.body, 5000) },
+      body: { rating: formNumber(b.rating), title: formText(b.title), body: formText(b.body) },
     });
     if (r.ok) return seeOther(reply, `/services/${encodeURIComponent(slug)}`, 'saved');
     const { s, reviews } = await load(req, slug);
@@ -81,7 +81,7 @@ export function registerServiceRoutes(app: FastifyInstance, deps: RouteDeps) {
     if (!s) return notFoundPage(req, reply);
     const b = req.body as Record<string, unknown>;
     const values: Record<string, string> = {};
-    for (const [k, v] of Object.entries(b)) if (k !== '_csrf') values[k] = str(v, 500);
+    for (const [k, v] of Object.entries(b)) if (k !== '_csrf') values[k] = formText(v);
     const r = await act<{ deploymentId: string }>(marketplace, req, '/api/deployments', {
       method: 'POST',
       headers: { 'idempotency-key': randomUUID() },

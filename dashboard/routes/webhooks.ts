@@ -1,7 +1,7 @@
 // Webhook routes through the main API's /api/webhooks (create, test, enable/disable, deliveries, redeliver).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Attempt, type Delivery, renderWebhook, renderWebhooks, type WebhookView } from '../pages/webhooks.ts';
-import { act, getAs, notFoundPage, noticeOf, type RouteDeps, requireMe, seeOther, sendHtml, str } from './common.ts';
+import { act, formText, getAs, notFoundPage, noticeOf, type RouteDeps, requireMe, seeOther, sendHtml, str } from './common.ts';
 
 export function registerWebhookRoutes(app: FastifyInstance, deps: RouteDeps) {
   const { api } = deps.peers;
@@ -17,7 +17,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: RouteDeps) {
   app.post('/webhooks', async (req, reply) => {
     requireMe(req);
     const b = req.body as Record<string, unknown>;
-    const values = { url: str(b.url, 2048), events: str(b.events, 500), description: str(b.description, 500) };
+    const values = { url: formText(b.url), events: formText(b.events), description: formText(b.description) };
     const events = values.events
       .split(',')
       .map((e) => e.trim())

@@ -275,11 +275,24 @@ describe('reviews and plan change', () => {
     });
   });
 
+  it('forwards typed values whole: a wrong-type rating is sent as null and a long title uncut, for the API to refuse', async () => {
+    const title = 't'.repeat(300);
+    await post('elk_user', '/services/pg/reviews', { rating: 'five', title, body: '' });
+    expect(calls.filter((c) => c.url === '/api/services/pg/reviews' && c.method === 'POST').at(-1)?.body).toEqual({
+      rating: null,
+      title,
+      body: '',
+    });
+    await post('elk_user', '/services/pg/reviews', { rating: '1e999', title: 'x', body: '' });
+    expect(calls.filter((c) => c.url === '/api/services/pg/reviews').at(-1)?.body).toMatchObject({ rating: null });
+  });
+
   it('previews a plan change with its cost before applying it', async () => {
     const res = await post('elk_user', '/deployments/deploy-1/plan', { tier: 'pro', step: 'preview' });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('Changing to pro: projected cost this cycle $0.00 → $50.00 (+$50.00).');
     expect(res.body).toContain('<button type="submit" name="step" value="apply">Change plan</button>');
+    expect(res.body).toContain('<option value="pro" selected>'); // "Change plan" applies the previewed tier
     expect(calls.some((c) => c.url === '/api/deployments/deploy-1/plan?preview=true')).toBe(true);
   });
 });
