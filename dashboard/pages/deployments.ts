@@ -62,6 +62,8 @@ const actionForm = (ctx: PageCtx, id: string, action: string, label: string, cls
 function actions(ctx: PageCtx, d: DeploymentView, x: Extras): SafeHtml {
   const can = new Set(d.allowedActions);
   const tier = x.tiers.find((t) => t.id === d.tier);
+  // After a preview the previewed tier stays chosen, so "Change plan" applies what was just priced.
+  const chosenTier = x.preview?.toPlan ?? d.tier;
   return html`<section aria-labelledby="act-h"><h2 id="act-h">Actions</h2>
 <div class="row">
 ${['start', 'stop', 'restart', 'retry', 'resume'].filter((a) => can.has(a)).map((a) => actionForm(ctx, d.id, a, a[0].toUpperCase() + a.slice(1)))}
@@ -75,7 +77,7 @@ ${
 }
 ${
   can.has('change_plan')
-    ? html`<form method="post" action="/deployments/${d.id}/plan" class="row">${csrfField(ctx)}<label for="plan-tier">Plan</label><select id="plan-tier" name="tier">${x.tiers.map((t) => html`<option value="${t.id}"${t.id === d.tier ? html` selected` : ''}>${t.name} (${money(t.price)}/month)</option>`)}</select><button type="submit" name="step" value="preview">Preview cost</button>${x.preview ? html`<button type="submit" name="step" value="apply">Change plan</button>` : ''}</form>`
+    ? html`<form method="post" action="/deployments/${d.id}/plan" class="row">${csrfField(ctx)}<label for="plan-tier">Plan</label><select id="plan-tier" name="tier">${x.tiers.map((t) => html`<option value="${t.id}"${t.id === chosenTier ? html` selected` : ''}>${t.name} (${money(t.price)}/month)</option>`)}</select><button type="submit" name="step" value="preview">Preview cost</button>${x.preview ? html`<button type="submit" name="step" value="apply">Change plan</button>` : ''}</form>`
     : ''
 }
 ${
@@ -85,7 +87,13 @@ ${
 }
 ${
   x.backups.length && can.has('restore')
-    ? html`<form method="post" action="/deployments/${d.id}/restore" class="row">${csrfField(ctx)}<label for="backup">Restore backup</label><select id="backup" name="backupId">${x.backups.map((b) => html`<option value="${b.id}">${when(b.createdAt)} ${b.kind ?? ''}</option>`)}</select><button type="submit">Restore</button></form>`
+    ? html`<form method="post" action="/deployments/${d.id}/restore" class="row">${csrfField(ctx)}<label for="backup">Restore backup</label><select id="backup" name="backupId">${x.backups.map(
+        (b) =>
+          // A backup still being taken cannot be restored yet (the marketplace would answer 409 BACKUP_NOT_READY).
+          b.status === 'pending'
+            ? html`<option value="${b.id}" disabled>${when(b.createdAt)} ${b.kind ?? ''} (in progress)</option>`
+            : html`<option value="${b.id}">${when(b.createdAt)} ${b.kind ?? ''}</option>`,
+      )}</select><button type="submit">Restore</button></form>`
     : ''
 }
 </section>`;
