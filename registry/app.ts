@@ -22,7 +22,6 @@ import { registerDependentsRoutes } from './npm/routes-dependents.ts';
 import { loadSigner, type RegistrySigner } from './npm/signing.ts';
 import { createPackagesRepo } from './packages-repo.ts';
 import { registerInternalRoutes } from './routes-internal.ts';
-import type { ScoreHook } from './search.ts';
 import { createRegistrySecurity } from './security/registry-security.ts';
 import { registerSecurityRoutes } from './security/routes-security.ts';
 
@@ -43,8 +42,6 @@ export interface RegistryDeps {
   accounts?: AccountsClient;
   /** Relay outbox events to the main API (the server entry turns it on; unit tests stay offline). */
   relayEvents?: boolean;
-  /** Package score for search ranking (issue "Scoring and security"). */
-  rank?: ScoreHook;
   /** Advisories for npm audit (issue "Scoring and security"); default: none known. */
   advisories?: AdvisoryLookup;
   /** Uplink cache tuning (with UPLINK_URL): packument max age (default 2 min, as Verdaccio) and tarball bytes (1 GiB). */
@@ -74,7 +71,6 @@ export async function buildApp(deps: RegistryDeps) {
   app.addHook('onRequest', async (req) => {
     if (req.method === 'GET') security.flushRescores();
   });
-  const rank = deps.rank ?? security.rank;
   const ctx: NpmContext = {
     db: deps.db,
     repo,
@@ -93,7 +89,6 @@ export async function buildApp(deps: RegistryDeps) {
     ctx,
     guards,
     accounts: deps.accounts ?? createAccountsClient(api, deps.secrets.internalToken),
-    rank,
     advisories: deps.advisories ?? security.auditLookup,
     uplink: deps.config.UPLINK_URL
       ? {
@@ -104,7 +99,7 @@ export async function buildApp(deps: RegistryDeps) {
         }
       : undefined,
   });
-  registerInternalRoutes(app, ctx, deps.secrets.internalToken, rank);
+  registerInternalRoutes(app, ctx, deps.secrets.internalToken);
   registerSecurityRoutes(app, security, deps.secrets.internalToken, deps.clock.now);
   registerDependentsRoutes(app, deps.db, deps.secrets.internalToken);
   // PyPI, Maven and RubyGems (issue #5) share the package tables, blobs, identity and guards.

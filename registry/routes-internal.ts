@@ -8,31 +8,35 @@ import { mainFileUrl, versionFiles } from './multiformat/details.ts';
 import type { NpmContext } from './npm/context.ts';
 import { splitName } from './npm/paths.ts';
 import { normalizeName } from './pypi/names.ts';
-import { type ScoreHook, searchPackages } from './search.ts';
+import { MAX_SEARCH_TEXT, SEARCH_ECOSYSTEMS, SEARCH_SORTS, searchPackages } from './search.ts';
 
 const SearchQuery = z.object({
-  q: z.string().max(400).default(''),
+  q: z.string().max(MAX_SEARCH_TEXT).default(''),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   offset: z.coerce.number().int().min(0).default(0),
-  ecosystem: z.enum(['npm', 'pypi', 'maven', 'rubygems']).default('npm'),
+  ecosystem: z.enum(SEARCH_ECOSYSTEMS).default('npm'),
+  keywords: z.string().max(MAX_SEARCH_TEXT).optional(),
+  maintainer: z.string().min(1).max(214).optional(),
+  sort: z.enum(SEARCH_SORTS).default('relevance'),
 });
 
-export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalToken: string, rank?: ScoreHook) {
+export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalToken: string) {
   const guard = requireInternalToken(internalToken);
 
   app.get('/internal/packages/search', { preHandler: guard, schema: { querystring: SearchQuery } }, async (req) => {
-    const { q, limit, offset, ecosystem } = req.query;
+    const { q, limit, offset, ecosystem, sort, maintainer } = req.query;
+    const keywords = req.query.keywords?.split(',').filter(Boolean);
     ctx.downloads.flush();
-    const { total, hits } = searchPackages(ctx.db, { ecosystem, text: q, limit, offset, rank });
+    const { total, hits } = searchPackages(ctx.db, { ecosystem, text: q, keywords, maintainer, sort, limit, offset });
     return {
       results: hits.map((h) => ({
         id: `pkg-${h.pkg.id}`,
         name: h.pkg.name,
         ecosystem: h.pkg.ecosystem,
         description: h.pkg.description,
-        version: ctx.repo.tags(h.pkg.id).latest ?? null,
+        version: h.latest?.version ?? null,
         downloads: h.pkg.downloads,
-        score: h.score ?? null,
+        score: h.score?.overall ?? null,
         relevance: h.relevance,
         updatedAt: h.pkg.updated_at,
       })),

@@ -1,89 +1,254 @@
-// Package search shared by npm's /-/v1/search and the internal REST search: every term must match the name,
-// description or keywords; results are ranked by text relevance, then by a pluggable score (issue "Scoring and
-// security" plugs the package score in), then by downloads. Restricted packages are never listed.
+// Package search shared by npm's /-/v1/search and the internal REST search (issues #7 and #11). The words are
+// matched by the FTS5 index of migration 050 (public packages only); qualifiers in the text (keywords:, scope:,
+// author:/maintainer:) and the REST parameters filter; four sort orders. Relevance: the exact name first, then
+// names starting with the words, then bm25 (the name weighted highest), then the package score, then downloads.
+// User text never reaches FTS5 syntax: every word is a quoted string.
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../lib/db.ts';
+import { badRequest } from '../lib/errors.ts';
 import type { PackageRow } from './packages-repo.ts';
 
-/** 0..1 quality score of a package, or undefined when unscored. */
-export type ScoreHook = ((ecosystem: string, name: string) => number | undefined) & {
-  /** The three sub-scores for npm search's score.detail (issue #6), when the package is scored. */
-  detail?: (ecosystem: string, name: string) => { quality: number; popularity: number; maintenance: number } | undefined;
-};
+export const SEARCH_SORTS = ['relevance', 'score', 'downloads', 'updated'] as const;
+export type SearchSort = (typeof SEARCH_SORTS)[number];
+export const SEARCH_ECOSYSTEMS = ['npm', 'pypi', 'maven', 'rubygems'] as const;
+/** Longest search text accepted (both endpoints answer 400 beyond it). */
+export const MAX_SEARCH_TEXT = 400;
+/** Most words and qualifiers in one search text. */
+export const MAX_SEARCH_WORDS = 32;
 
 export interface SearchQuery {
   ecosystem: string;
+  /** Words and qualifiers, as typed. */
   text: string;
+  /** Every one must be an exact keyword of the package (case-insensitive); added to keywords: of the text. */
+  keywords?: string[];
+  /** Must be a maintainer; added to author:/maintainer: of the text. */
+  maintainer?: string;
+  sort?: SearchSort;
   limit: number;
   offset: number;
-  rank?: ScoreHook;
+}
+
+export interface PackageScore {
+  quality: number;
+  popularity: number;
+  maintenance: number;
+  overall: number;
 }
 
 export interface SearchHit {
   pkg: PackageRow;
+  /** Higher is better: 2 exact name, 1 name prefix, 0 otherwise, plus the bm25 match strength (0..1). */
   relevance: number;
-  score: number | undefined;
+  score: PackageScore | undefined;
+  /** The latest dist-tag, its publication time and publisher, when the package has one. */
+  latest: { version: string; publishedAt: string | null; publisher: string | null } | undefined;
+  maintainers: { username: string; email: string }[];
 }
 
-const MAX_CANDIDATES = 5000;
+export interface ParsedSearch {
+  /** Free words, lower-cased, each with at least one letter or digit. */
+  terms: string[];
+  keywords: string[];
+  scope?: string;
+  maintainers: string[];
+  /** The text had words, but none with a letter or a digit: nothing can match. */
+  unmatchable: boolean;
+}
+
+// Control characters end an FTS5 string early (a NUL is "unterminated string"): they are never part of a word.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+const SEARCHABLE = /[\p{L}\p{N}]/u;
+const QUALIFIER = /^(keywords|scope|author|maintainer):(.*)$/;
+
+/** Split search text into words and npm's qualifiers; 400 on text too long or too many words. */
+export function parseSearchText(text: string): ParsedSearch {
+  if (text.length > MAX_SEARCH_TEXT)
+    throw badRequest(`search text is longer than ${MAX_SEARCH_TEXT} characters`, undefined, 'INVALID_QUERY');
+  const words = text.replace(CONTROL, ' ').toLowerCase().split(/\s+/u).filter(Boolean);
+  if (words.length > MAX_SEARCH_WORDS) throw badRequest(`search text has more than ${MAX_SEARCH_WORDS} words`, undefined, 'INVALID_QUERY');
+  const out: ParsedSearch = { terms: [], keywords: [], maintainers: [], unmatchable: false };
+  for (const word of words) {
+    const q = QUALIFIER.exec(word);
+    if (q?.[1] === 'keywords') out.keywords.push(...q[2].split(',').filter(Boolean));
+    else if (q?.[1] === 'scope' && q[2]) out.scope = q[2].replace(/^@/, '');
+    else if ((q?.[1] === 'author' || q?.[1] === 'maintainer') && q[2]) out.maintainers.push(q[2].replace(/^@/, ''));
+    else if (SEARCHABLE.test(word)) out.terms.push(word);
+    else out.unmatchable = true;
+  }
+  // "react ***" searches react; "***" alone matches nothing (rather than listing every package).
+  if (out.terms.length > 0) out.unmatchable = false;
+  return out;
+}
+
+/** An FTS5 string literal: double quotes doubled, so no character of the user's word is FTS5 syntax. */
+export const ftsString = (word: string) => `"${word.replace(/"/g, '""')}"`;
+
+/**
+ * The FTS5 MATCH expression: every word in name, description or keywords (the last one as a prefix, for
+ * type-ahead), every keywords: value in keywords. Undefined when nothing is to be matched.
+ */
+export function buildFtsQuery(p: Pick<ParsedSearch, 'terms' | 'keywords'>): string | undefined {
+  const parts = p.terms.map((t, i) => `{name description keywords} : ${ftsString(t)}${i === p.terms.length - 1 ? '*' : ''}`);
+  // The FTS only narrows keywords; the exact keyword is checked on the stored JSON (searchPackages).
+  for (const k of p.keywords) if (SEARCHABLE.test(k)) parts.push(`keywords : ${ftsString(k)}`);
+  return parts.length > 0 ? parts.join(' AND ') : undefined;
+}
+
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+const BARE_NAME = "substr(p.name, instr(p.name, '/') + 1)";
 
-export function parseSearchText(text: string): { terms: string[]; scope?: string; keywords: string[] } {
-  const terms: string[] = [];
-  const keywords: string[] = [];
-  let scope: string | undefined;
-  for (const raw of text.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 8)) {
-    if (raw.startsWith('scope:')) scope = raw.slice(6).replace(/^@/, '');
-    else if (raw.startsWith('keywords:')) keywords.push(...raw.slice(9).split(',').filter(Boolean));
-    else terms.push(raw.slice(0, 100));
-  }
-  return { terms, scope, keywords };
+// p.search_score is package_scores.overall copied by migration 050's triggers (NULL, last, while unscored).
+const ORDER: Record<SearchSort, string> = {
+  relevance: 'tier DESC, bm, p.search_score DESC, p.downloads DESC, p.name',
+  score: 'p.search_score DESC, p.downloads DESC, p.name',
+  downloads: 'p.downloads DESC, p.name',
+  updated: 'p.updated_at DESC, p.name',
+};
+
+interface RankedRow {
+  id: number;
+  tier: number;
+  bm: number;
 }
 
-function relevance(pkg: PackageRow, terms: string[], keywords: string[]): number {
-  const name = pkg.name;
-  const bare = name.includes('/') ? name.slice(name.indexOf('/') + 1) : name;
-  const kws = (JSON.parse(pkg.keywords) as string[]).map((k) => k.toLowerCase());
-  const desc = pkg.description.toLowerCase();
-  let r = 0;
-  for (const t of terms) {
-    if (name === t) r += 10;
-    else if (bare === t) r += 8;
-    else if (name.startsWith(t) || bare.startsWith(t)) r += 5;
-    else if (name.includes(t)) r += 3;
-    if (kws.includes(t)) r += 3;
-    if (desc.includes(t)) r += 1;
-  }
-  for (const k of keywords) if (kws.includes(k)) r += 3;
-  return r;
+interface PageRow extends PackageRow {
+  quality: number | null;
+  popularity: number | null;
+  maintenance: number | null;
+  overall: number | null;
+  latest: string | null;
+  published_at: string | null;
+  publisher_name: string | null;
+  maintainers: string;
 }
 
+// The SQL of a search depends only on which filters are used (values are bound), so the variants are few:
+// each is prepared once per connection.
+const statements = new WeakMap<Db, Map<string, Statement>>();
+function cached(db: Db, sql: string): Statement {
+  let byDb = statements.get(db);
+  if (!byDb) {
+    byDb = new Map();
+    statements.set(db, byDb);
+  }
+  let st = byDb.get(sql);
+  if (!st) {
+    // Bounded: many keywords: or maintainer: values make new variants; a flood of them only costs re-preparing.
+    if (byDb.size >= 256) byDb.clear();
+    st = db.prepare(sql);
+    byDb.set(sql, st);
+  }
+  return st;
+}
+
+/** The statements of one search: the exact count and the ranked page, with their bound values. */
+export interface SearchSql {
+  count: string;
+  page: string;
+  params: Record<string, unknown>;
+}
+
+/** Build the SQL of a search (no database needed); undefined when nothing can match. 400 on bad input. */
+export function buildSearchSql(q: SearchQuery): SearchSql | undefined {
+  const parsed = parseSearchText(q.text);
+  if (parsed.unmatchable) return undefined;
+  const keywords = [...parsed.keywords, ...(q.keywords ?? []).map((k) => k.trim().toLowerCase()).filter(Boolean)];
+  if (keywords.length > MAX_SEARCH_WORDS)
+    throw badRequest(`a search takes at most ${MAX_SEARCH_WORDS} keywords`, undefined, 'INVALID_QUERY');
+  const maintainers = [...parsed.maintainers, ...(q.maintainer ? [q.maintainer] : [])];
+  const match = buildFtsQuery({ terms: parsed.terms, keywords });
+  // Keywords without a letter or digit ("keywords:---") are in no package's index entry.
+  if (keywords.length > 0 && !keywords.every((k) => SEARCHABLE.test(k))) return undefined;
+
+  const params: Record<string, unknown> = { ecosystem: q.ecosystem, limit: q.limit, offset: q.offset };
+  const where = ['p.ecosystem = @ecosystem'];
+  let from: string;
+  if (match !== undefined) {
+    // bm25 weights: name 10, description 1, keywords 4. Restricted packages are not in the index.
+    from = `(SELECT rowid AS id, bm25(package_search, 10.0, 1.0, 4.0) AS bm FROM package_search WHERE package_search MATCH @match) m
+      JOIN packages p ON p.id = m.id`;
+    params.match = match;
+  } else {
+    from = 'packages p';
+    where.push("p.access = 'public'");
+  }
+  if (parsed.scope !== undefined) {
+    where.push('p.scope = @scope');
+    params.scope = parsed.scope;
+  }
+  maintainers.forEach((m, i) => {
+    where.push(`p.id IN (SELECT package_id FROM package_maintainers WHERE username = @maintainer${i})`);
+    params[`maintainer${i}`] = m;
+  });
+  keywords.forEach((k, i) => {
+    where.push(`EXISTS (SELECT 1 FROM json_each(p.keywords) WHERE lower(value) = @keyword${i})`);
+    params[`keyword${i}`] = k;
+  });
+  const conditions = where.join(' AND ');
+
+  // Without words every package is as relevant as the next: relevance is then the score order (and its index).
+  const sort: SearchSort = match === undefined && (q.sort ?? 'relevance') === 'relevance' ? 'score' : (q.sort ?? 'relevance');
+  // The name typed whole ranks first, then names starting with it ("reac" -> react before preact).
+  const typed = parsed.terms.join('-');
+  const tier = typed
+    ? `CASE WHEN p.name = @typed OR ${BARE_NAME} = @typed THEN 2
+        WHEN p.name LIKE @typedPrefix ESCAPE '\\' OR ${BARE_NAME} LIKE @typedPrefix ESCAPE '\\' THEN 1 ELSE 0 END`
+    : '0';
+  if (typed) Object.assign(params, { typed, typedPrefix: `${escapeLike(typed)}%` });
+  return {
+    count: `SELECT count(*) AS total FROM ${from} WHERE ${conditions}`,
+    // Only the ranking keys go through the sort; the page's rows are read afterwards (pageDetails).
+    page: `SELECT p.id, ${tier} AS tier, ${match !== undefined ? 'm.bm' : '0'} AS bm
+     FROM ${from} WHERE ${conditions} ORDER BY ${ORDER[sort]} LIMIT @limit OFFSET @offset`,
+    params,
+  };
+}
+
+/** One page of public packages and the exact total; three statements whatever the page size. */
 export function searchPackages(db: Db, q: SearchQuery): { total: number; hits: SearchHit[] } {
-  const { terms, scope, keywords } = parseSearchText(q.text);
-  const where = ['ecosystem = ?', "access = 'public'"];
-  const params: unknown[] = [q.ecosystem];
-  for (const t of terms) {
-    where.push("(name LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\' OR keywords LIKE ? ESCAPE '\\')");
-    const like = `%${escapeLike(t)}%`;
-    params.push(like, like, like);
-  }
-  for (const k of keywords) {
-    where.push("keywords LIKE ? ESCAPE '\\'");
-    params.push(`%${escapeLike(JSON.stringify(k))}%`);
-  }
-  if (scope !== undefined) {
-    where.push('scope = ?');
-    params.push(scope);
-  }
-  const rows = db
-    .prepare(`SELECT * FROM packages WHERE ${where.join(' AND ')} ORDER BY downloads DESC, name LIMIT ${MAX_CANDIDATES}`)
-    .all(...params) as PackageRow[];
-  const hits = rows.map((pkg) => ({ pkg, relevance: relevance(pkg, terms, keywords), score: q.rank?.(q.ecosystem, pkg.name) }));
-  hits.sort(
-    (a, b) =>
-      b.relevance - a.relevance ||
-      (b.score ?? 0) - (a.score ?? 0) ||
-      b.pkg.downloads - a.pkg.downloads ||
-      a.pkg.name.localeCompare(b.pkg.name),
+  const sql = buildSearchSql(q);
+  if (!sql) return { total: 0, hits: [] };
+  // Named values the count does not use are ignored by better-sqlite3.
+  const { total } = cached(db, sql.count).get(sql.params) as { total: number };
+  if (total === 0 || q.offset >= total) return { total, hits: [] };
+  const rows = cached(db, sql.page).all(sql.params) as RankedRow[];
+  const page = pageDetails(
+    db,
+    rows.map((r) => r.id),
   );
-  return { total: hits.length, hits: hits.slice(q.offset, q.offset + q.limit) };
+  return {
+    total,
+    hits: rows.flatMap(({ id, tier: t, bm }) => {
+      const row = page.get(id);
+      if (!row) return [];
+      const { quality, popularity, maintenance, overall, latest, published_at, publisher_name, maintainers, ...pkg } = row;
+      return {
+        pkg,
+        // bm25 is negative, stronger matches more so; -bm/(1-bm) maps it into 0..1 below the tier.
+        relevance: t + -bm / (1 - bm),
+        score:
+          overall === null ? undefined : { quality: quality ?? 0, popularity: popularity ?? 0, maintenance: maintenance ?? 0, overall },
+        latest: latest ? { version: latest, publishedAt: published_at, publisher: publisher_name } : undefined,
+        maintainers: JSON.parse(maintainers) as { username: string; email: string }[],
+      };
+    }),
+  };
+}
+
+/** The page's package rows with their score, latest version and maintainers: one query for the whole page. */
+function pageDetails(db: Db, ids: number[]): Map<number, PageRow> {
+  const rows = cached(
+    db,
+    `SELECT p.*, s.quality, s.popularity, s.maintenance, s.overall, t.version AS latest, v.published_at, v.publisher_name,
+         (SELECT json_group_array(json_object('username', m.username, 'email', m.email))
+            FROM (SELECT username, email FROM package_maintainers WHERE package_id = p.id ORDER BY added_at, username) m) AS maintainers
+       FROM packages p
+       LEFT JOIN package_scores s ON s.ecosystem = p.ecosystem AND s.name = p.name
+       LEFT JOIN dist_tags t ON t.package_id = p.id AND t.tag = 'latest'
+       LEFT JOIN package_versions v ON v.package_id = p.id AND v.version = t.version
+       WHERE p.id IN (SELECT value FROM json_each(?))`,
+  ).all(JSON.stringify(ids)) as PageRow[];
+  return new Map(rows.map((r) => [r.id, r]));
 }

@@ -6,7 +6,6 @@ import type { Config } from '../../lib/config.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
 import type { AccountsClient } from '../accounts-client.ts';
-import type { ScoreHook } from '../search.ts';
 import { createUplinkRepo } from '../uplink-repo.ts';
 import { installNpmBodyParser } from './body-parser.ts';
 import type { NpmContext } from './context.ts';
@@ -21,7 +20,6 @@ export interface NpmApiDeps {
   ctx: NpmContext;
   guards: AuthGuards;
   accounts: AccountsClient;
-  rank?: ScoreHook;
   advisories?: AdvisoryLookup;
   /** Proxy names not published here to an upstream registry (UPLINK_URL). */
   uplink?: UplinkOptions;
@@ -45,7 +43,7 @@ export async function registerNpmApi(app: TypedApp, d: NpmApiDeps) {
     const api = npm as unknown as TypedApp;
     installNpmBodyParser(npm, d.config.BODY_LIMIT_MB * 1024 * 1024);
     registerUserRoutes(api, { config: d.config, guards: d.guards, accounts: d.accounts, identity: d.ctx.identity });
-    registerMetaRoutes(api, { ctx: d.ctx, guards: d.guards, rank: d.rank });
+    registerMetaRoutes(api, { ctx: d.ctx, guards: d.guards });
     registerAuditRoutes(api, d.advisories);
     const baseOf = publicBase(d.config);
     const uplink = d.uplink && createNpmUplink(d.ctx, createUplinkRepo(d.ctx.db), d.uplink, npm.log as unknown as Logger, baseOf);

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { AppError, badRequest, notFound } from '../../lib/errors.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
-import { type ScoreHook, searchPackages } from '../search.ts';
+import { SEARCH_SORTS, type SearchSort, searchPackages } from '../search.ts';
 import { inScope } from './access-rules.ts';
 import { findPackage, removeDistTag, setAccess, setDistTag } from './changes.ts';
 import { NPM, type NpmContext } from './context.ts';
@@ -14,11 +14,18 @@ import { splitName } from './paths.ts';
 export interface MetaRouteDeps {
   ctx: NpmContext;
   guards: AuthGuards;
-  rank?: ScoreHook;
 }
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** An optional whole-number query parameter: absent gives the default, anything but digits is a 400. */
+function queryInt(v: unknown, name: string, fallback: number, min: number): number {
+  if (v === undefined || v === '') return fallback;
+  if (typeof v !== 'string' || !/^\d{1,9}$/.test(v) || Number(v) < min)
+    throw badRequest(`${name} must be a whole number of at least ${min}`, undefined, 'INVALID_QUERY');
+  return Number(v);
+}
 
 function packagePath(req: FastifyRequest): { name: string; rest: string[] } {
   const raw = req.url.split('?')[0].slice('/npm/-/package/'.length);
@@ -67,35 +74,48 @@ export function registerMetaRoutes(app: TypedApp, d: MetaRouteDeps) {
     return { ok: true };
   });
 
+  // npm sends text, size, from and its ranking weights (quality, popularity, maintenance: ignored). sort is ours.
   app.get('/npm/-/v1/search', async (req) => {
     const q = req.query as Obj;
-    const size = Math.min(Math.max(Number(q.size ?? 20) || 20, 1), 250);
-    const from = Math.max(Number(q.from ?? 0) || 0, 0);
+    const size = Math.min(queryInt(q.size, 'size', 20, 1), 250);
+    const from = queryInt(q.from, 'from', 0, 0);
+    const sort = q.sort ?? 'relevance';
+    if (!SEARCH_SORTS.includes(sort as SearchSort))
+      throw badRequest(`sort must be one of ${SEARCH_SORTS.join(', ')}`, undefined, 'INVALID_QUERY');
+    if (q.text !== undefined && typeof q.text !== 'string') throw badRequest('text must be given once', undefined, 'INVALID_QUERY');
     ctx.downloads.flush();
-    const { total, hits } = searchPackages(ctx.db, { ecosystem: NPM, text: String(q.text ?? ''), limit: size, offset: from, rank: d.rank });
-    const top = hits[0]?.relevance || 1;
+    const { total, hits } = searchPackages(ctx.db, {
+      ecosystem: NPM,
+      text: q.text ?? '',
+      sort: sort as SearchSort,
+      limit: size,
+      offset: from,
+    });
     const objects = hits.map((h) => {
-      const tags = ctx.repo.tags(h.pkg.id);
-      const latest = tags.latest ? ctx.repo.version(h.pkg.id, tags.latest) : undefined;
-      const maintainers = ctx.repo.maintainers(h.pkg.id).map((m) => ({ username: m.username, email: m.email }));
-      const final = h.score ?? h.relevance / top;
+      const publisher = h.latest?.publisher;
       return {
         package: {
           name: h.pkg.name,
           scope: h.pkg.scope ?? 'unscoped',
-          version: tags.latest ?? '',
+          version: h.latest?.version ?? '',
           description: h.pkg.description,
           keywords: JSON.parse(h.pkg.keywords) as string[],
-          date: latest?.published_at ?? h.pkg.updated_at,
+          date: h.latest?.publishedAt ?? h.pkg.updated_at,
           links: {},
-          publisher: latest?.publisher_name
-            ? { username: latest.publisher_name, email: maintainers.find((m) => m.username === latest.publisher_name)?.email ?? '' }
+          publisher: publisher
+            ? { username: publisher, email: h.maintainers.find((m) => m.username === publisher)?.email ?? '' }
             : undefined,
           // npm's text output needs maintainers[].username (fact 9, trap 28).
-          maintainers,
+          maintainers: h.maintainers,
         },
         downloads: { monthly: h.pkg.downloads, weekly: h.pkg.downloads },
-        score: { final, detail: d.rank?.detail?.(NPM, h.pkg.name) ?? { quality: h.score ?? final, popularity: final, maintenance: final } },
+        // Unscored packages show their text relevance (0..3) scaled into 0..1.
+        score: h.score
+          ? {
+              final: h.score.overall,
+              detail: { quality: h.score.quality, popularity: h.score.popularity, maintenance: h.score.maintenance },
+            }
+          : { final: h.relevance / 3, detail: { quality: h.relevance / 3, popularity: h.relevance / 3, maintenance: h.relevance / 3 } },
         searchScore: h.relevance,
         flags: {},
       };

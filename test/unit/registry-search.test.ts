@@ -1,0 +1,373 @@
+// Package search over the FTS5 index of migration 050 (registry/search.ts): the query builder's escaping and
+// qualifiers, the index kept by triggers, ranking, filters, sorts, exact totals, hostile text, and the query
+// plan at 10,000 packages (the index is used, no scan of packages).
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Db, loadMigrations, openDatabase, runMigrations } from '../../lib/db.ts';
+import { AppError } from '../../lib/errors.ts';
+import { openRegistryDatabase } from '../../registry/db.ts';
+import { buildFtsQuery, buildSearchSql, ftsString, parseSearchText, type SearchQuery, searchPackages } from '../../registry/search.ts';
+import { testSecrets } from '../helpers/config.ts';
+import { bearer, buildTestRegistry, docPath, publishBody } from '../helpers/npm-fixtures.ts';
+
+describe('search text parsing and the FTS5 query', () => {
+  it('splits words and npm qualifiers', () => {
+    expect(parseSearchText('  HTTP  keywords:a,B scope:@acme author:alice maintainer:bob client ')).toEqual({
+      terms: ['http', 'client'],
+      keywords: ['a', 'b'],
+      scope: 'acme',
+      maintainers: ['alice', 'bob'],
+      unmatchable: false,
+    });
+    // Unknown qualifiers and empty ones are words; a word is searchable when it has a letter or a digit.
+    expect(parseSearchText('is:unstable keywords: ***').terms).toEqual(['is:unstable']);
+    expect(parseSearchText('*** "" -').unmatchable).toBe(true);
+    expect(parseSearchText('').unmatchable).toBe(false);
+  });
+
+  it('quotes every word (double quotes doubled), the last as a prefix, within name, description and keywords', () => {
+    expect(ftsString('say "hi"')).toBe('"say ""hi"""');
+    expect(buildFtsQuery({ terms: ['react'], keywords: [] })).toBe('{name description keywords} : "react"*');
+    expect(buildFtsQuery({ terms: ['a"b', 'near', 'c*'], keywords: ['x y'] })).toBe(
+      '{name description keywords} : "a""b" AND {name description keywords} : "near" AND {name description keywords} : "c*"* AND keywords : "x y"',
+    );
+    expect(buildFtsQuery({ terms: [], keywords: [] })).toBeUndefined();
+  });
+
+  it('strips control characters (a NUL would end an FTS5 string) and refuses oversize text with a 400', () => {
+    expect(parseSearchText('a\u0000b\tc').terms).toEqual(['a', 'b', 'c']);
+    const tooLong = () => parseSearchText('a'.repeat(401));
+    expect(tooLong).toThrow(AppError);
+    expect(tooLong).toThrow('search text is longer than 400 characters');
+    expect(() => parseSearchText(Array.from({ length: 33 }, (_, i) => `w${i}`).join(' '))).toThrow('more than 32 words');
+    expect(() =>
+      buildSearchSql({ ecosystem: 'npm', text: '', keywords: Array.from({ length: 33 }, (_, i) => `k${i}`), limit: 1, offset: 0 }),
+    ).toThrow('at most 32 keywords');
+  });
+
+  it('binds every value: user text never appears in the SQL', () => {
+    const sql = buildSearchSql({
+      ecosystem: 'npm',
+      text: "x'); DROP TABLE packages; -- scope:evil'",
+      maintainer: "o'brien",
+      limit: 5,
+      offset: 0,
+    });
+    expect(sql?.page).not.toContain('DROP');
+    expect(sql?.page).not.toContain('evil');
+    expect(sql?.params).toMatchObject({ scope: "evil'", maintainer0: "o'brien" });
+  });
+});
+
+describe('searchPackages over registry.db', () => {
+  let db: Db;
+  let clock = 0;
+  const now = () => new Date(Date.UTC(2026, 0, 1) + clock++ * 1000).toISOString();
+
+  function add(
+    name: string,
+    o: {
+      description?: string;
+      keywords?: string[];
+      access?: string;
+      downloads?: number;
+      eco?: string;
+      maintainers?: string[];
+      score?: number;
+    } = {},
+  ): number {
+    const at = now();
+    const scope = name.startsWith('@') ? name.slice(1, name.indexOf('/')) : null;
+    const { lastInsertRowid } = db
+      .prepare(
+        `INSERT INTO packages (ecosystem, name, scope, description, keywords, access, downloads, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        o.eco ?? 'npm',
+        name,
+        scope,
+        o.description ?? '',
+        JSON.stringify(o.keywords ?? []),
+        o.access ?? 'public',
+        o.downloads ?? 0,
+        at,
+        at,
+      );
+    const id = Number(lastInsertRowid);
+    for (const m of o.maintainers ?? ['alice'])
+      db.prepare('INSERT INTO package_maintainers (package_id, user_id, username, email, added_at) VALUES (?, ?, ?, ?, ?)').run(
+        id,
+        `u-${m}`,
+        m,
+        `${m}@example.test`,
+        at,
+      );
+    if (o.score !== undefined)
+      db.prepare(
+        `INSERT INTO package_scores (ecosystem, name, quality, popularity, maintenance, overall, breakdown, scoring_version, computed_at)
+         VALUES (?, ?, ?, ?, ?, ?, '{}', 't', ?)`,
+      ).run(o.eco ?? 'npm', name, o.score, o.score, o.score, o.score, at);
+    return id;
+  }
+  const search = (text: string, more: Partial<SearchQuery> = {}) =>
+    searchPackages(db, { ecosystem: 'npm', text, limit: 20, offset: 0, ...more });
+  const names = (text: string, more: Partial<SearchQuery> = {}) => search(text, more).hits.map((h) => h.pkg.name);
+
+  beforeEach(() => {
+    db = openRegistryDatabase(':memory:');
+  });
+  afterEach(() => db.close());
+
+  it('ranks the exact name, then names starting with the words, then text matches; the last word is a prefix', () => {
+    add('logger', { description: 'logs over http', downloads: 900 });
+    add('http-kit', { description: 'tiny toolkit', keywords: ['http'] });
+    add('@acme/http', { description: 'the client' });
+    add('react', { description: 'ui library' });
+    add('preact', { description: 'a smaller react' });
+    expect(names('http')).toEqual(['@acme/http', 'http-kit', 'logger']);
+    expect(names('reac')).toEqual(['react', 'preact']);
+    expect(names('HTTP kit')).toEqual(['http-kit']);
+    // Words of a name split at - _ . / @: "kit" finds http-kit; diacritics and case do not matter.
+    expect(names('kit')).toEqual(['http-kit']);
+    add('élève-utils', { description: 'Straße helpers' });
+    expect(names('eleve')).toEqual(['élève-utils']);
+    expect(names('STRASSE')).toEqual([]);
+    expect(names('straße')).toEqual(['élève-utils']);
+    const [top] = search('http').hits;
+    expect(top.relevance).toBeGreaterThan(2);
+    expect(top.maintainers).toEqual([{ username: 'alice', email: 'alice@example.test' }]);
+  });
+
+  it('the package score, then downloads, order equally relevant matches; score and downloads sorts', () => {
+    add('a-tool', { description: 'x', downloads: 5, score: 0.2 });
+    add('b-tool', { description: 'x', downloads: 50, score: 0.9 });
+    add('c-tool', { description: 'x', downloads: 500 });
+    add('d-tool', { description: 'x', downloads: 1, score: 0.9 });
+    expect(names('tool')).toEqual(['b-tool', 'd-tool', 'a-tool', 'c-tool']);
+    expect(names('tool', { sort: 'score' })).toEqual(['b-tool', 'd-tool', 'a-tool', 'c-tool']);
+    expect(names('tool', { sort: 'downloads' })).toEqual(['c-tool', 'b-tool', 'a-tool', 'd-tool']);
+    expect(names('tool', { sort: 'updated' })).toEqual(['d-tool', 'c-tool', 'b-tool', 'a-tool']);
+    expect(search('tool').hits[0].score).toEqual({ quality: 0.9, popularity: 0.9, maintenance: 0.9, overall: 0.9 });
+    // Empty text lists every public package by the sort.
+    add('hidden', { access: 'restricted', downloads: 10_000 });
+    expect(names('', { sort: 'downloads' })).toEqual(['c-tool', 'b-tool', 'a-tool', 'd-tool']);
+    expect(search('').total).toBe(4);
+  });
+
+  it('filters: keywords (exact, all of them), scope, maintainer/author, ecosystem; total is exact with paging', () => {
+    add('kw-one', { keywords: ['http', 'client'] });
+    add('kw-two', { keywords: ['http-client'] });
+    add('@acme/kw-three', { keywords: ['HTTP'], maintainers: ['bob'] });
+    add('kw-py', { keywords: ['http'], eco: 'pypi' });
+    expect(names('keywords:http')).toEqual(['@acme/kw-three', 'kw-one']);
+    expect(names('keywords:http,client')).toEqual(['kw-one']);
+    expect(names('', { keywords: ['http-client'] })).toEqual(['kw-two']);
+    expect(names('kw scope:@acme')).toEqual(['@acme/kw-three']);
+    expect(names('kw author:bob')).toEqual(['@acme/kw-three']);
+    expect(names('', { maintainer: 'alice' })).toEqual(['kw-one', 'kw-two']);
+    expect(names('maintainer:alice', { maintainer: 'bob' })).toEqual([]);
+    expect(names('kw', { ecosystem: 'pypi' })).toEqual(['kw-py']);
+    const page = search('kw', { limit: 1, offset: 1 });
+    expect([page.total, page.hits.length]).toEqual([3, 1]);
+    expect(search('kw', { limit: 5, offset: 10 })).toEqual({ total: 3, hits: [] });
+  });
+
+  it('keeps the index in step with the table: description, keywords and access changes, deletion', () => {
+    const id = add('moving', { description: 'first words' });
+    expect(names('first')).toEqual(['moving']);
+    db.prepare("UPDATE packages SET description = 'second words', keywords = '[\"later\"]' WHERE id = ?").run(id);
+    expect(names('first')).toEqual([]);
+    expect(names('words')).toEqual(['moving']);
+    expect(names('keywords:later')).toEqual(['moving']);
+    db.prepare("UPDATE packages SET access = 'restricted' WHERE id = ?").run(id);
+    expect(search('words').total).toBe(0);
+    db.prepare("UPDATE packages SET access = 'public' WHERE id = ?").run(id);
+    expect(names('words')).toEqual(['moving']);
+    db.prepare('UPDATE packages SET downloads = downloads + 1 WHERE id = ?').run(id);
+    db.prepare('DELETE FROM packages WHERE id = ?').run(id);
+    expect(search('words').total).toBe(0);
+    add('private-one', { description: 'words', access: 'restricted' });
+    // FTS5's own check of the index against its content (the public packages view) throws when they differ.
+    expect(() => db.prepare("INSERT INTO package_search (package_search, rank) VALUES ('integrity-check', 1)").run()).not.toThrow();
+  });
+
+  it('migration 050 indexes the packages already stored, with their scores; restricted ones stay out', () => {
+    const migrations = loadMigrations(fileURLToPath(new URL('../../registry/migrations', import.meta.url)));
+    const old = openDatabase(':memory:');
+    runMigrations(
+      old,
+      'registry',
+      migrations.filter((m) => m.version < 50),
+    );
+    const at = new Date().toISOString();
+    const put = old.prepare(
+      "INSERT INTO packages (ecosystem, name, description, keywords, access, created_at, updated_at) VALUES ('npm', ?, 'older words', '[]', ?, ?, ?)",
+    );
+    put.run('old-public', 'public', at, at);
+    put.run('old-private', 'restricted', at, at);
+    old
+      .prepare(
+        `INSERT INTO package_scores (ecosystem, name, quality, popularity, maintenance, overall, breakdown, scoring_version, computed_at)
+       VALUES ('npm', 'old-public', 0.5, 0.5, 0.5, 0.5, '{}', 't', ?)`,
+      )
+      .run(at);
+    runMigrations(old, 'registry', migrations);
+    const r = searchPackages(old, { ecosystem: 'npm', text: 'older', limit: 5, offset: 0 });
+    expect(r.hits.map((h) => [h.pkg.name, h.score?.overall])).toEqual([['old-public', 0.5]]);
+    // Later score changes reach the ranking copy on the package row.
+    old.prepare("UPDATE package_scores SET overall = 0.75 WHERE name = 'old-public'").run();
+    expect(old.prepare("SELECT search_score FROM packages WHERE name = 'old-public'").get()).toEqual({ search_score: 0.75 });
+    old.close();
+  });
+
+  it.each([
+    '"',
+    '"unterminated',
+    '*',
+    'react*',
+    '(react',
+    'NEAR(a b)',
+    'a AND b',
+    'a OR b',
+    'NOT a',
+    '-react',
+    'name:react',
+    '^react',
+    '{name}: x',
+    "'; DROP TABLE packages; --",
+    '%',
+    '_',
+    '\\',
+    '\u00e9l\u00e8ve \u{1F680}',
+    '\u{1F680}',
+    '日本語',
+    'x'.repeat(400),
+  ])('hostile text %j gives a result, never an SQL or FTS5 error', (text) => {
+    add('react', { description: 'ui near and or not' });
+    add('日本語-tools', { description: '日本語 text' });
+    const r = search(text);
+    expect(r.total).toBe(r.hits.length);
+    if (text === '(react' || text === 'react*' || text === '-react' || text === '^react')
+      expect(r.hits.map((h) => h.pkg.name)).toEqual(['react']);
+  });
+
+  it('uses the FTS index at 10,000 packages (query plan), and answers the right rows there', () => {
+    const insert = db.prepare(
+      `INSERT INTO packages (ecosystem, name, description, keywords, downloads, created_at, updated_at) VALUES ('npm', ?, ?, ?, ?, ?, ?)`,
+    );
+    const words = ['http', 'json', 'parser', 'stream', 'cache', 'logger', 'router', 'crypto'];
+    db.transaction(() => {
+      for (let i = 0; i < 10_000; i++) {
+        const a = words[i % words.length];
+        const b = words[(i * 7 + 3) % words.length];
+        insert.run(`pkg-${a}-${b}-${i}`, `A ${a} ${b} helper (${i})`, JSON.stringify([a, b]), i, now(), now());
+      }
+    })();
+    const sql = buildSearchSql({ ecosystem: 'npm', text: 'stream', limit: 20, offset: 0 });
+    if (!sql) throw new Error('expected SQL');
+    const plan = (stmt: string) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${stmt}`).all(sql.params) as { detail: string }[]).map((r) => r.detail).join('\n');
+    expect(plan(sql.page)).toMatch(/VIRTUAL TABLE INDEX \d+:M/);
+    expect(plan(sql.page)).toContain('package_search');
+    expect(plan(sql.page)).toMatch(/SEARCH p USING INTEGER PRIMARY KEY/);
+    expect(plan(sql.page)).not.toMatch(/SCAN p\b/);
+    expect(plan(sql.count)).toContain('package_search');
+    const expected = db.prepare("SELECT count(*) AS n FROM packages WHERE description LIKE '% stream %'").get() as { n: number };
+    const r = search('stream');
+    expect(r.total).toBe(expected.n);
+    expect(r.hits).toHaveLength(20);
+    expect(r.hits.every((h) => h.pkg.name.includes('stream'))).toBe(true);
+  });
+});
+
+describe('the registry search endpoints: npm /-/v1/search and /internal/packages/search', () => {
+  let r: Awaited<ReturnType<typeof buildTestRegistry>>;
+  const internal = { 'x-internal-token': testSecrets.internalToken };
+  const get = (url: string, headers: Record<string, string> = {}) => r.app.inject({ method: 'GET', url, headers });
+  const publish = async (name: string, pkg: Record<string, unknown>, user = r.alice) => {
+    const res = await r.app.inject({
+      method: 'PUT',
+      url: docPath(name),
+      headers: { ...bearer(user), 'content-type': 'application/json' },
+      payload: JSON.stringify(publishBody(name, '1.0.0', { pkg })),
+    });
+    expect(res.statusCode, name).toBe(201);
+    // Distinct updated_at values, so sort=updated has one right answer.
+    r.clock.advance(60_000);
+  };
+
+  beforeEach(async () => {
+    r = await buildTestRegistry();
+    await publish('fetchy', { description: 'fetch over http', keywords: ['http', 'fetch'] });
+    await publish('@acme/fetchy-cache', { description: 'a cache for fetchy', keywords: ['cache'] });
+    await publish('bobs-fetch', { description: 'fetch things', keywords: ['http'] }, r.bob);
+  });
+  afterEach(async () => r.app.close());
+
+  it('npm search: qualifiers in the text, prefix of the last word, sorts, paging with an exact total', async () => {
+    const names = async (url: string) => (await get(url)).json().objects.map((o: { package: { name: string } }) => o.package.name);
+    expect(await names('/npm/-/v1/search?text=fetc')).toEqual(['fetchy', '@acme/fetchy-cache', 'bobs-fetch']);
+    expect(await names('/npm/-/v1/search?text=fetch%20keywords:http')).toEqual(['fetchy', 'bobs-fetch']);
+    expect(await names('/npm/-/v1/search?text=scope:acme')).toEqual(['@acme/fetchy-cache']);
+    expect(await names('/npm/-/v1/search?text=fetch%20author:bob')).toEqual(['bobs-fetch']);
+    expect(await names('/npm/-/v1/search?text=maintainer:alice&sort=updated')).toEqual(['@acme/fetchy-cache', 'fetchy']);
+    const page = (await get('/npm/-/v1/search?text=fetch&size=1&from=2')).json();
+    expect([page.total, page.objects.length]).toEqual([3, 1]);
+    const [hit] = (await get('/npm/-/v1/search?text=fetchy&size=1')).json().objects;
+    expect(hit.package).toMatchObject({
+      name: 'fetchy',
+      version: '1.0.0',
+      maintainers: [{ username: 'alice' }],
+      publisher: { username: 'alice' },
+    });
+    expect(hit.score.final).toBeGreaterThan(0);
+  });
+
+  it('npm search: bad parameters are a 400 in the one error body; FTS syntax in the text is plain text', async () => {
+    for (const [url, error] of [
+      ['/npm/-/v1/search?text=x&sort=stars', 'sort must be one of relevance, score, downloads, updated'],
+      ['/npm/-/v1/search?text=x&size=abc', 'size must be a whole number of at least 1'],
+      ['/npm/-/v1/search?text=x&size=0', 'size must be a whole number of at least 1'],
+      ['/npm/-/v1/search?text=x&from=-1', 'from must be a whole number of at least 0'],
+      [`/npm/-/v1/search?text=${'a'.repeat(401)}`, 'search text is longer than 400 characters'],
+      ['/npm/-/v1/search?text=a&text=b', 'text must be given once'],
+    ]) {
+      const res = await get(url);
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json(), url).toEqual({ error, code: 'INVALID_QUERY' });
+    }
+    for (const text of [
+      '"fetchy',
+      'fetchy*',
+      '(fetchy',
+      'fetchy NEAR',
+      'NOT fetchy',
+      '-fetchy',
+      'fetchy:',
+      '^fetchy',
+      '\u00e9 \u{1F680}',
+      '%ff',
+    ]) {
+      const res = await get(`/npm/-/v1/search?text=${encodeURIComponent(text)}`);
+      expect(res.statusCode, text).toBe(200);
+      expect(res.json().total, text).toBe(res.json().objects.length);
+    }
+    expect((await get(`/npm/-/v1/search?text=${encodeURIComponent('(fetchy')}`)).json().objects[0].package.name).toBe('fetchy');
+    expect((await get('/npm/-/v1/search?text=%ff')).statusCode).toBe(200);
+  });
+
+  it('internal search: keywords, maintainer and sort parameters; bad ones are a 400', async () => {
+    const search = async (qs: string) => (await get(`/internal/packages/search?${qs}`, internal)).json();
+    expect((await search('q=fetch&keywords=http,fetch')).results.map((x: { name: string }) => x.name)).toEqual(['fetchy']);
+    expect((await search('maintainer=bob')).results.map((x: { name: string }) => x.name)).toEqual(['bobs-fetch']);
+    const bySort = await search('q=&sort=updated&limit=2');
+    expect(bySort).toMatchObject({ total: 3, limit: 2, offset: 0 });
+    expect(bySort.results.map((x: { name: string }) => x.name)).toEqual(['bobs-fetch', '@acme/fetchy-cache']);
+    for (const qs of ['sort=stars', 'ecosystem=cargo', 'limit=0', 'limit=101', 'limit=x', 'offset=-1', `q=${'a'.repeat(401)}`]) {
+      const res = await get(`/internal/packages/search?${qs}`, internal);
+      expect(res.statusCode, qs).toBe(400);
+      expect(res.json().code, qs).toBe('VALIDATION_FAILED');
+    }
+  });
+});
