@@ -69,7 +69,8 @@ export function splitPackagePath(raw: string): { name: string; rest: string[] } 
   const take = flat[0]?.startsWith('@') ? 2 : 1;
   const name = flat.slice(0, take).join('/');
   // npm's rules: URL-safe characters, no leading dot or underscore (so never "." or "..").
-  if (!/^(@[a-z0-9~-][a-z0-9._~-]*\/)?[a-z0-9~-][a-z0-9._~-]*$/i.test(name) || name.length > 214) {
+  // Maven names are "groupId:artifactId": one ":" between two npm-safe parts.
+  if (!/^(@[a-z0-9~-][a-z0-9._~-]*\/)?[a-z0-9~-][a-z0-9._~-]*(:[a-z0-9~-][a-z0-9._~-]*)?$/i.test(name) || name.length > 214) {
     throw badRequest(`invalid package name "${name.slice(0, 100)}"`, undefined, 'INVALID_PACKAGE_NAME');
   }
   return { name, rest: flat.slice(take) };
@@ -120,12 +121,12 @@ export function createPackagesReader(registry: PeerClient, identity: IdentityRea
     async security(pkg: RegistryPackage, version: string, requestId: string): Promise<RegistrySecurityReport> {
       if (!pkg.versions.some((v) => v.version === version))
         throw notFound(`version ${version} of ${pkg.name} was not found`, 'VERSION_NOT_FOUND');
-      // The scanner's reports are npm-only for now (docs/SECURITY-SCANNING.md, "Not yet done").
-      if (pkg.ecosystem !== 'npm') throw notFound(`no security report for ${pkg.ecosystem} packages yet`, 'SECURITY_REPORT_NOT_FOUND');
-      const r = await registry.get<RegistrySecurityReport>(
-        `/internal/packages/${segment(pkg.name)}/${encodeURIComponent(version)}/security`,
-        { requestId },
-      );
+      // npm reports walk the dependency tree; PyPI, Maven and RubyGems ones come from the registry's artifact store.
+      const path =
+        pkg.ecosystem === 'npm'
+          ? `/internal/packages/${segment(pkg.name)}/${encodeURIComponent(version)}/security`
+          : `/internal/artifacts/${pkg.ecosystem}/${encodeURIComponent(pkg.name)}/${encodeURIComponent(version)}/security`;
+      const r = await registry.get<RegistrySecurityReport>(path, { requestId });
       if (!r) throw notFound(`version ${version} of ${pkg.name} was not found`, 'VERSION_NOT_FOUND');
       return r;
     },

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Clock } from '../../lib/clock.ts';
 import type { Config } from '../../lib/config.ts';
 import type { Db } from '../../lib/db.ts';
+import { notFound } from '../../lib/errors.ts';
 import { requireInternalToken } from '../../lib/internal.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
@@ -17,6 +18,7 @@ import { registerPypiRoutes } from '../pypi/routes.ts';
 import { registerRubygemsRoutes } from '../rubygems/routes.ts';
 import type { FormatContext } from './context.ts';
 import { createFilesRepo } from './files-repo.ts';
+import { formatSecurityReport } from './security-report.ts';
 
 export interface FormatApiDeps {
   config: Config;
@@ -56,6 +58,26 @@ export async function registerFormatApis(app: TypedApp, d: FormatApiDeps) {
     '/internal/usage/:userId',
     { preHandler: guard, schema: { params: z.object({ userId: z.string().min(1).max(200) }) } },
     async (req) => ctx.files.usage(req.params.userId),
+  );
+  // The data behind GET /api/packages/:name/:version/security?ecosystem=pypi|maven|rubygems (npm has its own route).
+  app.get(
+    '/internal/artifacts/:ecosystem/:name/:version/security',
+    {
+      preHandler: guard,
+      schema: {
+        params: z.object({
+          ecosystem: z.enum(['pypi', 'maven', 'rubygems']),
+          name: z.string().min(1).max(300),
+          version: z.string().min(1).max(200),
+        }),
+      },
+    },
+    async (req) => {
+      const { ecosystem, name, version } = req.params;
+      const r = formatSecurityReport(ctx, ecosystem, name, version);
+      if (!r) throw notFound(`version ${version} of ${name} was not found`, 'VERSION_NOT_FOUND');
+      return r;
+    },
   );
   app.post('/internal/blobs/gc', { preHandler: guard }, async () => ctx.gc.collect());
   const timer = setInterval(() => {

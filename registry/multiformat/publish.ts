@@ -48,7 +48,8 @@ export interface UploadErrors {
 
 export type UploadOutcome = { status: 'created' | 'replaced' | 'identical'; digests: Digests };
 
-const SCAN_ECOSYSTEM: Record<ArtifactUpload['ecosystem'], Ecosystem> = { pypi: 'PyPI', maven: 'Maven', rubygems: 'RubyGems' };
+/** The OSV / scanner name of each ecosystem. */
+export const SCAN_ECOSYSTEM: Record<ArtifactUpload['ecosystem'], Ecosystem> = { pypi: 'PyPI', maven: 'Maven', rubygems: 'RubyGems' };
 
 function check(ctx: FormatContext, u: ArtifactUpload, d: Digests, who: Principal, errors: UploadErrors): 'identical' | 'ok' {
   const pkg = ctx.repo.find(u.ecosystem, u.name);

@@ -12,6 +12,7 @@ import { createAdvisoriesRepo } from './advisories-repo.ts';
 import { auditBulk, auditQuick } from './audit-bulk.ts';
 import { type Packument, type PackumentSource, resolveTree, type VersionManifest } from './dependency-tree.ts';
 import { DEFAULT_LICENSE_POLICY, evaluateTreeLicenses, type LicensePolicy } from './licenses.ts';
+import { directAdvisory, scanReport } from './report-parts.ts';
 import type { QuantileTable } from './score-normalise.ts';
 import { downloadsPopulation, refreshDownloadsPopulation } from './score-population.ts';
 import { createSecurityRepo, type ScanRow } from './security-repo.ts';
@@ -347,29 +348,17 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
           .map((n) => ({ name: n.name, version: n.version, license: n.manifest?.license, path: pathOf(n.id) })),
         opts.licensePolicy ?? DEFAULT_LICENSE_POLICY,
       );
-      const findings = scan?.findings ?? [];
+      const { malware, typosquat, ...scanned } = scanReport(scan);
       return {
         name,
         version,
-        scanned: Boolean(scan),
-        verdict: scan?.verdict ?? null,
-        reviewState: scan?.reviewState ?? 'none',
-        scannedAt: scan?.scannedAt ?? null,
+        ...scanned,
         vulnerabilities: {
-          direct: advisoriesFor(db, NPM, name, version).map(({ advisory: a, range }) => ({
-            source: a.num,
-            id: a.id,
-            title: a.title,
-            url: a.url,
-            severity: a.severity,
-            cwe: a.cwe,
-            cvss: a.cvss,
-            range,
-          })),
+          direct: advisoriesFor(db, NPM, name, version).map(directAdvisory),
           transitive: vulns,
         },
-        malware: findings.filter((f) => f.category === 'malware' || f.category === 'capability'),
-        typosquat: findings.filter((f) => f.category === 'typosquat'),
+        malware,
+        typosquat,
         licenses: { package: scan?.license ?? null, tree: treeLicenses },
         dependencies: {
           nodes: tree.nodes.size,

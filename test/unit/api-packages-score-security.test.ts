@@ -39,6 +39,8 @@ const PACKAGES: Record<string, ReturnType<typeof pkg>> = {
   'npm:no-score': pkg('no-score', 'public', ['alice']),
   'npm:bad-score': pkg('bad-score', 'public', ['alice']),
   'pypi:requests': pkg('requests', 'public', ['alice'], 'pypi'),
+  'maven:com.acme:lib': pkg('com.acme:lib', 'public', ['alice'], 'maven'),
+  'rubygems:secret_gem': pkg('secret_gem', 'restricted', ['alice'], 'rubygems'),
 };
 const score = (name: string) => ({
   name,
@@ -82,6 +84,15 @@ registry.get('/internal/packages/*', async (req, reply) => {
     if (PACKAGES[`npm:${name}`] && name !== 'no-score') return score(name);
   }
   if (segs.length === 3 && segs[2] === 'security' && PACKAGES[`npm:${name}`] && segs[1] === '1.0.0') return report(name, segs[1]);
+  return reply.status(404).send({ error: `${raw} not found`, code: 'NOT_FOUND' });
+});
+
+// PyPI, Maven and RubyGems reports: /internal/artifacts/<ecosystem>/<name>/<version>/security.
+registry.get('/internal/artifacts/*', async (req, reply) => {
+  const raw = req.url.split('?')[0];
+  asked.push({ path: raw, token: req.headers['x-internal-token'] });
+  const [ecosystem, name, version, last] = raw.slice('/internal/artifacts/'.length).split('/').map(decodeURIComponent);
+  if (last === 'security' && PACKAGES[`${ecosystem}:${name}`] && version === '1.0.0') return { ...report(name, version), ecosystem };
   return reply.status(404).send({ error: `${raw} not found`, code: 'NOT_FOUND' });
 });
 
@@ -192,14 +203,33 @@ describe('GET /api/packages/:name/:version/security', () => {
     }
   });
 
-  it('unknown package, unknown version, non-npm ecosystem, bad name: clear 404/400', async () => {
+  it.each([
+    ['requests', 'pypi', '/internal/artifacts/pypi/requests/1.0.0/security'],
+    ['com.acme:lib', 'maven', '/internal/artifacts/maven/com.acme%3Alib/1.0.0/security'],
+  ])('%s (%s): the report of the registry artifact store, addressed with ?ecosystem=', async (name, ecosystem, path) => {
+    const res = await get(`/api/packages/${name}/1.0.0/security?ecosystem=${ecosystem}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ name, version: '1.0.0', ecosystem, vulnerabilities: { direct: [{ id: 'GHSA-x' }] } });
+    expect(asked.map((a) => a.path)).toContain(path);
+    // Without the ecosystem the npm package of that name is meant: none here.
+    expect((await get(`/api/packages/${name}/1.0.0/security`)).json()).toEqual(NOT_FOUND(name));
+  });
+
+  it('a restricted gem: 404 for others (the registry report is not asked), 200 for its maintainer', async () => {
+    const res = await get('/api/packages/secret_gem/1.0.0/security?ecosystem=rubygems', bob);
+    expect(res.json()).toEqual(NOT_FOUND('secret_gem'));
+    expect(asked.some((a) => a.path.endsWith('/security'))).toBe(false);
+    expect((await get('/api/packages/secret_gem/1.0.0/security?ecosystem=rubygems', alice)).statusCode).toBe(200);
+  });
+
+  it('unknown package, unknown version, bad name: clear 404/400', async () => {
     expect((await get('/api/packages/nope/1.0.0/security')).json()).toEqual(NOT_FOUND('nope'));
     const v = await get('/api/packages/@acme/widget/9.9.9/security');
     expect(v.statusCode).toBe(404);
     expect(v.json()).toEqual({ error: 'version 9.9.9 of @acme/widget was not found', code: 'VERSION_NOT_FOUND' });
-    const py = await get('/api/packages/requests/1.0.0/security?ecosystem=pypi');
+    const py = await get('/api/packages/requests/9.9.9/security?ecosystem=pypi');
     expect(py.statusCode).toBe(404);
-    expect(py.json()).toEqual({ error: 'no security report for pypi packages yet', code: 'SECURITY_REPORT_NOT_FOUND' });
+    expect(py.json()).toEqual({ error: 'version 9.9.9 of requests was not found', code: 'VERSION_NOT_FOUND' });
     const bad = await get('/api/packages/..%2F..%2Fetc/1.0.0/security');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().code).toBe('INVALID_PACKAGE_NAME');

@@ -2,7 +2,7 @@
 // buildApp + inject, for a normalised and a non-normalised project name.
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { basic, makeSdist, makeWheel, uploadForm } from '../fixtures/pypi/pypi-fixtures.ts';
+import { basic, makeSdist, makeWheel, twineUpload, uploadForm } from '../fixtures/pypi/pypi-fixtures.ts';
 import { buildTestRegistry } from '../helpers/npm-fixtures.ts';
 
 type Reg = Awaited<ReturnType<typeof buildTestRegistry>>;
@@ -17,16 +17,7 @@ for (const name of ['simple-pkg', 'Hello_World.Pkg']) {
     const sdist = makeSdist(name, '1.0.0', { requiresPython: '>=3.7' });
     beforeEach(async () => {
       r = await buildTestRegistry();
-      for (const dist of [wheel, sdist]) {
-        const f = uploadForm(dist, name, '1.0.0');
-        const res = await r.app.inject({
-          method: 'POST',
-          url: '/pypi/legacy/',
-          headers: { ...f.headers, ...basic('alice', r.alice.token) },
-          payload: f.payload,
-        });
-        expect(res.statusCode).toBe(200);
-      }
+      for (const dist of [wheel, sdist]) expect((await twineUpload(r.app, dist, name, '1.0.0', r.alice)).statusCode).toBe(200);
     });
     afterEach(async () => r.app.close());
     const get = (url: string, headers: Record<string, string> = {}) => r.app.inject({ method: 'GET', url, headers });
