@@ -12,6 +12,7 @@ import { loadSecrets, type Secrets } from '../lib/secrets.ts';
 import { seedMarketplace } from '../marketplace/seed.ts';
 import { seedFormatPackages } from '../registry/multiformat/seed.ts';
 import { seedNpmPackages } from '../registry/npm/seed.ts';
+import { seedAdvisories } from '../registry/security/seed-advisories.ts';
 
 export interface SeedReport {
   changes: string[];
@@ -72,7 +73,14 @@ async function seedAccounts(ctx: SeedContext) {
 }
 
 /** Seed steps in order; later features append theirs (packages, services, advisories...). */
-export const SEED_STEPS: ((ctx: SeedContext) => Promise<void>)[] = [seedAccounts, seedMarketplace, seedNpmPackages, seedFormatPackages];
+export const SEED_STEPS: ((ctx: SeedContext) => Promise<void>)[] = [
+  seedAccounts,
+  seedMarketplace,
+  seedNpmPackages,
+  seedFormatPackages,
+  // After the packages it concerns: their owners get package.vulnerable events, as for any import.
+  seedAdvisories,
+];
 
 export async function seed(config: Config): Promise<SeedReport> {
   const ctx: SeedContext = { config, secrets: loadSecrets(config), report: { changes: [] } };

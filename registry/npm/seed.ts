@@ -1,14 +1,7 @@
 // Seed step: small real npm packages (the seed README's @elide/http and a few others, several versions each),
 // published as demo through the same PUT path a user's npm uses (in-process buildApp + inject). Idempotent: the
 // packer is deterministic, so a second run is an identical replay (200) and changes nothing.
-import { buildApp as buildApiApp } from '../../api/app.ts';
-import { openApiDatabase } from '../../api/db.ts';
-import { systemClock } from '../../lib/clock.ts';
-import type { Config } from '../../lib/config.ts';
-import { lazyReadonly } from '../../lib/db.ts';
-import type { Secrets } from '../../lib/secrets.ts';
-import { buildApp } from '../app.ts';
-import { openRegistryDatabase } from '../db.ts';
+import { type SeedStepContext, withSeedSession } from '../seed-session.ts';
 import { npmPublishBody } from './pack.ts';
 
 interface SeedVersion {
@@ -85,6 +78,19 @@ export const SEED_PACKAGES: SeedPackage[] = [
       code: `'use strict';\n// tiny-duration ${v}\nconst UNIT = { s: 1e3, m: 6e4, h: 36e5, d: 864e5 };\nexports.parse = (s) => {\n  const m = /^(\\d+)([smhd])$/.exec(String(s));\n  if (!m) throw new Error('not a duration: ' + s);\n  return Number(m[1]) * UNIT[m[2]];\n};\n`,
     })),
   },
+  // A stand-in named after the real lodash at versions on both sides of its published advisories
+  // (GHSA-35jh-r3h4-6jhm and GHSA-29mw-wpgm-hmr9, fixed in 4.17.21; registry/security/seed-advisories.json), so the
+  // security report, `npm audit` and `npm audit fix` show real data on first start.
+  {
+    name: 'lodash',
+    description: 'Seed stand-in for lodash: 4.17.20 is affected by real published advisories that 4.17.21 fixes (security demo)',
+    keywords: ['lodash', 'security-demo'],
+    license: 'MIT',
+    versions: ['4.17.20', '4.17.21'].map((v) => ({
+      version: v,
+      code: `'use strict';\n// lodash ${v} (seed stand-in)\nexports.VERSION = '${v}';\nexports.trim = (s) => String(s).trim();\n`,
+    })),
+  },
 ];
 
 function filesOf(p: SeedPackage, v: SeedVersion): Record<string, string> {
@@ -97,57 +103,29 @@ function filesOf(p: SeedPackage, v: SeedVersion): Record<string, string> {
   return files;
 }
 
-export async function seedNpmPackages(ctx: { config: Config; secrets: Secrets; report: { changes: string[] } }) {
-  const api = await buildApiApp({
-    config: ctx.config,
-    secrets: ctx.secrets,
-    clock: systemClock,
-    logger: 'silent',
-    db: openApiDatabase(ctx.config.DATABASE_PATH),
-  });
-  const registry = await buildApp({
-    config: ctx.config,
-    secrets: ctx.secrets,
-    clock: systemClock,
-    logger: 'silent',
-    db: openRegistryDatabase(ctx.config.REGISTRY_DATABASE_PATH),
-    identityDb: lazyReadonly(ctx.config.DATABASE_PATH),
-  });
-  try {
-    const login = await api.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'demo', password: 'demo123' } });
-    if (login.statusCode !== 200) {
-      ctx.report.changes.push('skipped npm packages: the demo user cannot log in with its seed password');
-      return;
-    }
-    const token = (login.json() as { token: string }).token;
-    try {
-      for (const p of SEED_PACKAGES) {
-        for (const v of p.versions) {
-          const manifest = {
-            name: p.name,
-            version: v.version,
-            description: p.description,
-            keywords: p.keywords,
-            license: p.license,
-            main: 'index.js',
-            ...(p.bin ? { bin: p.bin } : {}),
-            ...(v.dependencies ? { dependencies: v.dependencies } : {}),
-          };
-          const res = await registry.inject({
-            method: 'PUT',
-            url: `/npm/${p.name.replace('/', '%2f')}`,
-            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-            payload: JSON.stringify(npmPublishBody(manifest, filesOf(p, v), v.tag)),
-          });
-          if (res.statusCode === 201) ctx.report.changes.push(`published ${p.name}@${v.version}${v.tag ? ` (${v.tag})` : ''} as demo`);
-          else if (res.statusCode !== 200) throw new Error(`could not publish ${p.name}@${v.version}: ${res.statusCode} ${res.body}`);
-        }
+export async function seedNpmPackages(ctx: SeedStepContext) {
+  await withSeedSession(ctx, 'npm packages', async ({ registry, token }) => {
+    for (const p of SEED_PACKAGES) {
+      for (const v of p.versions) {
+        const manifest = {
+          name: p.name,
+          version: v.version,
+          description: p.description,
+          keywords: p.keywords,
+          license: p.license,
+          main: 'index.js',
+          ...(p.bin ? { bin: p.bin } : {}),
+          ...(v.dependencies ? { dependencies: v.dependencies } : {}),
+        };
+        const res = await registry.inject({
+          method: 'PUT',
+          url: `/npm/${p.name.replace('/', '%2f')}`,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          payload: JSON.stringify(npmPublishBody(manifest, filesOf(p, v), v.tag)),
+        });
+        if (res.statusCode === 201) ctx.report.changes.push(`published ${p.name}@${v.version}${v.tag ? ` (${v.tag})` : ''} as demo`);
+        else if (res.statusCode !== 200) throw new Error(`could not publish ${p.name}@${v.version}: ${res.statusCode} ${res.body}`);
       }
-    } finally {
-      await api.inject({ method: 'POST', url: '/api/auth/logout', headers: { authorization: `Bearer ${token}` } });
     }
-  } finally {
-    await registry.close();
-    await api.close();
-  }
+  });
 }

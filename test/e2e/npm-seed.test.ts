@@ -1,5 +1,7 @@
 // The seed's npm step: @elide/http and friends are published as demo through the publish path, a second seed run
-// changes nothing (deterministic tarballs replay as 200), and the real npm installs the seeded packages.
+// changes nothing (deterministic tarballs replay as 200), and the real npm installs the seeded packages. The seed's
+// real advisories (registry/security/seed-advisories.json) make the security feature visible on first start: the
+// security report of lodash 4.17.20 and of PyPI requests 2.30.0, and `npm audit` on a project using lodash 4.17.20.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -50,6 +52,7 @@ describe('seed: npm packages', () => {
     ]);
     db.close();
     const second = runSeed(dir);
+    expect(first).toContain('imported 3 security advisories (OSV) for the seeded packages');
     expect(second).toEqual([`nothing to change: ${dir} is already seeded`]);
   });
 
@@ -64,6 +67,56 @@ describe('seed: npm packages', () => {
       expect(lock.packages['node_modules/@elide/http'].version).toBe('2.0.0');
       expect(lock.packages['node_modules/@elide/router'].version).toBe('1.0.0');
       expect(execFileSync(path.join(app, 'node_modules/.bin/tiny-duration'), ['2h'], { encoding: 'utf8' }).trim()).toBe('7200000');
+    } finally {
+      await suite.stopAll();
+    }
+  });
+
+  it('first start shows the seeded advisories: security reports with the fixed version, and npm audit', async () => {
+    const suite = await startSuite({ only: ['api', 'registry'], dataDir: dir });
+    try {
+      const report = async (path: string) => {
+        const res = await fetch(`${suite.urls.api}/api/packages/${path}`);
+        expect(res.status, path).toBe(200);
+        return (await res.json()) as { vulnerabilities: { direct: { id: string; range: string; severity: string; fixedIn?: string[] }[] } };
+      };
+      const lodash = await report('lodash/4.17.20/security');
+      expect(lodash.vulnerabilities.direct.map((v) => [v.id, v.range, v.severity]).sort()).toEqual([
+        ['GHSA-29mw-wpgm-hmr9', '<4.17.21', 'moderate'],
+        ['GHSA-35jh-r3h4-6jhm', '<4.17.21', 'high'],
+      ]);
+      expect((await report('lodash/4.17.21/security')).vulnerabilities.direct).toEqual([]);
+      const requests = await report('requests/2.30.0/security?ecosystem=pypi');
+      expect(requests.vulnerabilities.direct).toEqual([
+        expect.objectContaining({
+          id: 'GHSA-j8r2-6x86-q33q',
+          range: '>=2.3.0 <2.31.0',
+          fixedIn: ['2.31.0'],
+          fixAvailable: { name: 'requests', version: '2.31.0' },
+        }),
+      ]);
+
+      const npm = npmUser(`${suite.urls.registry}/npm/`, 'seed-audit');
+      const app = writePackage(path.join(npm.home, 'audit-app'), {
+        name: 'audit-app',
+        version: '1.0.0',
+        private: true,
+        dependencies: { lodash: '4.17.20' },
+      });
+      expect((await npm.run(['install', '--no-audit'], { cwd: app })).code).toBe(0);
+      const audit = await npm.run(['audit', '--audit', '--json'], { cwd: app });
+      expect(audit.code).toBe(1);
+      const json = audit.json<{
+        vulnerabilities: Record<string, { severity: string; via: { title: string; url: string }[]; fixAvailable: unknown }>;
+      }>();
+      expect(json.vulnerabilities.lodash).toMatchObject({ severity: 'high', fixAvailable: { name: 'lodash', version: '4.17.21' } });
+      expect(json.vulnerabilities.lodash.via.map((v) => v.title).sort()).toEqual([
+        'Command Injection in lodash',
+        'Regular Expression Denial of Service (ReDoS) in lodash',
+      ]);
+      const text = await npm.run(['audit', '--audit'], { cwd: app });
+      expect(text.stdout).toContain('Command Injection in lodash');
+      expect(text.stdout).toContain('fix available via `npm audit fix --force`');
     } finally {
       await suite.stopAll();
     }
