@@ -80,7 +80,8 @@ async function audit(ctx: Ctx, dirArg: string | undefined) {
   const failing = findings.filter((f) => LEVELS.indexOf(f.severity as never) >= LEVELS.indexOf(level as never)).length;
   if (failing > 0) process.exitCode = 1;
   if (ctx.json) return printJson({ lockfile: file, packages: Object.keys(packages).length, findings, counts });
-  if (findings.length === 0) return print(`found 0 vulnerabilities in ${Object.keys(packages).length} packages`);
+  const n = Object.keys(packages).length;
+  if (findings.length === 0) return print(`found 0 vulnerabilities in ${n} ${n === 1 ? 'package' : 'packages'}`);
   const sev = (s: string) =>
     s === 'critical' || s === 'high' ? colour.red(ctx.colour, s) : s === 'moderate' ? colour.yellow(ctx.colour, s) : s;
   print(
@@ -94,7 +95,7 @@ async function audit(ctx: Ctx, dirArg: string | undefined) {
     ]),
   );
   print(
-    `\n${findings.length} vulnerabilities (${LEVELS.filter((l) => counts[l])
+    `\n${findings.length} ${findings.length === 1 ? 'vulnerability' : 'vulnerabilities'} (${LEVELS.filter((l) => counts[l])
       .map((l) => `${counts[l]} ${l}`)
       .join(', ')})`,
   );

@@ -378,6 +378,68 @@ describe('publish an npm project and install it with npm', () => {
     expect(none.stderr).toContain('no package-lock.json in');
   });
 
+  it('audits a project whose lockfile has real findings (imported OSV advisories), and passes a clean one', async () => {
+    // The registry's admin import takes the OSV records as they come from osv.dev (the sample holds real ones).
+    const internal = fs.readFileSync(path.join(suite.dataDir, 'secrets', 'internal-token'), 'utf8').trim();
+    const imp = await fetch(`${suite.urls.registry}/internal/security/advisories`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-internal-token': internal },
+      body: fs.readFileSync(path.join(ROOT, 'test/fixtures/security/advisories-sample.json')),
+    });
+    expect(imp.status).toBe(200);
+    expect(((await imp.json()) as { touched: { name: string }[] }).touched).toContainEqual({ ecosystem: 'npm', name: 'lodash' });
+    // GHSA-35jh-r3h4-6jhm: lodash < 4.17.21. Publish one version inside the range and the fixed one.
+    const u = await login();
+    for (const version of ['4.17.20', '4.17.21']) {
+      const pub = await u.run(PUBLISH_CLI, ['publish', copyFixture({ name: 'lodash', version })]);
+      expect(pub.code, pub.stderr).toBe(0);
+    }
+    // The lockfile is written by the real npm, resolving against the test registry.
+    const npm = npmUser(`${suite.urls.registry}/npm/`, 'cli-audit');
+    const project = async (lodash: string) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-audit-app-'));
+      fs.writeFileSync(
+        path.join(dir, 'package.json'),
+        JSON.stringify({ name: 'app', version: '1.0.0', private: true, dependencies: { lodash } }),
+      );
+      const lock = await npm.run(['install', '--package-lock-only'], { cwd: dir });
+      expect(lock.code, lock.stderr).toBe(0);
+      return dir;
+    };
+    const vulnerable = await project('4.17.20');
+    const r = await u.run(PUBLISH_CLI, ['audit', vulnerable, '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    const report = r.json<{ findings: Record<string, unknown>[]; counts: Record<string, number>; packages: number }>();
+    // The duplicate record under another id (same CVE alias) and the withdrawn one are not reported.
+    expect(report.findings).toEqual([
+      {
+        name: 'lodash',
+        installed: ['4.17.20'],
+        id: expect.anything(),
+        severity: 'high',
+        title: 'Command Injection in lodash',
+        vulnerableVersions: '<4.17.21',
+        url: 'https://github.com/advisories/GHSA-35jh-r3h4-6jhm',
+      },
+    ]);
+    expect(report).toMatchObject({ packages: 1, counts: { high: 1, critical: 0, moderate: 0 } });
+    const text = await u.run(PUBLISH_CLI, ['audit', vulnerable]);
+    expect(text.code).toBe(1);
+    const lines = text.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^SEVERITY\s+PACKAGE\s+INSTALLED\s+VULNERABLE\s+TITLE\s+MORE INFO$/);
+    expect(lines[1]).toMatch(
+      /^high\s+lodash\s+4\.17\.20\s+<4\.17\.21\s+Command Injection in lodash\s+https:\/\/github\.com\/advisories\/GHSA-35jh-r3h4-6jhm$/,
+    );
+    expect(lines.at(-1)).toBe('1 vulnerability (1 high)');
+    // Below the failing level the finding is still shown, and the exit code is 0 (as npm audit --audit-level).
+    const critical = await u.run(PUBLISH_CLI, ['audit', vulnerable, '--audit-level', 'critical']);
+    expect(critical.code).toBe(0);
+    expect(critical.stdout).toContain('Command Injection in lodash');
+    const clean = await u.run(PUBLISH_CLI, ['audit', await project('4.17.21')]);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.stdout).toBe('found 0 vulnerabilities in 1 package\n');
+  });
+
   it('names the server it cannot reach, with --json errors on stdout', async () => {
     const u = await login();
     const r = await u.run(PUBLISH_CLI, [
