@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import semver from 'semver';
-import { CliError, usageError } from '../http.ts';
+import { CliError, notLoggedIn, usageError } from '../http.ts';
 import { buildTarball, readProject, selectPackFiles } from '../npm-pack.ts';
 import { colour, formatInt, print, printJson, spinner } from '../output.ts';
 import { action, type Ctx, examples } from '../program.ts';
@@ -74,7 +74,6 @@ async function publishNpm(ctx: Ctx, dir: string) {
     print(`${files.length} files, ${formatInt(tarball.data.length)} bytes packed, shasum ${tarball.shasum}`);
   }
   if (o.dryRun) return ctx.json ? printJson({ ...summary, files, dryRun: true }) : print('Dry run: nothing was uploaded.');
-  if (!ctx.client.credential) throw new CliError('not logged in: run publish-cli login (or set ELIDE_TOKEN)', 1, 'NOT_LOGGED_IN');
 
   const base = `${ctx.client.urls.registry}/npm`;
   const file = `${name.replace(/^@[^/]+\//, '')}-${version}.tgz`;
@@ -116,6 +115,8 @@ async function publish(ctx: Ctx, dirArg: string | undefined) {
   const kind = detectProject(dir);
   if (!kind)
     throw new CliError(`no package.json, pyproject.toml, setup.py, pom.xml or *.gemspec in ${dir}: nothing to publish`, 1, 'NO_PROJECT');
+  // Before packing or building: a missing login should not cost a Python or gem build first.
+  if (!ctx.flags.dryRun && !ctx.client.credential) throw notLoggedIn();
   if (kind === 'npm') return publishNpm(ctx, dir);
   return publishOther(ctx, kind, dir);
 }
