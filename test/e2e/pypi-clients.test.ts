@@ -184,4 +184,43 @@ describe('twine upload and pip install against /pypi/', () => {
     expect(page.status).toBe(401);
     expect(page.headers.get('www-authenticate')).toBe('Basic realm="pypi"');
   });
+  it('a private project of an org: pip of an org member downloads it; pip of a user outside the org finds nothing', async () => {
+    const api = (method: string, url: string, bearer: string, body?: unknown) =>
+      fetch(`${suite.urls.api}${url}`, {
+        method,
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const [carol, dave] = await Promise.all([createPublisher(suite, 'pycarol'), createPublisher(suite, 'pydave')]);
+    expect((await api('POST', '/api/orgs', token, { name: 'pyorg' })).status).toBe(201);
+    expect((await api('PUT', '/api/orgs/pyorg/members/pycarol', token, { role: 'member' })).status).toBe(200);
+    const give = await fetch(`${suite.urls.registry}/pypi/-/access`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`pyalice:${token}`).toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Acc_Hello', access: 'restricted', org: 'pyorg' }),
+    });
+    expect(await give.json()).toMatchObject({ name: 'acc-hello', access: 'restricted', org: 'pyorg' });
+    const as = (user: string, secret: string) => index.replace('http://', `http://${user}:${encodeURIComponent(secret)}@`);
+    const member = path.join(work, 'dl-org-member');
+    const ok = await pip(['download', '--isolated', '--no-deps', '--index-url', as('pycarol', carol), '-d', member, 'acc-hello==0.1.1']);
+    expect(ok.code, ok.output).toBe(0);
+    expect(sha256(path.join(member, WHEEL))).toBe(sha256(dist(WHEEL)));
+    const outsider = await pip([
+      'download',
+      '--isolated',
+      '--no-deps',
+      '--index-url',
+      as('pydave', dave),
+      '-d',
+      path.join(work, 'dl-org-outsider'),
+      'acc-hello==0.1.1',
+    ]);
+    expect(outsider.code).toBe(1);
+    expect(outsider.output).toContain('Could not find a version that satisfies the requirement acc-hello==0.1.1 (from versions: none)');
+    // What pip was told: 404, the answer for any name the caller may not see.
+    const page = await fetch(`${index}acc-hello/`, {
+      headers: { authorization: `Basic ${Buffer.from(`pydave:${dave}`).toString('base64')}` },
+    });
+    expect(page.status).toBe(404);
+  });
 });
