@@ -28,6 +28,8 @@ export interface RegistryPackage {
   ecosystem: string;
   description: string | null;
   access: 'public' | 'restricted';
+  /** The org a PyPI, Maven or RubyGems package belongs to (its members read it when private), or the npm scope. */
+  org?: string | null;
   maintainers: string[];
   license: string | null;
   keywords: string[];
@@ -38,6 +40,17 @@ export interface RegistryPackage {
   createdAt: string;
   updatedAt: string;
   versions: { version: string; publishedAt: string; deprecated: string | null; integrity: string; size: number; tarball: string }[];
+}
+
+/** GET /api/packages/search's parameters, passed to the registry's search as they are. */
+export interface SearchParams {
+  q: string;
+  limit: number;
+  offset: number;
+  ecosystem: string;
+  sort: string;
+  keywords?: string;
+  maintainer?: string;
 }
 
 /** The registry's GET /internal/packages/:name/score (docs/SCORING.md). */
@@ -84,7 +97,7 @@ export function canSeePackage(pkg: RegistryPackage, p: Principal | undefined, id
   if (pkg.access !== 'restricted') return true;
   if (!p) return false;
   if (p.role === 'admin' || pkg.maintainers.includes(p.username)) return true;
-  const scope = pkg.name.startsWith('@') ? pkg.name.slice(0, pkg.name.indexOf('/')) : undefined;
+  const scope = pkg.org ? `@${pkg.org}` : pkg.name.startsWith('@') ? pkg.name.slice(0, pkg.name.indexOf('/')) : undefined;
   return scope !== undefined && identity.canPublishToScope(scope, p.userId);
 }
 
@@ -93,11 +106,18 @@ const segment = (name: string) => name.replace('/', '%2F');
 
 export function createPackagesReader(registry: PeerClient, identity: IdentityReader) {
   return {
-    search: (q: { q: string; limit: number; offset: number; ecosystem: string }, requestId: string) =>
-      registry.get<RegistrySearch>(
-        `/internal/packages/search?${new URLSearchParams({ q: q.q, limit: String(q.limit), offset: String(q.offset), ecosystem: q.ecosystem })}`,
-        { requestId },
-      ) as Promise<RegistrySearch>,
+    search(q: SearchParams, requestId: string) {
+      const params = new URLSearchParams({
+        q: q.q,
+        limit: String(q.limit),
+        offset: String(q.offset),
+        ecosystem: q.ecosystem,
+        sort: q.sort,
+      });
+      if (q.keywords !== undefined) params.set('keywords', q.keywords);
+      if (q.maintainer !== undefined) params.set('maintainer', q.maintainer);
+      return registry.get<RegistrySearch>(`/internal/packages/search?${params}`, { requestId }) as Promise<RegistrySearch>;
+    },
 
     async details(name: string, ecosystem: string, p: Principal | undefined, requestId: string): Promise<RegistryPackage> {
       const pkg = await registry.get<RegistryPackage>(`/internal/packages/${segment(name)}?ecosystem=${ecosystem}`, {
@@ -108,12 +128,12 @@ export function createPackagesReader(registry: PeerClient, identity: IdentityRea
     },
 
     /**
-     * The score of a package already shown to the caller. The scorer covers npm only; a registry without a score
-     * (or down) gives null so the details page still answers.
+     * The score of a package, for a caller who may see it (checked by details(), asked at the same time). The
+     * scorer covers npm only; a registry without a score (or down) gives null so the details page still answers.
      */
-    async score(pkg: RegistryPackage, requestId: string): Promise<RegistryScore | null> {
-      if (pkg.ecosystem !== 'npm') return null;
-      const s = await registry.get<RegistryScore>(`/internal/packages/${segment(pkg.name)}/score`, { requestId }).catch(() => undefined);
+    async score(name: string, ecosystem: string, requestId: string): Promise<RegistryScore | null> {
+      if (ecosystem !== 'npm') return null;
+      const s = await registry.get<RegistryScore>(`/internal/packages/${segment(name)}/score`, { requestId }).catch(() => undefined);
       return s && typeof s === 'object' && s.score && typeof s.score.overall === 'number' ? s : null;
     },
 

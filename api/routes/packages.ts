@@ -15,10 +15,20 @@ import { deprecateVersions, publishPackage } from '../packages-publish.ts';
 const Ecosystem = z.enum(['npm', 'pypi', 'maven', 'rubygems']).default('npm');
 
 const SearchQuery = z.object({
-  q: z.string().max(400).default('').describe('words, "keywords:a,b" or "scope:@acme"'),
+  q: z
+    .string()
+    .max(400)
+    .default('')
+    .describe('words (the last one also as a prefix) and qualifiers "keywords:a,b", "scope:@acme", "maintainer:alice" ("author:" too)'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   offset: z.coerce.number().int().min(0).max(10_000).default(0),
   ecosystem: Ecosystem,
+  keywords: z.string().max(400).optional().describe('comma list: every one must be an exact keyword of the package'),
+  maintainer: z.string().min(1).max(214).optional().describe('username that must be among the maintainers'),
+  sort: z
+    .enum(['relevance', 'score', 'downloads', 'updated'])
+    .default('relevance')
+    .describe('relevance: exact name, then name prefix, then text match, score, downloads; updated: most recently changed first'),
 });
 const SearchReply = z.object({
   results: z.array(
@@ -226,8 +236,11 @@ export function registerPackageRoutes(app: TypedApp, deps: ApiDeps) {
     async (req, reply) => {
       // The raw path, not the decoded param: "%2F" in a name must not become a path separator.
       const { name, rest } = splitPackagePath(req.url.split('?')[0].slice('/api/packages/'.length));
+      // The details page asks for the score at the same time as the package (one round trip, not two); the
+      // score is only shown once the package is known to be visible to the caller.
+      const score = rest.length === 0 ? packages.score(name, req.query.ecosystem, req.id) : undefined;
       const pkg = await packages.details(name, req.query.ecosystem, guards.optional(req), req.id);
-      if (rest.length === 0) return toPackageDetails(pkg, await packages.score(pkg, req.id));
+      if (score) return toPackageDetails(pkg, await score);
       if (rest.length === 1 && rest[0] === 'versions') return { name: pkg.name, versions: toPackageDetails(pkg).versions };
       if (rest.length === 1 && rest[0] === 'dist-tags') return { name: pkg.name, distTags: pkg.distTags };
       if (rest.length === 2 && rest[1] === 'download') {
