@@ -19,6 +19,7 @@ export interface CatalogFilter {
 }
 
 const PLACEMENT = { featured: 0, premium: 1, standard: 2 } as const;
+const ACTIVE_COUNTS_TTL_MS = 2_000;
 const UNRATED: RatingStats = { average: null, count: 0, distribution: [0, 0, 0, 0, 0] };
 
 export function createCatalog(deps: {
@@ -29,6 +30,14 @@ export function createCatalog(deps: {
   listings?: ListingsRepo;
 }) {
   const baseTemplates = deps.templates ?? SERVICE_TEMPLATES;
+  // Live deployment counts are a GROUP BY over every deployment (6 ms at 10,000 on a busy machine, paid by every
+  // catalog request); a count up to two seconds old is as useful to a person browsing, so it is reused that long.
+  let active: { at: number; counts: Map<string, number> } | undefined;
+  const activeByService = () => {
+    const now = Date.now();
+    if (!active || now - active.at > ACTIVE_COUNTS_TTL_MS) active = { at: now, counts: deps.deployments.activeByService() };
+    return active.counts;
+  };
   /** The templates with their current placement (an admin's choice, else the template's). */
   const placed = (t: ServiceTemplate, overrides: Map<string, ServiceTemplate['listing']>): ServiceTemplate => {
     const listing = overrides.get(t.id);
@@ -58,7 +67,7 @@ export function createCatalog(deps: {
   return {
     list(f: CatalogFilter) {
       const ratings = deps.reviews.stats();
-      const active = deps.deployments.activeByService();
+      const active = activeByService();
       const q = f.q?.toLowerCase();
       const overrides = deps.listings?.overrides() ?? new Map();
       const matched = baseTemplates
@@ -89,7 +98,7 @@ export function createCatalog(deps: {
         averageRating: r.average ?? 0,
         ratingCount: r.count,
         ratingDistribution: r.distribution,
-        activeDeployments: deps.deployments.activeByService().get(t.id) ?? 0,
+        activeDeployments: activeByService().get(t.id) ?? 0,
       };
     },
   };
