@@ -65,6 +65,8 @@ export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalT
       ecosystem: pkg.ecosystem,
       description: pkg.description,
       access: pkg.access,
+      // The owning org (npm: the scope): its members see the package when it is private (multiformat/access.ts).
+      org: pkg.scope,
       maintainers: ctx.repo.maintainers(pkg.id).map((m) => m.username),
       license: typeof manifest.license === 'string' ? manifest.license : null,
       keywords: JSON.parse(pkg.keywords) as string[],

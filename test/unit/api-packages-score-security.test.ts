@@ -32,7 +32,7 @@ const pkg = (name: string, access: 'public' | 'restricted', maintainers: string[
     },
   ],
 });
-const PACKAGES: Record<string, ReturnType<typeof pkg>> = {
+const PACKAGES: Record<string, ReturnType<typeof pkg> & { org?: string }> = {
   'npm:left-pad': pkg('left-pad', 'public', ['alice']),
   'npm:@acme/widget': pkg('@acme/widget', 'public', ['alice']),
   'npm:@acme/secret': pkg('@acme/secret', 'restricted', ['alice']),
@@ -41,6 +41,8 @@ const PACKAGES: Record<string, ReturnType<typeof pkg>> = {
   'pypi:requests': pkg('requests', 'public', ['alice'], 'pypi'),
   'maven:com.acme:lib': pkg('com.acme:lib', 'public', ['alice'], 'maven'),
   'rubygems:secret_gem': pkg('secret_gem', 'restricted', ['alice'], 'rubygems'),
+  // A private gem of the org acme (the registry's details carry the owning org).
+  'rubygems:acme_gem': { ...pkg('acme_gem', 'restricted', ['alice'], 'rubygems'), org: 'acme' },
 };
 const score = (name: string) => ({
   name,
@@ -220,6 +222,19 @@ describe('GET /api/packages/:name/:version/security', () => {
     expect(res.json()).toEqual(NOT_FOUND('secret_gem'));
     expect(asked.some((a) => a.path.endsWith('/security'))).toBe(false);
     expect((await get('/api/packages/secret_gem/1.0.0/security?ecosystem=rubygems', alice)).statusCode).toBe(200);
+  });
+
+  it('a private gem of an org: its members see the details and the report, other users get 404', async () => {
+    const carol = addUser(t.db, clock, 'carol');
+    t.db
+      .prepare("INSERT INTO orgs (id, name, plan_id, created_by, created_at) VALUES ('org-acme', 'acme', 'team', ?, 'now')")
+      .run(alice.id);
+    t.db.prepare("INSERT INTO org_members (org_id, user_id, role, created_at) VALUES ('org-acme', ?, 'member', 'now')").run(carol.id);
+    for (const url of ['/api/packages/acme_gem?ecosystem=rubygems', '/api/packages/acme_gem/1.0.0/security?ecosystem=rubygems']) {
+      expect((await get(url, carol)).statusCode, url).toBe(200);
+      expect((await get(url, bob)).json(), url).toEqual(NOT_FOUND('acme_gem'));
+      expect((await get(url)).json(), url).toEqual(NOT_FOUND('acme_gem'));
+    }
   });
 
   it('unknown package, unknown version, bad name: clear 404/400', async () => {

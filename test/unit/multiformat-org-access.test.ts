@@ -8,6 +8,7 @@ import { zipSync } from 'fflate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { basic, makeWheel, uploadForm } from '../fixtures/pypi/pypi-fixtures.ts';
 import { makeGem } from '../fixtures/rubygems/gem-fixtures.ts';
+import { testSecrets } from '../helpers/config.ts';
 import { addUser, buildTestRegistry, type TestUser } from '../helpers/npm-fixtures.ts';
 
 type Reg = Awaited<ReturnType<typeof buildTestRegistry>>;
@@ -88,6 +89,17 @@ describe('org members read private PyPI, Maven and RubyGems packages of their or
     }
   });
   afterEach(async () => r.app.close());
+
+  it('the internal details carry the owning org, for the main API to apply the same rule', async () => {
+    for (const [name, ecosystem] of [
+      ['org-tool', 'pypi'],
+      ['com.acme:org-lib', 'maven'],
+      ['org_gem', 'rubygems'],
+    ]) {
+      const res = await get(`/internal/packages/${name}?ecosystem=${ecosystem}`, { 'x-internal-token': testSecrets.internalToken });
+      expect(res.json()).toMatchObject({ name, ecosystem, access: 'restricted', org: 'acme' });
+    }
+  });
 
   it('a member of the org (not a maintainer) reads every file, index page and metadata document', async () => {
     for (const [, url, expected] of READS) {
