@@ -1,6 +1,7 @@
 // GET /internal/packages/:name/dependents: packages whose latest version depends on the name (dependencies,
 // peer, optional), restricted packages never listed, the internal token required.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDependentsQuery } from '../../registry/npm/routes-dependents.ts';
 import { testSecrets } from '../helpers/config.ts';
 import { bearer, buildTestRegistry, docPath, publishBody } from '../helpers/npm-fixtures.ts';
 
@@ -52,5 +53,16 @@ describe('npm dependents', () => {
     expect((await dependents('uses-core')).json()).toEqual({ name: 'uses-core', dependents: [], total: 0 });
     expect((await dependents('@acme/core', bearer(r.alice))).statusCode).toBe(403);
     expect((await dependents('@acme/core', {})).statusCode).toBeGreaterThanOrEqual(401);
+  });
+
+  it('keeps an answer 30 s, then sees packages published since', async () => {
+    const dependentsOf = createDependentsQuery(r.db);
+    const t0 = Date.parse('2026-11-26T10:00:00Z');
+    expect(dependentsOf('uses-core', t0).total).toBe(0);
+    await publish('uses-uses-core', '1.0.0', { pkg: { dependencies: { 'uses-core': '1' } } });
+    expect(dependentsOf('uses-core', t0 + 29_000).total).toBe(0);
+    expect(dependentsOf('uses-core', t0 + 30_000).dependents).toEqual([
+      { name: 'uses-uses-core', version: '1.0.0', range: '1', kind: 'dependencies' },
+    ]);
   });
 });
