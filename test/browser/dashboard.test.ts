@@ -3,50 +3,24 @@
 // postgres-managed and watch it reach running without reloading, read metrics and cost, stop it, create a
 // webhook and send a test, axe on every page, and no horizontal scroll at phone width.
 /// <reference lib="dom" />
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishFixtures } from '../fixtures/dashboard/packages.ts';
-import { ROOT, type Suite, startSuite } from '../helpers/suite.ts';
+import { axeSerious, type BrowserSuite, startBrowserSuite } from '../helpers/dashboard-browser.ts';
+import type { Suite } from '../helpers/suite.ts';
 
-const execFileAsync = promisify(execFile);
-const AXE = fs.readFileSync(path.resolve('node_modules/axe-core/axe.min.js'), 'utf8');
+let b: BrowserSuite;
 let suite: Suite;
 let context: BrowserContext;
 let page: Page;
-let profile: string;
 let receiver: http.Server;
 const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
-const visited = new Set<string>();
-const pageErrors: string[] = [];
 let deploymentUrl = '';
-
-async function go(url: string) {
-  const res = await page.goto(`${suite.urls.dashboard}${url}`);
-  expect(res?.status(), url).toBeLessThan(400);
-  visited.add(new URL(page.url()).pathname + new URL(page.url()).search);
-}
-
-/** axe-core evaluated through the devtools protocol (not a <script>: the page's CSP would rightly refuse it). */
-async function axeSerious(p: Page) {
-  await p.evaluate(AXE);
-  const violations = await p.evaluate(async () => {
-    const r = await (
-      window as unknown as {
-        axe: { run: (o: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
-      }
-    ).axe.run({
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-    });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
+const go = (url: string) => b.go(url);
 
 beforeAll(async () => {
   receiver = http.createServer((req, res) => {
@@ -60,50 +34,15 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  // One process after the other: on a busy machine five cold starts at once can exceed the helper's deadline.
-  suite = await startSuite({ only: ['api'], env: { SIM_TIME_SCALE: '0.2', WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true' } });
-  for (const name of ['registry', 'marketplace', 'orchestrator', 'dashboard'] as const) await suite.start(name);
-  // `npm run seed` as a user runs it (the script has a shebang line, so it is run, not imported by vitest).
-  // Asynchronously: a synchronous child blocks this event loop, and the keep-alive sockets of earlier
-  // requests then outlive the server's keep-alive timeout unnoticed ("other side closed" on the next fetch).
-  await execFileAsync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/seed-data.ts')], { cwd: ROOT, env: suite.env });
-  const login = await fetch(`${suite.urls.api}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'demo', password: 'demo123' }),
-  });
-  await publishFixtures(suite.urls.registry, ((await login.json()) as { token: string }).token);
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-chromium-'));
-  // A fresh profile per run (playwright takes it as the persistent context's folder, not as an argument).
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-    ],
-  });
+  b = await startBrowserSuite();
+  ({ suite, context, page } = b);
+  await publishFixtures(suite.urls.registry, await b.apiToken('demo', 'demo123'));
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: suite.urls.dashboard });
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  // Script errors and CSP refusals (reported as console errors) would mean a page half works.
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/favicon|status of (401|403|404|409|422)/.test(m.text() + m.location().url)) pageErrors.push(m.text());
-  });
 }, 240_000);
 
 afterAll(async () => {
-  await context?.close();
-  await suite?.stopAll();
+  await b?.close();
   await new Promise((r) => receiver?.close(r));
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
 });
 
 describe('dashboard in a browser', () => {
@@ -126,7 +65,7 @@ describe('dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('link', { name: '@elide/http', exact: true }).click();
     await page.waitForURL(/\/package\/(%40|@)elide\/http$/);
-    visited.add(new URL(page.url()).pathname);
+    b.visited.add(new URL(page.url()).pathname);
     await expect.poll(() => page.locator('h1').first().textContent()).toContain('@elide/http');
     expect(await page.locator('#install-snippet').textContent()).toBe('npm install @elide/http');
     const main = (await page.locator('main').textContent()) ?? '';
@@ -180,7 +119,7 @@ describe('dashboard in a browser', () => {
       .getByRole('link', { name: /PostgreSQL Managed/ })
       .first()
       .click();
-    visited.add(new URL(page.url()).pathname);
+    b.visited.add(new URL(page.url()).pathname);
     await page.getByLabel('Deployment name').fill('browser-db');
     await page.getByLabel('Tier', { exact: true }).selectOption('free');
     await page.getByLabel('Region', { exact: true }).selectOption('us-east-1');
@@ -193,7 +132,7 @@ describe('dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Deploy PostgreSQL Managed' }).click();
     await page.waitForURL(/\/deployments\/deploy-/);
     deploymentUrl = new URL(page.url()).pathname;
-    visited.add(deploymentUrl);
+    b.visited.add(deploymentUrl);
     await page.evaluate(() => {
       (window as unknown as { __same?: boolean }).__same = true;
     });
@@ -232,7 +171,7 @@ describe('dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Create webhook' }).click();
     expect((await page.locator('#new-secret').textContent())?.length).toBeGreaterThan(10);
     await page.getByRole('link', { name: 'Open the webhook' }).click();
-    visited.add(new URL(page.url()).pathname);
+    b.visited.add(new URL(page.url()).pathname);
     await page.getByRole('button', { name: 'Send test' }).click();
     await expect.poll(() => page.locator('#test-result').textContent()).toContain('HTTP 200');
     expect(received.some((r) => r.body.includes('webhook.test') && typeof r.headers['webhook-signature'] === 'string')).toBe(true);
@@ -240,13 +179,13 @@ describe('dashboard in a browser', () => {
 
   it('passes axe without serious violations on every page visited', async () => {
     const checked: string[] = [];
-    for (const url of [...visited, '/', '/login', '/register', '/account', '/deployments', '/services', '/billing', '/webhooks']) {
+    for (const url of [...b.visited, '/', '/login', '/register', '/account', '/deployments', '/services', '/billing', '/webhooks']) {
       await page.goto(`${suite.urls.dashboard}${url}`);
       expect({ url, violations: await axeSerious(page) }).toEqual({ url, violations: [] });
       checked.push(url);
     }
     expect(checked.length).toBeGreaterThanOrEqual(12);
-    expect(pageErrors).toEqual([]);
+    expect(b.pageErrors).toEqual([]);
   }, 60_000);
 
   it('has no horizontal scroll at phone width (375 px)', async () => {
