@@ -14,6 +14,7 @@ let suite: Suite;
 let work: string;
 let env: Record<string, string>;
 let reg: string;
+let aliceToken: string;
 const G = 'com/example/acc';
 
 function settings(file: string, servers: string) {
@@ -85,6 +86,7 @@ beforeAll(async () => {
   suite = await startSuite({ only: ['api', 'registry'] });
   reg = `${suite.urls.registry}/maven2`;
   const token = await createPublisher(suite, 'mvnalice');
+  aliceToken = token;
   const cred = `<username>mvnalice</username><password>${token}</password>`;
   settings(
     path.join(work, 'settings.xml'),
@@ -211,5 +213,35 @@ describe('mvn deploy and resolution against /maven2/', () => {
     expect(fs.readFileSync(path.join(local, G, 'acc-secret/1.0.0/acc-secret-1.0.0.jar')).equals(fs.readFileSync(jar))).toBe(true);
     expect(denied.code).toBe(1);
     expect(denied.output).toContain('401');
+  });
+  it('a private artifact of an org: Maven of an org member resolves it; Maven of a user outside the org cannot', async () => {
+    const api = (method: string, url: string, body: unknown) =>
+      fetch(`${suite.urls.api}${url}`, {
+        method,
+        headers: { authorization: `Bearer ${aliceToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const [carol, dave] = await Promise.all([createPublisher(suite, 'mvncarol'), createPublisher(suite, 'mvndave')]);
+    expect((await api('POST', '/api/orgs', { name: 'mvnorg' })).status).toBe(201);
+    expect((await api('PUT', '/api/orgs/mvnorg/members/mvncarol', { role: 'member' })).status).toBe(200);
+    const give = await fetch(`${reg}/-/access`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`mvnalice:${aliceToken}`).toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'com.example.acc:acc-secret', org: 'mvnorg' }),
+    });
+    expect(await give.json()).toMatchObject({ access: 'restricted', org: 'mvnorg' });
+    const server = (user: string, secret: string) =>
+      `<server><id>privreg</id><username>${user}</username><password>${secret}</password></server>`;
+    settings(path.join(work, 'carol.xml'), server('mvncarol', carol));
+    settings(path.join(work, 'dave.xml'), server('mvndave', dave));
+    const member = path.join(work, 'org-member-m2');
+    const [ok, outsider] = await Promise.all([
+      get('com.example.acc:acc-secret:1.0.0', member, 'privreg', path.join(work, 'carol.xml')),
+      get('com.example.acc:acc-secret:1.0.0', path.join(work, 'org-outsider-m2'), 'privreg', path.join(work, 'dave.xml')),
+    ]);
+    expect(ok.code, ok.output).toBe(0);
+    expect(fs.existsSync(path.join(member, G, 'acc-secret/1.0.0/acc-secret-1.0.0.jar'))).toBe(true);
+    expect(outsider.code).toBe(1);
+    expect(outsider.output).toMatch(/acc-secret:(jar:)?1\.0\.0.*(not found|could not be resolved|Could not find)/is);
   });
 });
