@@ -219,4 +219,20 @@ describe('admin', () => {
     expect(await axeSerious(page)).toEqual([]);
     expect(b.pageErrors).toEqual([]);
   }, 60_000);
+
+  it('has no horizontal scroll at phone width (375 px) on these pages', async () => {
+    const phone = await b.context.newPage();
+    await phone.setViewportSize({ width: 375, height: 740 });
+    for (const url of ['/account/password', '/package/@elide/vuln-app', '/package/@elide/vuln-leaf', '/deployments']) {
+      await phone.goto(`${b.suite.urls.dashboard}${url}`);
+      expect({ url, width: await phone.evaluate(() => document.documentElement.scrollWidth) }).toEqual({ url, width: 375 });
+    }
+    await b.login('admin', 'admin-password-for-tests');
+    await phone.goto(`${b.suite.urls.dashboard}/admin`);
+    expect({ url: '/admin', width: await phone.evaluate(() => document.documentElement.scrollWidth) }).toEqual({
+      url: '/admin',
+      width: 375,
+    });
+    await phone.close();
+  }, 60_000);
 });
