@@ -5,6 +5,7 @@ import type { Db } from '../../lib/db.ts';
 import type { ScanSummary } from '../security-scanner.ts';
 import type { Finding, Verdict } from './findings.ts';
 import type { LicenseResult } from './licenses.ts';
+import { KnownNameIndex } from './typosquat.ts';
 
 export interface ScanRow {
   ecosystem: string;
@@ -69,13 +70,11 @@ const toKnownName = (r: KnownRow) => ({
   popularity: r.popularity ?? 0,
   owner: r.owners ? r.owners.split(',') : [],
 });
-type KnownName = ReturnType<typeof toKnownName>;
 interface KnownNamesCache {
   generation: number;
   /** The highest package id seen: rows above it are packages created since. */
   maxId: number;
-  byName: Map<string, KnownName>;
-  list?: KnownName[];
+  index: KnownNameIndex;
 }
 // Per database, not per repo object: every createSecurityRepo(db) of the process shares one list per ecosystem.
 const knownNamesCaches = new WeakMap<Db, Map<string, KnownNamesCache>>();
@@ -167,7 +166,7 @@ export function createSecurityRepo(db: Db) {
      * reference list), from memory: extended with the packages created since the last call, reloaded when a
      * package was removed or its owners changed (the generation counter of migration 022).
      */
-    knownNames(ecosystem: string): readonly KnownName[] {
+    knownNames(ecosystem: string): KnownNameIndex {
       const caches = knownNamesCaches.get(db) ?? new Map<string, KnownNamesCache>();
       knownNamesCaches.set(db, caches);
       const generation = knownGeneration.get()?.generation ?? 0;
@@ -176,21 +175,19 @@ export function createSecurityRepo(db: Db) {
       let c = caches.get(ecosystem);
       const rows = !c || c.generation !== generation ? known.all(ecosystem) : knownSince.all(c.maxId, ecosystem);
       if (!c || c.generation !== generation) {
-        c = { generation, maxId: 0, byName: new Map() };
+        c = { generation, maxId: 0, index: new KnownNameIndex() };
         caches.set(ecosystem, c);
       }
       for (const r of rows) {
-        c.byName.set(r.name, toKnownName(r));
+        c.index.set(toKnownName(r));
         c.maxId = Math.max(c.maxId, r.id);
-        c.list = undefined;
       }
       c.maxId = Math.max(c.maxId, top);
-      c.list ??= [...c.byName.values()];
-      return c.list;
+      return c.index;
     },
     saveScore(ecosystem: string, name: string, s: ScoreRow) {
       // The cached known-names list follows popularity (a name becomes protected from typosquats at 0.5).
-      const cached = knownNamesCaches.get(db)?.get(ecosystem)?.byName.get(name);
+      const cached = knownNamesCaches.get(db)?.get(ecosystem)?.index.get(name);
       if (cached) cached.popularity = s.popularity;
       upsertScore.run(
         ecosystem,

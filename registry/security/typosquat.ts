@@ -110,17 +110,46 @@ function lookAlike(n: string, t: string, topTier: boolean): { rule: string; seve
   return undefined;
 }
 
-// The registry passes the same KnownName objects to every publish (security-repo.ts keeps them in memory), so
-// the per-name normal forms are computed once per name rather than once per name and publish.
-const forms = new WeakMap<KnownName, { lower: string; skeleton: string | undefined }>();
-function formsOf(k: KnownName) {
-  let f = forms.get(k);
-  if (!f) {
-    // Y1 compares unscoped names only: a scoped name never has a skeleton to collide with.
-    f = { lower: k.name.toLowerCase(), skeleton: k.name.startsWith('@') ? undefined : skeleton(k.name) };
-    forms.set(k, f);
+/**
+ * The known names indexed for the checks that need every name (exact name, Y1 skeleton), so a publish costs map
+ * lookups plus one pass over the popular names instead of normalising every name of the registry. The registry
+ * keeps one in memory and adds new packages to it (security-repo.ts); plain lists are indexed per call.
+ */
+export class KnownNameIndex implements Iterable<KnownName> {
+  private readonly byName = new Map<string, KnownName>();
+  private readonly lowerNames = new Set<string>();
+  private readonly skeletons = new Map<string, KnownName>();
+
+  static of(known: Iterable<KnownName>): KnownNameIndex {
+    return known instanceof KnownNameIndex ? known : new KnownNameIndex(known);
   }
-  return f;
+  constructor(known: Iterable<KnownName> = []) {
+    for (const k of known) this.set(k);
+  }
+  set(k: KnownName): void {
+    const previous = this.byName.get(k.name);
+    this.byName.set(k.name, k);
+    this.lowerNames.add(k.name.toLowerCase());
+    // Y1 compares unscoped names only; the first name of a skeleton is the one reported.
+    if (k.name.startsWith('@')) return;
+    const sk = skeleton(k.name);
+    if (!this.skeletons.has(sk) || this.skeletons.get(sk) === previous) this.skeletons.set(sk, k);
+  }
+  get(name: string): KnownName | undefined {
+    return this.byName.get(name);
+  }
+  hasLowerCase(name: string): boolean {
+    return this.lowerNames.has(name);
+  }
+  withSkeleton(sk: string): KnownName | undefined {
+    return this.skeletons.get(sk);
+  }
+  get size(): number {
+    return this.byName.size;
+  }
+  [Symbol.iterator](): Iterator<KnownName> {
+    return this.byName.values();
+  }
 }
 
 const owners = (o: string | string[] | undefined) => new Set((Array.isArray(o) ? o : o ? [o] : []).map((x) => x.toLowerCase()));
@@ -130,12 +159,11 @@ const time = (d: string | Date | undefined) => (d === undefined ? Number.POSITIV
 export function checkTyposquat(candidate: Candidate, known: Iterable<KnownName>, options: Partial<TyposquatOptions> = {}): Finding[] {
   const opts = { ...DEFAULT_TYPOSQUAT_OPTIONS, ...options };
   const n = candidate.name.toLowerCase();
-  const list = [...known];
-  if (list.some((k) => formsOf(k).lower === n)) {
+  const index = KnownNameIndex.of(known);
+  if (index.hasLowerCase(n)) {
     // An existing package publishing a new version: its name was accepted already; only re-check look-alikes.
   } else if (!n.startsWith('@')) {
-    const mine = skeleton(n);
-    const same = list.find((k) => formsOf(k).skeleton === mine);
+    const same = index.withSkeleton(skeleton(n));
     if (same) {
       return [
         {
@@ -150,9 +178,11 @@ export function checkTyposquat(candidate: Candidate, known: Iterable<KnownName>,
   }
   const mine = owners(candidate.owner);
   const out: Finding[] = [];
-  for (const t of list) {
+  for (const t of index) {
+    // Popularity first: most names are not protected, and this loop sees every name of the registry.
+    if (t.popularity < opts.protectedMin) continue;
     const target = t.name.toLowerCase();
-    if (target === n || t.popularity < opts.protectedMin) continue;
+    if (target === n) continue;
     if (opts.allowPairs.some(([a, b]) => (a === n && b === target) || (b === n && a === target))) continue;
     const hit = lookAlike(n, target, t.popularity >= opts.topTierMin);
     if (!hit) continue;

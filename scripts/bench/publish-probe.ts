@@ -21,6 +21,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     snapshot: { type: 'string' },
     'load-seconds': { type: 'string', default: '10' },
+    /** Packages the read load rotates over (the bench samples 200). */
+    sample: { type: 'string', default: '200' },
     /** A folder for V8 CPU profiles of the processes (scripts/bench/profile-hook.mjs). */
     profile: { type: 'string' },
   },
@@ -88,7 +90,7 @@ try {
     ...s.urls,
     authorization: s.authorization,
     deploymentIds: [],
-    sampleSize: 2000,
+    sampleSize: Number(args.sample),
   }).filter((e) => ['full packument', 'abbreviated packument', 'tarball'].includes(e.name));
   for (const e of list) {
     const l = await runLoad(e.ours, { connections: 32, warmupSeconds: 1, seconds });

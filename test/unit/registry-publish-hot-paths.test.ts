@@ -124,9 +124,10 @@ describe('known names of the typosquat check', () => {
   });
   const known = () =>
     Object.fromEntries(
-      createSecurityRepo(db)
-        .knownNames('npm')
-        .map((k) => [k.name, { owner: [...k.owner].sort(), popularity: k.popularity }]),
+      [...createSecurityRepo(db).knownNames('npm')].map((k) => [
+        k.name,
+        { owner: [...(k.owner as string[])].sort(), popularity: k.popularity },
+      ]),
     );
 
   it('follows new packages, owners added or removed later, popularity and removals', () => {
@@ -170,11 +171,7 @@ describe('known names of the typosquat check', () => {
     const id = repo.insert({ ecosystem: 'pypi', name: 'requests', scope: null, description: '', keywords: [], access: 'public', now: AT });
     repo.addMaintainer(id, { user_id: 'u-1', username: 'kenneth', email: 'k@example.test' }, AT);
     publish(repo, 'left-pad', [{}]);
-    expect(
-      createSecurityRepo(db)
-        .knownNames('pypi')
-        .map((k) => k.name),
-    ).toEqual(['requests']);
+    expect([...createSecurityRepo(db).knownNames('pypi')].map((k) => k.name)).toEqual(['requests']);
     expect(known()).toEqual({ 'left-pad': { owner: ['owner-leftpad'], popularity: 0 } });
   });
 });
