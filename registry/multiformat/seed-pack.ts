@@ -1,34 +1,15 @@
 // Deterministic archives for the seed's demo packages (same input, same bytes, so a second seed run is an
-// identical re-upload): ustar with a fixed mtime, gzip without a timestamp, zip with a fixed date.
+// identical re-upload): ustar with a fixed mtime (npm/pack.ts's header), gzip without a timestamp, zip with a fixed date.
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { zipSync } from 'fflate';
-
-const FIXED_MTIME = 499162500; // 1985-10-26T08:15:00Z, npm's fixed mtime for reproducible archives
-
-function header(path: string, size: number): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(path, 0, 100, 'utf8');
-  h.write('0000644\0', 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
-  h.write(`${FIXED_MTIME.toString(8).padStart(11, '0')}\0`, 136);
-  h.write('        ', 148);
-  h.write('0', 156);
-  h.write('ustar\0', 257);
-  h.write('00', 263);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return h;
-}
+import { ustarHeader } from '../npm/pack.ts';
 
 export function tar(files: Record<string, string | Buffer>): Buffer {
   const parts: Buffer[] = [];
   for (const [path, content] of Object.entries(files)) {
     const data = Buffer.from(content);
-    parts.push(header(path, data.length), data, Buffer.alloc((512 - (data.length % 512)) % 512));
+    parts.push(ustarHeader(path, data.length), data, Buffer.alloc((512 - (data.length % 512)) % 512));
   }
   parts.push(Buffer.alloc(1024));
   return Buffer.concat(parts);

@@ -3,7 +3,8 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 
-function header(path: string, size: number, mode: number): Buffer {
+/** One ustar header with npm's fixed mtime (also the seed's PyPI sdists and gems: multiformat/seed-pack.ts). */
+export function ustarHeader(path: string, size: number, mode = 0o644): Buffer {
   const h = Buffer.alloc(512);
   if (Buffer.byteLength(path) > 100) throw new Error(`path too long for the seed packer: ${path}`);
   h.write(path, 0, 100, 'utf8');
@@ -29,7 +30,7 @@ export function packNpmTarball(files: Record<string, string>): Buffer {
   for (const path of Object.keys(files).sort()) {
     const data = Buffer.from(files[path]);
     parts.push(
-      header(`package/${path}`, data.length, path.startsWith('bin/') ? 0o755 : 0o644),
+      ustarHeader(`package/${path}`, data.length, path.startsWith('bin/') ? 0o755 : 0o644),
       data,
       Buffer.alloc((512 - (data.length % 512)) % 512),
     );
