@@ -126,4 +126,51 @@ describe('gem push, gem install and bundle install against /rubygems/', () => {
     const again = await push(built('acc_dep', '1.0.0'));
     expect(again.output).toContain('Repushing of gem versions is not allowed.');
   });
+  it('a private gem of an org: gem install of an org member installs it; of a user outside the org finds nothing', async () => {
+    const org = path.join(work, 'acc_org');
+    writeGem(org, 'acc_org', '0.1.0', '');
+    fs.writeFileSync(path.join(org, 'lib', 'acc_org.rb'), 'module AccOrg; end\n');
+    expect((await run('gem', ['build', 'acc_org.gemspec'], { cwd: org, env })).code).toBe(0);
+    expect((await push(built('acc_org', '0.1.0'))).code).toBe(0);
+    const [carol, dave] = await Promise.all([createPublisher(suite, 'gemcarol'), createPublisher(suite, 'gemdave')]);
+    const api = (method: string, url: string, body: unknown) =>
+      fetch(`${suite.urls.api}${url}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await api('POST', '/api/orgs', { name: 'gemorg' })).status).toBe(201);
+    expect((await api('PUT', '/api/orgs/gemorg/members/gemcarol', { role: 'member' })).status).toBe(200);
+    const give = await fetch(`${host}/-/access`, {
+      method: 'POST',
+      headers: { authorization: token, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'acc_org', access: 'restricted', org: 'gemorg' }),
+    });
+    expect(await give.json()).toMatchObject({ access: 'restricted', org: 'gemorg' });
+    const install = (user: string, secret: string, dir: string) =>
+      run(
+        'gem',
+        [
+          'install',
+          '--remote',
+          '--clear-sources',
+          '--source',
+          `${host.replace('http://', `http://${user}:${encodeURIComponent(secret)}@`)}/`,
+          '--install-dir',
+          path.join(work, dir),
+          '--no-document',
+          'acc_org',
+        ],
+        { cwd: os.tmpdir(), env },
+      );
+    const [member, outsider] = await Promise.all([
+      install('gemcarol', carol, 'org-member-gems'),
+      install('gemdave', dave, 'org-outsider-gems'),
+    ]);
+    expect(member.code, member.output).toBe(0);
+    expect(member.stdout).toContain('Successfully installed acc_org-0.1.0');
+    expect(outsider.code).not.toBe(0);
+    expect(outsider.output).toContain('acc_org');
+    expect(fs.existsSync(path.join(work, 'org-outsider-gems', 'cache', 'acc_org-0.1.0.gem'))).toBe(false);
+  });
 });
