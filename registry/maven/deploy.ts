@@ -11,6 +11,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import type { Principal } from '../../lib/auth.ts';
 import { AppError, badRequest, forbidden } from '../../lib/errors.ts';
+import { enqueueEvent } from '../../lib/outbox.ts';
 import { canManage, canReadPackage } from '../multiformat/access.ts';
 import { digestsOf, type FormatContext, isoNow } from '../multiformat/context.ts';
 import type { FileRow } from '../multiformat/files-repo.ts';
@@ -67,20 +68,36 @@ async function verifyChecksum(
   }
   const fresh = Date.parse(file.uploaded_at) >= ctx.clock.now() - DEPLOY_WINDOW_MS;
   if (meta.confirmed === true || !fresh || file.publisher_id !== who.userId) throw mismatch(c.checksum, c.filename, actual, given);
-  const blobs = ctx.db.transaction(() => withdraw(ctx, file)).immediate();
+  const blobs = ctx.db.transaction(() => withdraw(ctx, file, pkg.name, who)).immediate();
   await ctx.gc.release(blobs);
   throw mismatch(c.checksum, c.filename, actual, given, ': the artifact was damaged in transit and is not kept, deploy it again');
 }
 
-/** Removes a refused artifact and what only it made exist (its version row, the package it created); returns blobs to release. */
-function withdraw(ctx: FormatContext, file: FileRow): string[] {
+/**
+ * Removes a refused artifact and what only it made exist (its version row, the package it created); returns blobs
+ * to release. A version that goes had been announced (package.published), so its withdrawal is announced too.
+ */
+function withdraw(ctx: FormatContext, file: FileRow, name: string, who: Principal): string[] {
   ctx.files.remove(MAVEN, file.path);
   ctx.files.unburn(MAVEN, file.path);
   const id = file.package_id;
   const left = ctx.files.ofVersion(id, file.version);
   const row = ctx.repo.version(id, file.version);
-  if (row && left.length === 0) ctx.repo.removeVersion(id, file.version);
-  else if (row && row.blob_sha512 === file.blob_sha512) ctx.files.repointVersion(left[left.length - 1]);
+  if (row && left.length === 0) {
+    ctx.repo.removeVersion(id, file.version);
+    enqueueEvent(ctx.db, { table: 'outbox' }, ctx.clock, {
+      type: 'package.unpublished',
+      ownerId: who.userId,
+      subject: `package:${MAVEN}:${name}`,
+      data: {
+        ecosystem: MAVEN,
+        name,
+        versions: [file.version],
+        wholePackage: ctx.repo.versions(id).length === 0,
+        reason: 'checksum mismatch',
+      },
+    });
+  } else if (row && row.blob_sha512 === file.blob_sha512) ctx.files.repointVersion(left[left.length - 1]);
   const versions = ctx.repo.versions(id).map((v) => v.version);
   if (versions.length === 0) {
     ctx.repo.remove(id);

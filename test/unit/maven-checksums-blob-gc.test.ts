@@ -74,6 +74,15 @@ describe('Maven checksums: a damaged artifact is never served as good', () => {
     expect((await get(`${BASE}/maven-metadata.xml`)).statusCode).toBe(404);
     expect(counts(r.db)).toMatchObject({ packages: 0, versions: 0 });
     expect(r.db.prepare('SELECT count(*) AS n FROM burned_files').get()).toEqual({ n: 0 });
+    // The version had been announced; its withdrawal is announced too.
+    const events = (r.db.prepare('SELECT payload FROM outbox ORDER BY rowid').all() as { payload: string }[]).map((e) =>
+      JSON.parse(e.payload),
+    );
+    expect(events.map((e) => e.type)).toEqual(['package.published', 'package.unpublished']);
+    expect(events[1]).toMatchObject({
+      subject: 'package:maven:com.example:sum-lib',
+      data: { ecosystem: 'maven', name: 'com.example:sum-lib', versions: ['1.0.0'], wholePackage: true, reason: 'checksum mismatch' },
+    });
     // The damaged bytes are unreferenced: the collection deletes them once the grace period has passed.
     expect(blobRow(r, sha512Hex(damaged))).toBe(false);
     r.clock.advance(11 * MIN);
