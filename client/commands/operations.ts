@@ -30,7 +30,9 @@ async function plan(ctx: Ctx, id: string, tier: string) {
   if (!ctx.json) print(lines);
   await confirm(`Apply the ${preview.toPlan} plan?`, ctx.flags.yes);
   const r = await ctx.client.request<Record<string, unknown>>('marketplace', `${dep(id)}/plan`, { body: { tier } });
-  const final = ctx.flags.wait ? await waitFor(ctx, id, 'running', waitSeconds(ctx)) : undefined;
+  // A plan change keeps the deployment as it was (a stopped one stays stopped): wait for that state to settle.
+  const settled = (r.deployment as { desiredStatus?: string } | undefined)?.desiredStatus;
+  const final = ctx.flags.wait ? await waitFor(ctx, id, settled === 'stopped' ? 'stopped' : 'running', waitSeconds(ctx)) : undefined;
   if (ctx.json) return printJson({ ...preview, applied: true, deployment: final ?? r.deployment });
   print(final ? `${id}: on the ${preview.toPlan} plan, ${final.status}` : `${id}: moving to ${preview.toPlan}`);
 }

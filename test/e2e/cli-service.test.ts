@@ -115,6 +115,11 @@ describe('deployments', () => {
     expect(refused.stderr).toContain('refusing without a terminal; pass --yes to confirm');
     const stop = await u.run(SERVICE_CLI, ['stop', id, '--yes', '--wait', '--json']);
     expect(stop.json()).toEqual({ id, name: 'production-db', action: 'stop', status: 'stopped' });
+    // A plan change while stopped keeps it stopped: --wait waits for that, not for running.
+    const plan = await u.run(SERVICE_CLI, ['plan', id, 'starter', '--yes', '--wait', '--json']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.json()).toMatchObject({ applied: true, deployment: { tier: 'starter', status: 'stopped' } });
+    expect((await u.run(SERVICE_CLI, ['plan', id, 'free', '--yes', '--wait'])).stdout).toContain(`${id}: on the free plan, stopped\n`);
     const start = await u.run(SERVICE_CLI, ['start', id, '--wait', '--json']);
     expect(start.json()).toEqual({ id, name: 'production-db', action: 'start', status: 'running' });
   });
@@ -302,5 +307,28 @@ describe('failures', () => {
     const r = await anon.run(SERVICE_CLI, ['list-deployments']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('error: not logged in: run publish-cli login (or set ELIDE_TOKEN)\n');
+  });
+
+  // Last in the file: it stops the marketplace.
+  it('ends logs --follow with a clear error when the marketplace goes away', async () => {
+    const dep = await u.run(SERVICE_CLI, ['deploy', 'postgres-managed', '--name', 'follow-me', '--no-wait', '--json']);
+    const id = dep.json<{ deploymentId: string }>().deploymentId;
+    const child = spawn(SERVICE_CLI, ['logs', id, '--follow'], { env: u.env, cwd: u.home });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        if (stdout.includes('\n')) resolve();
+      }),
+    );
+    // A graceful shutdown ends the stream; the CLI tries to resume it, finds nothing listening, and says so.
+    await suite.stop('marketplace');
+    expect(await exited).toBe(1);
+    expect(stderr).toBe(`error: cannot reach the marketplace at ${suite.urls.marketplace}: is the suite running? (npm start)\n`);
   });
 });
