@@ -2,6 +2,8 @@
 // `deploy postgres-managed` and `status` block, the lifecycle, plan, backups, credentials, billing, budgets, failures.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CliUser, cliUser, ensureUser, PUBLISH_CLI, SERVICE_CLI, startCliSuite } from '../helpers/cli.ts';
@@ -307,6 +309,47 @@ describe('failures', () => {
     const r = await anon.run(SERVICE_CLI, ['list-deployments']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('error: not logged in: run publish-cli login (or set ELIDE_TOKEN)\n');
+  });
+
+  it('resumes logs --follow with ?since= when the server ends the stream', async () => {
+    // The marketplace ends a follower after 10 minutes; a stand-in ends the first stream at once to show the resume.
+    const seen: URLSearchParams[] = [];
+    const line = (at: string, message: string) => `event: log\ndata: ${JSON.stringify({ at, level: 'info', message })}\n\n`;
+    const stub = http.createServer((req, res) => {
+      const q = new URL(req.url ?? '/', 'http://x').searchParams;
+      seen.push(q);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      if (seen.length === 1) return res.end(line('2026-01-01T00:00:01.000Z', 'one') + line('2026-01-01T00:00:02.000Z', 'two'));
+      res.write(line('2026-01-01T00:00:03.000Z', 'three'));
+    });
+    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
+    try {
+      const child = spawn(SERVICE_CLI, ['logs', 'deploy-x', '--follow', '--tail', '2', '--marketplace-url', url], {
+        env: u.env,
+        cwd: u.home,
+      });
+      let out = '';
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      await new Promise<void>((resolve) =>
+        child.stdout.on('data', (d) => {
+          out += d;
+          if (out.includes('three')) resolve();
+        }),
+      );
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(out).toBe(
+        ['2026-01-01T00:00:01.000Z INFO  one', '2026-01-01T00:00:02.000Z INFO  two', '2026-01-01T00:00:03.000Z INFO  three', ''].join('\n'),
+      );
+      expect(seen.map((q) => Object.fromEntries(q))).toEqual([
+        { tail: '2', follow: 'true' },
+        { tail: '1000', since: '2026-01-01T00:00:02.000Z', follow: 'true' },
+      ]);
+    } finally {
+      stub.closeAllConnections();
+      await new Promise<void>((r) => stub.close(() => r()));
+    }
   });
 
   // Last in the file: it stops the marketplace.
