@@ -68,7 +68,15 @@ async function verifyChecksum(
   }
   const fresh = Date.parse(file.uploaded_at) >= ctx.clock.now() - DEPLOY_WINDOW_MS;
   if (meta.confirmed === true || !fresh || file.publisher_id !== who.userId) throw mismatch(c.checksum, c.filename, actual, given);
-  const blobs = ctx.db.transaction(() => withdraw(ctx, file, pkg.name, who)).immediate();
+  // Judged again inside the write transaction: a concurrent re-deploy or confirmation of this path wins.
+  const blobs = ctx.db
+    .transaction(() => {
+      const now = ctx.files.file(MAVEN, c.path);
+      if (!now || now.sha256 !== file.sha256 || (JSON.parse(now.meta) as Record<string, unknown>).confirmed === true) return undefined;
+      return withdraw(ctx, now, pkg.name, who);
+    })
+    .immediate();
+  if (!blobs) throw mismatch(c.checksum, c.filename, actual, given);
   await ctx.gc.release(blobs);
   throw mismatch(c.checksum, c.filename, actual, given, ': the artifact was damaged in transit and is not kept, deploy it again');
 }
