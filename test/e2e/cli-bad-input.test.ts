@@ -539,6 +539,17 @@ const CASES: CliCase[] = [
   },
   {
     id: 'C-S4',
+    what: 'a registry answering 502 to the upload',
+    cli: 'publish',
+    args: () => ['publish', npmProject({ name: 'cli-proxy-pkg', version: '1.0.0' }), '--registry-url', stubUrl],
+    as: () => alice,
+    code: 1,
+    packs: true,
+    stderr: () =>
+      new RegExp(`\nerror: the registry at ${stubUrl.replace(/[.]/g, '\\.')} failed \\(HTTP 502\\); try again, or check its log\n$`),
+  },
+  {
+    id: 'C-S5',
     what: 'a 200 that is not JSON (the wrong URL, C1)',
     cli: 'publish',
     args: () => ['whoami', '--api-url', `${stubUrl}/html`],
