@@ -78,6 +78,13 @@ const SETTLED = new Set(['running', 'stopped', 'failed', 'deleted', 'suspended',
 export async function waitFor(ctx: Ctx, id: string, target: string, timeoutS: number): Promise<Deployment> {
   const spin = spinner(`waiting for ${id} to be ${target}`, { json: ctx.json });
   const deadline = Date.now() + timeoutS * 1000;
+  // Ctrl-C stops the waiting, not the operation: say so, and exit as an interrupted program does (128 + SIGINT).
+  const interrupted = () => {
+    spin.stop();
+    process.stderr.write(`${id} carries on on the server (Ctrl-C only stopped the waiting): follow it with service-cli status ${id}\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
   try {
     for (;;) {
       const d = await getDeployment(ctx, id);
@@ -92,6 +99,7 @@ export async function waitFor(ctx: Ctx, id: string, target: string, timeoutS: nu
       await new Promise((r) => setTimeout(r, 500));
     }
   } finally {
+    process.removeListener('SIGINT', interrupted);
     spin.stop();
   }
 }

@@ -311,6 +311,64 @@ describe('failures', () => {
     expect(r.stderr).toBe('error: not logged in: run publish-cli login (or set ELIDE_TOKEN)\n');
   });
 
+  it('stops waiting on Ctrl-C, saying the deployment carries on (exit 130)', async () => {
+    // A stand-in marketplace whose deployment never leaves provisioning, so the interrupt always lands mid-wait.
+    let polls = 0;
+    const send = (res: http.ServerResponse, status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const tier = { id: 'free', name: 'Free', regions: ['us-east-1'] };
+    const stub = http.createServer((req, res) => {
+      if (req.url === '/api/services/stub-db')
+        return send(res, 200, { id: 'svc-stub', slug: 'stub-db', name: 'Stub DB', pricing: { tiers: [tier] } });
+      if (req.method === 'POST' && req.url === '/api/deployments')
+        return send(res, 202, {
+          deploymentId: 'deploy-stub',
+          name: 'slow',
+          status: 'provisioning',
+          endpoint: 'deploy-stub.db.example:5432',
+          credentials: {},
+          tier: 'free',
+          region: 'us-east-1',
+        });
+      polls++;
+      send(res, 200, {
+        id: 'deploy-stub',
+        name: 'slow',
+        status: 'provisioning',
+        currentOperation: { type: 'create', step: 'provisioning' },
+      });
+    });
+    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
+    try {
+      const child = spawn(SERVICE_CLI, ['deploy', 'stub-db', '--name', 'slow', '--marketplace-url', url], { env: u.env, cwd: u.home });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => {
+        stdout += d;
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      await new Promise<void>((resolve) =>
+        child.stderr.on('data', (d) => {
+          stderr += d;
+          if (polls > 0 && stderr.includes('slow: provisioning')) resolve();
+        }),
+      );
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stdout).toBe('Deploying Stub DB (free, us-east-1) as slow: deploy-stub\n');
+      expect(stderr).toBe(
+        'waiting for deploy-stub to be running\nslow: provisioning (provisioning)\n' +
+          'deploy-stub carries on on the server (Ctrl-C only stopped the waiting): follow it with service-cli status deploy-stub\n',
+      );
+    } finally {
+      stub.closeAllConnections();
+      await new Promise<void>((r) => stub.close(() => r()));
+    }
+  });
+
   it('resumes logs --follow with ?since= when the server ends the stream', async () => {
     // The marketplace ends a follower after 10 minutes; a stand-in ends the first stream at once to show the resume.
     const seen: URLSearchParams[] = [];
