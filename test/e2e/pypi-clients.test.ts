@@ -65,6 +65,10 @@ afterAll(async () => {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colours rich prints
 const plain = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '').replace(/\s+/g, ' ');
 const pip = (args: string[]) => run(path.join(work, 'venv', 'bin', 'python'), ['-m', 'pip', ...args], { cwd: work, env });
+/** pip download --isolated of one requirement from an index URL (credentials in it, as pip takes them) into work/<dir>. */
+const pipDownload = (indexUrl: string, dir: string, extra: string[] = []) =>
+  pip(['download', '--isolated', '--no-deps', ...extra, '--index-url', indexUrl, '-d', path.join(work, dir), 'acc-hello==0.1.1']);
+const withUser = (user: string, secret: string) => index.replace('http://', `http://${user}:${encodeURIComponent(secret)}@`);
 const twine = (args: string[], password = token) =>
   run(
     'twine',
@@ -161,22 +165,10 @@ describe('twine upload and pip install against /pypi/', () => {
       body: JSON.stringify({ name: 'Acc_Hello', access: 'restricted' }),
     });
     expect(res.status).toBe(200);
-    const authed = index.replace('http://', `http://pyalice:${encodeURIComponent(token)}@`);
-    const dir = path.join(work, 'dl-private');
-    const ok = await pip(['download', '--isolated', '--no-deps', '--index-url', authed, '-d', dir, 'acc-hello==0.1.1']);
+    const ok = await pipDownload(withUser('pyalice', token), 'dl-private');
     expect(ok.code, ok.output).toBe(0);
-    expect(sha256(path.join(dir, WHEEL))).toBe(sha256(dist(WHEEL)));
-    const anon = await pip([
-      'download',
-      '--isolated',
-      '--no-deps',
-      '--no-input',
-      '--index-url',
-      index,
-      '-d',
-      path.join(work, 'dl-anon'),
-      'acc-hello==0.1.1',
-    ]);
+    expect(sha256(path.join(work, 'dl-private', WHEEL))).toBe(sha256(dist(WHEEL)));
+    const anon = await pipDownload(index, 'dl-anon', ['--no-input']);
     // pip treats the 401 of an index page as "no links" and says so; the registry's answer carries the challenge.
     expect(anon.code).toBe(1);
     expect(anon.output).toContain('Could not find a version that satisfies the requirement acc-hello==0.1.1 (from versions: none)');
@@ -184,6 +176,7 @@ describe('twine upload and pip install against /pypi/', () => {
     expect(page.status).toBe(401);
     expect(page.headers.get('www-authenticate')).toBe('Basic realm="pypi"');
   });
+
   it('a private project of an org: pip of an org member downloads it; pip of a user outside the org finds nothing', async () => {
     const api = (method: string, url: string, bearer: string, body?: unknown) =>
       fetch(`${suite.urls.api}${url}`, {
@@ -200,21 +193,10 @@ describe('twine upload and pip install against /pypi/', () => {
       body: JSON.stringify({ name: 'Acc_Hello', access: 'restricted', org: 'pyorg' }),
     });
     expect(await give.json()).toMatchObject({ name: 'acc-hello', access: 'restricted', org: 'pyorg' });
-    const as = (user: string, secret: string) => index.replace('http://', `http://${user}:${encodeURIComponent(secret)}@`);
-    const member = path.join(work, 'dl-org-member');
-    const ok = await pip(['download', '--isolated', '--no-deps', '--index-url', as('pycarol', carol), '-d', member, 'acc-hello==0.1.1']);
+    const ok = await pipDownload(withUser('pycarol', carol), 'dl-org-member');
     expect(ok.code, ok.output).toBe(0);
-    expect(sha256(path.join(member, WHEEL))).toBe(sha256(dist(WHEEL)));
-    const outsider = await pip([
-      'download',
-      '--isolated',
-      '--no-deps',
-      '--index-url',
-      as('pydave', dave),
-      '-d',
-      path.join(work, 'dl-org-outsider'),
-      'acc-hello==0.1.1',
-    ]);
+    expect(sha256(path.join(work, 'dl-org-member', WHEEL))).toBe(sha256(dist(WHEEL)));
+    const outsider = await pipDownload(withUser('pydave', dave), 'dl-org-outsider');
     expect(outsider.code).toBe(1);
     expect(outsider.output).toContain('Could not find a version that satisfies the requirement acc-hello==0.1.1 (from versions: none)');
     // What pip was told: 404, the answer for any name the caller may not see.
