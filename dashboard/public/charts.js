@@ -31,6 +31,11 @@ window.elideCharts = {
     const plot = plots.get(id);
     if (plot) plot.setData(data);
   },
+  /** The newest x value drawn in chart `id` (seconds), or null: lets a test see that points arrived live. */
+  lastX(id) {
+    const xs = plots.get(id)?.data[0];
+    return xs?.length ? xs[xs.length - 1] : null;
+  },
 };
 
 document.addEventListener('DOMContentLoaded', () => {

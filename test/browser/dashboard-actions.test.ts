@@ -152,7 +152,14 @@ describe('deployments', () => {
     await expect.poll(() => entries.count(), { timeout: 60_000 }).toBeGreaterThan(before);
     await expect.poll(() => page.locator('ol.timeline').textContent(), { timeout: 60_000 }).toMatch(/restoring → running/);
     expect(await samePage()).toBe(true);
-    await page.locator('#chart-requests .uplot').waitFor(); // the metric chart is drawn by uPlot on this page
+    // The metric chart is drawn by uPlot, and new points (a health round every 2 s here) reach it by polling.
+    await page.locator('#chart-requests .uplot').waitFor();
+    const lastX = () =>
+      page.evaluate(() =>
+        (window as unknown as { elideCharts: { lastX: (id: string) => number | null } }).elideCharts.lastX('chart-requests'),
+      );
+    const first = (await lastX()) ?? 0;
+    await expect.poll(async () => ((await lastX()) ?? 0) > first, { timeout: 30_000 }).toBe(true);
     expect(b.pageErrors).toEqual([]);
   });
 
