@@ -206,8 +206,48 @@ export function buildSearchSql(q: SearchQuery): SearchSql | undefined {
   };
 }
 
-/** One page of public packages and the exact total; three statements whatever the page size. */
-export function searchPackages(db: Db, q: SearchQuery): { total: number; hits: SearchHit[] } {
+export interface SearchResult {
+  total: number;
+  hits: SearchHit[];
+}
+
+/**
+ * Answers of recent searches, per connection, valid while the database has not changed at all: PRAGMA
+ * data_version moves when another connection (another process) commits, total_changes() when this one writes.
+ * Any write (a publish, a download count, a score) therefore empties it; between writes a repeated search
+ * costs two tiny statements instead of the FTS match. Results are shared: callers never mutate them.
+ */
+const MAX_CACHED_SEARCHES = 200;
+/** Bigger pages (npm's size goes to 250) are not kept: the cache stays within a few MB. */
+const MAX_CACHED_HITS = 100;
+const results = new WeakMap<Db, { version: string; answers: Map<string, SearchResult> }>();
+
+function databaseVersion(db: Db): string {
+  const data = cached(db, 'PRAGMA data_version').pluck().get() as number;
+  const own = cached(db, 'SELECT total_changes()').pluck().get() as number;
+  return `${data}:${own}`;
+}
+
+/** One page of public packages and the exact total, from the cache while the database is unchanged. */
+export function searchPackages(db: Db, q: SearchQuery): SearchResult {
+  const version = databaseVersion(db);
+  let entry = results.get(db);
+  if (entry?.version !== version) {
+    entry = { version, answers: new Map() };
+    results.set(db, entry);
+  }
+  const key = JSON.stringify([q.ecosystem, q.text, q.keywords, q.maintainer, q.sort, q.limit, q.offset]);
+  const hit = entry.answers.get(key);
+  if (hit) return hit;
+  const answer = runSearch(db, q);
+  if (answer.hits.length > MAX_CACHED_HITS) return answer;
+  if (entry.answers.size >= MAX_CACHED_SEARCHES) entry.answers.delete(entry.answers.keys().next().value as string);
+  entry.answers.set(key, answer);
+  return answer;
+}
+
+/** The search itself, without the cache (scripts/bench/search-scale.ts times this): three statements per page. */
+export function runSearch(db: Db, q: SearchQuery): SearchResult {
   const sql = buildSearchSql(q);
   if (!sql) return { total: 0, hits: [] };
   // Named values the count does not use are ignored by better-sqlite3.

@@ -1,6 +1,9 @@
 // Package search over the FTS5 index of migration 050 (registry/search.ts): the query builder's escaping and
 // qualifiers, the index kept by triggers, ranking, filters, sorts, exact totals, hostile text, and the query
 // plan at 10,000 packages (the index is used, no scan of packages).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Db, loadMigrations, openDatabase, runMigrations } from '../../lib/db.ts';
@@ -190,6 +193,38 @@ describe('searchPackages over registry.db', () => {
     add('private-one', { description: 'words', access: 'restricted' });
     // FTS5's own check of the index against its content (the public packages view) throws when they differ.
     expect(() => db.prepare("INSERT INTO package_search (package_search, rank) VALUES ('integrity-check', 1)").run()).not.toThrow();
+  });
+
+  it('answers a repeated search from its cache until the database changes, through this connection or another', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'search-cache-'));
+    const file = path.join(dir, 'registry.db');
+    const own = openRegistryDatabase(file);
+    const other = openDatabase(file);
+    try {
+      const at = new Date().toISOString();
+      const insert = (conn: Db, name: string) =>
+        conn
+          .prepare("INSERT INTO packages (ecosystem, name, description, created_at, updated_at) VALUES ('npm', ?, 'cached words', ?, ?)")
+          .run(name, at, at);
+      insert(own, 'first-cached');
+      const q = { ecosystem: 'npm', text: 'cached', limit: 10, offset: 0 };
+      const a = searchPackages(own, q);
+      expect(searchPackages(own, q)).toBe(a);
+      insert(own, 'second-cached');
+      expect(searchPackages(own, q).total).toBe(2);
+      insert(other, 'third-cached');
+      expect(
+        searchPackages(own, q)
+          .hits.map((h) => h.pkg.name)
+          .sort(),
+      ).toEqual(['first-cached', 'second-cached', 'third-cached']);
+      other.prepare("UPDATE packages SET downloads = 5 WHERE name = 'third-cached'").run();
+      expect(searchPackages(own, { ...q, sort: 'downloads' }).hits[0].pkg).toMatchObject({ name: 'third-cached', downloads: 5 });
+    } finally {
+      own.close();
+      other.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('migration 050 indexes the packages already stored, with their scores; restricted ones stay out', () => {
