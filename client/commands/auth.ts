@@ -1,4 +1,5 @@
 // publish-cli login, logout, whoami and token list/create/revoke, against the main API's /api/auth routes.
+import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { clearLogin, readLogin, saveLogin } from '../config.ts';
 import { CliError, notLoggedIn, usageError } from '../http.ts';
@@ -126,6 +127,14 @@ async function tokenList(ctx: Ctx) {
   );
 }
 
+/** An address, or an address/prefix within its family's length (the API's rule, checked before asking it). */
+function isCidr(value: string): boolean {
+  const [addr, prefix, ...rest] = value.split('/');
+  const family = isIP(addr);
+  if (!family || rest.length) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
 async function tokenCreate(ctx: Ctx) {
   const o = ctx.flags as { name?: string; readonly?: boolean; expiresInDays?: string; cidr?: string[] };
   const body: Record<string, unknown> = { name: o.name ?? `cli-${new Date().toISOString().slice(0, 10)}` };
@@ -135,6 +144,7 @@ async function tokenCreate(ctx: Ctx) {
     if (!Number.isInteger(n) || n < 1) throw usageError('--expires-in-days must be a whole number of days, 1 or more');
     body.expiresInDays = n;
   }
+  for (const c of o.cidr ?? []) if (!isCidr(c)) throw usageError(`--cidr "${c}" is not an IP address or a range such as 10.0.0.0/8`);
   if (o.cidr?.length) body.cidrAllow = o.cidr;
   const t = await ctx.client.request<TokenRow & { token: string }>('api', '/api/auth/tokens', { body });
   // The one moment a token is shown.

@@ -335,6 +335,15 @@ const CASES: CliCase[] = [
     code: 2,
     stderr: () => 'error: no terminal to ask on: use --username <name> and pipe the password on stdin\n',
   },
+  {
+    id: 'C-U19',
+    what: 'a token limited to a range that is not one',
+    cli: 'publish',
+    args: () => ['token', 'create', '--cidr', '10.0.0.0/8', '999.1.1.1/99'],
+    as: () => alice,
+    code: 2,
+    stderr: () => 'error: --cidr "999.1.1.1/99" is not an IP address or a range such as 10.0.0.0/8\n',
+  },
   // --- projects that cannot be published (exit 1, nothing uploaded) ---
   {
     id: 'C-P1',
