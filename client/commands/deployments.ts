@@ -66,7 +66,7 @@ async function logs(ctx: Ctx, id: string) {
   // how a user ends it (like heroku logs --tail), so SIGINT/SIGTERM end it quietly with exit 0.
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(0));
   let since: string | undefined;
-  // The marketplace ends a follow after a while (and on shutdown); like the seed's clients, pick up where it stopped.
+  // The marketplace ends a follow after 10 minutes (and on shutdown) and expects clients to resume with ?since=.
   for (;;) {
     const query = since ? { tail: 1000, since, follow: 'true' } : { tail, follow: 'true' };
     const res = await ctx.client.stream('marketplace', path, { query, headers: { accept: 'text/event-stream' } });
