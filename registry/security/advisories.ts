@@ -244,9 +244,17 @@ export interface AdvisoryHit {
   range: string;
 }
 
+// One repo (its prepared statements) per database: every publish's rescore asks, and preparing costs more than asking.
+const repos = new WeakMap<Db, ReturnType<typeof createAdvisoriesRepo>>();
+
 /** The advisories (withdrawn ones excluded) that affect one version of one package. */
 export function advisoriesFor(db: Db, ecosystem: Ecosystem, name: string, version: string): AdvisoryHit[] {
-  return createAdvisoriesRepo(db)
+  let repo = repos.get(db);
+  if (!repo) {
+    repo = createAdvisoriesRepo(db);
+    repos.set(db, repo);
+  }
+  return repo
     .forPackage(ecosystem, normalisePackageName(ecosystem, name))
     .filter((a) => isAffected(ecosystem, a.affected, version))
     .map((a) => ({ advisory: a, range: npmRange(a.affected, ecosystem) }));

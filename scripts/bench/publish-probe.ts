@@ -12,7 +12,7 @@ import { endpoints } from './endpoints.ts';
 import { type PackagePlan, planPackages } from './fixtures.ts';
 import { runLoad } from './load.ts';
 import { publishPlan } from './publish.ts';
-import { BENCH_USER, type OurSuite, rssOf, startOurSuite } from './suite-target.ts';
+import { BENCH_USER, cpuTicks, type OurSuite, rssOf, startOurSuite } from './suite-target.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -81,8 +81,14 @@ async function prefilled(): Promise<OurSuite> {
 const s = await prefilled();
 try {
   const plan = measuredPlan(Number(args.measure), prefillPlan);
+  const ticks = () => [cpuTicks(s.pid('registry')), cpuTicks(s.pid('api'))];
+  const before = ticks();
   const r = await publishPlan(plan, s, { concurrency });
   console.log(`publish into ${packages} packages, ${concurrency} connections:`, r);
+  // CPU time per version (clock ticks are 10 ms): what the throughput would be on an idle core, unlike the
+  // wall-clock rate on a shared machine.
+  const [registryMs, apiMs] = ticks().map((t, i) => ((t - before[i]) * 10) / r.versions);
+  console.log(`CPU per version: registry ${registryMs.toFixed(1)} ms, main API ${apiMs.toFixed(1)} ms`);
   console.log('registry memory after the publishes', rssOf(s.pid('registry')));
   const seconds = Number(args['load-seconds']);
   const list = endpoints({

@@ -207,7 +207,7 @@ export function rssOf(pid: number | undefined): { rssMb: number; peakMb: number 
 }
 
 /** CPU time (user + system) of a process in clock ticks, from /proc/<pid>/stat. */
-function cpuTicks(pid: number | undefined): number {
+export function cpuTicks(pid: number | undefined): number {
   if (!pid) return 0;
   try {
     // Fields after the ")" that closes the command name: utime and stime are the 12th and 13th.
