@@ -12,7 +12,7 @@ import { XMLParser } from 'fast-xml-parser';
 import type { Principal } from '../../lib/auth.ts';
 import { AppError, badRequest, forbidden } from '../../lib/errors.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
-import { canManage, canReadPackage } from '../multiformat/access.ts';
+import { canManage, canReadPackage, noPackageToPublish } from '../multiformat/access.ts';
 import { digestsOf, type FormatContext, isoNow } from '../multiformat/context.ts';
 import type { FileRow } from '../multiformat/files-repo.ts';
 import { storeArtifact } from '../multiformat/publish.ts';
@@ -229,6 +229,7 @@ export async function deployFile(
     {
       exists: () => new AppError(409, 'RELEASE_IMMUTABLE', `release artifacts are immutable: ${c.filename} exists with other bytes`),
       notOwner: (p) => forbidden(`${p.username} may not deploy ${name}: it belongs to other maintainers`, 'NOT_MAINTAINER'),
+      hidden: () => noPackageToPublish(`no artifact ${name} you can deploy to`),
     },
   );
   if (snapshot && outcome.status !== 'identical') {

@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Principal } from '../../lib/auth.ts';
-import { badRequest, forbidden, notFound } from '../../lib/errors.ts';
+import { type AppError, badRequest, forbidden, notFound } from '../../lib/errors.ts';
 import { canRead, canWrite } from '../npm/access-rules.ts';
 import type { PackageRow } from '../packages-repo.ts';
 import { type FormatContext, isoNow } from './context.ts';
@@ -24,6 +24,26 @@ export const canReadPackage = (ctx: FormatContext, pkg: PkgRef, who: Principal |
 
 /** Writes (new versions, yank, visibility): maintainers, members of the owning org, admins. */
 export const canManage = (ctx: FormatContext, pkg: PkgRef, who: Principal) => canWrite(deps(ctx), pkg, who);
+
+/** How a protocol refuses a write by someone who may not publish to an existing package. */
+export interface PublishRefusals {
+  /** A package the caller can see (public): the protocol's 403, as npm's NOT_MAINTAINER. */
+  notOwner: (who: Principal) => AppError;
+  /** A private package the caller cannot see: 404, so a refused upload does not reveal that the name is taken. */
+  hidden: () => AppError;
+}
+
+/**
+ * Throws unless `who` may publish to the existing package `pkg`. A private package of others answers 404 like any
+ * read of it (npm answers a publish to a restricted package it hides the same way: access-rules.ts assertWritable).
+ */
+export function assertPublishable(ctx: FormatContext, pkg: PkgRef, who: Principal, refuse: PublishRefusals): void {
+  if (canManage(ctx, pkg, who)) return;
+  throw canReadPackage(ctx, pkg, who) ? refuse.notOwner(who) : refuse.hidden();
+}
+
+/** The 404 of a hidden package, worded for an upload (the clients print it: twine and Maven the reason phrase, gem the body). */
+export const noPackageToPublish = (message: string) => notFound(message, 'PACKAGE_NOT_FOUND');
 
 /** A package the caller may read, or a refusal: 401 + challenge for anonymous callers, 404 for others (no leak). */
 export function readablePackage(

@@ -7,7 +7,7 @@ import { enqueueEvent } from '../../lib/outbox.ts';
 import { createSecurityRepo, type ScanRow } from '../security/security-repo.ts';
 import type { Ecosystem } from '../security/versions.ts';
 import { analyzeArtifact, SCANNER_VERSION } from '../security-scanner.ts';
-import { canManage } from './access.ts';
+import { assertPublishable, type PublishRefusals } from './access.ts';
 import { type Digests, digestsOf, type FormatContext, isoNow } from './context.ts';
 import { rescoreFormatPackage } from './score.ts';
 
@@ -39,11 +39,9 @@ export interface ArtifactUpload {
   isNewer: (current: string | undefined) => boolean;
 }
 
-export interface UploadErrors {
+export interface UploadErrors extends PublishRefusals {
   /** The same identity with other bytes (or burned after yank/deletion). */
   exists: () => AppError;
-  /** The package belongs to someone else. */
-  notOwner: (who: Principal) => AppError;
 }
 
 export type UploadOutcome = { status: 'created' | 'replaced' | 'identical'; digests: Digests };
@@ -53,7 +51,7 @@ export const SCAN_ECOSYSTEM: Record<ArtifactUpload['ecosystem'], Ecosystem> = { 
 
 function check(ctx: FormatContext, u: ArtifactUpload, d: Digests, who: Principal, errors: UploadErrors): 'identical' | 'ok' {
   const pkg = ctx.repo.find(u.ecosystem, u.name);
-  if (pkg && !canManage(ctx, pkg, who)) throw errors.notOwner(who);
+  if (pkg) assertPublishable(ctx, pkg, who, errors);
   if (u.mutable) return ctx.files.file(u.ecosystem, u.path)?.sha256 === d.sha256 ? 'identical' : 'ok';
   const burned = ctx.files.burned(u.ecosystem, u.path);
   if (burned === undefined) return 'ok';

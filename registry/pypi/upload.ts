@@ -5,6 +5,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { gt } from '@renovatebot/pep440';
 import type { Principal } from '../../lib/auth.ts';
 import { AppError, badRequest, forbidden } from '../../lib/errors.ts';
+import { assertPublishable, noPackageToPublish } from '../multiformat/access.ts';
 import type { FormatContext } from '../multiformat/context.ts';
 import { storeArtifact, type UploadOutcome } from '../multiformat/publish.ts';
 import { field, fieldAll, readDistMetadata } from './metadata.ts';
@@ -79,8 +80,14 @@ export async function uploadDistribution(ctx: FormatContext, form: UploadForm, w
       'METADATA_MISMATCH',
     );
 
+  const refusals = {
+    notOwner: (p: Principal) => forbidden(`The user '${p.username}' isn't allowed to upload to project '${project}'.`, 'NOT_MAINTAINER'),
+    hidden: () => noPackageToPublish(`No project '${project}' that you can upload to.`),
+  };
   const pkg = ctx.repo.find(PYPI, project);
   if (pkg) {
+    // Rights first: the release checks below would tell an outsider about a private project's files.
+    assertPublishable(ctx, pkg, who, refusals);
     // The release is keyed by the version of its first file, so "1.0" and "1.0.0" share one release.
     const release = ctx.repo.versions(pkg.id).find((v) => sameVersion(v.version, version))?.version;
     if (release && parsed.kind === 'sdist' && ctx.files.file(PYPI, `${project}/${filename}`) === undefined) {
@@ -129,7 +136,7 @@ export async function uploadDistribution(ctx: FormatContext, form: UploadForm, w
     who,
     {
       exists: () => new AppError(409, 'FILE_EXISTS', `File already exists: ${filename} was uploaded before with other bytes.`),
-      notOwner: (p) => forbidden(`The user '${p.username}' isn't allowed to upload to project '${project}'.`, 'NOT_MAINTAINER'),
+      ...refusals,
     },
   );
 }

@@ -3,9 +3,10 @@
 // every push and yank appends its line to the compact index /versions log in the same write.
 import type { Principal } from '../../lib/auth.ts';
 import { AppError, conflict, forbidden, notFound } from '../../lib/errors.ts';
-import { canManage, canReadPackage } from '../multiformat/access.ts';
+import { assertPublishable, canManage, canReadPackage, noPackageToPublish } from '../multiformat/access.ts';
 import { type FormatContext, isoNow } from '../multiformat/context.ts';
 import { storeArtifact } from '../multiformat/publish.ts';
+import type { PackageRow } from '../packages-repo.ts';
 import { createVersionsLog, infoBody, md5 } from './compact-index.ts';
 import { fullName, isPrerelease, parseGem } from './gem-spec.ts';
 
@@ -32,18 +33,25 @@ export function compareGemVersions(a: string, b: string): number {
 export async function pushGem(ctx: FormatContext, bytes: Buffer, who: Principal): Promise<string> {
   const { spec } = parseGem(bytes);
   const file = `${fullName(spec)}.gem`;
-  if (ctx.files.burned(RUBYGEMS, file) !== undefined) throw repush();
+  const refusals = {
+    notOwner: () => forbidden('You do not have permission to push to this gem.', 'NOT_MAINTAINER'),
+    hidden: () => noPackageToPublish(`There is no gem ${spec.name} you can push to.`),
+  };
   const pkg = ctx.repo.find(RUBYGEMS, spec.name);
-  if (pkg && !canManage(ctx, pkg, who)) throw forbidden('You do not have permission to push to this gem.', 'NOT_MAINTAINER');
+  // Rights before the repush check: a 409 would tell an outsider that a private gem has this version.
+  if (pkg) assertPublishable(ctx, pkg, who, refusals);
+  if (ctx.files.burned(RUBYGEMS, file) !== undefined) throw repush();
   if (!pkg) {
     // Names differing only in case, "-" or "_" would let one gem pass for another.
     const fold = (n: string) => n.toLowerCase().replace(/[-_]/g, '');
-    const clash = (ctx.db.prepare("SELECT name FROM packages WHERE ecosystem = 'rubygems'").all() as { name: string }[]).find(
-      (r) => fold(r.name) === fold(spec.name),
-    );
+    const rows = ctx.db.prepare("SELECT id, name, scope, access FROM packages WHERE ecosystem = 'rubygems'").all() as PackageRow[];
+    const clash = rows.find((r) => fold(r.name) === fold(spec.name));
+    // A private gem the pusher cannot see is not named (its name is not theirs to learn).
     if (clash)
       throw conflict(
-        `There's already a gem called ${clash.name}: choose a name that is not only a case or -/_ variant of it.`,
+        canReadPackage(ctx, clash, who)
+          ? `There's already a gem called ${clash.name}: choose a name that is not only a case or -/_ variant of it.`
+          : `The name ${spec.name} is too close to an existing gem's name: choose another name.`,
         'NAME_TAKEN',
       );
   }
@@ -79,7 +87,7 @@ export async function pushGem(ctx: FormatContext, bytes: Buffer, who: Principal)
       },
     },
     who,
-    { exists: repush, notOwner: () => forbidden('You do not have permission to push to this gem.', 'NOT_MAINTAINER') },
+    { exists: repush, ...refusals },
   );
   return `Successfully registered gem: ${spec.name} (${spec.version}${spec.platform === 'ruby' ? '' : `-${spec.platform}`})`;
 }
