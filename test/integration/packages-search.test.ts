@@ -143,6 +143,15 @@ describe('package search over the API and npm', () => {
     expect(((await bad.json()) as { code: string }).code).toBe('INVALID_QUERY');
   });
 
+  it('documents the search parameters in /openapi.json, with the sort values', async () => {
+    const doc = (await (await api('/openapi.json')).json()) as {
+      paths: Record<string, { get: { parameters: { name: string; schema: { enum?: string[] } }[] } }>;
+    };
+    const params = doc.paths['/api/packages/search'].get.parameters;
+    expect(params.map((p) => p.name).sort()).toEqual(['ecosystem', 'keywords', 'limit', 'maintainer', 'offset', 'q', 'sort']);
+    expect(params.find((p) => p.name === 'sort')?.schema.enum).toEqual(['relevance', 'score', 'downloads', 'updated']);
+  });
+
   it('package details carry the score (asked together with the package); a hidden package stays 404', async () => {
     const res = await api('/api/packages/zebra');
     expect(res.status).toBe(200);
