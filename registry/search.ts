@@ -69,16 +69,18 @@ export function parseSearchText(text: string): ParsedSearch {
   const words = text.replace(CONTROL, ' ').toLowerCase().split(/\s+/u).filter(Boolean);
   if (words.length > MAX_SEARCH_WORDS) throw badRequest(`search text has more than ${MAX_SEARCH_WORDS} words`, undefined, 'INVALID_QUERY');
   const out: ParsedSearch = { terms: [], keywords: [], maintainers: [], unmatchable: false };
+  let punctuationOnly = false;
   for (const word of words) {
     const q = QUALIFIER.exec(word);
     if (q?.[1] === 'keywords') out.keywords.push(...q[2].split(',').filter(Boolean));
     else if (q?.[1] === 'scope' && q[2]) out.scope = q[2].replace(/^@/, '');
     else if ((q?.[1] === 'author' || q?.[1] === 'maintainer') && q[2]) out.maintainers.push(q[2].replace(/^@/, ''));
     else if (SEARCHABLE.test(word)) out.terms.push(word);
-    else out.unmatchable = true;
+    else punctuationOnly = true;
   }
   // "react ***" searches react; "***" alone matches nothing (rather than listing every package).
-  if (out.terms.length > 0) out.unmatchable = false;
+  out.unmatchable =
+    punctuationOnly && out.terms.length === 0 && out.keywords.length === 0 && out.maintainers.length === 0 && out.scope === undefined;
   return out;
 }
 
@@ -91,7 +93,7 @@ export const ftsString = (word: string) => `"${word.replace(/"/g, '""')}"`;
  */
 export function buildFtsQuery(p: Pick<ParsedSearch, 'terms' | 'keywords'>): string | undefined {
   const parts = p.terms.map((t, i) => `{name description keywords} : ${ftsString(t)}${i === p.terms.length - 1 ? '*' : ''}`);
-  // The FTS only narrows keywords; the exact keyword is checked on the stored JSON (searchPackages).
+  // The FTS only narrows keywords; the exact keyword is checked on the stored JSON (buildSearchSql).
   for (const k of p.keywords) if (SEARCHABLE.test(k)) parts.push(`keywords : ${ftsString(k)}`);
   return parts.length > 0 ? parts.join(' AND ') : undefined;
 }

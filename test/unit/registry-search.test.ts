@@ -25,6 +25,7 @@ describe('search text parsing and the FTS5 query', () => {
     // Unknown qualifiers and empty ones are words; a word is searchable when it has a letter or a digit.
     expect(parseSearchText('is:unstable keywords: ***').terms).toEqual(['is:unstable']);
     expect(parseSearchText('*** "" -').unmatchable).toBe(true);
+    expect(parseSearchText('*** keywords:http').unmatchable).toBe(false);
     expect(parseSearchText('').unmatchable).toBe(false);
   });
 
