@@ -16,6 +16,7 @@ import { canManage, canReadPackage, noPackageToPublish } from '../multiformat/ac
 import { digestsOf, type FormatContext, isoNow } from '../multiformat/context.ts';
 import type { FileRow } from '../multiformat/files-repo.ts';
 import { storeArtifact } from '../multiformat/publish.ts';
+import { rescoreFormatPackage } from '../multiformat/score.ts';
 import { type ArtifactCoords, CHECKSUMS, type ChecksumAlg, type Coords, isSnapshot, packageName } from './coordinates.ts';
 import { compareMaven } from './metadata.ts';
 
@@ -81,9 +82,13 @@ async function verifyChecksum(
   throw mismatch(c.checksum, c.filename, actual, given, ': the artifact was damaged in transit and is not kept, deploy it again');
 }
 
+/** Artifact kinds the publish-time scanner reads (the others, POMs and checksums, are not archives). */
+const SCANNED_KINDS = ['jar', 'war', 'ear', 'aar'];
+
 /**
- * Removes a refused artifact and what only it made exist (its version row, the package it created); returns blobs
- * to release. A version that goes had been announced (package.published), so its withdrawal is announced too.
+ * Removes a refused artifact and what only it made exist (its version row, the package it created, their scan and
+ * score rows); returns blobs to release. A version that goes had been announced (package.published), so its
+ * withdrawal is announced too.
  */
 function withdraw(ctx: FormatContext, file: FileRow, name: string, who: Principal): string[] {
   ctx.files.remove(MAVEN, file.path);
@@ -91,6 +96,8 @@ function withdraw(ctx: FormatContext, file: FileRow, name: string, who: Principa
   const id = file.package_id;
   const left = ctx.files.ofVersion(id, file.version);
   const row = ctx.repo.version(id, file.version);
+  // A scan of the damaged archive (or of a version that no longer exists) must not be shown or diffed against.
+  if (left.length === 0 || SCANNED_KINDS.includes(file.kind)) ctx.files.forgetScan(MAVEN, name, file.version);
   if (row && left.length === 0) {
     ctx.repo.removeVersion(id, file.version);
     enqueueEvent(ctx.db, { table: 'outbox' }, ctx.clock, {
@@ -109,6 +116,7 @@ function withdraw(ctx: FormatContext, file: FileRow, name: string, who: Principa
   const versions = ctx.repo.versions(id).map((v) => v.version);
   if (versions.length === 0) {
     ctx.repo.remove(id);
+    ctx.files.forgetAnalysis(MAVEN, name);
     return [file.blob_sha512];
   }
   if (!versions.includes(ctx.repo.tags(id).latest ?? '')) {
@@ -116,6 +124,8 @@ function withdraw(ctx: FormatContext, file: FileRow, name: string, who: Principa
     ctx.repo.setTag(id, 'latest', (releases.length ? releases : versions).sort(compareMaven).at(-1)!);
   }
   ctx.repo.touch(id, isoNow(ctx.clock));
+  // The score was computed with the withdrawn version (latest, scan, publish history): computed again without it.
+  rescoreFormatPackage(ctx, MAVEN, name);
   return [file.blob_sha512];
 }
 
@@ -218,7 +228,7 @@ export async function deployFile(
       keywords: [],
       access,
       mutable: snapshot,
-      scan: ['jar', 'war', 'ear', 'aar'].includes(c.extension),
+      scan: SCANNED_KINDS.includes(c.extension),
       isNewer: (current) =>
         !current ||
         (snapshot

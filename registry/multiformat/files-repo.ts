@@ -1,5 +1,6 @@
 // All SQL over artifact_files, burned_files, artifact_extras and the storage accounting (migration 040), shared by
-// the PyPI, Maven and RubyGems routes. Package rows themselves go through packages-repo.ts.
+// the PyPI, Maven and RubyGems routes, plus dropping the scan and score rows of withdrawn files. Package rows
+// themselves go through packages-repo.ts.
 import type { Db } from '../../lib/db.ts';
 
 export interface FileRow {
@@ -54,6 +55,11 @@ export function createFilesRepo(db: Db) {
                         WHERE v.publisher_id = @user AND p.ecosystem = 'npm'), 0)
             + coalesce((SELECT sum(size) FROM artifact_files WHERE publisher_id = @user), 0) AS n`,
     ),
+    // scan_results and package_scores (migrations 020-021, registry/security/) are keyed by name, so nothing
+    // cascades from a removed version or package: withdrawing bytes that were never good drops their analysis here.
+    forgetScan: db.prepare('DELETE FROM scan_results WHERE ecosystem = ? AND name = ? AND version = ?'),
+    forgetScans: db.prepare('DELETE FROM scan_results WHERE ecosystem = ? AND name = ?'),
+    forgetScore: db.prepare('DELETE FROM package_scores WHERE ecosystem = ? AND name = ?'),
     privateOf: db.prepare(
       `SELECT count(*) AS n FROM packages p JOIN package_maintainers m ON m.package_id = p.id
        WHERE m.user_id = ? AND p.access = 'restricted'`,
@@ -85,6 +91,13 @@ export function createFilesRepo(db: Db) {
     setMeta: (ecosystem: string, path: string, meta: Record<string, unknown>) => s.setMeta.run(JSON.stringify(meta), ecosystem, path),
     extra: (ecosystem: string, path: string) => s.extra.get(ecosystem, path) as { blob_sha512: string; sha256: string } | undefined,
     putExtra: (ecosystem: string, path: string, blob: string, sha256: string) => s.putExtra.run(ecosystem, path, blob, sha256),
+    /** The scan of one version (call in the transaction that removes or withdraws what was scanned). */
+    forgetScan: (ecosystem: string, name: string, version: string) => s.forgetScan.run(ecosystem, name, version),
+    /** Every scan and the score of a package (call in the transaction that removes the package). */
+    forgetAnalysis: (ecosystem: string, name: string) => {
+      s.forgetScans.run(ecosystem, name);
+      s.forgetScore.run(ecosystem, name);
+    },
     usage: (userId: string) => ({
       storageBytes: (s.bytesOf.get({ user: userId }) as { n: number }).n,
       privatePackages: (s.privateOf.get(userId) as { n: number }).n,
