@@ -111,10 +111,6 @@ export function createPackagesRepo(db: Db) {
        ON CONFLICT (package_id, day) DO UPDATE SET count = count + excluded.count`,
     ),
     ensureBlob: db.prepare('INSERT OR IGNORE INTO blobs (sha512, size, created_at) VALUES (?, ?, ?)'),
-    download: db.prepare('UPDATE packages SET downloads = downloads + 1 WHERE id = ?'),
-    downloadDay: db.prepare(
-      'INSERT INTO download_counts (package_id, day, count) VALUES (?, ?, 1) ON CONFLICT (package_id, day) DO UPDATE SET count = count + 1',
-    ),
   };
 
   return {
@@ -168,10 +164,6 @@ export function createPackagesRepo(db: Db) {
     addDownloads(id: number, day: string, n: number) {
       s.addDownloads.run({ id, n });
       s.addDownloadsDay.run({ id, day, n });
-    },
-    countDownload(id: number, day: string) {
-      s.download.run(id);
-      s.downloadDay.run(id, day);
     },
   };
 }

@@ -8,6 +8,7 @@ import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { BlobCollector } from '../blob-gc.ts';
 import type { BlobStore } from '../blob-store.ts';
 import type { IdentityLookups } from '../identity-repo.ts';
+import type { DownloadCounter } from '../npm/downloads.ts';
 import type { PackagesRepo } from '../packages-repo.ts';
 import type { FilesRepo } from './files-repo.ts';
 
@@ -25,6 +26,8 @@ export interface FormatContext {
   maxUploadBytes: number;
   /** Maven SNAPSHOT builds kept per version (older timestamped builds are pruned). */
   snapshotRetention: number;
+  /** Download counts, added up in memory and written once a second (the npm counter, issue #11 hot spot 2). */
+  downloads: Pick<DownloadCounter, 'count'>;
   /** Run the publish-time scanner (issue #6) on wheels, sdists, jars and gems. */
   scan: boolean;
 }

@@ -3,7 +3,7 @@
 // serving an artifact as a download (reliability-security.md rule 13).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, toErrorResponse } from '../../lib/errors.ts';
-import { type FormatContext, isoNow, setReason } from './context.ts';
+import { type FormatContext, setReason } from './context.ts';
 
 /** 401 with the challenge Maven needs before it retries a GET with credentials (multiformat-protocols.md 2.2). */
 export const challenge = (message: string, realm = 'registry') =>
@@ -31,11 +31,10 @@ export function installFormatErrors(app: FastifyInstance, style: 'json' | 'text'
   });
 }
 
-/** Counts a download (GET only, not HEAD) in its own short write transaction. */
+/** Counts a download (GET only, not HEAD): added up in memory and written with the others once a second. */
 export function countDownload(ctx: FormatContext, req: FastifyRequest, packageId: number): void {
   if (req.method !== 'GET') return;
-  const day = isoNow(ctx.clock).slice(0, 10);
-  ctx.db.transaction(() => ctx.repo.countDownload(packageId, day)).immediate();
+  ctx.downloads.count(packageId);
 }
 
 export async function sendBlob(

@@ -13,6 +13,7 @@ import { createBlobCollector } from '../blob-gc.ts';
 import type { BlobStore } from '../blob-store.ts';
 import type { IdentityLookups } from '../identity-repo.ts';
 import { registerMavenRoutes } from '../maven/routes.ts';
+import type { DownloadCounter } from '../npm/downloads.ts';
 import type { PackagesRepo } from '../packages-repo.ts';
 import { registerPypiRoutes } from '../pypi/routes.ts';
 import { registerRubygemsRoutes } from '../rubygems/routes.ts';
@@ -29,6 +30,7 @@ export interface FormatApiDeps {
   blobs: BlobStore;
   guards: AuthGuards;
   internalToken: string;
+  downloads: DownloadCounter;
   /** Publish-time scanning of wheels, sdists, jars and gems (default on). */
   scan?: boolean;
 }
@@ -48,6 +50,7 @@ export async function registerFormatApis(app: TypedApp, d: FormatApiDeps) {
     maxUploadBytes: d.config.BODY_LIMIT_MB * 1024 * 1024,
     snapshotRetention: 5,
     scan: d.scan ?? true,
+    downloads: d.downloads,
   };
   await app.register(async (pypi) => registerPypiRoutes(pypi, ctx), { prefix: '/pypi' });
   await app.register(async (maven) => registerMavenRoutes(maven, ctx), { prefix: '/maven2' });

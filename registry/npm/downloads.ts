@@ -1,8 +1,9 @@
 // Tarball downloads counted in memory and written in one transaction per second: a synchronous SQLite commit
 // (FULL sync, an fsync) per tarball would stall the event loop during `npm ci` of a large tree. Counts are
 // analytics, not acknowledged writes: a crash loses at most the last interval. Each flushed (package, day)
-// count also becomes one package.downloaded event in the same transaction, so the main API's analytics and
-// /api/downloads see real installs (one aggregated event per package and interval, not one per tarball).
+// count of an npm package also becomes one package.downloaded event in the same transaction, so the main API's
+// analytics and /api/downloads see real installs (one aggregated event per package and interval, not one per
+// tarball). PyPI, Maven and RubyGems downloads use the same counter for their counts only (no event, as before).
 import type { Clock } from '../../lib/clock.ts';
 import type { Db } from '../../lib/db.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
@@ -11,14 +12,15 @@ import type { PackagesRepo } from '../packages-repo.ts';
 export type DownloadCounter = ReturnType<typeof createDownloadCounter>;
 
 export function createDownloadCounter(db: Db, repo: PackagesRepo, clock: Clock, intervalMs = 1000) {
-  let pending = new Map<string, { id: number; name: string; day: string; n: number }>();
+  let pending = new Map<string, { id: number; relayAs?: string; day: string; n: number }>();
   const flush = () => {
     if (pending.size === 0) return;
     const batch = pending;
     pending = new Map();
     db.transaction(() => {
-      for (const { id, name, day, n } of batch.values()) {
+      for (const { id, relayAs: name, day, n } of batch.values()) {
         repo.addDownloads(id, day, n);
+        if (name === undefined) continue;
         enqueueEvent(db, { table: 'outbox' }, clock, {
           type: 'package.downloaded',
           subject: `package:${name}`,
@@ -36,12 +38,13 @@ export function createDownloadCounter(db: Db, repo: PackagesRepo, clock: Clock, 
   }, intervalMs);
   timer.unref();
   return {
-    count(id: number, name: string) {
+    /** One download of package `id`; `relayAs` (the npm name) also relays the count as package.downloaded. */
+    count(id: number, relayAs?: string) {
       const day = new Date(clock.now()).toISOString().slice(0, 10);
       const key = `${id}:${day}`;
       const e = pending.get(key);
       if (e) e.n++;
-      else pending.set(key, { id, name, day, n: 1 });
+      else pending.set(key, { id, relayAs, day, n: 1 });
     },
     /** Write pending counts now (before reads that report downloads, and on close). */
     flush,
