@@ -23,7 +23,6 @@ export interface SearchView {
   pageSize: number;
   total: number;
   results: SearchHit[];
-  capped: boolean;
 }
 
 const option = (value: string, current: string, label = value) =>
@@ -51,7 +50,7 @@ export function renderSearch(ctx: PageCtx, v: SearchView): string {
   <select id="sort" name="sort">${SORTS.map((s) => option(s, v.sort))}</select>
   <button type="submit">Search</button>
 </form>
-<p class="muted" role="status">${v.total} package${v.total === 1 ? '' : 's'} found${v.capped ? ' (sorted among the 100 best matches)' : ''}.</p>
+<p class="muted" role="status">${v.total} package${v.total === 1 ? '' : 's'} found.</p>
 <ul class="results">
 ${v.results.map(
   (r) => html`<li class="result">

@@ -16,11 +16,6 @@ import { errorPage } from '../views.ts';
 import { getAs, type RouteDeps, sendHtml, str } from './common.ts';
 
 const PAGE_SIZE = 20;
-const SORT_KEYS: Record<string, (a: SearchHit, b: SearchHit) => number> = {
-  score: (a, b) => (b.score ?? -1) - (a.score ?? -1),
-  downloads: (a, b) => b.downloads - a.downloads,
-  updated: (a, b) => (a.updatedAt < b.updatedAt ? 1 : -1),
-};
 
 const oneOf = <T extends string>(v: unknown, list: readonly T[], dflt: T): T => (list.includes(v as T) ? (v as T) : dflt);
 
@@ -41,25 +36,16 @@ export function registerPackageRoutes(app: FastifyInstance, deps: RouteDeps) {
       .filter(Boolean)
       .join(',');
     const text = [v.q, kw ? `keywords:${kw}` : ''].filter(Boolean).join(' ');
-    // The API ranks by relevance only: other orders are applied to the 100 best matches.
-    const reordered = v.sort !== 'relevance';
+    // The API sorts and pages over every match (FTS index), so every order is exact across pages.
     const params = new URLSearchParams({
       q: text,
       ecosystem: v.ecosystem,
-      limit: String(reordered ? 100 : PAGE_SIZE),
-      offset: String(reordered ? 0 : (v.page - 1) * PAGE_SIZE),
+      sort: v.sort,
+      limit: String(PAGE_SIZE),
+      offset: String((v.page - 1) * PAGE_SIZE),
     });
     const r = await getAs<{ results: SearchHit[]; total: number }>(api, req, `/api/packages/search?${params}`);
-    let results = r?.results ?? [];
-    let total = r?.total ?? 0;
-    if (reordered) {
-      results = [...results].sort(SORT_KEYS[v.sort]).slice((v.page - 1) * PAGE_SIZE, v.page * PAGE_SIZE);
-      total = Math.min(total, 100);
-    }
-    return sendHtml(
-      reply,
-      renderSearch(req.session.ctx, { ...v, pageSize: PAGE_SIZE, total, results, capped: reordered && (r?.total ?? 0) > 100 }),
-    );
+    return sendHtml(reply, renderSearch(req.session.ctx, { ...v, pageSize: PAGE_SIZE, total: r?.total ?? 0, results: r?.results ?? [] }));
   });
 
   app.get('/package/*', async (req, reply) => {

@@ -152,6 +152,23 @@ beforeAll(async () => {
       return reply.status(400).send({ error: 'invalid body: listing: Invalid option', code: 'VALIDATION_FAILED' });
     return { slug: 'pg', listing };
   });
+  fake.get('/api/packages/search', async () => ({
+    results: [
+      {
+        name: 'left-pad',
+        version: '1.3.0',
+        description: 'pads <left>',
+        keywords: [],
+        ecosystem: 'npm',
+        score: 0.5,
+        downloads: 9,
+        updatedAt: '2026-11-01T00:00:00.000Z',
+      },
+    ],
+    total: 41,
+    limit: 20,
+    offset: 40,
+  }));
   fake.get('/api/admin/users', async () => ({ users: [], total: 0 }));
   fake.get('/internal/security/reviews', async () => ({ flagged: [] }));
   fake.get('/api/admin/revenue', async () => ({
@@ -192,6 +209,18 @@ const post = (token: string, url: string, form: Record<string, string>) =>
     headers: { ...as(token), 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams({ _csrf: csrfFor(testSecrets.jwtSecret, token), ...form }).toString(),
   });
+
+describe('package search', () => {
+  it('lets the API sort and page over every match: the chosen order and the page reach the API', async () => {
+    const res = await app.inject({ url: '/packages?q=pad&sort=downloads&page=3', headers: as('elk_user') });
+    expect(res.statusCode).toBe(200);
+    const call = calls.filter((c) => c.url.startsWith('/api/packages/search')).at(-1);
+    const params = new URL(call?.url ?? '', 'http://x').searchParams;
+    expect(Object.fromEntries(params)).toMatchObject({ q: 'pad', sort: 'downloads', limit: '20', offset: '40' });
+    expect(res.body).toContain('41 packages found.');
+    expect(res.body).toContain('pads &lt;left&gt;');
+  });
+});
 
 describe('service page and deploy form', () => {
   it('compares tiers and builds fields from the config schema, escaping catalog text', async () => {
