@@ -1,5 +1,6 @@
 // The PyPI, Maven and RubyGems rows of the bad-input catalogue (P1-P9, M2-M7, R1/R5/R6) against a real registry
 // process: each answers its documented status (and the reason the client prints) and persists no row or blob.
+// Uploads by outsiders to private packages (P7p, M8p, R8p) answer 404 like npm, never a 403/409 naming them.
 // The unit suites (test/unit/pypi-upload, maven-deploy, rubygems-push) cover more variants in-process.
 import { createHash } from 'node:crypto';
 import { zipSync } from 'fflate';
@@ -57,6 +58,21 @@ describe('bad input: PyPI upload, Maven PUT, RubyGems push', () => {
       body: u8(bytes),
     });
     await ok(gem(makeGem('mine-gem', '1.0.0')));
+    // Private packages of another user: an upload to them must not reveal that the name is taken (404, as npm).
+    await ok(pypi(makeWheel('hidden-py', '1.0.0'), 'hidden-py', '1.0.0', other));
+    await ok(mvn('com/example/rel/hidden/1.0.0/hidden-1.0.0.jar', jar('hidden'), other));
+    await ok(gem(makeGem('hidden-gem', '1.0.0'), other.token));
+    for (const [prefix, name] of [
+      ['pypi', 'hidden-py'],
+      ['maven2', 'com.example.rel:hidden'],
+      ['rubygems', 'hidden-gem'],
+    ])
+      await ok({
+        method: 'POST',
+        path: `/${prefix}/-/access`,
+        headers: { ...basic(other.username, other.token), 'content-type': 'application/json' },
+        body: u8(Buffer.from(JSON.stringify({ name, access: 'restricted' }))),
+      });
 
     const wheel = makeWheel('new-py', '1.0.0');
     cases.push(
@@ -160,6 +176,27 @@ describe('bad input: PyPI upload, Maven PUT, RubyGems push', () => {
       { id: 'M6', what: 'PUT without credentials', ...mvn('com/example/rel/anon/1.0.0/anon-1.0.0.jar', jar('x'), null), status: 401 },
       { id: 'M7', what: 'GET of a directory path creates nothing', path: '/maven2/com/example/rel/lib/', status: [200, 400, 404] },
       { id: 'M8', what: 'PUT over another user artifact', ...mvn(jarPath, jar('original'), other), status: 403 },
+      {
+        id: 'P7p',
+        what: 'upload to another user PRIVATE project: 404, the name is not revealed',
+        ...pypi(makeWheel('hidden-py', '1.1.0'), 'hidden-py', '1.1.0', u),
+        status: 404,
+        code: /No project 'hidden-py' that you can upload to/,
+      },
+      {
+        id: 'M8p',
+        what: 'PUT over another user PRIVATE release (a 409 would reveal it)',
+        ...mvn('com/example/rel/hidden/1.0.0/hidden-1.0.0.jar', jar('mine now')),
+        status: 404,
+        code: /no artifact com\.example\.rel:hidden you can deploy to/,
+      },
+      {
+        id: 'R8p',
+        what: 'push of an existing version of another user PRIVATE gem (a 409 would reveal it)',
+        ...gem(makeGem('hidden-gem', '1.0.0')),
+        status: 404,
+        code: /There is no gem hidden-gem you can push to/,
+      },
       {
         id: 'R1',
         what: 'repush an existing gem version',
