@@ -23,7 +23,7 @@ interface Helpers {
 }
 
 export function deploymentBackups(d: ExtrasDeps, h: Helpers) {
-  const { db, engine, clock } = d;
+  const { db, repo, engine, clock } = d;
   const { scaled, tierOf, returnTo, simOf, started } = h;
   const backupsOf = db.prepare('SELECT * FROM mkt_backups WHERE deployment_id = ? ORDER BY created_at DESC');
   const insertBackup = db.prepare(
@@ -142,6 +142,9 @@ export function deploymentBackups(d: ExtrasDeps, h: Helpers) {
           }
           if (body.mode === 'in_place') {
             d.assertAllowed(dep, 'restore');
+            // Recorded when the restore is accepted, as a restore to a new deployment records it at creation;
+            // a later restore replaces it, since the latest source is the one the data now comes from.
+            repo.setRestoredFrom(id, source, iso(now));
             engine.begin(dep, 'restore_in_place', { returnTo: returnTo(dep), backupId: source.backupId, ...simOf(dep) } as OperationParams);
             return started(dep);
           }

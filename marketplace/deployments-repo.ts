@@ -90,6 +90,7 @@ export function createDeploymentsRepo(db: Db) {
     setPlan: db.prepare('UPDATE mkt_deployments SET tier_id = ?, updated_at = ? WHERE id = ?'),
     setInstances: db.prepare('UPDATE mkt_deployments SET instances = ?, updated_at = ? WHERE id = ?'),
     setAutoscaling: db.prepare('UPDATE mkt_deployments SET autoscaling = ?, updated_at = ? WHERE id = ?'),
+    setRestoredFrom: db.prepare('UPDATE mkt_deployments SET restored_from = ?, updated_at = ? WHERE id = ?'),
     setHealth: db.prepare('UPDATE mkt_deployments SET health_failures = ?, health_passes = ? WHERE id = ?'),
     activeByService: db.prepare(
       "SELECT service_id, count(*) AS n FROM mkt_deployments WHERE status IN ('running', 'degraded', 'updating', 'restarting', 'restoring') GROUP BY service_id",
@@ -142,6 +143,7 @@ export function createDeploymentsRepo(db: Db) {
     setPlan: (id: string, tierId: string, at: string) => s.setPlan.run(tierId, at, id),
     setInstances: (id: string, n: number, at: string) => s.setInstances.run(n, at, id),
     setAutoscaling: (id: string, json: string | null, at: string) => s.setAutoscaling.run(json, at, id),
+    setRestoredFrom: (id: string, source: object, at: string) => s.setRestoredFrom.run(JSON.stringify(source), at, id),
     setHealth: (id: string, failures: number, passes: number) => s.setHealth.run(failures, passes, id),
     activeByService: () => new Map((s.activeByService.all() as { service_id: string; n: number }[]).map((r) => [r.service_id, r.n])),
     live: (limit: number, offset: number) => s.live.all(limit, offset) as DeploymentRow[],

@@ -227,6 +227,37 @@ describe('deployment transition table', () => {
     });
   });
 
+  it('an in-place restore records its source in restoredFrom, the latest one replacing the previous', async () => {
+    const { call, create } = await setup();
+    const id = await create();
+    f.advance(5_000);
+    const get = async () => (await call('GET', `/api/deployments/${id}`)).body;
+    expect((await get()).restoredFrom).toBeNull();
+    const b = await call('POST', `/api/deployments/${id}/backups`);
+    f.advance(3_000);
+
+    const fromBackup = await call('POST', `/api/deployments/${id}/restore`, { backupId: b.body.id, mode: 'in_place' });
+    expect(fromBackup.status).toBe(202);
+    expect(fromBackup.body.deployment.restoredFrom).toEqual({ deploymentId: id, backupId: b.body.id });
+    // Refused while the restore runs, and the refusal changes nothing.
+    const pit = new Date(f.clock.now() - 1_000).toISOString();
+    expect((await call('POST', `/api/deployments/${id}/restore`, { pointInTime: pit, mode: 'in_place' })).status).toBe(409);
+    f.advance(2_100);
+    expect(await get()).toMatchObject({ status: 'running', restoredFrom: { deploymentId: id, backupId: b.body.id } });
+
+    // A point in time outside the window is refused and leaves the recorded source as it was.
+    const tooOld = await call('POST', `/api/deployments/${id}/restore`, { pointInTime: '2025-01-01T00:00:00.000Z', mode: 'in_place' });
+    expect(tooOld.status).toBe(422);
+    expect((await get()).restoredFrom).toEqual({ deploymentId: id, backupId: b.body.id });
+
+    // The latest restore replaces the previous source entirely (no stale backupId).
+    const fromPit = await call('POST', `/api/deployments/${id}/restore`, { pointInTime: pit, mode: 'in_place' });
+    expect(fromPit.status).toBe(202);
+    f.advance(2_100);
+    expect(await get()).toMatchObject({ status: 'running' });
+    expect((await get()).restoredFrom).toEqual({ deploymentId: id, pointInTime: pit });
+  });
+
   it('rotates credentials, keeping the old secret valid for the grace period', async () => {
     const { call, create } = await setup();
     const id = await create();
