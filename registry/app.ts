@@ -12,6 +12,7 @@ import { createServiceApp } from '../lib/service-app.ts';
 import { type AccountsClient, createAccountsClient } from './accounts-client.ts';
 import { type BlobStore, createFsBlobStore } from './blob-store.ts';
 import { createIdentityLookups } from './identity-repo.ts';
+import { createFilesRepo } from './multiformat/files-repo.ts';
 import { registerFormatApis } from './multiformat/index.ts';
 import type { NpmContext } from './npm/context.ts';
 import { createDownloadCounter } from './npm/downloads.ts';
@@ -83,6 +84,7 @@ export async function buildApp(deps: RegistryDeps) {
     maxTarballBytes: Math.floor(bodyLimit * 0.75),
     downloads: createDownloadCounter(deps.db, repo, deps.clock),
     security,
+    analysis: createFilesRepo(deps.db),
   };
   await registerNpmApi(app, {
     config: deps.config,

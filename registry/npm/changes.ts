@@ -150,9 +150,16 @@ export function unpublish(ctx: NpmContext, name: string, remove: string[] | 'all
     .transaction(() => {
       const now = isoAt(ctx.clock);
       for (const v of removed) ctx.repo.markUnpublished(NPM, pkg.name, v, now);
-      if (removed.length === rows.length) ctx.repo.remove(pkg.id);
-      else {
-        for (const v of removed) ctx.repo.removeVersion(pkg.id, v);
+      // Reverse-dependency rows (migration 022) follow the package and its latest version by triggers and cascade;
+      // the scan and score rows are keyed by name and are dropped here, so no admin reviews a version that is gone.
+      if (removed.length === rows.length) {
+        ctx.repo.remove(pkg.id);
+        ctx.analysis.forgetAnalysis(NPM, pkg.name);
+      } else {
+        for (const v of removed) {
+          ctx.repo.removeVersion(pkg.id, v);
+          ctx.analysis.forgetScan(NPM, pkg.name, v);
+        }
         const tags = ctx.repo.tags(pkg.id);
         for (const [t, v] of Object.entries(tags)) if (removed.includes(v)) ctx.repo.deleteTag(pkg.id, t);
         if (removed.includes(tags.latest)) {
@@ -163,6 +170,8 @@ export function unpublish(ctx: NpmContext, name: string, remove: string[] | 'all
           ctx.repo.setTag(pkg.id, 'latest', latest);
         }
         ctx.repo.touch(pkg.id, now);
+        // The score counted the removed versions (publish history, perhaps the latest and its scan): computed again.
+        ctx.security?.rescore(pkg.name);
       }
       enqueueEvent(ctx.db, { table: 'outbox' }, ctx.clock, {
         type: 'package.unpublished',
