@@ -17,8 +17,11 @@ import type { QuantileTable } from './score-normalise.ts';
 import { downloadsPopulation, refreshDownloadsPopulation } from './score-population.ts';
 import { createSecurityRepo, type ScanRow } from './security-repo.ts';
 import { vulnerabilityReport } from './vulnerable-paths.ts';
+import type { Ecosystem } from './versions.ts';
 
 const NPM = 'npm';
+/** OSV's ecosystem names -> the registry's (packages.ecosystem). */
+const REGISTRY_ECOSYSTEM: Record<Ecosystem, string> = { npm: NPM, PyPI: 'pypi', Maven: 'maven', RubyGems: 'rubygems' };
 const DAY = 86_400_000;
 
 export interface PublishScanInput {
@@ -234,11 +237,12 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
       () => new Date(clock.now()),
       (touched) => {
         for (const t of touched) {
-          if (t.ecosystem !== NPM) continue;
-          const pkg = repo.find(NPM, t.name);
+          // Every ecosystem's versions live in the same packages tables, under the registry's lower-case name.
+          const ecosystem = REGISTRY_ECOSYSTEM[t.ecosystem];
+          const pkg = repo.find(ecosystem, t.name);
           if (!pkg) continue; // kept: matched when the package arrives
           const hits = repo.versions(pkg.id).flatMap((v) =>
-            advisoriesFor(db, NPM, t.name, v.version).map((h) => ({
+            advisoriesFor(db, t.ecosystem, t.name, v.version).map((h) => ({
               version: v.version,
               id: h.advisory.id,
               severity: h.advisory.severity,
@@ -249,10 +253,10 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
             enqueueEvent(db, { table: 'outbox' }, clock, {
               type: 'package.vulnerable',
               ownerId: m.user_id,
-              subject: `package:${t.name}`,
+              subject: ecosystem === NPM ? `package:${t.name}` : `package:${ecosystem}:${pkg.name}`,
               data: {
-                ecosystem: NPM,
-                name: t.name,
+                ecosystem,
+                name: pkg.name,
                 versions: [...new Set(hits.map((h) => h.version))],
                 advisories: [...new Set(hits.map((h) => h.id))],
               },

@@ -53,6 +53,17 @@ describe('security report of non-npm versions', () => {
     for (const v of ['2.31.0', '2.32.0']) expect((await report(`pypi/requests/${v}`)).json().vulnerabilities.direct).toEqual([]);
   });
 
+  it('the import told the owner of the affected PyPI versions with package.vulnerable, as for npm', () => {
+    const events = r.db.prepare(`SELECT payload FROM outbox WHERE type = 'package.vulnerable'`).all() as { payload: string }[];
+    expect(events.map((e) => JSON.parse(e.payload))).toEqual([
+      expect.objectContaining({
+        ownerId: 'user-alice',
+        subject: 'package:pypi:requests',
+        data: { ecosystem: 'pypi', name: 'requests', versions: ['2.29.0', '2.30.0'], advisories: ['GHSA-j8r2-6x86-q33q'] },
+      }),
+    ]);
+  });
+
   it('a gem and a Maven artifact get the same report shape (no advisory for them: empty lists)', async () => {
     const push = await r.app.inject({
       method: 'POST',
