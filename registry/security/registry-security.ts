@@ -16,8 +16,8 @@ import { directAdvisory, scanReport } from './report-parts.ts';
 import type { QuantileTable } from './score-normalise.ts';
 import { downloadsPopulation, refreshDownloadsPopulation } from './score-population.ts';
 import { createSecurityRepo, type ScanRow } from './security-repo.ts';
-import { vulnerabilityReport } from './vulnerable-paths.ts';
 import type { Ecosystem } from './versions.ts';
+import { vulnerabilityReport } from './vulnerable-paths.ts';
 
 const NPM = 'npm';
 /** OSV's ecosystem names -> the registry's (packages.ecosystem). */
