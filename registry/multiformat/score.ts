@@ -3,7 +3,7 @@
 // have no equivalent (dependents, types) stay at their absent value.
 import { scorePackage } from '../package-scorer.ts';
 import { downloadsPopulation } from '../security/score-population.ts';
-import { createSecurityRepo } from '../security/security-repo.ts';
+import { createSecurityRepo, scoreRow } from '../security/security-repo.ts';
 import type { FormatContext } from './context.ts';
 
 const DAY = 86_400_000;
@@ -44,14 +44,5 @@ export function rescoreFormatPackage(ctx: FormatContext, ecosystem: string, name
     vcsIntegration: false,
     advisoriesOnLatest: { critical: 0, high: 0, malware: scan?.reviewState === 'quarantined' },
   });
-  const { quality, popularity, maintenance, overall, scoringVersion, ...rest } = s;
-  sec.saveScore(ecosystem, name, {
-    quality,
-    popularity,
-    maintenance,
-    overall,
-    breakdown: rest,
-    scoringVersion,
-    computedAt: new Date(now).toISOString(),
-  });
+  sec.saveScore(ecosystem, name, scoreRow(s, now));
 }

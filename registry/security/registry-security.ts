@@ -15,7 +15,7 @@ import { DEFAULT_LICENSE_POLICY, evaluateTreeLicenses, type LicensePolicy } from
 import { directAdvisory, scanReport } from './report-parts.ts';
 import type { QuantileTable } from './score-normalise.ts';
 import { downloadsPopulation, refreshDownloadsPopulation } from './score-population.ts';
-import { createSecurityRepo, type ScanRow } from './security-repo.ts';
+import { createSecurityRepo, type ScanRow, scoreRow } from './security-repo.ts';
 import type { Ecosystem } from './versions.ts';
 import { vulnerabilityReport } from './vulnerable-paths.ts';
 
@@ -130,16 +130,7 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
         malware: hits.some((a) => a.isMalware) || scan?.reviewState === 'quarantined',
       },
     });
-    const { quality, popularity, maintenance, overall, scoringVersion, ...rest } = s;
-    sec.saveScore(NPM, name, {
-      quality,
-      popularity,
-      maintenance,
-      overall,
-      breakdown: rest,
-      scoringVersion,
-      computedAt: new Date(now).toISOString(),
-    });
+    sec.saveScore(NPM, name, scoreRow(s, now));
     return s;
   }
 

@@ -2,6 +2,7 @@
 // 020-021 own scan_results and package_scores; packages, versions, maintainers, stars and download_counts
 // belong to the npm tables of migration 002 and are only read here).
 import type { Db } from '../../lib/db.ts';
+import type { PackageScore } from '../package-scorer.ts';
 import type { ScanSummary } from '../security-scanner.ts';
 import type { Finding, Verdict } from './findings.ts';
 import type { LicenseResult } from './licenses.ts';
@@ -55,6 +56,12 @@ export interface ScoreRow {
   breakdown: Record<string, unknown>;
   scoringVersion: string;
   computedAt: string;
+}
+
+/** The stored row of a computed score: the four figures, the scoring version, and everything else as breakdown. */
+export function scoreRow(s: PackageScore, computedAtMs: number): ScoreRow {
+  const { quality, popularity, maintenance, overall, scoringVersion, ...breakdown } = s;
+  return { quality, popularity, maintenance, overall, breakdown, scoringVersion, computedAt: new Date(computedAtMs).toISOString() };
 }
 
 interface KnownRow {
