@@ -1,12 +1,9 @@
 // Against a real registry: package details carry the scorer's figures and breakdown, the security route passes
 // the scanner's report through (scoped and unscoped), restricted packages stay hidden from outsiders, and the
 // publisher's /api/auth/me counts the private package and its bytes.
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../lib/db.ts';
-import { generateApiToken, hashToken } from '../../lib/tokens.ts';
 import { docPath, publishBody } from '../helpers/npm-fixtures.ts';
+import { createUser } from '../helpers/reliability.ts';
 import { type Suite, startSuite } from '../helpers/suite.ts';
 
 describe('package score and security through the main API', () => {
@@ -17,21 +14,8 @@ describe('package score and security through the main API', () => {
 
   beforeAll(async () => {
     suite = await startSuite({ only: ['api', 'registry'] });
-    const internalToken = fs.readFileSync(path.join(suite.dataDir, 'secrets', 'internal-token'), 'utf8').trim();
-    const db = openDatabase(suite.config.DATABASE_PATH);
-    for (const username of ['pub-sec', 'outsider']) {
-      const res = await fetch(`${suite.urls.api}/internal/users/ensure`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-internal-token': internalToken },
-        body: JSON.stringify({ username, email: `${username}@example.com`, password: 'password-123', role: 'publisher', plan: 'team' }),
-      });
-      const { userId } = (await res.json()) as { userId: string };
-      tokens[username] = generateApiToken();
-      db.prepare(
-        `INSERT INTO api_tokens (id, user_id, kind, name, token_hash, display_prefix, created_at) VALUES (?, ?, 'api', 't', ?, 'elk_', ?)`,
-      ).run(`tok-${username}`, userId, hashToken(tokens[username]), new Date().toISOString());
-    }
-    db.close();
+    for (const username of ['pub-sec', 'outsider'])
+      tokens[username] = (await createUser(suite, username, { role: 'publisher', plan: 'team' })).token;
     for (const [name, access] of [
       ['sec-pkg', 'public'],
       ['@pub-sec/scoped', 'public'],

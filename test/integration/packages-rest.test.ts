@@ -1,14 +1,11 @@
 // The seed's package REST API on the main API against a real registry: publish over REST (inline and from a
 // URL, through the registry's npm publish), search, details (scoped and unscoped), versions, dist-tags, the
 // download redirect, restricted packages hidden from outsiders, bad input, registry down.
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../lib/db.ts';
-import { generateApiToken, hashToken } from '../../lib/tokens.ts';
 import { docPath, makeTgz, publishBody } from '../helpers/npm-fixtures.ts';
+import { createUser } from '../helpers/reliability.ts';
 import { type Suite, startSuite } from '../helpers/suite.ts';
 
 describe('packages REST API', () => {
@@ -20,21 +17,8 @@ describe('packages REST API', () => {
   beforeAll(async () => {
     // The tarball server of the URL publish listens on 127.0.0.1: only this suite may reach private addresses.
     suite = await startSuite({ only: ['api', 'registry'], env: { WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true' } });
-    const internalToken = fs.readFileSync(path.join(suite.dataDir, 'secrets', 'internal-token'), 'utf8').trim();
-    const db = openDatabase(suite.config.DATABASE_PATH);
-    for (const username of ['pub-rest', 'outsider']) {
-      const res = await fetch(`${suite.urls.api}/internal/users/ensure`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-internal-token': internalToken },
-        body: JSON.stringify({ username, email: `${username}@example.com`, password: 'password-123', role: 'publisher', plan: 'team' }),
-      });
-      const { userId } = (await res.json()) as { userId: string };
-      tokens[username] = generateApiToken();
-      db.prepare(
-        `INSERT INTO api_tokens (id, user_id, kind, name, token_hash, display_prefix, created_at) VALUES (?, ?, 'api', 't', ?, 'elk_', ?)`,
-      ).run(`tok-${username}`, userId, hashToken(tokens[username]), new Date().toISOString());
-    }
-    db.close();
+    for (const username of ['pub-rest', 'outsider'])
+      tokens[username] = (await createUser(suite, username, { role: 'publisher', plan: 'team' })).token;
     const publish = async (name: string, access: 'public' | 'restricted' = 'public') => {
       const res = await fetch(`${suite.urls.registry}${docPath(name)}`, {
         method: 'PUT',

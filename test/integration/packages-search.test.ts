@@ -1,12 +1,9 @@
 // Package search through the processes a user talks to (issues #7 and #11): the main API's
 // GET /api/packages/search (filters, sorts, paging, exact total, bad input) over the registry's FTS index, and
 // npm's /-/v1/search on the registry, both after real publishes; package details keep their score.
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../lib/db.ts';
-import { generateApiToken, hashToken } from '../../lib/tokens.ts';
 import { docPath, publishBody } from '../helpers/npm-fixtures.ts';
+import { createUser } from '../helpers/reliability.ts';
 import { type Suite, startSuite } from '../helpers/suite.ts';
 
 interface SearchBody {
@@ -29,21 +26,8 @@ describe('package search over the API and npm', () => {
 
   beforeAll(async () => {
     suite = await startSuite({ only: ['api', 'registry'] });
-    const internalToken = fs.readFileSync(path.join(suite.dataDir, 'secrets', 'internal-token'), 'utf8').trim();
-    const db = openDatabase(suite.config.DATABASE_PATH);
-    for (const username of ['finder', 'other-finder']) {
-      const res = await fetch(`${suite.urls.api}/internal/users/ensure`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-internal-token': internalToken },
-        body: JSON.stringify({ username, email: `${username}@example.com`, password: 'password-123', role: 'publisher', plan: 'team' }),
-      });
-      const { userId } = (await res.json()) as { userId: string };
-      tokens[username] = generateApiToken();
-      db.prepare(
-        `INSERT INTO api_tokens (id, user_id, kind, name, token_hash, display_prefix, created_at) VALUES (?, ?, 'api', 't', ?, 'elk_', ?)`,
-      ).run(`tok-${username}`, userId, hashToken(tokens[username]), new Date().toISOString());
-    }
-    db.close();
+    for (const username of ['finder', 'other-finder'])
+      tokens[username] = (await createUser(suite, username, { role: 'publisher', plan: 'team' })).token;
     const publish = async (name: string, user: string, pkg: Record<string, unknown>, access: 'public' | 'restricted' = 'public') => {
       const res = await fetch(`${suite.urls.registry}${docPath(name)}`, {
         method: 'PUT',
@@ -134,7 +118,7 @@ describe('package search over the API and npm', () => {
     const body = (await res.json()) as { objects: { package: { name: string; maintainers: { username: string }[] } }[]; total: number };
     expect(body.total).toBe(2);
     expect(body.objects.map((o) => o.package.name)).toEqual(['zebra-parse', 'stripes']);
-    expect(body.objects[1].package.maintainers).toEqual([{ username: 'other-finder', email: 'other-finder@example.com' }]);
+    expect(body.objects[1].package.maintainers).toEqual([{ username: 'other-finder', email: 'other-finder@example.test' }]);
     const secret = (await (await fetch(`${suite.urls.registry}/npm/-/v1/search?text=secrets`)).json()) as { total: number };
     expect(secret.total).toBe(0);
     expect((await search('q=secrets')).total).toBe(0);
