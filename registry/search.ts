@@ -1,5 +1,5 @@
 // Package search shared by npm's /-/v1/search and the internal REST search (issues #7 and #11). The words are
-// matched by the FTS5 index of migration 050 (public packages only); qualifiers in the text (keywords:, scope:,
+// matched by the FTS5 index of the ecosystem (migrations 050 and 051; public packages only); qualifiers in the text (keywords:, scope:,
 // author:/maintainer:) and the REST parameters filter; four sort orders. Relevance: the exact name first, then
 // names starting with the words, then bm25 (the name weighted highest), then the package score, then downloads.
 // User text never reaches FTS5 syntax: every word is a quoted string.
@@ -101,6 +101,15 @@ export function buildFtsQuery(p: Pick<ParsedSearch, 'terms' | 'keywords'>): stri
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 const BARE_NAME = "substr(p.name, instr(p.name, '/') + 1)";
 
+/** The FTS5 index of each ecosystem's public packages (migration 051). Table names come only from here. */
+const SEARCH_TABLES = new Map<string, string>(SEARCH_ECOSYSTEMS.map((e) => [e, `package_search_${e}`]));
+
+/**
+ * Above this many names equal to or starting with the words, the relevance page ranks every match (the cut-off
+ * would not save work: all those names rank first and need their bm25 anyway).
+ */
+export const MAX_NAME_CANDIDATES = 2000;
+
 // p.search_score is package_scores.overall copied by migration 050's triggers (NULL, last, while unscored).
 const ORDER: Record<SearchSort, string> = {
   relevance: 'tier DESC, bm, p.search_score DESC, p.downloads DESC, p.name',
@@ -145,10 +154,18 @@ function cached(db: Db, sql: string): Statement {
   return st;
 }
 
-/** The statements of one search: the exact count and the ranked page, with their bound values. */
+/** The statements of one search, with their bound values. */
 export interface SearchSql {
+  /** The exact number of matches. */
   count: string;
+  /** The ranked page of ids. */
   page: string;
+  /**
+   * Set when `page` reads only the matches that can reach the page (the bm25 cut-off): the number of names that
+   * rank first by the name test. Above MAX_NAME_CANDIDATES, `fullPage` (every match ranked) answers instead.
+   */
+  nameCandidates?: string;
+  fullPage?: string;
   params: Record<string, unknown>;
 }
 
@@ -163,35 +180,38 @@ export function buildSearchSql(q: SearchQuery): SearchSql | undefined {
   const match = buildFtsQuery({ terms: parsed.terms, keywords });
   // Keywords without a letter or digit ("keywords:---") are in no package's index entry.
   if (keywords.length > 0 && !keywords.every((k) => SEARCHABLE.test(k))) return undefined;
+  // No package of another ecosystem is ever stored (callers validate it; this keeps table names out of input).
+  const table = SEARCH_TABLES.get(q.ecosystem);
+  if (!table) return undefined;
 
   const params: Record<string, unknown> = { ecosystem: q.ecosystem, limit: q.limit, offset: q.offset };
-  const where = ['p.ecosystem = @ecosystem'];
-  let from: string;
-  if (match !== undefined) {
-    // bm25 weights: name 10, description 1, keywords 4. Restricted packages are not in the index.
-    from = `(SELECT rowid AS id, bm25(package_search, 10.0, 1.0, 4.0) AS bm FROM package_search WHERE package_search MATCH @match) m
-      JOIN packages p ON p.id = m.id`;
-    params.match = match;
-  } else {
-    from = 'packages p';
-    where.push("p.access = 'public'");
-  }
+  // Conditions on the package row beyond "public package of this ecosystem" (which the FTS table already is).
+  const filters: string[] = [];
   if (parsed.scope !== undefined) {
-    where.push('p.scope = @scope');
+    filters.push('p.scope = @scope');
     params.scope = parsed.scope;
   }
   maintainers.forEach((m, i) => {
-    where.push(`p.id IN (SELECT package_id FROM package_maintainers WHERE username = @maintainer${i})`);
+    filters.push(`p.id IN (SELECT package_id FROM package_maintainers WHERE username = @maintainer${i})`);
     params[`maintainer${i}`] = m;
   });
   keywords.forEach((k, i) => {
-    where.push(`EXISTS (SELECT 1 FROM json_each(p.keywords) WHERE lower(value) = @keyword${i})`);
+    filters.push(`EXISTS (SELECT 1 FROM json_each(p.keywords) WHERE lower(value) = @keyword${i})`);
     params[`keyword${i}`] = k;
   });
-  const conditions = where.join(' AND ');
 
   // Without words every package is as relevant as the next: relevance is then the score order (and its index).
   const sort: SearchSort = match === undefined && (q.sort ?? 'relevance') === 'relevance' ? 'score' : (q.sort ?? 'relevance');
+  if (match === undefined) {
+    const where = ["p.ecosystem = @ecosystem AND p.access = 'public'", ...filters].join(' AND ');
+    return {
+      count: `SELECT count(*) AS total FROM packages p WHERE ${where}`,
+      page: `SELECT p.id, 0 AS tier, 0 AS bm FROM packages p WHERE ${where} ORDER BY ${ORDER[sort]} LIMIT @limit OFFSET @offset`,
+      params,
+    };
+  }
+
+  params.match = match;
   // The name typed whole ranks first, then names starting with it ("reac" -> react before preact).
   const typed = parsed.terms.join('-');
   const tier = typed
@@ -199,11 +219,38 @@ export function buildSearchSql(q: SearchQuery): SearchSql | undefined {
         WHEN p.name LIKE @typedPrefix ESCAPE '\\' OR ${BARE_NAME} LIKE @typedPrefix ESCAPE '\\' THEN 1 ELSE 0 END`
     : '0';
   if (typed) Object.assign(params, { typed, typedPrefix: `${escapeLike(typed)}%` });
+  // bm25 weights: name 10, description 1, keywords 4. Restricted packages are not in the index.
+  const matches = `SELECT rowid AS id, bm25(${table}, 10.0, 1.0, 4.0) AS bm FROM ${table} WHERE ${table} MATCH @match`;
+  const where = filters.length > 0 ? filters.join(' AND ') : '1';
+  const fullPage = `SELECT p.id, ${tier} AS tier, m.bm AS bm FROM (${matches}) m JOIN packages p ON p.id = m.id
+     WHERE ${where} ORDER BY ${ORDER[sort]} LIMIT @limit OFFSET @offset`;
+  if (filters.length > 0)
+    return { count: `SELECT count(*) AS total FROM (${matches}) m JOIN packages p ON p.id = m.id WHERE ${where}`, page: fullPage, params };
+  // Only the FTS index is read for the count: no join per match.
+  const count = `SELECT count(*) AS total FROM ${table} WHERE ${table} MATCH @match`;
+  if (sort !== 'relevance' || !typed) return { count, page: fullPage, params };
+
+  // Relevance without row filters: bm25 of every match is computed once (in FTS5, no join), and only the matches
+  // that can reach the page are joined to their rows and sorted with the tie-breakers: those with a bm25 at least
+  // as strong as the (offset + limit)-th strongest (ties at that value included, so score and downloads still
+  // order them exactly), plus every name equal to or starting with the words (they rank before any bm25).
+  // Why that is exact: a match that is not a name hit and is weaker than the cut has at least offset + limit
+  // matches strictly stronger, and every one of them ranks above it (by name tier or by bm25): it cannot be on
+  // the page.
+  // The name candidates come from index ranges over lower(name): lower() and LIKE fold the same (ASCII) letters,
+  // and U+10FFFF (the last code point) bounds every string that starts with the words.
+  Object.assign(params, { lo: typed, hi: `${typed}\u{10FFFF}`, cutAt: q.offset + q.limit - 1, maxNames: MAX_NAME_CANDIDATES + 1 });
+  const byName = `SELECT id FROM packages WHERE ecosystem = @ecosystem AND lower(name) >= @lo AND lower(name) < @hi`;
+  const byBareName = `SELECT id FROM packages WHERE ecosystem = @ecosystem
+      AND lower(substr(name, instr(name, '/') + 1)) >= @lo AND lower(substr(name, instr(name, '/') + 1)) < @hi`;
   return {
-    count: `SELECT count(*) AS total FROM ${from} WHERE ${conditions}`,
-    // Only the ranking keys go through the sort; the page's rows are read afterwards (pageDetails).
-    page: `SELECT p.id, ${tier} AS tier, ${match !== undefined ? 'm.bm' : '0'} AS bm
-     FROM ${from} WHERE ${conditions} ORDER BY ${ORDER[sort]} LIMIT @limit OFFSET @offset`,
+    count,
+    page: `WITH m AS MATERIALIZED (${matches}), named(id) AS (${byName} UNION ${byBareName})
+     SELECT p.id, ${tier} AS tier, m.bm AS bm FROM m JOIN packages p ON p.id = m.id
+     WHERE m.bm <= coalesce((SELECT bm FROM m ORDER BY bm LIMIT 1 OFFSET @cutAt), 1e308) OR m.id IN (SELECT id FROM named)
+     ORDER BY ${ORDER.relevance} LIMIT @limit OFFSET @offset`,
+    nameCandidates: `SELECT (SELECT count(*) FROM (${byName} LIMIT @maxNames)) + (SELECT count(*) FROM (${byBareName} LIMIT @maxNames)) AS n`,
+    fullPage,
     params,
   };
 }
@@ -248,14 +295,16 @@ export function searchPackages(db: Db, q: SearchQuery): SearchResult {
   return answer;
 }
 
-/** The search itself, without the cache (scripts/bench/search-scale.ts times this): three statements per page. */
+/** The search itself, without the cache (scripts/bench/search-scale.ts times this): three statements per page (four for relevance). */
 export function runSearch(db: Db, q: SearchQuery): SearchResult {
   const sql = buildSearchSql(q);
   if (!sql) return { total: 0, hits: [] };
   // Named values the count does not use are ignored by better-sqlite3.
   const { total } = cached(db, sql.count).get(sql.params) as { total: number };
   if (total === 0 || q.offset >= total) return { total, hits: [] };
-  const rows = cached(db, sql.page).all(sql.params) as RankedRow[];
+  const tooManyNames =
+    sql.nameCandidates !== undefined && (cached(db, sql.nameCandidates).pluck().get(sql.params) as number) > MAX_NAME_CANDIDATES;
+  const rows = cached(db, tooManyNames && sql.fullPage ? sql.fullPage : sql.page).all(sql.params) as RankedRow[];
   const page = pageDetails(
     db,
     rows.map((r) => r.id),

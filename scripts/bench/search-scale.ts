@@ -102,6 +102,7 @@ try {
       const f = (x: number) => x.toFixed(2).padStart(10);
       console.log(
         label.padEnd(30),
+        f(times[0]),
         f(pct(times, 50)),
         f(pct(times, 95)),
         f(times[times.length - 1]),

@@ -9,7 +9,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Db, loadMigrations, openDatabase, runMigrations } from '../../lib/db.ts';
 import { AppError } from '../../lib/errors.ts';
 import { openRegistryDatabase } from '../../registry/db.ts';
-import { buildFtsQuery, buildSearchSql, ftsString, parseSearchText, type SearchQuery, searchPackages } from '../../registry/search.ts';
+import {
+  buildFtsQuery,
+  buildSearchSql,
+  ftsString,
+  MAX_NAME_CANDIDATES,
+  parseSearchText,
+  type SearchQuery,
+  searchPackages,
+} from '../../registry/search.ts';
 import { testSecrets } from '../helpers/config.ts';
 import { bearer, buildTestRegistry, docPath, publishBody } from '../helpers/npm-fixtures.ts';
 
@@ -62,6 +70,26 @@ describe('search text parsing and the FTS5 query', () => {
     expect(sql?.params).toMatchObject({ scope: "evil'", maintainer0: "o'brien" });
   });
 });
+
+/** FTS5's own check of each ecosystem's index against its content (the public packages view); throws when they differ. */
+function expectIndexesIntact(db: Db) {
+  for (const eco of ['npm', 'pypi', 'maven', 'rubygems']) {
+    const table = `package_search_${eco}`;
+    expect(() => db.prepare(`INSERT INTO ${table} (${table}, rank) VALUES ('integrity-check', 1)`).run(), eco).not.toThrow();
+  }
+}
+
+/** A registry database with the migrations before `version` only, and every migration (to finish it later). */
+function migratedBelow(version: number) {
+  const migrations = loadMigrations(fileURLToPath(new URL('../../registry/migrations', import.meta.url)));
+  const old = openDatabase(':memory:');
+  runMigrations(
+    old,
+    'registry',
+    migrations.filter((m) => m.version < version),
+  );
+  return { old, migrations };
+}
 
 describe('searchPackages over registry.db', () => {
   let db: Db;
@@ -192,8 +220,12 @@ describe('searchPackages over registry.db', () => {
     db.prepare('DELETE FROM packages WHERE id = ?').run(id);
     expect(search('words').total).toBe(0);
     add('private-one', { description: 'words', access: 'restricted' });
-    // FTS5's own check of the index against its content (the public packages view) throws when they differ.
-    expect(() => db.prepare("INSERT INTO package_search (package_search, rank) VALUES ('integrity-check', 1)").run()).not.toThrow();
+    // A package moving to another ecosystem moves to that ecosystem's index.
+    const moved = add('crossing', { description: 'words of crossing' });
+    db.prepare("UPDATE packages SET ecosystem = 'pypi' WHERE id = ?").run(moved);
+    expect(names('crossing')).toEqual([]);
+    expect(names('crossing', { ecosystem: 'pypi' })).toEqual(['crossing']);
+    expectIndexesIntact(db);
   });
 
   it('answers a repeated search from its cache until the database changes, through this connection or another', () => {
@@ -229,13 +261,7 @@ describe('searchPackages over registry.db', () => {
   });
 
   it('migration 050 indexes the packages already stored, with their scores; restricted ones stay out', () => {
-    const migrations = loadMigrations(fileURLToPath(new URL('../../registry/migrations', import.meta.url)));
-    const old = openDatabase(':memory:');
-    runMigrations(
-      old,
-      'registry',
-      migrations.filter((m) => m.version < 50),
-    );
+    const { old, migrations } = migratedBelow(50);
     const at = new Date().toISOString();
     const put = old.prepare(
       "INSERT INTO packages (ecosystem, name, description, keywords, access, created_at, updated_at) VALUES ('npm', ?, 'older words', '[]', ?, ?, ?)",
@@ -255,6 +281,83 @@ describe('searchPackages over registry.db', () => {
     old.prepare("UPDATE package_scores SET overall = 0.75 WHERE name = 'old-public'").run();
     expect(old.prepare("SELECT search_score FROM packages WHERE name = 'old-public'").get()).toEqual({ search_score: 0.75 });
     old.close();
+  });
+
+  it('migration 051 moves the packages of the shared index into one index per ecosystem; restricted ones stay out', () => {
+    const { old, migrations } = migratedBelow(51);
+    const at = new Date().toISOString();
+    const put = old.prepare(
+      "INSERT INTO packages (ecosystem, name, description, keywords, access, created_at, updated_at) VALUES (?, ?, 'shared words', '[]', ?, ?, ?)",
+    );
+    put.run('npm', 'shared-npm', 'public', at, at);
+    put.run('pypi', 'shared-py', 'public', at, at);
+    put.run('rubygems', 'shared-gem', 'public', at, at);
+    put.run('maven', 'org.example:shared-private', 'restricted', at, at);
+    runMigrations(old, 'registry', migrations);
+    const found = (ecosystem: string) =>
+      searchPackages(old, { ecosystem, text: 'shared', limit: 5, offset: 0 }).hits.map((h) => h.pkg.name);
+    expect([found('npm'), found('pypi'), found('rubygems'), found('maven')]).toEqual([['shared-npm'], ['shared-py'], ['shared-gem'], []]);
+    expectIndexesIntact(old);
+    old.close();
+  });
+
+  it('the relevance cut-off (only matches that can reach the page are joined) gives the order of ranking every match', () => {
+    // Many equal bm25 values (same text lengths), so the page is decided by the tie-breakers, plus name hits that
+    // rank first although their text matches weakly.
+    for (let i = 0; i < 300; i++)
+      add(`tie-${String(i).padStart(3, '0')}`, {
+        description: i % 3 === 0 ? 'fast widget tool' : 'widget',
+        keywords: i % 5 === 0 ? ['widget'] : [],
+        downloads: (i * 37) % 50,
+        score: i % 4 === 0 ? undefined : ((i * 13) % 10) / 10,
+      });
+    add('widget', { description: 'the one and only thing with a long description that dilutes its widget word' });
+    add('widgetry', { description: 'tools' });
+    add('@acme/widget-kit', { description: 'kit' });
+    let compared = 0;
+    for (const text of ['widget', 'widg', 'widget fast', 'tie', 'fast'])
+      for (const [limit, offset] of [
+        [20, 0],
+        [7, 13],
+        [50, 90],
+        [250, 0],
+        [10, 400],
+      ]) {
+        const sql = buildSearchSql({ ecosystem: 'npm', text, limit, offset });
+        if (!sql?.fullPage) throw new Error(`expected the cut-off for ${text}`);
+        expect(db.prepare(sql.page).all(sql.params), `${text} ${limit}@${offset}`).toEqual(db.prepare(sql.fullPage).all(sql.params));
+        compared++;
+      }
+    expect(compared).toBe(25);
+    const top = names('widget');
+    expect([top[0], top.slice(1, 3).sort(), top[3]]).toEqual(['widget', ['@acme/widget-kit', 'widgetry'], expect.stringMatching(/^tie-/)]);
+    // Filters and the other sorts rank every match (no cut-off).
+    expect(buildSearchSql({ ecosystem: 'npm', text: 'widget scope:acme', limit: 5, offset: 0 })?.fullPage).toBeUndefined();
+    expect(buildSearchSql({ ecosystem: 'npm', text: 'widget', sort: 'downloads', limit: 5, offset: 0 })?.fullPage).toBeUndefined();
+    // An ecosystem without an index matches nothing (no table name is ever built from input).
+    expect(buildSearchSql({ ecosystem: 'constructor', text: 'widget', limit: 5, offset: 0 })).toBeUndefined();
+    expect(search('widget', { ecosystem: 'cargo' })).toEqual({ total: 0, hits: [] });
+  });
+
+  it(`more than ${MAX_NAME_CANDIDATES} names starting with the words: every match is ranked, same answer`, () => {
+    const insert = db.prepare(
+      "INSERT INTO packages (ecosystem, name, description, keywords, downloads, created_at, updated_at) VALUES ('npm', ?, ?, '[]', ?, ?, ?)",
+    );
+    const at = now();
+    db.transaction(() => {
+      for (let i = 0; i < MAX_NAME_CANDIDATES + 5; i++) insert.run(`many-${i}`, i % 2 ? 'many things' : 'many', i % 17, at, at);
+    })();
+    const sql = buildSearchSql({ ecosystem: 'npm', text: 'many', limit: 10, offset: 0 });
+    if (!sql?.nameCandidates || !sql.fullPage) throw new Error('expected the cut-off SQL');
+    expect(db.prepare(sql.nameCandidates).pluck().get(sql.params)).toBeGreaterThan(MAX_NAME_CANDIDATES);
+    const r = search('many', { limit: 10 });
+    expect(r.total).toBe(MAX_NAME_CANDIDATES + 5);
+    expect(r.hits.map((h) => h.pkg.id)).toEqual(
+      db
+        .prepare(sql.fullPage)
+        .all(sql.params)
+        .map((x) => (x as { id: number }).id),
+    );
   });
 
   it.each([
@@ -308,7 +411,17 @@ describe('searchPackages over registry.db', () => {
     expect(plan(sql.page)).toContain('package_search');
     expect(plan(sql.page)).toMatch(/SEARCH p USING INTEGER PRIMARY KEY/);
     expect(plan(sql.page)).not.toMatch(/SCAN p\b/);
-    expect(plan(sql.count)).toContain('package_search');
+    expect(plan(sql.count)).toContain('package_search_npm');
+    // The count reads the FTS index alone (migration 051): no package row per match.
+    expect(plan(sql.count)).not.toMatch(/\bp\b|packages/);
+    // The names ranked first come from index ranges, never from a scan of packages.
+    if (!sql.nameCandidates) throw new Error('expected the relevance cut-off');
+    expect(plan(sql.nameCandidates)).toMatch(
+      /SEARCH packages USING COVERING INDEX packages_search_name \(ecosystem=\? AND <expr>>\? AND <expr><\?\)/,
+    );
+    expect(plan(sql.nameCandidates)).toMatch(/SEARCH packages USING COVERING INDEX packages_search_bare_name/);
+    expect(plan(sql.page)).toMatch(/SEARCH packages USING COVERING INDEX packages_search_bare_name/);
+    expect(plan(sql.page)).not.toMatch(/SCAN packages/);
     const expected = db.prepare("SELECT count(*) AS n FROM packages WHERE description LIKE '% stream %'").get() as { n: number };
     const r = search('stream');
     expect(r.total).toBe(expected.n);
