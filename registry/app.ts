@@ -105,7 +105,13 @@ export async function buildApp(deps: RegistryDeps) {
   registerSecurityRoutes(app, security, deps.secrets.internalToken, deps.clock.now);
   registerDependentsRoutes(app, deps.db, deps.secrets.internalToken);
   // PyPI, Maven and RubyGems (issue #5) share the package tables, blobs, identity and guards.
-  await registerFormatApis(app, { ...ctx, config: deps.config, guards, internalToken: deps.secrets.internalToken });
+  await registerFormatApis(app, {
+    ...ctx,
+    config: deps.config,
+    guards,
+    internalToken: deps.secrets.internalToken,
+    queueRescore: security.queueRescore,
+  });
 
   if (deps.relayEvents) {
     const logger = app.log as unknown as Logger;

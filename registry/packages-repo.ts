@@ -69,6 +69,7 @@ export function createPackagesRepo(db: Db) {
          @publisher_id, @publisher_name, @published_at)`,
     ),
     deprecate: db.prepare('UPDATE package_versions SET deprecated = ? WHERE package_id = ? AND version = ?'),
+    setManifest: db.prepare('UPDATE package_versions SET manifest = ? WHERE package_id = ? AND version = ?'),
     deleteVersion: db.prepare('DELETE FROM package_versions WHERE package_id = ? AND version = ?'),
     burned: db.prepare(
       'SELECT version, integrity, published_at, unpublished_at FROM burned_versions WHERE ecosystem = ? AND name = ? AND version = ?',
@@ -137,6 +138,7 @@ export function createPackagesRepo(db: Db) {
     version: (id: number, version: string) => s.version.get(id, version) as VersionRow | undefined,
     insertVersion: (v: Omit<VersionRow, 'deprecated'>) => s.insertVersion.run(v),
     deprecate: (id: number, version: string, message: string | null) => s.deprecate.run(message, id, version),
+    setManifest: (id: number, version: string, manifest: string) => s.setManifest.run(manifest, id, version),
     removeVersion: (id: number, version: string) => s.deleteVersion.run(id, version),
     burned: (ecosystem: string, name: string, version: string) => s.burned.get(ecosystem, name, version) as BurnedRow | undefined,
     burnedAll: (ecosystem: string, name: string) => s.burnedAll.all(ecosystem, name) as BurnedRow[],

@@ -14,11 +14,13 @@ import { AppError, badRequest, forbidden } from '../../lib/errors.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
 import { canManage, canReadPackage, noPackageToPublish } from '../multiformat/access.ts';
 import { digestsOf, type FormatContext, isoNow } from '../multiformat/context.ts';
+import type { PomDependency } from '../multiformat/dependency-rules.ts';
 import type { FileRow } from '../multiformat/files-repo.ts';
 import { storeArtifact } from '../multiformat/publish.ts';
 import { rescoreFormatPackage } from '../multiformat/score.ts';
 import { type ArtifactCoords, CHECKSUMS, type ChecksumAlg, type Coords, isSnapshot, packageName } from './coordinates.ts';
 import { compareMaven } from './metadata.ts';
+import { pomDependencies } from './pom-dependencies.ts';
 
 export const MAVEN = 'maven';
 
@@ -136,6 +138,8 @@ interface PomFacts {
   name?: string;
   description?: string;
   license?: string;
+  /** What a consumer of this artifact gets on its class path (pom-dependencies.ts). */
+  dependencies: PomDependency[];
 }
 
 const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v).trim() : undefined);
@@ -144,7 +148,7 @@ const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? S
 function checkPom(c: ArtifactCoords, bytes: Buffer): PomFacts {
   let doc: Record<string, unknown>;
   try {
-    doc = new XMLParser({ ignoreAttributes: true, processEntities: false }).parse(bytes.toString('utf8'));
+    doc = new XMLParser({ ignoreAttributes: true, processEntities: false, parseTagValue: false }).parse(bytes.toString('utf8'));
   } catch {
     throw badRequest(`${c.filename} is not a well-formed POM`, undefined, 'INVALID_POM');
   }
@@ -160,6 +164,7 @@ function checkPom(c: ArtifactCoords, bytes: Buffer): PomFacts {
     name: text(project.name),
     description: text(project.description),
     license: text((first as Record<string, unknown> | undefined)?.name),
+    dependencies: pomDependencies(project),
   };
   if (facts.artifactId !== c.artifactId)
     throw badRequest(`${c.filename} declares artifactId ${facts.artifactId ?? '(none)'}, not ${c.artifactId}`, undefined, 'POM_MISMATCH');
@@ -223,7 +228,15 @@ export async function deployFile(
       kind: c.extension,
       bytes,
       meta: { classifier: c.classifier, extension: c.extension, timestamp: c.timestamp, buildNumber: c.buildNumber },
-      manifest: { groupId: c.groupId, artifactId: c.artifactId, version: c.version, license: pom?.license ?? null },
+      manifest: {
+        groupId: c.groupId,
+        artifactId: c.artifactId,
+        version: c.version,
+        license: pom?.license ?? null,
+        ...(pom && { dependencies: pom.dependencies }),
+      },
+      // The POM is the version's description: when the jar came first, its facts replace the jar's guesses.
+      refinesManifest: Boolean(pom),
       description: pom?.description ?? pom?.name ?? '',
       keywords: [],
       access,

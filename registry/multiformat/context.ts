@@ -30,6 +30,8 @@ export interface FormatContext {
   downloads: Pick<DownloadCounter, 'count'>;
   /** Run the publish-time scanner (issue #6) on wheels, sdists, jars and gems. */
   scan: boolean;
+  /** Rescores a package shortly after a publish's acknowledgement, before any later read (registry-security.ts). */
+  queueRescore: (ecosystem: string, name: string) => void;
 }
 
 export interface Digests {

@@ -33,6 +33,7 @@ export interface FormatApiDeps {
   downloads: DownloadCounter;
   /** Publish-time scanning of wheels, sdists, jars and gems (default on). */
   scan?: boolean;
+  queueRescore: FormatContext['queueRescore'];
 }
 
 const GC_EVERY_MS = 60 * 60_000;
@@ -51,6 +52,7 @@ export async function registerFormatApis(app: TypedApp, d: FormatApiDeps) {
     snapshotRetention: 5,
     scan: d.scan ?? true,
     downloads: d.downloads,
+    queueRescore: d.queueRescore,
   };
   await app.register(async (pypi) => registerPypiRoutes(pypi, ctx), { prefix: '/pypi' });
   await app.register(async (maven) => registerMavenRoutes(maven, ctx), { prefix: '/maven2' });

@@ -1,6 +1,7 @@
 // Storing one uploaded file of PyPI, Maven or RubyGems: rights and immutability checks, the publish-time scan,
 // the blob written durably, then one IMMEDIATE transaction for package, version, file, burned identity, scan and
-// the package.published outbox event (DESIGN.md sections 3-4). The protocols decide names and messages.
+// the package.published outbox event (DESIGN.md sections 3-4); the new score follows the acknowledgement. The
+// protocols decide names and messages.
 import type { Principal } from '../../lib/auth.ts';
 import { type AppError, conflict, forbidden } from '../../lib/errors.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
@@ -9,7 +10,6 @@ import type { Ecosystem } from '../security/versions.ts';
 import { analyzeArtifact, SCANNER_VERSION } from '../security-scanner.ts';
 import { assertPublishable, type PublishRefusals } from './access.ts';
 import { type Digests, digestsOf, type FormatContext, isoNow } from './context.ts';
-import { rescoreFormatPackage } from './score.ts';
 
 export interface ArtifactUpload {
   ecosystem: 'pypi' | 'maven' | 'rubygems';
@@ -23,6 +23,8 @@ export interface ArtifactUpload {
   meta: Record<string, unknown>;
   /** package_versions.manifest when this file creates the version row. */
   manifest: Record<string, unknown>;
+  /** This file is the authority on the version (a Maven POM): its manifest fields replace those already stored. */
+  refinesManifest?: boolean;
   description: string;
   keywords: string[];
   readme?: string;
@@ -100,7 +102,7 @@ export async function storeArtifact(ctx: FormatContext, u: ArtifactUpload, who: 
   const extras: { path: string; blob: string; bytes: Buffer }[] = [];
   for (const x of u.extras ?? []) extras.push({ path: x.path, blob: await ctx.blobs.put(x.bytes), bytes: x.bytes });
   const now = isoNow(ctx.clock);
-  return ctx.db
+  const outcome = ctx.db
     .transaction((): UploadOutcome => {
       if (check(ctx, u, d, who, errors) === 'identical') return { status: 'identical', digests: d };
       let pkg = ctx.repo.find(u.ecosystem, u.name);
@@ -158,11 +160,13 @@ export async function storeArtifact(ctx: FormatContext, u: ArtifactUpload, who: 
           ctx.repo.setTag(id, 'latest', u.version);
           ctx.repo.setMeta(id, u.description, u.keywords);
         }
+      } else if (u.refinesManifest) {
+        const stored = JSON.parse(ctx.repo.version(id, u.version)!.manifest) as Record<string, unknown>;
+        ctx.repo.setManifest(id, u.version, JSON.stringify({ ...stored, ...u.manifest }));
       }
       ctx.repo.touch(id, now);
       u.afterWrite?.(id);
       if (scan) sec.saveScan(scan);
-      rescoreFormatPackage(ctx, u.ecosystem, u.name);
       if (newVersion)
         enqueueEvent(ctx.db, { table: 'outbox' }, ctx.clock, {
           type: 'package.published',
@@ -181,6 +185,9 @@ export async function storeArtifact(ctx: FormatContext, u: ArtifactUpload, who: 
       return { status: replaced ? 'replaced' : 'created', digests: d };
     })
     .immediate();
+  // The score reads the download population: it follows the acknowledgement, as npm's does (issue #11).
+  if (outcome.status !== 'identical') ctx.queueRescore(u.ecosystem, u.name);
+  return outcome;
 }
 
 /** A refusal for someone else's package, shaped like npm's (403 NOT_MAINTAINER). */

@@ -2,26 +2,39 @@
 // like npm packages. The scorer's npm-shaped manifest is filled from each ecosystem's own metadata; signals that
 // have no equivalent (dependents, types) stay at their absent value.
 import { scorePackage } from '../package-scorer.ts';
+import type { PackagesRepo } from '../packages-repo.ts';
+import { advisoriesFor } from '../security/advisories.ts';
+import type { QuantileTable } from '../security/score-normalise.ts';
 import { downloadsPopulation } from '../security/score-population.ts';
 import { createSecurityRepo, scoreRow } from '../security/security-repo.ts';
 import type { FormatContext } from './context.ts';
+import { SCAN_ECOSYSTEM } from './publish.ts';
 
 const DAY = 86_400_000;
 const day = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 /**
- * Recomputes and stores the score of a package (call inside the publish transaction). Cheap enough for that: the
- * download population is the frozen table (score-population.ts), the rest reads this package's rows only.
+ * Recomputes and stores the score of a package (inside a write transaction: registry-security.ts queues it after a
+ * publish's acknowledgement, withdrawals call it directly). Cheap: the download population is the frozen table
+ * (score-population.ts, or the periodic job's fresh one), the rest reads this package's rows only. False when the
+ * package has no version left to score.
  */
-export function rescoreFormatPackage(ctx: FormatContext, ecosystem: string, name: string): void {
+export function rescoreFormatPackage(
+  ctx: { db: FormatContext['db']; repo: PackagesRepo; clock: FormatContext['clock'] },
+  ecosystem: string,
+  name: string,
+  frozen?: QuantileTable,
+): boolean {
   const pkg = ctx.repo.find(ecosystem, name);
-  if (!pkg) return;
+  if (!pkg) return false;
   const versions = ctx.repo.versions(pkg.id);
   const latest = versions.find((v) => v.version === ctx.repo.tags(pkg.id).latest) ?? versions.at(-1);
-  if (!latest) return;
+  if (!latest) return false;
   const sec = createSecurityRepo(ctx.db);
   const m = JSON.parse(latest.manifest) as Record<string, unknown>;
   const scan = sec.scan(ecosystem, name, latest.version);
+  const osv = SCAN_ECOSYSTEM[ecosystem as keyof typeof SCAN_ECOSYSTEM];
+  const hits = osv ? advisoriesFor(ctx.db, osv, name, latest.version).map((h) => h.advisory) : [];
   const now = ctx.clock.now();
   const d30 = day(now - 30 * DAY);
   const s = scorePackage({
@@ -38,11 +51,16 @@ export function rescoreFormatPackage(ctx: FormatContext, ecosystem: string, name
     downloadsPrevMonthly: sec.downloadsBetween(pkg.id, day(now - 120 * DAY), d30) / 3,
     stars: { registry: ctx.repo.stars(pkg.id).length },
     dependentsWeighted: 0,
-    population: { downloads: downloadsPopulation(ctx.db, ecosystem, now) },
+    population: { downloads: frozen ?? downloadsPopulation(ctx.db, ecosystem, now) },
     publishes: versions.map((v) => ({ version: v.version, time: v.published_at })),
     now: new Date(now),
     vcsIntegration: false,
-    advisoriesOnLatest: { critical: 0, high: 0, malware: scan?.reviewState === 'quarantined' },
+    advisoriesOnLatest: {
+      critical: hits.filter((a) => a.severity === 'critical' && !a.isMalware).length,
+      high: hits.filter((a) => a.severity === 'high').length,
+      malware: hits.some((a) => a.isMalware) || scan?.reviewState === 'quarantined',
+    },
   });
   sec.saveScore(ecosystem, name, scoreRow(s, now));
+  return true;
 }

@@ -1,16 +1,79 @@
 // GET /api/packages/:name/:version/security for PyPI, Maven and RubyGems versions (the main API asks
 // GET /internal/artifacts/:ecosystem/:name/:version/security): the advisories that affect the version, matched
 // with the ecosystem's own version order (PEP 440, Maven, RubyGems), each with its fixed versions and the first
-// fixed version this registry has; the publish-time scan's malware, typosquat and license findings. Dependency
-// trees are resolved for npm only, so `transitive` is empty and `dependencies.resolved` says so.
-import { advisoriesFor, isAffected } from '../security/advisories.ts';
+// fixed version this registry has; the vulnerable versions in its dependency tree, resolved against this registry
+// the way pip, Maven and Bundler choose (dependency-tree.ts), with their paths from the root; the publish-time
+// scan's malware, typosquat and license findings, and the licences of the whole tree.
+import { type AdvisoryHit, advisoriesFor, isAffected } from '../security/advisories.ts';
+import { maxSeverity } from '../security/cvss.ts';
+import { DEFAULT_LICENSE_POLICY, evaluateTreeLicenses } from '../security/licenses.ts';
 import { directAdvisory, scanReport } from '../security/report-parts.ts';
 import { createSecurityRepo } from '../security/security-repo.ts';
-import { comparatorFor } from '../security/versions.ts';
+import { comparatorFor, type Ecosystem } from '../security/versions.ts';
+import { pathsTo } from '../security/vulnerable-paths.ts';
 import type { FormatContext } from './context.ts';
+import { DEPENDENCY_RULES, type DependencyRules } from './dependency-rules.ts';
+import { type AvailableVersion, chooseVersion, type FormatTree, resolveFormatTree, type VersionSource } from './dependency-tree.ts';
 import { SCAN_ECOSYSTEM } from './publish.ts';
 
 export type FormatEcosystem = keyof typeof SCAN_ECOSYSTEM;
+
+/** The installable versions of a package as a client sees them: quarantined ones hidden, yanked gems gone. */
+function versionSource(ctx: FormatContext, ecosystem: FormatEcosystem): VersionSource {
+  const sec = createSecurityRepo(ctx.db);
+  return (name) => {
+    const pkg = ctx.repo.find(ecosystem, name);
+    if (!pkg) return undefined;
+    const hidden = sec.quarantinedVersions(pkg.id);
+    const files = ctx.files.ofPackage(pkg.id);
+    return ctx.repo.versions(pkg.id).flatMap((v): AvailableVersion[] => {
+      if (hidden.has(v.version)) return [];
+      const own = files.filter((f) => f.version === v.version);
+      const yanked = own.length > 0 && own.every((f) => f.yanked !== null);
+      if (yanked && ecosystem === 'rubygems') return [];
+      return [{ version: v.version, manifest: JSON.parse(v.manifest) as Record<string, unknown>, yanked }];
+    });
+  };
+}
+
+/**
+ * The vulnerable nodes of a tree with npm audit's field names: the advisories (via), the packages that pull the node
+ * in (effects), up to 10 shortest paths, and the fix: true when a version meeting every requirement in the tree is
+ * unaffected (a fresh install or `--upgrade` fixes it), the fixed version when a requirement has to change, or false.
+ */
+function treeVulnerabilities(
+  tree: FormatTree,
+  osv: Ecosystem,
+  rules: DependencyRules,
+  versionsOf: VersionSource,
+  hitsOf: (name: string, version: string) => AdvisoryHit[],
+) {
+  const order = comparatorFor(osv);
+  return [...tree.nodes.values()].flatMap((n) => {
+    if (n.id === tree.root || n.external) return [];
+    const hits = hitsOf(n.name, n.version);
+    if (hits.length === 0) return [];
+    const clean = (versionsOf(n.name) ?? []).filter((v) => !hits.some((h) => isAffected(osv, h.advisory.affected, v.version)));
+    const within = chooseVersion(rules, clean, tree.requirements.get(n.name) ?? []);
+    const newer = clean
+      .filter((v) => !v.yanked && order.valid(v.version) && order.cmp(v.version, n.version) > 0)
+      .sort((a, b) => order.cmp(a.version, b.version))[0];
+    const via = hits.map(directAdvisory);
+    return [
+      {
+        name: n.name,
+        version: n.version,
+        severity: via.map((v) => v.severity).reduce(maxSeverity),
+        isDirect: tree.edges.some((e) => e.from === tree.root && e.to === n.id),
+        via,
+        effects: [...new Set(tree.edges.filter((e) => e.to === n.id).map((e) => tree.nodes.get(e.from)!.name))].sort(),
+        paths: pathsTo(tree, n.id),
+        fixAvailable: within ? true : newer ? { name: n.name, version: newer.version } : false,
+        range: [...new Set(via.map((v) => v.range))].join(' || '),
+      },
+    ];
+  });
+}
 
 export function formatSecurityReport(ctx: FormatContext, ecosystem: FormatEcosystem, name: string, version: string) {
   const pkg = ctx.repo.find(ecosystem, name);
@@ -24,6 +87,11 @@ export function formatSecurityReport(ctx: FormatContext, ecosystem: FormatEcosys
     .filter((v) => order.valid(v));
   const scan = createSecurityRepo(ctx.db).scan(ecosystem, name, version);
   const { malware, typosquat, ...scanned } = scanReport(scan);
+  const rules = DEPENDENCY_RULES[ecosystem];
+  const versionsOf = versionSource(ctx, ecosystem);
+  const tree = resolveFormatTree({ name, version, manifest: JSON.parse(row.manifest) as Record<string, unknown> }, rules, versionsOf);
+  const transitive = treeVulnerabilities(tree, osv, rules, versionsOf, (n, v) => advisoriesFor(ctx.db, osv, n, v));
+  const pathOf = (id: string) => pathsTo(tree, id)[0] ?? [id];
   return {
     name,
     version,
@@ -47,11 +115,29 @@ export function formatSecurityReport(ctx: FormatContext, ecosystem: FormatEcosys
           fixAvailable: upgrade ? { name, version: upgrade } : false,
         };
       }),
-      transitive: [],
+      transitive,
     },
     malware,
     typosquat,
-    licenses: { package: scan?.license ?? null, tree: [] },
-    dependencies: { resolved: false, reason: `dependency trees are resolved for npm packages only, not ${ecosystem}` },
+    licenses: {
+      package: scan?.license ?? null,
+      tree: evaluateTreeLicenses(
+        [...tree.nodes.values()]
+          .filter((n) => n.id !== tree.root && !n.external)
+          .map((n) => ({ name: n.name, version: n.version, license: n.license ?? undefined, path: pathOf(n.id) })),
+        DEFAULT_LICENSE_POLICY,
+      ),
+    },
+    dependencies: {
+      // False when the root's own dependencies are unknown (a Maven version whose POM was never uploaded).
+      resolved: !tree.unknown.includes(tree.root),
+      nodes: tree.nodes.size,
+      cycles: tree.cycles,
+      truncated: tree.truncated,
+      partial: tree.partial,
+      alerts: tree.alerts,
+      conflicts: tree.conflicts,
+      unknown: tree.unknown,
+    },
   };
 }

@@ -210,7 +210,7 @@ export function resolveTree(
 }
 
 /** Iterative DFS with white/gray/black colouring: an edge to a gray node closes a cycle. */
-function findCycles(tree: ResolvedTree): string[][] {
+export function findCycles(tree: Pick<ResolvedTree, 'root' | 'edges'>): string[][] {
   const adj = new Map<string, string[]>();
   for (const e of tree.edges) if (e.to && !e.skipped) adj.set(e.from, [...(adj.get(e.from) ?? []), e.to]);
   const color = new Map<string, 1 | 2>();

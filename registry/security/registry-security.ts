@@ -4,6 +4,7 @@ import semver from 'semver';
 import type { Clock } from '../../lib/clock.ts';
 import type { Db } from '../../lib/db.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
+import { rescoreFormatPackage } from '../multiformat/score.ts';
 import { scorePackage } from '../package-scorer.ts';
 import type { PackagesRepo } from '../packages-repo.ts';
 import { type AnalyzeResult, analyzeArtifact, SCANNER_VERSION } from '../security-scanner.ts';
@@ -22,6 +23,8 @@ import { vulnerabilityReport } from './vulnerable-paths.ts';
 const NPM = 'npm';
 /** OSV's ecosystem names -> the registry's (packages.ecosystem). */
 const REGISTRY_ECOSYSTEM: Record<Ecosystem, string> = { npm: NPM, PyPI: 'pypi', Maven: 'maven', RubyGems: 'rubygems' };
+/** The ecosystems whose packages are scored, as the packages table names them. */
+const SCORED_ECOSYSTEMS = Object.values(REGISTRY_ECOSYSTEM);
 const DAY = 86_400_000;
 
 export interface PublishScanInput {
@@ -134,38 +137,49 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
     return s;
   }
 
-  /** Rescores names in one transaction per chunk; a package whose rescoring fails is reported and skipped. */
-  function rescoreChunk(names: string[], table?: QuantileTable): number {
+  /** One package's rescore: npm's here, PyPI/Maven/RubyGems through their own signal mapping (multiformat/score.ts). */
+  function rescoreOne(ecosystem: string, name: string, table?: QuantileTable): boolean {
+    if (ecosystem === NPM) return rescore(name, table) !== undefined;
+    return rescoreFormatPackage({ db, repo, clock }, ecosystem, name, table);
+  }
+
+  /** Rescores packages in one transaction per chunk; a package whose rescoring fails is reported and skipped. */
+  function rescoreChunk(packages: (readonly [ecosystem: string, name: string])[], tables?: Map<string, QuantileTable>): number {
     let n = 0;
     db.transaction(() => {
-      for (const name of names) {
+      for (const [ecosystem, name] of packages) {
         try {
-          if (rescore(name, table)) n++;
+          if (rescoreOne(ecosystem, name, tables?.get(ecosystem))) n++;
         } catch (err) {
-          opts.onError?.(err, `rescoring ${name}`);
+          opts.onError?.(err, `rescoring ${ecosystem} package ${name}`);
         }
       }
     }).immediate();
     return n;
   }
 
-  /** The periodic job (and the admin route): one freshly frozen percentile table for the run, every package rescored. */
+  /** Every package of every ecosystem, and one freshly frozen percentile table per ecosystem for the run. */
+  function everyPackage() {
+    const tables = new Map(SCORED_ECOSYSTEMS.map((e) => [e, refreshDownloadsPopulation(db, e, clock.now())] as const));
+    const packages = SCORED_ECOSYSTEMS.flatMap((e) => sec.packageNames(e).map((name) => [e, name] as const));
+    return { tables, packages };
+  }
+
+  /** The periodic job (and the admin route): every package rescored. */
   function rescoreAll(): number {
-    const table = refreshDownloadsPopulation(db, NPM, clock.now());
-    const names = sec.packageNames(NPM);
+    const { tables, packages } = everyPackage();
     let n = 0;
-    for (let i = 0; i < names.length; i += RESCORE_CHUNK) n += rescoreChunk(names.slice(i, i + RESCORE_CHUNK), table);
+    for (let i = 0; i < packages.length; i += RESCORE_CHUNK) n += rescoreChunk(packages.slice(i, i + RESCORE_CHUNK), tables);
     return n;
   }
 
   /** rescoreAll that yields to the event loop between chunks, so requests are served during a long run. */
   async function rescoreAllInBackground(): Promise<number> {
-    const table = refreshDownloadsPopulation(db, NPM, clock.now());
-    const names = sec.packageNames(NPM);
+    const { tables, packages } = everyPackage();
     let n = 0;
-    for (let i = 0; i < names.length; i += RESCORE_CHUNK) {
+    for (let i = 0; i < packages.length; i += RESCORE_CHUNK) {
       if (!db.open) break;
-      n += rescoreChunk(names.slice(i, i + RESCORE_CHUNK), table);
+      n += rescoreChunk(packages.slice(i, i + RESCORE_CHUNK), tables);
       await new Promise((resolve) => setImmediate(resolve));
     }
     return n;
@@ -191,18 +205,18 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
   // verdict that can refuse a publish does not): names wait here and are rescored together in one transaction
   // shortly after, at shutdown, or at once when a score is read, so a reader never sees a score older than
   // the last publish.
-  const pendingRescores = new Set<string>();
+  const pendingRescores = new Map<string, readonly [ecosystem: string, name: string]>();
   let rescoreTimer: NodeJS.Timeout | undefined;
   function flushRescores(): number {
     if (rescoreTimer) clearTimeout(rescoreTimer);
     rescoreTimer = undefined;
     if (pendingRescores.size === 0 || !db.open) return 0;
-    const names = [...pendingRescores];
+    const packages = [...pendingRescores.values()];
     pendingRescores.clear();
-    return rescoreChunk(names);
+    return rescoreChunk(packages);
   }
-  function queueRescore(name: string) {
-    pendingRescores.add(name);
+  function queueRescore(ecosystem: string, name: string) {
+    pendingRescores.set(`${ecosystem}\0${name}`, [ecosystem, name]);
     if (rescoreTimer) return;
     rescoreTimer = setTimeout(() => {
       try {
@@ -256,7 +270,12 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
         }
       },
     );
-    for (const t of result.touched) if (t.ecosystem === NPM && repo.find(NPM, t.name)) rescore(t.name);
+    // Advisories weigh on the score of the versions they hit (a high or critical one on the latest version).
+    for (const t of result.touched) {
+      const ecosystem = REGISTRY_ECOSYSTEM[t.ecosystem];
+      if (repo.find(ecosystem, t.name)) queueRescore(ecosystem, t.name);
+    }
+    flushRescores();
     return result;
   }
 
@@ -268,6 +287,8 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
     startScoreJob,
     /** Rescores the packages published since the last flush (reads of scores call it; so does shutdown). */
     flushRescores,
+    /** PyPI, Maven and RubyGems publishes rescore after their acknowledgement too, with npm's in the same commit. */
+    queueRescore,
     importAdvisories,
     /** Before any byte is stored: scans the tarball and throws the npm-style refusal on a block verdict. */
     checkPublish(input: PublishScanInput): PublishScan {
@@ -305,7 +326,7 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
     /** Inside the publish transaction, after the version row: the scan; the new score follows the acknowledgement. */
     recordPublish(scan: PublishScan) {
       sec.saveScan(scan.row);
-      queueRescore(scan.row.name);
+      queueRescore(NPM, scan.row.name);
     },
     auditLookup: (request: Record<string, string[]>) => auditBulk(request, advisories),
     auditQuick: (body: unknown) => auditQuick(body, advisories),

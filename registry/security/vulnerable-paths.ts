@@ -159,7 +159,7 @@ function fixFor(
 }
 
 /** Up to 10 shortest distinct paths root -> target, as name@version lists (reverse BFS). */
-function pathsTo(tree: ResolvedTree, target: string): string[][] {
+export function pathsTo(tree: Pick<ResolvedTree, 'root' | 'edges'>, target: string): string[][] {
   const parents = new Map<string, string[]>();
   for (const e of tree.edges) if (e.to && !e.skipped) parents.set(e.to, [...(parents.get(e.to) ?? []), e.from]);
   const out: string[][] = [];

@@ -3,6 +3,7 @@
 // (registry/security/seed-advisories.json) matched in PEP 440 order, with the fixed versions and the upgrade this
 // registry offers, and the scan's findings; internal token required; unknown versions 404.
 import fs from 'node:fs';
+import { zipSync } from 'fflate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEED_ADVISORIES_FILE } from '../../registry/security/seed-advisories.ts';
 import { basic, makeWheel, twineUpload } from '../fixtures/pypi/pypi-fixtures.ts';
@@ -19,15 +20,16 @@ describe('security report of non-npm versions', () => {
     r = await buildTestRegistry();
     for (const version of ['2.29.0', '2.30.0', '2.31.0', '2.32.0'])
       expect((await twineUpload(r.app, makeWheel('requests', version), 'requests', version, r.alice)).statusCode).toBe(200);
-    const imported = await r.app.inject({
+    expect((await postAdvisories(fs.readFileSync(SEED_ADVISORIES_FILE))).json()).toMatchObject({ imported: 3, skipped: [] });
+  });
+  afterEach(async () => r.app.close());
+  const postAdvisories = (payload: Buffer | string) =>
+    r.app.inject({
       method: 'POST',
       url: '/internal/security/advisories',
       headers: { ...internal, 'content-type': 'application/json' },
-      payload: fs.readFileSync(SEED_ADVISORIES_FILE),
+      payload,
     });
-    expect(imported.json()).toMatchObject({ imported: 3, skipped: [] });
-  });
-  afterEach(async () => r.app.close());
   const report = (path: string, headers: Record<string, string> = internal) =>
     r.app.inject({ method: 'GET', url: `/internal/artifacts/${path}/security`, headers });
 
@@ -48,7 +50,7 @@ describe('security report of non-npm versions', () => {
           fixAvailable: { name: 'requests', version: '2.31.0' },
         }),
       ]);
-      expect(body.dependencies).toMatchObject({ resolved: false });
+      expect(body.dependencies).toMatchObject({ resolved: true, nodes: 1, conflicts: [], unknown: [] });
     }
     for (const v of ['2.31.0', '2.32.0']) expect((await report(`pypi/requests/${v}`)).json().vulnerabilities.direct).toEqual([]);
   });
@@ -92,6 +94,116 @@ describe('security report of non-npm versions', () => {
     const mvn = await report('maven/com.acme%3Alib/1.0.0');
     expect(mvn.statusCode).toBe(200);
     expect(mvn.json()).toMatchObject({ name: 'com.acme:lib', ecosystem: 'maven', vulnerabilities: { direct: [] } });
+  });
+
+  // An OSV record for one package of another ecosystem, fixed in `fixed`.
+  const importAdvisory = async (id: string, ecosystem: string, name: string, fixed: string) => {
+    const rec = {
+      schema_version: '1.3.0',
+      id,
+      modified: '2026-01-01T00:00:00Z',
+      published: '2026-01-01T00:00:00Z',
+      summary: `test advisory for ${name}`,
+      severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
+      affected: [{ package: { ecosystem, name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }] }],
+    };
+    expect((await postAdvisories(JSON.stringify(rec))).json()).toMatchObject({ imported: 1, skipped: [] });
+  };
+
+  it('PyPI: a vulnerable version deep in the tree is reported with its path, the package pulling it in, the fix, and the tree licences', async () => {
+    const upload = async (name: string, version: string, o: Parameters<typeof makeWheel>[2]) =>
+      expect((await twineUpload(r.app, makeWheel(name, version, o), name, version, r.alice)).statusCode).toBe(200);
+    await upload('Flask_Lite', '1.0', { requiresDist: ['requests (>=2.28,<2.31)', 'pytest; extra == "test"'], license: 'GPL-3.0-only' });
+    await upload('webapp', '1.0', { requiresDist: ['flask-lite>=1.0'], license: 'MIT' });
+    await upload('webapp', '2.0', { requiresDist: ['requests>=2.28'], license: 'MIT' });
+    const body = (await report('pypi/webapp/1.0')).json();
+    expect(body.vulnerabilities.direct).toEqual([]);
+    expect(body.vulnerabilities.transitive).toEqual([
+      expect.objectContaining({
+        name: 'requests',
+        version: '2.30.0',
+        severity: 'moderate',
+        isDirect: false,
+        via: [expect.objectContaining({ id: 'GHSA-j8r2-6x86-q33q', range: '>=2.3.0 <2.31.0' })],
+        effects: ['flask-lite'],
+        paths: [['webapp@1.0', 'flask-lite@1.0', 'requests@2.30.0']],
+        // flask-lite's "<2.31" keeps pip on a vulnerable version: the fix needs that requirement to change.
+        fixAvailable: { name: 'requests', version: '2.31.0' },
+      }),
+    ]);
+    expect(body.dependencies).toMatchObject({ resolved: true, nodes: 3, cycles: [], conflicts: [], alerts: [] });
+    expect(body.licenses.tree.verdict).not.toBe('allow');
+    expect(body.licenses.tree.licenses).toContainEqual(
+      expect.objectContaining({ expression: 'GPL-3.0-only', packages: ['flask-lite@1.0'], paths: [['webapp@1.0', 'flask-lite@1.0']] }),
+    );
+    // pip takes the newest requests 2.0 admits: nothing vulnerable below it.
+    const v2 = (await report('pypi/webapp/2.0')).json();
+    expect(v2.vulnerabilities.transitive).toEqual([]);
+    expect(v2.dependencies.nodes).toBe(2);
+  });
+
+  it('Maven: the POM uploaded after the jar describes the dependencies; a vulnerable one is direct with its fixed version', async () => {
+    const put = async (path: string, payload: string | Buffer) =>
+      expect(
+        (await r.app.inject({ method: 'PUT', url: `/maven2/com/acme/${path}`, headers: basic('alice', r.alice.token), payload }))
+          .statusCode,
+      ).toBe(201);
+    const pom = (artifactId: string, version: string, deps = '') =>
+      `<project><modelVersion>4.0.0</modelVersion><groupId>com.acme</groupId><artifactId>${artifactId}</artifactId><version>${version}</version><licenses><license><name>Apache-2.0</name></license></licenses><dependencies>${deps}</dependencies></project>`;
+    for (const v of ['1.0.0', '1.1.0']) await put(`lib/${v}/lib-${v}.pom`, pom('lib', v));
+    await put('app/2.0/app-2.0.jar', Buffer.from(zipSync({ 'META-INF/MANIFEST.MF': new TextEncoder().encode('Manifest-Version: 1.0\n') })));
+    expect((await report('maven/com.acme%3Aapp/2.0')).json().dependencies).toMatchObject({
+      resolved: false,
+      unknown: ['com.acme:app@2.0'],
+    });
+    await put(
+      'app/2.0/app-2.0.pom',
+      pom(
+        'app',
+        '2.0',
+        '<dependency><groupId>com.acme</groupId><artifactId>lib</artifactId><version>1.0.0</version></dependency>' +
+          '<dependency><groupId>junit</groupId><artifactId>junit</artifactId><version>4.13.2</version><scope>test</scope></dependency>',
+      ),
+    );
+    await importAdvisory('GHSA-test-mvn1', 'Maven', 'com.acme:lib', '1.1.0');
+    const body = (await report('maven/com.acme%3Aapp/2.0')).json();
+    expect(body.dependencies).toMatchObject({ resolved: true, nodes: 2, unknown: [] });
+    expect(body.vulnerabilities.transitive).toEqual([
+      expect.objectContaining({
+        name: 'com.acme:lib',
+        version: '1.0.0',
+        severity: 'critical',
+        isDirect: true,
+        paths: [['com.acme:app@2.0', 'com.acme:lib@1.0.0']],
+        fixAvailable: { name: 'com.acme:lib', version: '1.1.0' },
+      }),
+    ]);
+    expect(body.licenses.tree).toMatchObject({ verdict: 'allow', licenses: [expect.objectContaining({ expression: 'Apache-2.0' })] });
+  });
+
+  it('RubyGems: Bundler takes the newest version "~>" admits; an exact pin on a vulnerable one is reported', async () => {
+    const push = async (gem: Buffer) =>
+      expect(
+        (
+          await r.app.inject({
+            method: 'POST',
+            url: '/rubygems/api/v1/gems',
+            headers: { authorization: r.alice.token, 'content-type': 'application/octet-stream' },
+            payload: gem,
+          })
+        ).statusCode,
+      ).toBe(200);
+    for (const v of ['1.0.0', '1.1.0']) await push(makeGem('rackish', v));
+    await push(makeGem('webgem', '0.1.0', { runtime: [['rackish', '~>', '1.0']], development: [['rspecish', '>=', '0']] }));
+    await push(makeGem('pinned', '0.1.0', { runtime: [['rackish', '=', '1.0.0']] }));
+    await importAdvisory('GHSA-test-gem1', 'RubyGems', 'rackish', '1.1.0');
+    const loose = (await report('rubygems/webgem/0.1.0')).json();
+    expect(loose.vulnerabilities.transitive).toEqual([]);
+    expect(loose.dependencies).toMatchObject({ resolved: true, nodes: 2, alerts: [] });
+    const pinned = (await report('rubygems/pinned/0.1.0')).json();
+    expect(pinned.vulnerabilities.transitive).toEqual([
+      expect.objectContaining({ name: 'rackish', version: '1.0.0', isDirect: true, fixAvailable: { name: 'rackish', version: '1.1.0' } }),
+    ]);
   });
 
   it('needs the internal token; unknown versions, packages and ecosystems answer 404 / 400', async () => {
