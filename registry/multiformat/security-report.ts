@@ -132,6 +132,8 @@ export function formatSecurityReport(ctx: FormatContext, ecosystem: FormatEcosys
       // False when the root's own dependencies are unknown (a Maven version whose POM was never uploaded).
       resolved: !tree.unknown.includes(tree.root),
       nodes: tree.nodes.size,
+      /** The versions an install would bring, root included (URL requirements are alerts instead). */
+      packages: [...tree.nodes.values()].filter((n) => !n.external).map((n) => n.id),
       cycles: tree.cycles,
       truncated: tree.truncated,
       partial: tree.partial,

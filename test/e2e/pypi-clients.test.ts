@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPublisher, run } from '../fixtures/pypi/client-env.ts';
+import { makeWheel } from '../fixtures/pypi/pypi-fixtures.ts';
 import { type Suite, startSuite } from '../helpers/suite.ts';
 
 const PY = '/usr/bin/python3';
@@ -156,6 +157,70 @@ describe('twine upload and pip install against /pypi/', () => {
     ]);
     expect(src.code, src.output).toBe(0);
     expect(sha256(path.join(sdists, SDIST))).toBe(sha256(dist(SDIST)));
+  });
+
+  it('the security report resolves the same dependency versions pip downloads, and names the vulnerable one on its path', async () => {
+    // tree-app needs tree-base>=1.0 and tree-mid; tree-mid needs tree-base<2: pip settles on tree-base 1.5, not 2.5.
+    const wheels = path.join(work, 'tree-wheels');
+    fs.mkdirSync(wheels);
+    const dists = [
+      makeWheel('tree-base', '1.0'),
+      makeWheel('tree-base', '1.5'),
+      makeWheel('tree-base', '2.5'),
+      makeWheel('tree-mid', '1.0', { requiresDist: ['tree-base<2', 'pytest; extra == "test"'] }),
+      makeWheel('tree-app', '1.0', { requiresDist: ['tree-base>=1.0', 'tree-mid'] }),
+    ];
+    for (const d of dists) fs.writeFileSync(path.join(wheels, d.filename), d.bytes);
+    const up = await twine(dists.map((d) => path.join(wheels, d.filename)));
+    expect(up.code, up.output).toBe(0);
+    const advisory = {
+      schema_version: '1.3.0',
+      id: 'GHSA-e2e-tree-base',
+      modified: '2026-01-01T00:00:00Z',
+      summary: 'tree-base before 2.0 is vulnerable (test record)',
+      affected: [
+        {
+          package: { ecosystem: 'PyPI', name: 'tree-base' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '2.0' }] }],
+        },
+      ],
+    };
+    const internalToken = fs.readFileSync(path.join(suite.dataDir, 'secrets', 'internal-token'), 'utf8').trim();
+    const imported = await fetch(`${suite.urls.registry}/internal/security/advisories`, {
+      method: 'POST',
+      headers: { 'x-internal-token': internalToken, 'content-type': 'application/json' },
+      body: JSON.stringify(advisory),
+    });
+    expect(imported.status).toBe(200);
+
+    const dir = path.join(work, 'dl-tree');
+    const res = await pip(['download', '--isolated', '--index-url', index, '-d', dir, 'tree-app==1.0']);
+    expect(res.code, res.output).toBe(0);
+    // tree_app-1.0-py3-none-any.whl -> tree-app@1.0
+    const pipChose = fs.readdirSync(dir).map((f) => {
+      const [name, version] = f.split('-');
+      return `${name.replace(/_/g, '-')}@${version}`;
+    });
+    expect(pipChose.sort()).toEqual(['tree-app@1.0', 'tree-base@1.5', 'tree-mid@1.0']);
+    const report = await fetch(`${suite.urls.api}/api/packages/tree-app/1.0/security?ecosystem=pypi`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(report.status).toBe(200);
+    const body = await report.json();
+    expect([...body.dependencies.packages].sort()).toEqual(pipChose.sort());
+    expect(body.vulnerabilities.transitive).toEqual([
+      expect.objectContaining({
+        name: 'tree-base',
+        version: '1.5',
+        isDirect: true,
+        effects: ['tree-app', 'tree-mid'],
+        paths: [
+          ['tree-app@1.0', 'tree-base@1.5'],
+          ['tree-app@1.0', 'tree-mid@1.0', 'tree-base@1.5'],
+        ],
+        fixAvailable: { name: 'tree-base', version: '2.5' },
+      }),
+    ]);
   });
 
   it('a private project: pip with credentials in the index URL downloads it; anonymous pip finds nothing (401)', async () => {
