@@ -113,6 +113,18 @@ describe('gem push, gem install and bundle install against /rubygems/', () => {
     expect(seen).not.toContain('specs.4.8.gz');
     const exec = await run('bundle', ['exec', 'ruby', '-e', 'require "acc_dep"; print AccDep.hi'], { cwd: app, env });
     expect(exec.stdout).toBe('hi!');
+    // The security report's dependency tree holds the versions Bundler locked ("    name (version)" under specs:).
+    const locked = [...fs.readFileSync(path.join(app, 'Gemfile.lock'), 'utf8').matchAll(/^ {4}(\S+) \(([^)\s]+)\)$/gm)].map(
+      (m) => `${m[1]}@${m[2]}`,
+    );
+    expect(locked.sort()).toEqual(['acc_dep@1.0.0', 'acc_hello@0.1.1']);
+    const report = await fetch(`${suite.urls.api}/api/packages/acc_dep/1.0.0/security?ecosystem=rubygems`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(report.status).toBe(200);
+    const tree = (await report.json()).dependencies;
+    expect([...tree.packages].sort()).toEqual(locked);
+    expect(tree).toMatchObject({ resolved: true, conflicts: [], alerts: [] });
   });
 
   it('gem yank removes the version from the index; it can never be pushed again', async () => {
