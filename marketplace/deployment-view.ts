@@ -5,7 +5,7 @@ import { metricsFor } from '../services/metrics.ts';
 import { findTemplate } from '../services/templates/index.ts';
 import { cycleOf, dollars } from './billing.ts';
 import { costOf, segmentsOf, uptimeInputs } from './deployment-usage.ts';
-import type { DeploymentRow, DeploymentsRepo, OperationRow } from './deployments-repo.ts';
+import type { DeploymentRow, DeploymentsRepo, EventRow, OperationRow } from './deployments-repo.ts';
 import { allowedActions } from './lifecycle.ts';
 
 export function operationView(op: OperationRow | undefined) {
@@ -22,9 +22,34 @@ export function operationView(op: OperationRow | undefined) {
   };
 }
 
-export function deploymentView(repo: DeploymentsRepo, dep: DeploymentRow, nowMs: number) {
+/** What a view reads besides the row; a page of views reads it for all its rows at once (deploymentViews). */
+export interface ViewReads {
+  events: readonly EventRow[];
+  currentOp: OperationRow | undefined;
+  lastOp: OperationRow | undefined;
+}
+
+const readsOf = (repo: DeploymentsRepo, id: string): ViewReads => ({
+  events: repo.events(id),
+  currentOp: repo.currentOp(id),
+  lastOp: repo.lastOp(id),
+});
+
+/** The views of a page of deployments with three statements in all, rather than three per row. */
+export function deploymentViews(repo: DeploymentsRepo, deps: DeploymentRow[], nowMs: number) {
+  if (deps.length === 0) return [];
+  const ids = deps.map((d) => d.id);
+  const events = repo.eventsOf(ids);
+  const current = repo.currentOps(ids);
+  const last = repo.lastOps(ids);
+  return deps.map((dep) =>
+    deploymentView(repo, dep, nowMs, { events: events.get(dep.id) ?? [], currentOp: current.get(dep.id), lastOp: last.get(dep.id) }),
+  );
+}
+
+export function deploymentView(repo: DeploymentsRepo, dep: DeploymentRow, nowMs: number, reads: ViewReads = readsOf(repo, dep.id)) {
   const t = findTemplate(dep.service_id);
-  const events = repo.events(dep.id);
+  const { events } = reads;
   const segments = segmentsOf(dep, events, nowMs);
   const up = uptimeInputs(dep, segments, nowMs);
   const cycle = cycleOf(nowMs);
@@ -65,8 +90,8 @@ export function deploymentView(repo: DeploymentsRepo, dep: DeploymentRow, nowMs:
     desiredStatus: dep.desired_status,
     statusReason: dep.status_reason,
     allowedActions: allowedActions(dep.status, dep.ever_running === 1),
-    currentOperation: operationView(repo.currentOp(dep.id)),
-    lastOperation: operationView(repo.lastOp(dep.id)),
+    currentOperation: operationView(reads.currentOp),
+    lastOperation: operationView(reads.lastOp),
     restoredFrom: dep.restored_from ? (JSON.parse(dep.restored_from) as Record<string, unknown>) : null,
     createdAt: dep.created_at,
     updatedAt: dep.updated_at,

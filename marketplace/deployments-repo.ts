@@ -66,7 +66,25 @@ export interface EventRow {
   reason: string | null;
 }
 
+/** The columns a cost reads (costOf), selected alone for account-wide sums. */
+export type CostRow = Pick<
+  DeploymentRow,
+  | 'id'
+  | 'owner_id'
+  | 'name'
+  | 'service_id'
+  | 'tier_id'
+  | 'status'
+  | 'desired_status'
+  | 'instances'
+  | 'ever_running'
+  | 'created_at'
+  | 'deleted_at'
+>;
+
 export type DeploymentsRepo = ReturnType<typeof createDeploymentsRepo>;
+
+const HISTORY_CACHE_MAX = 50_000;
 
 export function createDeploymentsRepo(db: Db) {
   const s = {
@@ -97,7 +115,12 @@ export function createDeploymentsRepo(db: Db) {
     ),
     live: db.prepare("SELECT * FROM mkt_deployments WHERE status IN ('running', 'degraded') ORDER BY id LIMIT ? OFFSET ?"),
     ownersWithDeployments: db.prepare('SELECT DISTINCT owner_id FROM mkt_deployments WHERE created_at < ?'),
-    ownerAll: db.prepare('SELECT * FROM mkt_deployments WHERE owner_id = ? AND created_at < ? ORDER BY created_at, id'),
+    // In index order (no sort of the whole account in SQLite); ties on created_at are put in id order in JS,
+    // where the rows are already nearly sorted.
+    ownerAll: db.prepare('SELECT * FROM mkt_deployments WHERE owner_id = ? AND created_at < ? ORDER BY created_at'),
+    // What a cost needs (CostRow), for the account-wide sums: a third of the time of SELECT * per row.
+    ownerCostRows: db.prepare(`SELECT id, owner_id, name, service_id, tier_id, status, desired_status, instances, ever_running, created_at,
+      deleted_at FROM mkt_deployments WHERE owner_id = ? AND created_at < ? ORDER BY created_at`),
 
     insertOp: db.prepare(`INSERT INTO mkt_operations (id, deployment_id, type, status, step, params, due_at, created_at)
       VALUES (@id, @deployment_id, @type, 'running', @step, @params, @due_at, @created_at)`),
@@ -116,12 +139,34 @@ export function createDeploymentsRepo(db: Db) {
       db.prepare(`INSERT INTO mkt_deployment_events (deployment_id, from_status, to_status, at, tier_id, instances, operation_id, reason)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
     events: db.prepare('SELECT * FROM mkt_deployment_events WHERE deployment_id = ? ORDER BY seq'),
+    // Batched reads for a page of deployments or a whole account (ids as a JSON array): one statement instead
+    // of one per row. Grouped and ordered by seq in JS (groups are small), which spares a sort.
+    eventsOf: db.prepare('SELECT * FROM mkt_deployment_events WHERE deployment_id IN (SELECT value FROM json_each(?))'),
+    currentOps: db.prepare(`SELECT * FROM (SELECT o.*, row_number() OVER (PARTITION BY o.deployment_id ORDER BY o.created_at DESC) AS pick
+      FROM mkt_operations o WHERE o.deployment_id IN (SELECT value FROM json_each(?)) AND o.status = 'running') WHERE pick = 1`),
+    lastOps:
+      db.prepare(`SELECT * FROM (SELECT o.*, row_number() OVER (PARTITION BY o.deployment_id ORDER BY o.finished_at DESC, o.rowid DESC)
+      AS pick FROM mkt_operations o WHERE o.deployment_id IN (SELECT value FROM json_each(?)) AND o.status <> 'running') WHERE pick = 1`),
     eventsPage: db.prepare('SELECT * FROM mkt_deployment_events WHERE deployment_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?'),
 
     putCreds: db.prepare(`INSERT INTO mkt_credentials (deployment_id, version, ciphertext) VALUES (?, 1, ?)
       ON CONFLICT(deployment_id) DO UPDATE SET previous_ciphertext = ciphertext, previous_expires_at = ?, ciphertext = excluded.ciphertext,
       version = version + 1, rotated_at = ?`),
     creds: db.prepare('SELECT * FROM mkt_credentials WHERE deployment_id = ?'),
+  };
+
+  // Transition histories are append-only and written only by this process, through insertEvent, which forgets
+  // the deployment's entry. So a history read outside a transaction (committed rows only) stays exact until
+  // then: a deployment's status, list and cost, and the account's billing over every deployment, need no
+  // history query per read. Bounded: the oldest entry goes first when full.
+  const history = new Map<string, readonly EventRow[]>();
+  const remember = (id: string, rows: EventRow[]): readonly EventRow[] => {
+    const frozen = Object.freeze(rows);
+    // Inside a transaction the rows may include this transaction's uncommitted events: never cache those.
+    if (db.inTransaction) return frozen;
+    if (history.size >= HISTORY_CACHE_MAX) history.delete(history.keys().next().value as string);
+    history.set(id, frozen);
+    return frozen;
   };
 
   return {
@@ -148,7 +193,10 @@ export function createDeploymentsRepo(db: Db) {
     activeByService: () => new Map((s.activeByService.all() as { service_id: string; n: number }[]).map((r) => [r.service_id, r.n])),
     live: (limit: number, offset: number) => s.live.all(limit, offset) as DeploymentRow[],
     ownersWithDeployments: (beforeIso: string) => (s.ownersWithDeployments.all(beforeIso) as { owner_id: string }[]).map((r) => r.owner_id),
-    ownerAll: (ownerId: string, beforeIso: string) => s.ownerAll.all(ownerId, beforeIso) as DeploymentRow[],
+    /** Every deployment of an owner created before beforeIso, in (created_at, id) order. */
+    ownerAll: (ownerId: string, beforeIso: string) => (s.ownerAll.all(ownerId, beforeIso) as DeploymentRow[]).sort(byCreation),
+    /** ownerAll's rows with only a cost's columns. */
+    ownerCostRows: (ownerId: string, beforeIso: string) => (s.ownerCostRows.all(ownerId, beforeIso) as CostRow[]).sort(byCreation),
 
     insertOp: (o: {
       id: string;
@@ -173,9 +221,37 @@ export function createDeploymentsRepo(db: Db) {
     ) => s.opFinish.run(status, at, errorCode, errorMessage, id),
     due: (nowIso: string, limit: number) => s.due.all(nowIso, limit) as OperationRow[],
 
-    insertEvent: (e: Omit<EventRow, 'seq'>) =>
-      s.insertEvent.run(e.deployment_id, e.from_status, e.to_status, e.at, e.tier_id, e.instances, e.operation_id, e.reason),
-    events: (deploymentId: string) => s.events.all(deploymentId) as EventRow[],
+    insertEvent: (e: Omit<EventRow, 'seq'>) => {
+      // Forgotten before the insert: a read inside this transaction does not re-cache (see remember), and after
+      // a commit or a rollback the next read sees the table as it is.
+      history.delete(e.deployment_id);
+      return s.insertEvent.run(e.deployment_id, e.from_status, e.to_status, e.at, e.tier_id, e.instances, e.operation_id, e.reason);
+    },
+    /** A deployment's transition history in seq order (shared and frozen: never modify it). */
+    events(deploymentId: string): readonly EventRow[] {
+      const hit = history.get(deploymentId);
+      if (hit) return hit;
+      return remember(deploymentId, s.events.all(deploymentId) as EventRow[]);
+    },
+    /** The transition history of each of these deployments (absent = none), in seq order. */
+    eventsOf(ids: string[]): Map<string, readonly EventRow[]> {
+      const out = new Map<string, readonly EventRow[]>();
+      const missing: string[] = [];
+      for (const id of ids) {
+        const hit = history.get(id);
+        if (hit) out.set(id, hit);
+        else missing.push(id);
+      }
+      for (let i = 0; i < missing.length; i += 1000) {
+        const chunk = missing.slice(i, i + 1000);
+        const read = groupEvents(s.eventsOf.all(JSON.stringify(chunk)) as EventRow[]);
+        for (const id of chunk) out.set(id, remember(id, read.get(id) ?? []));
+      }
+      return out;
+    },
+    /** currentOp and lastOp of each of these deployments, by deployment id. */
+    currentOps: (ids: string[]) => byDeployment(s.currentOps.all(JSON.stringify(ids)) as (OperationRow & { pick?: number })[]),
+    lastOps: (ids: string[]) => byDeployment(s.lastOps.all(JSON.stringify(ids)) as (OperationRow & { pick?: number })[]),
     eventsPage: (deploymentId: string, limit: number, offset: number) => s.eventsPage.all(deploymentId, limit, offset) as EventRow[],
 
     putCreds: (deploymentId: string, sealed: string, previousExpiresAt: string | null, at: string | null) =>
@@ -191,4 +267,27 @@ export function createDeploymentsRepo(db: Db) {
           }
         | undefined,
   };
+}
+
+function groupEvents(rows: EventRow[]): Map<string, EventRow[]> {
+  const out = new Map<string, EventRow[]>();
+  for (const r of rows) {
+    const list = out.get(r.deployment_id);
+    if (list) list.push(r);
+    else out.set(r.deployment_id, [r]);
+  }
+  for (const list of out.values()) list.sort((a, b) => a.seq - b.seq);
+  return out;
+}
+
+function byDeployment(rows: (OperationRow & { pick?: number })[]): Map<string, OperationRow> {
+  const out = new Map<string, OperationRow>();
+  for (const { pick: _, ...op } of rows) out.set(op.deployment_id, op);
+  return out;
+}
+
+/** (created_at, id) order, as SQLite compares text (both are ASCII). */
+function byCreation(a: { created_at: string; id: string }, b: { created_at: string; id: string }): number {
+  if (a.created_at !== b.created_at) return a.created_at < b.created_at ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

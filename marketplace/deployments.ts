@@ -12,7 +12,7 @@ import type { BillingService } from './billing-service.ts';
 import type { CredentialCipher } from './credentials.ts';
 import type { DeploymentEngine } from './deployment-engine.ts';
 import { deploymentExtras } from './deployment-extras.ts';
-import { deploymentView, operationView } from './deployment-view.ts';
+import { deploymentView, deploymentViews, operationView } from './deployment-view.ts';
 import type { DeploymentRow, DeploymentsRepo, OperationParams } from './deployments-repo.ts';
 import { createIdempotency, type SavedResponse } from './idempotency.ts';
 import { type Action, allowedActions, type DeploymentStatus, type OperationType, TRANSIENT } from './lifecycle.ts';
@@ -237,7 +237,7 @@ export function createDeploymentService(d: DeploymentDeps) {
     const rows = repo.listOwn(p.userId, q.includeDeleted, q.limit, q.offset);
     const now = clock.now();
     return {
-      deployments: rows.map((r) => deploymentView(repo, r, now)),
+      deployments: deploymentViews(repo, rows, now),
       total: repo.countOwn(p.userId, q.includeDeleted),
       limit: q.limit,
       offset: q.offset,

@@ -42,12 +42,15 @@ export function createHomeData(peers: Peers) {
     const [pub, billing] = await Promise.all([
       cached.value,
       req.session.me
-        ? quiet(getAs<{ currentCost: number; projectedCost: number; deployments: unknown[] }>(peers.marketplace, req, '/api/billing'))
+        ? quiet(
+            // One line is enough: the count is deploymentsTotal (the lines are paged).
+            getAs<{ currentCost: number; projectedCost: number; deploymentsTotal: number }>(peers.marketplace, req, '/api/billing?limit=1'),
+          )
         : undefined,
     ]);
     const { health, ...rest } = pub;
     const mine = billing
-      ? { deployments: billing.deployments.length, currentCost: billing.currentCost, projectedCost: billing.projectedCost }
+      ? { deployments: billing.deploymentsTotal, currentCost: billing.currentCost, projectedCost: billing.projectedCost }
       : undefined;
     return { health, data: { ...rest, mine } };
   };

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
-import type { BillingService } from '../billing-service.ts';
+import { type BillingService, SUMMARY_LINES_MAX } from '../billing-service.ts';
 import type { DeploymentService } from '../deployments.ts';
 
 // Dollars in the API like the seed's cost fields; stored as integer cents. Either amount or amountCents.
@@ -23,7 +23,18 @@ const Budget = z
 const cents = (b: { amount?: number; amountCents?: number }) => b.amountCents ?? Math.round((b.amount ?? 0) * 100);
 
 export function billingRoutes(app: TypedApp, guards: AuthGuards, billing: BillingService, idempotent: DeploymentService['idempotent']) {
-  app.get('/api/billing', async (req) => billing.summary(guards.required(req).userId));
+  app.get(
+    '/api/billing',
+    {
+      schema: {
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(SUMMARY_LINES_MAX).default(SUMMARY_LINES_MAX),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+      },
+    },
+    async (req) => billing.summary(guards.required(req).userId, req.query),
+  );
   app.get('/api/billing/invoices', async (req) => billing.invoices(guards.required(req).userId));
   app.get('/api/billing/budgets', async (req) => billing.listBudgets(guards.required(req).userId));
   app.post('/api/billing/budgets', { schema: { body: Budget } }, async (req, reply) => {

@@ -170,6 +170,15 @@ beforeAll(async () => {
     offset: 40,
   }));
   fake.get('/api/admin/users', async () => ({ users: [], total: 0 }));
+  // The lines are paged: the home page's count must come from deploymentsTotal, not from the lines.
+  fake.get('/api/billing', async () => ({
+    currentCost: 12.5,
+    projectedCost: 40,
+    deploymentsTotal: 250,
+    limit: 1,
+    offset: 0,
+    deployments: [{ deploymentId: 'deploy-1', name: 'db', currentCost: 0.05, projectedCost: 0.16 }],
+  }));
   fake.get('/internal/security/reviews', async () => ({ flagged: [] }));
   fake.get('/api/admin/revenue', async () => ({
     feePercent: 10,
@@ -209,6 +218,15 @@ const post = (token: string, url: string, form: Record<string, string>) =>
     headers: { ...as(token), 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams({ _csrf: csrfFor(testSecrets.jwtSecret, token), ...form }).toString(),
   });
+
+describe('home page', () => {
+  it('counts all my deployments from the billing summary, asking for one line only', async () => {
+    const res = await app.inject({ url: '/', headers: as('elk_user') });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('<strong class="block">250 · $12.50</strong>');
+    expect(calls.filter((c) => c.url.startsWith('/api/billing')).at(-1)?.url).toBe('/api/billing?limit=1');
+  });
+});
 
 describe('package search', () => {
   it('lets the API sort and page over every match: the chosen order and the page reach the API', async () => {
