@@ -125,6 +125,40 @@ export function createFsBlobStore(root: string): BlobStore {
   };
 }
 
+/**
+ * A bounded in-memory cache in front of a store's reads, for the hot downloads (npm tarballs): the most recently
+ * read blobs up to `maxBytes` in total, each at most `maxItemBytes` (a large one would evict many small ones).
+ * Keyed by the sha512 of the bytes, so an entry can never be stale: the same key always means the same bytes.
+ * Callers still decide whether a blob may be served (its row, the reader's access) before asking for the bytes.
+ */
+export function createBlobReadCache(store: Pick<BlobStore, 'get'>, opts: { maxBytes: number; maxItemBytes: number }) {
+  // A Map iterates in insertion order: re-inserting on every hit keeps the least recently used first.
+  const entries = new Map<string, Buffer>();
+  let bytes = 0;
+  return {
+    async get(sha512: string): Promise<Buffer | undefined> {
+      const hit = entries.get(sha512);
+      if (hit) {
+        entries.delete(sha512);
+        entries.set(sha512, hit);
+        return hit;
+      }
+      const read = await store.get(sha512);
+      if (!read || read.length > opts.maxItemBytes || entries.has(sha512)) return read;
+      entries.set(sha512, read);
+      bytes += read.length;
+      for (const [key, old] of entries) {
+        if (bytes <= opts.maxBytes) break;
+        entries.delete(key);
+        bytes -= old.length;
+      }
+      return read;
+    },
+    /** Entries and bytes held (for tests and memory reports). */
+    stats: () => ({ entries: entries.size, bytes }),
+  };
+}
+
 /** In-memory store for unit tests and ephemeral instances; `now` dates the writes (a test's manual clock). */
 export function createMemoryBlobStore(now: () => number = Date.now): BlobStore & { size(): number } {
   const blobs = new Map<string, Buffer>();

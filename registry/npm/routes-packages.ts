@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, badRequest, forbidden, notFound } from '../../lib/errors.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
+import { createBlobReadCache } from '../blob-store.ts';
 import { assertReadable } from './access-rules.ts';
 import { deprecate, findPackage, setOwners, star, unpublish } from './changes.ts';
 import { NPM, type NpmContext } from './context.ts';
@@ -16,6 +17,17 @@ import { isPublishBody } from './publish-validate.ts';
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const CORGI = 'application/vnd.npm.install-v1+json';
+/** In-memory tarball bytes: 16 MiB in all (the registry's budget is 200 MB RSS), 1 MiB at most each. */
+const TARBALL_CACHE_BYTES = 16 * 1024 * 1024;
+const TARBALL_CACHE_ITEM_BYTES = 1024 * 1024;
+
+interface TarballRow {
+  version: string;
+  filename: string;
+  blob_sha512: string;
+  shasum: string;
+  review_state: string | null;
+}
 
 export interface NpmRouteDeps {
   ctx: NpmContext;
@@ -25,6 +37,9 @@ export interface NpmRouteDeps {
   /** Fallback for names not published here (uplink), undefined when none is configured. */
   uplink?: (req: FastifyRequest, reply: FastifyReply, path: NpmPath) => Promise<boolean>;
 }
+
+/** The client already holds this representation: its If-None-Match lists the ETag. */
+const holdsEtag = (req: FastifyRequest, etag: string) => req.headers['if-none-match']?.split(',').some((t) => t.trim() === etag) === true;
 
 function pathOf(req: FastifyRequest): NpmPath {
   const raw = req.url.split('?')[0].slice('/npm/'.length);
@@ -67,33 +82,51 @@ export function registerPackageRoutes(app: TypedApp, d: NpmRouteDeps) {
     reply.header('etag', doc.etag).header('last-modified', doc.lastModified).header('vary', 'accept, accept-encoding, authorization');
     reply.header('cache-control', ref.access === 'public' ? 'public, max-age=0, must-revalidate' : 'private, no-cache');
     reply.type(kind === 'corgi' ? CORGI : 'application/json');
-    const inm = req.headers['if-none-match'];
-    if (inm?.split(',').some((t) => t.trim() === doc.etag)) return reply.status(304).send();
+    if (holdsEtag(req, doc.etag)) return reply.status(304).send();
     if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
       return reply.header('content-encoding', 'gzip').send(ctx.packuments.gzip(doc));
     }
     return reply.send(doc.body);
   }
 
+  // The tarball route's own lookup: the four columns it serves (not the manifest and readme of `SELECT *`) and the
+  // version's review state, in one statement.
+  const tarballRow = ctx.db.prepare<[string, number, string], TarballRow>(
+    `SELECT v.version, v.filename, v.blob_sha512, v.shasum, s.review_state
+       FROM package_versions v
+       LEFT JOIN scan_results s ON s.ecosystem = 'npm' AND s.name = ? AND s.version = v.version
+      WHERE v.package_id = ? AND v.version = ?`,
+  );
+  // Recently served tarballs stay in memory (bounded; keyed by sha512, so never stale): a hot tarball is not
+  // read from disk on every download.
+  const tarballBytes = createBlobReadCache(ctx.blobs, { maxBytes: TARBALL_CACHE_BYTES, maxItemBytes: TARBALL_CACHE_ITEM_BYTES });
+
   async function sendTarball(req: FastifyRequest, reply: FastifyReply, id: number, name: string, filename: string) {
     const version = versionFromFilename(parseNpmName(name), filename);
-    const row = version && ctx.repo.version(id, version);
+    const row = version ? tarballRow.get(name, id, version) : undefined;
     if (!row) throw notFound(`tarball ${filename} of ${name} was not found`, 'TARBALL_NOT_FOUND');
-    if (ctx.security?.isQuarantined(name, row.version))
+    // The security module decides what quarantined means; its scan row is read (and parsed) only for a version
+    // whose review state says quarantined, not on every download of a version that is not.
+    if (row.review_state === 'quarantined' && ctx.security?.isQuarantined(name, row.version))
       throw forbidden(`${name}@${row.version} is quarantined by the registry's security review`, 'VERSION_QUARANTINED');
-    const bytes = await ctx.blobs.get(row.blob_sha512);
+    const etag = `"${row.shasum}"`;
+    reply
+      .header('etag', etag)
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .header('content-disposition', `attachment; filename="${row.filename}"`);
+    // The bytes of a version never change: a client holding them (its ETag) gets a 304 without a read.
+    // A revalidated download is still a download (counted like one).
+    if (holdsEtag(req, etag)) {
+      if (req.method === 'GET') ctx.downloads.count(id, name);
+      return reply.status(304).send();
+    }
+    const bytes = await tarballBytes.get(row.blob_sha512);
     if (!bytes) {
       req.log.error({ name, version, blob: row.blob_sha512 }, 'blob missing for a stored version');
       throw new AppError(500, 'BLOB_MISSING', 'the tarball is unavailable');
     }
     if (req.method === 'GET') ctx.downloads.count(id, name);
-    reply
-      .type('application/octet-stream')
-      .header('content-length', bytes.length)
-      .header('etag', `"${row.shasum}"`)
-      .header('cache-control', 'public, max-age=31536000, immutable')
-      .header('content-disposition', `attachment; filename="${row.filename}"`);
-    return reply.send(bytes);
+    return reply.type('application/octet-stream').header('content-length', bytes.length).send(bytes);
   }
 
   app.put('/npm/*', async (req, reply) => {
