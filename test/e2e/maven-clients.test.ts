@@ -188,6 +188,48 @@ describe('mvn deploy and resolution against /maven2/', () => {
     expect(fs.existsSync(path.join(local, G, 'acc-parent/1.0.0/acc-parent-1.0.0.pom'))).toBe(true);
   });
 
+  it('the security report resolves the dependencies Maven resolves from a deployed POM (test scope left out)', async () => {
+    const app = path.join(work, 'tree-app');
+    fs.mkdirSync(app);
+    fs.writeFileSync(
+      path.join(app, 'pom.xml'),
+      `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+  <groupId>com.example.acc</groupId><artifactId>acc-app</artifactId><version>1.0.0</version><packaging>pom</packaging>
+  <properties><lib.version>1.0.0</lib.version></properties>
+  <dependencies>
+    <dependency><groupId>com.example.acc</groupId><artifactId>acc-lib</artifactId><version>\${lib.version}</version></dependency>
+    <dependency><groupId>com.example.acc</groupId><artifactId>acc-test-only</artifactId><version>9.9</version><scope>test</scope></dependency>
+  </dependencies>
+  <distributionManagement><repository><id>myreg</id><url>${reg}</url></repository></distributionManagement></project>`,
+    );
+    const dep = await mvn(['deploy'], { cwd: app });
+    expect(dep.code, dep.output).toBe(0);
+    const local = path.join(work, 'tree-m2');
+    const res = await mvn([
+      `-Dmaven.repo.local=${local}`,
+      'org.apache.maven.plugins:maven-dependency-plugin:3.5.0:get',
+      '-Dartifact=com.example.acc:acc-app:1.0.0:pom',
+      '-Dtransitive=true',
+      `-DremoteRepositories=myreg::default::${reg}`,
+    ]);
+    expect(res.code, res.output).toBe(0);
+    // What Maven fetched from the registry: one folder per artifact version under com/example/acc.
+    const mavenChose = fs.readdirSync(path.join(local, G)).flatMap((a) =>
+      fs
+        .readdirSync(path.join(local, G, a))
+        .filter((v) => !v.endsWith('.xml'))
+        .map((v) => `com.example.acc:${a}@${v}`),
+    );
+    expect(mavenChose.sort()).toEqual(['com.example.acc:acc-app@1.0.0', 'com.example.acc:acc-lib@1.0.0']);
+    const report = await fetch(`${suite.urls.api}/api/packages/com.example.acc%3Aacc-app/1.0.0/security?ecosystem=maven`, {
+      headers: { authorization: `Bearer ${aliceToken}` },
+    });
+    expect(report.status).toBe(200);
+    const tree = (await report.json()).dependencies;
+    expect([...tree.packages].sort()).toEqual(mavenChose.sort());
+    expect(tree).toMatchObject({ resolved: true, alerts: [], unknown: [] });
+  });
+
   it('a private artifact: Maven answers the 401 challenge with its credentials; without them it fails', async () => {
     const jar = await makeJar('acc-secret-1.0.0.jar', 'private bytes');
     const dep = await mvn([
