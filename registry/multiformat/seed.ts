@@ -1,7 +1,8 @@
 // Seed step: one small real package per ecosystem (PyPI elide-hello, Maven com.elide:elide-hello, RubyGems
 // elide_hello), published as demo through the same upload paths twine, mvn and gem use (in-process buildApp +
 // inject), so each ecosystem shows content on first start; plus a PyPI stand-in named after requests at versions on
-// both sides of a real advisory (GHSA-j8r2-6x86-q33q, fixed in 2.31.0) for the security report. The archives are
+// both sides of a real advisory (GHSA-j8r2-6x86-q33q, fixed in 2.31.0) for the security report, and a project that
+// requires it below the fix so the report shows a transitive path on first start. The archives are
 // deterministic: a second run is an identical re-upload and changes nothing.
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
@@ -19,6 +20,8 @@ interface SeedProject {
   keywords: string;
   readme: string;
   code: string;
+  /** Requires-Dist lines. */
+  requires?: string[];
 }
 
 const PY_PROJECTS: SeedProject[] = [
@@ -42,6 +45,17 @@ const PY_PROJECTS: SeedProject[] = [
     readme: 'Not the real requests: a stand-in the seed publishes so the security report shows GHSA-j8r2-6x86-q33q.',
     code: `__version__ = "${version}"\n`,
   })),
+  {
+    name: 'elide-http-client',
+    module: 'elide_http_client',
+    version: '1.0.0',
+    summary: 'Seed demo that pins requests below 2.31: its security report shows the advisory on a transitive path',
+    license: 'MIT',
+    keywords: 'http,security-demo',
+    readme: 'Depends on `requests>=2.28,<2.31`, so its dependency tree resolves requests 2.30.0 (GHSA-j8r2-6x86-q33q).',
+    code: 'import requests\n',
+    requires: ['requests>=2.28,<2.31'],
+  },
 ];
 
 const pyMeta = (p: SeedProject) => `Metadata-Version: 2.1
@@ -52,7 +66,7 @@ Home-page: https://elide.dev
 License: ${p.license}
 Keywords: ${p.keywords}
 Requires-Python: >=3.7
-
+${(p.requires ?? []).map((r) => `Requires-Dist: ${r}\n`).join('')}
 # ${p.name}
 
 ${p.readme}

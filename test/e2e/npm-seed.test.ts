@@ -95,6 +95,17 @@ describe('seed: npm packages', () => {
           fixAvailable: { name: 'requests', version: '2.31.0' },
         }),
       ]);
+      const client = (await report('elide-http-client/1.0.0/security?ecosystem=pypi')) as unknown as {
+        vulnerabilities: { transitive: { name: string; version: string; paths: string[][]; fixAvailable: unknown }[] };
+      };
+      expect(client.vulnerabilities.transitive).toEqual([
+        expect.objectContaining({
+          name: 'requests',
+          version: '2.30.0',
+          paths: [['elide-http-client@1.0.0', 'requests@2.30.0']],
+          fixAvailable: { name: 'requests', version: '2.31.0' },
+        }),
+      ]);
 
       const npm = npmUser(`${suite.urls.registry}/npm/`, 'seed-audit');
       const app = writePackage(path.join(npm.home, 'audit-app'), {
