@@ -1,5 +1,6 @@
 // Internal package API for the main API's REST /api/packages (x-internal-token only): search and details,
 // documented in registry/README.md. Restricted packages are not listed by search; details carry `access`.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { notFound } from '../lib/errors.ts';
 import { requireInternalToken } from '../lib/internal.ts';
@@ -9,6 +10,7 @@ import type { NpmContext } from './npm/context.ts';
 import { splitName } from './npm/paths.ts';
 import { normalizeName } from './pypi/names.ts';
 import { MAX_SEARCH_TEXT, SEARCH_ECOSYSTEMS, SEARCH_SORTS, searchPackages } from './search.ts';
+import { scoreReply } from './security/routes-security.ts';
 
 const SearchQuery = z.object({
   q: z.string().max(MAX_SEARCH_TEXT).default(''),
@@ -46,15 +48,36 @@ export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalT
     };
   });
 
-  app.get('/internal/packages/*', { preHandler: guard }, async (req) => {
+  // A failing scorer must not fail the details: the main API shows score null, as when there is none yet.
+  const embeddedScore = (pkg: { ecosystem: string; name: string }) => {
+    if (pkg.ecosystem !== 'npm' || !ctx.security) return null;
+    try {
+      return scoreReply(ctx.security, pkg.name) ?? null;
+    } catch (err) {
+      app.log.error({ err, name: pkg.name }, 'score for the internal details failed');
+      return null;
+    }
+  };
+
+  app.get('/internal/packages/*', { preHandler: guard }, async (req, reply) => {
     const raw = req.url.split('?')[0].slice('/internal/packages/'.length);
-    const ecosystem = String((req.query as Record<string, unknown>).ecosystem ?? 'npm');
+    const query = req.query as Record<string, unknown>;
+    const ecosystem = String(query.ecosystem ?? 'npm');
     const split = splitName(raw);
     if (!split || split.rest.length > 0) throw notFound(`no route GET ${req.url.split('?')[0]}`, 'ROUTE_NOT_FOUND');
     ctx.downloads.flush();
     // PyPI names are stored PEP 503-normalised: "Hello_World.Pkg" finds hello-world-pkg.
     const pkg = ctx.repo.find(ecosystem, ecosystem === 'pypi' ? normalizeName(split.name) : split.name);
     if (!pkg) throw notFound(`package ${split.name} was not found`, 'PACKAGE_NOT_FOUND');
+    const score = query.score === '1' ? { score: embeddedScore(pkg) } : {};
+    // npm packages carry an ETag so the main API can keep its assembled details and be answered 304. Every npm
+    // change bumps the rev (npm/changes.ts, publish, unpublish: as the packument cache relies on); downloads and
+    // the score change without it, so they are part of the tag. Other ecosystems are answered in full.
+    if (pkg.ecosystem === 'npm') {
+      const etag = `"${pkg.id}-${pkg.rev}-${pkg.downloads}-${createHash('sha1').update(JSON.stringify(score)).digest('base64url')}"`;
+      reply.header('etag', etag);
+      if (req.headers['if-none-match'] === etag) return reply.status(304).send();
+    }
     const tags = ctx.repo.tags(pkg.id);
     const versions = ctx.repo.versions(pkg.id).sort((a, b) => (a.published_at < b.published_at ? 1 : -1));
     const latest = versions.find((v) => v.version === tags.latest) ?? versions[0];
@@ -87,6 +110,9 @@ export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalT
         // PyPI, Maven and RubyGems versions have several files (wheel + sdist, jar + pom, platform gems).
         ...(pkg.ecosystem === 'npm' ? {} : { files: versionFiles(ctx.db, pkg, v) }),
       })),
+      // ?score=1: the npm score as /internal/packages/:name/score answers it (null if none), so the main API's
+      // details page needs one round trip, not two.
+      ...score,
     };
   });
 }

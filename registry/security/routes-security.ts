@@ -17,6 +17,23 @@ const Review = z.object({
   by: z.string().min(1),
 });
 
+/**
+ * The score of an npm package as GET /internal/packages/:name/score answers it (scored now if it never was),
+ * or undefined when there is no such package. The internal details route embeds it on request (?score=1).
+ */
+export function scoreReply(security: Pick<RegistrySecurity, 'score' | 'rescore'>, name: string) {
+  const s = security.score(name) ?? (security.rescore(name) ? security.score(name) : undefined);
+  if (!s) return undefined;
+  const { quality, popularity, maintenance, overall } = s;
+  return {
+    name,
+    score: { quality, popularity, maintenance, overall },
+    ...s.breakdown,
+    scoringVersion: s.scoringVersion,
+    computedAt: s.computedAt,
+  };
+}
+
 export function registerSecurityRoutes(app: TypedApp, security: RegistrySecurity, internalToken: string, now: () => number) {
   const guard = requireInternalToken(internalToken);
   const report = (name: string, version: string) => {
@@ -25,16 +42,9 @@ export function registerSecurityRoutes(app: TypedApp, security: RegistrySecurity
     return r;
   };
   const score = (name: string) => {
-    const s = security.score(name) ?? (security.rescore(name) ? security.score(name) : undefined);
+    const s = scoreReply(security, name);
     if (!s) throw notFound(`package ${name} was not found`, 'PACKAGE_NOT_FOUND');
-    const { quality, popularity, maintenance, overall } = s;
-    return {
-      name,
-      score: { quality, popularity, maintenance, overall },
-      ...s.breakdown,
-      scoringVersion: s.scoringVersion,
-      computedAt: s.computedAt,
-    };
+    return s;
   };
 
   app.get('/internal/packages/:a/:b/security', { preHandler: guard, schema: { params: Params2 } }, async (req) =>
