@@ -23,6 +23,8 @@ export interface RegistrySearch {
 }
 
 export interface RegistryPackage {
+  /** Asked with ?score=1 (npm): the registry's score of the package, or null when it has none. */
+  score?: unknown;
   id: string;
   name: string;
   ecosystem: string;
@@ -104,9 +106,80 @@ export function canSeePackage(pkg: RegistryPackage, p: Principal | undefined, id
 // The registry's routes take a scoped name as one segment, "@scope%2Fname".
 const segment = (name: string) => name.replace('/', '%2F');
 
-export function createPackagesReader(registry: PeerClient, identity: IdentityReader) {
+/** One package as the registry last answered it, with the details body built from it (once, on first use). */
+interface CachedPackage {
+  etag?: string;
+  pkg: RegistryPackage;
+  json?: string;
+}
+
+/**
+ * The registry's answers per package, kept while its ETag holds (npm: the package's rev, downloads and score),
+ * so a repeated GET costs the registry a 304 and this process no parse and no re-assembly. Only what the caller
+ * may see is ever answered: the visibility check runs on every request, on the cached package's access,
+ * maintainers and org, with the caller's current identity. Bounded by the size of the registry's bodies.
+ */
+export function createDetailsCache(maxBytes = 8 * 1024 * 1024) {
+  const entries = new Map<string, CachedPackage & { bytes: number }>();
+  let bytes = 0;
+  const drop = (key: string) => {
+    const e = entries.get(key);
+    if (e) bytes -= e.bytes;
+    entries.delete(key);
+  };
   return {
-    search(q: SearchParams, requestId: string) {
+    get(key: string): CachedPackage | undefined {
+      const e = entries.get(key);
+      if (e) {
+        // Least recently used first: a hit moves to the end.
+        entries.delete(key);
+        entries.set(key, e);
+      }
+      return e;
+    },
+    set(key: string, e: CachedPackage, size: number) {
+      drop(key);
+      if (size > maxBytes / 4) return;
+      entries.set(key, { ...e, bytes: size });
+      bytes += size;
+      for (const k of entries.keys()) {
+        if (bytes <= maxBytes) break;
+        drop(k);
+      }
+    },
+    delete: drop,
+    get size() {
+      return entries.size;
+    },
+  };
+}
+
+export function createPackagesReader(registry: PeerClient, identity: IdentityReader, cache = createDetailsCache()) {
+  async function visible(name: string, ecosystem: string, p: Principal | undefined, requestId: string, withScore: boolean) {
+    const scored = withScore && ecosystem === 'npm';
+    const key = `${ecosystem}\0${scored ? 'score' : ''}\0${name}`;
+    const hit = cache.get(key);
+    const res = await registry.call<RegistryPackage>(
+      `/internal/packages/${segment(name)}?ecosystem=${ecosystem}${scored ? '&score=1' : ''}`,
+      {
+        requestId,
+        headers: hit?.etag ? { 'if-none-match': hit.etag } : undefined,
+      },
+    );
+    let entry: CachedPackage | undefined;
+    if (res?.status === 304 && hit) entry = hit;
+    else if (res && typeof res.body === 'object' && res.body) {
+      const etag = typeof res.headers.etag === 'string' ? res.headers.etag : undefined;
+      entry = { etag, pkg: res.body };
+      if (etag) cache.set(key, entry, Number(res.headers['content-length'] ?? 0) || 64 * 1024);
+      else cache.delete(key);
+    } else cache.delete(key);
+    if (!entry || !canSeePackage(entry.pkg, p, identity)) throw notFound(`package ${name} was not found`, 'PACKAGE_NOT_FOUND');
+    return entry;
+  }
+
+  return {
+    async search(q: SearchParams, requestId: string) {
       const params = new URLSearchParams({
         q: q.q,
         limit: String(q.limit),
@@ -116,25 +189,23 @@ export function createPackagesReader(registry: PeerClient, identity: IdentityRea
       });
       if (q.keywords !== undefined) params.set('keywords', q.keywords);
       if (q.maintainer !== undefined) params.set('maintainer', q.maintainer);
-      return registry.get<RegistrySearch>(`/internal/packages/search?${params}`, { requestId }) as Promise<RegistrySearch>;
-    },
-
-    async details(name: string, ecosystem: string, p: Principal | undefined, requestId: string): Promise<RegistryPackage> {
-      const pkg = await registry.get<RegistryPackage>(`/internal/packages/${segment(name)}?ecosystem=${ecosystem}`, {
-        requestId,
-      });
-      if (!pkg || !canSeePackage(pkg, p, identity)) throw notFound(`package ${name} was not found`, 'PACKAGE_NOT_FOUND');
-      return pkg;
+      const r = (await registry.get<RegistrySearch>(`/internal/packages/search?${params}`, { requestId })) as RegistrySearch;
+      return toSearchReply(r);
     },
 
     /**
-     * The score of a package, for a caller who may see it (checked by details(), asked at the same time). The
-     * scorer covers npm only; a registry without a score (or down) gives null so the details page still answers.
+     * The package if the caller may see it, else 404. withScore (the details page) has the registry embed the
+     * npm score in the same answer: one round trip, not two; it is read only once the package is visible.
      */
-    async score(name: string, ecosystem: string, requestId: string): Promise<RegistryScore | null> {
-      if (ecosystem !== 'npm') return null;
-      const s = await registry.get<RegistryScore>(`/internal/packages/${segment(name)}/score`, { requestId }).catch(() => undefined);
-      return s && typeof s === 'object' && s.score && typeof s.score.overall === 'number' ? s : null;
+    async details(name: string, ecosystem: string, p: Principal | undefined, requestId: string, withScore = false) {
+      return (await visible(name, ecosystem, p, requestId, withScore)).pkg;
+    },
+
+    /** GET /api/packages/:name's body as JSON text, assembled once per registry ETag (see DetailsCache). */
+    async detailsJson(name: string, ecosystem: string, p: Principal | undefined, requestId: string): Promise<string> {
+      const entry = await visible(name, ecosystem, p, requestId, true);
+      entry.json ??= JSON.stringify(toPackageDetails(entry.pkg, scoreOf(entry.pkg)));
+      return entry.json;
     },
 
     /** The security report of one version of a package already shown to the caller (same visibility as details). */
@@ -150,6 +221,30 @@ export function createPackagesReader(registry: PeerClient, identity: IdentityRea
       if (!r) throw notFound(`version ${version} of ${pkg.name} was not found`, 'VERSION_NOT_FOUND');
       return r;
     },
+  };
+}
+
+/** The embedded score if it has the scorer's shape; the scorer covers npm only, so anything else is null. */
+export function scoreOf(pkg: RegistryPackage): RegistryScore | null {
+  const s = pkg.score as RegistryScore | null | undefined;
+  return s && typeof s === 'object' && s.score && typeof s.score.overall === 'number' ? s : null;
+}
+
+/** The seed's search shape: the registry's hits without its own fields (ecosystem, relevance). */
+export function toSearchReply(r: RegistrySearch) {
+  return {
+    results: r.results.map((h) => ({
+      id: h.id,
+      name: h.name,
+      description: h.description,
+      version: h.version,
+      downloads: h.downloads,
+      score: h.score,
+      updatedAt: h.updatedAt,
+    })),
+    total: r.total,
+    limit: r.limit,
+    offset: r.offset,
   };
 }
 

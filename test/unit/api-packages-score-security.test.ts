@@ -70,17 +70,28 @@ const report = (name: string, version: string) => ({
   extraFromTheScanner: 'kept',
 });
 
-/** Raw paths the fake registry was asked for, and the internal token each carried. */
-const asked: { path: string; token: unknown }[] = [];
+/** Raw paths the fake registry was asked for, whether the score was asked along (?score=1), and the token. */
+const asked: { path: string; score: boolean; token: unknown; ifNoneMatch?: unknown }[] = [];
+/** Packages the fake registry answers with an ETag (as the real one does for npm), and 304 to a matching If-None-Match. */
+const ETAGGED = new Map<string, { etag: string; body: ReturnType<typeof pkg> }>();
 const registry = Fastify({ logger: false });
 registry.get('/internal/packages/*', async (req, reply) => {
   const raw = req.url.split('?')[0];
-  asked.push({ path: raw, token: req.headers['x-internal-token'] });
+  const query = req.query as { ecosystem?: string; score?: string };
+  asked.push({ path: raw, score: query.score === '1', token: req.headers['x-internal-token'], ifNoneMatch: req.headers['if-none-match'] });
   const segs = raw.slice('/internal/packages/'.length).split('/');
   const name = decodeURIComponent(segs[0]);
-  const ecosystem = String((req.query as { ecosystem?: string }).ecosystem ?? 'npm');
+  const tagged = segs.length === 1 ? ETAGGED.get(name) : undefined;
+  if (tagged) {
+    reply.header('etag', tagged.etag);
+    if (req.headers['if-none-match'] === tagged.etag) return reply.status(304).send();
+    return { ...tagged.body, score: query.score === '1' ? score(name) : undefined };
+  }
+  const ecosystem = String(query.ecosystem ?? 'npm');
   const found = PACKAGES[`${ecosystem}:${name}`];
-  if (segs.length === 1 && found) return found;
+  // As the registry embeds it: the score route's body, null without one, and (a broken scorer) junk.
+  const embedded = () => (name === 'bad-score' ? { score: 'junk' } : name === 'no-score' ? null : score(name));
+  if (segs.length === 1 && found) return query.score === '1' ? { ...found, score: embedded() } : found;
   if (segs.length === 2 && segs[1] === 'score') {
     if (name === 'bad-score') return reply.status(500).send({ error: 'boom' });
     if (PACKAGES[`npm:${name}`] && name !== 'no-score') return score(name);
@@ -92,7 +103,7 @@ registry.get('/internal/packages/*', async (req, reply) => {
 // PyPI, Maven and RubyGems reports: /internal/artifacts/<ecosystem>/<name>/<version>/security.
 registry.get('/internal/artifacts/*', async (req, reply) => {
   const raw = req.url.split('?')[0];
-  asked.push({ path: raw, token: req.headers['x-internal-token'] });
+  asked.push({ path: raw, score: false, token: req.headers['x-internal-token'] });
   const [ecosystem, name, version, last] = raw.slice('/internal/artifacts/'.length).split('/').map(decodeURIComponent);
   if (last === 'security' && PACKAGES[`${ecosystem}:${name}`] && version === '1.0.0') return { ...report(name, version), ecosystem };
   return reply.status(404).send({ error: `${raw} not found`, code: 'NOT_FOUND' });
@@ -144,11 +155,12 @@ describe('GET /api/packages/:name score', () => {
         computedAt: '2026-01-02T00:00:00.000Z',
       },
     });
-    expect(asked.map((a) => a.path)).toContain(`/internal/packages/${sent}/score`);
+    // One round trip: the score comes embedded in the package's answer, the score route is not asked.
+    expect(asked.map((a) => [a.path, a.score])).toEqual([[`/internal/packages/${sent}`, true]]);
     expect(asked.every((a) => a.token === testSecrets.internalToken)).toBe(true);
   });
 
-  it('no score yet (404) or a failing scorer (500): score null, the details still answer', async () => {
+  it('no score yet (null) or a malformed one: score null, the details still answer', async () => {
     for (const name of ['no-score', 'bad-score']) {
       const res = await get(`/api/packages/${name}`);
       expect(res.statusCode).toBe(200);
@@ -160,21 +172,73 @@ describe('GET /api/packages/:name score', () => {
     const res = await get('/api/packages/requests?ecosystem=pypi');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ name: 'requests', ecosystem: 'pypi', score: null });
-    expect(asked.some((a) => a.path.endsWith('/score'))).toBe(false);
+    expect(asked.some((a) => a.path.endsWith('/score') || a.score)).toBe(false);
   });
 
   it('versions and dist-tags do not ask for the score', async () => {
     expect((await get('/api/packages/left-pad/versions')).statusCode).toBe(200);
     expect((await get('/api/packages/@acme/widget/dist-tags')).statusCode).toBe(200);
-    expect(asked.some((a) => a.path.endsWith('/score'))).toBe(false);
+    expect(asked.some((a) => a.path.endsWith('/score') || a.score)).toBe(false);
   });
 
-  it('a restricted package stays 404 for outsiders (the score asked in parallel is never shown) and shows its score to a maintainer', async () => {
+  it('a restricted package stays 404 for outsiders (the score embedded in the registry answer is never shown) and shows its score to a maintainer', async () => {
     expect((await get('/api/packages/@acme/secret')).json()).toEqual(NOT_FOUND('@acme/secret'));
     expect((await get('/api/packages/@acme/secret', bob)).json()).toEqual(NOT_FOUND('@acme/secret'));
     const res = await get('/api/packages/@acme/secret', alice);
     expect(res.statusCode).toBe(200);
     expect(res.json().score).toMatchObject({ overall: 0.8 });
+  });
+});
+
+describe('GET /api/packages/:name kept per registry ETag', () => {
+  const tagged = (name: string, access: 'public' | 'restricted', etag: string, description = `${name} description`) =>
+    ETAGGED.set(name, { etag, body: { ...pkg(name, access, ['alice']), description } });
+  beforeEach(() => ETAGGED.clear());
+
+  it('asks again with If-None-Match and answers the same body from a 304; a new ETag brings the new details', async () => {
+    tagged('kept', 'public', '"r1"');
+    const first = await get('/api/packages/kept');
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({ name: 'kept', description: 'kept description', score: { overall: 0.8 } });
+    const second = await get('/api/packages/kept');
+    expect(second.statusCode).toBe(200);
+    expect(second.body).toBe(first.body);
+    expect(second.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(asked.map((a) => a.ifNoneMatch)).toEqual([undefined, '"r1"']);
+    // A publish, deprecate, tag or access change moves the registry's ETag: the cached answer is not used.
+    tagged('kept', 'public', '"r2"', 'changed');
+    expect((await get('/api/packages/kept')).json()).toMatchObject({ name: 'kept', description: 'changed' });
+    expect(asked.map((a) => a.ifNoneMatch)).toEqual([undefined, '"r1"', '"r1"']);
+  });
+
+  it('a restricted package kept for its maintainer is still 404 for anyone else, answered from the same 304', async () => {
+    tagged('@acme/kept-secret', 'restricted', '"s1"');
+    expect((await get('/api/packages/@acme/kept-secret', alice)).statusCode).toBe(200);
+    for (const who of [undefined, bob]) {
+      const res = await get('/api/packages/@acme/kept-secret', who);
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toEqual(NOT_FOUND('@acme/kept-secret'));
+    }
+    expect(asked.map((a) => a.ifNoneMatch)).toEqual([undefined, '"s1"', '"s1"']);
+    expect((await get('/api/packages/@acme/kept-secret', admin)).json()).toMatchObject({ name: '@acme/kept-secret' });
+  });
+
+  it('a package made restricted after it was kept is hidden at once (its ETag moved)', async () => {
+    tagged('kept-then-private', 'public', '"p1"');
+    expect((await get('/api/packages/kept-then-private')).statusCode).toBe(200);
+    tagged('kept-then-private', 'restricted', '"p2"');
+    expect((await get('/api/packages/kept-then-private', bob)).json()).toEqual(NOT_FOUND('kept-then-private'));
+    expect((await get('/api/packages/kept-then-private')).statusCode).toBe(404);
+  });
+
+  it('a kept package the registry no longer has is 404, and is not kept any more', async () => {
+    tagged('kept-gone', 'public', '"g1"');
+    expect((await get('/api/packages/kept-gone')).statusCode).toBe(200);
+    ETAGGED.delete('kept-gone');
+    expect((await get('/api/packages/kept-gone')).json()).toEqual(NOT_FOUND('kept-gone'));
+    tagged('kept-gone', 'public', '"g1"');
+    await get('/api/packages/kept-gone');
+    expect(asked.map((a) => a.ifNoneMatch)).toEqual([undefined, '"g1"', undefined]);
   });
 });
 
