@@ -111,6 +111,7 @@ export async function buildApp(deps: RegistryDeps) {
     guards,
     internalToken: deps.secrets.internalToken,
     queueRescore: security.queueRescore,
+    onReview: security.onReview,
   });
 
   if (deps.relayEvents) {

@@ -78,8 +78,10 @@ export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalT
       reply.header('etag', etag);
       if (req.headers['if-none-match'] === etag) return reply.status(304).send();
     }
-    const tags = ctx.repo.tags(pkg.id);
-    const versions = ctx.repo.versions(pkg.id).sort((a, b) => (a.published_at < b.published_at ? 1 : -1));
+    // Quarantined versions (security review) are left out here as from every index and packument.
+    const view = ctx.security?.visibleRepo(ctx.repo) ?? ctx.repo;
+    const tags = view.tags(pkg.id);
+    const versions = view.versions(pkg.id).sort((a, b) => (a.published_at < b.published_at ? 1 : -1));
     const latest = versions.find((v) => v.version === tags.latest) ?? versions[0];
     const manifest = latest ? (JSON.parse(latest.manifest) as Record<string, unknown>) : {};
     return {

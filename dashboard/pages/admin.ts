@@ -13,6 +13,8 @@ export interface AdminUser {
   createdAt: string;
 }
 export interface Flagged {
+  /** npm, pypi, maven or rubygems (older registries omit it: npm). */
+  ecosystem?: string;
   name: string;
   version: string;
   verdict: string;
@@ -64,11 +66,13 @@ ${sel('disabled', `Status of ${u.username}`, ['active', 'disabled'], u.disabled 
 <h2>Flagged packages</h2>
 ${d.flagged === undefined ? html`<p class="muted">The registry's review queue is unavailable.</p>` : d.flagged.length === 0 ? html`<p>Nothing waits for review.</p>` : ''}
 <ul class="results">${(d.flagged ?? []).map(
-    (f) => html`<li class="result"><strong>${f.name}@${f.version}</strong> · ${f.verdict} · scanned ${when(f.scannedAt)}
+    (
+      f,
+    ) => html`<li class="result"><strong>${f.name}@${f.version}</strong> · ${f.ecosystem ?? 'npm'} · ${f.verdict} · scanned ${when(f.scannedAt)}
 <ul>${f.findings.slice(0, 5).map((x) => html`<li>${x.category ?? ''} ${x.rule ?? ''}: ${x.message ?? ''}</li>`)}</ul>
 <div class="row">${['release', 'quarantine'].map(
       (a) =>
-        html`<form method="post" action="/admin/reviews" class="inline">${csrfField(ctx)}<input type="hidden" name="name" value="${f.name}"><input type="hidden" name="version" value="${f.version}"><input type="hidden" name="action" value="${a}"><button type="submit">${a === 'release' ? 'Release' : 'Quarantine'}</button></form>`,
+        html`<form method="post" action="/admin/reviews" class="inline">${csrfField(ctx)}<input type="hidden" name="ecosystem" value="${f.ecosystem ?? 'npm'}"><input type="hidden" name="name" value="${f.name}"><input type="hidden" name="version" value="${f.version}"><input type="hidden" name="action" value="${a}"><button type="submit">${a === 'release' ? 'Release' : 'Quarantine'}</button></form>`,
     )}</div></li>`,
   )}</ul>
 <h2>Import advisories</h2>

@@ -71,7 +71,14 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps) {
     const action = str(b.action, 20) === 'release' ? 'release' : 'quarantine';
     const r = await act(registry, req, '/internal/security/reviews', {
       method: 'POST',
-      body: { name: str(b.name, 300), version: str(b.version, 100), action, by: req.session.me?.username ?? 'admin' },
+      body: {
+        // The registry refuses an unknown ecosystem with 400; the name alone would be ambiguous across ecosystems.
+        ecosystem: str(b.ecosystem, 20) || 'npm',
+        name: str(b.name, 300),
+        version: str(b.version, 100),
+        action,
+        by: req.session.me?.username ?? 'admin',
+      },
     });
     if (!r.ok) return show(req, reply, { error: r.error }, r.status);
     return seeOther(reply, '/admin', 'saved');

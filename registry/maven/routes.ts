@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../lib/errors.ts';
 import { readablePackage, registerAccessRoute } from '../multiformat/access.ts';
 import type { FormatContext } from '../multiformat/context.ts';
-import { challenge, countDownload, installFormatErrors, sendBlob } from '../multiformat/http.ts';
+import { assertNotQuarantined, challenge, countDownload, installFormatErrors, sendBlob } from '../multiformat/http.ts';
 import { type Coords, packageName, parseMavenPath } from './coordinates.ts';
 import { declaredChecksums, deployFile, MAVEN } from './deploy.ts';
 import { artifactMetadata, snapshotMetadata } from './metadata.ts';
@@ -53,7 +53,7 @@ async function serve(ctx: FormatContext, req: FastifyRequest, reply: FastifyRepl
   if (!ctx.repo.find(MAVEN, name)) throw missing();
   const { pkg } = readablePackage(ctx, req, MAVEN, name, REALM);
   if (c.kind === 'metadata') {
-    const rows = c.version ? ctx.files.ofVersion(pkg.id, c.version) : ctx.files.ofPackage(pkg.id);
+    const rows = c.version ? ctx.files.servedOfVersion(pkg.id, c.version) : ctx.files.served(pkg.id);
     if (rows.length === 0) throw missing();
     const xml = Buffer.from(
       c.version ? snapshotMetadata(c.groupId, c.artifactId, c.version, rows) : artifactMetadata(c.groupId, c.artifactId, rows),
@@ -64,6 +64,7 @@ async function serve(ctx: FormatContext, req: FastifyRequest, reply: FastifyRepl
   }
   const file = ctx.files.file(MAVEN, c.path);
   if (!file || file.package_id !== pkg.id) throw missing();
+  assertNotQuarantined(ctx, file);
   const cache = file.version.endsWith('-SNAPSHOT') ? 'no-cache' : 'public, max-age=31536000, immutable';
   reply.header('cache-control', cache);
   if (c.checksum) {

@@ -10,6 +10,7 @@ import type { BlobStore } from '../blob-store.ts';
 import type { IdentityLookups } from '../identity-repo.ts';
 import type { DownloadCounter } from '../npm/downloads.ts';
 import type { PackagesRepo } from '../packages-repo.ts';
+import type { ReviewListener } from '../security/registry-security.ts';
 import type { FilesRepo } from './files-repo.ts';
 
 export interface FormatContext {
@@ -32,6 +33,8 @@ export interface FormatContext {
   scan: boolean;
   /** Rescores a package shortly after a publish's acknowledgement, before any later read (registry-security.ts). */
   queueRescore: (ecosystem: string, name: string) => void;
+  /** Registers a step of an admin's security review (release/quarantine), run in its transaction. */
+  onReview: (listener: ReviewListener) => void;
 }
 
 export interface Digests {

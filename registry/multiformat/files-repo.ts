@@ -22,8 +22,18 @@ export interface FileRow {
 
 export type FilesRepo = ReturnType<typeof createFilesRepo>;
 
+// A version an admin quarantined (security review, scan_results.review_state) is not served: its files answer 403
+// and every listing and index leaves it out, as npm's packument does (docs/SECURITY-SCANNING.md "Quarantine").
+const QUARANTINED = `EXISTS (SELECT 1 FROM scan_results s JOIN packages p ON p.ecosystem = s.ecosystem AND p.name = s.name
+  WHERE p.id = f.package_id AND s.version = f.version AND s.review_state = 'quarantined')`;
+
 export function createFilesRepo(db: Db) {
   const s = {
+    served: db.prepare(`SELECT f.* FROM artifact_files f WHERE f.package_id = ? AND NOT ${QUARANTINED} ORDER BY f.rowid`),
+    servedOfVersion: db.prepare(
+      `SELECT f.* FROM artifact_files f WHERE f.package_id = ? AND f.version = ? AND NOT ${QUARANTINED} ORDER BY f.rowid`,
+    ),
+    quarantined: db.prepare(`SELECT 1 FROM artifact_files f WHERE f.ecosystem = ? AND f.path = ? AND ${QUARANTINED}`),
     file: db.prepare('SELECT * FROM artifact_files WHERE ecosystem = ? AND path = ?'),
     ofPackage: db.prepare('SELECT * FROM artifact_files WHERE package_id = ? ORDER BY rowid'),
     ofVersion: db.prepare('SELECT * FROM artifact_files WHERE package_id = ? AND version = ? ORDER BY rowid'),
@@ -69,6 +79,10 @@ export function createFilesRepo(db: Db) {
     file: (ecosystem: string, path: string) => s.file.get(ecosystem, path) as FileRow | undefined,
     ofPackage: (packageId: number) => s.ofPackage.all(packageId) as FileRow[],
     ofVersion: (packageId: number, version: string) => s.ofVersion.all(packageId, version) as FileRow[],
+    /** ofPackage without the files of quarantined versions: what indexes and listings show. */
+    served: (packageId: number) => s.served.all(packageId) as FileRow[],
+    servedOfVersion: (packageId: number, version: string) => s.servedOfVersion.all(packageId, version) as FileRow[],
+    isQuarantined: (f: Pick<FileRow, 'ecosystem' | 'path'>) => s.quarantined.get(f.ecosystem, f.path) !== undefined,
     insert: (f: Omit<FileRow, 'yanked'>) => s.insert.run(f),
     replace: (f: Omit<FileRow, 'yanked' | 'package_id' | 'version' | 'kind'>) => s.replace.run(f),
     remove: (ecosystem: string, path: string) => s.remove.run(ecosystem, path),

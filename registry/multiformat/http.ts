@@ -2,8 +2,9 @@
 // Maven print the reason phrase, gem prints the body text), the Basic challenge, and
 // serving an artifact as a download (reliability-security.md rule 13).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, toErrorResponse } from '../../lib/errors.ts';
+import { AppError, forbidden, toErrorResponse } from '../../lib/errors.ts';
 import { type FormatContext, setReason } from './context.ts';
+import type { FileRow } from './files-repo.ts';
 
 /** 401 with the challenge Maven needs before it retries a GET with credentials (multiformat-protocols.md 2.2). */
 export const challenge = (message: string, realm = 'registry') =>
@@ -29,6 +30,12 @@ export function installFormatErrors(app: FastifyInstance, style: 'json' | 'text'
     if (style === 'text') reply.status(status).type('text/plain; charset=utf-8').send(`${body.error}\n`);
     else reply.status(status).type('application/json').send(body);
   });
+}
+
+/** 403 for a file of a quarantined version, as npm answers for its tarball (the name is already known to the caller). */
+export function assertNotQuarantined(ctx: FormatContext, file: FileRow): void {
+  if (ctx.files.isQuarantined(file))
+    throw forbidden(`version ${file.version} is quarantined by the registry's security review`, 'VERSION_QUARANTINED');
 }
 
 /** Counts a download (GET only, not HEAD): added up in memory and written with the others once a second. */

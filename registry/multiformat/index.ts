@@ -34,6 +34,7 @@ export interface FormatApiDeps {
   /** Publish-time scanning of wheels, sdists, jars and gems (default on). */
   scan?: boolean;
   queueRescore: FormatContext['queueRescore'];
+  onReview: FormatContext['onReview'];
 }
 
 const GC_EVERY_MS = 60 * 60_000;
@@ -53,6 +54,7 @@ export async function registerFormatApis(app: TypedApp, d: FormatApiDeps) {
     scan: d.scan ?? true,
     downloads: d.downloads,
     queueRescore: d.queueRescore,
+    onReview: d.onReview,
   };
   await app.register(async (pypi) => registerPypiRoutes(pypi, ctx), { prefix: '/pypi' });
   await app.register(async (maven) => registerMavenRoutes(maven, ctx), { prefix: '/maven2' });

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { badRequest, forbidden, notFound } from '../../lib/errors.ts';
 import { canManage, readablePackage, readablePackages, registerAccessRoute } from '../multiformat/access.ts';
 import { type FormatContext, isoNow } from '../multiformat/context.ts';
-import { challenge, countDownload, installFormatErrors, sendBlob } from '../multiformat/http.ts';
+import { assertNotQuarantined, challenge, countDownload, installFormatErrors, sendBlob } from '../multiformat/http.ts';
 import { normalizeName } from './names.ts';
 import { indexFiles, JSON_TYPE, projectHtml, projectJson, rootHtml, rootJson, wantsJson } from './simple.ts';
 import { PYPI, type UploadForm, uploadDistribution } from './upload.ts';
@@ -61,7 +61,7 @@ export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContex
     // PEP 503 lets a repository redirect to the normalised name (pip always asks for it already).
     if (canonical !== project) return reply.redirect(`../${encodeURIComponent(canonical)}/`, 301);
     const { pkg } = readablePackage(ctx, req, PYPI, canonical, REALM);
-    const rows = ctx.files.ofPackage(pkg.id);
+    const rows = ctx.files.served(pkg.id);
     const files = indexFiles(canonical, rows);
     const versions = [...new Set(rows.map((r) => r.version))].sort(compare);
     reply.header('vary', 'Accept').header('cache-control', 'max-age=60');
@@ -82,11 +82,14 @@ export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContex
     if (filename.endsWith('.metadata')) {
       const extra = ctx.files.extra(PYPI, `${project}/${filename}`);
       if (!extra) throw notFound(`${filename} was not found`, 'FILE_NOT_FOUND');
+      const dist = ctx.files.file(PYPI, `${project}/${filename.slice(0, -'.metadata'.length)}`);
+      if (dist) assertNotQuarantined(ctx, dist);
       reply.header('cache-control', 'public, max-age=31536000, immutable');
       return sendBlob(ctx, req, reply, extra.blob_sha512, filename, 'text/plain; charset=utf-8');
     }
     const file = ctx.files.file(PYPI, `${project}/${filename}`);
     if (!file || file.package_id !== pkg.id) throw notFound(`${filename} was not found`, 'FILE_NOT_FOUND');
+    assertNotQuarantined(ctx, file);
     countDownload(ctx, req, pkg.id);
     reply.header('cache-control', 'public, max-age=31536000, immutable').header('etag', `"${file.sha256}"`);
     return sendBlob(ctx, req, reply, file.blob_sha512, filename);

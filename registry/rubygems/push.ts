@@ -83,7 +83,7 @@ export async function pushGem(ctx: FormatContext, bytes: Buffer, who: Principal)
         !current || (!isPrerelease(spec.version) && (isPrerelease(current) || compareGemVersions(spec.version, current) > 0)),
       afterWrite: (packageId) => {
         const v = spec.platform === 'ruby' ? spec.version : `${spec.version}-${spec.platform}`;
-        log.append(`${spec.name} ${v} ${md5(infoBody(ctx.files.ofPackage(packageId)))}`, isoNow(ctx.clock));
+        log.append(`${spec.name} ${v} ${md5(infoBody(ctx.files.served(packageId)))}`, isoNow(ctx.clock));
       },
     },
     who,
@@ -108,7 +108,7 @@ export function yankGem(ctx: FormatContext, who: Principal, name: string, versio
       const now = isoNow(ctx.clock);
       ctx.files.yankPath(RUBYGEMS, file.path, '');
       const v = platform === 'ruby' ? version : `${version}-${platform}`;
-      log.append(`${name} -${v} ${md5(infoBody(ctx.files.ofPackage(pkg.id)))}`, now);
+      log.append(`${name} -${v} ${md5(infoBody(ctx.files.served(pkg.id)))}`, now);
       ctx.repo.touch(pkg.id, now);
     })
     .immediate();

@@ -7,8 +7,8 @@ import { badRequest, notFound } from '../../lib/errors.ts';
 import { readablePackage, readablePackages, registerAccessRoute } from '../multiformat/access.ts';
 import type { FormatContext } from '../multiformat/context.ts';
 import type { FileRow } from '../multiformat/files-repo.ts';
-import { challenge, countDownload, installFormatErrors, sendBlob } from '../multiformat/http.ts';
-import { createVersionsLog, infoBody, sendIndexFile } from './compact-index.ts';
+import { assertNotQuarantined, challenge, countDownload, installFormatErrors, sendBlob } from '../multiformat/http.ts';
+import { createVersionsLog, infoBody, md5, sendIndexFile } from './compact-index.ts';
 import { type GemSpec, isPrerelease, isValidGemName } from './gem-spec.ts';
 import { quickSpec, type SpecTuple, specsGz } from './marshal-index.ts';
 import { compareGemVersions, pushGem, RUBYGEMS, yankGem } from './push.ts';
@@ -22,6 +22,18 @@ export async function registerRubygemsRoutes(app: FastifyInstance, ctx: FormatCo
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ctx.maxUploadBytes }, (_req, body, done) => done(null, body));
   installFormatErrors(app, 'text', ctx.maxUploadBytes);
   const log = createVersionsLog(ctx.db);
+  // A quarantine takes the version out of /info like a yank, a release puts it back: /versions gets the line that
+  // tells Bundler its cached info is stale (compact index rule: the info checksum changes with every such line).
+  ctx.onReview((r) => {
+    if (r.ecosystem !== RUBYGEMS) return;
+    const info = md5(infoBody(ctx.files.served(r.packageId)));
+    for (const f of ctx.files.ofVersion(r.packageId, r.version)) {
+      if (f.yanked !== null) continue;
+      const { platform } = (JSON.parse(f.meta) as { spec: GemSpec }).spec;
+      const v = platform === 'ruby' ? r.version : `${r.version}-${platform}`;
+      log.append(`${r.name} ${r.state === 'quarantined' ? '-' : ''}${v} ${info}`, r.at);
+    }
+  });
 
   const writer = (req: FastifyRequest) => {
     const who = ctx.guards.optional(req);
@@ -56,7 +68,7 @@ export async function registerRubygemsRoutes(app: FastifyInstance, ctx: FormatCo
   const liveFiles = (req: FastifyRequest) => {
     const out: { row: FileRow; spec: GemSpec }[] = [];
     for (const id of visibleGems(req).values())
-      for (const row of ctx.files.ofPackage(id))
+      for (const row of ctx.files.served(id))
         if (row.yanked === null) out.push({ row, spec: (JSON.parse(row.meta) as { spec: GemSpec }).spec });
     return out;
   };
@@ -74,7 +86,7 @@ export async function registerRubygemsRoutes(app: FastifyInstance, ctx: FormatCo
     const { name } = req.params as { name: string };
     if (!isValidGemName(name)) throw notFound(`gem ${name} was not found`);
     const { pkg } = readablePackage(ctx, req, RUBYGEMS, name, REALM);
-    return sendIndexFile(req, reply, infoBody(ctx.files.ofPackage(pkg.id)));
+    return sendIndexFile(req, reply, infoBody(ctx.files.served(pkg.id)));
   });
 
   const specs = (req: FastifyRequest, pick: (all: SpecTuple[]) => SpecTuple[]) => {
@@ -124,5 +136,6 @@ function gemFile(ctx: FormatContext, req: FastifyRequest, file: string): FileRow
   if (!row) throw notFound(`${file} was not found`);
   const name = (JSON.parse(row.meta) as { spec: GemSpec }).spec.name;
   readablePackage(ctx, req, RUBYGEMS, name, REALM);
+  assertNotQuarantined(ctx, row);
   return row;
 }

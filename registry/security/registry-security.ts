@@ -39,6 +39,15 @@ export interface PublishScan {
   result: AnalyzeResult;
 }
 
+export type ReviewListener = (review: {
+  ecosystem: string;
+  packageId: number;
+  name: string;
+  version: string;
+  state: 'released' | 'quarantined';
+  at: string;
+}) => void;
+
 export interface RegistrySecurityOptions {
   protectedNames?: RegExp[];
   licensePolicy?: LicensePolicy;
@@ -205,6 +214,7 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
   // verdict that can refuse a publish does not): names wait here and are rescored together in one transaction
   // shortly after, at shutdown, or at once when a score is read, so a reader never sees a score older than
   // the last publish.
+  const reviewListeners: ReviewListener[] = [];
   const pendingRescores = new Map<string, readonly [ecosystem: string, name: string]>();
   let rescoreTimer: NodeJS.Timeout | undefined;
   function flushRescores(): number {
@@ -339,12 +349,24 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
       },
     }),
     score: (name: string) => currentScore(NPM, name),
-    /** Admin decision on a flagged version; the package revision moves so cached packuments are rebuilt. */
+    /** Admin decision on a flagged version of any ecosystem; the package revision moves so cached packuments are rebuilt. */
     review(ecosystem: string, name: string, version: string, state: 'released' | 'quarantined', by: string, at: string) {
-      const ok = sec.setReview(ecosystem, name, version, state, by, at);
-      const pkg = ok ? repo.find(NPM, name) : undefined;
-      if (pkg) repo.touch(pkg.id, at);
-      return ok;
+      return db
+        .transaction(() => {
+          const ok = sec.setReview(ecosystem, name, version, state, by, at);
+          const pkg = ok ? repo.find(ecosystem, name) : undefined;
+          if (!pkg) return ok;
+          repo.touch(pkg.id, at);
+          for (const listener of reviewListeners) listener({ ecosystem, packageId: pkg.id, name, version, state, at });
+          // A quarantine flags the score (malware), a release lifts it.
+          queueRescore(ecosystem, name);
+          return ok;
+        })
+        .immediate();
+    },
+    /** Runs inside the review's transaction (RubyGems appends its compact-index line there). */
+    onReview(listener: ReviewListener) {
+      reviewListeners.push(listener);
     },
     flagged: sec.flagged,
     /** Everything GET /api/packages/:name/:version/security shows. */

@@ -11,6 +11,7 @@ import type { RegistrySecurity } from './registry-security.ts';
 const Params2 = z.object({ a: z.string(), b: z.string() });
 const Params3 = z.object({ a: z.string(), b: z.string(), c: z.string() });
 const Review = z.object({
+  ecosystem: z.enum(['npm', 'pypi', 'maven', 'rubygems']).default('npm'),
   name: z.string().min(1),
   version: z.string().min(1),
   action: z.enum(['release', 'quarantine']),
@@ -64,17 +65,22 @@ export function registerSecurityRoutes(app: TypedApp, security: RegistrySecurity
   app.post('/internal/security/rescore', { preHandler: guard }, async () => ({ rescored: security.rescoreAll() }));
 
   app.get('/internal/security/reviews', { preHandler: guard }, async () => ({
-    flagged: security
-      .flagged()
-      .map((s) => ({ name: s.name, version: s.version, verdict: s.verdict, findings: s.findings, scannedAt: s.scannedAt })),
+    flagged: security.flagged().map((s) => ({
+      ecosystem: s.ecosystem,
+      name: s.name,
+      version: s.version,
+      verdict: s.verdict,
+      findings: s.findings,
+      scannedAt: s.scannedAt,
+    })),
   }));
   app.post('/internal/security/reviews', { preHandler: guard, schema: { body: Review } }, async (req) => {
-    const { name, version, action, by } = req.body;
+    const { ecosystem, name, version, action, by } = req.body;
     const state = action === 'release' ? 'released' : 'quarantined';
-    if (!security.review('npm', name, version, state, by, new Date(now()).toISOString()))
-      throw notFound(`no scan of ${name}@${version}`, 'SCAN_NOT_FOUND');
-    security.rescore(name);
-    return { name, version, reviewState: state };
+    if (!security.review(ecosystem, name, version, state, by, new Date(now()).toISOString()))
+      throw notFound(`no scan of ${ecosystem} package ${name} ${version}`, 'SCAN_NOT_FOUND');
+    security.flushRescores();
+    return { ecosystem, name, version, reviewState: state };
   });
   // Admin import of OSV records (JSON object, array or NDJSON text); zip dumps go through `npm run advisories:import`.
   app.post('/internal/security/advisories', { preHandler: guard }, async (req) => {

@@ -9,6 +9,8 @@ import { testConfig, testSecrets } from '../helpers/config.ts';
 
 const users: Record<string, { role: string }> = { elk_user: { role: 'user' }, elk_admin: { role: 'admin' } };
 const calls: { method: string; url: string; body?: unknown; internal?: boolean }[] = [];
+/** The registry's review queue the fake answers. */
+let flagged: { ecosystem?: string; name: string; version: string; verdict: string; findings: unknown[]; scannedAt: string }[] = [];
 const SERVICE = {
   id: 'svc-pg',
   name: 'PostgreSQL <Managed>',
@@ -179,7 +181,8 @@ beforeAll(async () => {
     offset: 0,
     deployments: [{ deploymentId: 'deploy-1', name: 'db', currentCost: 0.05, projectedCost: 0.16 }],
   }));
-  fake.get('/internal/security/reviews', async () => ({ flagged: [] }));
+  fake.get('/internal/security/reviews', async () => ({ flagged }));
+  fake.post('/internal/security/reviews', async (req) => ({ ...(req.body as object), reviewState: 'quarantined' }));
   fake.get('/api/admin/revenue', async () => ({
     feePercent: 10,
     currentCycle: { cycle: '2026-11', grossCents: 1000, feeCents: 100 },
@@ -454,6 +457,26 @@ describe('admin', () => {
     const review = await post('elk_user', '/admin/reviews', { name: 'x', version: '1.0.0', action: 'release' });
     expect(review.statusCode).toBe(403);
     expect(calls.filter((c) => c.internal && c.url.startsWith('/internal/')).length).toBe(before);
+  });
+
+  it("a review names the flagged version's ecosystem, so a PyPI release is never mistaken for an npm package", async () => {
+    flagged = [{ ecosystem: 'pypi', name: 'demo-tool', version: '1.1', verdict: 'warn', findings: [], scannedAt: '2026-11-26T10:00:00Z' }];
+    try {
+      const page = await app.inject({ url: '/admin', headers: as('elk_admin') });
+      expect(page.body).toContain('demo-tool@1.1</strong> · pypi · warn');
+      expect(page.body).toContain('<input type="hidden" name="ecosystem" value="pypi">');
+      const res = await post('elk_admin', '/admin/reviews', { ecosystem: 'pypi', name: 'demo-tool', version: '1.1', action: 'quarantine' });
+      expect(res.statusCode).toBe(303);
+      expect(calls.filter((c) => c.url === '/internal/security/reviews' && c.method === 'POST').at(-1)?.body).toEqual({
+        ecosystem: 'pypi',
+        name: 'demo-tool',
+        version: '1.1',
+        action: 'quarantine',
+        by: 'admin',
+      });
+    } finally {
+      flagged = [];
+    }
   });
 
   it('shows users, the review queue and revenue to admins', async () => {

@@ -92,7 +92,7 @@ for (const name of ['sec-demo', '@acme/sec-demo']) {
         headers: internal,
         payload: { name, version: '1.0.0', action: 'release', by: 'root' },
       });
-      expect(rel.json()).toEqual({ name, version: '1.0.0', reviewState: 'released' });
+      expect(rel.json()).toEqual({ ecosystem: 'npm', name, version: '1.0.0', reviewState: 'released' });
       expect((await r.app.inject({ method: 'GET', url: '/internal/security/reviews', headers: internal })).json().flagged).toEqual([]);
     });
 
