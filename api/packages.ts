@@ -156,7 +156,7 @@ export function createDetailsCache(maxBytes = 8 * 1024 * 1024) {
 
 export function createPackagesReader(registry: PeerClient, identity: IdentityReader, cache = createDetailsCache()) {
   async function visible(name: string, ecosystem: string, p: Principal | undefined, requestId: string, withScore: boolean) {
-    const scored = withScore && ecosystem === 'npm';
+    const scored = withScore;
     const key = `${ecosystem}\0${scored ? 'score' : ''}\0${name}`;
     const hit = cache.get(key);
     const res = await registry.call<RegistryPackage>(
@@ -195,7 +195,7 @@ export function createPackagesReader(registry: PeerClient, identity: IdentityRea
 
     /**
      * The package if the caller may see it, else 404. withScore (the details page) has the registry embed the
-     * npm score in the same answer: one round trip, not two; it is read only once the package is visible.
+     * score in the same answer (every ecosystem): one round trip, not two; it is read only once the package is visible.
      */
     async details(name: string, ecosystem: string, p: Principal | undefined, requestId: string, withScore = false) {
       return (await visible(name, ecosystem, p, requestId, withScore)).pkg;
@@ -224,7 +224,7 @@ export function createPackagesReader(registry: PeerClient, identity: IdentityRea
   };
 }
 
-/** The embedded score if it has the scorer's shape; the scorer covers npm only, so anything else is null. */
+/** The embedded score if it has the scorer's shape (every ecosystem is scored), else null. */
 export function scoreOf(pkg: RegistryPackage): RegistryScore | null {
   const s = pkg.score as RegistryScore | null | undefined;
   return s && typeof s === 'object' && s.score && typeof s.score.overall === 'number' ? s : null;

@@ -50,9 +50,9 @@ export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalT
 
   // A failing scorer must not fail the details: the main API shows score null, as when there is none yet.
   const embeddedScore = (pkg: { ecosystem: string; name: string }) => {
-    if (pkg.ecosystem !== 'npm' || !ctx.security) return null;
+    if (!ctx.security) return null;
     try {
-      return scoreReply(ctx.security, pkg.name) ?? null;
+      return scoreReply(ctx.security, pkg.name, pkg.ecosystem) ?? null;
     } catch (err) {
       app.log.error({ err, name: pkg.name }, 'score for the internal details failed');
       return null;
@@ -112,7 +112,7 @@ export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalT
         // PyPI, Maven and RubyGems versions have several files (wheel + sdist, jar + pom, platform gems).
         ...(pkg.ecosystem === 'npm' ? {} : { files: versionFiles(ctx.db, pkg, v) }),
       })),
-      // ?score=1: the npm score as /internal/packages/:name/score answers it (null if none), so the main API's
+      // ?score=1: the score as /internal/packages/:name/score answers it for npm (null if none), so the main API's
       // details page needs one round trip, not two.
       ...score,
     };

@@ -1,6 +1,6 @@
 // Package score (issue #6's scorer) for PyPI, Maven and RubyGems packages, so they rank in search and show a score
-// like npm packages. The scorer's npm-shaped manifest is filled from each ecosystem's own metadata; signals that
-// have no equivalent (dependents, types) stay at their absent value.
+// like npm packages. The scorer's npm-shaped manifest is filled from each ecosystem's own metadata; dependents are
+// the packages of the same ecosystem that declare it; signals that have no equivalent (types) stay absent.
 import { scorePackage } from '../package-scorer.ts';
 import type { PackagesRepo } from '../packages-repo.ts';
 import { advisoriesFor } from '../security/advisories.ts';
@@ -8,9 +8,47 @@ import type { QuantileTable } from '../security/score-normalise.ts';
 import { downloadsPopulation } from '../security/score-population.ts';
 import { createSecurityRepo, scoreRow } from '../security/security-repo.ts';
 import type { FormatContext } from './context.ts';
+import { DEPENDENCY_RULES } from './dependency-rules.ts';
 import { SCAN_ECOSYSTEM } from './publish.ts';
+import type { FormatEcosystem } from './security-report.ts';
 
 const DAY = 86_400_000;
+
+// The latest version of every other package of the ecosystem whose manifest mentions the name (LIKE narrows the
+// scan to candidates; the ecosystem's own rules then decide). npm keeps a trigger-maintained table for this
+// (migration 022); these ecosystems are small enough to ask their manifests.
+const prepareCandidates = (db: FormatContext['db']) =>
+  db.prepare<[string, string, string], { manifest: string }>(
+    `SELECT v.manifest FROM packages p
+     JOIN dist_tags t ON t.package_id = p.id AND t.tag = 'latest'
+     JOIN package_versions v ON v.package_id = p.id AND v.version = t.version
+     WHERE p.ecosystem = ? AND p.name <> ? AND v.manifest LIKE ? ESCAPE '\\'`,
+  );
+const candidates = new WeakMap<FormatContext['db'], ReturnType<typeof prepareCandidates>>();
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** How many packages of the ecosystem depend on `name` in their latest version (the popularity signal). */
+export function formatDependents(db: FormatContext['db'], ecosystem: FormatEcosystem, name: string): number {
+  let stmt = candidates.get(db);
+  if (!stmt) {
+    stmt = prepareCandidates(db);
+    candidates.set(db, stmt);
+  }
+  // PyPI names match across - _ . (PEP 503): each separator becomes LIKE's one-character wildcard.
+  const word = ecosystem === 'maven' ? name.slice(name.indexOf(':') + 1) : name;
+  const needle =
+    ecosystem === 'pypi'
+      ? word
+          .split(/[-_.]+/)
+          .map(likeEscape)
+          .join('_')
+      : likeEscape(word);
+  return stmt
+    .all(ecosystem, name, `%${needle}%`)
+    .filter((r) =>
+      DEPENDENCY_RULES[ecosystem].declared(JSON.parse(r.manifest) as Record<string, unknown>, false)?.some((d) => d.name === name),
+    ).length;
+}
 const day = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 /**
@@ -50,7 +88,7 @@ export function rescoreFormatPackage(
     downloads30: sec.downloadsBetween(pkg.id, d30, day(now)),
     downloadsPrevMonthly: sec.downloadsBetween(pkg.id, day(now - 120 * DAY), d30) / 3,
     stars: { registry: ctx.repo.stars(pkg.id).length },
-    dependentsWeighted: 0,
+    dependentsWeighted: ecosystem in DEPENDENCY_RULES ? formatDependents(ctx.db, ecosystem as FormatEcosystem, name) : 0,
     population: { downloads: frozen ?? downloadsPopulation(ctx.db, ecosystem, now) },
     publishes: versions.map((v) => ({ version: v.version, time: v.published_at })),
     now: new Date(now),

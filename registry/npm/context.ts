@@ -24,7 +24,10 @@ export interface NpmContext {
   /** Batched tarball download counts (flushed every second, before reports, on close). */
   downloads: DownloadCounter;
   /** Publish-time scan and scoring (issue #6), and the rescore after an unpublish; absent: publishes are not scanned. */
-  security?: Pick<RegistrySecurity, 'checkPublish' | 'recordPublish' | 'isQuarantined' | 'rescore' | 'score' | 'visibleRepo'>;
+  security?: Pick<
+    RegistrySecurity,
+    'checkPublish' | 'recordPublish' | 'isQuarantined' | 'rescore' | 'score' | 'scoreIn' | 'rescoreIn' | 'visibleRepo'
+  >;
   /**
    * Drops the scan and score rows of unpublished versions and packages: they are keyed by name, so nothing cascades
    * (the statements a Maven withdrawal uses).

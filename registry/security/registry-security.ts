@@ -349,6 +349,10 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
       },
     }),
     score: (name: string) => currentScore(NPM, name),
+    /** The stored score of a package of any ecosystem. */
+    scoreIn: currentScore,
+    /** Scores a package of any ecosystem now (a package never scored yet); false when it has no version. */
+    rescoreIn: (ecosystem: string, name: string) => rescoreOne(ecosystem, name),
     /** Admin decision on a flagged version of any ecosystem; the package revision moves so cached packuments are rebuilt. */
     review(ecosystem: string, name: string, version: string, state: 'released' | 'quarantined', by: string, at: string) {
       return db

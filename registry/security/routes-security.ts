@@ -19,11 +19,12 @@ const Review = z.object({
 });
 
 /**
- * The score of an npm package as GET /internal/packages/:name/score answers it (scored now if it never was),
- * or undefined when there is no such package. The internal details route embeds it on request (?score=1).
+ * The score of a package as GET /internal/packages/:name/score answers it for npm (scored now if it never was),
+ * or undefined when there is no such package. The internal details route embeds it on request (?score=1), for
+ * every ecosystem.
  */
-export function scoreReply(security: Pick<RegistrySecurity, 'score' | 'rescore'>, name: string) {
-  const s = security.score(name) ?? (security.rescore(name) ? security.score(name) : undefined);
+export function scoreReply(security: Pick<RegistrySecurity, 'scoreIn' | 'rescoreIn'>, name: string, ecosystem = 'npm') {
+  const s = security.scoreIn(ecosystem, name) ?? (security.rescoreIn(ecosystem, name) ? security.scoreIn(ecosystem, name) : undefined);
   if (!s) return undefined;
   const { quality, popularity, maintenance, overall } = s;
   return {

@@ -168,11 +168,15 @@ describe('GET /api/packages/:name score', () => {
     }
   });
 
-  it('the scorer is npm-only: a PyPI package has score null and the registry is not asked for one', async () => {
+  it('every ecosystem is scored: a PyPI package shows its score and breakdown from the same single answer', async () => {
     const res = await get('/api/packages/requests?ecosystem=pypi');
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ name: 'requests', ecosystem: 'pypi', score: null });
-    expect(asked.some((a) => a.path.endsWith('/score') || a.score)).toBe(false);
+    expect(res.json()).toMatchObject({
+      name: 'requests',
+      ecosystem: 'pypi',
+      score: { quality: 0.9, popularity: 0.8, maintenance: 0.7, overall: 0.8, breakdown: { popularity: { downloads: 0.5 } } },
+    });
+    expect(asked.map((a) => [a.path, a.score])).toEqual([['/internal/packages/requests', true]]);
   });
 
   it('versions and dist-tags do not ask for the score', async () => {

@@ -200,6 +200,13 @@ describe('security report of non-npm versions', () => {
     const loose = (await report('rubygems/webgem/0.1.0')).json();
     expect(loose.vulnerabilities.transitive).toEqual([]);
     expect(loose.dependencies).toMatchObject({ resolved: true, nodes: 2, alerts: [] });
+    // Two gems declare rackish: its popularity counts them as dependents, and the details carry the whole score.
+    const details = async (name: string) =>
+      (await r.app.inject({ method: 'GET', url: `/internal/packages/${name}?ecosystem=rubygems&score=1`, headers: internal })).json();
+    const rackish = (await details('rackish')).score;
+    expect(Object.keys(rackish.score)).toEqual(['quality', 'popularity', 'maintenance', 'overall']);
+    expect(rackish.breakdown.popularity.dependents).toBeGreaterThan(0);
+    expect((await details('webgem')).score.breakdown.popularity.dependents).toBe(0);
     const pinned = (await report('rubygems/pinned/0.1.0')).json();
     expect(pinned.vulnerabilities.transitive).toEqual([
       expect.objectContaining({ name: 'rackish', version: '1.0.0', isDirect: true, fixAvailable: { name: 'rackish', version: '1.1.0' } }),
