@@ -84,7 +84,8 @@ export type CostRow = Pick<
 
 export type DeploymentsRepo = ReturnType<typeof createDeploymentsRepo>;
 
-const HISTORY_CACHE_MAX = 50_000;
+// About 1.5 KB per deployment of five transitions: 20,000 histories stay near 30 MB.
+const HISTORY_CACHE_MAX = 20_000;
 
 export function createDeploymentsRepo(db: Db) {
   const s = {
@@ -169,13 +170,24 @@ export function createDeploymentsRepo(db: Db) {
     return frozen;
   };
 
+  // The orchestrator asks for every live deployment several times a second (every 10 simulated seconds), and
+  // SELECT * of a thousand rows costs milliseconds each time. Every write to mkt_deployments goes through this
+  // repo and counts here (a rolled-back one too, which only costs a re-read), so the live list is reused until
+  // the next write; a list read inside a transaction is never kept.
+  let writes = 0;
+  const wrote = <T>(result: T): T => {
+    writes++;
+    return result;
+  };
+  const liveCache = new Map<string, { writes: number; rows: readonly DeploymentRow[] }>();
+
   return {
     insert: (
       row: Omit<
         DeploymentRow,
         'status_reason' | 'autoscaling' | 'ever_running' | 'health_failures' | 'health_passes' | 'ready_at' | 'deleted_at'
       >,
-    ) => s.insert.run(row),
+    ) => wrote(s.insert.run(row)),
     byId: (id: string) => s.byId.get(id) as DeploymentRow | undefined,
     byOwnerName: (ownerId: string, name: string) => s.byOwnerName.get(ownerId, name) as DeploymentRow | undefined,
     listOwn: (ownerId: string, includeDeleted: boolean, limit: number, offset: number) =>
@@ -183,15 +195,26 @@ export function createDeploymentsRepo(db: Db) {
     countOwn: (ownerId: string, includeDeleted: boolean) => (s.countOwn.get(ownerId, includeDeleted ? 1 : 0) as { n: number }).n,
     countActive: (ownerId: string) => (s.countActive.get(ownerId) as { n: number }).n,
     setStatus: (id: string, status: DeploymentStatus, reason: string | null, at: string) =>
-      s.setStatus.run({ id, status, reason, at, ran: status === 'running' ? 1 : 0, ready_at: status === 'running' ? at : null }),
-    setDesired: (id: string, desired: string, at: string) => s.setDesired.run(desired, at, id),
-    setPlan: (id: string, tierId: string, at: string) => s.setPlan.run(tierId, at, id),
-    setInstances: (id: string, n: number, at: string) => s.setInstances.run(n, at, id),
-    setAutoscaling: (id: string, json: string | null, at: string) => s.setAutoscaling.run(json, at, id),
-    setRestoredFrom: (id: string, source: object, at: string) => s.setRestoredFrom.run(JSON.stringify(source), at, id),
-    setHealth: (id: string, failures: number, passes: number) => s.setHealth.run(failures, passes, id),
+      wrote(s.setStatus.run({ id, status, reason, at, ran: status === 'running' ? 1 : 0, ready_at: status === 'running' ? at : null })),
+    setDesired: (id: string, desired: string, at: string) => wrote(s.setDesired.run(desired, at, id)),
+    setPlan: (id: string, tierId: string, at: string) => wrote(s.setPlan.run(tierId, at, id)),
+    setInstances: (id: string, n: number, at: string) => wrote(s.setInstances.run(n, at, id)),
+    setAutoscaling: (id: string, json: string | null, at: string) => wrote(s.setAutoscaling.run(json, at, id)),
+    setRestoredFrom: (id: string, source: object, at: string) => wrote(s.setRestoredFrom.run(JSON.stringify(source), at, id)),
+    setHealth: (id: string, failures: number, passes: number) => wrote(s.setHealth.run(failures, passes, id)),
     activeByService: () => new Map((s.activeByService.all() as { service_id: string; n: number }[]).map((r) => [r.service_id, r.n])),
-    live: (limit: number, offset: number) => s.live.all(limit, offset) as DeploymentRow[],
+    /** Running and degraded deployments, for the orchestrator's rounds (from the cache until the next write). */
+    live(limit: number, offset: number): readonly DeploymentRow[] {
+      const key = `${limit}:${offset}`;
+      const hit = liveCache.get(key);
+      if (hit && hit.writes === writes) return hit.rows;
+      const rows = Object.freeze(s.live.all(limit, offset) as DeploymentRow[]);
+      if (!db.inTransaction) {
+        if (liveCache.size >= 16) liveCache.clear();
+        liveCache.set(key, { writes, rows });
+      }
+      return rows;
+    },
     ownersWithDeployments: (beforeIso: string) => (s.ownersWithDeployments.all(beforeIso) as { owner_id: string }[]).map((r) => r.owner_id),
     /** Every deployment of an owner created before beforeIso, in (created_at, id) order. */
     ownerAll: (ownerId: string, beforeIso: string) => (s.ownerAll.all(ownerId, beforeIso) as DeploymentRow[]).sort(byCreation),

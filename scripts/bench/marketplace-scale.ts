@@ -77,4 +77,6 @@ await time('GET /api/deployments (20)', '/api/deployments');
 await time('GET /api/deployments (100, offset 5000)', `/api/deployments?limit=100&offset=${Math.floor(n / 2)}`);
 await time('GET /api/billing', '/api/billing');
 await time('GET /api/services', '/api/services');
+const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
+console.log(`heap used ${mb(process.memoryUsage().heapUsed)}, rss ${mb(process.memoryUsage().rss)}`);
 await f.app.close();

@@ -124,6 +124,39 @@ describe('cached transition history', () => {
   });
 });
 
+describe('live deployments for the orchestrator (reused until the next write)', () => {
+  const live = () => f.health.live(100, 0).map((d) => `${d.id}:${d.status}:${d.instances}`);
+
+  it('shows a deployment reaching running, a scale and a stop on the next read', async () => {
+    const id = await create('watched');
+    expect(live()).toEqual([]);
+    f.advance(60_000);
+    expect(live()).toEqual([`${id}:running:1`]);
+    expect(live()).toEqual([`${id}:running:1`]);
+    await call('POST', `/api/deployments/${id}/scale`, { instances: 2 });
+    expect(live()).toEqual([]); // updating is not live
+    f.advance(5_000);
+    expect(live()).toEqual([`${id}:running:2`]);
+    await call('POST', `/api/deployments/${id}/stop`);
+    f.advance(5_000);
+    expect(live()).toEqual([]);
+  });
+
+  it('never keeps rows read inside a transaction that rolls back', async () => {
+    const id = await create('rolled');
+    f.advance(60_000);
+    expect(live()).toEqual([`${id}:running:1`]);
+    expect(() =>
+      f.db.transaction(() => {
+        f.repo.setInstances(id, 3, new Date(f.clock.now()).toISOString());
+        expect(live()).toEqual([`${id}:running:3`]);
+        throw new Error('roll back');
+      })(),
+    ).toThrow('roll back');
+    expect(live()).toEqual([`${id}:running:1`]);
+  });
+});
+
 describe('GET /api/billing: paged lines, exact totals', () => {
   it('pages the per-deployment lines while the totals cover every deployment', async () => {
     const ids = [await create('b1'), await create('b2'), await create('b3')];
