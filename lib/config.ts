@@ -6,6 +6,12 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 const url = z.string().url();
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+/** "MIT, Apache-2.0": comma-separated SPDX ids (or LicenseRef-*), each checked for its characters. */
+const spdxList = z
+  .string()
+  .default('')
+  .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.+*-]{0,99}$/, 'must be SPDX license ids separated by commas')));
 // "7d", "12h", "30m", "45s" or plain seconds: the forms people write for TOKEN_EXPIRY.
 const duration = z
   .string()
@@ -61,6 +67,10 @@ const EnvSchema = z.object({
   // Multiplies every webhook retry delay, Retry-After and the auto-disable window (tests: 0.001).
   WEBHOOK_RETRY_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
   NPM_ADDUSER_ENABLED: bool.prefault('true'),
+  // Licence policy of the scanner (docs/SECURITY-SCANNING.md "Licenses"): a profile, plus SPDX ids to allow or deny.
+  LICENSE_POLICY: z.enum(['default', 'strict', 'saas']).default('default'),
+  LICENSE_ALLOW: spdxList,
+  LICENSE_DENY: spdxList,
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -23,6 +23,7 @@ import { registerDependentsRoutes } from './npm/routes-dependents.ts';
 import { loadSigner, type RegistrySigner } from './npm/signing.ts';
 import { createPackagesRepo } from './packages-repo.ts';
 import { registerInternalRoutes } from './routes-internal.ts';
+import { configuredLicensePolicy } from './security/licenses.ts';
 import { createRegistrySecurity } from './security/registry-security.ts';
 import { registerSecurityRoutes } from './security/routes-security.ts';
 
@@ -66,7 +67,11 @@ export async function buildApp(deps: RegistryDeps) {
     internalToken: deps.secrets.internalToken,
   });
   const repo = createPackagesRepo(deps.db);
-  const security = createRegistrySecurity(deps.db, repo, deps.clock, { onError: (err, what) => app.log.error({ err }, what) });
+  const licensePolicy = configuredLicensePolicy(deps.config.LICENSE_POLICY, deps.config.LICENSE_ALLOW, deps.config.LICENSE_DENY);
+  const security = createRegistrySecurity(deps.db, repo, deps.clock, {
+    onError: (err, what) => app.log.error({ err }, what),
+    licensePolicy,
+  });
   // Publishes are rescored after their acknowledgement (registry-security.ts): any read first applies the pending
   // rescores, so no client sees a score older than the last publish; writes keep sharing one rescore commit.
   app.addHook('onRequest', async (req) => {
@@ -112,6 +117,7 @@ export async function buildApp(deps: RegistryDeps) {
     internalToken: deps.secrets.internalToken,
     queueRescore: security.queueRescore,
     onReview: security.onReview,
+    licensePolicy,
   });
 
   if (deps.relayEvents) {

@@ -10,6 +10,7 @@ import type { BlobStore } from '../blob-store.ts';
 import type { IdentityLookups } from '../identity-repo.ts';
 import type { DownloadCounter } from '../npm/downloads.ts';
 import type { PackagesRepo } from '../packages-repo.ts';
+import type { LicensePolicy } from '../security/licenses.ts';
 import type { ReviewListener } from '../security/registry-security.ts';
 import type { FilesRepo } from './files-repo.ts';
 
@@ -35,6 +36,8 @@ export interface FormatContext {
   queueRescore: (ecosystem: string, name: string) => void;
   /** Registers a step of an admin's security review (release/quarantine), run in its transaction. */
   onReview: (listener: ReviewListener) => void;
+  /** The operator's licence policy (LICENSE_POLICY, LICENSE_ALLOW, LICENSE_DENY), for scans and tree reports. */
+  licensePolicy: LicensePolicy;
 }
 
 export interface Digests {

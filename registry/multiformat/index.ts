@@ -35,6 +35,7 @@ export interface FormatApiDeps {
   scan?: boolean;
   queueRescore: FormatContext['queueRescore'];
   onReview: FormatContext['onReview'];
+  licensePolicy: FormatContext['licensePolicy'];
 }
 
 const GC_EVERY_MS = 60 * 60_000;
@@ -55,6 +56,7 @@ export async function registerFormatApis(app: TypedApp, d: FormatApiDeps) {
     downloads: d.downloads,
     queueRescore: d.queueRescore,
     onReview: d.onReview,
+    licensePolicy: d.licensePolicy,
   };
   await app.register(async (pypi) => registerPypiRoutes(pypi, ctx), { prefix: '/pypi' });
   await app.register(async (maven) => registerMavenRoutes(maven, ctx), { prefix: '/maven2' });

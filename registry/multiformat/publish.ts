@@ -81,6 +81,7 @@ export async function storeArtifact(ctx: FormatContext, u: ArtifactUpload, who: 
       knownNames: sec.knownNames(u.ecosystem),
       publisher: { owner: [who.username], packageCreatedAt: existing?.created_at },
       previous: sec.lastScan(u.ecosystem, u.name)?.summary,
+      licensePolicy: ctx.licensePolicy,
     });
     if (result.refusal) throw result.refusal;
     scan = {

@@ -6,7 +6,7 @@
 // scan's malware, typosquat and license findings, and the licences of the whole tree.
 import { type AdvisoryHit, advisoriesFor, isAffected } from '../security/advisories.ts';
 import { maxSeverity } from '../security/cvss.ts';
-import { DEFAULT_LICENSE_POLICY, evaluateTreeLicenses } from '../security/licenses.ts';
+import { evaluateTreeLicenses } from '../security/licenses.ts';
 import { directAdvisory, scanReport } from '../security/report-parts.ts';
 import { createSecurityRepo } from '../security/security-repo.ts';
 import { comparatorFor, type Ecosystem } from '../security/versions.ts';
@@ -125,7 +125,7 @@ export function formatSecurityReport(ctx: FormatContext, ecosystem: FormatEcosys
         [...tree.nodes.values()]
           .filter((n) => n.id !== tree.root && !n.external)
           .map((n) => ({ name: n.name, version: n.version, license: n.license ?? undefined, path: pathOf(n.id) })),
-        DEFAULT_LICENSE_POLICY,
+        ctx.licensePolicy,
       ),
     },
     dependencies: {

@@ -77,6 +77,22 @@ export const LICENSE_PROFILES = {
   saas: { ...DEFAULT_LICENSE_POLICY, denyClasses: ['copyleft-network'] as LicenseClass[] },
 };
 
+/**
+ * The policy an operator configures (LICENSE_POLICY, LICENSE_ALLOW, LICENSE_DENY): a profile, then ids allowed on top
+ * of it and ids denied. A denied id wins over every allow, so listing one in both denies it.
+ */
+export function configuredLicensePolicy(profile: 'default' | 'strict' | 'saas', allow: string[], deny: string[]): LicensePolicy {
+  const base = profile === 'default' ? DEFAULT_LICENSE_POLICY : LICENSE_PROFILES[profile];
+  const denied = new Set([...base.deny, ...deny]);
+  const ids = allow.filter((l) => !l.startsWith('LicenseRef-'));
+  return {
+    ...base,
+    allow: [...new Set([...base.allow, ...ids])].filter((l) => !denied.has(l)),
+    allowLicenseRefs: [...base.allowLicenseRefs, ...allow.filter((l) => l.startsWith('LicenseRef-'))],
+    deny: [...denied],
+  };
+}
+
 // spdx-correct's most common fixes (Apache 2, MIT License, BSD ...), kept small on purpose.
 const CORRECTIONS: Record<string, string> = {
   'apache 2': 'Apache-2.0',
