@@ -68,8 +68,16 @@ export function registerPackageRoutes(app: FastifyInstance, deps: RouteDeps) {
             }),
           )
         : undefined,
-      ecosystem === 'npm' && latest
-        ? quiet(registry.get<SecurityView>(`/internal/packages/${path}/${encodeURIComponent(latest)}/security`, { requestId: req.id }))
+      // npm reports come from the npm security routes, the others from the artifact store (same report shape).
+      latest
+        ? quiet(
+            registry.get<SecurityView>(
+              ecosystem === 'npm'
+                ? `/internal/packages/${path}/${encodeURIComponent(latest)}/security`
+                : `/internal/artifacts/${ecosystem}/${encodeURIComponent(name)}/${encodeURIComponent(latest)}/security`,
+              { requestId: req.id },
+            ),
+          )
         : undefined,
       quiet(
         getAs<{ downloads: { day: string; downloads: number }[] }>(

@@ -216,6 +216,14 @@ describe('admin', () => {
     expect(app).toMatch(/fixed by @elide\/vuln-leaf@1\.1\.0|no fix yet|fix available/);
   });
 
+  it('a PyPI package page shows the vulnerable version of its dependency tree with the path and the fix (seeded)', async () => {
+    await b.go('/package/elide-http-client?ecosystem=pypi');
+    const sec = (await page.locator('section[aria-labelledby="sec-h"]').textContent()) ?? '';
+    expect(sec).toContain('requests@2.30.0 (Unintended leak of Proxy-Authorization header in requests)');
+    expect(sec).toContain('path elide-http-client@1.0.0 › requests@2.30.0');
+    expect(sec).toContain('fixed by requests@2.31.0');
+  });
+
   it('passes axe on the pages these actions added, without script errors', async () => {
     for (const url of ['/admin', '/package/@elide/vuln-leaf', '/package/@elide/vuln-app', '/services']) {
       await page.goto(`${b.suite.urls.dashboard}${url}`);
