@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { type Config, ConfigError, loadConfig } from '../lib/config.ts';
 import { EXIT_CONFIG } from '../lib/run-service.ts';
 import { loadSecrets } from '../lib/secrets.ts';
-import { PROCESSES, type ProcessSpec } from './processes.ts';
+import { NODE_ARGS, PROCESSES, type ProcessSpec } from './processes.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SEEDED_MARKER = '.seeded';
@@ -70,7 +70,7 @@ const running: Running[] = PROCESSES.map((spec) => ({ spec, restarts: 0, started
 function start(r: Running) {
   r.startedAt = Date.now();
   // An IPC channel ties each child to this supervisor: children stop when it goes away (lib/run-service.ts).
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, r.spec.entry)], {
+  const child = spawn(process.execPath, [...NODE_ARGS, path.join(ROOT, r.spec.entry)], {
     cwd: ROOT,
     env: process.env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Config, loadConfig } from '../../lib/config.ts';
-import { PROCESSES, type ProcessSpec } from '../../scripts/processes.ts';
+import { NODE_ARGS, PROCESSES, type ProcessSpec } from '../../scripts/processes.ts';
 import { freePorts } from './ports.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -76,7 +76,7 @@ export async function startSuite(opts: SuiteOptions = {}): Promise<Suite> {
   async function start(name: Name) {
     const spec = PROCESSES.find((p) => p.name === name)!;
     const out = fs.openSync(logFile(name), 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, spec.entry)], {
+    const child = spawn(process.execPath, [...NODE_ARGS, path.join(ROOT, spec.entry)], {
       cwd: ROOT,
       env,
       stdio: ['ignore', out, out, 'ipc'],
