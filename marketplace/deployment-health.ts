@@ -27,43 +27,50 @@ export function createDeploymentHealth(d: { db: Db; repo: DeploymentsRepo; engin
         readyAt: r.ready_at,
       }));
     },
+    /** One check result (call inside a write transaction). */
+    reportOne(id: string, healthy: boolean): { status: string | null; changed: boolean } {
+      const dep = repo.byId(id);
+      if (!dep || (dep.status !== 'running' && dep.status !== 'degraded')) return { status: dep?.status ?? null, changed: false };
+      // Only the first 3 failures and 2 passes matter, so the counters stop there: a steady deployment's round
+      // writes nothing (the orchestrator reports every live deployment every round).
+      const failures = healthy ? 0 : Math.min(dep.health_failures + 1, 3);
+      const passes = healthy ? Math.min(dep.health_passes + 1, 2) : 0;
+      if (failures !== dep.health_failures || passes !== dep.health_passes) repo.setHealth(id, failures, passes);
+      if (dep.status === 'running' && failures >= 3) {
+        engine.transition(dep, 'degraded', { reason: 'health_check_failed' });
+        return { status: 'degraded', changed: true };
+      }
+      if (dep.status === 'degraded' && passes >= 2) {
+        engine.transition(dep, 'running', { reason: 'health_check_passed' });
+        return { status: 'running', changed: true };
+      }
+      if (
+        dep.status === 'degraded' &&
+        d.clock.now() - Date.parse(dep.state_changed_at) > AUTO_RESTART_MS * d.timeScale &&
+        !repo.currentOp(id)
+      ) {
+        engine.begin(dep, 'restart', { returnTo: 'running' });
+        return { status: 'restarting', changed: true };
+      }
+      return { status: dep.status, changed: false };
+    },
     report(id: string, healthy: boolean) {
-      return db
-        .transaction(() => {
-          const dep = repo.byId(id);
-          if (!dep || (dep.status !== 'running' && dep.status !== 'degraded')) return { status: dep?.status ?? null, changed: false };
-          const failures = healthy ? 0 : dep.health_failures + 1;
-          const passes = healthy ? dep.health_passes + 1 : 0;
-          repo.setHealth(id, failures, passes);
-          if (dep.status === 'running' && failures >= 3) {
-            engine.transition(dep, 'degraded', { reason: 'health_check_failed' });
-            return { status: 'degraded', changed: true };
-          }
-          if (dep.status === 'degraded' && passes >= 2) {
-            engine.transition(dep, 'running', { reason: 'health_check_passed' });
-            return { status: 'running', changed: true };
-          }
-          if (
-            dep.status === 'degraded' &&
-            d.clock.now() - Date.parse(dep.state_changed_at) > AUTO_RESTART_MS * d.timeScale &&
-            !repo.currentOp(id)
-          ) {
-            engine.begin(dep, 'restart', { returnTo: 'running' });
-            return { status: 'restarting', changed: true };
-          }
-          return { status: dep.status, changed: false };
-        })
-        .immediate();
+      return db.transaction(() => this.reportOne(id, healthy)).immediate();
     },
     /** For the main API's GET /api/auth/me usage figures. */
     activeDeployments: (userId: string) => repo.countActive(userId),
+    /** A whole round of the orchestrator in one transaction (one commit, not one per deployment). */
     reportMany(reports: { id: string; healthy: boolean }[]) {
-      const changed: { id: string; status: string }[] = [];
-      for (const r of reports) {
-        const res = this.report(r.id, r.healthy);
-        if (res.changed && res.status) changed.push({ id: r.id, status: res.status });
-      }
-      return changed;
+      return db
+        .transaction(() => {
+          const changed: { id: string; status: string }[] = [];
+          for (const r of reports) {
+            const res = this.reportOne(r.id, r.healthy);
+            if (res.changed && res.status) changed.push({ id: r.id, status: res.status });
+          }
+          return changed;
+        })
+        .immediate();
     },
     autoscale(id: string, instances: number) {
       return db

@@ -21,6 +21,19 @@ export function internalRoutes(app: TypedApp, internalToken: string, health: Dep
     },
     async (req) => ({ deployments: health.live(req.query.limit, req.query.offset) }),
   );
+  // The orchestrator's round: every live deployment's check result at once (services/app.ts httpMarketplacePort).
+  app.post(
+    '/internal/deployments/health',
+    {
+      preHandler,
+      schema: {
+        body: z.strictObject({
+          reports: z.array(z.strictObject({ id: z.string().min(1).max(100), healthy: z.boolean() })).max(5000),
+        }),
+      },
+    },
+    async (req) => ({ changed: health.reportMany(req.body.reports) }),
+  );
   app.post(
     '/internal/deployments/:id/health',
     { preHandler, schema: { params: Id, body: z.strictObject({ healthy: z.boolean() }) } },

@@ -3,7 +3,8 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadMigrations, runMigrations } from '../../lib/db.ts';
-import { buildOrchestrator } from '../../services/app.ts';
+import { createPeerClient } from '../../lib/http.ts';
+import { buildOrchestrator, httpMarketplacePort } from '../../services/app.ts';
 import { createHealthMonitor, healthyAt, type MarketplacePort } from '../../services/health-monitor.ts';
 import { metricsFor } from '../../services/metrics.ts';
 import { testSecrets } from '../helpers/config.ts';
@@ -27,11 +28,17 @@ describe('orchestrator health monitor', () => {
     });
     id = res.json().deploymentId;
     f.advance(8_000);
-    port = {
-      live: async () => f.health.live(1000, 0) as never,
-      reportHealth: async (r) => f.health.reportMany(r),
-      autoscale: async (dep, n) => f.health.autoscale(dep, n),
-    };
+    // Over HTTP, as the orchestrator process reaches the marketplace: a route missing on either side fails here.
+    await f.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port: listening } = f.app.server.address() as { port: number };
+    port = httpMarketplacePort(
+      createPeerClient({
+        name: 'marketplace',
+        baseUrl: `http://127.0.0.1:${listening}`,
+        timeoutMs: 5_000,
+        internalToken: testSecrets.internalToken,
+      }),
+    );
   });
   afterEach(async () => f.app.close());
 
@@ -57,6 +64,30 @@ describe('orchestrator health monitor', () => {
     await m.round();
     expect((await status()).status).toBe('running');
     expect(f.outbox().map((e) => e.type)).toEqual(['service.deployed', 'deployment.degraded', 'deployment.recovered']);
+    // Steady and healthy: the counters stay at their cap and the marketplace's part of a round writes nothing.
+    await m.round();
+    expect(f.db.prepare('SELECT health_failures AS f, health_passes AS p FROM mkt_deployments WHERE id = ?').get(id)).toEqual({
+      f: 0,
+      p: 2,
+    });
+    const before = f.db.prepare('SELECT total_changes() AS n').get();
+    expect(f.health.reportMany([{ id, healthy: true }])).toEqual([]);
+    expect(f.db.prepare('SELECT total_changes() AS n').get()).toEqual(before);
+  });
+
+  it('refuses a malformed health round without changing anything', async () => {
+    const post = (payload: unknown) =>
+      f.app.inject({
+        method: 'POST',
+        url: '/internal/deployments/health',
+        headers: { 'x-internal-token': testSecrets.internalToken },
+        payload: payload as object,
+      });
+    expect((await post({ reports: [{ id, healthy: 'no' }] })).statusCode).toBe(400);
+    expect((await post({ reports: [{ id, healthy: false, extra: 1 }] })).statusCode).toBe(400);
+    expect((await f.app.inject({ method: 'POST', url: '/internal/deployments/health', payload: { reports: [] } })).statusCode).toBe(403);
+    expect(f.db.prepare('SELECT health_failures AS f FROM mkt_deployments WHERE id = ?').get(id)).toEqual({ f: 0 });
+    expect((await post({ reports: [{ id: 'deploy-unknown', healthy: false }] })).json()).toEqual({ changed: [] });
   });
 
   it('restarts a deployment that stays degraded for more than 5 minutes', async () => {
