@@ -12,6 +12,9 @@ interface Summary {
   projectedCost: number;
   low: number;
   high: number;
+  deploymentsTotal?: number;
+  limit?: number;
+  offset?: number;
   deployments: {
     deploymentId: string;
     name: string;
@@ -23,8 +26,16 @@ interface Summary {
   }[];
 }
 
+/** The marketplace pages the per-deployment lines (at most 100 at a time): the CLI shows them all. */
 async function summary(ctx: Ctx) {
   const s = await ctx.client.request<Summary>('marketplace', '/api/billing');
+  while (s.deploymentsTotal !== undefined && s.deployments.length < s.deploymentsTotal) {
+    const next = await ctx.client.request<Summary>('marketplace', `/api/billing?offset=${s.deployments.length}`);
+    if (next.deployments.length === 0) break;
+    s.deployments.push(...next.deployments);
+  }
+  delete s.limit;
+  delete s.offset;
   if (ctx.json) return printJson(s);
   print(
     formatFields([

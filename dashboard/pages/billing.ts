@@ -8,6 +8,25 @@ export interface BillingSummary {
   low: number;
   high: number;
   deployments: { deploymentId: string; name: string; tier: string; status: string; currentCost: number; projectedCost: number }[];
+  /** Every deployment of the cycle; `deployments` is one page of them (from `offset`, at most `limit`). */
+  deploymentsTotal?: number;
+  limit?: number;
+  offset?: number;
+}
+
+/** Previous/next links when the cost lines span several pages (the totals above always cover all of them). */
+function linesPager(b: BillingSummary) {
+  const total = b.deploymentsTotal ?? b.deployments.length;
+  const offset = b.offset ?? 0;
+  const limit = b.limit ?? (b.deployments.length || 1);
+  if (total <= b.deployments.length) return html``;
+  const page = Math.floor(offset / limit) + 1;
+  const pages = Math.ceil(total / limit);
+  return html`<nav aria-label="Cost lines" class="pager">
+  ${page > 1 ? html`<a href="/billing?page=${page - 1}" rel="prev">Previous</a>` : ''}
+  <span>Deployments ${offset + 1}–${offset + b.deployments.length} of ${total}</span>
+  ${page < pages ? html`<a href="/billing?page=${page + 1}" rel="next">Next</a>` : ''}
+</nav>`;
 }
 export interface Invoice {
   id: string | null;
@@ -43,7 +62,8 @@ ${
 <div class="table-scroll" tabindex="0" role="region" aria-label="Cost per deployment"><table>
 <thead><tr><th scope="col">Deployment</th><th scope="col">Tier</th><th scope="col">Status</th><th scope="col">So far</th><th scope="col">Projected</th></tr></thead>
 <tbody>${b.deployments.map((d) => html`<tr><td><a href="/deployments/${d.deploymentId}">${d.name}</a></td><td>${d.tier}</td><td>${d.status}</td><td>${money(d.currentCost)}</td><td>${money(d.projectedCost)}</td></tr>`)}</tbody>
-</table></div>`
+</table></div>
+${linesPager(b)}`
     : ''
 }
 <h2>Invoices</h2>

@@ -3,12 +3,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type BillingSummary, type Budget, type Invoice, renderBilling } from '../pages/billing.ts';
 import { act, formNumber, formText, getAs, noticeOf, type RouteDeps, requireMe, seeOther, sendHtml, str } from './common.ts';
 
+const LINES_PER_PAGE = 100;
+
 export function registerBillingRoutes(app: FastifyInstance, deps: RouteDeps) {
   const { marketplace } = deps.peers;
 
   async function show(req: FastifyRequest, reply: FastifyReply, error?: string, status = 200) {
+    // 100 cost lines per page (the marketplace's maximum); a page past the end shows the last lines there are.
+    const page = Math.min(Math.max(Math.trunc(Number((req.query as Record<string, unknown>).page)) || 1, 1), 10_000);
     const [b, inv, bud] = await Promise.all([
-      getAs<BillingSummary>(marketplace, req, '/api/billing'),
+      getAs<BillingSummary>(marketplace, req, `/api/billing?limit=${LINES_PER_PAGE}&offset=${(page - 1) * LINES_PER_PAGE}`),
       getAs<{ invoices: Invoice[] }>(marketplace, req, '/api/billing/invoices'),
       getAs<{ budgets: Budget[] }>(marketplace, req, '/api/billing/budgets'),
     ]);

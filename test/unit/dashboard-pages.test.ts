@@ -174,6 +174,9 @@ beforeAll(async () => {
   fake.get('/api/admin/users', async () => ({ users: [], total: 0 }));
   // The lines are paged: the home page's count must come from deploymentsTotal, not from the lines.
   fake.get('/api/billing', async () => ({
+    cycle: { id: '2026-11', start: '2026-11-01T00:00:00.000Z', end: '2026-12-01T00:00:00.000Z' },
+    low: 30,
+    high: 50,
     currentCost: 12.5,
     projectedCost: 40,
     deploymentsTotal: 250,
@@ -228,6 +231,19 @@ describe('home page', () => {
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('<strong class="block">250 · $12.50</strong>');
     expect(calls.filter((c) => c.url.startsWith('/api/billing')).at(-1)?.url).toBe('/api/billing?limit=1');
+  });
+});
+
+describe('billing page', () => {
+  it('pages the cost lines 100 at a time: the page number reaches the marketplace and the pager says where we are', async () => {
+    const res = await app.inject({ url: '/billing?page=3', headers: as('elk_user') });
+    expect(res.statusCode).toBe(200);
+    expect(calls.filter((c) => c.url.startsWith('/api/billing?')).at(-1)?.url).toBe('/api/billing?limit=100&offset=200');
+    expect(res.body).toContain('of 250</span>');
+    expect(res.body).toContain('rel="next"');
+    // A page number that is not one starts at the first page.
+    await app.inject({ url: '/billing?page=-4', headers: as('elk_user') });
+    expect(calls.filter((c) => c.url.startsWith('/api/billing?')).at(-1)?.url).toBe('/api/billing?limit=100&offset=0');
   });
 });
 
