@@ -9,11 +9,12 @@ export interface ProcessSpec {
 }
 
 /**
- * Node's arguments for every process. A 2 MiB young generation (V8's default semi-space is 16 MiB) keeps each
- * process's RSS about 50 MB lower under load at no measurable CPU cost per request (docs/PERFORMANCE.md, memory);
- * it can only be set at launch.
+ * Node's arguments for every process, for issue #11's 200 MB budget per process. Under 32 connections the main API
+ * and the registry peaked at 205-230 MB RSS (garbage of in-flight requests promoted and collected late). A 2 MiB
+ * young generation (V8's default semi-space is 16 MiB) and V8's size-over-speed mode bring the peaks to about
+ * 145 MB, for 5-10 % of throughput (docs/PERFORMANCE.md, "Memory"). V8 takes these only at launch.
  */
-export const NODE_ARGS = ['--max-semi-space-size=2', '--import', 'tsx'];
+export const NODE_ARGS = ['--max-semi-space-size=2', '--optimize-for-size', '--import', 'tsx'];
 
 export const PROCESSES: ProcessSpec[] = [
   { name: 'api', entry: 'server.ts', port: (c) => c.PORT, url: (c) => c.urls.api },
