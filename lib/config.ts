@@ -10,7 +10,12 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 const spdxList = z
   .string()
   .default('')
-  .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+  .transform((v) =>
+    v
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.+*-]{0,99}$/, 'must be SPDX license ids separated by commas')));
 // "7d", "12h", "30m", "45s" or plain seconds: the forms people write for TOKEN_EXPIRY.
 const duration = z
