@@ -3,7 +3,7 @@
 // the packages of the same ecosystem that declare it; signals that have no equivalent (types) stay absent.
 import { scorePackage } from '../package-scorer.ts';
 import type { PackagesRepo } from '../packages-repo.ts';
-import { advisoriesFor } from '../security/advisories.ts';
+import { advisoriesOnLatest } from '../security/advisories.ts';
 import type { QuantileTable } from '../security/score-normalise.ts';
 import { downloadsPopulation } from '../security/score-population.ts';
 import { createSecurityRepo, scoreRow } from '../security/security-repo.ts';
@@ -72,7 +72,7 @@ export function rescoreFormatPackage(
   const m = JSON.parse(latest.manifest) as Record<string, unknown>;
   const scan = sec.scan(ecosystem, name, latest.version);
   const osv = SCAN_ECOSYSTEM[ecosystem as keyof typeof SCAN_ECOSYSTEM];
-  const hits = osv ? advisoriesFor(ctx.db, osv, name, latest.version).map((h) => h.advisory) : [];
+  const quarantined = scan?.reviewState === 'quarantined';
   const now = ctx.clock.now();
   const d30 = day(now - 30 * DAY);
   const s = scorePackage({
@@ -93,11 +93,9 @@ export function rescoreFormatPackage(
     publishes: versions.map((v) => ({ version: v.version, time: v.published_at })),
     now: new Date(now),
     vcsIntegration: false,
-    advisoriesOnLatest: {
-      critical: hits.filter((a) => a.severity === 'critical' && !a.isMalware).length,
-      high: hits.filter((a) => a.severity === 'high').length,
-      malware: hits.some((a) => a.isMalware) || scan?.reviewState === 'quarantined',
-    },
+    advisoriesOnLatest: osv
+      ? advisoriesOnLatest(ctx.db, osv, name, latest.version, quarantined)
+      : { critical: 0, high: 0, malware: quarantined },
   });
   sec.saveScore(ecosystem, name, scoreRow(s, now));
   return true;

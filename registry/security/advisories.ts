@@ -259,3 +259,17 @@ export function advisoriesFor(db: Db, ecosystem: Ecosystem, name: string, versio
     .filter((a) => isAffected(ecosystem, a.affected, version))
     .map((a) => ({ advisory: a, range: npmRange(a.affected, ecosystem) }));
 }
+
+/**
+ * What the scorer's caps read of a version's advisories (docs/SCORING.md "Caps and flags"): the high and critical
+ * ones on the latest version, and malware (an advisory saying so, or an admin's quarantine). One rule for npm and
+ * for PyPI, Maven and RubyGems.
+ */
+export function advisoriesOnLatest(db: Db, ecosystem: Ecosystem, name: string, version: string, quarantined: boolean) {
+  const hits = advisoriesFor(db, ecosystem, name, version).map((h) => h.advisory);
+  return {
+    critical: hits.filter((a) => a.severity === 'critical' && !a.isMalware).length,
+    high: hits.filter((a) => a.severity === 'high').length,
+    malware: hits.some((a) => a.isMalware) || quarantined,
+  };
+}

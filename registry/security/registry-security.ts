@@ -8,7 +8,7 @@ import { rescoreFormatPackage } from '../multiformat/score.ts';
 import { scorePackage } from '../package-scorer.ts';
 import type { PackagesRepo } from '../packages-repo.ts';
 import { type AnalyzeResult, analyzeArtifact, SCANNER_VERSION } from '../security-scanner.ts';
-import { advisoriesFor, importOsv } from './advisories.ts';
+import { advisoriesFor, advisoriesOnLatest, importOsv } from './advisories.ts';
 import { createAdvisoriesRepo } from './advisories-repo.ts';
 import { auditBulk, auditQuick } from './audit-bulk.ts';
 import { type Packument, type PackumentSource, resolveTree, type VersionManifest } from './dependency-tree.ts';
@@ -122,7 +122,6 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
       deprecated: latest.deprecated ?? undefined,
     };
     const scan = sec.scan(NPM, name, latest.version);
-    const hits = advisoriesFor(db, NPM, name, latest.version).map((h) => h.advisory);
     const d30After = day(now - 30 * DAY);
     const s = scorePackage({
       manifest: manifest as never,
@@ -136,11 +135,7 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
       publishes: versions.map((v) => ({ version: v.version, time: v.published_at })),
       now: new Date(now),
       vcsIntegration: opts.vcsIntegration ?? false,
-      advisoriesOnLatest: {
-        critical: hits.filter((a) => a.severity === 'critical' && !a.isMalware).length,
-        high: hits.filter((a) => a.severity === 'high').length,
-        malware: hits.some((a) => a.isMalware) || scan?.reviewState === 'quarantined',
-      },
+      advisoriesOnLatest: advisoriesOnLatest(db, NPM, name, latest.version, scan?.reviewState === 'quarantined'),
     });
     sec.saveScore(NPM, name, scoreRow(s, now));
     return s;
