@@ -166,6 +166,19 @@ function walk(
   return tree;
 }
 
+const cachedSources = new WeakSet<VersionSource>();
+/** The source asked once per name; wrapping an already cached source returns it as it is. */
+export function cachedSource(versionsOf: VersionSource): VersionSource {
+  if (cachedSources.has(versionsOf)) return versionsOf;
+  const memo = new Map<string, AvailableVersion[] | undefined>();
+  const cached: VersionSource = (n) => {
+    if (!memo.has(n)) memo.set(n, versionsOf(n));
+    return memo.get(n);
+  };
+  cachedSources.add(cached);
+  return cached;
+}
+
 const choices = (t: FormatTree) => [...t.nodes.keys()].sort().join('\n');
 
 export function resolveFormatTree(
@@ -175,11 +188,7 @@ export function resolveFormatTree(
   options: Partial<FormatResolveOptions> = {},
 ): FormatTree {
   const opts = { ...DEFAULTS, ...options };
-  const memo = new Map<string, AvailableVersion[] | undefined>();
-  const cached: VersionSource = (n) => {
-    if (!memo.has(n)) memo.set(n, versionsOf(n));
-    return memo.get(n);
-  };
+  const cached = cachedSource(versionsOf);
   let tree = walk(root, rules, cached, opts, new Map());
   for (let round = 1; round < MAX_ROUNDS && rules.mediation === 'every-requirement'; round++) {
     const next = walk(root, rules, cached, opts, tree.requirements);

@@ -13,27 +13,34 @@ import { comparatorFor, type Ecosystem } from '../security/versions.ts';
 import { pathsTo } from '../security/vulnerable-paths.ts';
 import type { FormatContext } from './context.ts';
 import { DEPENDENCY_RULES, type DependencyRules } from './dependency-rules.ts';
-import { type AvailableVersion, chooseVersion, type FormatTree, resolveFormatTree, type VersionSource } from './dependency-tree.ts';
+import {
+  type AvailableVersion,
+  cachedSource,
+  chooseVersion,
+  type FormatTree,
+  resolveFormatTree,
+  type VersionSource,
+} from './dependency-tree.ts';
 import { SCAN_ECOSYSTEM } from './publish.ts';
 
 export type FormatEcosystem = keyof typeof SCAN_ECOSYSTEM;
 
-/** The installable versions of a package as a client sees them: quarantined ones hidden, yanked gems gone. */
+/**
+ * The installable versions of a package as a client sees them: from the files the indexes serve (quarantined
+ * versions are not served, files-repo.ts), a version yanked when all its files are, and yanked gems gone.
+ */
 function versionSource(ctx: FormatContext, ecosystem: FormatEcosystem): VersionSource {
-  const sec = createSecurityRepo(ctx.db);
-  return (name) => {
+  return cachedSource((name) => {
     const pkg = ctx.repo.find(ecosystem, name);
     if (!pkg) return undefined;
-    const hidden = sec.quarantinedVersions(pkg.id);
-    const files = ctx.files.ofPackage(pkg.id);
+    const files = new Map<string, { live: boolean }>();
+    for (const f of ctx.files.served(pkg.id)) files.set(f.version, { live: (files.get(f.version)?.live ?? false) || f.yanked === null });
     return ctx.repo.versions(pkg.id).flatMap((v): AvailableVersion[] => {
-      if (hidden.has(v.version)) return [];
-      const own = files.filter((f) => f.version === v.version);
-      const yanked = own.length > 0 && own.every((f) => f.yanked !== null);
-      if (yanked && ecosystem === 'rubygems') return [];
-      return [{ version: v.version, manifest: JSON.parse(v.manifest) as Record<string, unknown>, yanked }];
+      const served = files.get(v.version);
+      if (!served || (!served.live && ecosystem === 'rubygems')) return [];
+      return [{ version: v.version, manifest: JSON.parse(v.manifest) as Record<string, unknown>, yanked: !served.live }];
     });
-  };
+  });
 }
 
 /**

@@ -52,6 +52,13 @@ describe('quarantine of PyPI, Maven and RubyGems versions', () => {
     expect((await get(`/pypi/files/demo-tool/${wheels[1].filename}.metadata`)).statusCode).toBe(403);
     expect((await get(`/pypi/files/demo-tool/${wheels[0].filename}`)).statusCode).toBe(200);
     expect(await detailVersions('demo-tool', 'pypi')).toEqual(['1.0']);
+    // Dependency trees skip it too: a dependent resolves to the newest version still served.
+    expect(
+      (await twineUpload(r.app, makeWheel('uses-tool', '1.0', { requiresDist: ['demo-tool>=1.0'] }), 'uses-tool', '1.0', r.alice))
+        .statusCode,
+    ).toBe(200);
+    const tree = (await get('/internal/artifacts/pypi/uses-tool/1.0/security', internal)).json().dependencies;
+    expect(tree.packages).toEqual(['uses-tool@1.0', 'demo-tool@1.0']);
 
     await review({ ecosystem: 'pypi', name: 'demo-tool', version: '1.1', action: 'release' });
     expect((await index()).versions).toEqual(['1.0', '1.1']);
