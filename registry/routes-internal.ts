@@ -1,8 +1,10 @@
 // Internal package API for the main API's REST /api/packages (x-internal-token only): search and details,
 // documented in registry/README.md. Restricted packages are not listed by search; details carry `access`.
+
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { notFound } from '../lib/errors.ts';
+import { holdsEtag } from '../lib/etag.ts';
 import { requireInternalToken } from '../lib/internal.ts';
 import type { TypedApp } from '../lib/service-app.ts';
 import { mainFileUrl, versionFiles } from './multiformat/details.ts';
@@ -76,7 +78,7 @@ export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalT
     if (pkg.ecosystem === 'npm') {
       const etag = `"${pkg.id}-${pkg.rev}-${pkg.downloads}-${createHash('sha1').update(JSON.stringify(score)).digest('base64url')}"`;
       reply.header('etag', etag);
-      if (req.headers['if-none-match'] === etag) return reply.status(304).send();
+      if (holdsEtag(req.headers['if-none-match'], etag)) return reply.status(304).send();
     }
     // Quarantined versions (security review) are left out here as from every index and packument.
     const view = ctx.security?.visibleRepo(ctx.repo) ?? ctx.repo;

@@ -2,6 +2,7 @@
 // and the PUT/DELETE forms that carry publish, deprecate, star, owners and unpublish (npm-protocol.md 2.4-2.7).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, badRequest, forbidden, notFound } from '../../lib/errors.ts';
+import { holdsEtag } from '../../lib/etag.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
 import { createBlobReadCache } from '../blob-store.ts';
@@ -37,9 +38,6 @@ export interface NpmRouteDeps {
   /** Fallback for names not published here (uplink), undefined when none is configured. */
   uplink?: (req: FastifyRequest, reply: FastifyReply, path: NpmPath) => Promise<boolean>;
 }
-
-/** The client already holds this representation: its If-None-Match lists the ETag. */
-const holdsEtag = (req: FastifyRequest, etag: string) => req.headers['if-none-match']?.split(',').some((t) => t.trim() === etag) === true;
 
 function pathOf(req: FastifyRequest): NpmPath {
   const raw = req.url.split('?')[0].slice('/npm/'.length);
@@ -82,7 +80,7 @@ export function registerPackageRoutes(app: TypedApp, d: NpmRouteDeps) {
     reply.header('etag', doc.etag).header('last-modified', doc.lastModified).header('vary', 'accept, accept-encoding, authorization');
     reply.header('cache-control', ref.access === 'public' ? 'public, max-age=0, must-revalidate' : 'private, no-cache');
     reply.type(kind === 'corgi' ? CORGI : 'application/json');
-    if (holdsEtag(req, doc.etag)) return reply.status(304).send();
+    if (holdsEtag(req.headers['if-none-match'], doc.etag)) return reply.status(304).send();
     if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
       return reply.header('content-encoding', 'gzip').send(ctx.packuments.gzip(doc));
     }
@@ -116,7 +114,7 @@ export function registerPackageRoutes(app: TypedApp, d: NpmRouteDeps) {
       .header('content-disposition', `attachment; filename="${row.filename}"`);
     // The bytes of a version never change: a client holding them (its ETag) gets a 304 without a read.
     // A revalidated download is still a download (counted like one).
-    if (holdsEtag(req, etag)) {
+    if (holdsEtag(req.headers['if-none-match'], etag)) {
       if (req.method === 'GET') ctx.downloads.count(id, name);
       return reply.status(304).send();
     }

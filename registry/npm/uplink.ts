@@ -2,11 +2,13 @@
 // npm registry and cached. Packuments are revalidated after maxAge (ETag, a 304 is not an error, unlike
 // Verdaccio #5571) and served stale while the upstream is down; tarballs are integrity-checked and kept in the
 // blob store within a size bound (LRU). Local names always shadow upstream ones (this runs only on a local miss).
+
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { request } from 'undici';
 import { AppError, notFound } from '../../lib/errors.ts';
+import { holdsEtag } from '../../lib/etag.ts';
 import type { UplinkRepo } from '../uplink-repo.ts';
 import { NPM, type NpmContext } from './context.ts';
 import { type NpmName, parseNpmName, tarballPath, versionFromFilename } from './names.ts';
@@ -183,7 +185,7 @@ export function createNpmUplink(
     const etag = `W/"${createHash('sha1').update(body).digest('base64url')}"`;
     reply.header('etag', etag).header('cache-control', 'public, max-age=0, must-revalidate').header('vary', 'accept, accept-encoding');
     reply.type(kind === 'corgi' ? CORGI : 'application/json');
-    if (req.headers['if-none-match'] === etag) reply.status(304).send();
+    if (holdsEtag(req.headers['if-none-match'], etag)) reply.status(304).send();
     else reply.send(body);
     return true;
   };

@@ -2,9 +2,11 @@
 // line per push or yank, from gem_versions_log), /info/NAME lists the live versions with runtime dependencies
 // and the sha256 of the exact .gem bytes served, /names is sorted. Served byte-exact with ETag "<md5 hex>"
 // (any other ETag makes bundler silently fall back to the slow legacy index), Range bytes=N- and 304.
+
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../../lib/db.ts';
+import { holdsEtag } from '../../lib/etag.ts';
 import type { FileRow } from '../multiformat/files-repo.ts';
 import type { GemSpec } from './gem-spec.ts';
 
@@ -60,8 +62,7 @@ export function sendIndexFile(req: FastifyRequest, reply: FastifyReply, text: st
     .header('cache-control', 'max-age=60, public')
     .header('repr-digest', `sha-256=:${createHash('sha256').update(body).digest('base64')}:`)
     .type('text/plain; charset=utf-8');
-  const inm = req.headers['if-none-match'];
-  if (inm?.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return reply.code(304).send();
+  if (holdsEtag(req.headers['if-none-match'], etag)) return reply.code(304).send();
   const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
   if (range) {
     const start = Number(range[1]);
