@@ -74,8 +74,14 @@ export async function buildApp(deps: RegistryDeps) {
   });
   // Publishes are rescored after their acknowledgement (registry-security.ts): any read first applies the pending
   // rescores, so no client sees a score older than the last publish; writes keep sharing one rescore commit.
-  app.addHook('onRequest', async (req) => {
-    if (req.method === 'GET') security.flushRescores();
+  // A callback hook (not async): it runs on every request, and the flush itself is synchronous.
+  app.addHook('onRequest', (req, _reply, done) => {
+    try {
+      if (req.method === 'GET') security.flushRescores();
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
   });
   const ctx: NpmContext = {
     db: deps.db,
