@@ -13,6 +13,7 @@ import type { Secrets } from '../lib/secrets.ts';
 import { createServiceApp } from '../lib/service-app.ts';
 import { createBillingService } from './billing-service.ts';
 import { createCatalog } from './catalog.ts';
+import { catalogInputsVersion } from './catalog-inputs.ts';
 import { createListingsRepo } from './catalog-listings.ts';
 import { createCredentialCipher } from './credentials.ts';
 import { createDeploymentEngine } from './deployment-engine.ts';
@@ -68,7 +69,7 @@ export async function buildMarketplace(deps: MarketplaceDeps) {
     identity: createIdentityReader(() => deps.db),
   });
   const listings = createListingsRepo(deps.db);
-  const catalog = createCatalog({ deployments: repo, reviews, listings });
+  const catalog = createCatalog({ deployments: repo, reviews, listings, inputsVersion: () => catalogInputsVersion(deps.db) });
   const health = createDeploymentHealth({ db: deps.db, repo, engine, clock: deps.clock, timeScale: deps.config.SIM_TIME_SCALE });
 
   serviceRoutes(app, catalog);

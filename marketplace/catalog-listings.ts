@@ -1,6 +1,7 @@
 // Admin-chosen catalog placement per service (mkt_catalog_listings), read by the catalog on every listing.
 import type { Db } from '../lib/db.ts';
 import type { ServiceTemplate } from '../services/templates/index.ts';
+import { bumpCatalogInputs } from './catalog-inputs.ts';
 
 export type Listing = ServiceTemplate['listing'];
 export const LISTINGS = ['featured', 'premium', 'standard'] as const satisfies readonly Listing[];
@@ -14,7 +15,10 @@ export function createListingsRepo(db: Db) {
   return {
     /** service id -> listing, for the services an admin has placed. */
     overrides: () => new Map(all.all().map((r) => [r.service_id, r.listing])),
-    set: (serviceId: string, listing: Listing, by: string, at: string) => void upsert.run(serviceId, listing, by, at),
+    set: (serviceId: string, listing: Listing, by: string, at: string) => {
+      bumpCatalogInputs(db);
+      upsert.run(serviceId, listing, by, at);
+    },
   };
 }
 

@@ -28,6 +28,8 @@ export function createCatalog(deps: {
   templates?: ServiceTemplate[];
   /** Admin placements overriding the templates' own listing. */
   listings?: ListingsRepo;
+  /** Changes whenever reviews or placements change (catalog-inputs.ts); without it listings are never reused. */
+  inputsVersion?: () => number;
 }) {
   const baseTemplates = deps.templates ?? SERVICE_TEMPLATES;
   // Live deployment counts are a GROUP BY over every deployment (6 ms at 10,000 on a busy machine, paid by every
@@ -64,27 +66,48 @@ export function createCatalog(deps: {
     };
   }
 
+  // Listing answers as JSON text, per filter, kept while their inputs stand: the same live counts (at most 2 s
+  // old, as above) and no review or placement written since. The catalog is the marketplace's most read page.
+  const LIST_CACHE_ENTRIES = 200;
+  const listCache = new Map<string, { counts: Map<string, number>; version: number; json: string }>();
+
+  function list(f: CatalogFilter) {
+    const ratings = deps.reviews.stats();
+    const active = activeByService();
+    const q = f.q?.toLowerCase();
+    const overrides = deps.listings?.overrides() ?? new Map();
+    const matched = baseTemplates
+      .map((t) => placed(t, overrides))
+      .filter((t) => !f.category || t.category === f.category)
+      .filter((t) => !f.region || t.regions.includes(f.region))
+      .filter((t) => f.minPrice === undefined || t.tiers.some((x) => x.monthlyCents >= Math.round(f.minPrice! * 100)))
+      .filter((t) => f.maxPrice === undefined || startingPriceCents(t) <= Math.round(f.maxPrice * 100))
+      .filter((t) => f.minRating === undefined || (ratings.get(t.id)?.average ?? 0) >= f.minRating)
+      .filter((t) => !q || t.name.toLowerCase().includes(q) || t.description.toLowerCase().includes(q) || t.slug.includes(q))
+      .sort((a, b) => PLACEMENT[a.listing] - PLACEMENT[b.listing] || a.name.localeCompare(b.name));
+    return {
+      services: matched.slice(f.offset, f.offset + f.limit).map((t) => summary(t, ratings, active)),
+      total: matched.length,
+      limit: f.limit,
+      offset: f.offset,
+    };
+  }
+
   return {
-    list(f: CatalogFilter) {
-      const ratings = deps.reviews.stats();
-      const active = activeByService();
-      const q = f.q?.toLowerCase();
-      const overrides = deps.listings?.overrides() ?? new Map();
-      const matched = baseTemplates
-        .map((t) => placed(t, overrides))
-        .filter((t) => !f.category || t.category === f.category)
-        .filter((t) => !f.region || t.regions.includes(f.region))
-        .filter((t) => f.minPrice === undefined || t.tiers.some((x) => x.monthlyCents >= Math.round(f.minPrice! * 100)))
-        .filter((t) => f.maxPrice === undefined || startingPriceCents(t) <= Math.round(f.maxPrice * 100))
-        .filter((t) => f.minRating === undefined || (ratings.get(t.id)?.average ?? 0) >= f.minRating)
-        .filter((t) => !q || t.name.toLowerCase().includes(q) || t.description.toLowerCase().includes(q) || t.slug.includes(q))
-        .sort((a, b) => PLACEMENT[a.listing] - PLACEMENT[b.listing] || a.name.localeCompare(b.name));
-      return {
-        services: matched.slice(f.offset, f.offset + f.limit).map((t) => summary(t, ratings, active)),
-        total: matched.length,
-        limit: f.limit,
-        offset: f.offset,
-      };
+    list,
+    /** GET /api/services's body: the same as list(f), serialized once per filter while its inputs stand. */
+    listJson(f: CatalogFilter): string {
+      if (!deps.inputsVersion) return JSON.stringify(list(f));
+      const key = JSON.stringify([f.category, f.region, f.minPrice, f.maxPrice, f.minRating, f.q, f.limit, f.offset]);
+      const counts = activeByService();
+      const version = deps.inputsVersion();
+      const hit = listCache.get(key);
+      if (hit && hit.counts === counts && hit.version === version) return hit.json;
+      const json = JSON.stringify(list(f));
+      listCache.delete(key);
+      listCache.set(key, { counts, version, json });
+      if (listCache.size > LIST_CACHE_ENTRIES) listCache.delete(listCache.keys().next().value as string);
+      return json;
     },
     detail(t: ServiceTemplate) {
       const listing = placed(t, deps.listings?.overrides() ?? new Map()).listing;

@@ -1,5 +1,6 @@
 // SQL over service reviews: one per user per service, and the rating aggregates the catalog shows.
 import type { Db } from '../lib/db.ts';
+import { bumpCatalogInputs } from './catalog-inputs.ts';
 
 export interface ReviewRow {
   service_id: string;
@@ -35,11 +36,17 @@ export function createReviewsRepo(db: Db) {
     hasDeployed: db.prepare('SELECT 1 FROM mkt_deployments WHERE owner_id = ? AND service_id = ? AND ever_running = 1 LIMIT 1'),
   };
   return {
-    upsert: (r: Omit<ReviewRow, 'created_at' | 'updated_at'> & { at: string }) => s.upsert.run(r),
+    upsert: (r: Omit<ReviewRow, 'created_at' | 'updated_at'> & { at: string }) => {
+      bumpCatalogInputs(db);
+      return s.upsert.run(r);
+    },
     get: (serviceId: string, userId: string) => s.get.get(serviceId, userId) as ReviewRow | undefined,
     list: (serviceId: string, limit: number, offset: number) => s.list.all(serviceId, limit, offset) as ReviewRow[],
     count: (serviceId: string) => (s.count.get(serviceId) as { n: number }).n,
-    remove: (serviceId: string, userId: string) => s.remove.run(serviceId, userId).changes > 0,
+    remove: (serviceId: string, userId: string) => {
+      bumpCatalogInputs(db);
+      return s.remove.run(serviceId, userId).changes > 0;
+    },
     hasDeployed: (userId: string, serviceId: string) => s.hasDeployed.get(userId, serviceId) !== undefined,
     /** Rating stats of every service: average from the distribution, two decimals, null when unrated. */
     stats(): Map<string, RatingStats> {

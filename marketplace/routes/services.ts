@@ -17,7 +17,9 @@ const ListQuery = z.strictObject({
 });
 
 export function serviceRoutes(app: TypedApp, catalog: Catalog) {
-  app.get('/api/services', { schema: { querystring: ListQuery } }, async (req) => catalog.list(req.query));
+  app.get('/api/services', { schema: { querystring: ListQuery } }, async (req, reply) =>
+    reply.type('application/json; charset=utf-8').send(catalog.listJson(req.query)),
+  );
 
   app.get('/api/services/:slug', { schema: { params: z.object({ slug: z.string().max(100) }) } }, async (req) => {
     const t = findTemplate(req.params.slug);

@@ -45,6 +45,30 @@ describe('reviews and ratings', () => {
   });
 });
 
+describe('catalog listing after reviews', () => {
+  it('shows a new or removed review at once, although listings are reused between changes', async () => {
+    const f = await marketplaceFixture();
+    try {
+      const u = f.user();
+      const redis = async () =>
+        (await f.app.inject({ url: '/api/services?limit=100' })).json().services.find((s: { id: string }) => s.id === 'svc-redis');
+      expect(await redis()).toMatchObject({ ratingCount: 0, averageRating: 0 });
+      const posted = await f.app.inject({
+        method: 'POST',
+        url: '/api/services/redis-cache/reviews',
+        headers: u.auth,
+        payload: { rating: 3, title: 'fine' },
+      });
+      expect(posted.statusCode).toBe(201);
+      expect(await redis()).toMatchObject({ ratingCount: 1, averageRating: 3 });
+      expect((await f.app.inject({ method: 'DELETE', url: '/api/services/redis-cache/reviews', headers: u.auth })).statusCode).toBe(204);
+      expect(await redis()).toMatchObject({ ratingCount: 0, averageRating: 0 });
+    } finally {
+      await f.app.close();
+    }
+  });
+});
+
 describe('metrics and log follow', () => {
   it('GET /metrics answers current figures and an empty series when no orchestrator is configured', async () => {
     const f = await marketplaceFixture();
