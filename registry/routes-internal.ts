@@ -11,7 +11,7 @@ import { mainFileUrl, versionFiles } from './multiformat/details.ts';
 import type { NpmContext } from './npm/context.ts';
 import { splitName } from './npm/paths.ts';
 import { normalizeName } from './pypi/names.ts';
-import { MAX_SEARCH_TEXT, SEARCH_ECOSYSTEMS, SEARCH_SORTS, searchPackages } from './search.ts';
+import { MAX_SEARCH_TEXT, renderedOnce, SEARCH_ECOSYSTEMS, SEARCH_SORTS, searchPackages } from './search.ts';
 import { scoreReply } from './security/routes-security.ts';
 
 const SearchQuery = z.object({
@@ -27,27 +27,29 @@ const SearchQuery = z.object({
 export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalToken: string) {
   const guard = requireInternalToken(internalToken);
 
-  app.get('/internal/packages/search', { preHandler: guard, schema: { querystring: SearchQuery } }, async (req) => {
+  app.get('/internal/packages/search', { preHandler: guard, schema: { querystring: SearchQuery } }, async (req, reply) => {
     const { q, limit, offset, ecosystem, sort, maintainer } = req.query;
     const keywords = req.query.keywords?.split(',').filter(Boolean);
     ctx.downloads.flush();
-    const { total, hits } = searchPackages(ctx.db, { ecosystem, text: q, keywords, maintainer, sort, limit, offset });
-    return {
-      results: hits.map((h) => ({
-        id: `pkg-${h.pkg.id}`,
-        name: h.pkg.name,
-        ecosystem: h.pkg.ecosystem,
-        description: h.pkg.description,
-        version: h.latest?.version ?? null,
-        downloads: h.pkg.downloads,
-        score: h.score?.overall ?? null,
-        relevance: h.relevance,
-        updatedAt: h.pkg.updated_at,
-      })),
-      total,
-      limit,
-      offset,
-    };
+    const result = searchPackages(ctx.db, { ecosystem, text: q, keywords, maintainer, sort, limit, offset });
+    const results = renderedOnce(result, 'internal', ({ hits }) =>
+      JSON.stringify(
+        hits.map((h) => ({
+          id: `pkg-${h.pkg.id}`,
+          name: h.pkg.name,
+          ecosystem: h.pkg.ecosystem,
+          description: h.pkg.description,
+          version: h.latest?.version ?? null,
+          downloads: h.pkg.downloads,
+          score: h.score?.overall ?? null,
+          relevance: h.relevance,
+          updatedAt: h.pkg.updated_at,
+        })),
+      ),
+    );
+    return reply
+      .type('application/json; charset=utf-8')
+      .send(`{"results":${results},"total":${result.total},"limit":${limit},"offset":${offset}}`);
   });
 
   // A failing scorer must not fail the details: the main API shows score null, as when there is none yet.

@@ -295,6 +295,26 @@ export function searchPackages(db: Db, q: SearchQuery): SearchResult {
   return answer;
 }
 
+const renderings = new WeakMap<SearchResult, Map<string, string>>();
+
+/**
+ * A route's JSON text for a search answer, made once per answer and form: cached answers are shared and never
+ * change, so a repeated search is not rebuilt and serialized again (a WeakMap: it goes when the answer goes).
+ */
+export function renderedOnce(result: SearchResult, form: string, render: (r: SearchResult) => string): string {
+  let forms = renderings.get(result);
+  if (!forms) {
+    forms = new Map();
+    renderings.set(result, forms);
+  }
+  let text = forms.get(form);
+  if (text === undefined) {
+    text = render(result);
+    forms.set(form, text);
+  }
+  return text;
+}
+
 /** The search itself, without the cache (scripts/bench/search-scale.ts times this): three statements per page (four for relevance). */
 export function runSearch(db: Db, q: SearchQuery): SearchResult {
   const sql = buildSearchSql(q);

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { AppError, badRequest, notFound } from '../../lib/errors.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
-import { SEARCH_SORTS, type SearchSort, searchPackages } from '../search.ts';
+import { renderedOnce, SEARCH_SORTS, type SearchHit, type SearchSort, searchPackages } from '../search.ts';
 import { inScope } from './access-rules.ts';
 import { findPackage, removeDistTag, setAccess, setDistTag } from './changes.ts';
 import { NPM, type NpmContext } from './context.ts';
@@ -75,7 +75,7 @@ export function registerMetaRoutes(app: TypedApp, d: MetaRouteDeps) {
   });
 
   // npm sends text, size, from and its ranking weights (quality, popularity, maintenance: ignored). sort is ours.
-  app.get('/npm/-/v1/search', async (req) => {
+  app.get('/npm/-/v1/search', async (req, reply) => {
     const q = req.query as Obj;
     const size = Math.min(queryInt(q.size, 'size', 20, 1), 250);
     const from = queryInt(q.from, 'from', 0, 0);
@@ -84,44 +84,46 @@ export function registerMetaRoutes(app: TypedApp, d: MetaRouteDeps) {
       throw badRequest(`sort must be one of ${SEARCH_SORTS.join(', ')}`, undefined, 'INVALID_QUERY');
     if (q.text !== undefined && typeof q.text !== 'string') throw badRequest('text must be given once', undefined, 'INVALID_QUERY');
     ctx.downloads.flush();
-    const { total, hits } = searchPackages(ctx.db, {
+    const result = searchPackages(ctx.db, {
       ecosystem: NPM,
       text: q.text ?? '',
       sort: sort as SearchSort,
       limit: size,
       offset: from,
     });
-    const objects = hits.map((h) => {
-      const publisher = h.latest?.publisher;
-      return {
-        package: {
-          name: h.pkg.name,
-          scope: h.pkg.scope ?? 'unscoped',
-          version: h.latest?.version ?? '',
-          description: h.pkg.description,
-          keywords: JSON.parse(h.pkg.keywords) as string[],
-          date: h.latest?.publishedAt ?? h.pkg.updated_at,
-          links: {},
-          publisher: publisher
-            ? { username: publisher, email: h.maintainers.find((m) => m.username === publisher)?.email ?? '' }
-            : undefined,
-          // npm's text output needs maintainers[].username (fact 9, trap 28).
-          maintainers: h.maintainers,
-        },
-        downloads: { monthly: h.pkg.downloads, weekly: h.pkg.downloads },
-        // Unscored packages show their text relevance (0..3) scaled into 0..1.
-        score: h.score
-          ? {
-              final: h.score.overall,
-              detail: { quality: h.score.quality, popularity: h.score.popularity, maintenance: h.score.maintenance },
-            }
-          : { final: h.relevance / 3, detail: { quality: h.relevance / 3, popularity: h.relevance / 3, maintenance: h.relevance / 3 } },
-        searchScore: h.relevance,
-        flags: {},
-      };
-    });
-    return { objects, total, time: new Date(ctx.clock.now()).toUTCString() };
+    const objects = renderedOnce(result, 'npm', ({ hits }) => JSON.stringify(hits.map(searchObject)));
+    const time = new Date(ctx.clock.now()).toUTCString();
+    return reply.type('application/json; charset=utf-8').send(`{"objects":${objects},"total":${result.total},"time":"${time}"}`);
   });
+
+  /** One hit as npm's /-/v1/search shows it. */
+  function searchObject(h: SearchHit) {
+    const publisher = h.latest?.publisher;
+    return {
+      package: {
+        name: h.pkg.name,
+        scope: h.pkg.scope ?? 'unscoped',
+        version: h.latest?.version ?? '',
+        description: h.pkg.description,
+        keywords: JSON.parse(h.pkg.keywords) as string[],
+        date: h.latest?.publishedAt ?? h.pkg.updated_at,
+        links: {},
+        publisher: publisher ? { username: publisher, email: h.maintainers.find((m) => m.username === publisher)?.email ?? '' } : undefined,
+        // npm's text output needs maintainers[].username (fact 9, trap 28).
+        maintainers: h.maintainers,
+      },
+      downloads: { monthly: h.pkg.downloads, weekly: h.pkg.downloads },
+      // Unscored packages show their text relevance (0..3) scaled into 0..1.
+      score: h.score
+        ? {
+            final: h.score.overall,
+            detail: { quality: h.score.quality, popularity: h.score.popularity, maintenance: h.score.maintenance },
+          }
+        : { final: h.relevance / 3, detail: { quality: h.relevance / 3, popularity: h.relevance / 3, maintenance: h.relevance / 3 } },
+      searchScore: h.relevance,
+      flags: {},
+    };
+  }
 
   app.get('/npm/-/_view/starredByUser', async (req) => {
     const key = String((req.query as Obj).key ?? '');

@@ -198,6 +198,12 @@ describe('npm registry endpoints', () => {
     const page = (await r.app.inject({ method: 'GET', url: '/npm/-/v1/search?text=http&size=1&from=1' })).json();
     expect(page.objects.map((o: { package: { name: string } }) => o.package.name)).toEqual(['http-kit']);
     expect(page.total).toBe(3);
+    // A repeated search is answered from its rendered text until the registry changes: a new version shows at once.
+    expect((await r.app.inject({ method: 'GET', url: '/npm/-/v1/search?text=http&size=20&from=0' })).body).toContain('"version":"1.0.0"');
+    await put('http-kit', publishBody('http-kit', '1.1.0', { pkg: { description: 'tiny http toolkit', keywords: ['http'] } }));
+    const again = (await r.app.inject({ method: 'GET', url: '/npm/-/v1/search?text=http&size=20&from=0' })).json();
+    expect(again.objects.find((o: { package: { name: string } }) => o.package.name === 'http-kit').package.version).toBe('1.1.0');
+    expect(again.total).toBe(3);
   });
 
   it('ping, whoami (401 without a token), web login answers 404 so npm falls back to the CouchDB flow', async () => {
