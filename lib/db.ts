@@ -29,6 +29,25 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   return db;
 }
 
+/**
+ * Runs fn in one IMMEDIATE transaction whose commit does not wait for the disk (synchronous=NORMAL for this commit
+ * only). Only for writes nobody is told are durable and whose loss is harmless: download counts, outbox rows
+ * already delivered (a lost delete re-sends, and the receiver drops copies by id). A power cut may lose such a
+ * commit, never tear it (WAL); a process crash loses nothing. Acknowledged writes keep FULL (DESIGN.md section 3).
+ * The fsync it spares would otherwise block the event loop, which shows in the p95 of every request (issue #11).
+ */
+export function commitWithoutFsync<T>(db: Db, fn: () => T): T {
+  // Inside another transaction the outer commit decides: nothing to change.
+  if (db.inTransaction) return db.transaction(fn)();
+  const previous = db.pragma('synchronous', { simple: true }) as number;
+  db.pragma('synchronous = NORMAL');
+  try {
+    return db.transaction(fn).immediate();
+  } finally {
+    db.pragma(`synchronous = ${previous}`);
+  }
+}
+
 /** A lazily opened connection: call it to get the database, close() when the process stops. */
 export interface LazyDb {
   (): Db;

@@ -5,7 +5,7 @@
 // analytics and /api/downloads see real installs (one aggregated event per package and interval, not one per
 // tarball). PyPI, Maven and RubyGems downloads use the same counter for their counts only (no event, as before).
 import type { Clock } from '../../lib/clock.ts';
-import type { Db } from '../../lib/db.ts';
+import { commitWithoutFsync, type Db } from '../../lib/db.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
 import type { PackagesRepo } from '../packages-repo.ts';
 
@@ -17,17 +17,28 @@ export function createDownloadCounter(db: Db, repo: PackagesRepo, clock: Clock, 
     if (pending.size === 0) return;
     const batch = pending;
     pending = new Map();
-    db.transaction(() => {
-      for (const { id, relayAs: name, day, n } of batch.values()) {
-        repo.addDownloads(id, day, n);
-        if (name === undefined) continue;
-        enqueueEvent(db, { table: 'outbox' }, clock, {
-          type: 'package.downloaded',
-          subject: `package:${name}`,
-          data: { ecosystem: 'npm', name, packageId: `pkg-${id}`, count: n, day },
-        });
+    try {
+      // Counts are not acknowledged to anyone: no fsync on the event loop for them (lib/db.ts commitWithoutFsync).
+      commitWithoutFsync(db, () => {
+        for (const { id, relayAs: name, day, n } of batch.values()) {
+          repo.addDownloads(id, day, n);
+          if (name === undefined) continue;
+          enqueueEvent(db, { table: 'outbox' }, clock, {
+            type: 'package.downloaded',
+            subject: `package:${name}`,
+            data: { ecosystem: 'npm', name, packageId: `pkg-${id}`, count: n, day },
+          });
+        }
+      });
+    } catch (err) {
+      // Nothing was written (one transaction): the counts wait for the next flush instead of being lost.
+      for (const [key, e] of batch) {
+        const later = pending.get(key);
+        if (later) later.n += e.n;
+        else pending.set(key, e);
       }
-    }).immediate();
+      throw err;
+    }
   };
   const timer = setInterval(() => {
     try {
