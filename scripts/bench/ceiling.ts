@@ -1,4 +1,5 @@
-// Starts and stops the bare Fastify ceiling server (ceiling-server.ts) as a child process on a free port.
+// Starts and stops the bare Fastify ceiling server (ceiling-server.ts) as a child process on a free port; given an
+// upstream origin, the one-hop ceiling that passes that server's answer on.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
@@ -11,12 +12,12 @@ export interface CeilingServer {
   stop(): Promise<void>;
 }
 
-export async function startCeiling(): Promise<CeilingServer> {
+export async function startCeiling(upstream?: string): Promise<CeilingServer> {
   const port = await freePort();
   const entry = fileURLToPath(new URL('./ceiling-server.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', CEILING_PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', CEILING_PORT: String(port), ...(upstream ? { CEILING_UPSTREAM: `${upstream}/` } : {}) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const kill = () => child.kill('SIGKILL');

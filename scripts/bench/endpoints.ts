@@ -10,6 +10,8 @@ const NPM_HEADERS = { 'accept-encoding': 'gzip,deflate', 'npm-command': 'install
 export interface Endpoint {
   name: string;
   targetP95: number;
+  /** The main API asks a peer (the registry) over HTTP for each request: compared with the one-hop ceiling too. */
+  viaPeer?: boolean;
   ours: LoadSpec;
   verdaccio?: LoadSpec;
 }
@@ -52,11 +54,13 @@ export function endpoints(x: EndpointInputs): Endpoint[] {
     {
       name: 'REST search /api/packages/search',
       targetP95: 10,
+      viaPeer: true,
       ours: { origin: x.api, paths: WORDS.map((w) => `/api/packages/search?q=${w}`) },
     },
     {
       name: 'package details /api/packages/:name',
       targetP95: 10,
+      viaPeer: true,
       ours: { origin: x.api, paths: pkgs.map((p) => `/api/packages/${p.name}`) },
     },
     { name: 'service list /api/services', targetP95: 10, ours: { origin: x.marketplace, paths: ['/api/services'] } },

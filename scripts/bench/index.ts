@@ -85,9 +85,10 @@ const results: BenchResults = {
 let ours: OurSuite | undefined;
 let verdaccio: VerdaccioTarget | undefined;
 let ceiling: CeilingServer | undefined;
+let hopCeiling: CeilingServer | undefined;
 
 async function cleanup() {
-  await Promise.allSettled([ours?.stopAll(), verdaccio?.stop(), ceiling?.stop()]);
+  await Promise.allSettled([ours?.stopAll(), verdaccio?.stop(), hopCeiling?.stop(), ceiling?.stop()]);
   if (!a.keep) {
     for (const dir of [ours?.dataDir, verdaccio?.dir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -137,11 +138,15 @@ async function main() {
   results.settleSeconds = await waitUntilIdle([...names.map((n) => ours?.pid(n)), verdaccio?.pid], quick ? 20 : 120);
   log(`suite idle after ${results.settleSeconds} s`);
   ceiling = await startCeiling();
+  hopCeiling = await startCeiling(ceiling.origin);
 
   const load = { connections: params.connections, warmupSeconds: params.warmupSeconds, seconds: params.seconds };
   log('ceiling: bare Fastify');
   results.ceiling = await runLoad({ origin: ceiling.origin, paths: ['/'] }, load);
   results.rss.ceiling = rssOf(ceiling.pid);
+  log('one-hop ceiling: bare Fastify through undici to bare Fastify');
+  results.hopCeiling = await runLoad({ origin: hopCeiling.origin, paths: ['/'] }, load);
+  await hopCeiling.stop();
   await ceiling.stop();
 
   const u = ours.urls;
@@ -156,7 +161,7 @@ async function main() {
     deploymentIds: ids,
   });
   for (const e of list) {
-    const row: BenchResults['loads'][number] = { name: e.name, targetP95: e.targetP95 };
+    const row: BenchResults['loads'][number] = { name: e.name, targetP95: e.targetP95, viaPeer: e.viaPeer };
     results.loads.push(row);
     // A probe first: a route that is not there yet (404) is reported, not loaded.
     const probe = await fetch(`${e.ours.origin}${e.ours.paths[0] ?? '/'}`, { headers: e.ours.headers }).catch((err: Error) => err);

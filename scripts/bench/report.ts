@@ -10,6 +10,8 @@ export interface LoadRow {
   name: string;
   /** p95 target in ms from issue #11. */
   targetP95: number;
+  /** Answered by a process that asks another one over HTTP per request (the main API's package routes). */
+  viaPeer?: boolean;
   ours?: LoadResult;
   oursNote?: string;
   verdaccio?: LoadResult;
@@ -25,6 +27,8 @@ export interface BenchResults {
   publish: { ours?: PublishResult; verdaccio?: PublishResult };
   deployments?: Omit<DeploymentSeed, 'ids'>;
   ceiling?: LoadResult;
+  /** The one-hop ceiling: bare Fastify passing on another bare Fastify's answer through undici. */
+  hopCeiling?: LoadResult;
   loads: LoadRow[];
   install: { ours?: InstallResult; verdaccio?: InstallResult };
   rss: Record<string, { rssMb: number; peakMb: number } | undefined>;
@@ -53,6 +57,7 @@ export function loadRows(r: BenchResults): string[][] {
     'V p95',
     'ours/Verdaccio',
     'ours/ceiling',
+    'ours/one-hop ceiling',
   ];
   const rows = r.loads.map((l) => [
     l.name,
@@ -65,6 +70,7 @@ export function loadRows(r: BenchResults): string[][] {
     num(l.verdaccio?.p95),
     ratio(l.ours?.rps, l.verdaccio?.rps),
     ratio(l.ours?.rps, r.ceiling?.rps),
+    l.viaPeer ? ratio(l.ours?.rps, r.hopCeiling?.rps) : '-',
   ]);
   if (r.ceiling)
     rows.push([
@@ -77,6 +83,21 @@ export function loadRows(r: BenchResults): string[][] {
       '-',
       '-',
       '-',
+      '1.00x',
+      '-',
+    ]);
+  if (r.hopCeiling)
+    rows.push([
+      'bare Fastify → undici → bare Fastify (one-hop ceiling)',
+      num(r.hopCeiling.rps),
+      num(r.hopCeiling.p50),
+      num(r.hopCeiling.p95),
+      num(r.hopCeiling.p99),
+      '-',
+      '-',
+      '-',
+      '-',
+      ratio(r.hopCeiling.rps, r.ceiling?.rps),
       '1.00x',
     ]);
   return [header, ...rows];

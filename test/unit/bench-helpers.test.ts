@@ -7,9 +7,9 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { sampleOf } from '../../scripts/bench/endpoints.ts';
 import { docPath, makeTgz, planPackages, publishBody, tarballPath, versionAt } from '../../scripts/bench/fixtures.ts';
-import { percentile } from '../../scripts/bench/load.ts';
+import { type LoadResult, percentile } from '../../scripts/bench/load.ts';
 import { median } from '../../scripts/bench/npm-install.ts';
-import { asciiTable, markdownTable, writeDoc } from '../../scripts/bench/report.ts';
+import { asciiTable, type BenchResults, loadRows, markdownTable, writeDoc } from '../../scripts/bench/report.ts';
 
 describe('bench fixtures', () => {
   it('plans the same packages for the same seed, with 1..maxVersions versions and acyclic dependencies', () => {
@@ -84,5 +84,36 @@ describe('bench statistics and report', () => {
     fs.writeFileSync(file, 'intro\n<!-- bench:begin -->\nold\n<!-- bench:end -->\noutro\n');
     writeDoc(file, 'new figures');
     expect(fs.readFileSync(file, 'utf8')).toBe('intro\n<!-- bench:begin -->\nnew figures\n<!-- bench:end -->\noutro\n');
+  });
+
+  it('compares routes that ask a peer with the one-hop ceiling as well as the ceiling', () => {
+    const load = (rps: number): LoadResult => ({
+      requests: rps * 10,
+      rps,
+      p50: 1,
+      p95: 2,
+      p99: 3,
+      non2xx: 0,
+      errors: 0,
+      timeouts: 0,
+      bytesPerRequest: 100,
+    });
+    const results = {
+      params: { seconds: 10 },
+      ceiling: load(8000),
+      hopCeiling: load(2000),
+      loads: [
+        { name: 'packument', targetP95: 10, ours: load(4000) },
+        { name: 'details', targetP95: 10, viaPeer: true, ours: load(1000) },
+      ],
+    } as unknown as BenchResults;
+    const rows = loadRows(results);
+    const col = (name: string) => rows[0].indexOf(name);
+    const row = (name: string) => rows.find((r) => r[0].startsWith(name))!;
+    expect(row('packument')[col('ours/ceiling')]).toBe('0.50x');
+    expect(row('packument')[col('ours/one-hop ceiling')]).toBe('-');
+    expect(row('details')[col('ours/ceiling')]).toBe('0.13x');
+    expect(row('details')[col('ours/one-hop ceiling')]).toBe('0.50x');
+    expect(row('bare Fastify → undici')[col('ours/ceiling')]).toBe('0.25x');
   });
 });
