@@ -30,6 +30,9 @@ interface TarballRow {
   review_state: string | null;
 }
 
+/** A package and, when it has the version asked for, that version's columns (else they are null). */
+type TarballLookup = { id: number; access: string } & (TarballRow | { [K in keyof TarballRow]: null });
+
 export interface NpmRouteDeps {
   ctx: NpmContext;
   guards: AuthGuards;
@@ -51,14 +54,16 @@ export function registerPackageRoutes(app: TypedApp, d: NpmRouteDeps) {
 
   app.get('/npm/*', async (req, reply) => {
     const p = pathOf(req);
-    parseNpmName(p.name);
-    const ref = ctx.repo.findRev(NPM, p.name);
+    const npmName = parseNpmName(p.name);
+    // A tarball, the busiest read, finds its package and version in one statement; the other paths need the rev.
+    const ref = p.kind === 'tarball' ? tarballLookup(p.name, versionFromFilename(npmName, p.filename)) : ctx.repo.findRev(NPM, p.name);
     if (!ref) {
       if (d.uplink && (await d.uplink(req, reply, p))) return reply;
       throw notFound(`package ${p.name} was not found`, 'PACKAGE_NOT_FOUND');
     }
     if (ref.access !== 'public') assertReadable(ctx, ctx.repo.find(NPM, p.name)!, guards.optional(req));
-    if (p.kind === 'doc') return sendDocument(req, reply, { ...ref, name: p.name });
+    if (p.kind === 'tarball') return sendTarball(req, reply, ref as TarballLookup, p.name, p.filename);
+    if (p.kind === 'doc') return sendDocument(req, reply, { ...(ref as { id: number; rev: number; access: string }), name: p.name });
     if (p.kind === 'version') {
       const pkg = ctx.repo.find(NPM, p.name)!;
       const version = ctx.repo.tags(pkg.id)[p.spec] ?? p.spec;
@@ -67,7 +72,6 @@ export function registerPackageRoutes(app: TypedApp, d: NpmRouteDeps) {
       const emails = new Map(ctx.repo.maintainers(pkg.id).map((m) => [m.username, m.email]));
       return servedVersion(row, d.baseOf(req), p.name, emails);
     }
-    if (p.kind === 'tarball') return sendTarball(req, reply, ref.id, p.name, p.filename);
     throw notFound(`no route GET ${req.url.split('?')[0]}`, 'ROUTE_NOT_FOUND');
   });
 
@@ -87,22 +91,25 @@ export function registerPackageRoutes(app: TypedApp, d: NpmRouteDeps) {
     return reply.send(doc.body);
   }
 
-  // The tarball route's own lookup: the four columns it serves (not the manifest and readme of `SELECT *`) and the
-  // version's review state, in one statement.
-  const tarballRow = ctx.db.prepare<[string, number, string], TarballRow>(
-    `SELECT v.version, v.filename, v.blob_sha512, v.shasum, s.review_state
-       FROM package_versions v
-       LEFT JOIN scan_results s ON s.ecosystem = 'npm' AND s.name = ? AND s.version = v.version
-      WHERE v.package_id = ? AND v.version = ?`,
+  // The tarball route's own lookup, one statement: the package's id and access, and the version's four served
+  // columns (not the manifest and readme of `SELECT *`) with its review state; the version columns are null when
+  // the package has no such version.
+  const tarballStatement = ctx.db.prepare<[string | null, string], TarballLookup>(
+    `SELECT p.id, p.access, v.version, v.filename, v.blob_sha512, v.shasum, s.review_state
+       FROM packages p
+       LEFT JOIN package_versions v ON v.package_id = p.id AND v.version = ?
+       LEFT JOIN scan_results s ON s.ecosystem = 'npm' AND s.name = p.name AND s.version = v.version
+      WHERE p.ecosystem = 'npm' AND p.name = ?`,
   );
+  const tarballLookup = (name: string, version: string | undefined) => tarballStatement.get(version ?? null, name);
   // Recently served tarballs stay in memory (bounded; keyed by sha512, so never stale): a hot tarball is not
   // read from disk on every download.
   const tarballBytes = createBlobReadCache(ctx.blobs, { maxBytes: TARBALL_CACHE_BYTES, maxItemBytes: TARBALL_CACHE_ITEM_BYTES });
 
-  async function sendTarball(req: FastifyRequest, reply: FastifyReply, id: number, name: string, filename: string) {
-    const version = versionFromFilename(parseNpmName(name), filename);
-    const row = version ? tarballRow.get(name, id, version) : undefined;
-    if (!row) throw notFound(`tarball ${filename} of ${name} was not found`, 'TARBALL_NOT_FOUND');
+  async function sendTarball(req: FastifyRequest, reply: FastifyReply, found: TarballLookup, name: string, filename: string) {
+    if (found.version === null) throw notFound(`tarball ${filename} of ${name} was not found`, 'TARBALL_NOT_FOUND');
+    const row = found;
+    const { id, version } = row;
     // The security module decides what quarantined means; its scan row is read (and parsed) only for a version
     // whose review state says quarantined, not on every download of a version that is not.
     if (row.review_state === 'quarantined' && ctx.security?.isQuarantined(name, row.version))
