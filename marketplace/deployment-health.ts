@@ -31,8 +31,8 @@ export function createDeploymentHealth(d: { db: Db; repo: DeploymentsRepo; engin
     reportOne(id: string, healthy: boolean): { status: string | null; changed: boolean } {
       const dep = repo.byId(id);
       if (!dep || (dep.status !== 'running' && dep.status !== 'degraded')) return { status: dep?.status ?? null, changed: false };
-      // Only the first 3 failures and 2 passes matter, so the counters stop there: a steady deployment's round
-      // writes nothing (the orchestrator reports every live deployment every round).
+      // Only the first 3 failures and 2 passes matter, so the counters stop there: a report that changes nothing
+      // writes nothing (the orchestrator also leaves out the passing checks of steady running deployments).
       const failures = healthy ? 0 : Math.min(dep.health_failures + 1, 3);
       const passes = healthy ? Math.min(dep.health_passes + 1, 2) : 0;
       if (failures !== dep.health_failures || passes !== dep.health_passes) repo.setHealth(id, failures, passes);

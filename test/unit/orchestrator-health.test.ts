@@ -75,6 +75,42 @@ describe('orchestrator health monitor', () => {
     expect(f.db.prepare('SELECT total_changes() AS n').get()).toEqual(before);
   });
 
+  it('reports only the checks that can change something: failures, degraded deployments, the pass after a failure', async () => {
+    let ok = true;
+    const sent: { id: string; healthy: boolean }[][] = [];
+    const recording: MarketplacePort = {
+      ...port,
+      reportHealth: async (reports) => {
+        sent.push(reports);
+        return port.reportHealth(reports);
+      },
+    };
+    const m = createHealthMonitor({ db: f.db, clock: f.clock, marketplace: recording, timeScale: 1, healthy: () => ok });
+    expect(await m.round()).toMatchObject({ checked: 1, reported: 1 }); // the first check is always sent
+    expect(await m.round()).toMatchObject({ checked: 1, reported: 0 }); // steady and running: nothing to say
+    expect(await m.round()).toMatchObject({ reported: 0 });
+    ok = false;
+    for (let i = 0; i < 3; i++) expect(await m.round()).toMatchObject({ reported: 1 });
+    expect((await status()).status).toBe('degraded');
+    ok = true;
+    // Degraded: every pass is sent (two recover it), then the running deployment goes quiet again.
+    expect(await m.round()).toMatchObject({ reported: 1 });
+    expect(await m.round()).toMatchObject({ reported: 1 });
+    expect((await status()).status).toBe('running');
+    expect(await m.round()).toMatchObject({ reported: 0 });
+    // One failure, then a pass: the pass is sent, so the failure count goes back to 0 and never adds up to 3.
+    ok = false;
+    expect(await m.round()).toMatchObject({ reported: 1 });
+    ok = true;
+    expect(await m.round()).toMatchObject({ reported: 1 });
+    expect(f.db.prepare('SELECT health_failures AS f FROM mkt_deployments WHERE id = ?').get(id)).toEqual({ f: 0 });
+    expect(sent.flat().map((r) => r.healthy)).toEqual([true, false, false, false, true, true, false, true]);
+    // A restarted orchestrator knows nothing yet: it sends everything once.
+    const restarted = createHealthMonitor({ db: f.db, clock: f.clock, marketplace: recording, timeScale: 1, healthy: () => ok });
+    expect(await restarted.round()).toMatchObject({ reported: 1 });
+    expect(await restarted.round()).toMatchObject({ reported: 0 });
+  });
+
   it('refuses a malformed health round without changing anything', async () => {
     const post = (payload: unknown) =>
       f.app.inject({
