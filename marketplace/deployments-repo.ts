@@ -86,6 +86,16 @@ export type DeploymentsRepo = ReturnType<typeof createDeploymentsRepo>;
 
 // About 1.5 KB per deployment of five transitions: 20,000 histories stay near 30 MB.
 const HISTORY_CACHE_MAX = 20_000;
+// A row and two operations, about 2 KB: 5,000 snapshots stay near 10 MB.
+const SNAPSHOT_CACHE_MAX = 5_000;
+
+/** What a deployment's view reads besides its history (DeploymentsRepo.snapshot). */
+export interface DeploymentSnapshot {
+  readonly row: Readonly<DeploymentRow>;
+  readonly currentOp: Readonly<OperationRow> | undefined;
+  readonly lastOp: Readonly<OperationRow> | undefined;
+}
+const freezeRow = <T extends object>(row: T | undefined): Readonly<T> | undefined => (row ? Object.freeze(row) : undefined);
 
 export function createDeploymentsRepo(db: Db) {
   const s = {
@@ -180,6 +190,10 @@ export function createDeploymentsRepo(db: Db) {
     return result;
   };
   const liveCache = new Map<string, { writes: number; rows: readonly DeploymentRow[] }>();
+  // A deployment's row with its current and last operation, as its status (read on every poll) needs them: reused
+  // until the next write to any deployment or operation through this repo (the same counter), never kept from
+  // inside a transaction. Frozen, because callers share them.
+  const snapshots = new Map<string, { writes: number; snapshot: DeploymentSnapshot }>();
 
   return {
     insert: (
@@ -189,6 +203,23 @@ export function createDeploymentsRepo(db: Db) {
       >,
     ) => wrote(s.insert.run(row)),
     byId: (id: string) => s.byId.get(id) as DeploymentRow | undefined,
+    /** byId, currentOp and lastOp together, for read-only views: from the cache until the next write. */
+    snapshot(id: string): DeploymentSnapshot | undefined {
+      const hit = snapshots.get(id);
+      if (hit && hit.writes === writes) return hit.snapshot;
+      const row = s.byId.get(id) as DeploymentRow | undefined;
+      if (!row) return undefined;
+      const snapshot: DeploymentSnapshot = Object.freeze({
+        row: Object.freeze(row),
+        currentOp: freezeRow(s.currentOp.get(id) as OperationRow | undefined),
+        lastOp: freezeRow(s.lastOp.get(id) as OperationRow | undefined),
+      });
+      if (!db.inTransaction) {
+        if (snapshots.size >= SNAPSHOT_CACHE_MAX) snapshots.delete(snapshots.keys().next().value as string);
+        snapshots.set(id, { writes, snapshot });
+      }
+      return snapshot;
+    },
     byOwnerName: (ownerId: string, name: string) => s.byOwnerName.get(ownerId, name) as DeploymentRow | undefined,
     listOwn: (ownerId: string, includeDeleted: boolean, limit: number, offset: number) =>
       s.listOwn.all(ownerId, includeDeleted ? 1 : 0, limit, offset) as DeploymentRow[],
@@ -229,19 +260,19 @@ export function createDeploymentsRepo(db: Db) {
       params: OperationParams;
       due_at: string;
       created_at: string;
-    }) => s.insertOp.run({ ...o, params: JSON.stringify(o.params) }),
+    }) => wrote(s.insertOp.run({ ...o, params: JSON.stringify(o.params) })),
     opById: (id: string) => s.opById.get(id) as OperationRow | undefined,
     currentOp: (deploymentId: string) => s.currentOp.get(deploymentId) as OperationRow | undefined,
     lastOp: (deploymentId: string) => s.lastOp.get(deploymentId) as OperationRow | undefined,
     opStep: (id: string, step: DeploymentStatus, dueAt: string, params: OperationParams) =>
-      s.opStep.run(step, dueAt, JSON.stringify(params), id),
+      wrote(s.opStep.run(step, dueAt, JSON.stringify(params), id)),
     opFinish: (
       id: string,
       status: OperationRow['status'],
       at: string,
       errorCode: string | null = null,
       errorMessage: string | null = null,
-    ) => s.opFinish.run(status, at, errorCode, errorMessage, id),
+    ) => wrote(s.opFinish.run(status, at, errorCode, errorMessage, id)),
     due: (nowIso: string, limit: number) => s.due.all(nowIso, limit) as OperationRow[],
 
     insertEvent: (e: Omit<EventRow, 'seq'>) => {

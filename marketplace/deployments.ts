@@ -57,7 +57,9 @@ export function createDeploymentService(d: DeploymentDeps) {
 
   /** The caller's own deployment, or 404 (never 403: another user's id must not be confirmed to exist). */
   function owned(p: Principal, id: string): DeploymentRow {
-    const dep = repo.byId(id);
+    return ownedRow(p, id, repo.byId(id));
+  }
+  function ownedRow(p: Principal, id: string, dep: DeploymentRow | undefined): DeploymentRow {
     // A deleted deployment stays readable as a tombstone for 30 days, then answers 404 like any unknown id.
     const expired = dep?.deleted_at && clock.now() - Date.parse(dep.deleted_at) > TOMBSTONE_MS;
     if (!dep || dep.owner_id !== p.userId || expired) throw notFound(`no deployment "${id}" in your account`, 'DEPLOYMENT_NOT_FOUND');
@@ -244,7 +246,13 @@ export function createDeploymentService(d: DeploymentDeps) {
     };
   }
 
-  const get = (p: Principal, id: string) => deploymentView(repo, owned(p, id), clock.now());
+  // A status is polled (the CLI's --wait, the dashboard): its reads come from the repo's snapshot, fresh until the
+  // next write, and the ownership rule is the same as everywhere else.
+  const get = (p: Principal, id: string) => {
+    const snap = repo.snapshot(id);
+    const dep = ownedRow(p, id, snap?.row as DeploymentRow | undefined);
+    return deploymentView(repo, dep, clock.now(), { events: repo.events(id), currentOp: snap?.currentOp, lastOp: snap?.lastOp });
+  };
 
   /** Any mutating call under Idempotency-Key: the first answer is saved and replayed (DESIGN.md §5). */
   function idempotent(principalId: string, key: string | undefined, route: string, body: unknown, fn: () => SavedResponse): SavedResponse {

@@ -2,6 +2,7 @@
 // one, a cached transition history never hides a state change, a scale or a delete (nor keeps an event of a
 // rolled-back transaction), and the billing summary pages its lines with totals that still cover every one.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deploymentView } from '../../marketplace/deployment-view.ts';
 import { type MarketplaceFixture, marketplaceFixture } from '../helpers/marketplace.ts';
 
 let f: MarketplaceFixture;
@@ -154,6 +155,45 @@ describe('live deployments for the orchestrator (reused until the next write)', 
       })(),
     ).toThrow('roll back');
     expect(live()).toEqual([`${id}:running:1`]);
+  });
+});
+
+describe('deployment snapshot for the status (reused until the next write)', () => {
+  it('answers every poll exactly as fresh reads would, through provisioning, a scale and a stop', async () => {
+    const id = await create('polled');
+    const snap = f.repo.snapshot(id);
+    expect(f.repo.snapshot(id)).toBe(snap); // nothing written: the same frozen reads
+    expect(Object.isFrozen(snap?.row)).toBe(true);
+    const fresh = () => JSON.parse(JSON.stringify(deploymentView(f.repo, f.repo.byId(id)!, f.clock.now())));
+    const pollFor = async (ms: number) => {
+      for (let t = 0; t <= ms; t += 500) {
+        expect(await get(id)).toEqual(fresh());
+        f.advance(500);
+      }
+    };
+    await pollFor(30_000);
+    expect((await get(id)).status).toBe('running');
+    expect((await call('POST', `/api/deployments/${id}/scale`, { instances: 2 })).status).toBe(202);
+    await pollFor(5_000);
+    expect((await get(id)).instances).toBe(2);
+    expect((await call('POST', `/api/deployments/${id}/stop`)).status).toBe(202);
+    await pollFor(5_000);
+    expect((await get(id)).status).toBe('stopped');
+  });
+
+  it('never keeps reads made inside a transaction that rolls back', async () => {
+    const id = await create('rolled-snapshot');
+    f.advance(60_000);
+    expect(f.repo.snapshot(id)?.row.instances).toBe(1);
+    expect(() =>
+      f.db.transaction(() => {
+        f.repo.setInstances(id, 3, new Date(f.clock.now()).toISOString());
+        expect(f.repo.snapshot(id)?.row.instances).toBe(3);
+        throw new Error('roll back');
+      })(),
+    ).toThrow('roll back');
+    expect(f.repo.snapshot(id)?.row.instances).toBe(1);
+    expect((await get(id)).instances).toBe(1);
   });
 });
 
