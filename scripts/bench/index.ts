@@ -175,6 +175,11 @@ async function main() {
       log(`verdaccio: ${e.name}`);
       row.verdaccio = await runLoad(e.verdaccio, load);
     }
+    // The next load starts on a quiet machine. A server may still be working after the window closes:
+    // Verdaccio goes on answering the searches queued by 32 connections for a minute or more, and our
+    // processes relay the download counts of a tarball load. That work belongs to this load, not to the next.
+    row.settleSeconds = await waitUntilIdle([...names.map((n) => ours?.pid(n)), verdaccio?.pid], quick ? 10 : 180);
+    if (row.settleSeconds > 3) log(`idle again after ${row.settleSeconds} s`);
   }
   for (const name of names) results.rss[name] = rssOf(ours.pid(name));
   if (verdaccio) results.rss.verdaccio = rssOf(verdaccio.pid);

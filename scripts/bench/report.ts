@@ -16,6 +16,8 @@ export interface LoadRow {
   oursNote?: string;
   verdaccio?: LoadResult;
   verdaccioNote?: string;
+  /** Seconds every process took to be idle again after this row's loads (the next load waits for it). */
+  settleSeconds?: number;
 }
 
 export interface BenchResults {
