@@ -3,7 +3,9 @@
 // With CEILING_UPSTREAM it is the one-hop ceiling instead: it fetches that document from another ceiling server
 // through undici with lib/http.ts's pool settings and passes it on, as the main API does for the registry's and
 // the marketplace's data. That is the most any route crossing one process boundary can do on this machine.
-import Fastify from 'fastify';
+// With CEILING_FRAME=1 it serves the same document from the frame every process is built on
+// (lib/service-app.ts), for scripts/bench/frame-probe.ts.
+import Fastify, { type FastifyInstance } from 'fastify';
 import { Agent, request } from 'undici';
 
 const doc = {
@@ -13,7 +15,17 @@ const doc = {
   padding: 'x'.repeat(1900),
 };
 
-const app = Fastify({ logger: false });
+async function frameApp(): Promise<FastifyInstance> {
+  const { createServiceApp } = await import('../../lib/service-app.ts');
+  const { createProcessLogger } = await import('../../lib/log.ts');
+  return createServiceApp({
+    service: 'ceiling',
+    logger: createProcessLogger('ceiling', 'warn'),
+    ready: () => true,
+  }) as unknown as FastifyInstance;
+}
+
+const app = process.env.CEILING_FRAME === '1' ? await frameApp() : Fastify({ logger: false });
 const upstream = process.env.CEILING_UPSTREAM;
 if (upstream) {
   const agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });

@@ -12,12 +12,26 @@ export interface CeilingServer {
   stop(): Promise<void>;
 }
 
-export async function startCeiling(upstream?: string): Promise<CeilingServer> {
+export interface CeilingOptions {
+  /** The one-hop ceiling: pass this server's answer on. */
+  upstream?: string;
+  /** Serve through lib/service-app.ts's frame instead of a bare Fastify. */
+  frame?: boolean;
+  /** Node's arguments (default: tsx only; scripts/processes.ts NODE_ARGS launches it like the suite). */
+  nodeArgs?: string[];
+}
+
+export async function startCeiling(o: CeilingOptions = {}): Promise<CeilingServer> {
   const port = await freePort();
   const entry = fileURLToPath(new URL('./ceiling-server.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? ['--import', 'tsx']), entry], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', CEILING_PORT: String(port), ...(upstream ? { CEILING_UPSTREAM: `${upstream}/` } : {}) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      CEILING_PORT: String(port),
+      ...(o.upstream ? { CEILING_UPSTREAM: `${o.upstream}/` } : {}),
+      ...(o.frame ? { CEILING_FRAME: '1' } : {}),
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const kill = () => child.kill('SIGKILL');

@@ -138,7 +138,7 @@ async function main() {
   results.settleSeconds = await waitUntilIdle([...names.map((n) => ours?.pid(n)), verdaccio?.pid], quick ? 20 : 120);
   log(`suite idle after ${results.settleSeconds} s`);
   ceiling = await startCeiling();
-  hopCeiling = await startCeiling(ceiling.origin);
+  hopCeiling = await startCeiling({ upstream: ceiling.origin });
 
   const load = { connections: params.connections, warmupSeconds: params.warmupSeconds, seconds: params.seconds };
   log('ceiling: bare Fastify');
