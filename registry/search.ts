@@ -4,7 +4,7 @@
 // names starting with the words, then bm25 (the name weighted highest), then the package score, then downloads.
 // User text never reaches FTS5 syntax: every word is a quoted string.
 import type { Statement } from 'better-sqlite3';
-import type { Db } from '../lib/db.ts';
+import { changeStamp, type Db } from '../lib/db.ts';
 import { badRequest } from '../lib/errors.ts';
 import type { PackageRow } from './packages-repo.ts';
 
@@ -261,8 +261,7 @@ export interface SearchResult {
 }
 
 /**
- * Answers of recent searches, per connection, valid while the database has not changed at all: PRAGMA
- * data_version moves when another connection (another process) commits, total_changes() when this one writes.
+ * Answers of recent searches, per connection, valid while the database has not changed at all (changeStamp).
  * Any write (a publish, a download count, a score) therefore empties it; between writes a repeated search
  * costs two tiny statements instead of the FTS match. Results are shared: callers never mutate them.
  */
@@ -271,15 +270,9 @@ const MAX_CACHED_SEARCHES = 200;
 const MAX_CACHED_HITS = 100;
 const results = new WeakMap<Db, { version: string; answers: Map<string, SearchResult> }>();
 
-function databaseVersion(db: Db): string {
-  const data = cached(db, 'PRAGMA data_version').pluck().get() as number;
-  const own = cached(db, 'SELECT total_changes()').pluck().get() as number;
-  return `${data}:${own}`;
-}
-
 /** One page of public packages and the exact total, from the cache while the database is unchanged. */
 export function searchPackages(db: Db, q: SearchQuery): SearchResult {
-  const version = databaseVersion(db);
+  const version = changeStamp(db);
   let entry = results.get(db);
   if (entry?.version !== version) {
     entry = { version, answers: new Map() };

@@ -6,8 +6,8 @@ import type { IdentityOptions } from '../../api/identity-context.ts';
 import { createManualClock } from '../../lib/clock.ts';
 import { testConfig, testSecrets } from '../helpers/config.ts';
 
-export async function buildAuthApp(identity: IdentityOptions = {}) {
-  const db = openApiDatabase(':memory:');
+export async function buildAuthApp(identity: IdentityOptions = {}, dbFile = ':memory:') {
+  const db = openApiDatabase(dbFile);
   const clock = createManualClock();
   const config = testConfig();
   const app = await buildApp({ config, secrets: testSecrets, db, clock, logger: 'silent', identity });

@@ -1,9 +1,13 @@
 // Accounts: register, login, logout, me, password change, and credentials that must be refused (forged JWTs,
 // bad checksums, revoked, expired, disabled).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import jwt from 'jsonwebtoken';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuthenticator } from '../../lib/auth.ts';
+import { openDatabase } from '../../lib/db.ts';
 import { generateApiToken, isWellFormedApiToken, signSessionJwt } from '../../lib/tokens.ts';
 import { testSecrets } from '../helpers/config.ts';
 import { type AuthFixture, buildAuthApp } from './api-auth-fixture.ts';
@@ -385,6 +389,75 @@ describe('credentials that are refused with 401', () => {
     expect((await f.get('/api/auth/me', undefined, basic('ivan'))).statusCode).toBe(200);
     expect((await f.get('/api/auth/me', undefined, basic('__token__'))).statusCode).toBe(200);
     expect((await f.get('/api/auth/me', undefined, basic('judy'))).statusCode).toBe(401);
+  });
+});
+
+describe('identity rows kept between requests', () => {
+  // Every process keeps the rows of recent credentials until the identity tables may have changed: these are
+  // the ways a kept row could outlive the truth.
+  it('another process revoking a token or disabling its user is seen on the next request', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'auth-cache-'));
+    f = await buildAuthApp({}, path.join(dir, 'marketplace.db'));
+    const reader = openDatabase(path.join(dir, 'marketplace.db'), { readonly: true });
+    try {
+      const auth = createAuthenticator(
+        () => reader,
+        testSecrets.jwtSecret,
+        () => f.clock.now(),
+      );
+      const ann = await f.register('ann');
+      const bob = await f.register('bob');
+      const bobJwt = (await f.send('POST', '/api/auth/login', undefined, { username: 'bob', password: 'bob-password' })).json().token;
+      const who = (token: string) => auth.authenticate({ kind: 'bearer', token }, '127.0.0.1')?.username;
+      expect([who(ann.token), who(ann.token), who(bob.token), who(bobJwt)]).toEqual(['ann', 'ann', 'bob', 'bob']);
+
+      expect((await f.send('POST', '/api/auth/logout', ann.token)).statusCode).toBe(200);
+      expect(who(ann.token)).toBeUndefined();
+      expect(who(bob.token)).toBe('bob');
+
+      f.db.prepare('UPDATE users SET disabled_at = ? WHERE username = ?').run(new Date().toISOString(), 'bob');
+      expect(who(bob.token)).toBeUndefined();
+      expect(who(bobJwt)).toBeUndefined();
+    } finally {
+      reader.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("this process's own writes are seen at once, and a row read inside a rolled-back transaction is not kept", async () => {
+    f = await buildAuthApp();
+    const auth = createAuthenticator(
+      () => f.db,
+      testSecrets.jwtSecret,
+      () => f.clock.now(),
+    );
+    const cy = await f.register('cy');
+    const who = () => auth.authenticate({ kind: 'bearer', token: cy.token }, '127.0.0.1')?.username;
+    expect(who()).toBe('cy');
+    const revokeInside = f.db.transaction(() => {
+      f.db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE user_id = ?').run(new Date().toISOString(), cy.userId);
+      expect(who()).toBeUndefined();
+      throw new Error('roll back');
+    });
+    expect(revokeInside).toThrow('roll back');
+    expect(who()).toBe('cy');
+    f.db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE user_id = ?').run(new Date().toISOString(), cy.userId);
+    expect(who()).toBeUndefined();
+  });
+
+  it('a kept row still expires on time and still checks the CIDR list per request', async () => {
+    f = await buildAuthApp();
+    const auth = createAuthenticator(
+      () => f.db,
+      testSecrets.jwtSecret,
+      () => f.clock.now(),
+    );
+    const dee = await f.register('dee');
+    f.db.prepare('UPDATE api_tokens SET cidr_allow = ? WHERE user_id = ?').run(JSON.stringify(['10.0.0.0/8']), dee.userId);
+    const who = (ip: string) => auth.authenticate({ kind: 'bearer', token: dee.token }, ip)?.username;
+    expect([who('10.1.2.3'), who('192.0.2.1'), who('10.1.2.3')]).toEqual(['dee', undefined, 'dee']);
+    f.clock.set(Date.parse(dee.expiresAt));
+    expect(who('10.1.2.3')).toBeUndefined();
   });
 });
 
