@@ -12,11 +12,14 @@ import type { BillingService } from './billing-service.ts';
 import type { CredentialCipher } from './credentials.ts';
 import type { DeploymentEngine } from './deployment-engine.ts';
 import { deploymentExtras } from './deployment-extras.ts';
-import { deploymentView, deploymentViews, operationView } from './deployment-view.ts';
-import type { DeploymentRow, DeploymentsRepo, OperationParams } from './deployments-repo.ts';
+import { type DeploymentView, deploymentView, deploymentViews, operationView } from './deployment-view.ts';
+import type { DeploymentRow, DeploymentSnapshot, DeploymentsRepo, EventRow, OperationParams } from './deployments-repo.ts';
 import { createIdempotency, type SavedResponse } from './idempotency.ts';
 import { type Action, allowedActions, type DeploymentStatus, type OperationType, TRANSIENT } from './lifecycle.ts';
 import type { ServiceProvisioner } from './service-provisioner.ts';
+
+// Status views kept within one second (about 3 KB each with their JSON).
+const VIEWS_PER_SECOND_MAX = 5_000;
 
 export interface SimulationOptions {
   failAt?: string[];
@@ -246,12 +249,48 @@ export function createDeploymentService(d: DeploymentDeps) {
     };
   }
 
-  // A status is polled (the CLI's --wait, the dashboard): its reads come from the repo's snapshot, fresh until the
-  // next write, and the ownership rule is the same as everywhere else.
-  const get = (p: Principal, id: string) => {
+  // A status is polled (the CLI's --wait, the dashboard, every few seconds per open page). Its reads come from the
+  // repo's snapshot and history, which are new objects after any write to the deployment. The view itself (metrics,
+  // uptime and cost, about a quarter of a status request's CPU) is computed once per deployment per second of the
+  // clock and reused, with its JSON, until that second ends or a write replaces the snapshot or the history: a
+  // state change shows on the very next poll, while the counters are at most a second old. The ownership rule runs
+  // on every request, as everywhere else. Views are shared: callers never mutate them.
+  let viewsSecond = Number.NaN;
+  interface CachedView {
+    snap: DeploymentSnapshot;
+    events: readonly EventRow[];
+    view: DeploymentView;
+    json?: string;
+  }
+  const views = new Map<string, CachedView>();
+  function currentView(p: Principal, id: string): CachedView {
     const snap = repo.snapshot(id);
     const dep = ownedRow(p, id, snap?.row as DeploymentRow | undefined);
-    return deploymentView(repo, dep, clock.now(), { events: repo.events(id), currentOp: snap?.currentOp, lastOp: snap?.lastOp });
+    const events = repo.events(id);
+    const now = clock.now();
+    const second = Math.floor(now / 1000);
+    if (second !== viewsSecond) {
+      views.clear();
+      viewsSecond = second;
+    }
+    const hit = views.get(id);
+    if (hit && hit.snap === snap && hit.events === events) return hit;
+    // ownedRow has thrown unless the snapshot exists.
+    const entry: CachedView = {
+      snap: snap as DeploymentSnapshot,
+      events,
+      view: deploymentView(repo, dep, now, { events, currentOp: snap?.currentOp, lastOp: snap?.lastOp }),
+    };
+    // Bounded by the deployments polled within one second.
+    if (views.size < VIEWS_PER_SECOND_MAX) views.set(id, entry);
+    return entry;
+  }
+  const get = (p: Principal, id: string): DeploymentView => currentView(p, id).view;
+  /** get() as JSON text, serialised once per cached view. */
+  const statusJson = (p: Principal, id: string): string => {
+    const entry = currentView(p, id);
+    entry.json ??= JSON.stringify(entry.view);
+    return entry.json;
   };
 
   /** Any mutating call under Idempotency-Key: the first answer is saved and replayed (DESIGN.md §5). */
@@ -262,7 +301,7 @@ export function createDeploymentService(d: DeploymentDeps) {
 
   const extras = deploymentExtras({ ...d, owned, assertAllowed, insertDeployment, idem });
 
-  return { create, act, list, get, owned, idempotent, ...extras };
+  return { create, act, list, get, statusJson, owned, idempotent, ...extras };
 }
 
 export type DeploymentService = ReturnType<typeof createDeploymentService>;

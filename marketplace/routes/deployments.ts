@@ -65,7 +65,10 @@ export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: Deploym
     async (req) => svc.list(guards.required(req), { ...req.query, includeDeleted: req.query.includeDeleted === 'true' }),
   );
 
-  app.get('/api/deployments/:id', { schema: { params: Id } }, async (req) => svc.get(guards.required(req), req.params.id));
+  // Sent as the cached JSON text (DeploymentService.statusJson), not re-serialised per poll.
+  app.get('/api/deployments/:id', { schema: { params: Id } }, async (req, reply) =>
+    reply.type('application/json; charset=utf-8').send(svc.statusJson(guards.required(req), req.params.id)),
+  );
 
   for (const verb of ['start', 'stop', 'restart', 'retry', 'resume'] as const) {
     app.post(`/api/deployments/:id/${verb}`, { schema: { params: Id } }, async (req, reply) => {

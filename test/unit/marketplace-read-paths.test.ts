@@ -165,10 +165,11 @@ describe('deployment snapshot for the status (reused until the next write)', () 
     expect(f.repo.snapshot(id)).toBe(snap); // nothing written: the same frozen reads
     expect(Object.isFrozen(snap?.row)).toBe(true);
     const fresh = () => JSON.parse(JSON.stringify(deploymentView(f.repo, f.repo.byId(id)!, f.clock.now())));
+    // Each poll in a new second of the clock: the view is computed afresh (within a second it is reused; below).
     const pollFor = async (ms: number) => {
-      for (let t = 0; t <= ms; t += 500) {
+      for (let t = 0; t <= ms; t += 1000) {
         expect(await get(id)).toEqual(fresh());
-        f.advance(500);
+        f.advance(1000);
       }
     };
     await pollFor(30_000);
@@ -179,6 +180,31 @@ describe('deployment snapshot for the status (reused until the next write)', () 
     expect((await call('POST', `/api/deployments/${id}/stop`)).status).toBe(202);
     await pollFor(5_000);
     expect((await get(id)).status).toBe('stopped');
+  });
+
+  it('within one second, polls get the same view, but a write shows on the very next poll', async () => {
+    const id = await create('same-second');
+    f.advance(60_000 - (f.clock.now() % 1000)); // running, at the start of a second
+    const first = await get(id);
+    expect(first.status).toBe('running');
+    f.advance(900);
+    const again = await get(id);
+    // The counters are those of the second's first poll, not recomputed 900 ms later...
+    expect(again).toEqual(first);
+    // (computed now, the cost would already be higher: the reuse is what made them equal)
+    const now = JSON.parse(JSON.stringify(deploymentView(f.repo, f.repo.byId(id)!, f.clock.now())));
+    expect(now.billing.projectedCents).not.toBe(first.billing.projectedCents);
+    // ...but a scale in the same second is seen at once, and so is a stop.
+    expect((await call('POST', `/api/deployments/${id}/scale`, { instances: 3 })).status).toBe(202);
+    const scaling = await get(id);
+    expect(scaling.status).toBe('updating');
+    expect(scaling.currentOperation.type).toBe('scale');
+    // The scale's first poll computed it afresh (the counters as of then); later polls that second reuse it.
+    f.advance(99);
+    expect(await get(id)).toEqual(scaling);
+    // The next second is computed afresh.
+    f.advance(1000);
+    expect(await get(id)).toEqual(JSON.parse(JSON.stringify(deploymentView(f.repo, f.repo.byId(id)!, f.clock.now()))));
   });
 
   it('never keeps reads made inside a transaction that rolls back', async () => {
