@@ -3,7 +3,8 @@
 // main API's read-write one, the others' read-only one), so a revoked token or disabled user is refused
 // everywhere on the next request.
 import { BlockList, isIP } from 'node:net';
-import { changeStamp, type Db } from './db.ts';
+import type { Db } from './db.ts';
+import { createRowCache } from './row-cache.ts';
 import { hashToken, isWellFormedApiToken, looksLikeJwt, verifySessionJwt } from './tokens.ts';
 
 export type Role = 'user' | 'publisher' | 'admin';
@@ -76,41 +77,25 @@ export function createAuthenticator(getDb: () => Db, jwtSecret: string, now: () 
   let byHash: ReturnType<Db['prepare']> | undefined;
   let byId: ReturnType<Db['prepare']> | undefined;
   let stmtDb: Db | undefined;
-  // The identity rows of recent credentials, valid while the database is unchanged (changeStamp): any write by
-  // any process (a revocation, a disabled user, a new token version) empties it, so a revoked token is still
-  // refused on the next request. Expiry and the CIDR list are checked on every request (accept). The lookup it
-  // spares was about a tenth of an authenticated status request's CPU (issue #11).
-  let rows = new Map<string, TokenRow>();
-  let rowsStamp = '';
+  // The identity rows of recent credentials, kept while the database is unchanged: any write by any process (a
+  // revocation, a disabled user, a new token version) empties it, so a revoked token is still refused on the next
+  // request. Expiry and the CIDR list are checked on every request (accept). The lookup it spares was about a
+  // tenth of an authenticated status request's CPU (issue #11).
+  const rows = createRowCache<TokenRow>(getDb, { max: TOKEN_ROWS_MAX });
   const stmts = () => {
     const db = getDb();
     if (db !== stmtDb) {
       stmtDb = db;
       byHash = db.prepare(`${SELECT} WHERE t.token_hash = ?`);
       byId = db.prepare(`${SELECT} WHERE t.id = ?`);
-      rows = new Map();
     }
-    return { db, byHash: byHash!, byId: byId! };
+    return { byHash: byHash!, byId: byId! };
   };
-  /** The token row for a key ("h:" + hash or "s:" + session id), from the cache while nothing was written. */
-  function lookup(key: string, stmt: 'byHash' | 'byId', value: string): TokenRow | undefined {
-    const s = stmts();
-    const stamp = changeStamp(s.db);
-    if (stamp !== rowsStamp) {
-      rows = new Map();
-      rowsStamp = stamp;
-    }
-    const hit = rows.get(key);
-    if (hit) return hit;
-    const row = s[stmt].get(value) as TokenRow | undefined;
-    // Unknown credentials are not kept (a flood of made-up tokens must not fill memory), nor rows read inside
-    // a transaction, which may roll back.
-    if (row && !s.db.inTransaction) {
-      if (rows.size >= TOKEN_ROWS_MAX) rows.delete(rows.keys().next().value as string);
-      rows.set(key, Object.freeze(row));
-    }
-    return row;
-  }
+  const lookup = (key: string, stmt: 'byHash' | 'byId', value: string) =>
+    rows.get(key, () => {
+      const row = stmts()[stmt].get(value) as TokenRow | undefined;
+      return row && Object.freeze(row);
+    });
 
   function accept(row: TokenRow | undefined, ip: string | undefined): Principal | undefined {
     if (!row || row.revoked_at || row.disabled_at) return undefined;

@@ -48,22 +48,6 @@ export function commitWithoutFsync<T>(db: Db, fn: () => T): T {
   }
 }
 
-/**
- * A stamp that changes whenever the database may have changed: PRAGMA data_version moves when another connection
- * (another process) commits, total_changes() when this one writes (a rolled-back write too, which only costs a
- * re-read). Caches of rows key on it; two trivial statements (well under a microsecond) instead of the query.
- * A cache must not keep rows read inside a transaction: a rollback leaves total_changes() where it was.
- */
-export function changeStamp(db: Db): string {
-  let s = stampStatements.get(db);
-  if (!s) {
-    s = { data: db.prepare('PRAGMA data_version').pluck(), own: db.prepare('SELECT total_changes()').pluck() };
-    stampStatements.set(db, s);
-  }
-  return `${s.data.get() as number}:${s.own.get() as number}`;
-}
-const stampStatements = new WeakMap<Db, { data: Database.Statement; own: Database.Statement }>();
-
 /** A lazily opened connection: call it to get the database, close() when the process stops. */
 export interface LazyDb {
   (): Db;

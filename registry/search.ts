@@ -4,8 +4,9 @@
 // names starting with the words, then bm25 (the name weighted highest), then the package score, then downloads.
 // User text never reaches FTS5 syntax: every word is a quoted string.
 import type { Statement } from 'better-sqlite3';
-import { changeStamp, type Db } from '../lib/db.ts';
+import type { Db } from '../lib/db.ts';
 import { badRequest } from '../lib/errors.ts';
+import { changeStamp } from '../lib/row-cache.ts';
 import type { PackageRow } from './packages-repo.ts';
 
 export const SEARCH_SORTS = ['relevance', 'score', 'downloads', 'updated'] as const;
