@@ -8,5 +8,6 @@ import { runService } from './lib/run-service.ts';
 await runService(
   'api',
   (c) => c.PORT,
-  ({ config, secrets, logger }) => buildApp({ config, secrets, logger, clock: systemClock, db: openApiDatabase(config.DATABASE_PATH) }),
+  ({ config, secrets, logger }) =>
+    buildApp({ config, secrets, logger, clock: systemClock, db: openApiDatabase(config.DATABASE_PATH), followRegistryChanges: true }),
 );

@@ -26,6 +26,8 @@ export interface ApiDeps {
   logger?: Logger | string;
   /** Account options: rate-limit overrides, usage sources for GET /api/auth/me (see identity-context.ts). */
   identity?: IdentityOptions;
+  /** Follow the registry's change feed to reuse its package answers (the server does; see api/registry-changes.ts). */
+  followRegistryChanges?: boolean;
 }
 
 export async function buildApp(deps: ApiDeps) {

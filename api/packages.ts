@@ -4,6 +4,8 @@ import type { Principal } from '../lib/auth.ts';
 import { badRequest, notFound } from '../lib/errors.ts';
 import type { PeerClient } from '../lib/http.ts';
 import type { IdentityReader } from '../lib/identity.ts';
+import { REGISTRY_GENERATION_HEADER } from '../lib/internal.ts';
+import { noRegistryChanges, type RegistryChanges } from './registry-changes.ts';
 
 export interface RegistrySearch {
   results: {
@@ -109,6 +111,8 @@ const segment = (name: string) => name.replace('/', '%2F');
 /** One package as the registry last answered it, with the details body built from it (once, on first use). */
 interface CachedPackage {
   etag?: string;
+  /** Reused without asking the registry while this equals RegistryChanges.current(). */
+  stamp?: string;
   pkg: RegistryPackage;
   json?: string;
 }
@@ -154,32 +158,51 @@ export function createDetailsCache(maxBytes = 8 * 1024 * 1024) {
   };
 }
 
-export function createPackagesReader(registry: PeerClient, identity: IdentityReader, cache = createDetailsCache()) {
+// Searches kept per stamp (RegistryChanges): at most this many distinct queries, about 5 KB each.
+const SEARCHES_KEPT = 500;
+
+export function createPackagesReader(
+  registry: PeerClient,
+  identity: IdentityReader,
+  cache = createDetailsCache(),
+  changes: RegistryChanges = noRegistryChanges,
+) {
   async function visible(name: string, ecosystem: string, p: Principal | undefined, requestId: string, withScore: boolean) {
     const scored = withScore;
     const key = `${ecosystem}\0${scored ? 'score' : ''}\0${name}`;
     const hit = cache.get(key);
-    const res = await registry.call<RegistryPackage>(
-      `/internal/packages/${segment(name)}?ecosystem=${ecosystem}${scored ? '&score=1' : ''}`,
-      {
-        requestId,
-        headers: hit?.etag ? { 'if-none-match': hit.etag } : undefined,
-      },
-    );
     let entry: CachedPackage | undefined;
-    if (res?.status === 304 && hit) entry = hit;
-    else if (res && typeof res.body === 'object' && res.body) {
-      const etag = typeof res.headers.etag === 'string' ? res.headers.etag : undefined;
-      entry = { etag, pkg: res.body };
-      if (etag) cache.set(key, entry, Number(res.headers['content-length'] ?? 0) || 64 * 1024);
-      else cache.delete(key);
-    } else cache.delete(key);
+    if (hit?.stamp !== undefined && hit.stamp === changes.current()) entry = hit;
+    else {
+      const writes = changes.writes();
+      const res = await registry.call<RegistryPackage>(
+        `/internal/packages/${segment(name)}?ecosystem=${ecosystem}${scored ? '&score=1' : ''}`,
+        {
+          requestId,
+          headers: hit?.etag ? { 'if-none-match': hit.etag } : undefined,
+        },
+      );
+      const stamp = res && changes.stampOf(res.headers[REGISTRY_GENERATION_HEADER], writes);
+      if (res?.status === 304 && hit) {
+        entry = hit;
+        entry.stamp = stamp;
+      } else if (res && typeof res.body === 'object' && res.body) {
+        const etag = typeof res.headers.etag === 'string' ? res.headers.etag : undefined;
+        entry = { etag, stamp, pkg: res.body };
+        if (etag || stamp) cache.set(key, entry, Number(res.headers['content-length'] ?? 0) || 64 * 1024);
+        else cache.delete(key);
+      } else cache.delete(key);
+    }
     if (!entry || !canSeePackage(entry.pkg, p, identity)) throw notFound(`package ${name} was not found`, 'PACKAGE_NOT_FOUND');
     return entry;
   }
 
+  let searchesStamp: string | undefined;
+  const searches = new Map<string, string>();
+
   return {
-    async search(q: SearchParams, requestId: string) {
+    /** GET /api/packages/search's body as JSON text, reused while the registry is unchanged (RegistryChanges). */
+    async searchJson(q: SearchParams, requestId: string): Promise<string> {
       const params = new URLSearchParams({
         q: q.q,
         limit: String(q.limit),
@@ -189,8 +212,24 @@ export function createPackagesReader(registry: PeerClient, identity: IdentityRea
       });
       if (q.keywords !== undefined) params.set('keywords', q.keywords);
       if (q.maintainer !== undefined) params.set('maintainer', q.maintainer);
-      const r = (await registry.get<RegistrySearch>(`/internal/packages/search?${params}`, { requestId })) as RegistrySearch;
-      return toSearchReply(r);
+      const key = params.toString();
+      const now = changes.current();
+      if (now !== searchesStamp) {
+        searches.clear();
+        searchesStamp = now;
+      }
+      const kept = now === undefined ? undefined : searches.get(key);
+      if (kept !== undefined) return kept;
+      const writes = changes.writes();
+      const res = await registry.call<RegistrySearch>(`/internal/packages/search?${key}`, { requestId });
+      const json = JSON.stringify(toSearchReply(res?.body as RegistrySearch));
+      const stamp = res && changes.stampOf(res.headers[REGISTRY_GENERATION_HEADER], writes);
+      // Kept only if read at the stamp still current (no change and no write of ours since).
+      if (stamp !== undefined && stamp === changes.current() && stamp === searchesStamp) {
+        if (searches.size >= SEARCHES_KEPT) searches.delete(searches.keys().next().value as string);
+        searches.set(key, json);
+      }
+      return json;
     },
 
     /**

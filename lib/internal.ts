@@ -12,3 +12,9 @@ export function requireInternalToken(internalToken: string) {
     }
   };
 }
+
+/**
+ * The registry's generation when it read an answer the main API may keep (registry/change-feed.ts,
+ * api/registry-changes.ts).
+ */
+export const REGISTRY_GENERATION_HEADER = 'x-registry-generation';

@@ -11,6 +11,7 @@ import type { Secrets } from '../lib/secrets.ts';
 import { createServiceApp } from '../lib/service-app.ts';
 import { type AccountsClient, createAccountsClient } from './accounts-client.ts';
 import { type BlobStore, createFsBlobStore } from './blob-store.ts';
+import { createChangeFeed, registerChangeFeed } from './change-feed.ts';
 import { createIdentityLookups } from './identity-repo.ts';
 import { createFilesRepo } from './multiformat/files-repo.ts';
 import { registerFormatApis } from './multiformat/index.ts';
@@ -83,6 +84,9 @@ export async function buildApp(deps: RegistryDeps) {
       done(err as Error);
     }
   });
+  // Before any route is registered: its onSend hook must reach every write route, those in plugins included.
+  const feed = createChangeFeed(() => deps.db);
+  const keptRead = registerChangeFeed(app, feed, deps.secrets.internalToken, () => ctx.downloads.flush());
   const ctx: NpmContext = {
     db: deps.db,
     repo,
@@ -93,7 +97,7 @@ export async function buildApp(deps: RegistryDeps) {
     packuments: createPackumentCache(security.visibleRepo(repo)),
     // base64 inflates by 4/3: the decoded tarball of a body at the limit is 3/4 of it.
     maxTarballBytes: Math.floor(bodyLimit * 0.75),
-    downloads: createDownloadCounter(deps.db, repo, deps.clock),
+    downloads: createDownloadCounter(deps.db, repo, deps.clock, 1000, feed.changed),
     security,
     analysis: createFilesRepo(deps.db),
   };
@@ -112,7 +116,7 @@ export async function buildApp(deps: RegistryDeps) {
         }
       : undefined,
   });
-  registerInternalRoutes(app, ctx, deps.secrets.internalToken);
+  registerInternalRoutes(app, ctx, deps.secrets.internalToken, keptRead);
   registerSecurityRoutes(app, security, deps.secrets.internalToken, deps.clock.now);
   registerDependentsRoutes(app, deps.db, deps.secrets.internalToken);
   // PyPI, Maven and RubyGems (issue #5) share the package tables, blobs, identity and guards.

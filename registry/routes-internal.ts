@@ -2,6 +2,7 @@
 // documented in registry/README.md. Restricted packages are not listed by search; details carry `access`.
 
 import { createHash } from 'node:crypto';
+import type { preHandlerHookHandler } from 'fastify';
 import { z } from 'zod';
 import { notFound } from '../lib/errors.ts';
 import { holdsEtag } from '../lib/etag.ts';
@@ -24,10 +25,15 @@ const SearchQuery = z.object({
   sort: z.enum(SEARCH_SORTS).default('relevance'),
 });
 
-export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalToken: string) {
+/**
+ * keptRead (change-feed.ts) runs before the reads the main API may keep: it writes pending download counts and
+ * stamps the answer with the registry's generation.
+ */
+export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalToken: string, keptRead: preHandlerHookHandler) {
   const guard = requireInternalToken(internalToken);
+  const preHandler = [guard, keptRead];
 
-  app.get('/internal/packages/search', { preHandler: guard, schema: { querystring: SearchQuery } }, async (req, reply) => {
+  app.get('/internal/packages/search', { preHandler, schema: { querystring: SearchQuery } }, async (req, reply) => {
     const { q, limit, offset, ecosystem, sort, maintainer } = req.query;
     const keywords = req.query.keywords?.split(',').filter(Boolean);
     ctx.downloads.flush();
@@ -63,7 +69,7 @@ export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalT
     }
   };
 
-  app.get('/internal/packages/*', { preHandler: guard }, async (req, reply) => {
+  app.get('/internal/packages/*', { preHandler }, async (req, reply) => {
     const raw = req.url.split('?')[0].slice('/internal/packages/'.length);
     const query = req.query as Record<string, unknown>;
     const ecosystem = String(query.ecosystem ?? 'npm');

@@ -11,6 +11,7 @@ import type { TypedApp } from '../../lib/service-app.ts';
 import type { ApiDeps } from '../app.ts';
 import { createPackagesReader, splitPackagePath, toPackageDetails } from '../packages.ts';
 import { deprecateVersions, publishPackage } from '../packages-publish.ts';
+import { countingWrites, followRegistryChanges, noRegistryChanges } from '../registry-changes.ts';
 
 const Ecosystem = z.enum(['npm', 'pypi', 'maven', 'rubygems']).default('npm');
 
@@ -137,15 +138,30 @@ export function registerPackageRoutes(app: TypedApp, deps: ApiDeps) {
       () => deps.clock.now(),
     ),
   );
-  const registry = createPeerClient({
-    name: 'registry',
-    baseUrl: deps.config.urls.registry,
-    timeoutMs: deps.config.PEER_TIMEOUT_MS,
-    internalToken: deps.secrets.internalToken,
-  });
+  // The server follows the registry's change feed so details and search are answered from the registry's last
+  // answer until it changes (api/registry-changes.ts); without it every read asks the registry.
+  const changes = deps.followRegistryChanges
+    ? followRegistryChanges({
+        baseUrl: deps.config.urls.registry,
+        internalToken: deps.secrets.internalToken,
+        onError: (err) => app.log.debug({ err }, "the registry's change feed is not connected; package reads ask the registry"),
+      })
+    : noRegistryChanges;
+  app.addHook('onClose', async () => changes.close());
+  const registry = countingWrites(
+    createPeerClient({
+      name: 'registry',
+      baseUrl: deps.config.urls.registry,
+      timeoutMs: deps.config.PEER_TIMEOUT_MS,
+      internalToken: deps.secrets.internalToken,
+    }),
+    changes,
+  );
   const packages = createPackagesReader(
     registry,
     createIdentityReader(() => deps.db),
+    undefined,
+    changes,
   );
   const tags = ['packages'];
   // The tarball path starts with /npm/; REGISTRY_PUBLIC_URL may be given with or without it (as the registry reads it).
@@ -200,7 +216,7 @@ export function registerPackageRoutes(app: TypedApp, deps: ApiDeps) {
   app.get(
     '/api/packages/search',
     { schema: { tags, summary: 'Search public packages', security: [], querystring: SearchQuery, response: { 200: SearchReply } } },
-    async (req, reply) => sendShaped(reply, await packages.search(req.query, req.id)),
+    async (req, reply) => sendJsonText(reply, await packages.searchJson(req.query, req.id)),
   );
 
   // Distinct routes so OpenAPI lists them; find-my-way prefers them to the wildcard below. The raw path is read

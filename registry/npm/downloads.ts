@@ -11,7 +11,8 @@ import type { PackagesRepo } from '../packages-repo.ts';
 
 export type DownloadCounter = ReturnType<typeof createDownloadCounter>;
 
-export function createDownloadCounter(db: Db, repo: PackagesRepo, clock: Clock, intervalMs = 1000) {
+/** onCount runs at each count, before the download's reply (the change feed: a count is a change readers see). */
+export function createDownloadCounter(db: Db, repo: PackagesRepo, clock: Clock, intervalMs = 1000, onCount?: () => void) {
   let pending = new Map<string, { id: number; relayAs?: string; day: string; n: number }>();
   const flush = () => {
     if (pending.size === 0) return;
@@ -56,6 +57,7 @@ export function createDownloadCounter(db: Db, repo: PackagesRepo, clock: Clock, 
       const e = pending.get(key);
       if (e) e.n++;
       else pending.set(key, { id, relayAs, day, n: 1 });
+      onCount?.();
     },
     /** Write pending counts now (before reads that report downloads, and on close). */
     flush,

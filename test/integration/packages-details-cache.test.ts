@@ -1,7 +1,9 @@
-// GET /api/packages/:name is kept per the registry's ETag (its rev, downloads and score): every change made
-// through the registry must show in the next answer, and a restricted package never reaches someone who may
-// not see it, whoever asked for it first. Each step reads the details first, so the change lands on a kept copy.
+// GET /api/packages/:name and the REST search are kept by the main API (the registry's change feed, and the
+// registry's ETag behind it): every change made through the registry must show in the next answer, and a
+// restricted package never reaches someone who may not see it, whoever asked for it first. Each step reads first,
+// so the change lands on a kept copy.
 import fs from 'node:fs';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docPath, publishBody } from '../helpers/npm-fixtures.ts';
 import { createUser } from '../helpers/reliability.ts';
@@ -117,6 +119,38 @@ describe('package details kept per registry revision', () => {
 
     await npm('POST', '/npm/-/package/@pub-cache%2fflip/access', { access: 'public' });
     expect((await details('@pub-cache/flip', 'outsider')).body).toMatchObject({ access: 'public' });
+  });
+
+  it('REST search: a publish and a download show in the next answer, as reads between them are reused', async () => {
+    const search = async () => {
+      const res = await fetch(`${suite.urls.api}/api/packages/search?q=cache-search`);
+      expect(res.status).toBe(200);
+      return (await res.json()) as { total: number; results: { name: string; version: string; downloads: number }[] };
+    };
+    const before = await search();
+    expect(await search()).toEqual(before);
+    await publish('cache-search-pkg', '1.0.0');
+    let now = await search();
+    expect(now.results.find((r) => r.name === 'cache-search-pkg')).toMatchObject({ version: '1.0.0', downloads: 0 });
+    await publish('cache-search-pkg', '1.0.1');
+    expect((await search()).results.find((r) => r.name === 'cache-search-pkg')?.version).toBe('1.0.1');
+    const tgz = await fetch(`${suite.urls.registry}/npm/cache-search-pkg/-/cache-search-pkg-1.0.1.tgz`);
+    await tgz.arrayBuffer();
+    now = await search();
+    expect(now.results.find((r) => r.name === 'cache-search-pkg')?.downloads).toBe(1);
+  });
+
+  it('a change made while the registry was down (an offline tool) shows after its restart', async () => {
+    await publish('cache-offline', '1.0.0');
+    expect((await details('cache-offline')).body).toMatchObject({ name: 'cache-offline' });
+    await suite.stop('registry');
+    expect((await details('cache-offline')).status).toBe(503);
+    const db = new Database(suite.config.REGISTRY_DATABASE_PATH);
+    // As every change to a package does (the registry's ETag is built on the rev).
+    db.prepare("UPDATE packages SET description = 'edited offline', rev = rev + 1 WHERE name = 'cache-offline'").run();
+    db.close();
+    await suite.start('registry');
+    expect((await details('cache-offline')).body).toMatchObject({ description: 'edited offline' });
   });
 
   it('the registry answers a matching If-None-Match with 304 and no body, and a changed package in full', async () => {

@@ -25,7 +25,7 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const valueOf = (conn: Db) => (k: string) => () => {
+const readV = (conn: Db) => (k: string) => () => {
   reads++;
   return conn.prepare('SELECT v FROM t WHERE k = ?').pluck().get(k) as number | undefined;
 };
@@ -33,7 +33,7 @@ const valueOf = (conn: Db) => (k: string) => () => {
 describe('createRowCache', () => {
   it('answers a repeated read from memory until this connection writes; its own writes show at once', () => {
     const cache = createRowCache<number>(() => db, { max: 10, foreignCheckMs: 60_000 });
-    const load = valueOf(db);
+    const load = readV(db);
     expect([cache.get('a', load('a')), cache.get('a', load('a')), cache.get('b', load('b'))]).toEqual([1, 1, 2]);
     expect(reads).toBe(2);
     db.prepare("UPDATE t SET v = 10 WHERE k = 'a'").run();
@@ -43,7 +43,7 @@ describe('createRowCache', () => {
 
   it("sees another connection's commit on the next read when foreign checks are on every read", () => {
     const cache = createRowCache<number>(() => db, { max: 10 });
-    const load = valueOf(db);
+    const load = readV(db);
     expect(cache.get('a', load('a'))).toBe(1);
     other.prepare("UPDATE t SET v = 5 WHERE k = 'a'").run();
     expect(cache.get('a', load('a'))).toBe(5);
@@ -51,7 +51,7 @@ describe('createRowCache', () => {
 
   it("sees another connection's commit within foreignCheckMs when foreign checks are spaced", async () => {
     const cache = createRowCache<number>(() => db, { max: 10, foreignCheckMs: 50 });
-    const load = valueOf(db);
+    const load = readV(db);
     expect(cache.get('a', load('a'))).toBe(1);
     other.prepare("UPDATE t SET v = 7 WHERE k = 'a'").run();
     await new Promise((r) => setTimeout(r, 60));
@@ -60,7 +60,7 @@ describe('createRowCache', () => {
 
   it('never keeps a row read inside a transaction that rolls back', () => {
     const cache = createRowCache<number>(() => db, { max: 10, foreignCheckMs: 60_000 });
-    const load = valueOf(db);
+    const load = readV(db);
     expect(() =>
       db.transaction(() => {
         db.prepare("UPDATE t SET v = 99 WHERE k = 'b'").run();
@@ -74,16 +74,16 @@ describe('createRowCache', () => {
   it('keeps no misses, at most max entries, and starts over on another connection', () => {
     let conn = db;
     const cache = createRowCache<number>(() => conn, { max: 1, foreignCheckMs: 60_000 });
-    expect(cache.get('zzz', valueOf(db)('zzz'))).toBeUndefined();
-    expect(cache.get('zzz', valueOf(db)('zzz'))).toBeUndefined();
+    expect(cache.get('zzz', readV(db)('zzz'))).toBeUndefined();
+    expect(cache.get('zzz', readV(db)('zzz'))).toBeUndefined();
     expect(reads).toBe(2);
-    cache.get('a', valueOf(db)('a'));
-    cache.get('b', valueOf(db)('b'));
-    cache.get('a', valueOf(db)('a')); // 'b' took the only place
+    cache.get('a', readV(db)('a'));
+    cache.get('b', readV(db)('b'));
+    cache.get('a', readV(db)('a')); // 'b' took the only place
     expect(reads).toBe(5);
     other.prepare("UPDATE t SET v = 3 WHERE k = 'a'").run();
     conn = other;
-    expect(cache.get('a', valueOf(other)('a'))).toBe(3);
+    expect(cache.get('a', readV(other)('a'))).toBe(3);
   });
 
   it('changeStamp moves on a write by this connection or another, and not on a read', () => {
