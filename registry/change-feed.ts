@@ -43,8 +43,14 @@ export function createChangeFeed(getDb: () => Db) {
   function sync() {
     const db = getDb();
     if (!db.open) return;
-    const now = changeStamp(db);
-    if (now !== stamp) {
+    let now: string | undefined;
+    try {
+      now = changeStamp(db);
+    } catch {
+      // Unreadable for a moment (busy, closing): count it as a change, the safe side for every reader.
+      now = undefined;
+    }
+    if (now === undefined || now !== stamp) {
       stamp = now;
       changed();
     }

@@ -4,7 +4,9 @@
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '../../lib/db.ts';
 import { REGISTRY_GENERATION_HEADER } from '../../lib/internal.ts';
+import { createChangeFeed } from '../../registry/change-feed.ts';
 import { testSecrets } from '../helpers/config.ts';
 import { bearer, buildTestRegistry, docPath, publishBody } from '../helpers/npm-fixtures.ts';
 
@@ -98,5 +100,25 @@ describe('registry change feed', () => {
     const deadline = Date.now() + 2000;
     while (lines.at(-1) === read.generation && Date.now() < deadline) await new Promise((done) => setTimeout(done, 10));
     expect(lines.at(-1)).not.toBe(read.generation);
+  });
+
+  it('a database it cannot read for a moment counts as a change (the safe side for readers)', () => {
+    const unreadable = {
+      open: true,
+      prepare: () => {
+        throw new Error('SQLITE_BUSY');
+      },
+    } as unknown as Db;
+    const feed = createChangeFeed(() => unreadable);
+    try {
+      const lines: string[] = [];
+      feed.subscribe((line) => lines.push(line.trim()));
+      const held = feed.current();
+      feed.sync();
+      expect(lines.at(-1)).not.toBe(held);
+      expect(feed.current()).toBe(lines.at(-1));
+    } finally {
+      feed.stop();
+    }
   });
 });
