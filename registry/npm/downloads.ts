@@ -11,6 +11,8 @@ import type { PackagesRepo } from '../packages-repo.ts';
 
 export type DownloadCounter = ReturnType<typeof createDownloadCounter>;
 
+const DAY_MS = 86_400_000;
+
 /** onCount runs at each count, before the download's reply (the change feed: a count is a change readers see). */
 export function createDownloadCounter(db: Db, repo: PackagesRepo, clock: Clock, intervalMs = 1000, onCount?: () => void) {
   let pending = new Map<string, { id: number; relayAs?: string; day: string; n: number }>();
@@ -41,6 +43,16 @@ export function createDownloadCounter(db: Db, repo: PackagesRepo, clock: Clock, 
       throw err;
     }
   };
+  // The UTC day of a time, formatted once per day rather than once per download (it showed in the tarball
+  // route's profile).
+  let day = { startMs: 0, endMs: 0, name: '' };
+  const dayOf = (ms: number): string => {
+    if (ms < day.startMs || ms >= day.endMs) {
+      const startMs = ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS);
+      day = { startMs, endMs: startMs + DAY_MS, name: new Date(startMs).toISOString().slice(0, 10) };
+    }
+    return day.name;
+  };
   const timer = setInterval(() => {
     try {
       flush();
@@ -52,7 +64,7 @@ export function createDownloadCounter(db: Db, repo: PackagesRepo, clock: Clock, 
   return {
     /** One download of package `id`; `relayAs` (the npm name) also relays the count as package.downloaded. */
     count(id: number, relayAs?: string) {
-      const day = new Date(clock.now()).toISOString().slice(0, 10);
+      const day = dayOf(clock.now());
       const key = `${id}:${day}`;
       const e = pending.get(key);
       if (e) e.n++;

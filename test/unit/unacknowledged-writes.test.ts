@@ -1,10 +1,11 @@
 // Writes nobody is told are durable (download counts, delivered outbox rows) commit without an fsync
-// (lib/db.ts commitWithoutFsync), and a failed download flush keeps its counts for the next one.
+// (lib/db.ts commitWithoutFsync), a failed download flush keeps its counts for the next one, and each count goes
+// to its own UTC day.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../lib/clock.ts';
+import { createManualClock, systemClock } from '../../lib/clock.ts';
 import { commitWithoutFsync, type Db, openDatabase } from '../../lib/db.ts';
 import { createDownloadCounter } from '../../registry/npm/downloads.ts';
 import type { PackagesRepo } from '../../registry/packages-repo.ts';
@@ -84,6 +85,30 @@ describe('download counter flush', () => {
     ]);
     counter.flush(); // nothing left: nothing written twice
     expect(written).toHaveLength(2);
+    counter.stop();
+    db.close();
+  });
+
+  it('counts each download on its own UTC day, across midnight and back (a clock set back)', () => {
+    const db = fileDb();
+    const written: [number, string, number][] = [];
+    const repo = {
+      addDownloads: (id: number, day: string, n: number) => written.push([id, day, n]),
+    } as unknown as PackagesRepo;
+    const clock = createManualClock(Date.parse('2026-11-26T23:59:59.999Z'));
+    const counter = createDownloadCounter(db, repo, clock, 60_000);
+    counter.count(1);
+    clock.advance(1);
+    counter.count(1);
+    counter.count(1);
+    clock.set(Date.parse('2026-11-25T12:00:00Z'));
+    counter.count(1);
+    counter.flush();
+    expect(written.sort()).toEqual([
+      [1, '2026-11-25', 1],
+      [1, '2026-11-26', 1],
+      [1, '2026-11-27', 2],
+    ]);
     counter.stop();
     db.close();
   });
