@@ -80,13 +80,28 @@ export function createSessionHooks(api: PeerClient, secret: string) {
         me = await whoIs(token, req.id);
         if (!me) clearSessionCookie(req, reply);
       }
-      let key = me ? token : req.cookies[PRESESSION_COOKIE];
-      if (!key) {
-        key = randomBytes(24).toString('base64url');
-        reply.setCookie(PRESESSION_COOKIE, key, { httpOnly: true, sameSite: 'strict', path: '/', secure: secure(req) });
-      }
+      // The CSRF token (and for a visitor without one, the pre-session cookie it is made from) only when a page
+      // reads it: a form, or a POST's check. A page without a form (the anonymous home page) costs no random
+      // bytes, no HMAC and no cookie.
+      let csrf: string | undefined;
+      const csrfOnce = () => {
+        if (csrf !== undefined) return csrf;
+        let key = me ? token : req.cookies[PRESESSION_COOKIE];
+        if (!key) {
+          key = randomBytes(24).toString('base64url');
+          reply.setCookie(PRESESSION_COOKIE, key, { httpOnly: true, sameSite: 'strict', path: '/', secure: secure(req) });
+        }
+        csrf = csrfFor(secret, key);
+        return csrf;
+      };
       const user = me ? { userId: me.userId, username: me.username, role: me.role } : undefined;
-      req.session = { token: me ? token : undefined, me, ctx: { user, csrf: csrfFor(secret, key as string) } };
+      const ctx: PageCtx = {
+        user,
+        get csrf() {
+          return csrfOnce();
+        },
+      };
+      req.session = { token: me ? token : undefined, me, ctx };
     },
     /** Runs after the form body is parsed: a POST without the right token never reaches a handler. */
     async preHandler(req: FastifyRequest) {

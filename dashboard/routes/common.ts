@@ -57,7 +57,7 @@ export function getAs<T>(peer: PeerClient, req: FastifyRequest, path: string): P
   return peer.get<T>(path, { headers: bearer(req.session.token), requestId: req.id });
 }
 
-export function sendHtml(reply: FastifyReply, page: string, status = 200) {
+export function sendHtml(reply: FastifyReply, page: string | Buffer, status = 200) {
   return reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
 }
 

@@ -10,13 +10,14 @@ import { getAs } from './common.ts';
 
 const TTL_MS = 10_000;
 type Search = { results: { name: string; version: string | null; updatedAt: string }[]; total: number };
-type Public = Omit<HomeData, 'mine'> & { health: PeerHealth[] };
+/** The public part, shared by every visitor while it is cached. */
+type Figures = { health: PeerHealth[]; data: Omit<HomeData, 'mine'> };
 
 export function createHomeData(peers: Peers) {
-  let cached: { at: number; value: Promise<Public> } | undefined;
+  let cached: { at: number; value: Promise<Figures> } | undefined;
   const quiet = <T>(p: Promise<T | undefined>) => p.catch(() => undefined);
 
-  async function load(requestId: string): Promise<Public> {
+  async function load(requestId: string): Promise<Figures> {
     const [health, counts, recent, services] = await Promise.all([
       peerHealth(Object.values(peers), requestId),
       Promise.all(ECOSYSTEMS.map((e) => quiet(peers.api.get<Search>(`/api/packages/search?ecosystem=${e}&limit=1`, { requestId })))),
@@ -25,13 +26,16 @@ export function createHomeData(peers: Peers) {
     ]);
     return {
       health,
-      perEcosystem: ECOSYSTEMS.map((ecosystem, i) => ({ ecosystem, total: counts[i]?.total ?? null })),
-      services: services?.total ?? null,
-      recent: [...(recent?.results ?? [])].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1)).slice(0, 8),
+      data: {
+        perEcosystem: ECOSYSTEMS.map((ecosystem, i) => ({ ecosystem, total: counts[i]?.total ?? null })),
+        services: services?.total ?? null,
+        recent: [...(recent?.results ?? [])].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1)).slice(0, 8),
+      },
     };
   }
 
-  return async function homeData(req: FastifyRequest): Promise<{ health: PeerHealth[]; data: HomeData }> {
+  /** `figures` is the same object for as long as the public part is cached: a key for what is built from it. */
+  return async function homeData(req: FastifyRequest): Promise<{ health: PeerHealth[]; data: HomeData; figures: object }> {
     if (!cached || Date.now() - cached.at > TTL_MS) {
       const value = load(req.id);
       cached = { at: Date.now(), value };
@@ -39,19 +43,21 @@ export function createHomeData(peers: Peers) {
         cached = undefined;
       });
     }
-    const [pub, billing] = await Promise.all([
+    // An anonymous visit (the busiest) gets the shared figures as they are.
+    if (!req.session.me) {
+      const figures = await cached.value;
+      return { ...figures, figures };
+    }
+    const [figures, billing] = await Promise.all([
       cached.value,
-      req.session.me
-        ? quiet(
-            // One line is enough: the count is deploymentsTotal (the lines are paged).
-            getAs<{ currentCost: number; projectedCost: number; deploymentsTotal: number }>(peers.marketplace, req, '/api/billing?limit=1'),
-          )
-        : undefined,
+      quiet(
+        // One line is enough: the count is deploymentsTotal (the lines are paged).
+        getAs<{ currentCost: number; projectedCost: number; deploymentsTotal: number }>(peers.marketplace, req, '/api/billing?limit=1'),
+      ),
     ]);
-    const { health, ...rest } = pub;
     const mine = billing
       ? { deployments: billing.deploymentsTotal, currentCost: billing.currentCost, projectedCost: billing.projectedCost }
       : undefined;
-    return { health, data: { ...rest, mine } };
+    return { health: figures.health, data: { ...figures.data, mine }, figures };
   };
 }

@@ -132,6 +132,24 @@ describe('dashboard session', () => {
     expect(res.body).not.toMatch(/\son[a-z]+=/i);
   });
 
+  it('the anonymous home page needs no CSRF token: no pre-session cookie, one page for every visitor; a notice or a session gets its own', async () => {
+    const first = await get({}, '/');
+    const second = await get({}, '/');
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['set-cookie']).toBeUndefined();
+    expect(first.body).not.toContain('_csrf');
+    expect(second.body).toBe(first.body);
+    const noticed = await get({}, '/?notice=deleted');
+    expect(noticed.body).toContain('Deleted.');
+    expect(first.body).not.toContain('Deleted.');
+    const jar: Jar = {};
+    await login(jar);
+    const mine = await get(jar, '/');
+    expect(mine.body).toContain('Signed in as');
+    expect(csrfOf(mine.body)).not.toBe('');
+    expect((await get({}, '/')).body).toBe(first.body);
+  });
+
   it('logs in: session token only in an httpOnly SameSite=Lax cookie, then redirects to next', async () => {
     revoked.clear();
     const jar: Jar = {};
