@@ -28,7 +28,7 @@ export function changeStamp(db: Db): string {
   return `${s.data.get() as number}:${s.own.get() as number}`;
 }
 
-export interface RowCacheOptions {
+export interface RowCacheOptions<V> {
   /** Entries kept at most; the oldest goes first. */
   max: number;
   /**
@@ -38,14 +38,17 @@ export interface RowCacheOptions {
    * its own writes are always seen at once (total_changes(), 0.1 µs).
    */
   foreignCheckMs?: number;
+  /** Whether a loaded value may be kept (e.g. not a page too big to hold); every value is kept by default. */
+  keep?: (value: V) => boolean;
 }
 
 export interface RowCache<V> {
-  /** The kept value for key, or load()'s (kept unless undefined or read inside a transaction). Values are shared. */
+  /** The kept value for key, or load()'s (kept unless undefined, refused by keep, or read inside a transaction).
+   * Values are shared. */
   get(key: string, load: () => V | undefined): V | undefined;
 }
 
-export function createRowCache<V>(getDb: () => Db, o: RowCacheOptions): RowCache<V> {
+export function createRowCache<V>(getDb: () => Db, o: RowCacheOptions<V>): RowCache<V> {
   const foreignCheckMs = o.foreignCheckMs ?? 0;
   let rows = new Map<string, V>();
   let db: Db | undefined;
@@ -57,8 +60,8 @@ export function createRowCache<V>(getDb: () => Db, o: RowCacheOptions): RowCache
       const current = getDb();
       const s = statementsOf(current);
       const ownNow = s.own.get() as number;
-      const t = performance.now();
       let dataNow = data;
+      const t = foreignCheckMs === 0 ? 0 : performance.now();
       if (current !== db || foreignCheckMs === 0 || t - dataCheckedAt >= foreignCheckMs) {
         dataNow = s.data.get() as number;
         dataCheckedAt = t;
@@ -73,7 +76,7 @@ export function createRowCache<V>(getDb: () => Db, o: RowCacheOptions): RowCache
       if (hit !== undefined) return hit;
       const value = load();
       // Misses are not kept (made-up names or tokens must not fill memory), nor reads inside a transaction.
-      if (value !== undefined && !current.inTransaction) {
+      if (value !== undefined && !current.inTransaction && (o.keep?.(value) ?? true)) {
         if (rows.size >= o.max) rows.delete(rows.keys().next().value as string);
         rows.set(key, value);
       }

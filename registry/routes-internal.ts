@@ -26,8 +26,8 @@ const SearchQuery = z.object({
 });
 
 /**
- * keptRead (change-feed.ts) runs before the reads the main API may keep: it writes pending download counts and
- * stamps the answer with the registry's generation.
+ * keptRead (change-feed.ts) runs before the reads the main API may keep: it writes pending download counts (so
+ * the answers report them) and stamps the answer with the registry's generation.
  */
 export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalToken: string, keptRead: preHandlerHookHandler) {
   const guard = requireInternalToken(internalToken);
@@ -36,7 +36,6 @@ export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalT
   app.get('/internal/packages/search', { preHandler, schema: { querystring: SearchQuery } }, async (req, reply) => {
     const { q, limit, offset, ecosystem, sort, maintainer } = req.query;
     const keywords = req.query.keywords?.split(',').filter(Boolean);
-    ctx.downloads.flush();
     const result = searchPackages(ctx.db, { ecosystem, text: q, keywords, maintainer, sort, limit, offset });
     const results = renderedOnce(result, 'internal', ({ hits }) =>
       JSON.stringify(
@@ -75,7 +74,6 @@ export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalT
     const ecosystem = String(query.ecosystem ?? 'npm');
     const split = splitName(raw);
     if (!split || split.rest.length > 0) throw notFound(`no route GET ${req.url.split('?')[0]}`, 'ROUTE_NOT_FOUND');
-    ctx.downloads.flush();
     // PyPI names are stored PEP 503-normalised: "Hello_World.Pkg" finds hello-world-pkg.
     const pkg = ctx.repo.find(ecosystem, ecosystem === 'pypi' ? normalizeName(split.name) : split.name);
     if (!pkg) throw notFound(`package ${split.name} was not found`, 'PACKAGE_NOT_FOUND');

@@ -6,7 +6,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../lib/db.ts';
 import { badRequest } from '../lib/errors.ts';
-import { changeStamp } from '../lib/row-cache.ts';
+import { createRowCache, type RowCache } from '../lib/row-cache.ts';
 import type { PackageRow } from './packages-repo.ts';
 
 export const SEARCH_SORTS = ['relevance', 'score', 'downloads', 'updated'] as const;
@@ -262,31 +262,24 @@ export interface SearchResult {
 }
 
 /**
- * Answers of recent searches, per connection, valid while the database has not changed at all (changeStamp).
- * Any write (a publish, a download count, a score) therefore empties it; between writes a repeated search
- * costs two tiny statements instead of the FTS match. Results are shared: callers never mutate them.
+ * Answers of recent searches, per connection, kept while the database is unchanged (lib/row-cache.ts). Any write
+ * (a publish, a download count, a score) therefore empties it; between writes a repeated search costs two tiny
+ * statements instead of the FTS match. Results are shared: callers never mutate them.
  */
 const MAX_CACHED_SEARCHES = 200;
 /** Bigger pages (npm's size goes to 250) are not kept: the cache stays within a few MB. */
 const MAX_CACHED_HITS = 100;
-const results = new WeakMap<Db, { version: string; answers: Map<string, SearchResult> }>();
+const answers = new WeakMap<Db, RowCache<SearchResult>>();
 
 /** One page of public packages and the exact total, from the cache while the database is unchanged. */
 export function searchPackages(db: Db, q: SearchQuery): SearchResult {
-  const version = changeStamp(db);
-  let entry = results.get(db);
-  if (entry?.version !== version) {
-    entry = { version, answers: new Map() };
-    results.set(db, entry);
+  let cache = answers.get(db);
+  if (!cache) {
+    cache = createRowCache(() => db, { max: MAX_CACHED_SEARCHES, keep: (a) => a.hits.length <= MAX_CACHED_HITS });
+    answers.set(db, cache);
   }
   const key = JSON.stringify([q.ecosystem, q.text, q.keywords, q.maintainer, q.sort, q.limit, q.offset]);
-  const hit = entry.answers.get(key);
-  if (hit) return hit;
-  const answer = runSearch(db, q);
-  if (answer.hits.length > MAX_CACHED_HITS) return answer;
-  if (entry.answers.size >= MAX_CACHED_SEARCHES) entry.answers.delete(entry.answers.keys().next().value as string);
-  entry.answers.set(key, answer);
-  return answer;
+  return cache.get(key, () => runSearch(db, q)) as SearchResult;
 }
 
 const renderings = new WeakMap<SearchResult, Map<string, string>>();

@@ -86,6 +86,13 @@ describe('createRowCache', () => {
     expect(cache.get('a', readV(other)('a'))).toBe(3);
   });
 
+  it('keeps only the values keep() accepts, and still answers the others', () => {
+    const cache = createRowCache<number>(() => db, { max: 10, keep: (v) => v < 2 });
+    expect([cache.get('a', readV(db)('a')), cache.get('b', readV(db)('b'))]).toEqual([1, 2]);
+    expect([cache.get('a', readV(db)('a')), cache.get('b', readV(db)('b'))]).toEqual([1, 2]);
+    expect(reads).toBe(3); // 'a' kept, 'b' read both times
+  });
+
   it('changeStamp moves on a write by this connection or another, and not on a read', () => {
     const s0 = changeStamp(db);
     db.prepare('SELECT * FROM t').all();
