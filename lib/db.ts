@@ -48,6 +48,28 @@ export function commitWithoutFsync<T>(db: Db, fn: () => T): T {
   }
 }
 
+/** How long a background job's write waits for another writer's lock before it gives up until its next run. */
+export const BACKGROUND_LOCK_WAIT_MS = 1000;
+
+/**
+ * Runs fn with the connection's busy timeout cut to waitMs, then restores it. For background jobs only (ticks,
+ * relays, samples, download flushes), never for a request's write. Why: better-sqlite3 waits for a lock
+ * synchronously, so a job queued behind a frozen lock holder would stall every request of its process for the
+ * full busy timeout, and a user's write arriving meanwhile would start its own wait late (the F3 fault of
+ * docs/RELIABILITY.md). A normal writer holds the lock for milliseconds, far below waitMs; the job that still
+ * gets SQLITE_BUSY has written nothing (one transaction) and runs again on its next tick.
+ */
+export function withShortLockWait<T>(db: Db, fn: () => T, waitMs = BACKGROUND_LOCK_WAIT_MS): T {
+  const previous = db.pragma('busy_timeout', { simple: true }) as number;
+  if (previous <= waitMs) return fn();
+  db.pragma(`busy_timeout = ${waitMs}`);
+  try {
+    return fn();
+  } finally {
+    if (db.open) db.pragma(`busy_timeout = ${previous}`);
+  }
+}
+
 /** A lazily opened connection: call it to get the database, close() when the process stops. */
 export interface LazyDb {
   (): Db;

@@ -3,7 +3,7 @@
 // POST /internal/events, which stores each once by id. A process that is down delays events, never loses them.
 import type { Logger } from 'pino';
 import type { Clock } from './clock.ts';
-import { commitWithoutFsync, type Db } from './db.ts';
+import { commitWithoutFsync, type Db, withShortLockWait } from './db.ts';
 import type { PeerClient } from './http.ts';
 import { newUuid } from './ids.ts';
 
@@ -80,18 +80,22 @@ export function startOutboxRelay(o: RelayOptions): { stop: () => void; flush: ()
         try {
           await o.api.post('/internal/events', { events }, { timeoutMs: 5000 });
         } catch (err) {
-          commitWithoutFsync(o.db, () => {
-            for (const r of rows) bump.run(r.id);
-          });
+          withShortLockWait(o.db, () =>
+            commitWithoutFsync(o.db, () => {
+              for (const r of rows) bump.run(r.id);
+            }),
+          );
           if (failures++ % 20 === 0)
             o.logger.warn({ err: (err as Error).message, pending: rows.length }, 'event relay: main API not reachable; will retry');
           break;
         }
         failures = 0;
         // A delete lost to a power cut only re-sends these events, which the main API drops by id.
-        commitWithoutFsync(o.db, () => {
-          for (const r of rows) remove.run(r.id);
-        });
+        withShortLockWait(o.db, () =>
+          commitWithoutFsync(o.db, () => {
+            for (const r of rows) remove.run(r.id);
+          }),
+        );
         sent += rows.length;
         if (rows.length < batch) break;
       }
@@ -101,7 +105,15 @@ export function startOutboxRelay(o: RelayOptions): { stop: () => void; flush: ()
     return sent;
   }
 
-  const timer = setInterval(() => void flush(), o.intervalMs ?? 500);
+  // A commit that failed (the database locked past the short wait, or closing) leaves its rows pending for the
+  // next run; caught here, because a rejection nobody handles would end the process.
+  const timer = setInterval(
+    () =>
+      void flush().catch((err: NodeJS.ErrnoException) =>
+        o.logger.warn({ code: err.code, err: err.message }, 'event relay: could not record a delivery; will retry'),
+      ),
+    o.intervalMs ?? 500,
+  );
   timer.unref();
   return { stop: () => clearInterval(timer), flush };
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { createAuthenticator } from '../lib/auth.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Config } from '../lib/config.ts';
-import { type Db, databaseAnswers } from '../lib/db.ts';
+import { type Db, databaseAnswers, withShortLockWait } from '../lib/db.ts';
 import type { PeerClient } from '../lib/http.ts';
 import { createIdentityReader } from '../lib/identity.ts';
 import { registerOpenApi } from '../lib/openapi.ts';
@@ -88,8 +88,11 @@ export async function buildMarketplace(deps: MarketplaceDeps) {
       if (busy || !deps.db.open) return;
       busy = true;
       try {
-        engine.tick();
-        billing.evaluateDue();
+        // A background writer: it must not hold the event loop for a full busy timeout behind a frozen lock holder.
+        withShortLockWait(deps.db, () => {
+          engine.tick();
+          billing.evaluateDue();
+        });
       } catch (err) {
         app.log.error({ err }, 'provisioner tick failed; retrying on the next tick');
       } finally {

@@ -178,11 +178,14 @@ describe('storage and lock faults', () => {
     const holder = new Database(path.join(dbDir, 'marketplace.db'), { timeout: 10_000 });
     holder.exec('BEGIN IMMEDIATE');
     let released = false;
-    // The frozen holder lets go after 14 s, longer than the 10 s busy_timeout of every process.
+    // The frozen holder lets go after 20 s: past the 10 s busy_timeout of every process, plus the short waits
+    // (lib/db.ts withShortLockWait) of background writers that may take the marketplace's event loop first, e.g.
+    // the relay recording the previous test's events. With the full timeout for those, this request waited
+    // behind them and got the lock once it was freed (a CI failure on 2026-11-27).
     const release = setTimeout(() => {
       holder.exec('ROLLBACK');
       released = true;
-    }, 14_000);
+    }, 20_000);
     try {
       const r = await call(suite.urls.marketplace, 'POST', '/api/deployments', createBody('faults-locked'));
       expect(r.status, JSON.stringify(r.json)).toBe(503);
