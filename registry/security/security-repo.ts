@@ -123,7 +123,7 @@ export function createSecurityRepo(db: Db) {
   const allDownloads30 = db.prepare<[string, string, string], { n: number }>(
     `SELECT coalesce((SELECT sum(count) FROM download_counts d WHERE d.package_id = p.id AND d.day > ? AND d.day <= ?), 0) AS n FROM packages p WHERE p.ecosystem = ?`,
   );
-  // package_dependents is kept by triggers (migration 022) from each npm package's latest, non-deprecated version.
+  // package_dependents: a view (migration 052) over npm_dependency_edges, kept by triggers from each npm package's latest version.
   const dependents = db.prepare<[string, string], { prod: number; dev: number }>(
     `SELECT count(DISTINCT CASE WHEN d.kind = 'prod' THEN d.package_id END) AS prod,
        count(DISTINCT CASE WHEN d.kind = 'dev' THEN d.package_id END) AS dev

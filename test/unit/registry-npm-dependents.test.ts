@@ -55,14 +55,37 @@ describe('npm dependents', () => {
     expect((await dependents('@acme/core', {})).statusCode).toBeGreaterThanOrEqual(401);
   });
 
-  it('keeps an answer 30 s, then sees packages published since', async () => {
+  it('answers from the edges kept by triggers: a publish, a deprecation and a latest moved back show at once', async () => {
     const dependentsOf = createDependentsQuery(r.db);
-    const t0 = Date.parse('2026-11-26T10:00:00Z');
-    expect(dependentsOf('uses-core', t0).total).toBe(0);
+    expect(dependentsOf('uses-core').total).toBe(0);
     await publish('uses-uses-core', '1.0.0', { pkg: { dependencies: { 'uses-core': '1' } } });
-    expect(dependentsOf('uses-core', t0 + 29_000).total).toBe(0);
-    expect(dependentsOf('uses-core', t0 + 30_000).dependents).toEqual([
-      { name: 'uses-uses-core', version: '1.0.0', range: '1', kind: 'dependencies' },
-    ]);
+    expect(dependentsOf('uses-core').dependents).toEqual([{ name: 'uses-uses-core', version: '1.0.0', range: '1', kind: 'dependencies' }]);
+    // A deprecated latest still depends on it (as npmjs.com lists it); the scorer's view leaves it out.
+    r.db
+      .prepare(
+        "UPDATE package_versions SET deprecated = 'use x' WHERE version = '1.0.0' AND package_id = (SELECT id FROM packages WHERE name = 'uses-uses-core')",
+      )
+      .run();
+    expect(dependentsOf('uses-core').total).toBe(1);
+    expect(r.db.prepare("SELECT count(*) AS n FROM package_dependents WHERE dependency = 'uses-core'").get()).toEqual({ n: 0 });
+    // latest moved back to a version without the dependency: gone at once.
+    await publish('dropped-core', '1.2.0', { pkg: { dependencies: { '@acme/core': '2' } } });
+    expect(dependentsOf('@acme/core').total).toBe(3);
+    r.db
+      .prepare(
+        "UPDATE dist_tags SET version = '1.1.0' WHERE tag = 'latest' AND package_id = (SELECT id FROM packages WHERE name = 'dropped-core')",
+      )
+      .run();
+    expect(dependentsOf('@acme/core').total).toBe(2);
+  });
+
+  it('lists the most downloaded first, at most 100, and counts them all', async () => {
+    for (let i = 0; i < 103; i++) await publish(`fan-${i}`, '1.0.0', { pkg: { dependencies: { 'fan-target': '^1.0.0' } } });
+    r.db.prepare("UPDATE packages SET downloads = 500 WHERE name = 'fan-102'").run();
+    const body = (await dependents('fan-target')).json();
+    expect(body.total).toBe(103);
+    expect(body.dependents).toHaveLength(100);
+    expect(body.dependents[0].name).toBe('fan-102');
+    expect(body.dependents[1].name).toBe('fan-0');
   });
 });

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Db, loadMigrations, openDatabase, runMigrations } from '../../lib/db.ts';
 import { openRegistryDatabase } from '../../registry/db.ts';
+import { createDependentsQuery } from '../../registry/npm/routes-dependents.ts';
 import { createPackagesRepo, type PackagesRepo } from '../../registry/packages-repo.ts';
 import { createRegistrySecurity } from '../../registry/security/registry-security.ts';
 import { downloadsPopulation, refreshDownloadsPopulation } from '../../registry/security/score-population.ts';
@@ -86,13 +87,14 @@ describe.each(['lib-core', '@acme/lib-core'])('reverse dependencies of %s (migra
     expect(db.prepare('SELECT count(*) AS n FROM package_dependents').get()).toEqual({ n: 0 });
   });
 
-  it('is backfilled from the packages published before the migration', () => {
+  // 22 created the reverse dependencies, 52 replaced them with the edges table and a view (an upgrade from each).
+  it.each([22, 52])('is backfilled from the packages published before migration %i', (before) => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'elide-dependents-')), 'registry.db');
     const old = openDatabase(file);
     runMigrations(
       old,
       'registry',
-      loadMigrations(MIGRATIONS).filter((m) => m.version < 22),
+      loadMigrations(MIGRATIONS).filter((m) => m.version < before),
     );
     const oldRepo = createPackagesRepo(old);
     publish(oldRepo, 'app-prod', [{ dependencies: { [dep]: '^1.0.0' } }]);
@@ -103,6 +105,12 @@ describe.each(['lib-core', '@acme/lib-core'])('reverse dependencies of %s (migra
     const upgraded = openRegistryDatabase(file);
     try {
       expect(createSecurityRepo(upgraded).dependentsWeighted(dep)).toBe(1.25);
+      // The dependents tab lists the deprecated latest too (only prod kinds).
+      expect(
+        createDependentsQuery(upgraded)(dep)
+          .dependents.map((d) => d.name)
+          .sort(),
+      ).toEqual(['app-gone', 'app-prod']);
     } finally {
       upgraded.close();
       fs.rmSync(path.dirname(file), { recursive: true, force: true });
