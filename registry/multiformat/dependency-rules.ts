@@ -5,6 +5,7 @@
 import * as pep440 from '@renovatebot/pep440';
 import { normalizeName } from '../pypi/names.ts';
 import { compareGem, compareMaven } from '../security/versions.ts';
+import { evaluateMarker, type MarkerEnvironment, PYPI_TARGET_ENVIRONMENT } from './pep508-markers.ts';
 
 export interface DeclaredDependency {
   /** The name as this registry stores it: PEP 503 normalised, "groupId:artifactId", or the gem name. */
@@ -42,12 +43,19 @@ export interface DependencyRules {
 const PEP508 =
   /^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*(?:@\s*([^\s;]+)\s*|\(([^)]*)\)|([^;]*))?\s*(?:;\s*(.*))?$/;
 
-/** One Requires-Dist line; undefined for a dependency that only an extra pulls in (pip leaves it out). */
-export function parseRequiresDist(line: string): DeclaredDependency | undefined {
+/**
+ * One Requires-Dist line; undefined when pip would not install it in the target environment (its marker is false
+ * there, e.g. a dependency only an extra pulls in, or a backport for older Pythons). A marker that cannot be read
+ * keeps its dependency, unless it names an extra.
+ */
+export function parseRequiresDist(line: string, env: MarkerEnvironment = PYPI_TARGET_ENVIRONMENT): DeclaredDependency | undefined {
   const m = PEP508.exec(line);
   if (!m) return undefined;
   const [, rawName, url, parenthesised, bare, marker] = m;
-  if (marker && /\bextra\s*==/.test(marker)) return undefined;
+  if (marker?.trim()) {
+    const holds = evaluateMarker(marker, env);
+    if (holds === false || (holds === undefined && /\bextra\s*==/.test(marker))) return undefined;
+  }
   const name = normalizeName(rawName);
   if (url) return { name, spec: url, external: url };
   return { name, spec: (parenthesised ?? bare ?? '').replace(/\s+/g, '') };

@@ -12,6 +12,7 @@ import {
   parseRequiresDist,
 } from '../../registry/multiformat/dependency-rules.ts';
 import { type AvailableVersion, resolveFormatTree } from '../../registry/multiformat/dependency-tree.ts';
+import { evaluateMarker, PYPI_TARGET_ENVIRONMENT } from '../../registry/multiformat/pep508-markers.ts';
 
 type Registry = Record<string, Record<string, Record<string, unknown> & { yanked?: boolean }>>;
 const sourceOf = (reg: Registry) => (name: string) =>
@@ -48,6 +49,40 @@ describe('requirement syntax', () => {
   it('a dependency only an extra pulls in is left out, as pip leaves it out', () => {
     expect(parseRequiresDist('PySocks!=1.5.7,>=1.5.6; extra == "socks"')).toBeUndefined();
     expect(DEPENDENCY_RULES.pypi.declared(py('a>=1', 'b; extra == "test"', 'c'), true)?.map((d) => d.name)).toEqual(['a', 'c']);
+  });
+
+  it.each([
+    ['python_version >= "3.8"', true],
+    ['python_version < "3.10"', false],
+    ['python_full_version >= "3.13.0" and python_full_version < "3.14"', true],
+    ['"3.9" < python_version', true],
+    ['python_version == "3.*"', true],
+    ['python_version != "3.13"', false],
+    ['sys_platform == "win32" or platform_system == "Linux"', true],
+    ['sys_platform == "linux" and (platform_machine == "aarch64" or platform_machine == "x86_64")', true],
+    ['os_name == "nt"', false],
+    ['sys.platform == "linux"', true],
+    ['"linux" in sys_platform', true],
+    ['platform_machine not in "arm64 aarch64"', true],
+    ["implementation_name == 'cpython' and platform_python_implementation != 'PyPy'", true],
+    ['extra == "test"', false],
+    ['python_version < "3.8" and extra == "test" or os_name == "posix"', true],
+    // Unreadable: undefined, and the caller keeps the dependency.
+    ['python_version <', undefined],
+    ['pyton_version < "3"', undefined],
+    ['python_version < "3.8" garbage', undefined],
+    ['(python_version < "3.8"', undefined],
+  ])('marker %s in CPython 3.13 on Linux x86_64 -> %s', (marker, expected) => {
+    expect(evaluateMarker(marker)).toBe(expected);
+  });
+
+  it('markers are read for another environment too, and an unreadable one keeps its dependency unless it names an extra', () => {
+    const win = { ...PYPI_TARGET_ENVIRONMENT, sys_platform: 'win32', os_name: 'nt', platform_system: 'Windows', python_version: '3.9' };
+    expect(parseRequiresDist('pywin32; sys_platform == "win32"', win)).toEqual({ name: 'pywin32', spec: '' });
+    expect(parseRequiresDist('pywin32; sys_platform == "win32"')).toBeUndefined();
+    expect(parseRequiresDist('tomli>=1.1; python_version < "3.11"', win)).toEqual({ name: 'tomli', spec: '>=1.1' });
+    expect(parseRequiresDist('odd>=1; python_version <<< "3"')).toEqual({ name: 'odd', spec: '>=1' });
+    expect(parseRequiresDist('odd-extra>=1; extra == "x" <<<')).toBeUndefined();
   });
 
   it('PEP 440 specifiers: ~=, !=, == with wildcards', () => {
@@ -179,6 +214,23 @@ describe('resolution: pip and Bundler (one version meeting every requirement)', 
     const clash = resolveFormatTree({ name: 'root', version: '1', manifest: py('b', 'c') }, DEPENDENCY_RULES.pypi, sourceOf(reg));
     expect(clash.conflicts).toHaveLength(1);
     expect(clash.conflicts[0]).toMatchObject({ name: 'shared' });
+  });
+
+  it('environment markers are evaluated for the target environment: exclusive pairs resolve, backports drop out', () => {
+    const reg: Registry = {
+      foo: { '1.5': py(), '2.5': py() },
+      'importlib-metadata': { '6.0': py() },
+      pywin32: { '306': py() },
+    };
+    const root = py(
+      'foo<2; python_version < "3.8"',
+      'foo>=2; python_version >= "3.8"',
+      'importlib-metadata>=4; python_version < "3.10"',
+      'pywin32>=300; sys_platform == "win32"',
+    );
+    const t = resolveFormatTree({ name: 'app', version: '1', manifest: root }, DEPENDENCY_RULES.pypi, sourceOf(reg));
+    expect(t.conflicts).toEqual([]);
+    expect(edgesOf(t)).toEqual(['app@1 -> foo@2.5']);
   });
 
   it('cycles close on the existing node; missing packages and versions are alerts, never a crash', () => {
