@@ -14,13 +14,12 @@ import { AppError, badRequest, forbidden } from '../../lib/errors.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
 import { canManage, canReadPackage, noPackageToPublish } from '../multiformat/access.ts';
 import { digestsOf, type FormatContext, isoNow } from '../multiformat/context.ts';
-import type { PomDependency } from '../multiformat/dependency-rules.ts';
 import type { FileRow } from '../multiformat/files-repo.ts';
 import { storeArtifact } from '../multiformat/publish.ts';
 import { rescoreFormatPackage } from '../multiformat/score.ts';
 import { type ArtifactCoords, CHECKSUMS, type ChecksumAlg, type Coords, isSnapshot, packageName } from './coordinates.ts';
 import { compareMaven } from './metadata.ts';
-import { pomDependencies } from './pom-dependencies.ts';
+import { loadPomInheritance, type PomLoader, pomDependencies } from './pom-dependencies.ts';
 
 export const MAVEN = 'maven';
 
@@ -138,22 +137,28 @@ interface PomFacts {
   name?: string;
   description?: string;
   license?: string;
-  /** What a consumer of this artifact gets on its class path (pom-dependencies.ts). */
-  dependencies: PomDependency[];
+  /** The parsed <project>, for its dependencies (pom-dependencies.ts). */
+  project: Record<string, unknown>;
 }
 
 const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v).trim() : undefined);
 
-/** The POM's own coordinates and description; 400 when it is not XML or names another artifact (M5). */
-function checkPom(c: ArtifactCoords, bytes: Buffer): PomFacts {
+/** The <project> of a POM document; undefined when it is not XML or has none. */
+function parsePom(bytes: Buffer): Record<string, unknown> | undefined {
   let doc: Record<string, unknown>;
   try {
     doc = new XMLParser({ ignoreAttributes: true, processEntities: false, parseTagValue: false }).parse(bytes.toString('utf8'));
   } catch {
-    throw badRequest(`${c.filename} is not a well-formed POM`, undefined, 'INVALID_POM');
+    return undefined;
   }
-  const project = doc.project as Record<string, unknown> | undefined;
-  if (!project || typeof project !== 'object') throw badRequest(`${c.filename} has no <project> element`, undefined, 'INVALID_POM');
+  const project = doc?.project as Record<string, unknown> | undefined;
+  return project && typeof project === 'object' ? project : undefined;
+}
+
+/** The POM's own coordinates and description; 400 when it is not XML or names another artifact (M5). */
+function checkPom(c: ArtifactCoords, bytes: Buffer): PomFacts {
+  const project = parsePom(bytes);
+  if (!project) throw badRequest(`${c.filename} is not a well-formed POM with a <project> element`, undefined, 'INVALID_POM');
   const parent = (project.parent ?? {}) as Record<string, unknown>;
   const licenses = (project.licenses as { license?: unknown } | undefined)?.license;
   const first = Array.isArray(licenses) ? licenses[0] : licenses;
@@ -164,7 +169,7 @@ function checkPom(c: ArtifactCoords, bytes: Buffer): PomFacts {
     name: text(project.name),
     description: text(project.description),
     license: text((first as Record<string, unknown> | undefined)?.name),
-    dependencies: pomDependencies(project),
+    project,
   };
   if (facts.artifactId !== c.artifactId)
     throw badRequest(`${c.filename} declares artifactId ${facts.artifactId ?? '(none)'}, not ${c.artifactId}`, undefined, 'POM_MISMATCH');
@@ -173,6 +178,25 @@ function checkPom(c: ArtifactCoords, bytes: Buffer): PomFacts {
   if (facts.groupId !== undefined && !facts.groupId.includes('${') && facts.groupId !== c.groupId)
     throw badRequest(`${c.filename} declares groupId ${facts.groupId}, not ${c.groupId}`, undefined, 'POM_MISMATCH');
   return facts;
+}
+
+/**
+ * Parent and BOM POMs deployed to this registry, as the deployer may read them (a private parent of others
+ * lends nothing, not even its versions). A SNAPSHOT parent is its newest stored build.
+ */
+function storedPoms(ctx: FormatContext, who: Principal): PomLoader {
+  return async (groupId, artifactId, version) => {
+    const pkg = ctx.repo.find(MAVEN, packageName({ groupId, artifactId }));
+    if (!pkg || !canReadPackage(ctx, pkg, who)) return undefined;
+    const file =
+      ctx.files.file(MAVEN, `${groupId.replace(/\./g, '/')}/${artifactId}/${version}/${artifactId}-${version}.pom`) ??
+      ctx.files
+        .ofVersion(pkg.id, version)
+        .filter((f) => f.kind === 'pom')
+        .at(-1);
+    const bytes = file && (await ctx.blobs.get(file.blob_sha512));
+    return bytes ? parsePom(bytes) : undefined;
+  };
 }
 
 /**
@@ -217,6 +241,9 @@ export async function deployFile(
       throw mismatch(alg, c.filename, digests[alg], given, ' (X-Checksum header): nothing was stored');
   }
   const pom = c.extension === 'pom' ? checkPom(c, bytes) : undefined;
+  // What a consumer gets on its class path, with the parent chain and imported BOMs stored here. A parent deployed
+  // after its child is applied when the child is deployed again (mvn deploys a reactor's parent first).
+  const dependencies = pom && pomDependencies(pom.project, await loadPomInheritance(pom.project, storedPoms(ctx, who)));
   const snapshot = isSnapshot(c.version);
   const outcome = await storeArtifact(
     ctx,
@@ -233,7 +260,7 @@ export async function deployFile(
         artifactId: c.artifactId,
         version: c.version,
         license: pom?.license ?? null,
-        ...(pom && { dependencies: pom.dependencies }),
+        ...(dependencies && { dependencies }),
       },
       // The POM is the version's description: when the jar came first, its facts replace the jar's guesses.
       refinesManifest: Boolean(pom),

@@ -3,7 +3,7 @@
 // way pip, Bundler and Maven choose, cycles, conflicts, exclusions, yanks, prereleases and the size limits.
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { pomDependencies } from '../../registry/maven/pom-dependencies.ts';
+import { loadPomInheritance, type PomLoader, pomDependencies } from '../../registry/maven/pom-dependencies.ts';
 import {
   DEPENDENCY_RULES,
   gemAdmits,
@@ -131,6 +131,99 @@ describe('requirement syntax', () => {
 describe('POM dependencies', () => {
   const parse = (xml: string) =>
     pomDependencies(new XMLParser({ ignoreAttributes: true, processEntities: false, parseTagValue: false }).parse(xml).project);
+
+  // A registry of POMs by "g:a:v", as storedPoms (registry/maven/deploy.ts) loads them.
+  const project = (xml: string) =>
+    new XMLParser({ ignoreAttributes: true, processEntities: false, parseTagValue: false }).parse(xml).project as Record<string, unknown>;
+  const loaderOf = (poms: Record<string, string>) => {
+    const asked: string[] = [];
+    const load: PomLoader = async (g, a, v) => {
+      asked.push(`${g}:${a}:${v}`);
+      return poms[`${g}:${a}:${v}`] ? project(poms[`${g}:${a}:${v}`]) : undefined;
+    };
+    return { load, asked };
+  };
+  const dep = (g: string, a: string, v = '', extra = '') =>
+    `<dependency><groupId>${g}</groupId><artifactId>${a}</artifactId>${v && `<version>${v}</version>`}${extra}</dependency>`;
+  const effective = async (xml: string, poms: Record<string, string>) => {
+    const child = project(xml);
+    return pomDependencies(child, await loadPomInheritance(child, loaderOf(poms).load));
+  };
+
+  it('inherits from the parent chain stored here: properties (the child wins), managed versions and dependencies', async () => {
+    const poms = {
+      'com.acme:root:1': `<project><groupId>com.acme</groupId><artifactId>root</artifactId><version>1</version>
+        <properties><slf4j.version>2.0.0</slf4j.version><guava.version>31.0</guava.version></properties>
+        <dependencyManagement><dependencies>${dep('org.slf4j', 'slf4j-api', `\${slf4j.version}`, '<scope>runtime</scope>')}
+          ${dep('com.acme', 'core', `\${project.version}`)}</dependencies></dependencyManagement>
+        <dependencies>${dep('com.google.guava', 'guava', `\${guava.version}`)}</dependencies></project>`,
+      'com.acme:parent:1.5': `<project><parent><groupId>com.acme</groupId><artifactId>root</artifactId><version>1</version></parent>
+        <artifactId>parent</artifactId><version>1.5</version><properties><slf4j.version>2.0.9</slf4j.version></properties></project>`,
+    };
+    const deps = await effective(
+      `<project><parent><groupId>com.acme</groupId><artifactId>parent</artifactId><version>1.5</version></parent>
+        <artifactId>app</artifactId><version>3.0</version><properties><guava.version>32.1</guava.version></properties>
+        <dependencies>${dep('org.slf4j', 'slf4j-api')}${dep('com.acme', 'core')}${dep('org.other', 'unmanaged')}</dependencies></project>`,
+      poms,
+    );
+    expect(deps.map((d) => `${d.groupId}:${d.artifactId}@${d.version} ${d.scope}`)).toEqual([
+      'com.google.guava:guava@32.1 compile', // inherited; the child's property wins
+      'org.slf4j:slf4j-api@2.0.9 runtime', // managed by the grandparent, the nearer parent's property
+      'com.acme:core@3.0 compile', // ${project.version} is the child's
+      'org.other:unmanaged@null compile',
+    ]);
+  });
+
+  it('imports BOMs (resolved in their own model, with their parents); explicit management wins over an import', async () => {
+    const poms = {
+      'com.bom:base:1': `<project><groupId>com.bom</groupId><artifactId>base</artifactId><version>1</version>
+        <properties><jackson.version>2.17.1</jackson.version></properties></project>`,
+      'com.bom:jackson-bom:2': `<project><parent><groupId>com.bom</groupId><artifactId>base</artifactId><version>1</version></parent>
+        <artifactId>jackson-bom</artifactId><version>2</version><dependencyManagement><dependencies>
+        ${dep('com.fasterxml.jackson.core', 'jackson-databind', `\${jackson.version}`)}${dep('org.yaml', 'snakeyaml', '2.0')}
+        </dependencies></dependencyManagement></project>`,
+    };
+    const deps = await effective(
+      `<project><groupId>com.acme</groupId><artifactId>app</artifactId><version>1</version>
+        <properties><jackson.version>9.9</jackson.version></properties>
+        <dependencyManagement><dependencies>${dep('com.bom', 'jackson-bom', '2', '<type>pom</type><scope>import</scope>')}
+          ${dep('org.yaml', 'snakeyaml', '2.2')}</dependencies></dependencyManagement>
+        <dependencies>${dep('com.fasterxml.jackson.core', 'jackson-databind')}${dep('org.yaml', 'snakeyaml')}</dependencies></project>`,
+      poms,
+    );
+    expect(deps.map((d) => `${d.artifactId}@${d.version}`)).toEqual(['jackson-databind@2.17.1', 'snakeyaml@2.2']);
+  });
+
+  it('a parent missing here, a parent cycle and an unresolvable parent version end the chain without failing', async () => {
+    const looping = {
+      'g:a:1':
+        '<project><parent><groupId>g</groupId><artifactId>b</artifactId><version>1</version></parent><artifactId>a</artifactId></project>',
+      'g:b:1':
+        '<project><parent><groupId>g</groupId><artifactId>a</artifactId><version>1</version></parent><artifactId>b</artifactId></project>',
+    };
+    const { load, asked } = loaderOf(looping);
+    const child = project(
+      `<project><parent><groupId>g</groupId><artifactId>a</artifactId><version>1</version></parent><artifactId>c</artifactId>
+        <dependencies>${dep('x', 'y')}</dependencies></project>`,
+    );
+    expect(pomDependencies(child, await loadPomInheritance(child, load))[0].version).toBeNull();
+    expect(asked).toEqual(['g:a:1', 'g:b:1']);
+    expect(
+      (
+        await effective(
+          `<project><parent><groupId>g</groupId><artifactId>gone</artifactId><version>1</version></parent>
+        <artifactId>c</artifactId><dependencies>${dep('x', 'y')}</dependencies></project>`,
+          {},
+        )
+      )[0].version,
+    ).toBeNull();
+    const unresolvable = loaderOf({});
+    const child2 = project(
+      `<project><parent><groupId>g</groupId><artifactId>p</artifactId><version>\${revision}</version></parent><artifactId>c</artifactId></project>`,
+    );
+    await loadPomInheritance(child2, unresolvable.load);
+    expect(unresolvable.asked).toEqual([]);
+  });
 
   it('resolves properties, managed versions and scopes, and keeps optional flags and exclusions', () => {
     const deps = parse(`<project><groupId>com.acme</groupId><artifactId>app</artifactId><version>1.0</version>

@@ -181,6 +181,41 @@ describe('security report of non-npm versions', () => {
     expect(body.licenses.tree).toMatchObject({ verdict: 'allow', licenses: [expect.objectContaining({ expression: 'Apache-2.0' })] });
   });
 
+  it('Maven: a version managed by a parent POM deployed here is resolved; a private parent of another user lends nothing', async () => {
+    const put = async (path: string, payload: string, who: { username: string; token: string } = r.alice) =>
+      expect(
+        (await r.app.inject({ method: 'PUT', url: `/maven2/${path}`, headers: basic(who.username, who.token), payload })).statusCode,
+      ).toBe(201);
+    const parent = (g: string) =>
+      `<project><modelVersion>4.0.0</modelVersion><groupId>${g}</groupId><artifactId>parent</artifactId><version>1</version>
+        <packaging>pom</packaging><dependencyManagement><dependencies><dependency><groupId>com.acme</groupId>
+        <artifactId>lib</artifactId><version>1.0.0</version></dependency></dependencies></dependencyManagement></project>`;
+    const child = (g: string, artifactId: string) =>
+      `<project><modelVersion>4.0.0</modelVersion><parent><groupId>${g}</groupId><artifactId>parent</artifactId><version>1</version></parent>
+        <groupId>com.acme</groupId><artifactId>${artifactId}</artifactId><version>2.0</version>
+        <dependencies><dependency><groupId>com.acme</groupId><artifactId>lib</artifactId></dependency></dependencies></project>`;
+    await put(
+      'com/acme/lib/1.0.0/lib-1.0.0.pom',
+      '<project><groupId>com.acme</groupId><artifactId>lib</artifactId><version>1.0.0</version></project>',
+    );
+    await put('com/acme/parent/1/parent-1.pom', parent('com.acme'));
+    await put('com/acme/app/2.0/app-2.0.pom', child('com.acme', 'app'));
+    const app = (await report('maven/com.acme%3Aapp/2.0')).json().dependencies;
+    expect(app).toMatchObject({ resolved: true, nodes: 2, unknown: [], alerts: [] });
+
+    await put('org/bob/parent/1/parent-1.pom', parent('org.bob'), r.bob);
+    const hide = await r.app.inject({
+      method: 'POST',
+      url: '/maven2/-/access',
+      headers: { ...basic('bob', r.bob.token), 'content-type': 'application/json' },
+      payload: { name: 'org.bob:parent', access: 'restricted' },
+    });
+    expect(hide.statusCode, hide.body).toBe(200);
+    await put('com/acme/other/2.0/other-2.0.pom', child('org.bob', 'other'));
+    const other = (await report('maven/com.acme%3Aother/2.0')).json().dependencies;
+    expect(other.alerts).toEqual([expect.objectContaining({ kind: 'unresolvedVersion', name: 'com.acme:lib' })]);
+  });
+
   it('RubyGems: Bundler takes the newest version "~>" admits; an exact pin on a vulnerable one is reported', async () => {
     const push = async (gem: Buffer) =>
       expect(
