@@ -1,7 +1,7 @@
 // The real Maven 3.8.7 against the registry at /maven2/ (main API + registry processes), offline: central is
 // mirrored to Debian's /usr/share/maven-repo (multiformat-protocols.md 2.6). deploy:deploy-file of a release and
 // two SNAPSHOT builds, a refused release overwrite, wrong credentials, `mvn deploy` of a parent POM resolved by a
-// child project, dependency:get of the release and SNAPSHOT jars into fresh local repositories (bytes compared),
+// child project, a reactor whose parent manages its module's dependency versions (the report resolves them as Maven does), dependency:get of the release and SNAPSHOT jars into fresh local repositories (bytes compared),
 // and a private artifact that Maven can only resolve by answering the 401 + WWW-Authenticate: Basic challenge.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -222,6 +222,58 @@ describe('mvn deploy and resolution against /maven2/', () => {
     );
     expect(mavenChose.sort()).toEqual(['com.example.acc:acc-app@1.0.0', 'com.example.acc:acc-lib@1.0.0']);
     const report = await fetch(`${suite.urls.api}/api/packages/com.example.acc%3Aacc-app/1.0.0/security?ecosystem=maven`, {
+      headers: { authorization: `Bearer ${aliceToken}` },
+    });
+    expect(report.status).toBe(200);
+    const tree = (await report.json()).dependencies;
+    expect([...tree.packages].sort()).toEqual(mavenChose.sort());
+    expect(tree).toMatchObject({ resolved: true, alerts: [], unknown: [] });
+  });
+
+  it('mvn deploy of a reactor whose parent manages the versions: the report resolves what Maven resolves', async () => {
+    const root = path.join(work, 'reactor');
+    fs.mkdirSync(path.join(root, 'mod'), { recursive: true });
+    fs.writeFileSync(
+      path.join(root, 'pom.xml'),
+      `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+  <groupId>com.example.acc</groupId><artifactId>acc-reactor</artifactId><version>1.0.0</version><packaging>pom</packaging>
+  <modules><module>mod</module></modules>
+  <properties><lib.version>1.0.0</lib.version></properties>
+  <dependencyManagement><dependencies>
+    <dependency><groupId>com.example.acc</groupId><artifactId>acc-lib</artifactId><version>\${lib.version}</version></dependency>
+  </dependencies></dependencyManagement>
+  <distributionManagement><repository><id>myreg</id><url>${reg}</url></repository></distributionManagement></project>`,
+    );
+    fs.writeFileSync(
+      path.join(root, 'mod', 'pom.xml'),
+      `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+  <parent><groupId>com.example.acc</groupId><artifactId>acc-reactor</artifactId><version>1.0.0</version></parent>
+  <artifactId>acc-module</artifactId><packaging>pom</packaging>
+  <dependencies><dependency><groupId>com.example.acc</groupId><artifactId>acc-lib</artifactId></dependency></dependencies></project>`,
+    );
+    const dep = await mvn(['deploy'], { cwd: root });
+    expect(dep.code, dep.output).toBe(0);
+    const local = path.join(work, 'reactor-m2');
+    const res = await mvn([
+      `-Dmaven.repo.local=${local}`,
+      'org.apache.maven.plugins:maven-dependency-plugin:3.5.0:get',
+      '-Dartifact=com.example.acc:acc-module:1.0.0:pom',
+      '-Dtransitive=true',
+      `-DremoteRepositories=myreg::default::${reg}`,
+    ]);
+    expect(res.code, res.output).toBe(0);
+    // The artifacts Maven resolved (the parent POM it also fetched is the model, not a dependency).
+    const mavenChose = fs
+      .readdirSync(path.join(local, G))
+      .filter((a) => a !== 'acc-reactor')
+      .flatMap((a) =>
+        fs
+          .readdirSync(path.join(local, G, a))
+          .filter((v) => !v.endsWith('.xml'))
+          .map((v) => `com.example.acc:${a}@${v}`),
+      );
+    expect(mavenChose.sort()).toEqual(['com.example.acc:acc-lib@1.0.0', 'com.example.acc:acc-module@1.0.0']);
+    const report = await fetch(`${suite.urls.api}/api/packages/com.example.acc%3Aacc-module/1.0.0/security?ecosystem=maven`, {
       headers: { authorization: `Bearer ${aliceToken}` },
     });
     expect(report.status).toBe(200);
