@@ -161,6 +161,8 @@ describe('twine upload and pip install against /pypi/', () => {
 
   it('the security report resolves the same dependency versions pip downloads, and names the vulnerable one on its path', async () => {
     // tree-app needs tree-base>=1.0 and tree-mid; tree-mid needs tree-base<2: pip settles on tree-base 1.5, not 2.5.
+    // Its requirements for old Pythons and for Windows do not apply to pip here (Linux, Python 3.8+), nor to the
+    // report (CPython 3.13 on Linux): tree-base<1.2 would force 1.0, and tree-win is not even in the registry.
     const wheels = path.join(work, 'tree-wheels');
     fs.mkdirSync(wheels);
     const dists = [
@@ -168,7 +170,9 @@ describe('twine upload and pip install against /pypi/', () => {
       makeWheel('tree-base', '1.5'),
       makeWheel('tree-base', '2.5'),
       makeWheel('tree-mid', '1.0', { requiresDist: ['tree-base<2', 'pytest; extra == "test"'] }),
-      makeWheel('tree-app', '1.0', { requiresDist: ['tree-base>=1.0', 'tree-mid'] }),
+      makeWheel('tree-app', '1.0', {
+        requiresDist: ['tree-base>=1.0', 'tree-mid', 'tree-base<1.2; python_version < "3.8"', 'tree-win; sys_platform == "win32"'],
+      }),
     ];
     for (const d of dists) fs.writeFileSync(path.join(wheels, d.filename), d.bytes);
     const up = await twine(dists.map((d) => path.join(wheels, d.filename)));
