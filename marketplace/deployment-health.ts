@@ -12,9 +12,9 @@ const AUTO_RESTART_MS = 5 * 60_000;
 export function createDeploymentHealth(d: { db: Db; repo: DeploymentsRepo; engine: DeploymentEngine; clock: Clock; timeScale: number }) {
   const { db, repo, engine } = d;
   return {
-    /** Live deployments the orchestrator watches. */
-    live(limit: number, offset: number) {
-      return repo.live(limit, offset).map((r) => ({
+    /** Live deployments the orchestrator watches, in id order, after the id `after`. */
+    live(limit: number, after = '') {
+      return repo.live(limit, after).map((r) => ({
         id: r.id,
         serviceId: r.service_id,
         category: findTemplate(r.service_id)?.category ?? 'compute',

@@ -124,7 +124,9 @@ export function createDeploymentsRepo(db: Db) {
     activeByService: db.prepare(
       "SELECT service_id, count(*) AS n FROM mkt_deployments WHERE status IN ('running', 'degraded', 'updating', 'restarting', 'restoring') GROUP BY service_id",
     ),
-    live: db.prepare("SELECT * FROM mkt_deployments WHERE status IN ('running', 'degraded') ORDER BY id LIMIT ? OFFSET ?"),
+    // Keyset pages (after the last id of the previous page): a deployment that changes status between two pages
+    // is neither skipped nor read twice, as an OFFSET would do.
+    live: db.prepare("SELECT * FROM mkt_deployments WHERE status IN ('running', 'degraded') AND id > ? ORDER BY id LIMIT ?"),
     ownersWithDeployments: db.prepare('SELECT DISTINCT owner_id FROM mkt_deployments WHERE created_at < ?'),
     // In index order (no sort of the whole account in SQLite); ties on created_at are put in id order in JS,
     // where the rows are already nearly sorted.
@@ -234,12 +236,12 @@ export function createDeploymentsRepo(db: Db) {
     setRestoredFrom: (id: string, source: object, at: string) => wrote(s.setRestoredFrom.run(JSON.stringify(source), at, id)),
     setHealth: (id: string, failures: number, passes: number) => wrote(s.setHealth.run(failures, passes, id)),
     activeByService: () => new Map((s.activeByService.all() as { service_id: string; n: number }[]).map((r) => [r.service_id, r.n])),
-    /** Running and degraded deployments, for the orchestrator's rounds (from the cache until the next write). */
-    live(limit: number, offset: number): readonly DeploymentRow[] {
-      const key = `${limit}:${offset}`;
+    /** Running and degraded deployments with an id after `after`, for the orchestrator's rounds (from the cache until the next write). */
+    live(limit: number, after = ''): readonly DeploymentRow[] {
+      const key = `${limit}:${after}`;
       const hit = liveCache.get(key);
       if (hit && hit.writes === writes) return hit.rows;
-      const rows = Object.freeze(s.live.all(limit, offset) as DeploymentRow[]);
+      const rows = Object.freeze(s.live.all(after, limit) as DeploymentRow[]);
       if (!db.inTransaction) {
         if (liveCache.size >= 16) liveCache.clear();
         liveCache.set(key, { writes, rows });

@@ -23,11 +23,26 @@ export interface OrchestratorDeps {
   marketplace?: MarketplacePort;
 }
 
-/** The marketplace's /internal/deployments routes as a MarketplacePort. */
-export function httpMarketplacePort(peer: PeerClient): MarketplacePort {
+/** The marketplace's page size for live deployments and health reports (marketplace/routes/internal.ts LIVE_PAGE_MAX). */
+const PAGE = 5000;
+
+/** The marketplace's /internal/deployments routes as a MarketplacePort: every live deployment, page after page. */
+export function httpMarketplacePort(peer: PeerClient, pageSize = PAGE): MarketplacePort {
   return {
-    live: async () => (await peer.get<{ deployments: LiveDeployment[] }>('/internal/deployments/live?limit=5000'))?.deployments ?? [],
-    reportHealth: (reports) => peer.post('/internal/deployments/health', { reports }, { timeoutMs: 10_000 }),
+    async live() {
+      const all: LiveDeployment[] = [];
+      for (let after = ''; ; ) {
+        const q = new URLSearchParams({ limit: String(pageSize), after });
+        const page = (await peer.get<{ deployments: LiveDeployment[] }>(`/internal/deployments/live?${q}`))?.deployments ?? [];
+        all.push(...page);
+        if (page.length < pageSize) return all;
+        after = page[page.length - 1].id;
+      }
+    },
+    async reportHealth(reports) {
+      for (let i = 0; i < reports.length; i += pageSize)
+        await peer.post('/internal/deployments/health', { reports: reports.slice(i, i + pageSize) }, { timeoutMs: 10_000 });
+    },
     autoscale: (id, instances) => peer.post(`/internal/deployments/${encodeURIComponent(id)}/autoscale`, { instances }),
   };
 }

@@ -126,7 +126,7 @@ describe('cached transition history', () => {
 });
 
 describe('live deployments for the orchestrator (reused until the next write)', () => {
-  const live = () => f.health.live(100, 0).map((d) => `${d.id}:${d.status}:${d.instances}`);
+  const live = () => f.health.live(100).map((d) => `${d.id}:${d.status}:${d.instances}`);
 
   it('shows a deployment reaching running, a scale and a stop on the next read', async () => {
     const id = await create('watched');

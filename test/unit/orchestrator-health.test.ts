@@ -44,6 +44,64 @@ describe('orchestrator health monitor', () => {
 
   const status = async () => (await f.app.inject({ url: `/api/deployments/${id}`, headers: u.auth })).json();
 
+  it('reads every live deployment page after page (keyset by id) and sends reports in pages of the same size', async () => {
+    for (let i = 0; i < 6; i++) {
+      const res = await f.app.inject({
+        method: 'POST',
+        url: '/api/deployments',
+        headers: u.auth,
+        payload: { serviceId: 'svc-functions', name: `fn-${i}`, config: { tier: 'pro', region: 'us-east-1', runtime: 'nodejs20' } },
+      });
+      expect(res.statusCode, res.body).toBe(202);
+    }
+    f.advance(8_000);
+    const { port: listening } = f.app.server.address() as { port: number };
+    const peer = createPeerClient({
+      name: 'marketplace',
+      baseUrl: `http://127.0.0.1:${listening}`,
+      timeoutMs: 5_000,
+      internalToken: testSecrets.internalToken,
+    });
+    const asked: string[] = [];
+    const counted: typeof peer = {
+      ...peer,
+      get(path, o) {
+        asked.push(`GET ${path}`);
+        return peer.get(path, o);
+      },
+      post(path, body, o) {
+        asked.push(`POST ${path} ${(body as { reports: unknown[] }).reports.length}`);
+        return peer.post(path, body, o);
+      },
+    };
+    const paged = httpMarketplacePort(counted, 3);
+    const ids = (await paged.live()).map((d) => d.id);
+    const everyLive = (f.db.prepare("SELECT id FROM mkt_deployments WHERE status = 'running' ORDER BY id").all() as { id: string }[]).map(
+      (r) => r.id,
+    );
+    expect(everyLive).toHaveLength(7);
+    expect(ids).toEqual(everyLive);
+    expect(asked).toEqual(
+      [
+        '/internal/deployments/live?limit=3&after=',
+        `/internal/deployments/live?limit=3&after=${everyLive[2]}`,
+        `/internal/deployments/live?limit=3&after=${everyLive[5]}`,
+      ].map((p) => `GET ${p}`),
+    );
+    asked.length = 0;
+    // Seven failed checks in three requests of at most three: every deployment counts one failure.
+    await paged.reportHealth(ids.map((id) => ({ id, healthy: false })));
+    const failures = f.db.prepare("SELECT health_failures AS n FROM mkt_deployments WHERE status = 'running'").all();
+    expect(failures).toEqual(ids.map(() => ({ n: 1 })));
+    expect(asked).toEqual([3, 3, 1].map((n) => `POST /internal/deployments/health ${n}`));
+    // The marketplace refuses a page larger than its maximum with a clear 400.
+    const tooMany = await f.app.inject({
+      url: '/internal/deployments/live?limit=5001',
+      headers: { 'x-internal-token': testSecrets.internalToken },
+    });
+    expect(tooMany.statusCode).toBe(400);
+  });
+
   it('marks degraded after 3 failed checks and recovered after 2 passing ones, with events', async () => {
     let ok = true;
     const m = createHealthMonitor({ db: f.db, clock: f.clock, marketplace: port, timeScale: 1, healthy: () => ok });
