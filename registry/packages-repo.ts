@@ -98,12 +98,12 @@ export function createPackagesRepo(db: Db) {
     starredBy: db.prepare(
       'SELECT p.name FROM stars s JOIN packages p ON p.id = s.package_id WHERE s.username = ? AND p.ecosystem = ? ORDER BY p.name LIMIT 1000',
     ),
+    // The dependents npmjs.com shows (and the dependents tab, routes-dependents.ts): packages whose latest version
+    // names it outside devDependencies, private ones included (their users would break too). An index lookup in
+    // npm_dependency_edges (migration 052), not a json_each over every version of every package.
     dependents: db.prepare(
-      `SELECT 1 FROM package_versions v JOIN packages p ON p.id = v.package_id
-       WHERE p.ecosystem = @ecosystem AND p.name <> @name AND (
-         EXISTS (SELECT 1 FROM json_each(v.manifest, '$.dependencies') WHERE key = @name)
-         OR EXISTS (SELECT 1 FROM json_each(v.manifest, '$.optionalDependencies') WHERE key = @name)
-         OR EXISTS (SELECT 1 FROM json_each(v.manifest, '$.peerDependencies') WHERE key = @name))
+      `SELECT 1 FROM npm_dependency_edges e JOIN packages p ON p.id = e.package_id
+       WHERE e.dependency = @name AND e.kind <> 'devDependencies' AND p.name <> @name AND p.ecosystem = @ecosystem
        LIMIT 1`,
     ),
     addDownloads: db.prepare('UPDATE packages SET downloads = downloads + @n WHERE id = @id'),

@@ -117,8 +117,15 @@ for (const name of ['chg-test', '@acme/chg-test']) {
     });
 
     it('after 72 hours a version others depend on cannot be unpublished (403), except by an admin', async () => {
-      await put('/npm/dependent', publishBody('dependent', '1.0.0', { pkg: { dependencies: { [name]: '^1.0.0' } } }));
+      // Dependents as npmjs.com lists them: latest versions only, devDependencies not counted.
+      await put('/npm/moved-on', publishBody('moved-on', '1.0.0', { pkg: { dependencies: { [name]: '^1.0.0' } } }));
+      await put('/npm/moved-on', publishBody('moved-on', '2.0.0'));
+      await put('/npm/dev-only', publishBody('dev-only', '1.0.0', { pkg: { devDependencies: { [name]: '^1.0.0' } } }));
       r.clock.advance(73 * 3600 * 1000);
+      const d0 = await doc();
+      delete d0.versions['1.1.0'];
+      expect((await put(`${docPath(name)}/-rev/${d0._rev}`, d0)).statusCode).toBe(200);
+      await put('/npm/dependent', publishBody('dependent', '1.0.0', { pkg: { dependencies: { [name]: '^1.0.0' } } }));
       const d = await doc();
       const res = await r.app.inject({ method: 'DELETE', url: `${docPath(name)}/-rev/${d._rev}`, headers: bearer(r.alice) });
       expect(res.statusCode).toBe(403);
