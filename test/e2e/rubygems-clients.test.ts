@@ -138,7 +138,7 @@ describe('gem push, gem install and bundle install against /rubygems/', () => {
     const again = await push(built('acc_dep', '1.0.0'));
     expect(again.output).toContain('Repushing of gem versions is not allowed.');
   });
-  it('a private gem of an org: gem install of an org member installs it; of a user outside the org finds nothing', async () => {
+  it('a private gem of an org: gem install and bundle install of an org member install it; of a user outside the org find nothing', async () => {
     const org = path.join(work, 'acc_org');
     writeGem(org, 'acc_org', '0.1.0', '');
     fs.writeFileSync(path.join(org, 'lib', 'acc_org.rb'), 'module AccOrg; end\n');
@@ -184,5 +184,23 @@ describe('gem push, gem install and bundle install against /rubygems/', () => {
     expect(outsider.code).not.toBe(0);
     expect(outsider.output).toContain('acc_org');
     expect(fs.existsSync(path.join(work, 'org-outsider-gems', 'cache', 'acc_org-0.1.0.gem'))).toBe(false);
+
+    // Bundler too, with the credentials in the Gemfile's source as teams write them.
+    const bundle = async (user: string, secret: string, dir: string) => {
+      const app = path.join(work, dir);
+      fs.mkdirSync(app);
+      const source = host.replace('http://', `http://${user}:${encodeURIComponent(secret)}@`);
+      fs.writeFileSync(path.join(app, 'Gemfile'), `source "${source}"\ngem "acc_org", "0.1.0"\n`);
+      const cfg = await run('bundle', ['config', 'set', '--local', 'path', 'vendor/bundle'], { cwd: app, env });
+      expect(cfg.code, cfg.output).toBe(0);
+      return run('bundle', ['install'], { cwd: app, env });
+    };
+    const memberBundle = await bundle('gemcarol', carol, 'org-member-app');
+    expect(memberBundle.code, memberBundle.output).toBe(0);
+    expect(memberBundle.stdout).toContain('Installing acc_org 0.1.0');
+    const outsiderBundle = await bundle('gemdave', dave, 'org-outsider-app');
+    expect(outsiderBundle.code).not.toBe(0);
+    expect(outsiderBundle.output).toMatch(/acc_org/);
+    expect(fs.existsSync(path.join(work, 'org-outsider-app', 'Gemfile.lock'))).toBe(false);
   });
 });
