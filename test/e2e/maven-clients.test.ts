@@ -188,6 +188,39 @@ describe('mvn deploy and resolution against /maven2/', () => {
     expect(fs.existsSync(path.join(local, G, 'acc-parent/1.0.0/acc-parent-1.0.0.pom'))).toBe(true);
   });
 
+  /**
+   * Resolves com.example.acc:<artifactId>:1.0.0 with Maven's dependency:get into a fresh local repository and asks
+   * the report for the same version: what Maven fetched (one folder per artifact version, sorted; `models` are the
+   * parent POMs it read) and the report's dependency tree (its packages sorted).
+   */
+  async function resolveBoth(artifactId: string, localRepo: string, models: string[] = []) {
+    const local = path.join(work, localRepo);
+    const res = await mvn([
+      `-Dmaven.repo.local=${local}`,
+      'org.apache.maven.plugins:maven-dependency-plugin:3.5.0:get',
+      `-Dartifact=com.example.acc:${artifactId}:1.0.0:pom`,
+      '-Dtransitive=true',
+      `-DremoteRepositories=myreg::default::${reg}`,
+    ]);
+    expect(res.code, res.output).toBe(0);
+    const mavenChose = fs
+      .readdirSync(path.join(local, G))
+      .filter((a) => !models.includes(a))
+      .flatMap((a) =>
+        fs
+          .readdirSync(path.join(local, G, a))
+          .filter((v) => !v.endsWith('.xml'))
+          .map((v) => `com.example.acc:${a}@${v}`),
+      )
+      .sort();
+    const report = await fetch(`${suite.urls.api}/api/packages/com.example.acc%3A${artifactId}/1.0.0/security?ecosystem=maven`, {
+      headers: { authorization: `Bearer ${aliceToken}` },
+    });
+    expect(report.status).toBe(200);
+    const tree = (await report.json()).dependencies;
+    return { mavenChose, tree: { ...tree, packages: [...tree.packages].sort() } };
+  }
+
   it('the security report resolves the dependencies Maven resolves from a deployed POM (test scope left out)', async () => {
     const app = path.join(work, 'tree-app');
     fs.mkdirSync(app);
@@ -204,29 +237,9 @@ describe('mvn deploy and resolution against /maven2/', () => {
     );
     const dep = await mvn(['deploy'], { cwd: app });
     expect(dep.code, dep.output).toBe(0);
-    const local = path.join(work, 'tree-m2');
-    const res = await mvn([
-      `-Dmaven.repo.local=${local}`,
-      'org.apache.maven.plugins:maven-dependency-plugin:3.5.0:get',
-      '-Dartifact=com.example.acc:acc-app:1.0.0:pom',
-      '-Dtransitive=true',
-      `-DremoteRepositories=myreg::default::${reg}`,
-    ]);
-    expect(res.code, res.output).toBe(0);
-    // What Maven fetched from the registry: one folder per artifact version under com/example/acc.
-    const mavenChose = fs.readdirSync(path.join(local, G)).flatMap((a) =>
-      fs
-        .readdirSync(path.join(local, G, a))
-        .filter((v) => !v.endsWith('.xml'))
-        .map((v) => `com.example.acc:${a}@${v}`),
-    );
-    expect(mavenChose.sort()).toEqual(['com.example.acc:acc-app@1.0.0', 'com.example.acc:acc-lib@1.0.0']);
-    const report = await fetch(`${suite.urls.api}/api/packages/com.example.acc%3Aacc-app/1.0.0/security?ecosystem=maven`, {
-      headers: { authorization: `Bearer ${aliceToken}` },
-    });
-    expect(report.status).toBe(200);
-    const tree = (await report.json()).dependencies;
-    expect([...tree.packages].sort()).toEqual(mavenChose.sort());
+    const { mavenChose, tree } = await resolveBoth('acc-app', 'tree-m2');
+    expect(mavenChose).toEqual(['com.example.acc:acc-app@1.0.0', 'com.example.acc:acc-lib@1.0.0']);
+    expect(tree.packages).toEqual(mavenChose);
     expect(tree).toMatchObject({ resolved: true, alerts: [], unknown: [] });
   });
 
@@ -253,32 +266,10 @@ describe('mvn deploy and resolution against /maven2/', () => {
     );
     const dep = await mvn(['deploy'], { cwd: root });
     expect(dep.code, dep.output).toBe(0);
-    const local = path.join(work, 'reactor-m2');
-    const res = await mvn([
-      `-Dmaven.repo.local=${local}`,
-      'org.apache.maven.plugins:maven-dependency-plugin:3.5.0:get',
-      '-Dartifact=com.example.acc:acc-module:1.0.0:pom',
-      '-Dtransitive=true',
-      `-DremoteRepositories=myreg::default::${reg}`,
-    ]);
-    expect(res.code, res.output).toBe(0);
-    // The artifacts Maven resolved (the parent POM it also fetched is the model, not a dependency).
-    const mavenChose = fs
-      .readdirSync(path.join(local, G))
-      .filter((a) => a !== 'acc-reactor')
-      .flatMap((a) =>
-        fs
-          .readdirSync(path.join(local, G, a))
-          .filter((v) => !v.endsWith('.xml'))
-          .map((v) => `com.example.acc:${a}@${v}`),
-      );
-    expect(mavenChose.sort()).toEqual(['com.example.acc:acc-lib@1.0.0', 'com.example.acc:acc-module@1.0.0']);
-    const report = await fetch(`${suite.urls.api}/api/packages/com.example.acc%3Aacc-module/1.0.0/security?ecosystem=maven`, {
-      headers: { authorization: `Bearer ${aliceToken}` },
-    });
-    expect(report.status).toBe(200);
-    const tree = (await report.json()).dependencies;
-    expect([...tree.packages].sort()).toEqual(mavenChose.sort());
+    // The parent POM Maven also fetched (acc-reactor) is the model, not a dependency.
+    const { mavenChose, tree } = await resolveBoth('acc-module', 'reactor-m2', ['acc-reactor']);
+    expect(mavenChose).toEqual(['com.example.acc:acc-lib@1.0.0', 'com.example.acc:acc-module@1.0.0']);
+    expect(tree.packages).toEqual(mavenChose);
     expect(tree).toMatchObject({ resolved: true, alerts: [], unknown: [] });
   });
 
