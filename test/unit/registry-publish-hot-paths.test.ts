@@ -96,11 +96,25 @@ describe.each(['lib-core', '@acme/lib-core'])('reverse dependencies of %s (migra
       'registry',
       loadMigrations(MIGRATIONS).filter((m) => m.version < before),
     );
-    const oldRepo = createPackagesRepo(old);
-    publish(oldRepo, 'app-prod', [{ dependencies: { [dep]: '^1.0.0' } }]);
-    publish(oldRepo, 'app-dev', [{ devDependencies: { [dep]: '^1.0.0' } }]);
-    publish(oldRepo, 'app-gone', [{ dependencies: { [dep]: '1' } }]);
-    oldRepo.deprecate(oldRepo.find('npm', 'app-gone')!.id, '1.0.0', 'gone');
+    // The rows as the code of that schema stored them, in plain SQL: today's repo prepares statements over tables
+    // the old schema does not have yet.
+    old.prepare('INSERT INTO blobs (sha512, size, created_at) VALUES (?, 1, ?)').run('x'.repeat(128), AT);
+    const oldPublish = (name: string, manifest: Record<string, unknown>, deprecated: string | null = null) => {
+      const id = Number(
+        old.prepare("INSERT INTO packages (ecosystem, name, created_at, updated_at) VALUES ('npm', ?, ?, ?)").run(name, AT, AT)
+          .lastInsertRowid,
+      );
+      old
+        .prepare(
+          `INSERT INTO package_versions (package_id, version, manifest, filename, blob_sha512, integrity, shasum, size, deprecated, published_at)
+           VALUES (?, '1.0.0', ?, 'x.tgz', ?, 'sha512-x', 'x', 1, ?, ?)`,
+        )
+        .run(id, JSON.stringify({ name, version: '1.0.0', ...manifest }), 'x'.repeat(128), deprecated, AT);
+      old.prepare("INSERT INTO dist_tags (package_id, tag, version) VALUES (?, 'latest', '1.0.0')").run(id);
+    };
+    oldPublish('app-prod', { dependencies: { [dep]: '^1.0.0' } });
+    oldPublish('app-dev', { devDependencies: { [dep]: '^1.0.0' } });
+    oldPublish('app-gone', { dependencies: { [dep]: '1' }, deprecated: 'gone' }, 'gone');
     old.close();
     const upgraded = openRegistryDatabase(file);
     try {
