@@ -57,10 +57,12 @@ export async function buildApp(deps: DashboardDeps) {
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   const session = createSessionHooks(peers.api, deps.secrets.jwtSecret);
 
-  app.addHook('onSend', async (_req, reply) => {
+  // A callback hook (no promise per response).
+  app.addHook('onSend', (_req, reply, payload, done) => {
     reply.header('content-security-policy', CSP);
     reply.header('referrer-policy', 'same-origin');
     reply.header('x-frame-options', 'DENY');
+    done(null, payload);
   });
 
   const staticCache = new Map(Object.entries(STATIC_FILES).map(([f, s]) => [f, fs.readFileSync(new URL(f, s.from))]));

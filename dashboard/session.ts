@@ -1,7 +1,7 @@
 // The signed-in session and CSRF: the main API's elk_ session token lives only in an httpOnly cookie, and
 // every form carries an HMAC of that token (or of a random pre-session id) that a cross-site page cannot know.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { PeerClient } from '../lib/http.ts';
 import type { PageCtx, PageUser } from './views.ts';
 
@@ -54,6 +54,36 @@ export function clearSessionCookie(req: FastifyRequest, reply: FastifyReply) {
   reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: secure(req) });
 }
 
+/**
+ * A page's context. The CSRF token (and for a visitor without one, the pre-session cookie it is made from) is made
+ * only when a page reads it: a form, or a POST's check. A page without a form (the anonymous home page) costs no
+ * random bytes, no HMAC and no cookie.
+ */
+class LazyCsrfCtx implements PageCtx {
+  readonly user: PageUser | undefined;
+  #csrf: string | undefined;
+  constructor(
+    private readonly secret: string,
+    private readonly req: FastifyRequest,
+    private readonly reply: FastifyReply,
+    me: Me | undefined,
+    private readonly token: string | undefined,
+  ) {
+    this.user = me ? { userId: me.userId, username: me.username, role: me.role } : undefined;
+  }
+  get csrf(): string {
+    if (this.#csrf !== undefined) return this.#csrf;
+    // Signed in: the session token is the key. Otherwise the pre-session cookie, made now if the visitor has none.
+    let key = this.user ? this.token : this.req.cookies[PRESESSION_COOKIE];
+    if (!key) {
+      key = randomBytes(24).toString('base64url');
+      this.reply.setCookie(PRESESSION_COOKIE, key, { httpOnly: true, sameSite: 'strict', path: '/', secure: secure(this.req) });
+    }
+    this.#csrf = csrfFor(this.secret, key);
+    return this.#csrf;
+  }
+}
+
 /** Resolves who is calling (with a 5 s cache per token so pages stay fast) and enforces CSRF on every POST. */
 export function createSessionHooks(api: PeerClient, secret: string) {
   const cache = new Map<string, { me: Me; at: number }>();
@@ -73,49 +103,31 @@ export function createSessionHooks(api: PeerClient, secret: string) {
 
   return {
     forget: (token: string) => cache.delete(token),
-    async onRequest(req: FastifyRequest, reply: FastifyReply) {
+    // Callback hooks, not async ones: an anonymous page view (the busiest) then costs no promise per hook.
+    onRequest(req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
       const token = req.cookies[SESSION_COOKIE];
-      let me: Me | undefined;
-      if (token) {
-        me = await whoIs(token, req.id);
-        if (!me) clearSessionCookie(req, reply);
+      if (!token) {
+        req.session = { ctx: new LazyCsrfCtx(secret, req, reply, undefined, undefined) };
+        return done();
       }
-      // The CSRF token (and for a visitor without one, the pre-session cookie it is made from) only when a page
-      // reads it: a form, or a POST's check. A page without a form (the anonymous home page) costs no random
-      // bytes, no HMAC and no cookie.
-      let csrf: string | undefined;
-      const csrfOnce = () => {
-        if (csrf !== undefined) return csrf;
-        let key = me ? token : req.cookies[PRESESSION_COOKIE];
-        if (!key) {
-          key = randomBytes(24).toString('base64url');
-          reply.setCookie(PRESESSION_COOKIE, key, { httpOnly: true, sameSite: 'strict', path: '/', secure: secure(req) });
-        }
-        csrf = csrfFor(secret, key);
-        return csrf;
-      };
-      const user = me ? { userId: me.userId, username: me.username, role: me.role } : undefined;
-      const ctx: PageCtx = {
-        user,
-        get csrf() {
-          return csrfOnce();
-        },
-      };
-      req.session = { token: me ? token : undefined, me, ctx };
+      whoIs(token, req.id).then((me) => {
+        if (!me) clearSessionCookie(req, reply);
+        req.session = { token: me ? token : undefined, me, ctx: new LazyCsrfCtx(secret, req, reply, me, token) };
+        done();
+      }, done);
     },
     /** Runs after the form body is parsed: a POST without the right token never reaches a handler. */
-    async preHandler(req: FastifyRequest) {
-      if (req.method !== 'POST') return;
+    preHandler(req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
+      if (req.method !== 'POST') return done();
       const given = (req.body as Record<string, unknown> | undefined)?._csrf;
-      if (typeof given !== 'string' || !sameToken(given, req.session.ctx.csrf)) {
-        const err = new Error('the form expired or came from another site: reload the page and try again') as Error & {
-          statusCode: number;
-          code: string;
-        };
-        err.statusCode = 403;
-        err.code = 'CSRF_FAILED';
-        throw err;
-      }
+      if (typeof given === 'string' && sameToken(given, req.session.ctx.csrf)) return done();
+      const err = new Error('the form expired or came from another site: reload the page and try again') as Error & {
+        statusCode: number;
+        code: string;
+      };
+      err.statusCode = 403;
+      err.code = 'CSRF_FAILED';
+      done(err);
     },
   };
 }
