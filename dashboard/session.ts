@@ -110,11 +110,13 @@ export function createSessionHooks(api: PeerClient, secret: string) {
         req.session = { ctx: new LazyCsrfCtx(secret, req, reply, undefined, undefined) };
         return done();
       }
-      whoIs(token, req.id).then((me) => {
-        if (!me) clearSessionCookie(req, reply);
-        req.session = { token: me ? token : undefined, me, ctx: new LazyCsrfCtx(secret, req, reply, me, token) };
-        done();
-      }, done);
+      whoIs(token, req.id)
+        .then((me) => {
+          if (!me) clearSessionCookie(req, reply);
+          req.session = { token: me ? token : undefined, me, ctx: new LazyCsrfCtx(secret, req, reply, me, token) };
+        })
+        // Any failure (the main API, or the lines above) reaches Fastify's error handler once.
+        .then(() => done(), done);
     },
     /** Runs after the form body is parsed: a POST without the right token never reaches a handler. */
     preHandler(req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
