@@ -245,6 +245,33 @@ describe('dashboard session', () => {
     expect(res.body).toContain('There is no page at /no/such/page.');
   });
 
+  it('a signed-in visit while the main API is unreachable gets an error page, not a hang or a crash', async () => {
+    // A port nobody listens on: the session lookup itself fails.
+    const closed = Fastify();
+    await closed.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = closed.server.address() as { port: number };
+    await closed.close();
+    const down = createPeerClient({ name: 'main API', baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 2000 });
+    const cut = await buildApp({
+      config: testConfig(),
+      secrets: testSecrets,
+      identityDb: () => {
+        throw new Error('not used');
+      },
+      clock: { now: () => Date.now() } as never,
+      logger: 'silent',
+      peers: { api: down, registry: down, marketplace: down, orchestrator: down },
+    });
+    try {
+      const res = await cut.inject({ url: '/account/tokens', headers: { cookie: 'elide_session=elk_session' } });
+      expect(res.statusCode).toBeGreaterThanOrEqual(500);
+      expect(res.headers['content-type']).toMatch(/text\/html/);
+      expect(res.body).toContain('main API');
+    } finally {
+      await cut.close();
+    }
+  });
+
   it('serves only the fixed static files, uPlot included', async () => {
     expect((await app.inject('/public/uPlot.iife.min.js')).statusCode).toBe(200);
     expect((await app.inject('/public/app.js')).headers['content-type']).toMatch(/javascript/);
