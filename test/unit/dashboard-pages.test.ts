@@ -2,10 +2,10 @@
 // deployment actions, and admin pages refused to non-admins before the internal token is ever used.
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../dashboard/app.ts';
+import type { buildApp } from '../../dashboard/app.ts';
 import { csrfFor, SESSION_COOKIE } from '../../dashboard/session.ts';
-import { createPeerClient } from '../../lib/http.ts';
-import { testConfig, testSecrets } from '../helpers/config.ts';
+import { testSecrets } from '../helpers/config.ts';
+import { dashboardOver } from '../helpers/dashboard.ts';
 
 const users: Record<string, { role: string }> = { elk_user: { role: 'user' }, elk_admin: { role: 'admin' } };
 const calls: { method: string; url: string; body?: unknown; internal?: boolean }[] = [];
@@ -193,22 +193,7 @@ beforeAll(async () => {
   }));
   await fake.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(fake.server.address() as { port: number }).port}`;
-  const client = (name: string) => createPeerClient({ name, baseUrl: base, timeoutMs: 2000, internalToken: 'internal-x' });
-  app = await buildApp({
-    config: testConfig(),
-    secrets: testSecrets,
-    identityDb: () => {
-      throw new Error('not used');
-    },
-    clock: { now: () => Date.now() } as never,
-    logger: 'silent',
-    peers: {
-      api: client('main API'),
-      registry: client('registry'),
-      marketplace: client('marketplace'),
-      orchestrator: client('orchestrator'),
-    },
-  });
+  app = await dashboardOver(base, { internalToken: 'internal-x' });
 });
 
 afterAll(async () => {

@@ -2,9 +2,8 @@
 // login/logout, tokens shown once, CSP without inline scripts, friendly error pages.
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../dashboard/app.ts';
-import { createPeerClient } from '../../lib/http.ts';
-import { testConfig, testSecrets } from '../helpers/config.ts';
+import type { buildApp } from '../../dashboard/app.ts';
+import { dashboardOver } from '../helpers/dashboard.ts';
 
 const ME = {
   userId: 'user-1',
@@ -61,22 +60,7 @@ beforeAll(async () => {
   fake.get('/api/packages/search', async () => ({ results: [], total: 0, limit: 20, offset: 0 }));
   await fake.listen({ host: '127.0.0.1', port: 0 });
   const addr = fake.server.address() as { port: number };
-  const client = (name: string) => createPeerClient({ name, baseUrl: `http://127.0.0.1:${addr.port}`, timeoutMs: 2000 });
-  app = await buildApp({
-    config: testConfig(),
-    secrets: testSecrets,
-    identityDb: () => {
-      throw new Error('not used');
-    },
-    clock: { now: () => Date.now() } as never,
-    logger: 'silent',
-    peers: {
-      api: client('main API'),
-      registry: client('registry'),
-      marketplace: client('marketplace'),
-      orchestrator: client('orchestrator'),
-    },
-  });
+  app = await dashboardOver(`http://127.0.0.1:${addr.port}`);
 });
 
 afterAll(async () => {
@@ -251,17 +235,7 @@ describe('dashboard session', () => {
     await closed.listen({ host: '127.0.0.1', port: 0 });
     const { port } = closed.server.address() as { port: number };
     await closed.close();
-    const down = createPeerClient({ name: 'main API', baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 2000 });
-    const cut = await buildApp({
-      config: testConfig(),
-      secrets: testSecrets,
-      identityDb: () => {
-        throw new Error('not used');
-      },
-      clock: { now: () => Date.now() } as never,
-      logger: 'silent',
-      peers: { api: down, registry: down, marketplace: down, orchestrator: down },
-    });
+    const cut = await dashboardOver(`http://127.0.0.1:${port}`);
     try {
       const res = await cut.inject({ url: '/account/tokens', headers: { cookie: 'elide_session=elk_session' } });
       expect(res.statusCode).toBeGreaterThanOrEqual(500);
