@@ -35,6 +35,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
  * already delivered (a lost delete re-sends, and the receiver drops copies by id). A power cut may lose such a
  * commit, never tear it (WAL); a process crash loses nothing. Acknowledged writes keep FULL (DESIGN.md section 3).
  * The fsync it spares would otherwise block the event loop, which shows in the p95 of every request (issue #11).
+ * Nobody waits for such a write either, so it waits only briefly for another writer's lock (withShortLockWait).
  */
 export function commitWithoutFsync<T>(db: Db, fn: () => T): T {
   // Inside another transaction the outer commit decides: nothing to change.
@@ -42,7 +43,7 @@ export function commitWithoutFsync<T>(db: Db, fn: () => T): T {
   const previous = db.pragma('synchronous', { simple: true }) as number;
   db.pragma('synchronous = NORMAL');
   try {
-    return db.transaction(fn).immediate();
+    return withShortLockWait(db, () => db.transaction(fn).immediate());
   } finally {
     db.pragma(`synchronous = ${previous}`);
   }
@@ -52,8 +53,8 @@ export function commitWithoutFsync<T>(db: Db, fn: () => T): T {
 export const BACKGROUND_LOCK_WAIT_MS = 1000;
 
 /**
- * Runs fn with the connection's busy timeout cut to waitMs, then restores it. For background jobs only (ticks,
- * relays, samples, download flushes), never for a request's write. Why: better-sqlite3 waits for a lock
+ * Runs fn with the connection's busy timeout cut to waitMs, then restores it. For background jobs only (the
+ * provisioner tick, and every commitWithoutFsync: relays, samples, download flushes), never for a request's write. Why: better-sqlite3 waits for a lock
  * synchronously, so a job queued behind a frozen lock holder would stall every request of its process for the
  * full busy timeout, and a user's write arriving meanwhile would start its own wait late (the F3 fault of
  * docs/RELIABILITY.md). A normal writer holds the lock for milliseconds, far below waitMs; the job that still

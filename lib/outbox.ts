@@ -3,7 +3,7 @@
 // POST /internal/events, which stores each once by id. A process that is down delays events, never loses them.
 import type { Logger } from 'pino';
 import type { Clock } from './clock.ts';
-import { commitWithoutFsync, type Db, withShortLockWait } from './db.ts';
+import { commitWithoutFsync, type Db } from './db.ts';
 import type { PeerClient } from './http.ts';
 import { newUuid } from './ids.ts';
 
@@ -80,22 +80,18 @@ export function startOutboxRelay(o: RelayOptions): { stop: () => void; flush: ()
         try {
           await o.api.post('/internal/events', { events }, { timeoutMs: 5000 });
         } catch (err) {
-          withShortLockWait(o.db, () =>
-            commitWithoutFsync(o.db, () => {
-              for (const r of rows) bump.run(r.id);
-            }),
-          );
+          commitWithoutFsync(o.db, () => {
+            for (const r of rows) bump.run(r.id);
+          });
           if (failures++ % 20 === 0)
             o.logger.warn({ err: (err as Error).message, pending: rows.length }, 'event relay: main API not reachable; will retry');
           break;
         }
         failures = 0;
         // A delete lost to a power cut only re-sends these events, which the main API drops by id.
-        withShortLockWait(o.db, () =>
-          commitWithoutFsync(o.db, () => {
-            for (const r of rows) remove.run(r.id);
-          }),
-        );
+        commitWithoutFsync(o.db, () => {
+          for (const r of rows) remove.run(r.id);
+        });
         sent += rows.length;
         if (rows.length < batch) break;
       }

@@ -3,7 +3,7 @@
 // deployment and time window, so tests can assert), record the sample, report the checks that can change
 // something (see worthReporting), and scale.
 import type { Clock } from '../lib/clock.ts';
-import { commitWithoutFsync, type Db, withShortLockWait } from '../lib/db.ts';
+import { commitWithoutFsync, type Db } from '../lib/db.ts';
 import { seededRandom } from '../marketplace/lifecycle.ts';
 import { trafficProfile } from './metrics.ts';
 import type { Category } from './templates/index.ts';
@@ -109,36 +109,34 @@ export function createHealthMonitor(o: {
     const interval = lastRound ? Math.max(1, now - lastRound) : sec(10);
     lastRound = now;
     // Samples are simulated figures, acknowledged to no one: their commit does not wait for the disk, nor long
-    // for another writer's lock (lib/db.ts withShortLockWait).
-    withShortLockWait(o.db, () =>
-      commitWithoutFsync(o.db, () => {
-        for (const d of live) {
-          const p = trafficProfile(d.id, d.category);
-          const ok = healthy(d, now);
-          // Requests follow the same steady rate the marketplace bills and reports; load shapes only CPU.
-          const requests = Math.floor((p.requestsPerSecond * interval) / 1000);
-          const slow = d.status === 'degraded' || !ok ? 4 : 1;
-          const c = cpu(d, now);
-          s.sample.run(
-            d.id,
-            iso(now),
-            interval,
-            requests,
-            Math.floor(requests * p.errorRate * slow),
-            p.latencyMs * slow,
-            Math.round(p.latencyMs * p.p95Factor * slow),
-            c,
-            p.memoryBase,
-            d.instances,
-            ok ? 1 : 0,
-          );
-          if (worthReporting(d, ok)) reports.push({ id: d.id, healthy: ok });
-          const n = decide(d, c, now);
-          if (n !== undefined) scale.push([d.id, n]);
-        }
-        s.prune.run(iso(now - 7 * DAY));
-      }),
-    );
+    // for another writer's lock (lib/db.ts commitWithoutFsync).
+    commitWithoutFsync(o.db, () => {
+      for (const d of live) {
+        const p = trafficProfile(d.id, d.category);
+        const ok = healthy(d, now);
+        // Requests follow the same steady rate the marketplace bills and reports; load shapes only CPU.
+        const requests = Math.floor((p.requestsPerSecond * interval) / 1000);
+        const slow = d.status === 'degraded' || !ok ? 4 : 1;
+        const c = cpu(d, now);
+        s.sample.run(
+          d.id,
+          iso(now),
+          interval,
+          requests,
+          Math.floor(requests * p.errorRate * slow),
+          p.latencyMs * slow,
+          Math.round(p.latencyMs * p.p95Factor * slow),
+          c,
+          p.memoryBase,
+          d.instances,
+          ok ? 1 : 0,
+        );
+        if (worthReporting(d, ok)) reports.push({ id: d.id, healthy: ok });
+        const n = decide(d, c, now);
+        if (n !== undefined) scale.push([d.id, n]);
+      }
+      s.prune.run(iso(now - 7 * DAY));
+    });
     const liveIds = new Set(live.map((d) => d.id));
     for (const id of lastReported.keys()) if (!liveIds.has(id)) lastReported.delete(id);
     if (reports.length) {

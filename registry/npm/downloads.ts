@@ -5,7 +5,7 @@
 // analytics and /api/downloads see real installs (one aggregated event per package and interval, not one per
 // tarball). PyPI, Maven and RubyGems downloads use the same counter for their counts only (no event, as before).
 import type { Clock } from '../../lib/clock.ts';
-import { commitWithoutFsync, type Db, withShortLockWait } from '../../lib/db.ts';
+import { commitWithoutFsync, type Db } from '../../lib/db.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
 import type { PackagesRepo } from '../packages-repo.ts';
 
@@ -55,8 +55,7 @@ export function createDownloadCounter(db: Db, repo: PackagesRepo, clock: Clock, 
   };
   const timer = setInterval(() => {
     try {
-      // The timer's flush is a background write (lib/db.ts withShortLockWait); a read's flush waits as requests do.
-      withShortLockWait(db, flush);
+      flush();
     } catch {
       // The database is closing or busy: the next tick or the final flush tries again.
     }
