@@ -15,6 +15,7 @@ import {
   ftsString,
   MAX_NAME_CANDIDATES,
   parseSearchText,
+  runSearch,
   type SearchQuery,
   searchPackages,
 } from '../../registry/search.ts';
@@ -39,10 +40,8 @@ describe('search text parsing and the FTS5 query', () => {
 
   it('quotes every word (double quotes doubled), the last as a prefix, within name, description and keywords', () => {
     expect(ftsString('say "hi"')).toBe('"say ""hi"""');
-    expect(buildFtsQuery({ terms: ['react'], keywords: [] })).toBe('{name description keywords} : "react"*');
-    expect(buildFtsQuery({ terms: ['a"b', 'near', 'c*'], keywords: ['x y'] })).toBe(
-      '{name description keywords} : "a""b" AND {name description keywords} : "near" AND {name description keywords} : "c*"* AND keywords : "x y"',
-    );
+    expect(buildFtsQuery({ terms: ['react'], keywords: [] })).toBe('"react"*');
+    expect(buildFtsQuery({ terms: ['a"b', 'near', 'c*'], keywords: ['x y'] })).toBe('"a""b" AND "near" AND "c*"* AND keywords : "x y"');
     expect(buildFtsQuery({ terms: [], keywords: [] })).toBeUndefined();
   });
 
@@ -203,6 +202,12 @@ describe('searchPackages over registry.db', () => {
     const page = search('kw', { limit: 1, offset: 1 });
     expect([page.total, page.hits.length]).toEqual([3, 1]);
     expect(search('kw', { limit: 5, offset: 10 })).toEqual({ total: 3, hits: [] });
+    // With filters the ranked page carries the total; an empty page asks the count.
+    const filtered = search('kw', { keywords: ['http'], limit: 1 });
+    expect([filtered.total, filtered.hits.map((h) => h.pkg.name)]).toEqual([2, ['@acme/kw-three']]);
+    expect(buildSearchSql({ ecosystem: 'npm', text: 'kw', keywords: ['http'], limit: 1, offset: 0 })?.totalInPage).toBe(true);
+    expect(search('kw', { keywords: ['http'], limit: 1, offset: 2 })).toEqual({ total: 2, hits: [] });
+    expect(search('nothing scope:acme')).toEqual({ total: 0, hits: [] });
   });
 
   it('keeps the index in step with the table: description, keywords and access changes, deletion', () => {
@@ -225,6 +230,10 @@ describe('searchPackages over registry.db', () => {
     db.prepare("UPDATE packages SET ecosystem = 'pypi' WHERE id = ?").run(moved);
     expect(names('crossing')).toEqual([]);
     expect(names('crossing', { ecosystem: 'pypi' })).toEqual(['crossing']);
+    // Without words or filters the total is the index's own document count: every public package of the
+    // ecosystem, through the updates, deletion and move above.
+    add('staying', { description: 'words' });
+    expect([search('').total, search('', { ecosystem: 'pypi' }).total, search('', { ecosystem: 'maven' }).total]).toEqual([1, 1, 0]);
     expectIndexesIntact(db);
   });
 
@@ -297,6 +306,58 @@ describe('searchPackages over registry.db', () => {
     const found = (ecosystem: string) =>
       searchPackages(old, { ecosystem, text: 'shared', limit: 5, offset: 0 }).hits.map((h) => h.pkg.name);
     expect([found('npm'), found('pypi'), found('rubygems'), found('maven')]).toEqual([['shared-npm'], ['shared-py'], ['shared-gem'], []]);
+    expectIndexesIntact(old);
+    old.close();
+  });
+
+  it('migration 053 adds prefix indexes of 2 to 12 characters: every answer is the same, to the bm25 value', () => {
+    const { old, migrations } = migratedBelow(53);
+    const at = new Date().toISOString();
+    const put = old.prepare(
+      'INSERT INTO packages (ecosystem, name, description, keywords, access, downloads, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const words = ['observability', 'typescript', 'middleware', 'stream', 'streaming', 'streamline', 'helper', 'élève'];
+    old.transaction(() => {
+      for (let i = 0; i < 120; i++) {
+        const a = words[i % words.length];
+        const b = words[(i * 5 + 3) % words.length];
+        put.run(
+          i % 7 === 0 ? 'pypi' : 'npm',
+          `pkg-${a}-${i}`,
+          `A ${a} ${b} helper ${'x '.repeat(i % 9)}`,
+          JSON.stringify([b]),
+          'public',
+          i,
+          at,
+          at,
+        );
+      }
+      put.run('npm', 'hidden-streamline', 'streamline', '[]', 'restricted', 0, at, at);
+    })();
+    // Every prefix length of every word, alone and after another word, as the last (prefix) word of a search.
+    const texts = words.flatMap((w) => Array.from({ length: [...w].length }, (_, n) => [...w].slice(0, n + 1).join('')));
+    const queries = [...texts, ...texts.map((t) => `helper ${t}`)].flatMap((text) => [
+      { ecosystem: 'npm', text, limit: 10, offset: 0 },
+      { ecosystem: 'pypi', text, limit: 5, offset: 1, sort: 'downloads' as const },
+    ]);
+    const answers = () => queries.map((q) => runSearch(old, q));
+    const before = answers();
+    expect(before.filter((a) => a.total > 0).length).toBeGreaterThan(queries.length / 2);
+    runMigrations(old, 'registry', migrations);
+    expect(answers()).toEqual(before);
+    for (const eco of ['npm', 'pypi', 'maven', 'rubygems'])
+      expect(old.prepare('SELECT sql FROM sqlite_master WHERE name = ?').pluck().get(`package_search_${eco}`)).toContain(
+        "prefix = '2 3 4 5 6 7 8 9 10 11 12'",
+      );
+    expectIndexesIntact(old);
+    // The triggers of 051 keep writing to the new indexes.
+    put.run('npm', 'after-upgrade', 'observational data', '[]', 'public', 0, at, at);
+    expect(runSearch(old, { ecosystem: 'npm', text: 'observat', limit: 5, offset: 0 }).hits.map((h) => h.pkg.name)).toContain(
+      'after-upgrade',
+    );
+    expect(runSearch(old, { ecosystem: 'npm', text: 'streamli', limit: 50, offset: 0 }).hits.map((h) => h.pkg.name)).not.toContain(
+      'hidden-streamline',
+    );
     expectIndexesIntact(old);
     old.close();
   });
