@@ -9,7 +9,7 @@ import { type CeilingServer, startCeiling } from './ceiling.ts';
 import { endpoints } from './endpoints.ts';
 import { planPackages } from './fixtures.ts';
 import { runLoad } from './load.ts';
-import { timeInstall } from './npm-install.ts';
+import { timeInstalls } from './npm-install.ts';
 import { publishPlan, round } from './publish.ts';
 import { type BenchResults, docBlock, terminalReport, writeDoc } from './report.ts';
 import { BENCH_USER, type OurSuite, rssOf, seedDeployments, startOurSuite, waitUntilIdle } from './suite-target.ts';
@@ -44,7 +44,7 @@ const params = {
   connections: int(a.connections, 32, 32),
   seconds: int(a.seconds, 10, 2),
   warmupSeconds: int(a.warmup, 3, 1),
-  installRuns: int(a['install-runs'], 3, 1),
+  installRuns: int(a['install-runs'], 5, 1),
   publishConcurrency: int(a['publish-concurrency'], 4, 4),
   verdaccio: !quick && !a['no-verdaccio'],
   logLevel: a['log-level'],
@@ -184,9 +184,12 @@ async function main() {
   for (const name of names) results.rss[name] = rssOf(ours.pid(name));
   if (verdaccio) results.rss.verdaccio = rssOf(verdaccio.pid);
 
-  log(`npm install of the ${plan.installTree.length}-package tree (cold cache, ${params.installRuns} runs)`);
-  results.install.ours = await timeInstall(`${u.registry}/npm/`, plan.installTree, params.installRuns);
-  if (verdaccio) results.install.verdaccio = await timeInstall(`${verdaccio.origin}/`, plan.installTree, params.installRuns);
+  log(`npm install of the ${plan.installTree.length}-package tree (cold cache, ${params.installRuns} runs each, alternating)`);
+  results.install = await timeInstalls(
+    { ours: `${u.registry}/npm/`, ...(verdaccio ? { verdaccio: `${verdaccio.origin}/` } : {}) },
+    plan.installTree,
+    params.installRuns,
+  );
 
   results.finishedAt = new Date().toISOString();
   results.durationSeconds = round((performance.now() - t0) / 1000);

@@ -33,50 +33,75 @@ function countInstalled(dir: string): number {
   return n;
 }
 
-export async function timeInstall(registry: string, tree: string[], runs: number): Promise<InstallResult> {
-  const times: number[] = [];
-  let installed = 0;
-  for (let i = 0; i < runs; i++) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'elide-bench-install-'));
-    try {
-      const deps = Object.fromEntries(tree.map((n) => [n, '^1.0.0']));
-      fs.writeFileSync(
-        path.join(dir, 'package.json'),
-        JSON.stringify({ name: 'bench-app', version: '1.0.0', private: true, dependencies: deps }),
-      );
-      fs.writeFileSync(path.join(dir, '.npmrc'), `registry=${registry}\n`);
-      const started = performance.now();
-      await run(
-        'npm',
-        [
-          'install',
-          '--userconfig',
-          path.join(dir, '.npmrc'),
-          '--cache',
-          path.join(dir, 'cache'),
-          '--registry',
-          registry,
-          '--no-audit',
-          '--no-fund',
-          '--ignore-scripts',
-          '--no-update-notifier',
-          '--fetch-retries=0',
-          '--loglevel=error',
-        ],
-        { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir }, timeout: 300_000 },
-      );
-      times.push(round((performance.now() - started) / 1000, 2));
-      installed = countInstalled(dir);
-    } catch (e) {
-      return {
-        runs: times,
-        medianSeconds: round(median(times), 2),
-        packagesInstalled: installed,
-        error: (e as Error).message.slice(0, 500),
-      };
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+/** One `npm install` of the tree into a fresh folder with its own cache and userconfig: seconds and packages installed. */
+async function installOnce(registry: string, tree: string[]): Promise<{ seconds: number; installed: number }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'elide-bench-install-'));
+  try {
+    const deps = Object.fromEntries(tree.map((n) => [n, '^1.0.0']));
+    fs.writeFileSync(
+      path.join(dir, 'package.json'),
+      JSON.stringify({ name: 'bench-app', version: '1.0.0', private: true, dependencies: deps }),
+    );
+    fs.writeFileSync(path.join(dir, '.npmrc'), `registry=${registry}\n`);
+    const started = performance.now();
+    await run(
+      'npm',
+      [
+        'install',
+        '--userconfig',
+        path.join(dir, '.npmrc'),
+        '--cache',
+        path.join(dir, 'cache'),
+        '--registry',
+        registry,
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+        '--no-update-notifier',
+        '--fetch-retries=0',
+        '--loglevel=error',
+      ],
+      { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir }, timeout: 300_000 },
+    );
+    return { seconds: round((performance.now() - started) / 1000, 2), installed: countInstalled(dir) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-  return { runs: times, medianSeconds: round(median(times), 2), packagesInstalled: installed };
+}
+
+/**
+ * Times `runs` installs from each registry, alternating between them, after one untimed install from each.
+ * The untimed install loads npm itself from disk (the first npm of a run is slower whichever registry it asks)
+ * and lets each registry answer these packages once, as the loads' warm-up does; npm's cache stays cold in every
+ * timed run. Alternating spreads the machine's drift over both registries instead of giving it to one.
+ */
+export async function timeInstalls(
+  registries: Record<string, string>,
+  tree: string[],
+  runs: number,
+): Promise<Record<string, InstallResult>> {
+  const out: Record<string, InstallResult> = {};
+  const failed = (name: string, e: unknown) => {
+    const r = out[name];
+    r.error = (e as Error).message.slice(0, 500);
+    r.medianSeconds = round(median(r.runs), 2);
+  };
+  for (const [name, registry] of Object.entries(registries)) {
+    out[name] = { runs: [], medianSeconds: Number.NaN, packagesInstalled: 0 };
+    await installOnce(registry, tree).catch((e) => failed(name, e));
+  }
+  for (let i = 0; i < runs; i++)
+    for (const [name, registry] of Object.entries(registries)) {
+      const r = out[name];
+      if (r.error) continue;
+      try {
+        const { seconds, installed } = await installOnce(registry, tree);
+        r.runs.push(seconds);
+        r.packagesInstalled = installed;
+      } catch (e) {
+        failed(name, e);
+      }
+    }
+  for (const r of Object.values(out)) if (!r.error) r.medianSeconds = round(median(r.runs), 2);
+  return out;
 }
