@@ -235,13 +235,14 @@ export function buildSearchSql(q: SearchQuery): SearchSql | undefined {
   // bm25 weights: name 10, description 1, keywords 4. Restricted packages are not in the index.
   const matches = `SELECT rowid AS id, bm25(${table}, 10.0, 1.0, 4.0) AS bm FROM ${table} WHERE ${table} MATCH @match`;
   const where = filters.length > 0 ? filters.join(' AND ') : '1';
-  const fullPage = `SELECT p.id, ${tier} AS tier, m.bm AS bm FROM (${matches}) m JOIN packages p ON p.id = m.id
-     WHERE ${where} ORDER BY ${ORDER[sort]} LIMIT @limit OFFSET @offset`;
+  const everyMatchRanked = (extraColumns = '') => `SELECT ${extraColumns}p.id, ${tier} AS tier, m.bm AS bm
+     FROM (${matches}) m JOIN packages p ON p.id = m.id WHERE ${where} ORDER BY ${ORDER[sort]} LIMIT @limit OFFSET @offset`;
+  const fullPage = everyMatchRanked();
   if (filters.length > 0)
     return {
       count: `SELECT count(*) AS total FROM (${matches}) m JOIN packages p ON p.id = m.id WHERE ${where}`,
       // The window counts the rows that passed the filters before the sort's LIMIT: one pass instead of two.
-      page: fullPage.replace('SELECT p.id,', 'SELECT count(*) OVER () AS total, p.id,'),
+      page: everyMatchRanked('count(*) OVER () AS total, '),
       totalInPage: true,
       params,
     };
