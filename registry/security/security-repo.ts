@@ -194,8 +194,7 @@ export function createSecurityRepo(db: Db) {
     },
     saveScore(ecosystem: string, name: string, s: ScoreRow) {
       // The cached known-names list follows popularity (a name becomes protected from typosquats at 0.5).
-      const cached = knownNamesCaches.get(db)?.get(ecosystem)?.index.get(name);
-      if (cached) cached.popularity = s.popularity;
+      knownNamesCaches.get(db)?.get(ecosystem)?.index.setPopularity(name, s.popularity);
       upsertScore.run(
         ecosystem,
         name,

@@ -13,6 +13,7 @@ import { createPackagesRepo, type PackagesRepo } from '../../registry/packages-r
 import { createRegistrySecurity } from '../../registry/security/registry-security.ts';
 import { downloadsPopulation, refreshDownloadsPopulation } from '../../registry/security/score-population.ts';
 import { createSecurityRepo } from '../../registry/security/security-repo.ts';
+import { checkTyposquat } from '../../registry/security/typosquat.ts';
 import { testSecrets } from '../helpers/config.ts';
 import { bearer, buildTestRegistry, docPath, publishBody } from '../helpers/npm-fixtures.ts';
 
@@ -175,6 +176,37 @@ describe('known names of the typosquat check', () => {
     repo.removeMaintainer(express, 'u-express');
     repo.remove(repo.find('npm', '@acme/express')!.id);
     expect(known()).toEqual({ express: { owner: ['second'], popularity: 0 }, lodash: { owner: ['owner-lodash'], popularity: 0.8 } });
+  });
+
+  it('protects a name from look-alikes once a rescore makes it popular, and stops when it falls back', () => {
+    publish(repo, 'lodash', [{}]);
+    const sec = createSecurityRepo(db);
+    const score = (popularity: number) =>
+      sec.saveScore('npm', 'lodash', {
+        quality: 1,
+        popularity,
+        maintenance: 1,
+        overall: 0.5,
+        breakdown: {},
+        scoringVersion: 't',
+        computedAt: AT,
+      });
+    // A newer package by someone else, one typo away from lodash (Y2).
+    const imitated = () =>
+      checkTyposquat({ name: 'lodahs', owner: 'mallory', createdAt: '2026-12-01T00:00:00.000Z' }, sec.knownNames('npm')).map((f) => [
+        f.ruleId,
+        f.imitates,
+      ]);
+    expect(imitated()).toEqual([]);
+    score(0.8);
+    expect(imitated()).toEqual([['Y2', 'lodash']]);
+    score(0.2);
+    expect(imitated()).toEqual([]);
+    // Only the popular names are walked at the default threshold; a lower threshold asked for walks every name.
+    const index = sec.knownNames('npm');
+    expect([...index.atLeastAsPopularAs(0.5)]).toEqual([]);
+    expect([...index.atLeastAsPopularAs(0.1)].map((k) => k.name)).toEqual(['lodash']);
+    expect(checkTyposquat({ name: 'lodahs', owner: 'mallory' }, index, { protectedMin: 0.1 }).map((f) => f.imitates)).toEqual(['lodash']);
   });
 
   it('sees packages another connection created (the seed runs as its own process)', () => {
