@@ -8,7 +8,8 @@ export interface KnownName {
   /** Popularity score in [0, 1] (package-scorer): protected at >= protectedMin, top tier at >= topTierMin. */
   popularity: number;
   owner?: string | string[];
-  createdAt?: string | Date;
+  /** A time, or milliseconds since the epoch (the registry's in-memory index keeps numbers: less memory). */
+  createdAt?: string | Date | number;
   downloads30?: number;
   description?: string;
   repository?: string;
@@ -175,7 +176,7 @@ export class KnownNameIndex implements Iterable<KnownName> {
 }
 
 const owners = (o: string | string[] | undefined) => new Set((Array.isArray(o) ? o : o ? [o] : []).map((x) => x.toLowerCase()));
-const time = (d: string | Date | undefined) => (d === undefined ? Number.POSITIVE_INFINITY : new Date(d).getTime());
+const time = (d: string | Date | number | undefined) => (d === undefined ? Number.POSITIVE_INFINITY : new Date(d).getTime());
 
 /** Findings for a candidate name: Y1 (refuse) against every existing name, Y2-Y10 (flag) against popular ones. */
 export function checkTyposquat(candidate: Candidate, known: Iterable<KnownName>, options: Partial<TyposquatOptions> = {}): Finding[] {

@@ -200,10 +200,15 @@ describe('known names of the typosquat check', () => {
     expect(imitated()).toEqual([]);
     score(0.8);
     expect(imitated()).toEqual([['Y2', 'lodash']]);
+    // The index keeps creation times as numbers and shares owner lists: an older candidate, or one by lodash's
+    // own maintainer, is still not flagged.
+    const index = sec.knownNames('npm');
+    expect(index.get('lodash')?.createdAt).toBe(Date.parse(AT));
+    expect(checkTyposquat({ name: 'lodahs', owner: 'mallory', createdAt: '2020-01-01T00:00:00.000Z' }, index)).toEqual([]);
+    expect(checkTyposquat({ name: 'lodahs', owner: 'owner-lodash', createdAt: '2026-12-01T00:00:00.000Z' }, index)).toEqual([]);
     score(0.2);
     expect(imitated()).toEqual([]);
     // Only the popular names are walked at the default threshold; a lower threshold asked for walks every name.
-    const index = sec.knownNames('npm');
     expect([...index.atLeastAsPopularAs(0.5)]).toEqual([]);
     expect([...index.atLeastAsPopularAs(0.1)].map((k) => k.name)).toEqual(['lodash']);
     expect(checkTyposquat({ name: 'lodahs', owner: 'mallory' }, index, { protectedMin: 0.1 }).map((f) => f.imitates)).toEqual(['lodash']);
