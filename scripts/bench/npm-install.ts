@@ -81,27 +81,24 @@ export async function timeInstalls(
   runs: number,
 ): Promise<Record<string, InstallResult>> {
   const out: Record<string, InstallResult> = {};
-  const failed = (name: string, e: unknown) => {
+  // A registry whose install fails is not asked again; its error and the runs before it are reported.
+  const attempt = async (name: string, registry: string, timed: boolean) => {
     const r = out[name];
-    r.error = (e as Error).message.slice(0, 500);
-    r.medianSeconds = round(median(r.runs), 2);
+    if (r.error) return;
+    try {
+      const { seconds, installed } = await installOnce(registry, tree);
+      if (!timed) return;
+      r.runs.push(seconds);
+      r.packagesInstalled = installed;
+    } catch (e) {
+      r.error = (e as Error).message.slice(0, 500);
+    }
   };
   for (const [name, registry] of Object.entries(registries)) {
     out[name] = { runs: [], medianSeconds: Number.NaN, packagesInstalled: 0 };
-    await installOnce(registry, tree).catch((e) => failed(name, e));
+    await attempt(name, registry, false);
   }
-  for (let i = 0; i < runs; i++)
-    for (const [name, registry] of Object.entries(registries)) {
-      const r = out[name];
-      if (r.error) continue;
-      try {
-        const { seconds, installed } = await installOnce(registry, tree);
-        r.runs.push(seconds);
-        r.packagesInstalled = installed;
-      } catch (e) {
-        failed(name, e);
-      }
-    }
-  for (const r of Object.values(out)) if (!r.error) r.medianSeconds = round(median(r.runs), 2);
+  for (let i = 0; i < runs; i++) for (const [name, registry] of Object.entries(registries)) await attempt(name, registry, true);
+  for (const r of Object.values(out)) r.medianSeconds = round(median(r.runs), 2);
   return out;
 }
