@@ -4,7 +4,7 @@ import type { Principal } from '../lib/auth.ts';
 import { badRequest, notFound } from '../lib/errors.ts';
 import type { PeerClient } from '../lib/http.ts';
 import type { IdentityReader } from '../lib/identity.ts';
-import { REGISTRY_GENERATION_HEADER } from '../lib/internal.ts';
+import { REGISTRY_GENERATION_HEADER, searchCountsWindow } from '../lib/internal.ts';
 import { noRegistryChanges, type RegistryChanges } from './registry-changes.ts';
 
 export interface RegistrySearch {
@@ -198,6 +198,9 @@ export function createPackagesReader(
   }
 
   let searchesStamp: string | undefined;
+  // The registry keeps its search answers across download counts for a window (lib/internal.ts): bodies kept
+  // here go with that window too, or a count could stay missing for as long as the registry is otherwise unchanged.
+  const searchesKey = (stamp: string | undefined) => (stamp === undefined ? undefined : `${stamp}:${searchCountsWindow(Date.now())}`);
   const searches = new Map<string, string>();
 
   return {
@@ -213,7 +216,7 @@ export function createPackagesReader(
       if (q.keywords !== undefined) params.set('keywords', q.keywords);
       if (q.maintainer !== undefined) params.set('maintainer', q.maintainer);
       const key = params.toString();
-      const now = changes.current();
+      const now = searchesKey(changes.current());
       if (now !== searchesStamp) {
         searches.clear();
         searchesStamp = now;
@@ -225,7 +228,7 @@ export function createPackagesReader(
       const json = JSON.stringify(toSearchReply(res?.body as RegistrySearch));
       const stamp = res && changes.stampOf(res.headers[REGISTRY_GENERATION_HEADER], writes);
       // Kept only if read at the stamp still current (no change and no write of ours since).
-      if (stamp !== undefined && stamp === changes.current() && stamp === searchesStamp) {
+      if (stamp !== undefined && stamp === changes.current() && searchesKey(stamp) === searchesStamp) {
         if (searches.size >= SEARCHES_KEPT) searches.delete(searches.keys().next().value as string);
         searches.set(key, json);
       }

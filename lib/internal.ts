@@ -18,3 +18,13 @@ export function requireInternalToken(internalToken: string) {
  * api/registry-changes.ts).
  */
 export const REGISTRY_GENERATION_HEADER = 'x-registry-generation';
+
+/**
+ * How old the download counts of a kept search answer may be. Counts are flushed every second under installs, so
+ * registry/search.ts keeps its answers across them (migration 054), and api/packages.ts keeps the REST search's
+ * bodies no longer than the same window. npmjs.com's search shows counts of the day before.
+ */
+export const SEARCH_COUNTS_MAX_AGE_MS = 60_000;
+
+/** The window of SEARCH_COUNTS_MAX_AGE_MS that a time falls in: kept search answers go when it changes. */
+export const searchCountsWindow = (ms: number) => Math.floor(ms / SEARCH_COUNTS_MAX_AGE_MS);

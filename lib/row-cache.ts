@@ -40,6 +40,12 @@ export interface RowCacheOptions<V> {
   foreignCheckMs?: number;
   /** Whether a loaded value may be kept (e.g. not a page too big to hold); every value is kept by default. */
   keep?: (value: V) => boolean;
+  /**
+   * For rows that depend on part of the database only: a value that changes whenever those rows may have changed
+   * (e.g. a counter that triggers move), read on every get instead of the change stamp. It must see commits by
+   * other connections (a plain SELECT outside a transaction does). foreignCheckMs does not apply.
+   */
+  stamp?: (db: Db) => number | string;
 }
 
 export interface RowCache<V> {
@@ -55,22 +61,34 @@ export function createRowCache<V>(getDb: () => Db, o: RowCacheOptions<V>): RowCa
   let own = -1;
   let data = -1;
   let dataCheckedAt = Number.NEGATIVE_INFINITY;
+  let stamp: number | string | undefined;
+  /** Whether the database may have changed since the last get (and remembers the new state). */
+  function changed(current: Db): boolean {
+    if (o.stamp) {
+      const now = o.stamp(current);
+      const moved = current !== db || now !== stamp;
+      stamp = now;
+      return moved;
+    }
+    const s = statementsOf(current);
+    const ownNow = s.own.get() as number;
+    let dataNow = data;
+    const t = foreignCheckMs === 0 ? 0 : performance.now();
+    if (current !== db || foreignCheckMs === 0 || t - dataCheckedAt >= foreignCheckMs) {
+      dataNow = s.data.get() as number;
+      dataCheckedAt = t;
+    }
+    const moved = current !== db || ownNow !== own || dataNow !== data;
+    own = ownNow;
+    data = dataNow;
+    return moved;
+  }
   return {
     get(key, load) {
       const current = getDb();
-      const s = statementsOf(current);
-      const ownNow = s.own.get() as number;
-      let dataNow = data;
-      const t = foreignCheckMs === 0 ? 0 : performance.now();
-      if (current !== db || foreignCheckMs === 0 || t - dataCheckedAt >= foreignCheckMs) {
-        dataNow = s.data.get() as number;
-        dataCheckedAt = t;
-      }
-      if (current !== db || ownNow !== own || dataNow !== data) {
+      if (changed(current)) {
         rows = new Map();
         db = current;
-        own = ownNow;
-        data = dataNow;
       }
       const hit = rows.get(key);
       if (hit !== undefined) return hit;

@@ -6,6 +6,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../lib/db.ts';
 import { badRequest } from '../lib/errors.ts';
+import { searchCountsWindow } from '../lib/internal.ts';
 import { createRowCache, type RowCache } from '../lib/row-cache.ts';
 import type { PackageRow } from './packages-repo.ts';
 
@@ -281,20 +282,29 @@ export interface SearchResult {
 }
 
 /**
- * Answers of recent searches, per connection, kept while the database is unchanged (lib/row-cache.ts). Any write
- * (a publish, a download count, a score) therefore empties it; between writes a repeated search costs two tiny
- * statements instead of the FTS match. Results are shared: callers never mutate them.
+ * Answers of recent searches, per connection, kept while no write has changed what a search reads (lib/row-cache.ts,
+ * with migration 054's search_generation as its stamp): a publish, a new tag, a score or an access change empties
+ * it at once, while the registry's other writes (relayed events, scans, tokens) leave it. A repeated search costs
+ * one tiny statement instead of the FTS match. Results are shared: callers never mutate them.
  */
+/**
+ * The cache's stamp: the search generation, and the window of lib/internal.ts SEARCH_COUNTS_MAX_AGE_MS. Download
+ * counts alone do not move the generation, so a kept answer shows counts, and ranks by them, at most that old.
+ */
+function searchStamp(db: Db): string {
+  const generation = cached(db, 'SELECT n FROM search_generation WHERE id = 1').pluck().get() as number;
+  return `${generation}:${searchCountsWindow(Date.now())}`;
+}
 const MAX_CACHED_SEARCHES = 200;
 /** Bigger pages (npm's size goes to 250) are not kept: the cache stays within a few MB. */
 const MAX_CACHED_HITS = 100;
 const answers = new WeakMap<Db, RowCache<SearchResult>>();
 
-/** One page of public packages and the exact total, from the cache while the database is unchanged. */
+/** One page of public packages and the exact total, from the cache while no search input has changed. */
 export function searchPackages(db: Db, q: SearchQuery): SearchResult {
   let cache = answers.get(db);
   if (!cache) {
-    cache = createRowCache(() => db, { max: MAX_CACHED_SEARCHES, keep: (a) => a.hits.length <= MAX_CACHED_HITS });
+    cache = createRowCache(() => db, { max: MAX_CACHED_SEARCHES, keep: (a) => a.hits.length <= MAX_CACHED_HITS, stamp: searchStamp });
     answers.set(db, cache);
   }
   const key = JSON.stringify([q.ecosystem, q.text, q.keywords, q.maintainer, q.sort, q.limit, q.offset]);

@@ -3,13 +3,13 @@
 // in flight or done since; the caller's right to see a package is checked on every read all the same.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createPackagesReader } from '../../api/packages.ts';
 import { countingWrites, followRegistryChanges, type RegistryChanges } from '../../api/registry-changes.ts';
 import type { Principal } from '../../lib/auth.ts';
 import type { CallOptions, PeerClient } from '../../lib/http.ts';
 import type { IdentityReader } from '../../lib/identity.ts';
-import { REGISTRY_GENERATION_HEADER } from '../../lib/internal.ts';
+import { REGISTRY_GENERATION_HEADER, SEARCH_COUNTS_MAX_AGE_MS } from '../../lib/internal.ts';
 
 /** A feed whose generation the test moves by hand. */
 function manualChanges() {
@@ -99,6 +99,30 @@ describe('package reads reused while the registry is unchanged', () => {
     await reader.searchJson(q, 'r');
     await reader.detailsJson('p', 'npm', undefined, 'r');
     expect(reg.asked).toHaveLength(7);
+  });
+
+  it('a search body is kept no longer than the download counts may lag (lib/internal.ts), feed unchanged or not', async () => {
+    // The registry keeps search answers across count flushes for that window: kept here past it, a count could
+    // stay missing for as long as nothing else changes in the registry.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.parse('2026-03-01T00:00:00Z'));
+      const feed = manualChanges();
+      const state = { generation: 'e.1', description: 'one' };
+      const reg = fakeRegistry(state);
+      const reader = createPackagesReader(reg.client, identity, undefined, feed.changes);
+      await reader.searchJson(q, 'r');
+      vi.setSystemTime(Date.parse('2026-03-01T00:00:00Z') + SEARCH_COUNTS_MAX_AGE_MS - 1);
+      expect(JSON.parse(await reader.searchJson(q, 'r')).results[0].description).toBe('one');
+      expect(reg.asked).toHaveLength(1);
+      state.description = 'counted';
+      vi.setSystemTime(Date.parse('2026-03-01T00:00:00Z') + SEARCH_COUNTS_MAX_AGE_MS);
+      expect(JSON.parse(await reader.searchJson(q, 'r')).results[0].description).toBe('counted');
+      expect(JSON.parse(await reader.searchJson(q, 'r')).results[0].description).toBe('counted');
+      expect(reg.asked).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('an answer read at an older generation than the feed is not reused', async () => {

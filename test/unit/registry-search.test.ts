@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Db, loadMigrations, openDatabase, runMigrations } from '../../lib/db.ts';
 import { AppError } from '../../lib/errors.ts';
 import { openRegistryDatabase } from '../../registry/db.ts';
@@ -237,32 +237,114 @@ describe('searchPackages over registry.db', () => {
     expectIndexesIntact(db);
   });
 
-  it('answers a repeated search from its cache until the database changes, through this connection or another', () => {
+  it('keeps a repeated search until a write it reads, by this connection or another; counts for at most a minute', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'search-cache-'));
     const file = path.join(dir, 'registry.db');
     const own = openRegistryDatabase(file);
     const other = openDatabase(file);
+    // The download counts' window is wall-clock minutes (lib/internal.ts): the test sets the time.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.parse('2026-03-01T00:00:05Z'));
     try {
       const at = new Date().toISOString();
       const insert = (conn: Db, name: string) =>
-        conn
-          .prepare("INSERT INTO packages (ecosystem, name, description, created_at, updated_at) VALUES ('npm', ?, 'cached words', ?, ?)")
-          .run(name, at, at);
-      insert(own, 'first-cached');
+        Number(
+          conn
+            .prepare("INSERT INTO packages (ecosystem, name, description, created_at, updated_at) VALUES ('npm', ?, 'cached words', ?, ?)")
+            .run(name, at, at).lastInsertRowid,
+        );
+      const id = insert(own, 'first-cached');
+      own.prepare("INSERT INTO blobs (sha512, size, created_at) VALUES ('aa', 1, ?)").run(at);
       const q = { ecosystem: 'npm', text: 'cached', limit: 10, offset: 0 };
-      const a = searchPackages(own, q);
-      expect(searchPackages(own, q)).toBe(a);
-      insert(own, 'second-cached');
-      expect(searchPackages(own, q).total).toBe(2);
-      insert(other, 'third-cached');
-      expect(
+      const names = () =>
         searchPackages(own, q)
           .hits.map((h) => h.pkg.name)
-          .sort(),
-      ).toEqual(['first-cached', 'second-cached', 'third-cached']);
-      other.prepare("UPDATE packages SET downloads = 5 WHERE name = 'third-cached'").run();
-      expect(searchPackages(own, { ...q, sort: 'downloads' }).hits[0].pkg).toMatchObject({ name: 'third-cached', downloads: 5 });
+          .sort();
+
+      // Writes no search reads leave the answer: a download count (as packages-repo.ts addDownloads writes it),
+      // its daily row and relayed event, by this connection and by another process.
+      const counted = searchPackages(own, q);
+      expect(searchPackages(own, q)).toBe(counted);
+      own.prepare('UPDATE packages SET downloads = downloads + 3 WHERE id = ?').run(id);
+      own.prepare("INSERT INTO download_counts (package_id, day, count) VALUES (?, '2026-03-01', 3)").run(id);
+      other.prepare('UPDATE packages SET downloads = downloads + 4 WHERE id = ?').run(id);
+      other.prepare("INSERT INTO outbox (id, type, payload, created_at) VALUES ('e1', 'package.downloaded', '{}', ?)").run(at);
+      vi.setSystemTime(Date.parse('2026-03-01T00:00:59Z'));
+      expect(searchPackages(own, q)).toBe(counted);
+      expect(counted.hits[0].pkg.downloads).toBe(0);
+      // The next minute shows the counts.
+      vi.setSystemTime(Date.parse('2026-03-01T00:01:00Z'));
+      expect(searchPackages(own, q).hits[0].pkg.downloads).toBe(7);
+      expect(searchPackages(own, { ...q, sort: 'downloads' }).hits[0].pkg).toMatchObject({ name: 'first-cached', downloads: 7 });
+
+      // Every write a search reads shows on the very next search, whichever connection made it (own or other).
+      const writes: [string, () => unknown][] = [
+        ['a new package', () => insert(own, 'second-cached')],
+        ['a package by another process', () => insert(other, 'third-cached')],
+        ['a description', () => other.prepare("UPDATE packages SET description = 'cached and more' WHERE id = ?").run(id)],
+        ['a publish (rev, time)', () => own.prepare("UPDATE packages SET rev = rev + 1, updated_at = '2026-03-02' WHERE id = ?").run(id)],
+        [
+          'a version',
+          () =>
+            other
+              .prepare(
+                `INSERT INTO package_versions (package_id, version, manifest, filename, blob_sha512, integrity, shasum, size, publisher_name, published_at)
+                 VALUES (?, '1.0.0', '{}', 'x.tgz', 'aa', 'sha512-x', 'x', 1, 'alice', ?)`,
+              )
+              .run(id, at),
+        ],
+        ['its latest tag', () => other.prepare("INSERT INTO dist_tags (package_id, tag, version) VALUES (?, 'latest', '1.0.0')").run(id)],
+        ['a version changed', () => own.prepare("UPDATE package_versions SET publisher_name = 'bob' WHERE package_id = ?").run(id)],
+        [
+          'a maintainer',
+          () =>
+            other
+              .prepare("INSERT INTO package_maintainers (package_id, user_id, username, added_at) VALUES (?, 'u1', 'alice', ?)")
+              .run(id, at),
+        ],
+        ['a maintainer removed', () => own.prepare('DELETE FROM package_maintainers WHERE package_id = ?').run(id)],
+        [
+          'a score',
+          () =>
+            other
+              .prepare(
+                `INSERT INTO package_scores (ecosystem, name, quality, popularity, maintenance, overall, breakdown, scoring_version, computed_at)
+                 VALUES ('npm', 'first-cached', 0.5, 0.5, 0.5, 0.5, '{}', 't', ?)`,
+              )
+              .run(at),
+        ],
+        ['a rescore', () => own.prepare("UPDATE package_scores SET popularity = 0.6 WHERE name = 'first-cached'").run()],
+        ['a tag moved', () => other.prepare("UPDATE dist_tags SET version = '1.0.1' WHERE package_id = ?").run(id)],
+        ['access', () => own.prepare("UPDATE packages SET access = 'restricted' WHERE name = 'third-cached'").run()],
+        ['a tag removed', () => other.prepare('DELETE FROM dist_tags WHERE package_id = ?').run(id)],
+        ['a version removed', () => own.prepare('DELETE FROM package_versions WHERE package_id = ?').run(id)],
+        ['a score removed', () => other.prepare("DELETE FROM package_scores WHERE name = 'first-cached'").run()],
+        ['a package removed', () => own.prepare("DELETE FROM packages WHERE name = 'second-cached'").run()],
+      ];
+      for (const [what, write] of writes) {
+        const before = searchPackages(own, q);
+        expect(searchPackages(own, q), what).toBe(before);
+        write();
+        const after = searchPackages(own, q);
+        expect(after, what).not.toBe(before);
+        // Not a mere re-read: the same as the search uncached.
+        expect(after, what).toEqual(runSearch(own, q));
+      }
+      expect(names()).toEqual(['first-cached']);
+
+      // A write rolled back is never seen, nor is an answer read inside it kept.
+      const kept = searchPackages(own, q);
+      expect(() =>
+        own.transaction(() => {
+          insert(own, 'rolled-cached');
+          expect(names()).toEqual(['first-cached', 'rolled-cached']);
+          throw new Error('roll back');
+        })(),
+      ).toThrow('roll back');
+      expect(names()).toEqual(['first-cached']);
+      expect(searchPackages(own, q)).toEqual(kept);
     } finally {
+      vi.useRealTimers();
       own.close();
       other.close();
       fs.rmSync(dir, { recursive: true, force: true });

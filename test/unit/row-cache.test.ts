@@ -93,6 +93,29 @@ describe('createRowCache', () => {
     expect(reads).toBe(3); // 'a' kept, 'b' read both times
   });
 
+  it('with a stamp, keeps rows across writes that leave it, and drops them when it moves (rolled back or not)', () => {
+    db.exec('CREATE TABLE other_rows (x); CREATE TABLE gen (n INTEGER); INSERT INTO gen VALUES (0)');
+    db.exec('CREATE TRIGGER t_gen AFTER UPDATE ON t BEGIN UPDATE gen SET n = n + 1; END');
+    const cache = createRowCache<number>(() => db, { max: 10, stamp: (conn) => conn.prepare('SELECT n FROM gen').pluck().get() as number });
+    const load = readV(db);
+    expect(cache.get('a', load('a'))).toBe(1);
+    db.prepare('INSERT INTO other_rows VALUES (1)').run();
+    other.prepare('INSERT INTO other_rows VALUES (2)').run();
+    expect(cache.get('a', load('a'))).toBe(1);
+    expect(reads).toBe(1);
+    other.prepare("UPDATE t SET v = 3 WHERE k = 'a'").run();
+    expect(cache.get('a', load('a'))).toBe(3);
+    expect(() =>
+      db.transaction(() => {
+        db.prepare("UPDATE t SET v = 4 WHERE k = 'a'").run();
+        expect(cache.get('a', load('a'))).toBe(4);
+        throw new Error('roll back');
+      })(),
+    ).toThrow('roll back');
+    expect(cache.get('a', load('a'))).toBe(3);
+    expect(reads).toBe(4);
+  });
+
   it('changeStamp moves on a write by this connection or another, and not on a read', () => {
     const s0 = changeStamp(db);
     db.prepare('SELECT * FROM t').all();
