@@ -381,7 +381,10 @@ describe('failures', () => {
     const seen: URLSearchParams[] = [];
     const line = (at: string, message: string) => `event: log\ndata: ${JSON.stringify({ at, level: 'info', message })}\n\n`;
     const stub = http.createServer((req, res) => {
-      const q = new URL(req.url ?? '/', 'http://x').searchParams;
+      const url = new URL(req.url ?? '/', 'http://x');
+      // Only the CLI's log requests count: another test's leftover poller may reach a port reused by this stub.
+      if (url.pathname !== '/api/deployments/deploy-x/logs') return res.writeHead(404).end();
+      const q = url.searchParams;
       seen.push(q);
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       if (seen.length === 1) return res.end(line('2026-01-01T00:00:01.000Z', 'one') + line('2026-01-01T00:00:02.000Z', 'two'));

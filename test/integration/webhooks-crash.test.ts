@@ -19,6 +19,8 @@ describe('webhooks: crash of the main API during a delivery', () => {
   beforeAll(async () => {
     // The receiver holds the first package.published request open (the API dies while waiting for it).
     server = http.createServer((req, res) => {
+      // Only webhook deliveries count: another test's leftover poller may reach a port reused by this receiver.
+      if (req.method !== 'POST' || req.headers['webhook-id'] === undefined) return res.writeHead(404).end();
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
