@@ -282,12 +282,6 @@ export interface SearchResult {
 }
 
 /**
- * Answers of recent searches, per connection, kept while no write has changed what a search reads (lib/row-cache.ts,
- * with migration 054's search_generation as its stamp): a publish, a new tag, a score or an access change empties
- * it at once, while the registry's other writes (relayed events, scans, tokens) leave it. A repeated search costs
- * one tiny statement instead of the FTS match. Results are shared: callers never mutate them.
- */
-/**
  * The cache's stamp: the search generation, and the window of lib/internal.ts SEARCH_COUNTS_MAX_AGE_MS. Download
  * counts alone do not move the generation, so a kept answer shows counts, and ranks by them, at most that old.
  */
@@ -295,6 +289,13 @@ function searchStamp(db: Db): string {
   const generation = cached(db, 'SELECT n FROM search_generation WHERE id = 1').pluck().get() as number;
   return `${generation}:${searchCountsWindow(Date.now())}`;
 }
+
+/**
+ * Answers of recent searches, per connection, kept while no write has changed what a search reads (lib/row-cache.ts,
+ * with migration 054's search_generation as its stamp): a publish, a new tag, a score or an access change empties
+ * it at once, while the registry's other writes (relayed events and their delivery marks, scans, blobs) leave it.
+ * A repeated search costs one tiny statement instead of the FTS match. Results are shared: callers never mutate them.
+ */
 const MAX_CACHED_SEARCHES = 200;
 /** Bigger pages (npm's size goes to 250) are not kept: the cache stays within a few MB. */
 const MAX_CACHED_HITS = 100;
