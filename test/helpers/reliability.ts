@@ -161,6 +161,8 @@ export async function subscribePublishedHooks(suite: Suite, user: SuiteUser, del
   const delivered = new Map<string, Set<string>>();
   let attempts = 0;
   const receiver = http.createServer((req, res) => {
+    // Only webhook deliveries count: another test's leftover poller may reach a port reused by this receiver.
+    if (req.method !== 'POST' || req.headers['webhook-id'] === undefined) return res.writeHead(404).end();
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {

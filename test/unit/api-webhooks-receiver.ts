@@ -19,6 +19,8 @@ export async function startReceiver(script: ScriptedResponse[] = [{ status: 200 
   const received: Received[] = [];
   let responses = [...script];
   const server = http.createServer((req, res) => {
+    // Only requests to the hook's path count: another test's leftover poller may reach a port reused by this one.
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/hook') return res.writeHead(404).end();
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
