@@ -160,6 +160,18 @@ function cached(db: Db, sql: string): Statement {
   return st;
 }
 
+/**
+ * The cut-off path's statements. `candidates`: only the matches that can reach the page, with their tier and bm25,
+ * strongest first; `page` then orders those (bound as @candidates: [[id, position], ...], runSearch) by the
+ * tie-breakers. `nameCandidates`: the number of names that rank first by the name test; above MAX_NAME_CANDIDATES,
+ * `fullPage` (every match ranked) answers instead.
+ */
+export interface CutSql {
+  candidates: string;
+  nameCandidates: string;
+  fullPage: string;
+}
+
 /** The statements of one search, with their bound values. */
 export interface SearchSql {
   /** The exact number of matches. */
@@ -167,11 +179,9 @@ export interface SearchSql {
   /** The ranked page of ids. */
   page: string;
   /**
-   * Set when `page` reads only the matches that can reach the page (the bm25 cut-off): the number of names that
-   * rank first by the name test. Above MAX_NAME_CANDIDATES, `fullPage` (every match ranked) answers instead.
+   * Set on the bm25 cut-off path (relevance, words, no row filters), where `page` orders only `cut.candidates`.
    */
-  nameCandidates?: string;
-  fullPage?: string;
+  cut?: CutSql;
   /**
    * Set when every row of `page` carries the exact total (column `total`): with row filters the count would join
    * every match to its package a second time. `count` is then only asked when the page is empty.
@@ -266,12 +276,17 @@ export function buildSearchSql(q: SearchQuery): SearchSql | undefined {
       AND lower(substr(name, instr(name, '/') + 1)) >= @lo AND lower(substr(name, instr(name, '/') + 1)) < @hi`;
   return {
     count,
-    page: `WITH m AS MATERIALIZED (${matches}), named(id) AS (${byName} UNION ${byBareName})
+    // The position stands for (tier, bm25): equal for equal strength, so the tie-breakers decide between those.
+    page: `SELECT c.value ->> 0 AS id FROM json_each(@candidates) c JOIN packages p ON p.id = c.value ->> 0
+     ORDER BY c.value ->> 1, p.search_score DESC, p.downloads DESC, p.name LIMIT @limit OFFSET @offset`,
+    cut: {
+      candidates: `WITH m AS MATERIALIZED (${matches}), named(id) AS (${byName} UNION ${byBareName})
      SELECT p.id, ${tier} AS tier, m.bm AS bm FROM m JOIN packages p ON p.id = m.id
      WHERE m.bm <= coalesce((SELECT bm FROM m ORDER BY bm LIMIT 1 OFFSET @cutAt), 1e308) OR m.id IN (SELECT id FROM named)
-     ORDER BY ${ORDER.relevance} LIMIT @limit OFFSET @offset`,
-    nameCandidates: `SELECT (SELECT count(*) FROM (${byName} LIMIT @maxNames)) + (SELECT count(*) FROM (${byBareName} LIMIT @maxNames)) AS n`,
-    fullPage,
+     ORDER BY tier DESC, bm`,
+      nameCandidates: `SELECT (SELECT count(*) FROM (${byName} LIMIT @maxNames)) + (SELECT count(*) FROM (${byBareName} LIMIT @maxNames)) AS n`,
+      fullPage,
+    },
     params,
   };
 }
@@ -282,34 +297,63 @@ export interface SearchResult {
 }
 
 /**
- * The cache's stamp: the search generation, and the window of lib/internal.ts SEARCH_COUNTS_MAX_AGE_MS. Download
+ * What the costly part of a cut-off search decides (bm25 of every match): the total, and the matches that can reach
+ * the page, each with its position by (tier, bm25). Only the search generation changes it: download counts, which
+ * only break ties, are read again by `page` each time the answer is made.
+ */
+export interface CutRanking {
+  total: number;
+  /** Undefined when more than MAX_NAME_CANDIDATES names rank first: every match is ranked for the page (fullPage). */
+  candidates?: { positions: string; strength: Map<number, RankedRow> };
+}
+
+/** How runSearch gets a cut ranking: computed (the default), or kept by searchPackages while the generation holds. */
+export type KeepCutRanking = (rank: () => CutRanking) => CutRanking;
+
+const searchGeneration = (db: Db) => cached(db, 'SELECT n FROM search_generation WHERE id = 1').pluck().get() as number;
+
+/**
+ * The answers' stamp: the search generation, and the window of lib/internal.ts SEARCH_COUNTS_MAX_AGE_MS. Download
  * counts alone do not move the generation, so a kept answer shows counts, and ranks by them, at most that old.
  */
-function searchStamp(db: Db): string {
-  const generation = cached(db, 'SELECT n FROM search_generation WHERE id = 1').pluck().get() as number;
-  return `${generation}:${searchCountsWindow(Date.now())}`;
-}
+const searchStamp = (db: Db) => `${searchGeneration(db)}:${searchCountsWindow(Date.now())}`;
 
 /**
  * Answers of recent searches, per connection, kept while no write has changed what a search reads (lib/row-cache.ts,
  * with migration 054's search_generation as its stamp): a publish, a new tag, a score or an access change empties
  * it at once, while the registry's other writes (relayed events and their delivery marks, scans, blobs) leave it.
  * A repeated search costs one tiny statement instead of the FTS match. Results are shared: callers never mutate them.
+ * When only the window has turned, the cut ranking (kept by the generation alone) makes the new answer without
+ * bm25: at 100,000 packages about 0.3 ms instead of 10-20 ms for a common word (docs/PERFORMANCE.md, hot spot 3).
  */
 const MAX_CACHED_SEARCHES = 200;
 /** Bigger pages (npm's size goes to 250) are not kept: the cache stays within a few MB. */
 const MAX_CACHED_HITS = 100;
-const answers = new WeakMap<Db, RowCache<SearchResult>>();
+/** Cut rankings with more candidates (many equal bm25 values at the cut) are not kept, for the same reason. */
+const MAX_KEPT_CANDIDATES = 1000;
+interface SearchCaches {
+  answers: RowCache<SearchResult>;
+  rankings: RowCache<CutRanking>;
+}
+const caches = new WeakMap<Db, SearchCaches>();
 
 /** One page of public packages and the exact total, from the cache while no search input has changed. */
 export function searchPackages(db: Db, q: SearchQuery): SearchResult {
-  let cache = answers.get(db);
-  if (!cache) {
-    cache = createRowCache(() => db, { max: MAX_CACHED_SEARCHES, keep: (a) => a.hits.length <= MAX_CACHED_HITS, stamp: searchStamp });
-    answers.set(db, cache);
+  let c = caches.get(db);
+  if (!c) {
+    c = {
+      answers: createRowCache(() => db, { max: MAX_CACHED_SEARCHES, keep: (a) => a.hits.length <= MAX_CACHED_HITS, stamp: searchStamp }),
+      rankings: createRowCache(() => db, {
+        max: MAX_CACHED_SEARCHES,
+        keep: (r) => (r.candidates?.strength.size ?? 0) <= MAX_KEPT_CANDIDATES,
+        stamp: searchGeneration,
+      }),
+    };
+    caches.set(db, c);
   }
+  const { answers, rankings } = c;
   const key = JSON.stringify([q.ecosystem, q.text, q.keywords, q.maintainer, q.sort, q.limit, q.offset]);
-  return cache.get(key, () => runSearch(db, q)) as SearchResult;
+  return answers.get(key, () => runSearch(db, q, (rank) => rankings.get(key, rank) as CutRanking)) as SearchResult;
 }
 
 const renderings = new WeakMap<SearchResult, Map<string, string>>();
@@ -333,10 +377,10 @@ export function renderedOnce(result: SearchResult, form: string, render: (r: Sea
 }
 
 /**
- * The search itself, without the cache (scripts/bench/search-scale.ts times this): the count, the ranked ids and the
+ * The search itself (scripts/bench/search-scale.ts times it without any cache): the count, the ranked ids and the
  * page's rows (plus the name candidates for relevance); with row filters the ranked ids carry the count.
  */
-export function runSearch(db: Db, q: SearchQuery): SearchResult {
+export function runSearch(db: Db, q: SearchQuery, keepCut: KeepCutRanking = (rank) => rank()): SearchResult {
   const sql = buildSearchSql(q);
   if (!sql) return { total: 0, hits: [] };
   // Named values a statement does not use are ignored by better-sqlite3.
@@ -347,12 +391,23 @@ export function runSearch(db: Db, q: SearchQuery): SearchResult {
     rows = cached(db, sql.page).all(sql.params) as RankedRow[];
     // An empty page (no match, or an offset past the last one) has no row to carry it.
     total = rows[0]?.total ?? countAll();
+  } else if (sql.cut) {
+    const cutSql = sql.cut;
+    const cut = keepCut(() => rankCut(db, cutSql, sql.params, countAll()));
+    total = cut.total;
+    if (total === 0 || q.offset >= total) return { total, hits: [] };
+    const candidates = cut.candidates;
+    rows = candidates
+      ? (
+          cached(db, sql.page)
+            .pluck()
+            .all({ ...sql.params, candidates: candidates.positions }) as number[]
+        ).flatMap((id) => candidates.strength.get(id) ?? [])
+      : (cached(db, cutSql.fullPage).all(sql.params) as RankedRow[]);
   } else {
     total = countAll();
     if (total === 0 || q.offset >= total) return { total, hits: [] };
-    const tooManyNames =
-      sql.nameCandidates !== undefined && (cached(db, sql.nameCandidates).pluck().get(sql.params) as number) > MAX_NAME_CANDIDATES;
-    rows = cached(db, tooManyNames && sql.fullPage ? sql.fullPage : sql.page).all(sql.params) as RankedRow[];
+    rows = cached(db, sql.page).all(sql.params) as RankedRow[];
   }
   const page = pageDetails(
     db,
@@ -375,6 +430,19 @@ export function runSearch(db: Db, q: SearchQuery): SearchResult {
       };
     }),
   };
+}
+
+/** The cut ranking of a search on the cut-off path, given its total. */
+function rankCut(db: Db, cut: CutSql, params: Record<string, unknown>, total: number): CutRanking {
+  if (total === 0) return { total, candidates: { positions: '[]', strength: new Map() } };
+  if ((cached(db, cut.nameCandidates).pluck().get(params) as number) > MAX_NAME_CANDIDATES) return { total };
+  const rows = cached(db, cut.candidates).all(params) as RankedRow[];
+  let position = 0;
+  const positions = rows.map((r, i) => {
+    if (i > 0 && (r.tier !== rows[i - 1].tier || r.bm !== rows[i - 1].bm)) position++;
+    return [r.id, position];
+  });
+  return { total, candidates: { positions: JSON.stringify(positions), strength: new Map(rows.map((r) => [r.id, r])) } };
 }
 
 /** The page's package rows with their score, latest version and maintainers: one query for the whole page. */

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Db, loadMigrations, openDatabase, runMigrations } from '../../lib/db.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -351,6 +352,60 @@ describe('searchPackages over registry.db', () => {
     }
   });
 
+  it('when only the minute turns, the kept ranking answers without bm25 and the new download counts break the ties', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'search-ranking-'));
+    const file = path.join(dir, 'registry.db');
+    const own = openRegistryDatabase(file);
+    // A connection that logs every statement it runs: bm25( appears only in the statements that rank matches.
+    const executed: string[] = [];
+    const watched = new Database(file, { verbose: (sql) => executed.push(String(sql)) });
+    const bm25Runs = () => executed.filter((sql) => sql.includes('bm25(')).length;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.parse('2026-03-01T00:00:05Z'));
+    try {
+      const at = new Date().toISOString();
+      const put = own.prepare(
+        "INSERT INTO packages (ecosystem, name, description, downloads, created_at, updated_at) VALUES ('npm', ?, 'equal words', ?, ?, ?)",
+      );
+      // The same text: the same bm25, so the download counts order the page.
+      for (const [name, downloads] of [
+        ['tie-a', 1],
+        ['tie-b', 2],
+        ['tie-c', 3],
+      ] as const)
+        put.run(name, downloads, at, at);
+      const q = { ecosystem: 'npm', text: 'equal', limit: 2, offset: 0 };
+      const page = () => searchPackages(watched, q).hits.map((h) => h.pkg.name);
+      expect(page()).toEqual(['tie-c', 'tie-b']);
+      const ranked = bm25Runs();
+      expect(ranked).toBeGreaterThan(0);
+
+      own.prepare("UPDATE packages SET downloads = 10 WHERE name = 'tie-a'").run();
+      vi.setSystemTime(Date.parse('2026-03-01T00:00:59Z'));
+      expect(page()).toEqual(['tie-c', 'tie-b']);
+      vi.setSystemTime(Date.parse('2026-03-01T00:01:00Z'));
+      const turned = searchPackages(watched, q);
+      expect(turned.hits.map((h) => [h.pkg.name, h.pkg.downloads])).toEqual([
+        ['tie-a', 10],
+        ['tie-c', 3],
+      ]);
+      expect(bm25Runs()).toBe(ranked);
+      // The same answer as the search uncached, to the relevance value.
+      expect(turned).toEqual(runSearch(watched, q));
+
+      // A write a search reads ranks again.
+      const afterUncached = bm25Runs();
+      own.prepare("UPDATE packages SET description = 'equal words equal' WHERE name = 'tie-b'").run();
+      expect(page()).toEqual(['tie-b', 'tie-a']);
+      expect(bm25Runs()).toBeGreaterThan(afterUncached);
+    } finally {
+      vi.useRealTimers();
+      watched.close();
+      own.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('migration 050 indexes the packages already stored, with their scores; restricted ones stay out', () => {
     const { old, migrations } = migratedBelow(50);
     const at = new Date().toISOString();
@@ -466,17 +521,22 @@ describe('searchPackages over registry.db', () => {
         [250, 0],
         [10, 400],
       ]) {
-        const sql = buildSearchSql({ ecosystem: 'npm', text, limit, offset });
-        if (!sql?.fullPage) throw new Error(`expected the cut-off for ${text}`);
-        expect(db.prepare(sql.page).all(sql.params), `${text} ${limit}@${offset}`).toEqual(db.prepare(sql.fullPage).all(sql.params));
+        const q = { ecosystem: 'npm', text, limit, offset };
+        const sql = buildSearchSql(q);
+        if (!sql?.cut) throw new Error(`expected the cut-off for ${text}`);
+        const everyMatchRanked = db.prepare(sql.cut.fullPage).all(sql.params) as { id: number; tier: number; bm: number }[];
+        expect(
+          runSearch(db, q).hits.map((h) => [h.pkg.id, h.relevance]),
+          `${text} ${limit}@${offset}`,
+        ).toEqual(everyMatchRanked.map((r) => [r.id, r.tier + -r.bm / (1 - r.bm)]));
         compared++;
       }
     expect(compared).toBe(25);
     const top = names('widget');
     expect([top[0], top.slice(1, 3).sort(), top[3]]).toEqual(['widget', ['@acme/widget-kit', 'widgetry'], expect.stringMatching(/^tie-/)]);
     // Filters and the other sorts rank every match (no cut-off).
-    expect(buildSearchSql({ ecosystem: 'npm', text: 'widget scope:acme', limit: 5, offset: 0 })?.fullPage).toBeUndefined();
-    expect(buildSearchSql({ ecosystem: 'npm', text: 'widget', sort: 'downloads', limit: 5, offset: 0 })?.fullPage).toBeUndefined();
+    expect(buildSearchSql({ ecosystem: 'npm', text: 'widget scope:acme', limit: 5, offset: 0 })?.cut).toBeUndefined();
+    expect(buildSearchSql({ ecosystem: 'npm', text: 'widget', sort: 'downloads', limit: 5, offset: 0 })?.cut).toBeUndefined();
     // An ecosystem without an index matches nothing (no table name is ever built from input).
     expect(buildSearchSql({ ecosystem: 'constructor', text: 'widget', limit: 5, offset: 0 })).toBeUndefined();
     expect(search('widget', { ecosystem: 'cargo' })).toEqual({ total: 0, hits: [] });
@@ -491,13 +551,13 @@ describe('searchPackages over registry.db', () => {
       for (let i = 0; i < MAX_NAME_CANDIDATES + 5; i++) insert.run(`many-${i}`, i % 2 ? 'many things' : 'many', i % 17, at, at);
     })();
     const sql = buildSearchSql({ ecosystem: 'npm', text: 'many', limit: 10, offset: 0 });
-    if (!sql?.nameCandidates || !sql.fullPage) throw new Error('expected the cut-off SQL');
-    expect(db.prepare(sql.nameCandidates).pluck().get(sql.params)).toBeGreaterThan(MAX_NAME_CANDIDATES);
+    if (!sql?.cut) throw new Error('expected the cut-off SQL');
+    expect(db.prepare(sql.cut.nameCandidates).pluck().get(sql.params)).toBeGreaterThan(MAX_NAME_CANDIDATES);
     const r = search('many', { limit: 10 });
     expect(r.total).toBe(MAX_NAME_CANDIDATES + 5);
     expect(r.hits.map((h) => h.pkg.id)).toEqual(
       db
-        .prepare(sql.fullPage)
+        .prepare(sql.cut.fullPage)
         .all(sql.params)
         .map((x) => (x as { id: number }).id),
     );
@@ -547,24 +607,29 @@ describe('searchPackages over registry.db', () => {
       }
     })();
     const sql = buildSearchSql({ ecosystem: 'npm', text: 'stream', limit: 20, offset: 0 });
-    if (!sql) throw new Error('expected SQL');
+    if (!sql?.cut) throw new Error('expected the relevance cut-off');
+    const { cut } = sql;
     const plan = (stmt: string) =>
-      (db.prepare(`EXPLAIN QUERY PLAN ${stmt}`).all(sql.params) as { detail: string }[]).map((r) => r.detail).join('\n');
-    expect(plan(sql.page)).toMatch(/VIRTUAL TABLE INDEX \d+:M/);
-    expect(plan(sql.page)).toContain('package_search');
+      (db.prepare(`EXPLAIN QUERY PLAN ${stmt}`).all({ ...sql.params, candidates: '[]' }) as { detail: string }[])
+        .map((r) => r.detail)
+        .join('\n');
+    expect(plan(cut.candidates)).toMatch(/VIRTUAL TABLE INDEX \d+:M/);
+    expect(plan(cut.candidates)).toContain('package_search');
+    expect(plan(cut.candidates)).toMatch(/SEARCH p USING INTEGER PRIMARY KEY/);
+    expect(plan(cut.candidates)).not.toMatch(/SCAN p\b/);
+    // The page orders the kept candidates: one row lookup each, no match and no scan.
     expect(plan(sql.page)).toMatch(/SEARCH p USING INTEGER PRIMARY KEY/);
-    expect(plan(sql.page)).not.toMatch(/SCAN p\b/);
+    expect(plan(sql.page)).not.toMatch(/SCAN p\b|package_search/);
     expect(plan(sql.count)).toContain('package_search_npm');
     // The count reads the FTS index alone (migration 051): no package row per match.
     expect(plan(sql.count)).not.toMatch(/\bp\b|packages/);
     // The names ranked first come from index ranges, never from a scan of packages.
-    if (!sql.nameCandidates) throw new Error('expected the relevance cut-off');
-    expect(plan(sql.nameCandidates)).toMatch(
+    expect(plan(cut.nameCandidates)).toMatch(
       /SEARCH packages USING COVERING INDEX packages_search_name \(ecosystem=\? AND <expr>>\? AND <expr><\?\)/,
     );
-    expect(plan(sql.nameCandidates)).toMatch(/SEARCH packages USING COVERING INDEX packages_search_bare_name/);
-    expect(plan(sql.page)).toMatch(/SEARCH packages USING COVERING INDEX packages_search_bare_name/);
-    expect(plan(sql.page)).not.toMatch(/SCAN packages/);
+    expect(plan(cut.nameCandidates)).toMatch(/SEARCH packages USING COVERING INDEX packages_search_bare_name/);
+    expect(plan(cut.candidates)).toMatch(/SEARCH packages USING COVERING INDEX packages_search_bare_name/);
+    expect(plan(cut.candidates)).not.toMatch(/SCAN packages/);
     const expected = db.prepare("SELECT count(*) AS n FROM packages WHERE description LIKE '% stream %'").get() as { n: number };
     const r = search('stream');
     expect(r.total).toBe(expected.n);
