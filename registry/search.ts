@@ -324,7 +324,8 @@ const searchStamp = (db: Db) => `${searchGeneration(db)}:${searchCountsWindow(Da
  * it at once, while the registry's other writes (relayed events and their delivery marks, scans, blobs) leave it.
  * A repeated search costs one tiny statement instead of the FTS match. Results are shared: callers never mutate them.
  * When only the window has turned, the cut ranking (kept by the generation alone) makes the new answer without
- * bm25: at 100,000 packages about 0.3 ms instead of 10-20 ms for a common word (docs/PERFORMANCE.md, hot spot 3).
+ * bm25: for a common word at 100,000 packages a median of 2.5 ms in-process instead of 15 (docs/PERFORMANCE.md,
+ * hot spot 3).
  */
 const MAX_CACHED_SEARCHES = 200;
 /** Bigger pages (npm's size goes to 250) are not kept: the cache stays within a few MB. */
