@@ -32,6 +32,21 @@ const SHAPES: Record<string, (w: string) => Omit<SearchQuery, 'ecosystem' | 'lim
   'empty text, sort=relevance': () => ({ text: '' }),
 };
 
+/**
+ * Each bench word searched in `rounds` timed rounds after an untimed one (it warms the statement cache and the page
+ * cache): the times in ms, sorted.
+ */
+function timedOverWords(search: (word: string) => unknown): number[] {
+  const times: number[] = [];
+  for (let r = 0; r < rounds + 1; r++)
+    for (const w of WORDS) {
+      const t0 = performance.now();
+      search(w);
+      if (r > 0) times.push(performance.now() - t0);
+    }
+  return times.sort((a, b) => a - b);
+}
+
 function fill(file: string, n: number) {
   const db = openRegistryDatabase(file);
   const plan = planPackages(n, { maxVersions: 1, scope: 'benchuser' });
@@ -85,20 +100,10 @@ try {
     // min: the best of the runs, the closest figure to the service time of an idle machine.
     console.log('query'.padEnd(30), ...['min ms', 'median ms', 'p95 ms', 'max ms', 'avg total'].map((h) => h.padStart(10)));
     for (const [label, shape] of Object.entries(SHAPES)) {
-      const times: number[] = [];
       let totals = 0;
-      for (let r = 0; r < rounds + 1; r++) {
-        for (const w of WORDS) {
-          const t0 = performance.now();
-          const res = runSearch(db, { ecosystem: 'npm', limit: 20, offset: 0, ...shape(w) });
-          // The first round warms the statement cache and the page cache: not counted.
-          if (r > 0) {
-            times.push(performance.now() - t0);
-            totals += res.total;
-          }
-        }
-      }
-      times.sort((a, b) => a - b);
+      const times = timedOverWords((w) => {
+        totals += runSearch(db, { ecosystem: 'npm', limit: 20, offset: 0, ...shape(w) }).total;
+      });
       const f = (x: number) => x.toFixed(2).padStart(10);
       console.log(
         label.padEnd(30),
@@ -106,39 +111,27 @@ try {
         f(pct(times, 50)),
         f(pct(times, 95)),
         f(times[times.length - 1]),
-        String(Math.round(totals / times.length)).padStart(10),
+        String(Math.round(totals / ((rounds + 1) * WORDS.length))).padStart(10),
       );
     }
-    const cachedTimes: number[] = [];
-    for (let r = 0; r < rounds + 1; r++)
-      for (const w of WORDS) {
-        const t0 = performance.now();
-        searchPackages(db, { ecosystem: 'npm', text: w, limit: 20, offset: 0 });
-        if (r > 0) cachedTimes.push(performance.now() - t0);
-      }
-    cachedTimes.sort((a, b) => a - b);
-    console.log(
-      'repeated word, cached'.padEnd(30),
-      ...[cachedTimes[0], pct(cachedTimes, 50), pct(cachedTimes, 95)].map((x) => x.toFixed(3).padStart(10)),
+    const fast = (label: string, times: number[]) =>
+      console.log(label.padEnd(30), ...[times[0], pct(times, 50), pct(times, 95)].map((x) => x.toFixed(3).padStart(10)));
+    fast(
+      'repeated word, cached',
+      timedOverWords((w) => searchPackages(db, { ecosystem: 'npm', text: w, limit: 20, offset: 0 })),
     );
     // When the download counts' minute turns and nothing else changed, searchPackages keeps each search's cut
     // ranking (no bm25) and only orders the page again: runSearch with the rankings of the first round.
     const kept = new Map<string, CutRanking>();
-    const turnedTimes: number[] = [];
-    for (let r = 0; r < rounds + 1; r++)
-      for (const w of WORDS) {
-        const t0 = performance.now();
+    fast(
+      'repeated word, minute turned',
+      timedOverWords((w) =>
         runSearch(db, { ecosystem: 'npm', text: w, limit: 20, offset: 0 }, (rank) => {
           const ranking = kept.get(w) ?? rank();
           kept.set(w, ranking);
           return ranking;
-        });
-        if (r > 0) turnedTimes.push(performance.now() - t0);
-      }
-    turnedTimes.sort((a, b) => a - b);
-    console.log(
-      'repeated word, minute turned'.padEnd(30),
-      ...[turnedTimes[0], pct(turnedTimes, 50), pct(turnedTimes, 95)].map((x) => x.toFixed(3).padStart(10)),
+        }),
+      ),
     );
     db.close();
   }
