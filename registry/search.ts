@@ -162,14 +162,14 @@ function cached(db: Db, sql: string): Statement {
 
 /**
  * The cut-off path's statements. `candidates`: only the matches that can reach the page, with their tier and bm25,
- * strongest first; `page` then orders those (bound as @candidates: [[id, position], ...], runSearch) by the
- * tie-breakers. `nameCandidates`: the number of names that rank first by the name test; above MAX_NAME_CANDIDATES,
- * `fullPage` (every match ranked) answers instead.
+ * strongest first; `order` then orders those (bound as @candidates: [[id, position], ...], runSearch) by the
+ * tie-breakers into the page. `nameCandidates`: the number of names that rank first by the name test; above
+ * MAX_NAME_CANDIDATES, the search's `page` (every match ranked) answers instead.
  */
 export interface CutSql {
   candidates: string;
+  order: string;
   nameCandidates: string;
-  fullPage: string;
 }
 
 /** The statements of one search, with their bound values. */
@@ -179,7 +179,8 @@ export interface SearchSql {
   /** The ranked page of ids. */
   page: string;
   /**
-   * Set on the bm25 cut-off path (relevance, words, no row filters), where `page` orders only `cut.candidates`.
+   * Set on the bm25 cut-off path (relevance, words, no row filters): the same page from only the matches that can
+   * reach it. `page` then answers only when too many names rank first.
    */
   cut?: CutSql;
   /**
@@ -276,16 +277,16 @@ export function buildSearchSql(q: SearchQuery): SearchSql | undefined {
       AND lower(substr(name, instr(name, '/') + 1)) >= @lo AND lower(substr(name, instr(name, '/') + 1)) < @hi`;
   return {
     count,
-    // The position stands for (tier, bm25): equal for equal strength, so the tie-breakers decide between those.
-    page: `SELECT c.value ->> 0 AS id FROM json_each(@candidates) c JOIN packages p ON p.id = c.value ->> 0
-     ORDER BY c.value ->> 1, p.search_score DESC, p.downloads DESC, p.name LIMIT @limit OFFSET @offset`,
+    page: fullPage,
     cut: {
       candidates: `WITH m AS MATERIALIZED (${matches}), named(id) AS (${byName} UNION ${byBareName})
      SELECT p.id, ${tier} AS tier, m.bm AS bm FROM m JOIN packages p ON p.id = m.id
      WHERE m.bm <= coalesce((SELECT bm FROM m ORDER BY bm LIMIT 1 OFFSET @cutAt), 1e308) OR m.id IN (SELECT id FROM named)
      ORDER BY tier DESC, bm`,
+      // The position stands for (tier, bm25): equal for equal strength, so the tie-breakers decide between those.
+      order: `SELECT c.value ->> 0 AS id FROM json_each(@candidates) c JOIN packages p ON p.id = c.value ->> 0
+       ORDER BY c.value ->> 1, p.search_score DESC, p.downloads DESC, p.name LIMIT @limit OFFSET @offset`,
       nameCandidates: `SELECT (SELECT count(*) FROM (${byName} LIMIT @maxNames)) + (SELECT count(*) FROM (${byBareName} LIMIT @maxNames)) AS n`,
-      fullPage,
     },
     params,
   };
@@ -303,7 +304,7 @@ export interface SearchResult {
  */
 export interface CutRanking {
   total: number;
-  /** Undefined when more than MAX_NAME_CANDIDATES names rank first: every match is ranked for the page (fullPage). */
+  /** Undefined when more than MAX_NAME_CANDIDATES names rank first: every match is ranked for the page (`page`). */
   candidates?: { positions: string; strength: Map<number, RankedRow> };
 }
 
@@ -400,11 +401,11 @@ export function runSearch(db: Db, q: SearchQuery, keepCut: KeepCutRanking = (ran
     const candidates = cut.candidates;
     rows = candidates
       ? (
-          cached(db, sql.page)
+          cached(db, cutSql.order)
             .pluck()
             .all({ ...sql.params, candidates: candidates.positions }) as number[]
         ).flatMap((id) => candidates.strength.get(id) ?? [])
-      : (cached(db, cutSql.fullPage).all(sql.params) as RankedRow[]);
+      : (cached(db, sql.page).all(sql.params) as RankedRow[]);
   } else {
     total = countAll();
     if (total === 0 || q.offset >= total) return { total, hits: [] };

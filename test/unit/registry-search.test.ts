@@ -524,7 +524,7 @@ describe('searchPackages over registry.db', () => {
         const q = { ecosystem: 'npm', text, limit, offset };
         const sql = buildSearchSql(q);
         if (!sql?.cut) throw new Error(`expected the cut-off for ${text}`);
-        const everyMatchRanked = db.prepare(sql.cut.fullPage).all(sql.params) as { id: number; tier: number; bm: number }[];
+        const everyMatchRanked = db.prepare(sql.page).all(sql.params) as { id: number; tier: number; bm: number }[];
         expect(
           runSearch(db, q).hits.map((h) => [h.pkg.id, h.relevance]),
           `${text} ${limit}@${offset}`,
@@ -557,7 +557,7 @@ describe('searchPackages over registry.db', () => {
     expect(r.total).toBe(MAX_NAME_CANDIDATES + 5);
     expect(r.hits.map((h) => h.pkg.id)).toEqual(
       db
-        .prepare(sql.cut.fullPage)
+        .prepare(sql.page)
         .all(sql.params)
         .map((x) => (x as { id: number }).id),
     );
@@ -618,8 +618,8 @@ describe('searchPackages over registry.db', () => {
     expect(plan(cut.candidates)).toMatch(/SEARCH p USING INTEGER PRIMARY KEY/);
     expect(plan(cut.candidates)).not.toMatch(/SCAN p\b/);
     // The page orders the kept candidates: one row lookup each, no match and no scan.
-    expect(plan(sql.page)).toMatch(/SEARCH p USING INTEGER PRIMARY KEY/);
-    expect(plan(sql.page)).not.toMatch(/SCAN p\b|package_search/);
+    expect(plan(cut.order)).toMatch(/SEARCH p USING INTEGER PRIMARY KEY/);
+    expect(plan(cut.order)).not.toMatch(/SCAN p\b|package_search/);
     expect(plan(sql.count)).toContain('package_search_npm');
     // The count reads the FTS index alone (migration 051): no package row per match.
     expect(plan(sql.count)).not.toMatch(/\bp\b|packages/);
