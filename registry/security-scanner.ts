@@ -17,7 +17,7 @@ import {
   urlDependencyFindings,
 } from './security/malware-manifest.ts';
 import { analyzeSource, type Capability } from './security/malware-rules.ts';
-import { checkTyposquat, type KnownName, type TyposquatOptions } from './security/typosquat.ts';
+import { checkTyposquat, type KnownName, type KnownNameLookup, type TyposquatOptions } from './security/typosquat.ts';
 import type { Ecosystem } from './security/versions.ts';
 
 export const SCANNER_VERSION = 'scanner/1';
@@ -38,7 +38,7 @@ export interface AnalyzeInput {
   manifest?: Manifest;
   archive: Buffer;
   /** Existing names with popularity in [0,1], owner and creation time (typosquat targets). */
-  knownNames?: Iterable<KnownName>;
+  knownNames?: Iterable<KnownName> | KnownNameLookup;
   publisher?: { owner?: string | string[]; packageCreatedAt?: string | Date; firstTimePublisher?: boolean };
   previous?: ScanSummary;
   protectedNames?: RegExp[];

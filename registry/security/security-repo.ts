@@ -5,8 +5,8 @@ import type { Db } from '../../lib/db.ts';
 import type { PackageScore } from '../package-scorer.ts';
 import type { ScanSummary } from '../security-scanner.ts';
 import type { Finding, Verdict } from './findings.ts';
+import { knownNamePopularityChanged, knownNamesOf } from './known-names.ts';
 import type { LicenseResult } from './licenses.ts';
-import { type KnownName, KnownNameIndex } from './typosquat.ts';
 
 export interface ScanRow {
   ecosystem: string;
@@ -64,35 +64,6 @@ export function scoreRow(s: PackageScore, computedAtMs: number): ScoreRow {
   return { quality, popularity, maintenance, overall, breakdown, scoringVersion, computedAt: new Date(computedAtMs).toISOString() };
 }
 
-interface KnownRow {
-  id: number;
-  name: string;
-  created_at: string;
-  popularity: number | null;
-  owners: string | null;
-}
-interface KnownNamesCache {
-  generation: number;
-  /** The highest package id seen: rows above it are packages created since. */
-  maxId: number;
-  index: KnownNameIndex;
-  /** One array per distinct owner list, shared by every name it owns (read only, like the whole entry). */
-  ownerLists: Map<string, string[]>;
-}
-// The index holds every name of the registry (about 490 bytes a name at 100,000 names, docs/PERFORMANCE.md
-// "Scale"): creation times as numbers and shared owner lists took it from 49.4 to 38.2 MB.
-function toKnownName(r: KnownRow, c: KnownNamesCache): KnownName {
-  const key = r.owners ?? '';
-  let owner = c.ownerLists.get(key);
-  if (!owner) {
-    owner = key ? key.split(',') : [];
-    c.ownerLists.set(key, owner);
-  }
-  return { name: r.name, createdAt: Date.parse(r.created_at), popularity: r.popularity ?? 0, owner };
-}
-// Per database, not per repo object: every createSecurityRepo(db) of the process shares one list per ecosystem.
-const knownNamesCaches = new WeakMap<Db, Map<string, KnownNamesCache>>();
-
 export function createSecurityRepo(db: Db) {
   const upsertScan = db.prepare(
     `INSERT INTO scan_results (ecosystem, name, version, verdict, review_state, findings, files, summary, license, scanner_version, scanned_at)
@@ -104,14 +75,6 @@ export function createSecurityRepo(db: Db) {
   const lastScan = db.prepare<[string, string], RawScan>(
     'SELECT * FROM scan_results WHERE ecosystem = ? AND name = ? ORDER BY scanned_at DESC LIMIT 1',
   );
-  const knownColumns = `SELECT p.id, p.name, p.created_at, s.popularity,
-       (SELECT group_concat(m.username, ',') FROM package_maintainers m WHERE m.package_id = p.id) AS owners
-     FROM packages p LEFT JOIN package_scores s ON s.ecosystem = p.ecosystem AND s.name = p.name`;
-  const known = db.prepare<[string], KnownRow>(`${knownColumns} WHERE p.ecosystem = ?`);
-  // Ids only grow: the rows after the cached maximum are the packages created since (rowid range, not a scan).
-  const knownSince = db.prepare<[number, string], KnownRow>(`${knownColumns} WHERE p.id > ? AND +p.ecosystem = ? ORDER BY p.id`);
-  const knownGeneration = db.prepare<[], { generation: number }>('SELECT generation FROM known_names_generation WHERE id = 1');
-  const maxPackageId = db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM packages');
   const upsertScore = db.prepare(
     `INSERT INTO package_scores (ecosystem, name, quality, popularity, maintenance, overall, breakdown, scoring_version, computed_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -176,32 +139,13 @@ export function createSecurityRepo(db: Db) {
     setReview: (ecosystem: string, name: string, version: string, state: 'released' | 'quarantined', by: string, at: string) =>
       setReview.run(state, by, at, ecosystem, name, version).changes > 0,
     /**
-     * Every package name of an ecosystem with its owners, creation time and popularity (the typosquat check's
-     * reference list), from memory: extended with the packages created since the last call, reloaded when a
-     * package was removed or its owners changed (the generation counter of migration 022).
+     * The typosquat check's known names of an ecosystem: every name by index, the protected ones (with their
+     * owners, creation time and popularity) from memory, up to date with registry.db (known-names.ts).
      */
-    knownNames(ecosystem: string): KnownNameIndex {
-      const caches = knownNamesCaches.get(db) ?? new Map<string, KnownNamesCache>();
-      knownNamesCaches.set(db, caches);
-      const generation = knownGeneration.get()?.generation ?? 0;
-      // Read before the rows: a package created by another connection meanwhile has a higher id, seen next time.
-      const top = maxPackageId.get()?.id ?? 0;
-      let c = caches.get(ecosystem);
-      const rows = !c || c.generation !== generation ? known.all(ecosystem) : knownSince.all(c.maxId, ecosystem);
-      if (!c || c.generation !== generation) {
-        c = { generation, maxId: 0, index: new KnownNameIndex(), ownerLists: new Map() };
-        caches.set(ecosystem, c);
-      }
-      for (const r of rows) {
-        c.index.set(toKnownName(r, c));
-        c.maxId = Math.max(c.maxId, r.id);
-      }
-      c.maxId = Math.max(c.maxId, top);
-      return c.index;
-    },
+    knownNames: (ecosystem: string) => knownNamesOf(db, ecosystem),
     saveScore(ecosystem: string, name: string, s: ScoreRow) {
-      // The cached known-names list follows popularity (a name becomes protected from typosquats at 0.5).
-      knownNamesCaches.get(db)?.get(ecosystem)?.index.setPopularity(name, s.popularity);
+      // The kept protected names follow popularity (a name becomes protected from typosquats at 0.5).
+      knownNamePopularityChanged(db, ecosystem, name, s.popularity);
       upsertScore.run(
         ecosystem,
         name,

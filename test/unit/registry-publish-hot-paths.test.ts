@@ -1,10 +1,11 @@
 // The publish path's population reads made incremental (issue #11, hot spot 1): the reverse-dependency table kept
-// by triggers (and backfilled), the in-memory known-names list of the typosquat check, the frozen download
+// by triggers (and backfilled), the typosquat check's known names (indexed, the protected ones in memory), the frozen download
 // population, and the rescore that follows the acknowledgement yet is never missed by a reader.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Db, loadMigrations, openDatabase, runMigrations } from '../../lib/db.ts';
 import { openRegistryDatabase } from '../../registry/db.ts';
@@ -146,51 +147,95 @@ describe('known names of the typosquat check', () => {
     db.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  const known = () =>
+  const score = (name: string, popularity: number, on = db) =>
+    createSecurityRepo(on).saveScore('npm', name, {
+      quality: 1,
+      popularity,
+      maintenance: 1,
+      overall: 0.5,
+      breakdown: {},
+      scoringVersion: 't',
+      computedAt: AT,
+    });
+  /** The names held in memory (the protected ones), with their owners and popularity. */
+  const held = (ecosystem = 'npm') =>
     Object.fromEntries(
-      [...createSecurityRepo(db).knownNames('npm')].map((k) => [
+      [...createSecurityRepo(db).knownNames(ecosystem).held()].map((k) => [
         k.name,
         { owner: [...(k.owner as string[])].sort(), popularity: k.popularity },
       ]),
     );
 
-  it('follows new packages, owners added or removed later, popularity and removals', () => {
+  it('holds only the protected names, following new packages, owners, popularity and removals', () => {
     const express = publish(repo, 'express', [{}]);
     publish(repo, '@acme/express', [{}]);
-    expect(known()).toEqual({
-      express: { owner: ['owner-express'], popularity: 0 },
-      '@acme/express': { owner: ['owner-acmeexpress'], popularity: 0 },
+    score('express', 0.8);
+    score('@acme/express', 0.6);
+    expect(held()).toEqual({
+      express: { owner: ['owner-express'], popularity: 0.8 },
+      '@acme/express': { owner: ['owner-acmeexpress'], popularity: 0.6 },
     });
+    // A new package joins when a rescore makes it popular, not before.
     publish(repo, 'lodash', [{}]);
+    publish(repo, 'left-pad', [{}]);
+    expect(Object.keys(held()).sort()).toEqual(['@acme/express', 'express']);
+    score('left-pad', 0.7);
     repo.addMaintainer(express, { user_id: 'u-2', username: 'second', email: 's@example.test' }, '2026-11-27T00:00:00.000Z');
-    createSecurityRepo(db).saveScore('npm', 'lodash', {
-      quality: 1,
-      popularity: 0.8,
-      maintenance: 1,
-      overall: 0.9,
-      breakdown: {},
-      scoringVersion: 't',
-      computedAt: AT,
+    expect(held()).toEqual({
+      express: { owner: ['owner-express', 'second'], popularity: 0.8 },
+      '@acme/express': { owner: ['owner-acmeexpress'], popularity: 0.6 },
+      'left-pad': { owner: ['owner-leftpad'], popularity: 0.7 },
     });
-    expect(known()).toMatchObject({ express: { owner: ['owner-express', 'second'] }, lodash: { popularity: 0.8 } });
-    repo.removeMaintainer(express, 'u-express');
+    score('express', 0.2);
     repo.remove(repo.find('npm', '@acme/express')!.id);
-    expect(known()).toEqual({ express: { owner: ['second'], popularity: 0 }, lodash: { owner: ['owner-lodash'], popularity: 0.8 } });
+    expect(held()).toEqual({ 'left-pad': { owner: ['owner-leftpad'], popularity: 0.7 } });
+    const names = createSecurityRepo(db).knownNames('npm');
+    expect([...names.held()]).toHaveLength(1);
+    // Every name still counts for rule Y1, held or not.
+    expect(['express', 'left-pad', 'lodash', '@acme/express'].map((n) => names.hasLowerCase(n))).toEqual([true, true, true, false]);
+    expect(names.withSkeleton('express')?.name).toBe('express');
+  });
+
+  it('refuses a name with an existing skeleton (Y1) from registry.db, whether or not it is popular', () => {
+    publish(repo, 'left-pad', [{}]);
+    // Only reachable by writing rows directly: a second name with the same skeleton, created later.
+    publish(repo, 'left_pad', [{}]);
+    publish(repo, '@scope/leftpad', [{}]);
+    const names = createSecurityRepo(db).knownNames('npm');
+    expect([...names.held()]).toEqual([]);
+    const y1 = (name: string) => checkTyposquat({ name, owner: 'mallory' }, names).map((f) => [f.ruleId, f.severity, f.imitates]);
+    expect(y1('leftpad')).toEqual([['Y1', 'critical', 'left-pad']]);
+    expect(y1('Left.Pad')).toEqual([['Y1', 'critical', 'left-pad']]);
+    // A new version of an existing name is not a new name; a scoped name is not compared by skeleton.
+    expect(y1('left-pad')).toEqual([]);
+    expect(y1('@other/left-pad')).toEqual([]);
+    expect(y1('right-pad')).toEqual([]);
+  });
+
+  it('answers rule Y1 through indexes, not a scan of the packages', () => {
+    publish(repo, 'left-pad', [{}]);
+    const executed: string[] = [];
+    const watched = new Database(path.join(dir, 'registry.db'), { verbose: (sql) => executed.push(String(sql)) });
+    try {
+      const names = createSecurityRepo(watched).knownNames('npm');
+      executed.length = 0;
+      expect(names.hasLowerCase('left-pad')).toBe(true);
+      expect(names.withSkeleton('leftpad')?.name).toBe('left-pad');
+      expect(executed).toHaveLength(2);
+      const plans = executed.map((sql) =>
+        (watched.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; '),
+      );
+      expect(plans[0]).toContain('USING COVERING INDEX packages_search_name');
+      expect(plans[1]).toContain('USING INDEX packages_name_skeleton');
+      for (const plan of plans) expect(plan).not.toMatch(/SCAN p\b|SCAN packages\b/);
+    } finally {
+      watched.close();
+    }
   });
 
   it('protects a name from look-alikes once a rescore makes it popular, and stops when it falls back', () => {
     publish(repo, 'lodash', [{}]);
     const sec = createSecurityRepo(db);
-    const score = (popularity: number) =>
-      sec.saveScore('npm', 'lodash', {
-        quality: 1,
-        popularity,
-        maintenance: 1,
-        overall: 0.5,
-        breakdown: {},
-        scoringVersion: 't',
-        computedAt: AT,
-      });
     // A newer package by someone else, one typo away from lodash (Y2).
     const imitated = () =>
       checkTyposquat({ name: 'lodahs', owner: 'mallory', createdAt: '2026-12-01T00:00:00.000Z' }, sec.knownNames('npm')).map((f) => [
@@ -198,30 +243,34 @@ describe('known names of the typosquat check', () => {
         f.imitates,
       ]);
     expect(imitated()).toEqual([]);
-    score(0.8);
+    score('lodash', 0.8);
     expect(imitated()).toEqual([['Y2', 'lodash']]);
-    // The index keeps creation times as numbers and shares owner lists: an older candidate, or one by lodash's
+    // The held entry keeps the creation time as a number and the owners: an older candidate, or one by lodash's
     // own maintainer, is still not flagged.
-    const index = sec.knownNames('npm');
-    expect(index.get('lodash')?.createdAt).toBe(Date.parse(AT));
-    expect(checkTyposquat({ name: 'lodahs', owner: 'mallory', createdAt: '2020-01-01T00:00:00.000Z' }, index)).toEqual([]);
-    expect(checkTyposquat({ name: 'lodahs', owner: 'owner-lodash', createdAt: '2026-12-01T00:00:00.000Z' }, index)).toEqual([]);
-    score(0.2);
+    const names = sec.knownNames('npm');
+    expect([...names.held()].map((k) => k.createdAt)).toEqual([Date.parse(AT)]);
+    expect(checkTyposquat({ name: 'lodahs', owner: 'mallory', createdAt: '2020-01-01T00:00:00.000Z' }, names)).toEqual([]);
+    expect(checkTyposquat({ name: 'lodahs', owner: 'owner-lodash', createdAt: '2026-12-01T00:00:00.000Z' }, names)).toEqual([]);
+    score('lodash', 0.2);
     expect(imitated()).toEqual([]);
-    // Only the popular names are walked at the default threshold; a lower threshold asked for walks every name.
-    expect([...index.atLeastAsPopularAs(0.5)]).toEqual([]);
-    expect([...index.atLeastAsPopularAs(0.1)].map((k) => k.name)).toEqual(['lodash']);
-    expect(checkTyposquat({ name: 'lodahs', owner: 'mallory' }, index, { protectedMin: 0.1 }).map((f) => f.imitates)).toEqual(['lodash']);
+    // Only the popular names are held; a lower threshold asked for reads every name it covers.
+    expect([...names.held()]).toEqual([]);
+    expect(checkTyposquat({ name: 'lodahs', owner: 'mallory' }, names, { protectedMin: 0.1 }).map((f) => f.imitates)).toEqual(['lodash']);
   });
 
-  it('sees packages another connection created (the seed runs as its own process)', () => {
-    expect(known()).toEqual({});
+  it('sees packages another connection created or removed (the seed runs as its own process)', () => {
+    const names = () => createSecurityRepo(db).knownNames('npm');
+    expect(held()).toEqual({});
     const other = openRegistryDatabase(path.join(dir, 'registry.db'));
     try {
       publish(createPackagesRepo(other), 'react', [{}]);
-      expect(known()).toEqual({ react: { owner: ['owner-react'], popularity: 0 } });
-      other.prepare("DELETE FROM packages WHERE name = 'react'").run();
-      expect(known()).toEqual({});
+      publish(createPackagesRepo(other), 'vue', [{}]);
+      score('vue', 0.9, other);
+      expect(names().hasLowerCase('react')).toBe(true);
+      expect(held()).toEqual({ vue: { owner: ['owner-vue'], popularity: 0.9 } });
+      other.prepare("DELETE FROM packages WHERE name IN ('react', 'vue')").run();
+      expect(names().hasLowerCase('react')).toBe(false);
+      expect(held()).toEqual({});
     } finally {
       other.close();
     }
@@ -230,9 +279,21 @@ describe('known names of the typosquat check', () => {
   it('keeps other ecosystems apart', () => {
     const id = repo.insert({ ecosystem: 'pypi', name: 'requests', scope: null, description: '', keywords: [], access: 'public', now: AT });
     repo.addMaintainer(id, { user_id: 'u-1', username: 'kenneth', email: 'k@example.test' }, AT);
+    createSecurityRepo(db).saveScore('pypi', 'requests', {
+      quality: 1,
+      popularity: 0.9,
+      maintenance: 1,
+      overall: 0.9,
+      breakdown: {},
+      scoringVersion: 't',
+      computedAt: AT,
+    });
     publish(repo, 'left-pad', [{}]);
-    expect([...createSecurityRepo(db).knownNames('pypi')].map((k) => k.name)).toEqual(['requests']);
-    expect(known()).toEqual({ 'left-pad': { owner: ['owner-leftpad'], popularity: 0 } });
+    score('left-pad', 0.9);
+    expect(held('pypi')).toEqual({ requests: { owner: ['kenneth'], popularity: 0.9 } });
+    expect(held()).toEqual({ 'left-pad': { owner: ['owner-leftpad'], popularity: 0.9 } });
+    expect(createSecurityRepo(db).knownNames('npm').hasLowerCase('requests')).toBe(false);
+    expect(createSecurityRepo(db).knownNames('pypi').withSkeleton('leftpad')).toBeUndefined();
   });
 });
 

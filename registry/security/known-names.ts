@@ -1,0 +1,150 @@
+// The registry's known names for the typosquat check (typosquat.ts). Rule Y1 compares a new name with every name
+// of the ecosystem, and is answered by two indexed lookups (migration 055). Rules Y2-Y10 compare it with the
+// protected (popular) names, the only ones kept in memory, in a LookAlikeIndex (docs/PERFORMANCE.md hot spot 19).
+import type { Db } from '../../lib/db.ts';
+import { type IndexedName, type KnownName, KnownNameIndex, type KnownNameLookup, LookAlikeIndex } from './look-alike-index.ts';
+import type { NameForms } from './name-forms.ts';
+import { DEFAULT_TYPOSQUAT_OPTIONS } from './typosquat.ts';
+
+interface KnownRow {
+  id: number;
+  name: string;
+  created_at: string;
+  popularity: number | null;
+  owners: string | null;
+}
+
+/** Popularity from which a name is protected, and kept in memory. */
+const PROTECTED_MIN = DEFAULT_TYPOSQUAT_OPTIONS.protectedMin;
+
+// Must stay the expression of migration 055's index, which is typosquat.ts `skeleton` for the ASCII names every
+// ecosystem's name rules allow.
+const SKELETON_SQL = `replace(replace(replace(lower(p.name), '-', ''), '.', ''), '_', '')`;
+
+function prepare(db: Db) {
+  const columns = `SELECT p.id, p.name, p.created_at, s.popularity,
+       (SELECT group_concat(m.username, ',') FROM package_maintainers m WHERE m.package_id = p.id) AS owners
+     FROM packages p LEFT JOIN package_scores s ON s.ecosystem = p.ecosystem AND s.name = p.name`;
+  return {
+    generation: db.prepare<[], number>('SELECT generation FROM known_names_generation WHERE id = 1').pluck(),
+    maxId: db.prepare<[], number | null>('SELECT max(id) FROM packages').pluck(),
+    exists: db.prepare<[string, string], number>('SELECT 1 FROM packages WHERE ecosystem = ? AND lower(name) = ? LIMIT 1').pluck(),
+    // The first unscoped name of the skeleton is the one reported (index order is id order within a key).
+    withSkeleton: db.prepare<[string, string], KnownRow>(
+      `${columns} WHERE p.ecosystem = ? AND ${SKELETON_SQL} = ? AND substr(p.name, 1, 1) <> '@' ORDER BY p.id LIMIT 1`,
+    ),
+    one: db.prepare<[string, string], KnownRow>(`${columns} WHERE p.ecosystem = ? AND p.name = ?`),
+    atLeast: db.prepare<[string, number], KnownRow>(`${columns} WHERE p.ecosystem = ? AND coalesce(s.popularity, 0) >= ?`),
+    // Ids only grow: the rows after the kept maximum are the packages created since (rowid range, not a scan).
+    atLeastSince: db.prepare<[number, string, number], KnownRow>(
+      `${columns} WHERE p.id > ? AND +p.ecosystem = ? AND coalesce(s.popularity, 0) >= ? ORDER BY p.id`,
+    ),
+  };
+}
+type Statements = ReturnType<typeof prepare>;
+
+interface Kept {
+  generation: number;
+  /** The highest package id seen: rows above it are packages created since. */
+  maxId: number;
+  /** The protected names, indexed for the look-alike rules. */
+  index: LookAlikeIndex;
+  /** One array per distinct owner list, shared by every name it owns. */
+  ownerLists: Map<string, string[]>;
+}
+
+/** The known names of one ecosystem, read from registry.db with the protected ones kept in memory. */
+class RegistryKnownNames implements KnownNameLookup {
+  private kept: Kept | undefined;
+  constructor(
+    private readonly sql: Statements,
+    private readonly ecosystem: string,
+  ) {}
+
+  /**
+   * Brings the protected names up to date: adds the packages created since the last call, and reloads all when
+   * a package was removed or its owners changed (migration 022's generation, moved by any writer).
+   */
+  refresh(): this {
+    const generation = this.sql.generation.get() ?? 0;
+    // Read before the rows: a package created by another connection meanwhile has a higher id, seen next time.
+    const top = this.sql.maxId.get() ?? 0;
+    const held = this.kept;
+    const reload = !held || held.generation !== generation;
+    const rows = reload
+      ? this.sql.atLeast.all(this.ecosystem, PROTECTED_MIN)
+      : this.sql.atLeastSince.all(held.maxId, this.ecosystem, PROTECTED_MIN);
+    const k: Kept = reload ? { generation, maxId: 0, index: new LookAlikeIndex(), ownerLists: new Map() } : held;
+    this.kept = k;
+    for (const r of rows) k.index.add(this.toKnownName(r));
+    k.maxId = Math.max(k.maxId, top);
+    return this;
+  }
+
+  /** A rescore of one name: it joins the protected names at PROTECTED_MIN and leaves them below it. */
+  setPopularity(name: string, popularity: number): void {
+    const k = this.kept;
+    if (!k) return;
+    const held = k.index.get(name);
+    if (held && popularity < PROTECTED_MIN) k.index.remove(name);
+    else if (held) held.popularity = popularity;
+    else if (popularity >= PROTECTED_MIN) {
+      const r = this.sql.one.get(this.ecosystem, name);
+      if (r) k.index.add(this.toKnownName({ ...r, popularity }));
+    }
+  }
+
+  hasLowerCase(lowerName: string): boolean {
+    return this.sql.exists.get(this.ecosystem, lowerName) !== undefined;
+  }
+
+  withSkeleton(sk: string): KnownName | undefined {
+    const r = this.sql.withSkeleton.get(this.ecosystem, sk);
+    return r && this.toKnownName(r);
+  }
+
+  lookAlikeCandidates(name: NameForms, min: number): Iterable<IndexedName> {
+    if (min >= PROTECTED_MIN) return this.kept?.index.candidates(name) ?? [];
+    // A lower threshold than the one kept (a caller's own option): every name it covers, indexed for this check.
+    return new KnownNameIndex(this.sql.atLeast.all(this.ecosystem, min).map((r) => this.toKnownName(r))).lookAlikeCandidates(name);
+  }
+
+  /** The names held in memory: the protected ones. */
+  held(): Iterable<KnownName> {
+    return this.kept?.index.names() ?? [];
+  }
+
+  private toKnownName(r: KnownRow): KnownName {
+    const lists = this.kept?.ownerLists;
+    const key = r.owners ?? '';
+    let owner = lists?.get(key);
+    if (!owner) {
+      owner = key ? key.split(',') : [];
+      lists?.set(key, owner);
+    }
+    return { name: r.name, createdAt: Date.parse(r.created_at), popularity: r.popularity ?? 0, owner };
+  }
+}
+
+// Per database, not per repo object: every createSecurityRepo(db) of the process shares one per ecosystem.
+const perDb = new WeakMap<Db, { sql: Statements; byEcosystem: Map<string, RegistryKnownNames> }>();
+
+/** The known names of an ecosystem, up to date with registry.db. */
+export function knownNamesOf(db: Db, ecosystem: string): RegistryKnownNames {
+  let d = perDb.get(db);
+  if (!d) {
+    d = { sql: prepare(db), byEcosystem: new Map() };
+    perDb.set(db, d);
+  }
+  let names = d.byEcosystem.get(ecosystem);
+  if (!names) {
+    names = new RegistryKnownNames(d.sql, ecosystem);
+    d.byEcosystem.set(ecosystem, names);
+  }
+  return names.refresh();
+}
+
+/** Tells the kept protected names of a rescore (nothing is loaded when none are kept yet). */
+export function knownNamePopularityChanged(db: Db, ecosystem: string, name: string, popularity: number): void {
+  perDb.get(db)?.byEcosystem.get(ecosystem)?.setPopularity(name, popularity);
+}
