@@ -3,11 +3,15 @@
 // keeps that data folder so later runs copy it instead of publishing it again), then measures new versions
 // published at `--concurrency` connections, then loads packuments and tarballs and reads VmHWM.
 //   node --import tsx scripts/bench/publish-probe.ts --packages 2000 --snapshot /tmp/elide-prefill-2000
+// `--spread-popularity` first gives the pre-filled packages popularities spread evenly over [0, 1), as a rescore
+// of a registry whose downloads are spread does: half of them are then protected from typosquats, and every
+// publish's look-alike check compares its name with each of those (the bench's own publishes see none).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
 import { endpoints } from './endpoints.ts';
 import { type PackagePlan, planPackages } from './fixtures.ts';
 import { runLoad } from './load.ts';
@@ -25,6 +29,7 @@ const { values: args } = parseArgs({
     sample: { type: 'string', default: '200' },
     /** A folder for V8 CPU profiles of the processes (scripts/bench/profile-hook.mjs). */
     profile: { type: 'string' },
+    'spread-popularity': { type: 'boolean', default: false },
   },
 });
 const packages = Number(args.packages);
@@ -58,12 +63,28 @@ function copyDir(from: string, to: string) {
   fs.cpSync(from, to, { recursive: true, filter: (src) => !src.includes(`${path.sep}logs`) });
 }
 
+/** Popularity i/n for the i-th package (by id) of a stopped suite's registry.db: half are at 0.5 or more. */
+function spreadPopularity(dataDir: string) {
+  const db = new Database(path.join(dataDir, 'registry.db'));
+  try {
+    const ids = db.prepare("SELECT name FROM packages WHERE ecosystem = 'npm' ORDER BY id").pluck().all() as string[];
+    const set = db.prepare("UPDATE package_scores SET popularity = ? WHERE ecosystem = 'npm' AND name = ?");
+    db.transaction(() => {
+      for (const [i, name] of ids.entries()) set.run(i / ids.length, name);
+    })();
+    console.log(`popularity spread over ${ids.length} packages (${Math.ceil(ids.length / 2)} protected)`);
+  } finally {
+    db.close();
+  }
+}
+
 async function prefilled(): Promise<OurSuite> {
   const snapshot = args.snapshot ? path.resolve(args.snapshot) : undefined;
   if (snapshot && fs.existsSync(path.join(snapshot, 'registry.db'))) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'elide-publish-probe-'));
     copyDir(snapshot, dataDir);
     console.log(`pre-filled registry copied from ${snapshot}`);
+    if (args['spread-popularity']) spreadPopularity(dataDir);
     return start(dataDir);
   }
   const s = await start();
@@ -72,9 +93,10 @@ async function prefilled(): Promise<OurSuite> {
     progress: (done, total) => console.log(`  pre-fill ${done}/${total}`),
   });
   console.log('pre-fill publish', r);
-  if (!snapshot) return s;
+  if (!snapshot && !args['spread-popularity']) return s;
   await s.stopAll();
-  copyDir(s.dataDir, snapshot);
+  if (snapshot) copyDir(s.dataDir, snapshot);
+  if (args['spread-popularity']) spreadPopularity(s.dataDir);
   return start(s.dataDir);
 }
 
