@@ -5,7 +5,7 @@
 import type { Principal } from '../../lib/auth.ts';
 import { type AppError, conflict, forbidden } from '../../lib/errors.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
-import { createSecurityRepo, type ScanRow } from '../security/security-repo.ts';
+import { type ScanRow, securityRepoOf } from '../security/security-repo.ts';
 import type { Ecosystem } from '../security/versions.ts';
 import { analyzeArtifact, SCANNER_VERSION } from '../security-scanner.ts';
 import { assertPublishable, type PublishRefusals } from './access.ts';
@@ -68,7 +68,7 @@ export async function storeArtifact(ctx: FormatContext, u: ArtifactUpload, who: 
   if (check(ctx, u, d, who, errors) === 'identical') return { status: 'identical', digests: d };
   if (!ctx.repo.find(u.ecosystem, u.name) && u.access === 'restricted' && !ctx.identity.privatePackagesAllowed(undefined, who.userId))
     throw forbidden('your plan does not include private packages: upgrade to Team to publish restricted packages', 'PLAN_LIMIT_EXCEEDED');
-  const sec = createSecurityRepo(ctx.db);
+  const sec = securityRepoOf(ctx.db);
   let scan: ScanRow | undefined;
   if (u.scan && ctx.scan) {
     const existing = ctx.repo.find(u.ecosystem, u.name);

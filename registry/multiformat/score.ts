@@ -6,7 +6,7 @@ import type { PackagesRepo } from '../packages-repo.ts';
 import { advisoriesOnLatest } from '../security/advisories.ts';
 import type { QuantileTable } from '../security/score-normalise.ts';
 import { downloadsPopulation } from '../security/score-population.ts';
-import { createSecurityRepo, scoreRow } from '../security/security-repo.ts';
+import { scoreRow, securityRepoOf } from '../security/security-repo.ts';
 import type { FormatContext } from './context.ts';
 import { DEPENDENCY_RULES } from './dependency-rules.ts';
 import { SCAN_ECOSYSTEM } from './publish.ts';
@@ -68,7 +68,7 @@ export function rescoreFormatPackage(
   const versions = ctx.repo.versions(pkg.id);
   const latest = versions.find((v) => v.version === ctx.repo.tags(pkg.id).latest) ?? versions.at(-1);
   if (!latest) return false;
-  const sec = createSecurityRepo(ctx.db);
+  const sec = securityRepoOf(ctx.db);
   const m = JSON.parse(latest.manifest) as Record<string, unknown>;
   const scan = sec.scan(ecosystem, name, latest.version);
   const osv = SCAN_ECOSYSTEM[ecosystem as keyof typeof SCAN_ECOSYSTEM];

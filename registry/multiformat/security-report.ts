@@ -8,7 +8,7 @@ import { type AdvisoryHit, advisoriesFor, isAffected } from '../security/advisor
 import { maxSeverity } from '../security/cvss.ts';
 import { evaluateTreeLicenses } from '../security/licenses.ts';
 import { directAdvisory, scanReport } from '../security/report-parts.ts';
-import { createSecurityRepo } from '../security/security-repo.ts';
+import { securityRepoOf } from '../security/security-repo.ts';
 import { comparatorFor, type Ecosystem } from '../security/versions.ts';
 import { pathsTo } from '../security/vulnerable-paths.ts';
 import type { FormatContext } from './context.ts';
@@ -92,7 +92,7 @@ export function formatSecurityReport(ctx: FormatContext, ecosystem: FormatEcosys
     .versions(pkg.id)
     .map((v) => v.version)
     .filter((v) => order.valid(v));
-  const scan = createSecurityRepo(ctx.db).scan(ecosystem, name, version);
+  const scan = securityRepoOf(ctx.db).scan(ecosystem, name, version);
   const { malware, typosquat, ...scanned } = scanReport(scan);
   const rules = DEPENDENCY_RULES[ecosystem];
   const versionsOf = versionSource(ctx, ecosystem);

@@ -126,25 +126,23 @@ class RegistryKnownNames implements KnownNameLookup {
   }
 }
 
-// Per database, not per repo object: every createSecurityRepo(db) of the process shares one per ecosystem.
-const perDb = new WeakMap<Db, { sql: Statements; byEcosystem: Map<string, RegistryKnownNames> }>();
-
-/** The known names of an ecosystem, up to date with registry.db. */
-export function knownNamesOf(db: Db, ecosystem: string): RegistryKnownNames {
-  let d = perDb.get(db);
-  if (!d) {
-    d = { sql: prepare(db), byEcosystem: new Map() };
-    perDb.set(db, d);
-  }
-  let names = d.byEcosystem.get(ecosystem);
-  if (!names) {
-    names = new RegistryKnownNames(d.sql, ecosystem);
-    d.byEcosystem.set(ecosystem, names);
-  }
-  return names.refresh();
-}
-
-/** Tells the kept protected names of a rescore (nothing is loaded when none are kept yet). */
-export function knownNamePopularityChanged(db: Db, ecosystem: string, name: string, popularity: number): void {
-  perDb.get(db)?.byEcosystem.get(ecosystem)?.setPopularity(name, popularity);
+/** The known names of each ecosystem of one connection (the security repo keeps one per connection). */
+export function createKnownNames(db: Db) {
+  const sql = prepare(db);
+  const byEcosystem = new Map<string, RegistryKnownNames>();
+  return {
+    /** The known names of an ecosystem, up to date with registry.db. */
+    of(ecosystem: string): RegistryKnownNames {
+      let names = byEcosystem.get(ecosystem);
+      if (!names) {
+        names = new RegistryKnownNames(sql, ecosystem);
+        byEcosystem.set(ecosystem, names);
+      }
+      return names.refresh();
+    },
+    /** Tells the kept protected names of a rescore (nothing is loaded when none are kept yet). */
+    popularityChanged(ecosystem: string, name: string, popularity: number): void {
+      byEcosystem.get(ecosystem)?.setPopularity(name, popularity);
+    },
+  };
 }

@@ -16,7 +16,7 @@ import { DEFAULT_LICENSE_POLICY, evaluateTreeLicenses, type LicensePolicy } from
 import { directAdvisory, scanReport } from './report-parts.ts';
 import type { QuantileTable } from './score-normalise.ts';
 import { downloadsPopulation, refreshDownloadsPopulation } from './score-population.ts';
-import { createSecurityRepo, type ScanRow, scoreRow } from './security-repo.ts';
+import { type ScanRow, scoreRow, securityRepoOf } from './security-repo.ts';
 import type { Ecosystem } from './versions.ts';
 import { vulnerabilityReport } from './vulnerable-paths.ts';
 
@@ -63,7 +63,7 @@ export interface RegistrySecurityOptions {
 const RESCORE_CHUNK = 200;
 
 export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock, opts: RegistrySecurityOptions = {}) {
-  const sec = createSecurityRepo(db);
+  const sec = securityRepoOf(db);
   const advisories = createAdvisoriesRepo(db);
   const day = (t: number) => new Date(t).toISOString().slice(0, 10);
 

@@ -4,7 +4,7 @@
 // registry that runs without the job (tests, a single command) still moves on.
 import type { Db } from '../../lib/db.ts';
 import { type QuantileTable, quantileTable } from './score-normalise.ts';
-import { createSecurityRepo } from './security-repo.ts';
+import { securityRepoOf } from './security-repo.ts';
 
 const DAY = 86_400_000;
 /** The score job's period: a frozen table never outlives one run of it by much. */
@@ -16,7 +16,7 @@ const frozen = new WeakMap<Db, Map<string, { table: QuantileTable; at: number }>
 
 /** 30-day downloads of every package of the ecosystem as a quantile table, computed now. */
 function compute(db: Db, ecosystem: string, now: number): QuantileTable {
-  return quantileTable(createSecurityRepo(db).allDownloads30(ecosystem, day(now - 30 * DAY), day(now)));
+  return quantileTable(securityRepoOf(db).allDownloads30(ecosystem, day(now - 30 * DAY), day(now)));
 }
 
 /** The frozen table (computed on first use, or when older than maxAgeMs). */

@@ -13,7 +13,7 @@ import { createDependentsQuery } from '../../registry/npm/routes-dependents.ts';
 import { createPackagesRepo, type PackagesRepo } from '../../registry/packages-repo.ts';
 import { createRegistrySecurity } from '../../registry/security/registry-security.ts';
 import { downloadsPopulation, refreshDownloadsPopulation } from '../../registry/security/score-population.ts';
-import { createSecurityRepo } from '../../registry/security/security-repo.ts';
+import { securityRepoOf } from '../../registry/security/security-repo.ts';
 import { checkTyposquat } from '../../registry/security/typosquat.ts';
 import { testSecrets } from '../helpers/config.ts';
 import { bearer, buildTestRegistry, docPath, publishBody } from '../helpers/npm-fixtures.ts';
@@ -58,7 +58,7 @@ describe.each(['lib-core', '@acme/lib-core'])('reverse dependencies of %s (migra
     repo = createPackagesRepo(db);
   });
   afterEach(() => db.close());
-  const weighted = () => createSecurityRepo(db).dependentsWeighted(dep);
+  const weighted = () => securityRepoOf(db).dependentsWeighted(dep);
 
   it('counts latest versions only: prod and peer dependencies 1, dev dependencies 0.25, never itself', () => {
     publish(repo, dep, [{ dependencies: { [dep]: '^1.0.0' } }]);
@@ -120,7 +120,7 @@ describe.each(['lib-core', '@acme/lib-core'])('reverse dependencies of %s (migra
     old.close();
     const upgraded = openRegistryDatabase(file);
     try {
-      expect(createSecurityRepo(upgraded).dependentsWeighted(dep)).toBe(1.25);
+      expect(securityRepoOf(upgraded).dependentsWeighted(dep)).toBe(1.25);
       // The dependents tab lists the deprecated latest too (only prod kinds).
       expect(
         createDependentsQuery(upgraded)(dep)
@@ -148,7 +148,7 @@ describe('known names of the typosquat check', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
   const score = (name: string, popularity: number, on = db) =>
-    createSecurityRepo(on).saveScore('npm', name, {
+    securityRepoOf(on).saveScore('npm', name, {
       quality: 1,
       popularity,
       maintenance: 1,
@@ -160,7 +160,7 @@ describe('known names of the typosquat check', () => {
   /** The names held in memory (the protected ones), with their owners and popularity. */
   const held = (ecosystem = 'npm') =>
     Object.fromEntries(
-      [...createSecurityRepo(db).knownNames(ecosystem).held()].map((k) => [
+      [...securityRepoOf(db).knownNames(ecosystem).held()].map((k) => [
         k.name,
         { owner: [...(k.owner as string[])].sort(), popularity: k.popularity },
       ]),
@@ -189,7 +189,7 @@ describe('known names of the typosquat check', () => {
     score('express', 0.2);
     repo.remove(repo.find('npm', '@acme/express')!.id);
     expect(held()).toEqual({ 'left-pad': { owner: ['owner-leftpad'], popularity: 0.7 } });
-    const names = createSecurityRepo(db).knownNames('npm');
+    const names = securityRepoOf(db).knownNames('npm');
     expect([...names.held()]).toHaveLength(1);
     // Every name still counts for rule Y1, held or not.
     expect(['express', 'left-pad', 'lodash', '@acme/express'].map((n) => names.hasLowerCase(n))).toEqual([true, true, true, false]);
@@ -201,7 +201,7 @@ describe('known names of the typosquat check', () => {
     // Only reachable by writing rows directly: a second name with the same skeleton, created later.
     publish(repo, 'left_pad', [{}]);
     publish(repo, '@scope/leftpad', [{}]);
-    const names = createSecurityRepo(db).knownNames('npm');
+    const names = securityRepoOf(db).knownNames('npm');
     expect([...names.held()]).toEqual([]);
     const y1 = (name: string) => checkTyposquat({ name, owner: 'mallory' }, names).map((f) => [f.ruleId, f.severity, f.imitates]);
     expect(y1('leftpad')).toEqual([['Y1', 'critical', 'left-pad']]);
@@ -217,7 +217,7 @@ describe('known names of the typosquat check', () => {
     const executed: string[] = [];
     const watched = new Database(path.join(dir, 'registry.db'), { verbose: (sql) => executed.push(String(sql)) });
     try {
-      const names = createSecurityRepo(watched).knownNames('npm');
+      const names = securityRepoOf(watched).knownNames('npm');
       executed.length = 0;
       expect(names.hasLowerCase('left-pad')).toBe(true);
       expect(names.withSkeleton('leftpad')?.name).toBe('left-pad');
@@ -235,7 +235,7 @@ describe('known names of the typosquat check', () => {
 
   it('protects a name from look-alikes once a rescore makes it popular, and stops when it falls back', () => {
     publish(repo, 'lodash', [{}]);
-    const sec = createSecurityRepo(db);
+    const sec = securityRepoOf(db);
     // A newer package by someone else, one typo away from lodash (Y2).
     const imitated = () =>
       checkTyposquat({ name: 'lodahs', owner: 'mallory', createdAt: '2026-12-01T00:00:00.000Z' }, sec.knownNames('npm')).map((f) => [
@@ -259,7 +259,7 @@ describe('known names of the typosquat check', () => {
   });
 
   it('sees packages another connection created or removed (the seed runs as its own process)', () => {
-    const names = () => createSecurityRepo(db).knownNames('npm');
+    const names = () => securityRepoOf(db).knownNames('npm');
     expect(held()).toEqual({});
     const other = openRegistryDatabase(path.join(dir, 'registry.db'));
     try {
@@ -276,10 +276,24 @@ describe('known names of the typosquat check', () => {
     }
   });
 
+  it('prepares its statements once per connection, however often publishes and reports ask for it', () => {
+    const other = openRegistryDatabase(path.join(dir, 'registry.db'));
+    try {
+      expect(securityRepoOf(db)).toBe(securityRepoOf(db));
+      expect(securityRepoOf(other)).not.toBe(securityRepoOf(db));
+      // Each connection keeps its own protected names, each up to date with the file.
+      publish(repo, 'vue', [{}]);
+      score('vue', 0.9);
+      expect([...securityRepoOf(other).knownNames('npm').held()].map((k) => k.name)).toEqual(['vue']);
+    } finally {
+      other.close();
+    }
+  });
+
   it('keeps other ecosystems apart', () => {
     const id = repo.insert({ ecosystem: 'pypi', name: 'requests', scope: null, description: '', keywords: [], access: 'public', now: AT });
     repo.addMaintainer(id, { user_id: 'u-1', username: 'kenneth', email: 'k@example.test' }, AT);
-    createSecurityRepo(db).saveScore('pypi', 'requests', {
+    securityRepoOf(db).saveScore('pypi', 'requests', {
       quality: 1,
       popularity: 0.9,
       maintenance: 1,
@@ -292,8 +306,8 @@ describe('known names of the typosquat check', () => {
     score('left-pad', 0.9);
     expect(held('pypi')).toEqual({ requests: { owner: ['kenneth'], popularity: 0.9 } });
     expect(held()).toEqual({ 'left-pad': { owner: ['owner-leftpad'], popularity: 0.9 } });
-    expect(createSecurityRepo(db).knownNames('npm').hasLowerCase('requests')).toBe(false);
-    expect(createSecurityRepo(db).knownNames('pypi').withSkeleton('leftpad')).toBeUndefined();
+    expect(securityRepoOf(db).knownNames('npm').hasLowerCase('requests')).toBe(false);
+    expect(securityRepoOf(db).knownNames('pypi').withSkeleton('leftpad')).toBeUndefined();
   });
 });
 
