@@ -7,6 +7,22 @@ import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
+/**
+ * `make` run once per connection, its result kept while the connection lives: for prepared statements and
+ * caches that callers would otherwise make per request.
+ */
+export function perConnection<T>(make: (db: Db) => T): (db: Db) => T {
+  const made = new WeakMap<Db, T>();
+  return (db) => {
+    let value = made.get(db);
+    if (value === undefined) {
+      value = make(db);
+      made.set(db, value);
+    }
+    return value;
+  };
+}
+
 export interface OpenOptions {
   readonly?: boolean;
   /** Milliseconds a statement waits on a lock before SQLITE_BUSY. */

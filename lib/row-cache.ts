@@ -1,21 +1,15 @@
 // Rows kept in memory between requests for as long as the database they came from is unchanged, so a hot read
 // (a token's identity row, a package's rev) costs a Map hit instead of a query that opens a read transaction.
 import type Database from 'better-sqlite3';
-import type { Db } from './db.ts';
+import { type Db, perConnection } from './db.ts';
 
 interface StampStatements {
   data: Database.Statement;
   own: Database.Statement;
 }
-const stampStatements = new WeakMap<Db, StampStatements>();
-function statementsOf(db: Db): StampStatements {
-  let s = stampStatements.get(db);
-  if (!s) {
-    s = { data: db.prepare('PRAGMA data_version').pluck(), own: db.prepare('SELECT total_changes()').pluck() };
-    stampStatements.set(db, s);
-  }
-  return s;
-}
+const statementsOf = perConnection(
+  (db): StampStatements => ({ data: db.prepare('PRAGMA data_version').pluck(), own: db.prepare('SELECT total_changes()').pluck() }),
+);
 
 /**
  * A stamp that changes whenever the database may have changed: PRAGMA data_version moves when another connection

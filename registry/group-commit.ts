@@ -3,7 +3,7 @@
 // near 140 publishes/s whatever else is made fast. Writes queued in the same turn of the event loop run in one
 // IMMEDIATE transaction, each inside its own savepoint, and are acknowledged only after that single commit: a
 // failing write rolls back alone and rejects alone, the others are as durable as before.
-import type { Db } from '../lib/db.ts';
+import { type Db, perConnection } from '../lib/db.ts';
 
 interface Pending {
   work: () => unknown;
@@ -13,17 +13,8 @@ interface Pending {
 
 export type GroupCommit = <T>(work: () => T) => Promise<T>;
 
-const committers = new WeakMap<Db, GroupCommit>();
-
 /** The committer of a database: one per connection, shared by every caller of the process. */
-export function groupCommitOf(db: Db): GroupCommit {
-  let committer = committers.get(db);
-  if (!committer) {
-    committer = createGroupCommit(db);
-    committers.set(db, committer);
-  }
-  return committer;
-}
+export const groupCommitOf: (db: Db) => GroupCommit = perConnection((db) => createGroupCommit(db));
 
 export function createGroupCommit(db: Db): GroupCommit {
   let queue: Pending[] = [];

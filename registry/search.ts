@@ -4,7 +4,7 @@
 // names starting with the words, then bm25 (the name weighted highest), then the package score, then downloads.
 // User text never reaches FTS5 syntax: every word is a quoted string.
 import type { Statement } from 'better-sqlite3';
-import type { Db } from '../lib/db.ts';
+import { type Db, perConnection } from '../lib/db.ts';
 import { badRequest } from '../lib/errors.ts';
 import { searchCountsWindow } from '../lib/internal.ts';
 import { createRowCache, type RowCache } from '../lib/row-cache.ts';
@@ -143,13 +143,9 @@ interface PageRow extends PackageRow {
 
 // The SQL of a search depends only on which filters are used (values are bound), so the variants are few:
 // each is prepared once per connection.
-const statements = new WeakMap<Db, Map<string, Statement>>();
+const statementsOf = perConnection((): Map<string, Statement> => new Map());
 function cached(db: Db, sql: string): Statement {
-  let byDb = statements.get(db);
-  if (!byDb) {
-    byDb = new Map();
-    statements.set(db, byDb);
-  }
+  const byDb = statementsOf(db);
   let st = byDb.get(sql);
   if (!st) {
     // Bounded: many keywords: or maintainer: values make new variants; a flood of them only costs re-preparing.
@@ -337,23 +333,20 @@ interface SearchCaches {
   answers: RowCache<SearchResult>;
   rankings: RowCache<CutRanking>;
 }
-const caches = new WeakMap<Db, SearchCaches>();
+const cachesOf = perConnection(
+  (db): SearchCaches => ({
+    answers: createRowCache(() => db, { max: MAX_CACHED_SEARCHES, keep: (a) => a.hits.length <= MAX_CACHED_HITS, stamp: searchStamp }),
+    rankings: createRowCache(() => db, {
+      max: MAX_CACHED_SEARCHES,
+      keep: (r) => (r.candidates?.strength.size ?? 0) <= MAX_KEPT_CANDIDATES,
+      stamp: searchGeneration,
+    }),
+  }),
+);
 
 /** One page of public packages and the exact total, from the cache while no search input has changed. */
 export function searchPackages(db: Db, q: SearchQuery): SearchResult {
-  let c = caches.get(db);
-  if (!c) {
-    c = {
-      answers: createRowCache(() => db, { max: MAX_CACHED_SEARCHES, keep: (a) => a.hits.length <= MAX_CACHED_HITS, stamp: searchStamp }),
-      rankings: createRowCache(() => db, {
-        max: MAX_CACHED_SEARCHES,
-        keep: (r) => (r.candidates?.strength.size ?? 0) <= MAX_KEPT_CANDIDATES,
-        stamp: searchGeneration,
-      }),
-    };
-    caches.set(db, c);
-  }
-  const { answers, rankings } = c;
+  const { answers, rankings } = cachesOf(db);
   const key = JSON.stringify([q.ecosystem, q.text, q.keywords, q.maintainer, q.sort, q.limit, q.offset]);
   return answers.get(key, () => runSearch(db, q, (rank) => rankings.get(key, rank) as CutRanking)) as SearchResult;
 }

@@ -2,7 +2,7 @@
 // all-or-nothing import of OSV JSON / NDJSON / zip dumps. Schema: ossf/osv-schema docs/schema.md;
 // evaluation: the schema's normative pseudocode, implemented as interval construction (reference 2.1, 2.4).
 import { z } from 'zod';
-import type { Db } from '../../lib/db.ts';
+import { type Db, perConnection } from '../../lib/db.ts';
 import { createAdvisoriesRepo, type StoredAdvisory } from './advisories-repo.ts';
 import { readZip } from './archive-reader.ts';
 import { cvss3BaseScore, type Severity, severityFromScore } from './cvss.ts';
@@ -245,16 +245,11 @@ export interface AdvisoryHit {
 }
 
 // One repo (its prepared statements) per database: every publish's rescore asks, and preparing costs more than asking.
-const repos = new WeakMap<Db, ReturnType<typeof createAdvisoriesRepo>>();
+const advisoriesRepoOf = perConnection(createAdvisoriesRepo);
 
 /** The advisories (withdrawn ones excluded) that affect one version of one package. */
 export function advisoriesFor(db: Db, ecosystem: Ecosystem, name: string, version: string): AdvisoryHit[] {
-  let repo = repos.get(db);
-  if (!repo) {
-    repo = createAdvisoriesRepo(db);
-    repos.set(db, repo);
-  }
-  return repo
+  return advisoriesRepoOf(db)
     .forPackage(ecosystem, normalisePackageName(ecosystem, name))
     .filter((a) => isAffected(ecosystem, a.affected, version))
     .map((a) => ({ advisory: a, range: npmRange(a.affected, ecosystem) }));

@@ -1,7 +1,7 @@
 // SQL for scan results, package scores and the registry facts the scanner and scorer read (migrations
 // 020-021 own scan_results and package_scores; packages, versions, maintainers, stars and download_counts
 // belong to the npm tables of migration 002 and are only read here).
-import type { Db } from '../../lib/db.ts';
+import { type Db, perConnection } from '../../lib/db.ts';
 import type { PackageScore } from '../package-scorer.ts';
 import type { ScanSummary } from '../security-scanner.ts';
 import type { Finding, Verdict } from './findings.ts';
@@ -177,16 +177,8 @@ function buildSecurityRepo(db: Db) {
 
 export type SecurityRepo = ReturnType<typeof buildSecurityRepo>;
 
-// Statements are prepared once per connection (0.35-0.6 ms for all of them): publishes, security reports and
-// scores of every ecosystem ask for the repo per request.
-const repos = new WeakMap<Db, SecurityRepo>();
-
-/** The security repo of a connection, made on first use. */
-export function securityRepoOf(db: Db): SecurityRepo {
-  let repo = repos.get(db);
-  if (!repo) {
-    repo = buildSecurityRepo(db);
-    repos.set(db, repo);
-  }
-  return repo;
-}
+/**
+ * The security repo of a connection, made on first use: its statements are prepared once (0.35-0.6 ms for all of
+ * them), though publishes, security reports and scores of every ecosystem ask for it per request.
+ */
+export const securityRepoOf: (db: Db) => SecurityRepo = perConnection(buildSecurityRepo);

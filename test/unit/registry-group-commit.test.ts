@@ -2,8 +2,8 @@
 // transaction, each in its own savepoint; a failing write rolls back and rejects alone; a failed commit stores
 // nothing and rejects all. Then concurrent npm publishes through it, scoped and unscoped.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Db, openDatabase } from '../../lib/db.ts';
-import { createGroupCommit } from '../../registry/group-commit.ts';
+import { type Db, openDatabase, perConnection } from '../../lib/db.ts';
+import { createGroupCommit, groupCommitOf } from '../../registry/group-commit.ts';
 import { bearer, buildTestRegistry, docPath, publishBody } from '../helpers/npm-fixtures.ts';
 
 describe('group commit', () => {
@@ -17,6 +17,22 @@ describe('group commit', () => {
   });
   const rows = () => db.prepare('SELECT k, v FROM t ORDER BY k').all();
   const insert = (k: string, v: number) => db.prepare('INSERT INTO t (k, v) VALUES (?, ?)').run(k, v).changes;
+
+  it('is one committer per connection, made once (perConnection)', () => {
+    const other = openDatabase(':memory:');
+    try {
+      expect(groupCommitOf(db)).toBe(groupCommitOf(db));
+      expect(groupCommitOf(other)).not.toBe(groupCommitOf(db));
+      const made: Db[] = [];
+      const of = perConnection((d) => made.push(d));
+      of(db);
+      of(db);
+      of(other);
+      expect(made).toEqual([db, other]);
+    } finally {
+      other.close();
+    }
+  });
 
   it('runs the writes of one turn in one transaction; a failing write is rolled back and rejected alone', async () => {
     const commit = createGroupCommit(db);
