@@ -109,17 +109,20 @@ export function registerInternalRoutes(app: TypedApp, ctx: NpmContext, internalT
       readme: latest?.readme ?? '',
       createdAt: pkg.created_at,
       updatedAt: pkg.updated_at,
-      versions: versions.map((v) => ({
-        version: v.version,
-        publishedAt: v.published_at,
-        deprecated: v.deprecated,
-        integrity: v.integrity,
-        size: v.size,
-        publisher: v.publisher_name,
-        tarball: mainFileUrl(ctx.db, pkg, v),
+      versions: versions.map((v) => {
         // PyPI, Maven and RubyGems versions have several files (wheel + sdist, jar + pom, platform gems).
-        ...(pkg.ecosystem === 'npm' ? {} : { files: versionFiles(ctx.db, pkg, v) }),
-      })),
+        const files = pkg.ecosystem === 'npm' ? [] : versionFiles(ctx.db, pkg, v);
+        return {
+          version: v.version,
+          publishedAt: v.published_at,
+          deprecated: v.deprecated,
+          integrity: v.integrity,
+          size: v.size,
+          publisher: v.publisher_name,
+          tarball: mainFileUrl(pkg, v, files),
+          ...(pkg.ecosystem === 'npm' ? {} : { files }),
+        };
+      }),
       // ?score=1: the score as /internal/packages/:name/score answers it for npm (null if none), so the main API's
       // details page needs one round trip, not two.
       ...score,
