@@ -2,6 +2,13 @@
 // downloads, blobs), shared by every ecosystem through the `ecosystem` column.
 import type { Db } from '../lib/db.ts';
 
+/**
+ * A name's skeleton in SQL: lower case without "-", "." and "_" (registry/security/name-forms.ts `skeleton`, for the
+ * ASCII names every ecosystem allows). Migration 055 indexes exactly this expression over `name`; a query must
+ * use it as written, on a column named name, to use that index.
+ */
+export const nameSkeletonSql = (column: string) => `replace(replace(replace(lower(${column}), '-', ''), '.', ''), '_', '')`;
+
 export interface PackageRow {
   id: number;
   ecosystem: string;
@@ -51,6 +58,7 @@ export type PackagesRepo = ReturnType<typeof createPackagesRepo>;
 export function createPackagesRepo(db: Db) {
   const s = {
     pkg: db.prepare('SELECT * FROM packages WHERE ecosystem = ? AND name = ?'),
+    withSkeleton: db.prepare(`SELECT * FROM packages p WHERE p.ecosystem = ? AND ${nameSkeletonSql('p.name')} = ? ORDER BY p.id`),
     pkgRev: db.prepare('SELECT id, rev, access FROM packages WHERE ecosystem = ? AND name = ?'),
     insertPkg: db.prepare(
       `INSERT INTO packages (ecosystem, name, scope, description, keywords, access, origin, created_at, updated_at)
@@ -116,6 +124,8 @@ export function createPackagesRepo(db: Db) {
 
   return {
     find: (ecosystem: string, name: string) => s.pkg.get(ecosystem, name) as PackageRow | undefined,
+    /** The packages whose name has this skeleton (name-forms.ts), oldest first, through migration 055's index. */
+    withSkeleton: (ecosystem: string, skeleton: string) => s.withSkeleton.all(ecosystem, skeleton) as PackageRow[],
     /** The cheap lookup of the hot path: id, rev (cache key) and access. */
     findRev: (ecosystem: string, name: string) => s.pkgRev.get(ecosystem, name) as Pick<PackageRow, 'id' | 'rev' | 'access'> | undefined,
     insert(p: {

@@ -6,7 +6,7 @@ import { AppError, conflict, forbidden, notFound } from '../../lib/errors.ts';
 import { assertPublishable, canManage, canReadPackage, noPackageToPublish } from '../multiformat/access.ts';
 import { type FormatContext, isoNow } from '../multiformat/context.ts';
 import { storeArtifact } from '../multiformat/publish.ts';
-import type { PackageRow } from '../packages-repo.ts';
+import { skeleton } from '../security/name-forms.ts';
 import { createVersionsLog, infoBody, md5 } from './compact-index.ts';
 import { fullName, isPrerelease, parseGem } from './gem-spec.ts';
 
@@ -43,9 +43,9 @@ export async function pushGem(ctx: FormatContext, bytes: Buffer, who: Principal)
   if (ctx.files.burned(RUBYGEMS, file) !== undefined) throw repush();
   if (!pkg) {
     // Names differing only in case, "-" or "_" would let one gem pass for another.
+    // Equal folds have equal skeletons (which also drop "."): the index finds those, not a read of every gem.
     const fold = (n: string) => n.toLowerCase().replace(/[-_]/g, '');
-    const rows = ctx.db.prepare("SELECT id, name, scope, access FROM packages WHERE ecosystem = 'rubygems'").all() as PackageRow[];
-    const clash = rows.find((r) => fold(r.name) === fold(spec.name));
+    const clash = ctx.repo.withSkeleton(RUBYGEMS, skeleton(spec.name)).find((r) => fold(r.name) === fold(spec.name));
     // A private gem the pusher cannot see is not named (its name is not theirs to learn).
     if (clash)
       throw conflict(

@@ -2,6 +2,7 @@
 // of the ecosystem, and is answered by two indexed lookups (migration 055). Rules Y2-Y10 compare it with the
 // protected (popular) names, the only ones kept in memory, in a LookAlikeIndex (docs/PERFORMANCE.md hot spot 19).
 import type { Db } from '../../lib/db.ts';
+import { nameSkeletonSql } from '../packages-repo.ts';
 import { type IndexedName, type KnownName, KnownNameIndex, type KnownNameLookup, LookAlikeIndex } from './look-alike-index.ts';
 import type { NameForms } from './name-forms.ts';
 import { DEFAULT_TYPOSQUAT_OPTIONS } from './typosquat.ts';
@@ -17,9 +18,8 @@ interface KnownRow {
 /** Popularity from which a name is protected, and kept in memory. */
 const PROTECTED_MIN = DEFAULT_TYPOSQUAT_OPTIONS.protectedMin;
 
-// Must stay the expression of migration 055's index, which is typosquat.ts `skeleton` for the ASCII names every
-// ecosystem's name rules allow.
-const SKELETON_SQL = `replace(replace(replace(lower(p.name), '-', ''), '.', ''), '_', '')`;
+// Migration 055's index serves this expression (packages-repo.ts).
+const SKELETON_SQL = nameSkeletonSql('p.name');
 
 function prepare(db: Db) {
   const columns = `SELECT p.id, p.name, p.created_at, s.popularity,

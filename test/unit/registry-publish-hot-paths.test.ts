@@ -212,21 +212,24 @@ describe('known names of the typosquat check', () => {
     expect(y1('right-pad')).toEqual([]);
   });
 
-  it('answers rule Y1 through indexes, not a scan of the packages', () => {
+  it('answers rule Y1, and the RubyGems name clash check, through indexes, not a scan of the packages', () => {
     publish(repo, 'left-pad', [{}]);
     const executed: string[] = [];
     const watched = new Database(path.join(dir, 'registry.db'), { verbose: (sql) => executed.push(String(sql)) });
     try {
       const names = securityRepoOf(watched).knownNames('npm');
+      const packages = createPackagesRepo(watched);
       executed.length = 0;
       expect(names.hasLowerCase('left-pad')).toBe(true);
       expect(names.withSkeleton('leftpad')?.name).toBe('left-pad');
-      expect(executed).toHaveLength(2);
+      expect(packages.withSkeleton('npm', 'leftpad').map((p) => p.name)).toEqual(['left-pad']);
+      expect(executed).toHaveLength(3);
       const plans = executed.map((sql) =>
         (watched.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; '),
       );
       expect(plans[0]).toContain('USING COVERING INDEX packages_search_name');
       expect(plans[1]).toContain('USING INDEX packages_name_skeleton');
+      expect(plans[2]).toContain('USING INDEX packages_name_skeleton');
       for (const plan of plans) expect(plan).not.toMatch(/SCAN p\b|SCAN packages\b/);
     } finally {
       watched.close();
