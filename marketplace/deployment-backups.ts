@@ -3,12 +3,13 @@
 import type { Principal } from '../lib/auth.ts';
 import { AppError, notFound } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
+import { seededRandom } from '../lib/prng.ts';
 import { requestsServed, trafficProfile } from '../services/metrics.ts';
 import { findTemplate, type Tier } from '../services/templates/index.ts';
 import type { BackupView, ExtrasDeps } from './deployment-extras.ts';
 import type { SimulationOptions } from './deployments.ts';
 import type { DeploymentRow, OperationParams } from './deployments-repo.ts';
-import { type DeploymentStatus, seededRandom } from './lifecycle.ts';
+import type { DeploymentStatus } from './lifecycle.ts';
 
 const HOUR = 3600_000;
 const iso = (ms: number) => new Date(ms).toISOString();

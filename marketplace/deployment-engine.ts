@@ -7,17 +7,10 @@ import type { Config } from '../lib/config.ts';
 import type { Db } from '../lib/db.ts';
 import { newId } from '../lib/ids.ts';
 import { enqueueEvent } from '../lib/outbox.ts';
+import { seededRandom } from '../lib/prng.ts';
 import { findTemplate } from '../services/templates/index.ts';
 import type { DeploymentRow, DeploymentsRepo, OperationParams, OperationRow } from './deployments-repo.ts';
-import {
-  type DeploymentStatus,
-  FAILABLE,
-  failureOutcome,
-  type OperationType,
-  operationPath,
-  seededRandom,
-  stepSeconds,
-} from './lifecycle.ts';
+import { type DeploymentStatus, FAILABLE, failureOutcome, type OperationType, operationPath, stepSeconds } from './lifecycle.ts';
 
 export interface EngineDeps {
   db: Db;

@@ -2,6 +2,7 @@
 // rotation, logs and transition history; backups and restore are in deployment-backups.ts.
 import type { Principal } from '../lib/auth.ts';
 import { AppError, notFound } from '../lib/errors.ts';
+import { seededRandom } from '../lib/prng.ts';
 import { trafficProfile } from '../services/metrics.ts';
 import { findTemplate, findTier, tierRegions } from '../services/templates/index.ts';
 import { cycleOf, dollars } from './billing.ts';
@@ -11,7 +12,7 @@ import { deploymentView } from './deployment-view.ts';
 import type { DeploymentDeps, SimulationOptions } from './deployments.ts';
 import type { DeploymentRow } from './deployments-repo.ts';
 import type { Idempotency } from './idempotency.ts';
-import { type Action, type DeploymentStatus, seededRandom } from './lifecycle.ts';
+import type { Action, DeploymentStatus } from './lifecycle.ts';
 
 const HOUR = 3600_000;
 const iso = (ms: number) => new Date(ms).toISOString();

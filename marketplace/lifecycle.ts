@@ -167,20 +167,3 @@ export const FAILABLE: ReadonlySet<DeploymentStatus> = new Set([
   'updating',
   'restoring',
 ]);
-
-/** mulberry32 over a string hash: reproducible "random" numbers for failures and metrics (SIM_SEED). */
-export function seededRandom(...parts: (string | number)[]): () => number {
-  let h = 2166136261;
-  for (const ch of parts.join('|')) {
-    h ^= ch.charCodeAt(0);
-    h = Math.imul(h, 16777619);
-  }
-  let a = h >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -4,7 +4,7 @@
 // something (see worthReporting), and scale.
 import type { Clock } from '../lib/clock.ts';
 import { commitWithoutFsync, type Db } from '../lib/db.ts';
-import { seededRandom } from '../marketplace/lifecycle.ts';
+import { seededRandom } from '../lib/prng.ts';
 import { trafficProfile } from './metrics.ts';
 import type { Category } from './templates/index.ts';
 

@@ -1,6 +1,6 @@
 // Simulated metrics of a deployment, deterministic per deployment id (seeded PRNG), so tests can assert them
 // and every process computes the same numbers: a traffic profile, then counters from serving time.
-import { seededRandom } from '../marketplace/lifecycle.ts';
+import { seededRandom } from '../lib/prng.ts';
 import type { Category } from './templates/index.ts';
 
 export interface TrafficProfile {

@@ -1,19 +1,8 @@
 // Deterministic benchmark fixtures: the package plan (names, versions, dependencies among them), small real
 // .tgz tarballs and npm 11-shaped publish bodies, identical for every registry measured in one run.
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
-
-/** mulberry32: a tiny seeded PRNG, so every registry of a run (and every run) gets the same packages. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../lib/prng.ts';
+import { packNpmTarball } from '../../registry/npm/pack.ts';
 
 export const WORDS = [
   'http',
@@ -65,7 +54,8 @@ export function planPackages(
   count: number,
   opts: { seed?: number; maxVersions?: number; scope?: string; treeSize?: number } = {},
 ): PackagePlan {
-  const rand = prng(opts.seed ?? 42);
+  // Seeded, so every registry of a run (and every run) gets the same packages.
+  const rand = mulberry32(opts.seed ?? 42);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
   const maxVersions = opts.maxVersions ?? 20;
   const treeSize = Math.min(opts.treeSize ?? 50, count);
@@ -95,35 +85,6 @@ export function planPackages(
   return { packages, installTree: packages.slice(0, treeSize).map((p) => p.name), totalVersions };
 }
 
-function tarHeader(path: string, size: number): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(path, 0, 100, 'utf8');
-  h.write('0000644\0', 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
-  h.write('14000000000\0', 136);
-  h.write('        ', 148);
-  h.write('0', 156);
-  h.write('ustar\0', 257);
-  h.write('00', 263);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return h;
-}
-
-/** A gzipped ustar archive of regular files (what `npm pack` produces, minus the extras). */
-export function makeTgz(files: { path: string; content: string }[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const f of files) {
-    const data = Buffer.from(f.content);
-    parts.push(tarHeader(f.path, data.length), data, Buffer.alloc((512 - (data.length % 512)) % 512));
-  }
-  parts.push(Buffer.alloc(1024));
-  return gzipSync(Buffer.concat(parts));
-}
-
 /** The PUT /<name> body npm 11 sends for one version (npm-protocol.md section 2.4). */
 export function publishBody(p: PlannedPackage, version: string, registryUrl: string) {
   const manifest = {
@@ -137,11 +98,11 @@ export function publishBody(p: PlannedPackage, version: string, registryUrl: str
     dependencies: Object.fromEntries(p.dependencies.map((d) => [d, '^1.0.0'])),
   };
   const readme = `# ${p.name}\n\n${p.description}.\n\n\`\`\`js\nconst x = require('${p.name}');\n\`\`\`\n`;
-  const tarball = makeTgz([
-    { path: 'package/package.json', content: JSON.stringify(manifest, null, 2) },
-    { path: 'package/index.js', content: `'use strict';\nmodule.exports = { name: ${JSON.stringify(p.name)}, version: '${version}' };\n` },
-    { path: 'package/README.md', content: readme },
-  ]);
+  const tarball = packNpmTarball({
+    'package.json': JSON.stringify(manifest, null, 2),
+    'index.js': `'use strict';\nmodule.exports = { name: ${JSON.stringify(p.name)}, version: '${version}' };\n`,
+    'README.md': readme,
+  });
   const bare = p.name.includes('/') ? p.name.slice(p.name.indexOf('/') + 1) : p.name;
   const filename = `${p.name}-${version}.tgz`;
   return {
