@@ -1,7 +1,7 @@
 // Identity reads every process needs on its hot path (users, orgs, memberships, plans) and the plan-limit
 // refusal they all answer with. Reads only: the main API is the one writer of these tables (DESIGN.md §3).
 import type { Role } from './auth.ts';
-import type { Db } from './db.ts';
+import { type Db, perConnection } from './db.ts';
 import { type AppError, forbidden } from './errors.ts';
 
 export type OrgRole = 'owner' | 'admin' | 'member';
@@ -83,8 +83,6 @@ export type IdentityReader = ReturnType<typeof createIdentityReader>;
  * exist yet (the main API has not started): callers answer 503 or treat it as "not found" as suits them.
  */
 export function createIdentityReader(getDb: () => Db) {
-  let cached: Db | undefined;
-  let s: ReturnType<typeof prepare> | undefined;
   const prepare = (db: Db) => ({
     userByName: db.prepare('SELECT * FROM users WHERE username = ?'),
     userById: db.prepare('SELECT * FROM users WHERE id = ?'),
@@ -100,14 +98,9 @@ export function createIdentityReader(getDb: () => Db) {
     planOfUser: db.prepare('SELECT p.* FROM plans p JOIN users u ON u.plan_id = p.id WHERE u.id = ?'),
     planOfOrg: db.prepare('SELECT p.* FROM plans p JOIN orgs o ON o.plan_id = p.id WHERE o.name = ?'),
   });
-  const st = () => {
-    const db = getDb();
-    if (db !== cached || !s) {
-      cached = db;
-      s = prepare(db);
-    }
-    return s;
-  };
+  // Prepared again when getDb gives another connection (a restore reopens the database).
+  const statementsOf = perConnection(prepare);
+  const st = () => statementsOf(getDb());
   return {
     userByName: (username: string) => toUser(st().userByName.get(username) as UserRow | undefined),
     userById: (id: string) => toUser(st().userById.get(id) as UserRow | undefined),

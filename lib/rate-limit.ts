@@ -1,7 +1,7 @@
 // Rate limits shared by all five processes: fixed-window counters in the rate_limits table of
 // marketplace.db, counted in one BEGIN IMMEDIATE transaction, so five processes cannot give an attacker
 // five times the budget (an in-process store would). Windows end by themselves: no permanent lockout.
-import { type Db, openDatabase } from './db.ts';
+import { type Db, openDatabase, perConnection } from './db.ts';
 import { AppError, serviceUnavailable, tooManyRequests } from './errors.ts';
 
 export interface RateLimitRule {
@@ -44,8 +44,6 @@ export type RateLimiter = ReturnType<typeof createRateLimiter>;
  * identity connection pass openRateLimitDb(config.DATABASE_PATH).
  */
 export function createRateLimiter(getDb: () => Db, now: () => number = Date.now) {
-  let cached: Db | undefined;
-  let st: ReturnType<typeof prepare> | undefined;
   let hitsSinceSweep = 0;
   const prepare = (db: Db) => ({
     get: db.prepare('SELECT window_start, count FROM rate_limits WHERE key = ?'),
@@ -58,14 +56,9 @@ export function createRateLimiter(getDb: () => Db, now: () => number = Date.now)
     del: db.prepare('DELETE FROM rate_limits WHERE key = ?'),
     db,
   });
-  const stmts = () => {
-    const db = getDb();
-    if (db !== cached || !st) {
-      cached = db;
-      st = prepare(db);
-    }
-    return st;
-  };
+  // Prepared again when getDb gives another connection (a restore reopens the database).
+  const statementsOf = perConnection(prepare);
+  const stmts = () => statementsOf(getDb());
 
   function count(rule: RateLimitRule, key: string, amount: number): RateLimitResult {
     try {

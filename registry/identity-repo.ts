@@ -1,7 +1,7 @@
 // Read-only identity lookups the registry needs on its hot path (users, org membership, plans), over the
 // main API's tables in marketplace.db (DESIGN.md section 3: every process may read identity directly).
 // The tables may not exist yet when the main API has not started: lookups then answer "unknown".
-import type { Db } from '../lib/db.ts';
+import { type Db, perConnection } from '../lib/db.ts';
 
 export interface IdentityLookups {
   userByName(username: string): { id: string; username: string; email: string } | undefined;
@@ -15,8 +15,6 @@ export interface IdentityLookups {
 }
 
 export function createIdentityLookups(getDb: () => Db): IdentityLookups {
-  let cached: Db | undefined;
-  let s: ReturnType<typeof prepare> | undefined;
   const prepare = (db: Db) => ({
     user: db.prepare('SELECT id, username, email FROM users WHERE username = ? AND disabled_at IS NULL'),
     orgRole: db.prepare('SELECT m.role FROM org_members m JOIN orgs o ON o.id = m.org_id WHERE o.name = ? AND m.user_id = ?'),
@@ -30,14 +28,9 @@ export function createIdentityLookups(getDb: () => Db): IdentityLookups {
       'SELECT o.name, m.role FROM org_members m JOIN orgs o ON o.id = m.org_id WHERE m.user_id = ? ORDER BY o.name LIMIT 1000',
     ),
   });
-  const st = () => {
-    const db = getDb();
-    if (db !== cached || !s) {
-      cached = db;
-      s = prepare(db);
-    }
-    return s;
-  };
+  // Prepared again when getDb gives another connection (a restore reopens the database).
+  const statementsOf = perConnection(prepare);
+  const st = () => statementsOf(getDb());
   const safe = <T>(f: () => T, fallback: T): T => {
     try {
       return f();
