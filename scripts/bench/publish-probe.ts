@@ -69,10 +69,17 @@ function spreadPopularity(dataDir: string) {
   try {
     const ids = db.prepare("SELECT name FROM packages WHERE ecosystem = 'npm' ORDER BY id").pluck().all() as string[];
     const set = db.prepare("UPDATE package_scores SET popularity = ? WHERE ecosystem = 'npm' AND name = ?");
+    // Only scored packages have a row to update: the counts printed are of rows actually changed.
+    let updated = 0;
+    let protectedNames = 0;
     db.transaction(() => {
-      for (const [i, name] of ids.entries()) set.run(i / ids.length, name);
+      for (const [i, name] of ids.entries()) {
+        const changed = set.run(i / ids.length, name).changes;
+        updated += changed;
+        if (i / ids.length >= 0.5) protectedNames += changed;
+      }
     })();
-    console.log(`popularity spread over ${ids.length} packages (${Math.ceil(ids.length / 2)} protected)`);
+    console.log(`popularity spread over ${updated} of ${ids.length} packages (${protectedNames} protected)`);
   } finally {
     db.close();
   }
