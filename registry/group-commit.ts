@@ -14,7 +14,7 @@ interface Pending {
 export type GroupCommit = <T>(work: () => T) => Promise<T>;
 
 /** The committer of a database: one per connection, shared by every caller of the process. */
-export const groupCommitOf: (db: Db) => GroupCommit = perConnection((db) => createGroupCommit(db));
+export const groupCommitOf: (db: Db) => GroupCommit = perConnection(createGroupCommit);
 
 export function createGroupCommit(db: Db): GroupCommit {
   let queue: Pending[] = [];

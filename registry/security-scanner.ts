@@ -7,6 +7,7 @@ import { type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS, readArchive } from './secur
 import { entryPoints, isEcosystemInstallFile, shouldScan, stripRoot } from './security/artifact-files.ts';
 import { type Finding, type Verdict, verdictOf, where } from './security/findings.ts';
 import { DEFAULT_LICENSE_POLICY, evaluateLicense, type LicensePolicy, type LicenseResult } from './security/licenses.ts';
+import type { KnownName, KnownNameLookup } from './security/look-alike-index.ts';
 import {
   binaryFindings,
   dependencyConfusionFindings,
@@ -17,7 +18,7 @@ import {
   urlDependencyFindings,
 } from './security/malware-manifest.ts';
 import { analyzeSource, type Capability } from './security/malware-rules.ts';
-import { checkTyposquat, type KnownName, type KnownNameLookup, type TyposquatOptions } from './security/typosquat.ts';
+import { checkTyposquat, type TyposquatOptions } from './security/typosquat.ts';
 import type { Ecosystem } from './security/versions.ts';
 
 export const SCANNER_VERSION = 'scanner/1';

@@ -5,9 +5,6 @@ import { escalate, type Finding, type FindingSeverity } from './findings.ts';
 import { type KnownName, KnownNameIndex, type KnownNameLookup } from './look-alike-index.ts';
 import { damerauLevenshtein, damerauLevenshteinAtMost, formsOf, type NameForms, skeleton } from './name-forms.ts';
 
-export type { KnownName, KnownNameLookup } from './look-alike-index.ts';
-export { damerauLevenshtein } from './name-forms.ts';
-
 export interface Candidate {
   name: string;
   owner?: string | string[];

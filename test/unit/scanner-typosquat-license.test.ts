@@ -10,7 +10,9 @@ import {
   type LicenseInput,
   type LicensePolicy,
 } from '../../registry/security/licenses.ts';
-import { type Candidate, checkTyposquat, damerauLevenshtein, type KnownName } from '../../registry/security/typosquat.ts';
+import type { KnownName } from '../../registry/security/look-alike-index.ts';
+import { damerauLevenshtein } from '../../registry/security/name-forms.ts';
+import { type Candidate, checkTyposquat } from '../../registry/security/typosquat.ts';
 import { analyzeArtifact } from '../../registry/security-scanner.ts';
 import { npmTarball } from '../fixtures/security/archives.ts';
 
