@@ -26,7 +26,10 @@ function prepare(db: Db) {
        (SELECT group_concat(m.username, ',') FROM package_maintainers m WHERE m.package_id = p.id) AS owners
      FROM packages p LEFT JOIN package_scores s ON s.ecosystem = p.ecosystem AND s.name = p.name`;
   return {
-    generation: db.prepare<[], number>('SELECT generation FROM known_names_generation WHERE id = 1').pluck(),
+    lastChange: db.prepare<[], number | null>('SELECT max(seq) FROM known_name_changes').pluck(),
+    changesSince: db.prepare<[number], { seq: number; ecosystem: string; name: string }>(
+      'SELECT seq, ecosystem, name FROM known_name_changes WHERE seq > ? ORDER BY seq',
+    ),
     maxId: db.prepare<[], number | null>('SELECT max(id) FROM packages').pluck(),
     exists: db.prepare<[string, string], number>('SELECT 1 FROM packages WHERE ecosystem = ? AND lower(name) = ? LIMIT 1').pluck(),
     // The first unscoped name of the skeleton is the one reported (index order is id order within a key).
@@ -44,7 +47,8 @@ function prepare(db: Db) {
 type Statements = ReturnType<typeof prepare>;
 
 interface Kept {
-  generation: number;
+  /** The last change of migration 056's log applied. */
+  lastChange: number;
   /** The highest package id seen: rows above it are packages created since. */
   maxId: number;
   /** The protected names, indexed for the look-alike rules. */
@@ -62,23 +66,37 @@ class RegistryKnownNames implements KnownNameLookup {
   ) {}
 
   /**
-   * Brings the protected names up to date: adds the packages created since the last call, and reloads all when
-   * a package was removed or its owners changed (migration 022's generation, moved by any writer).
+   * Brings the protected names up to date: adds the packages created since the last call, and re-reads the names
+   * whose owners changed or that were removed since (migration 056's log, written by any writer). All are read
+   * again only the first time, or when the log no longer reaches back to the last change seen.
    */
   refresh(): this {
-    const generation = this.sql.generation.get() ?? 0;
-    // Read before the rows: a package created by another connection meanwhile has a higher id, seen next time.
+    // Both read before the rows: a package created, or a change logged, by another connection meanwhile has a
+    // higher number, and is seen next time (re-reading a name twice does no harm).
+    const lastChange = this.sql.lastChange.get() ?? 0;
     const top = this.sql.maxId.get() ?? 0;
     const held = this.kept;
-    const reload = !held || held.generation !== generation;
-    const rows = reload
-      ? this.sql.atLeast.all(this.ecosystem, PROTECTED_MIN)
-      : this.sql.atLeastSince.all(held.maxId, this.ecosystem, PROTECTED_MIN);
-    const k: Kept = reload ? { generation, maxId: 0, index: new LookAlikeIndex(), ownerLists: new Map() } : held;
-    this.kept = k;
-    for (const r of rows) k.index.add(this.toKnownName(r));
-    k.maxId = Math.max(k.maxId, top);
+    const changes = held ? this.sql.changesSince.all(held.lastChange) : [];
+    if (!held || (changes.length > 0 && changes[0].seq !== held.lastChange + 1)) {
+      const k: Kept = { lastChange, maxId: top, index: new LookAlikeIndex(), ownerLists: new Map() };
+      this.kept = k;
+      for (const r of this.sql.atLeast.all(this.ecosystem, PROTECTED_MIN)) k.index.add(this.toKnownName(r));
+      return this;
+    }
+    for (const r of this.sql.atLeastSince.all(held.maxId, this.ecosystem, PROTECTED_MIN)) held.index.add(this.toKnownName(r));
+    const reread = new Set(changes.filter((c) => c.ecosystem === this.ecosystem).map((c) => c.name));
+    for (const name of reread) this.reread(name);
+    held.maxId = Math.max(held.maxId, top);
+    held.lastChange = Math.max(held.lastChange, lastChange, changes.at(-1)?.seq ?? 0);
     return this;
+  }
+
+  /** One name as registry.db has it now: held if it is there and protected, dropped otherwise. */
+  private reread(name: string): void {
+    const index = (this.kept as Kept).index;
+    index.remove(name);
+    const r = this.sql.one.get(this.ecosystem, name);
+    if (r && (r.popularity ?? 0) >= PROTECTED_MIN) index.add(this.toKnownName(r));
   }
 
   /** A rescore of one name: it joins the protected names at PROTECTED_MIN and leaves them below it. */

@@ -279,6 +279,69 @@ describe('known names of the typosquat check', () => {
     }
   });
 
+  /** A second connection to the same file, recording the statements it runs. */
+  const watchedKnownNames = () => {
+    const executed: string[] = [];
+    const watched = new Database(path.join(dir, 'registry.db'), { verbose: (sql) => executed.push(String(sql)) });
+    const held = () =>
+      Object.fromEntries([...securityRepoOf(watched).knownNames('npm').held()].map((k) => [k.name, [...(k.owner as string[])].sort()]));
+    /** Whether the last refresh read every protected name again (the full load, not the rows since an id). */
+    const reloaded = () => executed.some((sql) => sql.includes('coalesce(s.popularity, 0) >=') && !sql.includes('p.id >'));
+    return { watched, executed, held, reloaded };
+  };
+
+  it('re-reads only the names whose owners changed or that were removed, not every protected name (migration 056)', () => {
+    const express = publish(repo, 'express', [{}]);
+    const lodash = publish(repo, 'lodash', [{}]);
+    publish(repo, 'left-pad', [{}]);
+    for (const name of ['express', 'lodash', 'left-pad']) score(name, 0.8);
+    const w = watchedKnownNames();
+    try {
+      expect(w.held()).toEqual({ express: ['owner-express'], lodash: ['owner-lodash'], 'left-pad': ['owner-leftpad'] });
+      expect(w.reloaded()).toBe(true);
+      w.executed.length = 0;
+      // npm owner add / rm, and an unpublish, by the main connection.
+      repo.addMaintainer(express, { user_id: 'u-2', username: 'second', email: 's@example.test' }, '2026-11-27T00:00:00.000Z');
+      repo.removeMaintainer(lodash, 'u-lodash');
+      repo.addMaintainer(lodash, { user_id: 'u-3', username: 'third', email: 't@example.test' }, '2026-11-27T00:00:00.000Z');
+      repo.remove(repo.find('npm', 'left-pad')!.id);
+      expect(w.held()).toEqual({ express: ['owner-express', 'second'], lodash: ['third'] });
+      expect(w.reloaded()).toBe(false);
+      // One read per changed name: express and lodash (logged twice, read once), and the removed left-pad.
+      expect(w.executed.filter((sql) => /p\.name = '/.test(sql))).toHaveLength(3);
+      w.executed.length = 0;
+      expect(w.held()).toEqual({ express: ['owner-express', 'second'], lodash: ['third'] });
+      expect(w.executed.filter((sql) => /p\.name = '/.test(sql))).toHaveLength(0);
+      // The creator added with a new package is read with its row, and logs nothing.
+      publish(repo, 'react', [{}]);
+      expect(db.prepare("SELECT count(*) FROM known_name_changes WHERE name = 'react'").pluck().get()).toBe(0);
+    } finally {
+      w.watched.close();
+    }
+  });
+
+  it('reads every protected name again when the change log no longer reaches back to the last change it saw', () => {
+    const express = publish(repo, 'express', [{}]);
+    const quiet = publish(repo, 'quiet', [{}]);
+    score('express', 0.8);
+    const w = watchedKnownNames();
+    try {
+      expect(w.held()).toEqual({ express: ['owner-express'] });
+      repo.addMaintainer(express, { user_id: 'u-2', username: 'second', email: 's@example.test' }, '2026-11-27T00:00:00.000Z');
+      // 1,000 more changes of another package push express's out of the log (only the newest 1,000 are kept).
+      for (let i = 0; i < 500; i++) {
+        repo.addMaintainer(quiet, { user_id: 'u-x', username: 'x', email: 'x@example.test' }, '2026-11-27T00:00:00.000Z');
+        repo.removeMaintainer(quiet, 'u-x');
+      }
+      expect(db.prepare('SELECT count(*) FROM known_name_changes').pluck().get()).toBe(1000);
+      w.executed.length = 0;
+      expect(w.held()).toEqual({ express: ['owner-express', 'second'] });
+      expect(w.reloaded()).toBe(true);
+    } finally {
+      w.watched.close();
+    }
+  });
+
   it('prepares its statements once per connection, however often publishes and reports ask for it', () => {
     const other = openRegistryDatabase(path.join(dir, 'registry.db'));
     try {
