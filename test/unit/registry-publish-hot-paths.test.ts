@@ -14,7 +14,7 @@ import { createPackagesRepo, type PackagesRepo } from '../../registry/packages-r
 import { createRegistrySecurity } from '../../registry/security/registry-security.ts';
 import { downloadsPopulation, refreshDownloadsPopulation } from '../../registry/security/score-population.ts';
 import { securityRepoOf } from '../../registry/security/security-repo.ts';
-import { checkTyposquat } from '../../registry/security/typosquat.ts';
+import { checkTyposquat, DEFAULT_TYPOSQUAT_OPTIONS } from '../../registry/security/typosquat.ts';
 import { testSecrets } from '../helpers/config.ts';
 import { bearer, buildTestRegistry, docPath, publishBody } from '../helpers/npm-fixtures.ts';
 
@@ -340,6 +340,34 @@ describe('known names of the typosquat check', () => {
     } finally {
       w.watched.close();
     }
+  });
+
+  it('follows rescores by another connection that cross the protected or the top-tier popularity (migration 057)', () => {
+    publish(repo, 'express', [{}]);
+    const names = () => securityRepoOf(db).knownNames('npm');
+    expect(held()).toEqual({});
+    const other = openRegistryDatabase(path.join(dir, 'registry.db'));
+    const logged = () => db.prepare('SELECT count(*) FROM known_name_changes').pluck().get();
+    try {
+      // The seed rescores in its own process: this connection already knew express, so only the log tells it.
+      score('express', 0.6, other);
+      expect(held()).toEqual({ express: { owner: ['owner-express'], popularity: 0.6 } });
+      const before = logged();
+      score('express', 0.7, other);
+      expect(logged()).toBe(before);
+      score('express', 0.95, other);
+      expect(logged()).toBe(Number(before) + 1);
+      expect(held()).toEqual({ express: { owner: ['owner-express'], popularity: 0.95 } });
+      score('express', 0.2, other);
+      expect(held()).toEqual({});
+      expect(names().withSkeleton('express')?.name).toBe('express');
+    } finally {
+      other.close();
+    }
+    // The triggers' figures are the check's own.
+    const sql = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'known_names_score_update'").pluck().get() as string;
+    expect(sql).toContain(`>= ${DEFAULT_TYPOSQUAT_OPTIONS.protectedMin})`);
+    expect(sql).toContain(`>= ${DEFAULT_TYPOSQUAT_OPTIONS.topTierMin})`);
   });
 
   it('prepares its statements once per connection, however often publishes and reports ask for it', () => {
