@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../lib/errors.ts';
+import { immutableCacheControl } from '../../lib/etag.ts';
 import { readablePackage, registerAccessRoute } from '../multiformat/access.ts';
 import type { FormatContext } from '../multiformat/context.ts';
 import { assertNotQuarantined, challenge, countDownload, installFormatErrors, sendBlob } from '../multiformat/http.ts';
@@ -65,7 +66,7 @@ async function serve(ctx: FormatContext, req: FastifyRequest, reply: FastifyRepl
   const file = ctx.files.file(MAVEN, c.path);
   if (!file || file.package_id !== pkg.id) throw missing();
   assertNotQuarantined(ctx, file);
-  const cache = file.version.endsWith('-SNAPSHOT') ? 'no-cache' : 'public, max-age=31536000, immutable';
+  const cache = file.version.endsWith('-SNAPSHOT') ? 'no-cache' : immutableCacheControl(pkg.access);
   reply.header('cache-control', cache);
   if (c.checksum) {
     const value = c.checksum === 'sha512' ? file.blob_sha512 : file[c.checksum];

@@ -2,7 +2,7 @@
 // and the PUT/DELETE forms that carry publish, deprecate, star, owners and unpublish (npm-protocol.md 2.4-2.7).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, badRequest, forbidden, notFound } from '../../lib/errors.ts';
-import { holdsEtag } from '../../lib/etag.ts';
+import { holdsEtag, immutableCacheControl } from '../../lib/etag.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import { createRowCache } from '../../lib/row-cache.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
@@ -145,7 +145,7 @@ export function registerPackageRoutes(app: TypedApp, d: NpmRouteDeps) {
     const etag = `"${row.shasum}"`;
     reply
       .header('etag', etag)
-      .header('cache-control', 'public, max-age=31536000, immutable')
+      .header('cache-control', immutableCacheControl(row.access))
       .header('content-disposition', `attachment; filename="${row.filename}"`);
     // The bytes of a version never change: a client holding them (its ETag) gets a 304 without a read.
     // A revalidated download is still a download (counted like one).

@@ -6,6 +6,7 @@ import { compare, eq } from '@renovatebot/pep440';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { badRequest, forbidden, notFound } from '../../lib/errors.ts';
+import { immutableCacheControl } from '../../lib/etag.ts';
 import { canManage, readablePackage, readablePackages, registerAccessRoute } from '../multiformat/access.ts';
 import { type FormatContext, isoNow } from '../multiformat/context.ts';
 import { assertNotQuarantined, challenge, countDownload, installFormatErrors, sendBlob } from '../multiformat/http.ts';
@@ -50,7 +51,7 @@ export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContex
   app.get('/simple/', async (req, reply) => {
     const projects = [...readablePackages(ctx, req, PYPI).keys()];
     const json = wantsJson(req.headers.accept, (req.query as { format?: string }).format);
-    reply.header('vary', 'Accept').header('cache-control', 'max-age=60');
+    reply.header('vary', 'Accept, Authorization').header('cache-control', 'max-age=60');
     if (json) return reply.type(JSON_TYPE).send(rootJson(projects));
     return reply.type('text/html; charset=utf-8').send(rootHtml(projects));
   });
@@ -64,7 +65,7 @@ export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContex
     const rows = ctx.files.served(pkg.id);
     const files = indexFiles(canonical, rows);
     const versions = [...new Set(rows.map((r) => r.version))].sort(compare);
-    reply.header('vary', 'Accept').header('cache-control', 'max-age=60');
+    reply.header('vary', 'Accept, Authorization').header('cache-control', 'max-age=60');
     if (wantsJson(req.headers.accept, (req.query as { format?: string }).format))
       return reply.type(JSON_TYPE).send(projectJson(canonical, files, versions));
     return reply.type('text/html; charset=utf-8').send(projectHtml(canonical, files));
@@ -84,14 +85,14 @@ export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContex
       if (!extra) throw notFound(`${filename} was not found`, 'FILE_NOT_FOUND');
       const dist = ctx.files.file(PYPI, `${project}/${filename.slice(0, -'.metadata'.length)}`);
       if (dist) assertNotQuarantined(ctx, dist);
-      reply.header('cache-control', 'public, max-age=31536000, immutable');
+      reply.header('cache-control', immutableCacheControl(pkg.access));
       return sendBlob(ctx, req, reply, extra.blob_sha512, filename, 'text/plain; charset=utf-8');
     }
     const file = ctx.files.file(PYPI, `${project}/${filename}`);
     if (!file || file.package_id !== pkg.id) throw notFound(`${filename} was not found`, 'FILE_NOT_FOUND');
     assertNotQuarantined(ctx, file);
     countDownload(ctx, req, pkg.id);
-    reply.header('cache-control', 'public, max-age=31536000, immutable').header('etag', `"${file.sha256}"`);
+    reply.header('cache-control', immutableCacheControl(pkg.access)).header('etag', `"${file.sha256}"`);
     return sendBlob(ctx, req, reply, file.blob_sha512, filename);
   });
 

@@ -59,7 +59,10 @@ export function sendIndexFile(req: FastifyRequest, reply: FastifyReply, text: st
   reply
     .header('etag', etag)
     .header('accept-ranges', 'bytes')
-    .header('cache-control', 'max-age=60, public')
+    // Not `public`: /versions, /names and a private gem's /info differ by caller, so no shared cache may keep an
+    // authenticated answer (RFC 9111 section 3.5), nor give one caller's answer to another.
+    .header('cache-control', 'max-age=60')
+    .header('vary', 'Authorization')
     .header('repr-digest', `sha-256=:${createHash('sha256').update(body).digest('base64')}:`)
     .type('text/plain; charset=utf-8');
   if (holdsEtag(req.headers['if-none-match'], etag)) return reply.code(304).send();

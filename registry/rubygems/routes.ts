@@ -4,10 +4,12 @@
 // any answer, so refusals are sent as plain sentences (multiformat-protocols.md 3.1, 3.3).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../../lib/errors.ts';
+import { immutableCacheControl } from '../../lib/etag.ts';
 import { readablePackage, readablePackages, registerAccessRoute } from '../multiformat/access.ts';
 import type { FormatContext } from '../multiformat/context.ts';
 import type { FileRow } from '../multiformat/files-repo.ts';
 import { assertNotQuarantined, challenge, countDownload, installFormatErrors, sendBlob } from '../multiformat/http.ts';
+import type { PackageRow } from '../packages-repo.ts';
 import { createVersionsLog, infoBody, md5, sendIndexFile } from './compact-index.ts';
 import { type GemSpec, isPrerelease, isValidGemName } from './gem-spec.ts';
 import { quickSpec, type SpecTuple, specsGz } from './marshal-index.ts';
@@ -117,25 +119,25 @@ export async function registerRubygemsRoutes(app: FastifyInstance, ctx: FormatCo
   app.get('/quick/Marshal.4.8/:file', async (req, reply) => {
     const { file } = req.params as { file: string };
     if (!file.endsWith('.gemspec.rz')) throw notFound(`${file} was not found`);
-    const row = gemFile(ctx, req, `${file.slice(0, -'.gemspec.rz'.length)}.gem`);
-    reply.header('cache-control', 'public, max-age=31536000, immutable');
+    const { row, pkg } = gemFile(ctx, req, `${file.slice(0, -'.gemspec.rz'.length)}.gem`);
+    reply.header('cache-control', immutableCacheControl(pkg.access));
     return reply.type('application/octet-stream').send(quickSpec((JSON.parse(row.meta) as { spec: GemSpec }).spec));
   });
   app.get('/gems/:file', async (req, reply) => {
     const { file } = req.params as { file: string };
-    const row = gemFile(ctx, req, file);
+    const { row, pkg } = gemFile(ctx, req, file);
     countDownload(ctx, req, row.package_id);
-    reply.header('cache-control', 'public, max-age=31536000, immutable').header('etag', `"${row.sha256}"`);
+    reply.header('cache-control', immutableCacheControl(pkg.access)).header('etag', `"${row.sha256}"`);
     return sendBlob(ctx, req, reply, row.blob_sha512, file);
   });
 }
 
-function gemFile(ctx: FormatContext, req: FastifyRequest, file: string): FileRow {
+function gemFile(ctx: FormatContext, req: FastifyRequest, file: string): { row: FileRow; pkg: PackageRow } {
   if (!/^[A-Za-z0-9._-]+\.gem$/.test(file) || file.length > 300) throw notFound(`${file} was not found`);
   const row = ctx.files.file(RUBYGEMS, file);
   if (!row) throw notFound(`${file} was not found`);
   const name = (JSON.parse(row.meta) as { spec: GemSpec }).spec.name;
-  readablePackage(ctx, req, RUBYGEMS, name, REALM);
+  const { pkg } = readablePackage(ctx, req, RUBYGEMS, name, REALM);
   assertNotQuarantined(ctx, row);
-  return row;
+  return { row, pkg };
 }

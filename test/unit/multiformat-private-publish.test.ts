@@ -73,6 +73,35 @@ describe('an outsider uploading to a private PyPI, Maven or RubyGems package get
   });
   afterEach(async () => r.app.close());
 
+  it("serves the owner a private package's files as private to the client (no shared cache), and public ones as public", async () => {
+    const read = (url: string, u: User) => r.app.inject({ method: 'GET', url, headers: basic(u.username, u.token) });
+    const files = [
+      `/pypi/files/hidden-tool/${makeWheel('hidden-tool', '1.0.0').filename}`,
+      JAR_PATH('1.0.0'),
+      '/rubygems/gems/hidden_gem-0.1.0.gem',
+      '/rubygems/quick/Marshal.4.8/hidden_gem-0.1.0.gemspec.rz',
+    ];
+    const cacheOf = async () =>
+      Promise.all(
+        files.map(async (url) => {
+          const res = await read(url, r.alice);
+          expect(res.statusCode, url).toBe(200);
+          return res.headers['cache-control'];
+        }),
+      );
+    expect(await cacheOf()).toEqual(files.map(() => 'private, max-age=31536000, immutable'));
+    // Answers that differ by caller (a private gem's /info, the lists of gems) are never marked public, and vary
+    // by credentials.
+    for (const url of ['/rubygems/info/hidden_gem', '/rubygems/versions', '/rubygems/names']) {
+      const res = await read(url, r.alice);
+      expect([res.statusCode, res.headers['cache-control'], res.headers.vary], url).toEqual([200, 'max-age=60', 'Authorization']);
+    }
+    const simple = await read('/pypi/simple/hidden-tool/', r.alice);
+    expect([simple.headers['cache-control'], simple.headers.vary]).toEqual(['max-age=60', 'Accept, Authorization']);
+    for (const [prefix, name] of all) expect((await setAccess(prefix, name, 'public')).statusCode).toBe(200);
+    expect(await cacheOf()).toEqual(files.map(() => 'public, max-age=31536000, immutable'));
+  });
+
   it('twine upload of a new version and of the existing file: 404 with the sentence in the reason phrase', async () => {
     const before = stored(r);
     for (const version of ['1.1.0', '1.0.0']) {

@@ -98,6 +98,8 @@ describe('GET /npm/<name>/-/<file>.tgz', () => {
     const secret = '/npm/@acme/private/-/private-1.0.0.tgz';
     const owner = await get(secret, bearer(r.alice));
     expect(owner.statusCode).toBe(200);
+    // Its owner's client may keep it; a shared cache (a proxy, a CDN) must not, or it would serve it to anyone.
+    expect(owner.headers['cache-control']).toBe('private, max-age=31536000, immutable');
     // Cached now, yet still invisible to anyone else, with or without the ETag.
     expect((await get(secret)).statusCode).toBe(404);
     expect((await get(secret, { ...bearer(r.bob), 'if-none-match': String(owner.headers.etag) })).statusCode).toBe(404);
