@@ -12,7 +12,7 @@ import { XMLParser } from 'fast-xml-parser';
 import type { Principal } from '../../lib/auth.ts';
 import { AppError, badRequest, forbidden } from '../../lib/errors.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
-import { canManage, canReadPackage, noPackageToPublish } from '../multiformat/access.ts';
+import { canManage, canReadPackage, noPackageToPublish, type PkgRef } from '../multiformat/access.ts';
 import { digestsOf, type FormatContext, isoNow } from '../multiformat/context.ts';
 import type { FileRow } from '../multiformat/files-repo.ts';
 import { storeArtifact } from '../multiformat/publish.ts';
@@ -81,6 +81,36 @@ async function verifyChecksum(
   if (!blobs) throw mismatch(c.checksum, c.filename, actual, given);
   await ctx.gc.release(blobs);
   throw mismatch(c.checksum, c.filename, actual, given, ': the artifact was damaged in transit and is not kept, deploy it again');
+}
+
+/**
+ * A groupId belongs to the publishers of its artifacts, as a namespace on Maven Central belongs to whoever verified
+ * it: a new artifact may go into a group (or a subgroup: com.acme.tools is under com.acme) only when the caller
+ * manages one of the artifacts of the nearest group that has any, else anyone could publish
+ * com.acme:acme-core-evil beside com.acme's real artifacts and be trusted as com.acme. Groups of one segment (com,
+ * org) claim nothing beneath them. Judged before the artifact is stored: two first deploys into an unclaimed group
+ * at the same moment may both claim it. An admin may deploy anywhere; an artifact given to an org (POST
+ * /maven2/-/access) opens its group to the org's members.
+ */
+function assertGroupOpenTo(ctx: FormatContext, groupId: string, name: string, who: Principal): void {
+  const segments = groupId.split('.');
+  for (let n = segments.length; n >= Math.min(2, segments.length); n--) {
+    const group = segments.slice(0, n).join('.');
+    // Names are "<groupId>:<artifactId>", and ';' follows ':': this range is exactly the group's artifacts.
+    const artifacts = ctx.db
+      .prepare<[string, string], PkgRef>(
+        "SELECT id, name, scope, access FROM packages WHERE ecosystem = 'maven' AND name >= ? AND name < ?",
+      )
+      .all(`${group}:`, `${group};`);
+    if (artifacts.length === 0) continue;
+    if (artifacts.some((a) => canManage(ctx, a, who))) return;
+    // A group whose artifacts are all private to others stays unknown to the caller, as a private artifact does.
+    if (!artifacts.some((a) => canReadPackage(ctx, a, who))) throw noPackageToPublish(`no artifact ${name} you can deploy to`);
+    throw forbidden(
+      `${who.username} may not deploy ${name}: the groupId ${group} belongs to the maintainers of its artifacts (one of them can give an artifact to an org of yours)`,
+      'GROUP_NOT_OWNED',
+    );
+  }
 }
 
 /** Artifact kinds the publish-time scanner reads (the others, POMs and checksums, are not archives). */
@@ -245,6 +275,7 @@ export async function deployFile(
   // after its child is applied when the child is deployed again (mvn deploys a reactor's parent first).
   const dependencies = pom && pomDependencies(pom.project, await loadPomInheritance(pom.project, storedPoms(ctx, who)));
   const snapshot = isSnapshot(c.version);
+  if (!ctx.repo.find(MAVEN, name)) assertGroupOpenTo(ctx, c.groupId, name, who);
   const outcome = await storeArtifact(
     ctx,
     {

@@ -15,7 +15,8 @@ import type { PackageRow } from '../packages-repo.ts';
 import { type FormatContext, isoNow } from './context.ts';
 import { challenge } from './http.ts';
 
-type PkgRef = Pick<PackageRow, 'id' | 'name' | 'scope' | 'access'>;
+/** What the access rules read of a package. */
+export type PkgRef = Pick<PackageRow, 'id' | 'name' | 'scope' | 'access'>;
 
 const deps = (ctx: FormatContext) => ({ repo: ctx.repo, identity: ctx.identity });
 

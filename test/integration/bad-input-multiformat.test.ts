@@ -60,11 +60,12 @@ describe('bad input: PyPI upload, Maven PUT, RubyGems push', () => {
     await ok(gem(makeGem('mine-gem', '1.0.0')));
     // Private packages of another user: an upload to them must not reveal that the name is taken (404, as npm).
     await ok(pypi(makeWheel('hidden-py', '1.0.0'), 'hidden-py', '1.0.0', other));
-    await ok(mvn('com/example/rel/hidden/1.0.0/hidden-1.0.0.jar', jar('hidden'), other));
+    // In a group of its own: com.example.rel belongs to the first user (a groupId belongs to its artifacts' maintainers).
+    await ok(mvn('com/example/theirs/hidden/1.0.0/hidden-1.0.0.jar', jar('hidden'), other));
     await ok(gem(makeGem('hidden-gem', '1.0.0'), other.token));
     for (const [prefix, name] of [
       ['pypi', 'hidden-py'],
-      ['maven2', 'com.example.rel:hidden'],
+      ['maven2', 'com.example.theirs:hidden'],
       ['rubygems', 'hidden-gem'],
     ])
       await ok({
@@ -186,9 +187,9 @@ describe('bad input: PyPI upload, Maven PUT, RubyGems push', () => {
       {
         id: 'M8p',
         what: 'PUT over another user PRIVATE release (a 409 would reveal it)',
-        ...mvn('com/example/rel/hidden/1.0.0/hidden-1.0.0.jar', jar('mine now')),
+        ...mvn('com/example/theirs/hidden/1.0.0/hidden-1.0.0.jar', jar('mine now')),
         status: 404,
-        code: /no artifact com\.example\.rel:hidden you can deploy to/,
+        code: /no artifact com\.example\.theirs:hidden you can deploy to/,
       },
       {
         id: 'R8p',

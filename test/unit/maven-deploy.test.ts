@@ -7,7 +7,7 @@ import { zipSync } from 'fflate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseMavenPath } from '../../registry/maven/coordinates.ts';
 import { compareMaven } from '../../registry/maven/metadata.ts';
-import { buildTestRegistry, counts } from '../helpers/npm-fixtures.ts';
+import { addOrg, buildTestRegistry, counts } from '../helpers/npm-fixtures.ts';
 
 type Reg = Awaited<ReturnType<typeof buildTestRegistry>>;
 const hex = (alg: string, b: Buffer | string) => createHash(alg).update(b).digest('hex');
@@ -147,6 +147,44 @@ for (const groupId of ['com.example', 'org.acme.tools.deep']) {
       expect(bob.statusCode).toBe(403);
       expect((await put(`${base}/1.1.0/hello-lib-1.1.0.jar`, jar('y'), basic('alice', r.alice.readonlyToken))).statusCode).toBe(403);
       expect(fileCount(r)).toBe(1);
+    });
+
+    it("a groupId belongs to its artifacts' maintainers: nobody else adds a new artifact to it or to a subgroup", async () => {
+      await deploy('1.0.0', 'hello-lib-1.0.0.jar', jar('one'));
+      const bob = basic('bob', r.bob.token);
+      const before = counts(r.db);
+      for (const path of [`/maven2/${g}/hello-evil/1.0/hello-evil-1.0.jar`, `/maven2/${g}/sub/evil/1.0/evil-1.0.jar`]) {
+        const res = await put(path, jar('evil'), bob);
+        expect([res.statusCode, res.json().code], path).toEqual([403, 'GROUP_NOT_OWNED']);
+        expect(res.json().error).toContain(`the groupId ${groupId} belongs to the maintainers of its artifacts`);
+      }
+      expect([counts(r.db), fileCount(r)]).toEqual([before, 1]);
+      // Its own maintainer, an admin, and another group's first publisher may.
+      expect((await put(`/maven2/${g}/hello-util/1.0/hello-util-1.0.jar`, jar('util'))).statusCode).toBe(201);
+      expect((await put(`/maven2/${g}/root-tool/1.0/root-tool-1.0.jar`, jar('root'), basic('root', r.admin.token))).statusCode).toBe(201);
+      expect((await put('/maven2/net/bobs/bob-lib/1.0/bob-lib-1.0.jar', jar('bob'), bob)).statusCode).toBe(201);
+      // An artifact given to an org opens the group to its members.
+      addOrg(r.identity, 'hello-team', [
+        [r.alice, 'owner'],
+        [r.bob, 'member'],
+      ]);
+      const give = await r.app.inject({
+        method: 'POST',
+        url: '/maven2/-/access',
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload: { name: `${groupId}:hello-lib`, org: 'hello-team' },
+      });
+      expect(give.statusCode).toBe(200);
+      expect((await put(`/maven2/${g}/hello-bob/1.0/hello-bob-1.0.jar`, jar('bob'), bob)).statusCode).toBe(201);
+    });
+
+    it('a group whose artifacts are all private to others is refused like a private artifact (404, no name)', async () => {
+      expect((await put(`${base}/1.0.0/hello-lib-1.0.0.jar`, jar('s'), { ...auth, 'x-package-access': 'restricted' })).statusCode).toBe(
+        201,
+      );
+      const res = await put(`/maven2/${g}/other/1.0/other-1.0.jar`, jar('o'), basic('bob', r.bob.token));
+      expect([res.statusCode, res.json().code]).toEqual([404, 'PACKAGE_NOT_FOUND']);
+      expect(res.body).not.toContain('hello-lib');
     });
 
     it('a private artifact: anonymous GET 401 + challenge, the owner reads, others 404', async () => {
