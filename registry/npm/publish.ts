@@ -104,7 +104,17 @@ export async function publishVersion(ctx: NpmContext, urlName: string, body: unk
       type: 'package.published',
       ownerId: who.userId,
       subject: `package:${p.pkg.name}`,
-      data: { ecosystem: NPM, name: p.pkg.name, version: p.version, tag: p.tag, integrity: p.integrity, publisher: who.username },
+      // packageId, as every ecosystem's publish and the download counts send it: the main API's analytics answer
+      // ?id=pkg-<n> from the first event that names it.
+      data: {
+        ecosystem: NPM,
+        name: p.pkg.name,
+        packageId: `pkg-${id}`,
+        version: p.version,
+        tag: p.tag,
+        integrity: p.integrity,
+        publisher: who.username,
+      },
     });
     return false;
   });

@@ -49,7 +49,12 @@ for (const name of ['pub-test', '@acme/pub-test']) {
       expect(event).toMatchObject({
         type: 'package.published',
         subject: `package:${name}`,
-        data: { name, version: '1.0.0', tag: 'latest' },
+        data: {
+          name,
+          version: '1.0.0',
+          tag: 'latest',
+          packageId: `pkg-${(r.db.prepare('SELECT id FROM packages').get() as { id: number }).id}`,
+        },
       });
     });
 
