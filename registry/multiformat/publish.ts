@@ -194,3 +194,15 @@ export async function storeArtifact(ctx: FormatContext, u: ArtifactUpload, who: 
 /** A refusal for someone else's package, shaped like npm's (403 NOT_MAINTAINER). */
 export const notMaintainer = (message: string) => forbidden(message, 'NOT_MAINTAINER');
 export const fileExists = (message: string, code = 'FILE_EXISTS') => conflict(message, code);
+
+/**
+ * After a yank or an unyank: `latest` is the newest version, by the ecosystem's own rule (`isNewer`, the one its
+ * uploads use), that still has a file clients install. PyPI's JSON `info.version` and rubygems.org skip yanked
+ * releases the same way; the details, search and score read this tag. When every version is yanked, latest stays
+ * where it is. Call inside the write transaction of the yank.
+ */
+export function retagLatest(ctx: FormatContext, packageId: number, isNewer: (version: string, current: string | undefined) => boolean) {
+  let best: string | undefined;
+  for (const f of ctx.files.served(packageId)) if (f.yanked === null && f.version !== best && isNewer(f.version, best)) best = f.version;
+  if (best !== undefined && best !== ctx.repo.tags(packageId).latest) ctx.repo.setTag(packageId, 'latest', best);
+}

@@ -10,9 +10,10 @@ import { immutableCacheControl } from '../../lib/etag.ts';
 import { canManage, readablePackage, readablePackages, registerAccessRoute } from '../multiformat/access.ts';
 import { type FormatContext, isoNow } from '../multiformat/context.ts';
 import { assertNotQuarantined, challenge, countDownload, installFormatErrors, sendBlob } from '../multiformat/http.ts';
+import { retagLatest } from '../multiformat/publish.ts';
 import { normalizeName } from './names.ts';
 import { indexFiles, JSON_TYPE, projectHtml, projectJson, rootHtml, rootJson, wantsJson } from './simple.ts';
-import { PYPI, type UploadForm, uploadDistribution } from './upload.ts';
+import { isNewerRelease, PYPI, type UploadForm, uploadDistribution } from './upload.ts';
 
 const REALM = 'pypi';
 
@@ -114,6 +115,7 @@ export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContex
     ctx.db
       .transaction(() => {
         ctx.files.yank(pkg.id, release.version, yank ? (body.reason ?? '') : null);
+        retagLatest(ctx, pkg.id, isNewerRelease);
         ctx.repo.touch(pkg.id, isoNow(ctx.clock));
       })
       .immediate();

@@ -11,6 +11,9 @@ import { storeArtifact, type UploadOutcome } from '../multiformat/publish.ts';
 import { field, fieldAll, readDistMetadata } from './metadata.ts';
 import { checkFilename, isValidName, isValidVersion, normalizeName, parseFilename, sameVersion } from './names.ts';
 
+/** Whether a release becomes `latest` over the current one (PEP 440 order, as uploads have always set it). */
+export const isNewerRelease = (version: string, current: string | undefined) => !current || gt(version, current);
+
 export const PYPI = 'pypi';
 
 export interface UploadForm {
@@ -131,7 +134,7 @@ export async function uploadDistribution(ctx: FormatContext, form: UploadForm, w
       readme: dist.meta.description.slice(0, 256 * 1024),
       scan: true,
       extras: parsed.kind === 'bdist_wheel' ? [{ path: `${path}.metadata`, bytes: dist.raw }] : [],
-      isNewer: (current) => !current || gt(metaVersion, current),
+      isNewer: (current) => isNewerRelease(metaVersion, current),
     },
     who,
     {

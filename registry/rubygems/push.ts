@@ -5,7 +5,7 @@ import type { Principal } from '../../lib/auth.ts';
 import { AppError, conflict, forbidden, notFound } from '../../lib/errors.ts';
 import { assertPublishable, canManage, canReadPackage, noPackageToPublish } from '../multiformat/access.ts';
 import { type FormatContext, isoNow } from '../multiformat/context.ts';
-import { storeArtifact } from '../multiformat/publish.ts';
+import { retagLatest, storeArtifact } from '../multiformat/publish.ts';
 import { skeleton } from '../security/name-forms.ts';
 import { createVersionsLog, infoBody, md5 } from './compact-index.ts';
 import { fullName, isPrerelease, parseGem } from './gem-spec.ts';
@@ -79,8 +79,7 @@ export async function pushGem(ctx: FormatContext, bytes: Buffer, who: Principal)
       keywords: [],
       readme: spec.description ?? '',
       scan: true,
-      isNewer: (current) =>
-        !current || (!isPrerelease(spec.version) && (isPrerelease(current) || compareGemVersions(spec.version, current) > 0)),
+      isNewer: (current) => isNewerGem(spec.version, current),
       afterWrite: (packageId) => {
         const v = spec.platform === 'ruby' ? spec.version : `${spec.version}-${spec.platform}`;
         log.append(`${spec.name} ${v} ${md5(infoBody(ctx.files.served(packageId)))}`, isoNow(ctx.clock));
@@ -91,6 +90,10 @@ export async function pushGem(ctx: FormatContext, bytes: Buffer, who: Principal)
   );
   return `Successfully registered gem: ${spec.name} (${spec.version}${spec.platform === 'ruby' ? '' : `-${spec.platform}`})`;
 }
+
+/** Whether a gem version becomes `latest` over the current one: a release beats any prerelease, then gem order. */
+export const isNewerGem = (version: string, current: string | undefined) =>
+  !current || (!isPrerelease(version) && (isPrerelease(current) || compareGemVersions(version, current) > 0));
 
 export function yankGem(ctx: FormatContext, who: Principal, name: string, version: string, platform: string): string {
   const pkg = ctx.repo.find(RUBYGEMS, name);
@@ -109,6 +112,7 @@ export function yankGem(ctx: FormatContext, who: Principal, name: string, versio
       ctx.files.yankPath(RUBYGEMS, file.path, '');
       const v = platform === 'ruby' ? version : `${version}-${platform}`;
       log.append(`${name} -${v} ${md5(infoBody(ctx.files.served(pkg.id)))}`, now);
+      retagLatest(ctx, pkg.id, isNewerGem);
       ctx.repo.touch(pkg.id, now);
     })
     .immediate();

@@ -82,6 +82,29 @@ for (const name of ['simple-pkg', 'Hello_World.Pkg']) {
       expect(r.db.prepare("SELECT downloads FROM packages WHERE ecosystem = 'pypi'").get()).toEqual({ downloads: 1 });
     });
 
+    it('a yanked release is no longer latest (details, search): the newest release left is; unyank restores it', async () => {
+      expect((await twineUpload(r.app, makeWheel(name, '2.0.0'), name, '2.0.0', r.alice)).statusCode).toBe(200);
+      const latest = () =>
+        r.db
+          .prepare(
+            "SELECT t.version FROM dist_tags t JOIN packages p ON p.id = t.package_id WHERE p.ecosystem = 'pypi' AND t.tag = 'latest'",
+          )
+          .pluck()
+          .get();
+      const yank = (path: string, version: string) =>
+        r.app.inject({ method: 'POST', url: path, headers: basic('alice', r.alice.token), payload: { project: name, version } });
+      expect(latest()).toBe('2.0.0');
+      expect((await yank('/pypi/-/yank', '2.0.0')).statusCode).toBe(200);
+      expect(latest()).toBe('1.0.0');
+      const details = await get(`/internal/packages/${project}?ecosystem=pypi`, { 'x-internal-token': testSecrets.internalToken });
+      expect(details.json().distTags.latest).toBe('1.0.0');
+      // Every release yanked: latest stays on the last one left.
+      expect((await yank('/pypi/-/yank', '1.0.0')).statusCode).toBe(200);
+      expect(latest()).toBe('1.0.0');
+      expect((await yank('/pypi/-/unyank', '2.0.0')).statusCode).toBe(200);
+      expect(latest()).toBe('2.0.0');
+    });
+
     it('yank marks every file of the release (PEP 592); unyank clears it; only maintainers may', async () => {
       const yank = (user: { token: string; username?: string }, path = '/pypi/-/yank') =>
         r.app.inject({

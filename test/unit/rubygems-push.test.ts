@@ -28,6 +28,13 @@ for (const name of ['hello', 'acc_hello-kit']) {
         payload: gem,
       });
     const get = (url: string, headers: Record<string, string> = {}) => r.app.inject({ method: 'GET', url: `/rubygems${url}`, headers });
+    const yankVersion = (version: string) =>
+      r.app.inject({
+        method: 'DELETE',
+        url: '/rubygems/api/v1/gems/yank',
+        headers: { authorization: r.alice.token, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `gem_name=${name}&version=${version}`,
+      });
 
     it('gem push stores the gem: 200 with the text gem prints; the .gem, /info and /versions follow', async () => {
       const gem = makeGem(name, '0.1.0', {
@@ -88,18 +95,28 @@ for (const name of ['hello', 'acc_hello-kit']) {
       expect(ruby.trim()).toBe(`${name}|1.0.0|ruby|rake (>= 12.0)`);
     });
 
+    it('a yanked version is no longer latest: the newest release left is (a prerelease never is while a release is)', async () => {
+      for (const v of ['0.1.0', '0.2.0', '0.3.0.beta1']) expect((await push(makeGem(name, v))).statusCode).toBe(200);
+      const latest = () =>
+        r.db
+          .prepare(
+            "SELECT t.version FROM dist_tags t JOIN packages p ON p.id = t.package_id WHERE p.ecosystem = 'rubygems' AND t.tag = 'latest'",
+          )
+          .pluck()
+          .get();
+      expect(latest()).toBe('0.2.0');
+      const yank = await yankVersion('0.2.0');
+      expect(yank.statusCode).toBe(200);
+      expect(latest()).toBe('0.1.0');
+    });
+
     it('a re-push is 409 "Repushing of gem versions is not allowed.", also identical bytes and after a yank', async () => {
       const gem = makeGem(name, '0.1.0');
       await push(gem);
       const again = await push(gem);
       expect(again.statusCode).toBe(409);
       expect(again.body).toBe('Repushing of gem versions is not allowed.\n');
-      const yank = await r.app.inject({
-        method: 'DELETE',
-        url: '/rubygems/api/v1/gems/yank',
-        headers: { authorization: r.alice.token, 'content-type': 'application/x-www-form-urlencoded' },
-        payload: `gem_name=${name}&version=0.1.0`,
-      });
+      const yank = await yankVersion('0.1.0');
       expect(yank.statusCode).toBe(200);
       expect(yank.body).toBe(`Successfully deleted gem: ${name} (0.1.0)`);
       expect((await get(`/info/${name}`)).body).toBe('---\n');
