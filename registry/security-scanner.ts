@@ -6,7 +6,7 @@ import { AppError, badRequest, forbidden } from '../lib/errors.ts';
 import { type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS, readArchive } from './security/archive-reader.ts';
 import { entryPoints, isEcosystemInstallFile, shouldScan, stripRoot } from './security/artifact-files.ts';
 import { type Finding, type Verdict, verdictOf, where } from './security/findings.ts';
-import { DEFAULT_LICENSE_POLICY, evaluateLicense, type LicensePolicy, type LicenseResult } from './security/licenses.ts';
+import { DEFAULT_LICENSE_POLICY, evaluateLicense, type LicensePolicy, type LicenseResult, MANIFEST_FILES } from './security/licenses.ts';
 import type { KnownName, KnownNameLookup } from './security/look-alike-index.ts';
 import {
   binaryFindings,
@@ -220,6 +220,7 @@ export function analyzeArtifact(input: AnalyzeInput): AnalyzeResult {
       files: files
         .filter((f) => !f.path.includes('/') && f.data.length < 256 * 1024)
         .map((f) => ({ path: f.path, text: f.data.toString('utf8') })),
+      manifestFile: MANIFEST_FILES[input.ecosystem],
     },
     input.licensePolicy ?? DEFAULT_LICENSE_POLICY,
   );

@@ -3,6 +3,7 @@
 // cases (UNLICENSED, SEE LICENSE IN, legacy fields) and a whole-tree report. Alert ids follow Socket's.
 import { createRequire } from 'node:module';
 import type { Finding, FindingSeverity } from './findings.ts';
+import type { Ecosystem } from './versions.ts';
 
 const require = createRequire(import.meta.url);
 type Node = { license: string; plus?: true; exception?: string } | { left: Node; conjunction: 'and' | 'or'; right: Node };
@@ -180,7 +181,12 @@ export interface LicenseInput {
   licenses?: unknown;
   /** Files at the package root, for LICENSE detection and SEE LICENSE IN. */
   files?: { path: string; text: string }[];
+  /** The file that declares the license, named in the findings: package.json unless said (MANIFEST_FILES). */
+  manifestFile?: string;
 }
+
+/** Where each ecosystem declares a package's license, as its findings name it. */
+export const MANIFEST_FILES: Record<Ecosystem, string> = { npm: 'package.json', PyPI: 'METADATA', Maven: 'pom.xml', RubyGems: 'gemspec' };
 export interface LicenseResult {
   expression?: string;
   verdict: Decision;
@@ -193,7 +199,8 @@ const SEVERITY: Record<string, FindingSeverity> = { deny: 'high', warn: 'low', a
 /** Evaluates one package's declared license against the policy, with the npm-specific cases. */
 export function evaluateLicense(input: LicenseInput, policy: LicensePolicy = DEFAULT_LICENSE_POLICY): LicenseResult {
   const findings: Finding[] = [];
-  const note = (ruleId: string, severity: FindingSeverity, message: string, file = 'package.json') =>
+  const manifestFile = input.manifestFile ?? MANIFEST_FILES.npm;
+  const note = (ruleId: string, severity: FindingSeverity, message: string, file = manifestFile) =>
     findings.push({ ruleId, category: 'license', severity, message, file });
   const licenseFile = input.files?.find((f) => /^(?:licen[cs]e|copying)(?:\.(?:md|txt))?$/i.test(f.path));
   let declared: string | undefined;
@@ -210,7 +217,7 @@ export function evaluateLicense(input: LicenseInput, policy: LicensePolicy = DEF
   }
   if (!declared) {
     const detected = licenseFile ? detectLicenseText(licenseFile.text) : undefined;
-    if (detected) return evaluateLicense({ license: detected, files: input.files }, policy);
+    if (detected) return evaluateLicense({ license: detected, files: input.files, manifestFile }, policy);
     const d = policy.missing;
     note('noLicenseFound', d === 'deny' ? 'high' : 'medium', 'no license field and no LICENSE file: all rights reserved by default');
     return { verdict: d, findings };
@@ -272,7 +279,12 @@ export function evaluateLicense(input: LicenseInput, policy: LicensePolicy = DEF
     const detected = detectLicenseText(licenseFile.text);
     const declaredIds = clauses.flat().map((m) => base(m.license));
     if (detected && !declaredIds.includes(base(detected))) {
-      note('miscLicenseIssues', 'high', `package.json declares ${declared} but ${licenseFile.path} is ${detected} text`, licenseFile.path);
+      note(
+        'miscLicenseIssues',
+        'high',
+        `${manifestFile} declares ${declared} but ${licenseFile.path} is ${detected} text`,
+        licenseFile.path,
+      );
     }
   }
   return { expression: declared, verdict, chosen: chosen?.clause.map(show), findings };

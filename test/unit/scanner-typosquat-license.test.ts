@@ -9,12 +9,13 @@ import {
   LICENSE_PROFILES,
   type LicenseInput,
   type LicensePolicy,
+  MANIFEST_FILES,
 } from '../../registry/security/licenses.ts';
 import type { KnownName } from '../../registry/security/look-alike-index.ts';
 import { damerauLevenshtein } from '../../registry/security/name-forms.ts';
 import { type Candidate, checkTyposquat } from '../../registry/security/typosquat.ts';
 import { analyzeArtifact } from '../../registry/security-scanner.ts';
-import { npmTarball } from '../fixtures/security/archives.ts';
+import { gem, npmTarball } from '../fixtures/security/archives.ts';
 
 const fixture = (f: string) => JSON.parse(fs.readFileSync(fileURLToPath(new URL(`../fixtures/security/${f}`, import.meta.url)), 'utf8'));
 const squat = fixture('typosquat-cases.json') as {
@@ -93,6 +94,15 @@ describe('licenses', () => {
       if (c.expression) expect(r.expression).toBe(c.expression);
     });
   }
+  it("names the file that declares the licence in the artifact's own ecosystem (a gem's gemspec, not package.json)", () => {
+    const missing = (r: ReturnType<typeof analyzeArtifact>) => r.license.findings.find((f) => f.ruleId === 'noLicenseFound')?.file;
+    const archive = gem('--- !ruby/object:Gem::Specification\nname: nolicense\n', { 'lib/nolicense.rb': 'puts 1' });
+    const manifest = { name: 'nolicense', version: '1.0.0' };
+    expect(missing(analyzeArtifact({ ecosystem: 'RubyGems', name: 'nolicense', version: '1.0.0', archive, manifest }))).toBe('gemspec');
+    expect(evaluateLicense({}).findings[0].file).toBe('package.json');
+    expect(evaluateLicense({ manifestFile: MANIFEST_FILES.Maven }).findings[0].file).toBe('pom.xml');
+    expect(evaluateLicense({ manifestFile: MANIFEST_FILES.PyPI }).findings[0].file).toBe('METADATA');
+  });
   it('L16: a GPL package three levels deep denies the tree and reports its path', () => {
     const policy = { ...DEFAULT_LICENSE_POLICY, denyClasses: ['copyleft-strong' as const] };
     const r = evaluateTreeLicenses(
