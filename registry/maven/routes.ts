@@ -48,6 +48,13 @@ export async function registerMavenRoutes(app: FastifyInstance, ctx: FormatConte
 }
 
 async function serve(ctx: FormatContext, req: FastifyRequest, reply: FastifyReply) {
+  // A browser or a curious user asking for a folder: this repository serves files, not listings (Nexus would
+  // list; a 400 about empty path segments only confused).
+  if (pathOf(req).endsWith('/'))
+    throw notFound(
+      'this repository serves files only, not folder listings: ask for a file such as .../maven-metadata.xml',
+      'FILE_NOT_FOUND',
+    );
   const c = parsePath(req);
   const missing = () => notFound(`${c.path} was not found`, 'FILE_NOT_FOUND');
   const name = packageName(c);

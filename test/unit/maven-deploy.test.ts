@@ -187,6 +187,15 @@ for (const groupId of ['com.example', 'org.acme.tools.deep']) {
       expect(res.body).not.toContain('hello-lib');
     });
 
+    it('a folder path answers 404 saying that files are served, not listings', async () => {
+      await deploy('1.0.0', 'hello-lib-1.0.0.jar', jar('one'));
+      for (const path of [`${base}/`, `${base}/1.0.0/`]) {
+        const res = await get(path);
+        expect([res.statusCode, res.json().code], path).toEqual([404, 'FILE_NOT_FOUND']);
+        expect(res.json().error).toContain('not folder listings');
+      }
+    });
+
     it('a private artifact: anonymous GET 401 + challenge, the owner reads, others 404', async () => {
       expect(
         (await put(`${base}/1.0.0/hello-lib-1.0.0.jar`, jar('secret'), { ...auth, 'x-package-access': 'restricted' })).statusCode,
