@@ -47,6 +47,9 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message?: st
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'INVALID_JSON', message: 'request body is empty but content-type is application/json' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'BAD_CONTENT_LENGTH', message: 'content-length does not match the body' },
   FST_ERR_CTP_INVALID_TYPE: { status: 400, code: 'BAD_CONTENT_TYPE', message: 'content-type header is invalid' },
+  // The router's own refusals (service-app.ts frameworkErrors), before any route runs.
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'URL_TOO_LONG', message: 'a path segment is longer than 500 characters' },
+  FST_ERR_BAD_URL: { status: 400, code: 'BAD_URL', message: 'the URL is not valid: it has a malformed percent-encoding' },
 };
 
 /** Turn any thrown value into a status and the one error body. */
@@ -64,7 +67,8 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
   if (e?.validation) {
     const context = (e as { validationContext?: string }).validationContext ?? 'body';
     const issues = (e.validation as { instancePath?: string; message?: string }[]).map((v) => ({
-      field: v.instancePath ? v.instancePath.slice(1).replace(/\//g, '.') : context,
+      // A problem with the whole object (an unknown key) has the path "/" or none: named after the object.
+      field: v.instancePath?.slice(1).replace(/\//g, '.') || context,
       message: v.message ?? 'is invalid',
     }));
     const summary = issues.map((i) => `${i.field}: ${i.message}`).join('; ');

@@ -46,6 +46,11 @@ export function createServiceApp(opts: ServiceAppOptions) {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 },
+    // A path the router refuses (too long a segment, a malformed percent-encoding) gets the one error body too.
+    frameworkErrors: (err, _req, reply) => {
+      const { status, body } = toErrorResponse(err);
+      reply.status(status).type('application/json').send(body);
+    },
   });
   app.server.headersTimeout = 15_000;
 

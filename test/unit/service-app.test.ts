@@ -7,6 +7,8 @@ import { createServiceApp } from '../../lib/service-app.ts';
 function build(ready: () => boolean = () => true) {
   const app = createServiceApp({ service: 'test', logger: 'silent', ready, bodyLimitBytes: 1024 });
   app.post('/things', { schema: { body: z.object({ name: z.string().max(10) }) } }, async (req) => ({ name: req.body.name }));
+  app.post('/strict', { schema: { body: z.strictObject({ name: z.string() }) } }, async (req) => ({ name: req.body.name }));
+  app.get('/things/:id', async () => ({ ok: true }));
   app.get('/boom', async () => {
     throw new Error('SELECT secret FROM internals failed at /srv/app.ts:12');
   });
@@ -71,6 +73,18 @@ describe('createServiceApp', () => {
     const invalid = await app.inject({ method: 'POST', url: '/things', payload: { name: 'x'.repeat(11) } });
     expect(invalid.statusCode).toBe(400);
     expect(invalid.json()).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'name' }] });
+  });
+
+  it("the router's refusals and a whole-object problem read like every other error", async () => {
+    app = build();
+    const long = await app.inject({ method: 'GET', url: `/things/${'x'.repeat(600)}` });
+    expect([long.statusCode, long.json()]).toEqual([414, { error: 'a path segment is longer than 500 characters', code: 'URL_TOO_LONG' }]);
+    const bad = await app.inject({ method: 'GET', url: '/things/%E0%A4%A' });
+    expect([bad.statusCode, bad.json().code]).toEqual([400, 'BAD_URL']);
+    // An unknown key is a problem of the body itself: "invalid body: body: ...", never "invalid body: : ...".
+    const extra = await app.inject({ method: 'POST', url: '/strict', payload: { name: 'a', foo: 1 } });
+    expect(extra.statusCode).toBe(400);
+    expect(extra.json().error).toMatch(/^invalid body: body: /);
   });
 
   it('a crash answers 500 without internals', async () => {
