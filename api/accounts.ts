@@ -5,7 +5,7 @@ import type { Principal } from '../lib/auth.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Config } from '../lib/config.ts';
 import type { Db } from '../lib/db.ts';
-import { AppError, forbidden, unauthorized } from '../lib/errors.ts';
+import { AppError, badRequest, forbidden, unauthorized } from '../lib/errors.ts';
 import type { RATE_LIMITS, RateLimiter } from '../lib/rate-limit.ts';
 import type { AuditLog, RequestOrigin } from './audit.ts';
 import type { TokenService } from './tokens.ts';
@@ -88,7 +88,10 @@ export function createAccountService(d: AccountDeps) {
       d.audit.record({ actorId: p.userId, actorUsername: p.username, action: 'auth.logout', target: p.tokenId, ...origin });
     },
 
-    /** Change the password: every JWT (token_version) and every other token or session is void at once. */
+    /**
+     * Change the password: every JWT (token_version) and every other login session is void at once. API tokens
+     * stay (docs/API-AUTH.md): they are revoked one by one, so a password change does not break CI.
+     */
     async changePassword(p: Principal, input: { currentPassword: string; newPassword: string }, origin: RequestOrigin) {
       d.limiter.enforce([[d.limits.passwordChangePerUser, p.userId]]);
       const user = users.findById(p.userId);
@@ -96,11 +99,20 @@ export function createAccountService(d: AccountDeps) {
         d.audit.record({ actorId: p.userId, actorUsername: p.username, action: 'auth.password.failed', target: p.username, ...origin });
         throw new AppError(403, 'WRONG_PASSWORD', 'the current password is not correct');
       }
+      // Only once the current password is verified is it known to be the current one.
+      if (input.newPassword === input.currentPassword) {
+        throw badRequest(
+          'the new password is the same as the current one: choose another; nothing was changed',
+          [{ field: 'newPassword', message: 'must differ from the current password' }],
+          'PASSWORD_UNCHANGED',
+        );
+      }
       const hash = await bcrypt.hash(input.newPassword, d.config.BCRYPT_COST);
       return d.db
         .transaction(() => {
           users.setPassword(p.userId, hash, new Date(d.clock.now()).toISOString());
-          const revoked = d.tokens.revokeAllExcept(p.userId, p.tokenId);
+          // The answer's revokedTokens counts these sessions (its name predates API tokens being kept).
+          const revoked = d.tokens.revokeOtherSessions(p.userId, p.tokenId);
           d.audit.record({
             actorId: p.userId,
             actorUsername: p.username,

@@ -29,7 +29,9 @@ export function createTokensRepo(db: Db) {
   const countLive = db.prepare(`SELECT count(*) AS n FROM api_tokens WHERE ${live} AND kind = ?`);
   const byIdForUser = db.prepare('SELECT * FROM api_tokens WHERE id = ? AND user_id = ?');
   const revoke = db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
-  const revokeOthers = db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND id != ? AND revoked_at IS NULL');
+  // Sessions only: API tokens (CI, package managers) live until revoked or expired, like GitHub's personal
+  // access tokens on a password change.
+  const revokeOtherSessions = db.prepare(`UPDATE api_tokens SET revoked_at = ? WHERE ${live} AND kind = 'session' AND id != ?`);
   const touch = db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)');
   return {
     insert: (row: Omit<TokenRow, 'last_used_at' | 'revoked_at'>) => insert.run(row),
@@ -37,7 +39,8 @@ export function createTokensRepo(db: Db) {
     countLive: (userId: string, nowIso: string, kind: 'api' | 'session') => (countLive.get(userId, nowIso, kind) as { n: number }).n,
     findForUser: (id: string, userId: string) => byIdForUser.get(id, userId) as TokenRow | undefined,
     revoke: (id: string, at: string) => revoke.run(at, id).changes,
-    revokeAllExcept: (userId: string, keepId: string, at: string) => revokeOthers.run(at, userId, keepId).changes,
+    /** Revoke the user's live login sessions except `keepId`; the number revoked. */
+    revokeOtherSessions: (userId: string, keepId: string, at: string) => revokeOtherSessions.run(at, userId, at, keepId).changes,
     /** Set last_used_at unless it is already at or after `at` (reports may arrive out of order). */
     touch: (id: string, at: string) => touch.run(at, id, at).changes,
   };

@@ -112,7 +112,7 @@ export function createTokenService(db: Db, clock: Clock) {
         })
         .immediate();
     },
-    revokeAllExcept: (userId: string, keepId: string) => repo.revokeAllExcept(userId, keepId, nowIso()),
+    revokeOtherSessions: (userId: string, keepId: string) => repo.revokeOtherSessions(userId, keepId, nowIso()),
     /** Record use of tokens (the main API on authentication; peers in batches via /internal/tokens/used). */
     touch(ids: string[], at = nowIso()): number {
       return db

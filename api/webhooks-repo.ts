@@ -87,8 +87,11 @@ export function createWebhooksRepo(db: Db) {
     activeSecrets: db.prepare(
       'SELECT * FROM webhook_secrets WHERE webhook_id = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY created_at DESC, rowid DESC',
     ),
+    // min(): a secret already due to expire keeps the earlier time. A leaked secret is rotated with a short
+    // expiry, and a later routine rotation must not give it another day.
     expireSecrets: db.prepare(
-      'UPDATE webhook_secrets SET expires_at = ? WHERE webhook_id = ? AND id != ? AND (expires_at IS NULL OR expires_at > ?)',
+      `UPDATE webhook_secrets SET expires_at = min(coalesce(expires_at, @expiresAt), @expiresAt)
+       WHERE webhook_id = @webhookId AND id != @keepId AND (expires_at IS NULL OR expires_at > @now)`,
     ),
     insertDelivery: db.prepare(
       `INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, status, next_attempt_at, next_trigger, created_at, updated_at)
@@ -156,8 +159,9 @@ export function createWebhooksRepo(db: Db) {
       return id;
     },
     activeSecrets: (webhookId: string, at: string) => s.activeSecrets.all(webhookId, at) as SecretRow[],
+    /** Every other live secret expires at `expiresAt`, or earlier if it already had an earlier expiry. */
     expireOtherSecrets: (webhookId: string, keepId: string, expiresAt: string, now: string) =>
-      s.expireSecrets.run(expiresAt, webhookId, keepId, now),
+      s.expireSecrets.run({ expiresAt, webhookId, keepId, now }),
     /** Fan a stored event out to its owner's enabled endpoints that subscribe to its type. */
     enqueueForEvent(eventId: string, type: string, ownerId: string, now: string): number {
       let n = 0;

@@ -6,14 +6,19 @@ import type { Db } from '../lib/db.ts';
 import { AppError, badRequest, conflict, notFound } from '../lib/errors.ts';
 import { createIdentityReader, planLimitError } from '../lib/identity.ts';
 import { newId, newUuid } from '../lib/ids.ts';
-import { checkTarget, type Resolver, SsrfError } from '../lib/ssrf.ts';
+import { checkTarget, type Resolver, SsrfError, type SsrfReason } from '../lib/ssrf.ts';
 import { EVENTS_API_VERSION } from './events.ts';
 import { createEventsRepo } from './events-repo.ts';
 import type { WebhookDispatcher } from './webhooks-dispatcher.ts';
 import { createWebhooksRepo, type DeliveryRow, type WebhookRow } from './webhooks-repo.ts';
 import { encryptSecret, generateWebhookSecret } from './webhooks-signing.ts';
 
-/** The seed README's seven events, plus those later issues add. "*" subscribes to all. */
+/**
+ * Every event type a producer emits with an owner (so it reaches webhooks): the seed README's seven and the
+ * others the registry and marketplace emit. "*" subscribes to all. test/unit/api-webhooks.test.ts compares this
+ * list with the types found in the producers' source, so a new event cannot arrive on "*" only.
+ * package.downloaded is left out: download counts carry no owner and are never delivered.
+ */
 export const WEBHOOK_EVENT_TYPES = [
   'package.published',
   'package.deprecated',
@@ -31,9 +36,13 @@ export const WEBHOOK_EVENT_TYPES = [
   'deployment.degraded',
   'deployment.suspended',
   'deployment.deleted',
+  'deployment.plan_changed',
+  'deployment.credentials_rotated',
   'billing.threshold',
 ] as const;
 export const MAX_WEBHOOKS_PER_USER = 20;
+// The refusals WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true lifts (lib/ssrf.ts).
+const LIFTED_BY_PRIVATE_NETWORKS = new Set<SsrfReason>(['private_address', 'hostname_not_allowed']);
 const RECOVER_BATCH = 1000;
 
 export interface WebhookRulesDeps {
@@ -98,7 +107,12 @@ export function createWebhookRules(d: WebhookRulesDeps) {
       await checkTarget(url, { allowPrivateNetworks: d.allowPrivateNetworks, resolve: d.resolve });
     } catch (err) {
       if (!(err instanceof SsrfError)) throw err;
-      throw new AppError(422, 'WEBHOOK_URL_NOT_ALLOWED', `webhook URL not allowed: ${err.message}`, { reason: err.reason });
+      // Only for what the setting lifts (never metadata or reserved addresses): a team testing against a local
+      // receiver learns the switch exists, and that it is the operator's, not theirs.
+      const hint = LIFTED_BY_PRIVATE_NETWORKS.has(err.reason)
+        ? '; an operator can allow private networks with WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true'
+        : '';
+      throw new AppError(422, 'WEBHOOK_URL_NOT_ALLOWED', `webhook URL not allowed: ${err.message}${hint}`, { reason: err.reason });
     }
   }
 

@@ -36,7 +36,7 @@ export const systemResolver: Resolver = async (hostname) =>
   (await dns.promises.lookup(hostname, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 
 export interface SsrfOptions {
-  /** WEBHOOKS_ALLOW_PRIVATE_NETWORKS: lifts private, loopback and link-local, never the metadata address. */
+  /** WEBHOOKS_ALLOW_PRIVATE_NETWORKS: lifts private, loopback and link-local, never the metadata addresses. */
   allowPrivateNetworks: boolean;
   resolve?: Resolver;
 }
@@ -52,9 +52,14 @@ const list = (entries: [string, number, 'ipv4' | 'ipv6'][]) => {
   for (const [a, p, f] of entries) b.addSubnet(a, p, f);
   return b;
 };
+// Cloud credential endpoints, blocked even with WEBHOOKS_ALLOW_PRIVATE_NETWORKS: instance metadata (AWS, GCP,
+// Azure, IPv4 and AWS IPv6), AWS ECS task credentials, and EKS Pod Identity (IPv4 and IPv6).
 const METADATA = list([
   ['169.254.169.254', 32, 'ipv4'],
   ['fd00:ec2::254', 128, 'ipv6'],
+  ['169.254.170.2', 32, 'ipv4'],
+  ['169.254.170.23', 32, 'ipv4'],
+  ['fd00:ec2::23', 128, 'ipv6'],
 ]);
 // What WEBHOOKS_ALLOW_PRIVATE_NETWORKS lifts for local development.
 const PRIVATE = list([

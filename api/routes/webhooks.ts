@@ -94,7 +94,7 @@ export function registerWebhookRoutes(app: TypedApp, deps: ApiDeps, guards: Auth
       schema: {
         tags,
         summary: 'Subscribe a URL to events; the signing secret is shown only in this answer',
-        body: z.object({ url: Url, events: Events, description: z.string().max(500).optional() }),
+        body: z.strictObject({ url: Url, events: Events, description: z.string().max(500).optional() }),
         response: { 201: WebhookView.extend({ webhookId: z.string(), secret: z.string() }) },
       },
     },
@@ -155,14 +155,12 @@ export function registerWebhookRoutes(app: TypedApp, deps: ApiDeps, guards: Auth
         tags,
         summary: 'Change the URL, events or description; {"active":true} re-enables and clears the failure streak',
         params: IdParams,
-        body: z
-          .object({
-            url: Url.optional(),
-            events: Events.optional(),
-            description: z.string().max(500).nullable().optional(),
-            active: z.boolean().optional(),
-          })
-          .strict(),
+        body: z.strictObject({
+          url: Url.optional(),
+          events: Events.optional(),
+          description: z.string().max(500).nullable().optional(),
+          active: z.boolean().optional(),
+        }),
         response: { 200: WebhookView },
       },
     },
@@ -196,9 +194,9 @@ export function registerWebhookRoutes(app: TypedApp, deps: ApiDeps, guards: Auth
     {
       schema: {
         tags,
-        summary: 'Issue a new secret (shown once); the old ones keep signing until they expire',
+        summary: 'Issue a new secret (shown once); the old ones keep signing until they expire (an earlier expiry is kept)',
         params: IdParams,
-        body: z.object({ expireOldAfterHours: z.number().min(0).max(168).default(24) }).default({ expireOldAfterHours: 24 }),
+        body: z.strictObject({ expireOldAfterHours: z.number().min(0).max(168).default(24) }).default({ expireOldAfterHours: 24 }),
         response: { 200: z.object({ secretId: z.string(), secret: z.string(), previousSecretsExpireAt: z.string() }) },
       },
     },
@@ -291,7 +289,7 @@ export function registerWebhookRoutes(app: TypedApp, deps: ApiDeps, guards: Auth
         tags,
         summary: 'Requeue the failed deliveries created in [since, until), oldest first, up to 1000 per call',
         params: IdParams,
-        body: z.object({ since: Iso, until: Iso.optional() }),
+        body: z.strictObject({ since: Iso, until: Iso.optional() }),
         response: { 202: z.object({ requeued: z.number(), hasMore: z.boolean() }) },
       },
     },

@@ -471,7 +471,7 @@ describe('POST /api/auth/password', () => {
     expect((await f.send('POST', '/api/auth/login', undefined, { username: 'kim', password: 'kim-password' })).statusCode).toBe(200);
   });
 
-  it('changes the password, revokes every other token and session and voids older JWTs; the current token stays', async () => {
+  it('changes the password, revokes every other session and voids older JWTs; the current token and API tokens stay', async () => {
     f = await buildAuthApp();
     const u = await f.register('lea');
     const other = (await f.send('POST', '/api/auth/login', undefined, { username: 'lea', password: 'lea-password' })).json().token;
@@ -482,13 +482,32 @@ describe('POST /api/auth/password', () => {
     const oldJwt = signSessionJwt(testSecrets.jwtSecret, { sub: u.userId, sid, ver: 0 }, 900);
     const res = await f.send('POST', '/api/auth/password', u.token, { currentPassword: 'lea-password', newPassword: 'brand-new-pass' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ success: true, revokedTokens: 2 });
+    // revokedTokens counts the sessions signed out: the other login, not the API token.
+    expect(res.json()).toEqual({ success: true, revokedTokens: 1 });
     expect((await f.get('/api/auth/me', u.token)).statusCode).toBe(200);
     expect((await f.get('/api/auth/me', other)).statusCode).toBe(401);
-    expect((await f.get('/api/auth/me', api)).statusCode).toBe(401);
+    // An API token (a CI job's) lives until revoked or expired, as GitHub keeps personal access tokens.
+    expect((await f.get('/api/auth/me', api)).statusCode).toBe(200);
     expect((await f.get('/api/auth/me', oldJwt)).statusCode).toBe(401);
     expect((await f.send('POST', '/api/auth/login', undefined, { username: 'lea', password: 'lea-password' })).statusCode).toBe(401);
     expect((await f.send('POST', '/api/auth/login', undefined, { username: 'lea', password: 'brand-new-pass' })).statusCode).toBe(200);
+  });
+
+  it('400 PASSWORD_UNCHANGED for a new password equal to the current one; nothing changes', async () => {
+    f = await buildAuthApp();
+    const u = await f.register('ned');
+    const other = (await f.send('POST', '/api/auth/login', undefined, { username: 'ned', password: 'ned-password' })).json().token;
+    const res = await f.send('POST', '/api/auth/password', u.token, { currentPassword: 'ned-password', newPassword: 'ned-password' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      error: 'the new password is the same as the current one: choose another; nothing was changed',
+      code: 'PASSWORD_UNCHANGED',
+      details: [{ field: 'newPassword', message: 'must differ from the current password' }],
+    });
+    expect((await f.get('/api/auth/me', other)).statusCode).toBe(200);
+    const version = f.db.prepare('SELECT token_version FROM users WHERE id = ?').get(u.userId) as { token_version: number };
+    expect(version.token_version).toBe(0);
+    expect(f.db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'auth.password.change'").get()).toEqual({ n: 0 });
   });
 
   it('400 for a too-short new password, 401 without a token', async () => {

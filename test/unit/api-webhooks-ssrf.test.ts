@@ -79,6 +79,23 @@ describe('SSRF checks', () => {
     expect(await reasonOf('http://0.0.0.0/', dev)).toBe('reserved_address');
   });
 
+  it.each([
+    ['http://169.254.169.254/latest/meta-data/', 'instance metadata'],
+    ['http://[fd00:ec2::254]/latest/meta-data/', 'instance metadata over IPv6'],
+    ['http://169.254.170.2/v2/credentials/', 'ECS task credentials'],
+    ['http://[::ffff:169.254.170.2]/v2/credentials/', 'ECS task credentials, IPv4-mapped'],
+    ['http://169.254.170.23/v1/credentials', 'EKS Pod Identity'],
+    ['http://[fd00:ec2::23]/v1/credentials', 'EKS Pod Identity over IPv6'],
+  ])('%s (%s) stays blocked with WEBHOOKS_ALLOW_PRIVATE_NETWORKS', async (url) => {
+    expect(await reasonOf(url, { allowPrivateNetworks: true })).toBe('metadata_address');
+    expect(
+      await reasonOf('https://creds.example/', {
+        allowPrivateNetworks: true,
+        resolve: fixed(new URL(url).hostname.replace(/^\[|\]$/g, '')),
+      }),
+    ).toBe('metadata_address');
+  });
+
   it('the flag is off unless set', () => {
     expect(testConfig().WEBHOOKS_ALLOW_PRIVATE_NETWORKS).toBe(false);
     expect(testConfig({ WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true' }).WEBHOOKS_ALLOW_PRIVATE_NETWORKS).toBe(true);

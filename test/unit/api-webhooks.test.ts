@@ -1,8 +1,12 @@
 // Webhook endpoints: the seed's create/list shapes, the secret shown once and encrypted at rest, plan and
 // event-name rules, SSRF refusals at creation, ownership (404), patch, delete, rotation; Standard Webhooks
 // signing checked against the reference test vector and the standardwebhooks package.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WEBHOOK_EVENT_TYPES } from '../../api/webhooks.ts';
 import { decryptSecret, encryptSecret, signatureOf, signedHeaders, verifyWebhook } from '../../api/webhooks-signing.ts';
 import { createManualClock } from '../../lib/clock.ts';
 import { testSecrets } from '../helpers/config.ts';
@@ -38,13 +42,15 @@ describe('webhook signing', () => {
 });
 
 describe('webhook endpoints API', () => {
-  const clock = createManualClock(Date.parse('2026-03-10T12:00:00Z'));
+  const start = Date.parse('2026-03-10T12:00:00Z');
+  const clock = createManualClock(start);
   let t: Awaited<ReturnType<typeof buildTestApi>>;
   let team: TestUser;
   let free: TestUser;
   let other: TestUser;
 
   beforeEach(async () => {
+    clock.set(start);
     // Default configuration: private networks are NOT reachable. A public-looking IP literal needs no DNS.
     t = await buildTestApi(clock);
     team = addUser(t.db, clock, 'team-user', 'team');
@@ -195,4 +201,92 @@ describe('webhook endpoints API', () => {
     });
     expect(tooLong.statusCode).toBe(400);
   });
+
+  it('a later rotation never extends a secret already scheduled to expire (a leaked one is rotated with a short expiry)', async () => {
+    const id = (await create(team, { url: publicUrl, events: ['*'] })).json().webhookId;
+    const rotate = (payload: Record<string, unknown>) =>
+      t.app.inject({ method: 'POST', url: `/api/webhooks/${id}/secrets/rotate`, headers: team.auth, payload });
+    expect((await rotate({ expireOldAfterHours: 1 })).json().previousSecretsExpireAt).toBe('2026-03-10T13:00:00.000Z');
+    clock.advance(10 * 60_000);
+    // The default 24 h applies to the secret that had no expiry; the original keeps its 13:00.
+    expect((await rotate({})).json().previousSecretsExpireAt).toBe('2026-03-11T12:10:00.000Z');
+    const secrets = (await t.app.inject({ method: 'GET', url: `/api/webhooks/${id}`, headers: team.auth })).json().secrets;
+    expect(secrets.map((s: { expiresAt: string | null }) => s.expiresAt)).toEqual([
+      null,
+      '2026-03-11T12:10:00.000Z',
+      '2026-03-10T13:00:00.000Z',
+    ]);
+    // A shorter expiry still shortens every older secret.
+    await rotate({ expireOldAfterHours: 0.5 });
+    const after = (await t.app.inject({ method: 'GET', url: `/api/webhooks/${id}`, headers: team.auth })).json().secrets;
+    expect(after.map((s: { expiresAt: string | null }) => s.expiresAt)).toEqual([
+      null,
+      '2026-03-10T12:40:00.000Z',
+      '2026-03-10T12:40:00.000Z',
+      '2026-03-10T12:40:00.000Z',
+    ]);
+  });
+
+  it('refuses unknown body fields on create, rotate and recover, as on every other route', async () => {
+    const id = (await create(team, { url: publicUrl, events: ['*'] })).json().webhookId;
+    for (const [url, payload] of [
+      ['/api/webhooks', { url: publicUrl, events: ['*'], foo: 1 }],
+      [`/api/webhooks/${id}/secrets/rotate`, { foo: 1 }],
+      [`/api/webhooks/${id}/recover`, { since: '2026-03-10T00:00:00Z', foo: 1 }],
+    ] as const) {
+      const res = await t.app.inject({ method: 'POST', url, headers: team.auth, payload });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json(), url).toMatchObject({ code: 'VALIDATION_FAILED' });
+    }
+    const secrets = (await t.app.inject({ method: 'GET', url: `/api/webhooks/${id}`, headers: team.auth })).json().secrets;
+    expect(secrets).toHaveLength(1);
+  });
+
+  it('subscribes by name to every event type a producer emits, including plan changes and credential rotation', async () => {
+    const id = (await create(team, { url: publicUrl, events: ['*'] })).json().webhookId;
+    const res = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/webhooks/${id}`,
+      headers: team.auth,
+      payload: { events: ['deployment.plan_changed', 'deployment.credentials_rotated'] },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().events).toEqual(['deployment.plan_changed', 'deployment.credentials_rotated']);
+    const emitted = producerEventTypes();
+    expect(emitted).toEqual(expect.arrayContaining(['deployment.plan_changed', 'deployment.credentials_rotated', 'package.published']));
+    // package.downloaded carries no ownerId (download counts), so it never reaches a webhook.
+    const missing = emitted.filter((type) => type !== 'package.downloaded' && !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(type));
+    expect(missing, 'emitted by a producer but not subscribable by name').toEqual([]);
+  });
+
+  it('names the operator setting in a private-address refusal, and only there', async () => {
+    const res = await create(team, { url: 'http://10.0.0.8/', events: ['*'] });
+    expect(res.json().error).toBe(
+      'webhook URL not allowed: the URL points at a private, loopback or link-local address (10.0.0.8); ' +
+        'an operator can allow private networks with WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true',
+    );
+    const local = await create(team, { url: 'http://localhost:9999/', events: ['*'] });
+    expect(local.json().error).toMatch(/an operator can allow private networks with WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true$/);
+    const metadata = await create(team, { url: 'http://169.254.169.254/', events: ['*'] });
+    expect(metadata.json().error).not.toContain('WEBHOOKS_ALLOW_PRIVATE_NETWORKS');
+  });
 });
+
+/**
+ * Event types the producers emit, read from their source (no import across process folders): every quoted
+ * '<package|deployment|service|billing>.<name>' literal in a file that enqueues or emits events.
+ */
+function producerEventTypes(): string[] {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const found = new Set<string>();
+  for (const dir of ['registry', 'marketplace', 'services']) {
+    for (const file of readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.ts')) continue;
+      const text = readFileSync(join(root, dir, file), 'utf8');
+      if (!/enqueueEvent\(|\bemit\(/.test(text)) continue;
+      for (const m of text.matchAll(/'((?:package|deployment|service|billing)\.[a-z0-9_]+)'/g))
+        if (m[1] !== 'package.json') found.add(m[1]);
+    }
+  }
+  return [...found].sort();
+}
