@@ -1,7 +1,7 @@
 // The frame every process is built on: request ids, the one error body (404/405/400/413/415/5xx), /health
 // and /ready, zod validation, server timeouts. Each process's app.ts calls createServiceApp and adds routes.
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyReply } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import FindMyWay from 'find-my-way';
 import pino, { type Logger } from 'pino';
@@ -47,7 +47,7 @@ export function createServiceApp(opts: ServiceAppOptions) {
     },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 },
     // A path the router refuses (too long a segment, a malformed percent-encoding) gets the one error body too.
-    frameworkErrors: (err, _req, reply) => {
+    frameworkErrors: (err, _req, reply: FastifyReply) => {
       const { status, body } = toErrorResponse(err);
       reply.status(status).type('application/json').send(body);
     },
