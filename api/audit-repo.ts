@@ -11,6 +11,8 @@ export interface AuditRow {
   user_agent: string | null;
   details: string | null;
   created_at: string;
+  /** The outbox id of an entry relayed from another process; null for the main API's own. */
+  event_id: string | null;
 }
 
 export interface AuditFilter {
@@ -26,8 +28,9 @@ export type AuditRepo = ReturnType<typeof createAuditRepo>;
 
 export function createAuditRepo(db: Db) {
   const insert = db.prepare(
-    `INSERT INTO audit_log (actor_id, actor_username, action, target, ip, user_agent, details, created_at)
-     VALUES (@actor_id, @actor_username, @action, @target, @ip, @user_agent, @details, @created_at)`,
+    `INSERT INTO audit_log (actor_id, actor_username, action, target, ip, user_agent, details, created_at, event_id)
+     VALUES (@actor_id, @actor_username, @action, @target, @ip, @user_agent, @details, @created_at, @event_id)
+     ON CONFLICT(event_id) DO NOTHING`,
   );
   // One statement for every filter combination: a NULL parameter disables its condition.
   const where = `WHERE (@actorId IS NULL OR actor_id = @actorId)
@@ -43,7 +46,11 @@ export function createAuditRepo(db: Db) {
     since: f.since ?? null,
   });
   return {
-    insert: (row: Omit<AuditRow, 'id'>) => Number(insert.run(row).lastInsertRowid),
+    /** The new row's id, or undefined when an entry with this event_id is already recorded (a relay's resend). */
+    insert(row: Omit<AuditRow, 'id'>): number | undefined {
+      const r = insert.run(row);
+      return r.changes === 1 ? Number(r.lastInsertRowid) : undefined;
+    },
     list: (f: AuditFilter) => list.all({ ...params(f), limit: f.limit, offset: f.offset }) as AuditRow[],
     count: (f: AuditFilter) => (count.get(params(f)) as { n: number }).n,
   };

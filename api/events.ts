@@ -1,13 +1,17 @@
 // The event pipeline's receiving end: every producer's outbox relay posts here. Each event is stored once
 // by id; a new one is counted into analytics, fanned out to matching webhooks and, for the kinds people
-// must hear about, turned into a notification, all in the one transaction that stores it.
+// must hear about, turned into a notification, all in the one transaction that stores it. The same relays
+// carry the registry's and the marketplace's audit entries (lib/audit-outbox.ts): those go to the audit log,
+// once by id, and nowhere else.
 import { z } from 'zod';
+import { AUDIT_ENTRY_TYPE } from '../lib/audit-outbox.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Db } from '../lib/db.ts';
 import { newId } from '../lib/ids.ts';
 import type { OutboxEvent } from '../lib/outbox.ts';
 import { recordEvent } from './analytics.ts';
 import { createAnalyticsRepo } from './analytics-repo.ts';
+import { createAuditLog } from './audit.ts';
 import { createEventsRepo, type EventRow } from './events-repo.ts';
 import { createWebhooksRepo } from './webhooks-repo.ts';
 
@@ -101,6 +105,7 @@ export function createEventIngest(db: Db, clock: Clock) {
   const events = createEventsRepo(db);
   const analytics = createAnalyticsRepo(db);
   const webhooks = createWebhooksRepo(db);
+  const audit = createAuditLog(db, clock);
 
   /** Store a batch in one IMMEDIATE transaction; ids already stored are skipped (relay resends). */
   function ingest(batch: OutboxEvent[]): IngestResult {
@@ -109,6 +114,11 @@ export function createEventIngest(db: Db, clock: Clock) {
       .transaction(() => {
         let stored = 0;
         for (const e of batch) {
+          // Not an event: never stored, counted or delivered, so the actor it names stays in the audit log.
+          if (e.type === AUDIT_ENTRY_TYPE) {
+            if (audit.recordRelayed(e)) stored++;
+            continue;
+          }
           const isNew = events.insert({
             id: e.id,
             type: e.type,

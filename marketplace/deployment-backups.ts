@@ -6,6 +6,7 @@ import { newId } from '../lib/ids.ts';
 import { seededRandom } from '../lib/prng.ts';
 import { requestsServed, trafficProfile } from '../services/metrics.ts';
 import { findTemplate, type Tier } from '../services/templates/index.ts';
+import { auditDeploymentAction } from './audit.ts';
 import type { BackupView, ExtrasDeps } from './deployment-extras.ts';
 import type { SimulationOptions } from './deployments.ts';
 import type { DeploymentRow, OperationParams } from './deployments-repo.ts';
@@ -105,6 +106,7 @@ export function deploymentBackups(d: ExtrasDeps, h: Helpers) {
             iso(done),
             iso(now + Math.max(1, tier.backups.retentionDays) * 24 * HOUR),
           );
+          auditDeploymentAction(db, clock, p, 'deployment.backup.create', dep, { backupId: bid });
           return listBackups(dep).find((b) => b.id === bid)!;
         })
         .immediate();
@@ -146,7 +148,12 @@ export function deploymentBackups(d: ExtrasDeps, h: Helpers) {
             // Recorded when the restore is accepted, as a restore to a new deployment records it at creation;
             // a later restore replaces it, since the latest source is the one the data now comes from.
             repo.setRestoredFrom(id, source, iso(now));
-            engine.begin(dep, 'restore_in_place', { returnTo: returnTo(dep), backupId: source.backupId, ...simOf(dep) } as OperationParams);
+            const op = engine.begin(dep, 'restore_in_place', {
+              returnTo: returnTo(dep),
+              backupId: source.backupId,
+              ...simOf(dep),
+            } as OperationParams);
+            auditDeploymentAction(db, clock, p, 'deployment.restore', dep, { mode: 'in_place', ...source, operationId: op.id });
             return started(dep);
           }
           if (dep.status === 'deleting' || dep.status === 'deleted')
@@ -158,6 +165,8 @@ export function deploymentBackups(d: ExtrasDeps, h: Helpers) {
             {},
             source,
           );
+          // The new deployment's own entry is its deployment.create (with restoredFrom); this one is on the source.
+          auditDeploymentAction(db, clock, p, 'deployment.restore', dep, { mode: 'new', ...source, newDeploymentId: created.deploymentId });
           return { status: 202, body: { success: true, restoredFrom: source, ...created } };
         })
         .immediate();

@@ -5,6 +5,7 @@ import { AppError, notFound } from '../lib/errors.ts';
 import { seededRandom } from '../lib/prng.ts';
 import { trafficProfile } from '../services/metrics.ts';
 import { findTemplate, findTier, tierRegions } from '../services/templates/index.ts';
+import { auditDeploymentAction } from './audit.ts';
 import { cycleOf, dollars } from './billing.ts';
 import { deploymentBackups } from './deployment-backups.ts';
 import { costOf } from './deployment-usage.ts';
@@ -75,6 +76,7 @@ export function deploymentExtras(d: ExtrasDeps) {
               );
             repo.setAutoscaling(id, JSON.stringify(a), iso(clock.now()));
           }
+          const autoscaling = body.autoscaling ? { autoscaling: body.autoscaling } : {};
           if (body.instances !== undefined && body.instances !== dep.instances) {
             if (!within(body.instances))
               throw unprocessable(
@@ -83,9 +85,15 @@ export function deploymentExtras(d: ExtrasDeps) {
                 limits,
               );
             d.assertAllowed(dep, 'scale');
-            engine.begin(dep, 'scale', { returnTo: returnTo(dep), instances: body.instances, ...simOf(dep) });
+            const op = engine.begin(dep, 'scale', { returnTo: returnTo(dep), instances: body.instances, ...simOf(dep) });
+            auditDeploymentAction(db, clock, p, 'deployment.scale', dep, {
+              instances: { from: dep.instances, to: body.instances },
+              ...autoscaling,
+              operationId: op.id,
+            });
             return started(dep);
           }
+          if (body.autoscaling) auditDeploymentAction(db, clock, p, 'deployment.scale', dep, autoscaling);
           return started(dep, 200);
         })
         .immediate();
@@ -131,7 +139,8 @@ export function deploymentExtras(d: ExtrasDeps) {
           if (tierId === dep.tier_id)
             return { status: 200, body: { preview: false, ...costPreview, deployment: deploymentView(repo, dep, now) } };
           d.assertAllowed(dep, 'change_plan');
-          engine.begin(dep, 'change_plan', { returnTo: returnTo(dep), tierId, fromTierId: dep.tier_id, ...simOf(dep) });
+          const op = engine.begin(dep, 'change_plan', { returnTo: returnTo(dep), tierId, fromTierId: dep.tier_id, ...simOf(dep) });
+          auditDeploymentAction(db, clock, p, 'deployment.plan.change', dep, { fromTier: dep.tier_id, toTier: tierId, operationId: op.id });
           return { status: 202, body: { preview: false, ...costPreview, deployment: deploymentView(repo, repo.byId(id)!, now) } };
         })
         .immediate();
@@ -164,6 +173,7 @@ export function deploymentExtras(d: ExtrasDeps) {
           const now = clock.now();
           repo.putCreds(id, d.cipher.encrypt(id, fresh.credentials), iso(now + graceHours * HOUR), iso(now));
           engine.emit(dep, 'deployment.credentials_rotated', { graceHours });
+          auditDeploymentAction(db, clock, p, 'deployment.credentials.rotate', dep, { graceHours });
           const row = repo.creds(id)!;
           return {
             deploymentId: id,

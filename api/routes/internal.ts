@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { requireInternalToken } from '../../lib/internal.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
 import type { ApiDeps } from '../app.ts';
+import { AuditRecordSchema } from '../audit.ts';
 import type { IdentityContext } from '../identity-context.ts';
 import { createUser, EmailSchema, PasswordSchema, UsernameSchema } from '../users.ts';
 import { createUsersRepo } from '../users-repo.ts';
@@ -17,16 +18,6 @@ const EnsureUserBody = z.object({
   plan: z.enum(['free', 'team', 'enterprise']),
 });
 
-// Other processes record their security-relevant actions (publish, deploy, webhook changes) here.
-const AuditBody = z.strictObject({
-  actorId: z.string().max(64).nullish(),
-  actorUsername: z.string().max(214).nullish(),
-  action: z.string().regex(/^[a-z][a-z0-9_.-]{0,99}$/, 'must be a dotted lowercase name such as package.publish'),
-  target: z.string().max(1000).nullish(),
-  ip: z.string().max(64).nullish(),
-  userAgent: z.string().max(2000).nullish(),
-  details: z.record(z.string(), z.unknown()).nullish(),
-});
 const TokensUsedBody = z.strictObject({
   tokenIds: z.array(z.string().min(1).max(64)).min(1).max(1000),
   /** When they were used (default now); a report never moves last_used_at backwards. */
@@ -46,7 +37,9 @@ export function registerInternalRoutes(app: TypedApp, deps: ApiDeps, ctx: Identi
   const users = createUsersRepo(deps.db);
   const internal = requireInternalToken(deps.secrets.internalToken);
 
-  app.post('/internal/audit', { preHandler: internal, schema: { body: AuditBody } }, async (req, reply) => {
+  // One entry, recorded at once: no retry if the main API is down, and a resend is a second entry. The registry
+  // and the marketplace use their outboxes instead (lib/audit-outbox.ts); this stays for other callers.
+  app.post('/internal/audit', { preHandler: internal, schema: { body: AuditRecordSchema } }, async (req, reply) => {
     const id = ctx.audit.record(req.body);
     return reply.status(201).send({ id });
   });

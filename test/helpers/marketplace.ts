@@ -47,12 +47,15 @@ export async function marketplaceFixture(env: Record<string, string> = {}) {
     return m.engine.tick();
   }
 
-  const outbox = () =>
-    (db.prepare('SELECT payload FROM marketplace_outbox ORDER BY created_at, rowid').all() as { payload: string }[]).map(
-      (r) => JSON.parse(r.payload) as { type: string; ownerId: string; data: Record<string, unknown> },
+  const outboxRows = (where: string) =>
+    (db.prepare(`SELECT payload FROM marketplace_outbox ${where} ORDER BY created_at, rowid`).all() as { payload: string }[]).map(
+      (r) => JSON.parse(r.payload) as { type: string; ownerId: string; subject: string; data: Record<string, unknown> },
     );
+  /** The events in the outbox (the audit entries that travel beside them are in auditEntries). */
+  const outbox = () => outboxRows("WHERE type != 'audit.entry'");
+  const auditEntries = () => outboxRows("WHERE type = 'audit.entry'").map((e) => e.data);
 
-  return { ...m, db, clock, config, user, advance, outbox };
+  return { ...m, db, clock, config, user, advance, outbox, auditEntries };
 }
 
 export type MarketplaceFixture = Awaited<ReturnType<typeof marketplaceFixture>>;

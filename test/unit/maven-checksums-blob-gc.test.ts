@@ -75,9 +75,9 @@ describe('Maven checksums: a damaged artifact is never served as good', () => {
     expect(counts(r.db)).toMatchObject({ packages: 0, versions: 0 });
     expect(r.db.prepare('SELECT count(*) AS n FROM burned_files').get()).toEqual({ n: 0 });
     // The version had been announced; its withdrawal is announced too.
-    const events = (r.db.prepare('SELECT payload FROM outbox ORDER BY rowid').all() as { payload: string }[]).map((e) =>
-      JSON.parse(e.payload),
-    );
+    const events = (
+      r.db.prepare("SELECT payload FROM outbox WHERE type != 'audit.entry' ORDER BY rowid").all() as { payload: string }[]
+    ).map((e) => JSON.parse(e.payload));
     expect(events.map((e) => e.type)).toEqual(['package.published', 'package.unpublished']);
     expect(events[1]).toMatchObject({
       subject: 'package:maven:com.example:sum-lib',
