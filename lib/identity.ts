@@ -164,7 +164,8 @@ export function planLimitError(limit: LimitName, plan: PlanInfo, current?: numbe
   let sentence: string;
   if (limit === 'activeDeployments') {
     const max = plan.maxActiveDeployments;
-    sentence = `your ${plan.name} plan allows ${max} active deployment${max === 1 ? '' : 's'}: stop one or upgrade to ${upgradeTo} for ${
+    // A stopped deployment keeps its slot (marketplace countActive counts all but failed and deleted ones).
+    sentence = `your ${plan.name} plan allows ${max} active deployment${max === 1 ? '' : 's'} (stopped ones count until deleted): delete one or upgrade to ${upgradeTo} for ${
       upgradeTo === 'Enterprise' ? 'unlimited deployments' : LIFTED_BY.activeDeployments.what
     }`;
   } else {

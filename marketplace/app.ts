@@ -53,6 +53,21 @@ export async function buildMarketplace(deps: MarketplaceDeps) {
     description: 'Service catalog, deployments, metrics, billing and reviews (port 3001).',
   });
   const guards = createAuthGuards(createAuthenticator(() => deps.db, deps.secrets.jwtSecret, deps.clock.now));
+  // Who is calling is checked before the body, query and params are validated, so an anonymous or revoked caller
+  // gets 401 from every authenticated route, never a 400 about its body. Every /api/ route needs a credential but
+  // reading the catalog (GET /api/services...: the list, a service, its reviews); /internal/* checks its own token.
+  // Handlers still call guards.writer / .role for what they need (the row cache makes the second look a Map hit).
+  app.addHook('preValidation', (req, _reply, done) => {
+    const route = req.routeOptions.url;
+    const open = !route?.startsWith('/api/') || ((req.method === 'GET' || req.method === 'HEAD') && route.startsWith('/api/services'));
+    if (open) return done();
+    try {
+      guards.required(req);
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  });
   const repo = createDeploymentsRepo(deps.db);
   const reviews = createReviewsRepo(deps.db);
   const engine = createDeploymentEngine({ db: deps.db, repo, clock: deps.clock, config: deps.config, logger: app.log as Logger });

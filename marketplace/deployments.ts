@@ -8,6 +8,7 @@ import { badRequest, conflict, notFound } from '../lib/errors.ts';
 import { assertPlanAllows, type IdentityReader } from '../lib/identity.ts';
 import { newId } from '../lib/ids.ts';
 import { findTemplate, findTier, type ServiceTemplate, tierRegions } from '../services/templates/index.ts';
+import { auditDeploymentAction } from './audit.ts';
 import type { BillingService } from './billing-service.ts';
 import type { CredentialCipher } from './credentials.ts';
 import type { DeploymentEngine } from './deployment-engine.ts';
@@ -56,7 +57,7 @@ function estimatedTime(ms: number): string {
 
 export function createDeploymentService(d: DeploymentDeps) {
   const { db, repo, engine, clock } = d;
-  const idem = createIdempotency(db, clock);
+  const idem = createIdempotency(db, clock, d.cipher);
 
   /** The caller's own deployment, or 404 (never 403: another user's id must not be confirmed to exist). */
   function owned(p: Principal, id: string): DeploymentRow {
@@ -140,6 +141,19 @@ export function createDeploymentService(d: DeploymentDeps) {
     });
     repo.putCreds(id, d.cipher.encrypt(id, provisioned.credentials), null, null);
     const op = engine.begin(repo.byId(id)!, 'create', { returnTo: 'running', ...sim });
+    auditDeploymentAction(
+      db,
+      clock,
+      p,
+      'deployment.create',
+      { id, name: input.name },
+      {
+        serviceId: t.id,
+        tier: input.config.tier,
+        region: input.config.region,
+        ...(restoredFrom ? { restoredFrom } : {}),
+      },
+    );
     return {
       deploymentId: id,
       name: input.name,
@@ -232,7 +246,8 @@ export function createDeploymentService(d: DeploymentDeps) {
         repo.setDesired(id, v.desired, iso(clock.now()));
         const returnTo: DeploymentStatus = dep.status === 'degraded' ? 'running' : dep.status;
         const sim = dep.simulation ? (JSON.parse(dep.simulation) as SimulationOptions) : {};
-        engine.begin(repo.byId(id)!, v.op, { returnTo, ...sim });
+        const op = engine.begin(repo.byId(id)!, v.op, { returnTo, ...sim });
+        auditDeploymentAction(db, clock, p, `deployment.${verb}`, dep, { operationId: op.id });
         return reply(202);
       })
       .immediate();
@@ -294,9 +309,16 @@ export function createDeploymentService(d: DeploymentDeps) {
   };
 
   /** Any mutating call under Idempotency-Key: the first answer is saved and replayed (DESIGN.md §5). */
-  function idempotent(principalId: string, key: string | undefined, route: string, body: unknown, fn: () => SavedResponse): SavedResponse {
+  function idempotent(
+    principalId: string,
+    key: string | undefined,
+    route: string,
+    body: unknown,
+    fn: () => SavedResponse,
+    query?: string,
+  ): SavedResponse {
     const k = idem.check(key);
-    return db.transaction(() => idem.run(principalId, k, route, body, fn)).immediate();
+    return db.transaction(() => idem.run(principalId, k, route, body, fn, query)).immediate();
   }
 
   const extras = deploymentExtras({ ...d, owned, assertAllowed, insertDeployment, idem });

@@ -62,7 +62,8 @@ async function summary(ctx: Ctx) {
 }
 
 interface Invoice {
-  id: string;
+  /** null for the current cycle's open draft: it has no id until the cycle closes into an invoice. */
+  id: string | null;
   cycle: string;
   status: string;
   total: number;
@@ -74,7 +75,7 @@ async function invoices(ctx: Ctx) {
   if (ctx.json) return printJson(r);
   print(
     formatTable(r.invoices, [
-      { header: 'ID', get: (i) => i.id },
+      { header: 'ID', get: (i) => i.id ?? 'open (current cycle)' },
       { header: 'CYCLE', get: (i) => i.cycle },
       { header: 'STATUS', get: (i) => i.status },
       { header: 'TOTAL', get: (i) => formatMoney(i.total, i.currency), align: 'right' },

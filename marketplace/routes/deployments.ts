@@ -2,6 +2,7 @@
 // credentials, backups, restore, logs (tail and follow) and the transition history. Glue only.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { type ErrorBody, toErrorResponse } from '../../lib/errors.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
 import type { DeploymentService } from '../deployments.ts';
@@ -20,23 +21,24 @@ const CreateBody = z.strictObject({
 const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
 export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: DeploymentService) {
-  /** Mutating POSTs honour Idempotency-Key: a retry gets the first answer, never a second backup or operation. */
+  /**
+   * Mutating POSTs honour Idempotency-Key: a retry gets the first answer, never a second backup or operation. The
+   * key is bound to the whole request, query string included, as Stripe binds it to every parameter: the same key
+   * on `plan?preview=true` and then on `plan` is a 422 mismatch, never a replayed preview that silently leaves the
+   * tier unchanged. (Skipping idempotency for previews instead would let a key mean two different requests.)
+   */
   const once = (req: FastifyRequest, reply: FastifyReply, userId: string, fn: () => { status: number; body: unknown }) => {
-    const res = svc.idempotent(
-      userId,
-      header(req.headers['idempotency-key']),
-      `${req.method} ${req.url.split('?')[0]}`,
-      req.body ?? null,
-      fn,
-    );
+    const q = req.url.indexOf('?');
+    const [path, query] = q < 0 ? [req.url, ''] : [req.url.slice(0, q), req.url.slice(q + 1)];
+    const res = svc.idempotent(userId, header(req.headers['idempotency-key']), `${req.method} ${path}`, req.body ?? null, fn, query);
     if (res.replayed) reply.header('idempotent-replayed', 'true');
     return reply.status(res.status).send(res.body);
   };
 
   // Open log-follow streams end when the server closes, so a follower never holds a shutdown.
-  const streams = new Set<() => void>();
+  const streams = new Set<(why?: ErrorBody) => void>();
   app.addHook('preClose', async () => {
-    for (const end of streams) end();
+    for (const end of streams) end({ error: 'the server is shutting down: reconnect with ?since=<last line at>', code: 'SERVER_CLOSING' });
   });
 
   app.post('/api/deployments', { schema: { body: CreateBody } }, async (req, reply) => {
@@ -181,34 +183,41 @@ export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: Deploym
       },
     },
     async (req, reply) => {
-      const p = guards.required(req);
-      const first = svc.logs(p, req.params.id, req.query);
+      const first = svc.logs(guards.required(req), req.params.id, req.query);
       if (req.query.follow !== 'true') return first;
-      // follow: Server-Sent Events, one "log" event per line, polling the simulated log once a second.
+      // follow: Server-Sent Events, one "log" event per line, polling the simulated log once a second. Each poll
+      // authenticates the request again, as a new request would be (a revoked or expired token, a disabled user),
+      // and svc.logs checks the deployment is still the caller's: an open stream never outlives its access. The
+      // stream always ends with one "end" event, {error, code} like an error body, saying why.
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
       let last = first.lines.at(-1)?.at ?? new Date(0).toISOString();
       for (const l of first.lines) res.write(`event: log\ndata: ${JSON.stringify(l)}\n\n`);
-      const end = () => {
+      const end = (why?: ErrorBody) => {
         clearInterval(timer);
         clearTimeout(limit);
         streams.delete(end);
-        if (!res.writableEnded) res.end();
+        if (res.writableEnded) return;
+        if (why) res.write(`event: end\ndata: ${JSON.stringify(why)}\n\n`);
+        res.end();
       };
       const timer = setInterval(() => {
         try {
-          const next = svc.logs(p, req.params.id, { tail: 1000, since: last });
+          const next = svc.logs(guards.required(req), req.params.id, { tail: 1000, since: last });
           for (const l of next.lines) res.write(`event: log\ndata: ${JSON.stringify(l)}\n\n`);
           if (next.lines.length) last = next.lines.at(-1)!.at;
-        } catch {
-          end();
+        } catch (err) {
+          end(toErrorResponse(err).body);
         }
       }, 1000);
       // A follower is cut after 10 minutes; clients reconnect with ?since.
-      const limit = setTimeout(end, 10 * 60_000);
+      const limit = setTimeout(
+        () => end({ error: 'a log stream lasts at most 10 minutes: reconnect with ?since=<last line at>', code: 'STREAM_TIME_LIMIT' }),
+        10 * 60_000,
+      );
       streams.add(end);
-      req.raw.on('close', end);
+      req.raw.on('close', () => end());
     },
   );
 

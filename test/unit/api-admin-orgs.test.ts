@@ -300,11 +300,11 @@ describe('plans', () => {
     expect([e1.statusCode, e1.code, e1.message]).toEqual([
       403,
       'PLAN_LIMIT_EXCEEDED',
-      'your Free plan allows 1 active deployment: stop one or upgrade to Team for up to 10 active deployments (Enterprise: unlimited)',
+      'your Free plan allows 1 active deployment (stopped ones count until deleted): delete one or upgrade to Team for up to 10 active deployments (Enterprise: unlimited)',
     ]);
     expect(e1.details).toEqual({ limit: 'activeDeployments', plan: 'free', max: 1, current: 1, upgradeTo: 'team' });
     expect(planLimitError('activeDeployments', team, 10).message).toBe(
-      'your Team plan allows 10 active deployments: stop one or upgrade to Enterprise for unlimited deployments',
+      'your Team plan allows 10 active deployments (stopped ones count until deleted): delete one or upgrade to Enterprise for unlimited deployments',
     );
     expect(planLimitError('webhooks', free).message).toBe('your Free plan does not include webhooks: upgrade to Team to use them');
     expect(planLimitError('privatePackages', free).message).toBe(

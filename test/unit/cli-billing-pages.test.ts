@@ -1,5 +1,6 @@
 // service-cli billing against a marketplace that pages its per-deployment lines (at most 100 at a time, with
-// deploymentsTotal): the command follows the pages, so the table and --json list every deployment once.
+// deploymentsTotal): the command follows the pages, so the table and --json list every deployment once; and
+// service-cli billing invoices with the current cycle's open draft, which has no id yet.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -40,6 +41,14 @@ fake.get('/api/billing', async (req) => {
     deployments: lines.slice(offset, offset + limit),
   };
 });
+// The open draft of the current cycle has no id yet (id: null) until the cycle closes.
+fake.get('/api/billing/invoices', async () => ({
+  invoices: [
+    { id: null, cycle: '2026-11', status: 'open', total: 2.5, currency: 'USD', lines: [] },
+    { id: 'inv-2026-10', cycle: '2026-10', status: 'closed', total: 19, currency: 'USD', lines: [] },
+  ],
+  total: 2,
+}));
 let env: Record<string, string>;
 
 beforeAll(async () => {
@@ -69,5 +78,14 @@ describe('service-cli billing over paged lines', () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', SERVICE_CLI, 'billing'], { env });
     expect(stdout.split('\n').filter((l) => l.startsWith('deploy-'))).toHaveLength(TOTAL);
     expect(stdout).toContain('Current Cost');
+  });
+});
+
+describe('service-cli billing invoices', () => {
+  it('shows the open draft (id null) as the current cycle instead of failing', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', SERVICE_CLI, 'billing', 'invoices'], { env });
+    const rows = stdout.split('\n');
+    expect(rows.find((l) => l.includes('2026-11'))).toMatch(/^open \(current cycle\)\s+2026-11\s+open\s+\$2\.50$/);
+    expect(rows.find((l) => l.includes('2026-10'))).toMatch(/^inv-2026-10\s+2026-10\s+closed\s+\$19\.00$/);
   });
 });

@@ -9,7 +9,7 @@ describe('billing and budgets', () => {
   let f: MarketplaceFixture;
   let u: ReturnType<MarketplaceFixture['user']>;
   let id: string;
-  const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object, auth = u.auth) => {
+  const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object, auth: Record<string, string> = u.auth) => {
     const res = await f.app.inject({ method, url, headers: auth, payload });
     return { status: res.statusCode, body: res.statusCode === 204 ? null : res.json() };
   };
@@ -75,6 +75,34 @@ describe('billing and budgets', () => {
     }
     expect((await call('POST', '/api/billing/budgets', { amount: 10, deploymentId: 'deploy-nope' })).status).toBe(404);
     expect((await call('GET', '/api/billing/budgets')).body.total).toBe(0);
+  });
+
+  it('checks who is calling before the body: no or a revoked credential is 401 on every authenticated route, the catalog stays public', async () => {
+    const revoked = f.user();
+    f.db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE user_id = ?').run(new Date(f.clock.now()).toISOString(), revoked.id);
+    for (const auth of [{}, revoked.auth]) {
+      for (const [method, url, payload] of [
+        ['POST', '/api/billing/budgets', {}],
+        ['PUT', '/api/billing/budgets/budget-x', { nope: 1 }],
+        ['GET', '/api/billing?limit=0', undefined],
+        ['POST', '/api/deployments', {}],
+        ['POST', `/api/deployments/${id}/scale`, {}],
+        ['GET', `/api/deployments/${id}/logs?tail=0`, undefined],
+        ['POST', '/api/services/redis-cache/reviews', { rating: 9 }],
+        ['PUT', '/api/admin/services/redis-cache/listing', { listing: 'nope' }],
+      ] as ['GET' | 'POST' | 'PUT', string, object | undefined][]) {
+        const res = await call(method, url, payload, auth);
+        expect(res.status, `${method} ${url}`).toBe(401);
+        expect(res.body.code).toBe('UNAUTHORIZED');
+      }
+    }
+    // Public reads still validate their query without a credential; /internal/* keeps its own token check.
+    expect((await call('GET', '/api/services?limit=0', undefined, {})).body.code).toBe('VALIDATION_FAILED');
+    expect((await call('GET', '/api/services/redis-cache/reviews', undefined, {})).status).toBe(200);
+    expect((await call('GET', '/api/services/redis-cache', undefined, {})).status).toBe(200);
+    expect((await call('GET', '/internal/deployments/live', undefined, {})).body.code).toBe('INTERNAL_ONLY');
+    // With a credential, the body is validated as before.
+    expect((await call('POST', '/api/billing/budgets', {})).body.code).toBe('VALIDATION_FAILED');
   });
 
   it('fires each threshold exactly once per cycle, re-arms on a new version and a new cycle', async () => {

@@ -1,5 +1,7 @@
 // Deployments: the seed's create/get/stop shapes, validation of bad input, plan limits, idempotency, IDOR,
 // credentials encrypted at rest, and the events each transition produces.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type MarketplaceFixture, marketplaceFixture } from '../helpers/marketplace.ts';
 
@@ -191,7 +193,7 @@ describe('POST /api/deployments', () => {
     expect(over.json()).toMatchObject({
       code: 'PLAN_LIMIT_EXCEEDED',
       error:
-        'your Free plan allows 1 active deployment: stop one or upgrade to Team for up to 10 active deployments (Enterprise: unlimited)',
+        'your Free plan allows 1 active deployment (stopped ones count until deleted): delete one or upgrade to Team for up to 10 active deployments (Enterprise: unlimited)',
       details: { limit: 'activeDeployments', plan: 'free', max: 1, current: 1 },
     });
   });
@@ -211,6 +213,78 @@ describe('POST /api/deployments', () => {
     // After 24 h the key may be reused.
     f.clock.advance(24 * 3600_000 + 1);
     expect((await send(pg('other'))).statusCode).toBe(202);
+  });
+
+  it('on Free, a stopped deployment keeps its slot: the 403 says to delete one, and deleting frees it', async () => {
+    const u = f.user('free');
+    const post = (name: string) =>
+      f.app.inject({ method: 'POST', url: '/api/deployments', headers: u.auth, payload: pg(name, { tier: 'free' }) });
+    const id = (await post('one')).json().deploymentId;
+    f.advance(10_000);
+    expect((await f.app.inject({ method: 'POST', url: `/api/deployments/${id}/stop`, headers: u.auth })).statusCode).toBe(202);
+    f.advance(10_000);
+    expect((await f.app.inject({ url: `/api/deployments/${id}`, headers: u.auth })).json().status).toBe('stopped');
+    const over = await post('two');
+    expect(over.statusCode).toBe(403);
+    expect(over.json().error).toMatch(/\(stopped ones count until deleted\): delete one or upgrade to Team/);
+    expect((await f.app.inject({ method: 'DELETE', url: `/api/deployments/${id}`, headers: u.auth })).statusCode).toBe(202);
+    f.advance(10_000);
+    expect((await post('two')).statusCode).toBe(202);
+  });
+
+  it('seals saved Idempotency-Key responses: no column holds the password, and a replay answers the same body', async () => {
+    const u = f.user();
+    const send = () =>
+      f.app.inject({ method: 'POST', url: '/api/deployments', headers: { ...u.auth, 'idempotency-key': 'sealed-1' }, payload: pg() });
+    const first = await send();
+    expect(first.statusCode).toBe(202);
+    const { password, connectionString } = first.json().credentials as { password: string; connectionString: string };
+    expect(password).toMatch(/^[A-Za-z0-9]{24}$/);
+    const rows = f.db.prepare('SELECT * FROM mkt_idempotency').all() as Record<string, unknown>[];
+    expect(rows).toHaveLength(1);
+    for (const [column, value] of Object.entries(rows[0])) {
+      expect(String(value), column).not.toContain(password);
+      expect(String(value), column).not.toContain(connectionString);
+    }
+    const replay = await send();
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.statusCode).toBe(202);
+    expect(replay.json()).toEqual(first.json());
+    // A sealed response opens only on its own row: moved to another caller's key, it counts as absent.
+    const other = f.user();
+    f.db.prepare('UPDATE mkt_idempotency SET principal_id = ?').run(other.id);
+    const moved = await f.app.inject({
+      method: 'POST',
+      url: '/api/deployments',
+      headers: { ...other.auth, 'idempotency-key': 'sealed-1' },
+      payload: pg(),
+    });
+    expect(moved.headers['idempotent-replayed']).toBeUndefined();
+    expect(moved.json().deploymentId).not.toBe(first.json().deploymentId);
+  });
+
+  it('a plain-JSON response saved before sealing counts as expired, and migration 005 deletes such rows', async () => {
+    const u = f.user();
+    const legacy = f.db.prepare(
+      'INSERT INTO mkt_idempotency (principal_id, key, route, body_hash, status_code, response, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    const hash = createHash('sha256').update(JSON.stringify(pg())).digest('hex');
+    const at = new Date(f.clock.now()).toISOString();
+    legacy.run(u.id, 'old-1', 'POST /api/deployments', hash, 202, JSON.stringify({ deploymentId: 'deploy-old', password: 'x' }), at);
+    const res = await f.app.inject({
+      method: 'POST',
+      url: '/api/deployments',
+      headers: { ...u.auth, 'idempotency-key': 'old-1' },
+      payload: pg(),
+    });
+    expect(res.statusCode).toBe(202);
+    expect(res.headers['idempotent-replayed']).toBeUndefined();
+    expect(res.json().deploymentId).not.toBe('deploy-old');
+    expect(f.db.prepare('SELECT response FROM mkt_idempotency').pluck().all()).toEqual([expect.not.stringContaining('{')]);
+
+    legacy.run(u.id, 'old-2', 'POST /api/deployments', hash, 202, JSON.stringify({ deploymentId: 'deploy-old', password: 'x' }), at);
+    f.db.exec(fs.readFileSync(new URL('../../marketplace/migrations/005-idempotency-sealed.sql', import.meta.url), 'utf8'));
+    expect(f.db.prepare('SELECT key FROM mkt_idempotency').pluck().all()).toEqual(['old-1']);
   });
 
   it("answers 404 for another user's deployment on every route", async () => {

@@ -38,7 +38,7 @@ async function setup(env: Record<string, string> = {}) {
 
 describe('deployment transition table', () => {
   it('create -> running; stop -> stopped; start -> running; restart; delete -> deleted, each on its duration', async () => {
-    const { call, create, status, history } = await setup();
+    const { u, call, create, status, history } = await setup();
     const id = await create();
     expect(await status(id)).toBe('provisioning');
     f.advance(5_000); // redis: 5 s
@@ -92,6 +92,10 @@ describe('deployment transition table', () => {
       'deployment.restarted',
       'deployment.deleted',
     ]);
+    // Each accepted request is audited once, when it is accepted, with its actor; the no-op second stop is not.
+    expect(f.auditEntries().map((a) => [a.action, a.actorId, a.actorUsername, a.target])).toEqual(
+      ['create', 'stop', 'start', 'restart', 'delete'].map((verb) => [`deployment.${verb}`, u.id, 'user1', `deployment:${id}`]),
+    );
     // A deleted deployment frees its name and leaves the list.
     expect((await call('GET', '/api/deployments')).body.total).toBe(0);
     // The tombstone answers for 30 days, then 404.
@@ -141,6 +145,8 @@ describe('deployment transition table', () => {
     const op = f.db.prepare("SELECT status, error_code FROM mkt_operations WHERE deployment_id = ? AND type = 'create'").get(id);
     expect(op).toEqual({ status: 'canceled', error_code: 'preempted' });
     expect(f.outbox().map((e) => e.type)).toEqual(['deployment.deleted']);
+    // The create never finished, and is audited all the same: the request is the action.
+    expect(f.auditEntries().map((a) => a.action)).toEqual(['deployment.create', 'deployment.delete']);
   });
 
   it('scale and plan change go through updating and land back in the steady state', async () => {
@@ -184,6 +190,28 @@ describe('deployment transition table', () => {
       'deployment.scaled',
       'deployment.plan_changed',
     ]);
+  });
+
+  it('binds Idempotency-Key to the query string: a key used for a plan preview is refused for the real change', async () => {
+    const { call, create } = await setup();
+    const id = await create();
+    f.advance(5_000);
+    const key = { 'idempotency-key': 'plan1' };
+    const preview = await call('POST', `/api/deployments/${id}/plan?preview=true`, { tier: 'starter' }, key);
+    expect(preview).toMatchObject({ status: 200, body: { preview: true } });
+    // The same key without ?preview is another request, like another body: refused, never the preview replayed.
+    const real = await call('POST', `/api/deployments/${id}/plan`, { tier: 'starter' }, key);
+    expect(real.status).toBe(422);
+    expect(real.body).toEqual({
+      error: 'this Idempotency-Key was already used with a different request (body or query string): use a new key',
+      code: 'IDEMPOTENCY_KEY_MISMATCH',
+    });
+    expect((await call('GET', `/api/deployments/${id}`)).body.tier).toBe('pro');
+    // The identical preview is still replayed, and a new key makes the change.
+    expect((await call('POST', `/api/deployments/${id}/plan?preview=true`, { tier: 'starter' }, key)).body.preview).toBe(true);
+    expect((await call('POST', `/api/deployments/${id}/plan`, { tier: 'starter' }, { 'idempotency-key': 'plan2' })).status).toBe(202);
+    f.advance(5_000);
+    expect((await call('GET', `/api/deployments/${id}`)).body).toMatchObject({ status: 'running', tier: 'starter' });
   });
 
   it('backups, point-in-time window and restore in place or to a new deployment', async () => {

@@ -1,8 +1,19 @@
 // Reviews and ratings (one per user per service, verified after a real deployment), the metrics route with
 // the orchestrator's series, and log follow over a real socket.
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type MarketplaceFixture, marketplaceFixture } from '../helpers/marketplace.ts';
+
+/** A free Redis deployment named c, as the log tests start from. */
+async function deployRedis(f: MarketplaceFixture, u: { auth: Record<string, string> }): Promise<string> {
+  const res = await f.app.inject({
+    method: 'POST',
+    url: '/api/deployments',
+    headers: u.auth,
+    payload: { serviceId: 'svc-redis', name: 'c', config: { tier: 'free', region: 'us-east-1' } },
+  });
+  return res.json().deploymentId;
+}
 
 describe('reviews and ratings', () => {
   let f: MarketplaceFixture;
@@ -74,14 +85,7 @@ describe('metrics and log follow', () => {
     const f = await marketplaceFixture();
     try {
       const u = f.user();
-      const id = (
-        await f.app.inject({
-          method: 'POST',
-          url: '/api/deployments',
-          headers: u.auth,
-          payload: { serviceId: 'svc-redis', name: 'c', config: { tier: 'free', region: 'us-east-1' } },
-        })
-      ).json().deploymentId;
+      const id = await deployRedis(f, u);
       f.advance(5_000 + 60_000);
       const m = (await f.app.inject({ url: `/api/deployments/${id}/metrics`, headers: u.auth })).json();
       expect(m).toMatchObject({ deploymentId: id, status: 'running', series: [], seriesAvailable: false });
@@ -95,14 +99,7 @@ describe('metrics and log follow', () => {
     const f = await marketplaceFixture();
     try {
       const u = f.user();
-      const id = (
-        await f.app.inject({
-          method: 'POST',
-          url: '/api/deployments',
-          headers: u.auth,
-          payload: { serviceId: 'svc-redis', name: 'c', config: { tier: 'free', region: 'us-east-1' } },
-        })
-      ).json().deploymentId;
+      const id = await deployRedis(f, u);
       f.advance(5_000);
       await f.app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = f.app.server.address() as AddressInfo;
@@ -123,4 +120,56 @@ describe('metrics and log follow', () => {
       if (f.db.open) await f.app.close();
     }
   });
+
+  // The stream re-authenticates on every poll, as a new request would: each way of losing access ends it within a
+  // poll (a second) with a final "end" event saying why. Timers are faked so a poll is one advance, not a real second.
+  const losses: [string, (f: MarketplaceFixture, u: { id: string }, id: string) => void, string][] = [
+    [
+      'the token is revoked',
+      (f, u) => f.db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE user_id = ?').run(new Date(f.clock.now()).toISOString(), u.id),
+      'UNAUTHORIZED',
+    ],
+    [
+      'the account is disabled',
+      (f, u) => f.db.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').run(new Date(f.clock.now()).toISOString(), u.id),
+      'UNAUTHORIZED',
+    ],
+    [
+      'the deployment is no longer theirs',
+      (f, _u, id) => f.db.prepare("UPDATE mkt_deployments SET owner_id = 'someone-else' WHERE id = ?").run(id),
+      'DEPLOYMENT_NOT_FOUND',
+    ],
+  ];
+  for (const [what, lose, code] of losses) {
+    it(`ends an open log stream within a poll when ${what}`, async () => {
+      const f = await marketplaceFixture();
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+      try {
+        const u = f.user();
+        const id = await deployRedis(f, u);
+        f.advance(5_000);
+        let ended = false;
+        const stream = f.app.inject({ url: `/api/deployments/${id}/logs?follow=true`, headers: u.auth }).finally(() => {
+          ended = true;
+        });
+        await vi.advanceTimersByTimeAsync(3_000);
+        expect(ended).toBe(false);
+        lose(f, u, id);
+        await vi.advanceTimersByTimeAsync(1_000);
+        expect(ended).toBe(true);
+        const text = (await stream).payload;
+        expect(text).toContain('event: log');
+        const last = text.trim().split('\n\n').at(-1)!;
+        expect(last).toMatch(/^event: end\ndata: /);
+        expect(JSON.parse(last.split('data: ')[1])).toMatchObject({ code, error: expect.any(String) });
+        // A new request with the same credential is refused too.
+        expect((await f.app.inject({ url: `/api/deployments/${id}/logs`, headers: u.auth })).statusCode).toBe(
+          code === 'UNAUTHORIZED' ? 401 : 404,
+        );
+      } finally {
+        vi.useRealTimers();
+        await f.app.close();
+      }
+    });
+  }
 });
