@@ -19,7 +19,7 @@ export interface AccountsClient {
   listTokens(authorization: string, meta?: CallMeta): Promise<Record<string, unknown>[]>;
   createToken(
     authorization: string,
-    body: { name: string; readonly?: boolean; cidrAllow?: string[] },
+    body: { name: string; readonly?: boolean; cidrAllow?: string[]; expiresInDays?: number },
     meta?: CallMeta,
   ): Promise<Record<string, unknown>>;
   revokeToken(authorization: string, id: string, meta?: CallMeta): Promise<boolean>;

@@ -2,9 +2,12 @@
 // the blob written durably, then one IMMEDIATE transaction for package, version, file, burned identity, scan and
 // the package.published outbox event (DESIGN.md sections 3-4); the new score follows the acknowledgement. The
 // protocols decide names and messages.
+
+import { enqueueAudit } from '../../lib/audit-outbox.ts';
 import type { Principal } from '../../lib/auth.ts';
 import { type AppError, conflict, forbidden } from '../../lib/errors.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
+import { assertMayPublish } from '../npm/access-rules.ts';
 import { type ScanRow, securityRepoOf } from '../security/security-repo.ts';
 import type { Ecosystem } from '../security/versions.ts';
 import { analyzeArtifact, SCANNER_VERSION } from '../security-scanner.ts';
@@ -63,7 +66,7 @@ function check(ctx: FormatContext, u: ArtifactUpload, d: Digests, who: Principal
 }
 
 export async function storeArtifact(ctx: FormatContext, u: ArtifactUpload, who: Principal, errors: UploadErrors): Promise<UploadOutcome> {
-  if (who.readonly) throw forbidden('this token is read-only: create a token without --read-only to publish', 'TOKEN_READONLY');
+  assertMayPublish(who);
   const d = digestsOf(u.bytes);
   if (check(ctx, u, d, who, errors) === 'identical') return { status: 'identical', digests: d };
   if (!ctx.repo.find(u.ecosystem, u.name) && u.access === 'restricted' && !ctx.identity.privatePackagesAllowed(undefined, who.userId))
@@ -168,7 +171,7 @@ export async function storeArtifact(ctx: FormatContext, u: ArtifactUpload, who: 
       ctx.repo.touch(id, now);
       u.afterWrite?.(id);
       if (scan) sec.saveScan(scan);
-      if (newVersion)
+      if (newVersion) {
         enqueueEvent(ctx.db, { table: 'outbox' }, ctx.clock, {
           type: 'package.published',
           ownerId: who.userId,
@@ -183,6 +186,14 @@ export async function storeArtifact(ctx: FormatContext, u: ArtifactUpload, who: 
             publisher: who.username,
           },
         });
+        enqueueAudit(ctx.db, { table: 'outbox' }, ctx.clock, {
+          actorId: who.userId,
+          actorUsername: who.username,
+          action: 'package.publish',
+          target: `package:${u.ecosystem}:${u.name}`,
+          details: { ecosystem: u.ecosystem, name: u.name, version: u.version },
+        });
+      }
       return { status: replaced ? 'replaced' : 'created', digests: d };
     })
     .immediate();

@@ -1,6 +1,6 @@
 // Who may read, publish to and manage an npm package: maintainers, members of the package's org scope, the
 // owner of a personal scope (@username), and admins. Restricted packages are invisible (404) to others.
-import type { Principal } from '../../lib/auth.ts';
+import { hasRole, type Principal } from '../../lib/auth.ts';
 import { forbidden, notFound } from '../../lib/errors.ts';
 import type { IdentityLookups } from '../identity-repo.ts';
 import type { PackagesRepo } from '../packages-repo.ts';
@@ -45,6 +45,19 @@ export function assertWritable(d: AccessDeps, pkg: PkgRef, p: Principal): void {
     throw forbidden(
       `you are not a maintainer of ${pkg.name}: ask one of its maintainers to run \`npm owner add ${p.username} ${pkg.name}\``,
       'NOT_MAINTAINER',
+    );
+}
+
+/**
+ * Whether this caller may publish at all, before any package rule: publishing (a new package or a new version, in
+ * every ecosystem) is for publishers and admins (docs/API-AUTH.md "Roles"); a user account installs and deploys.
+ */
+export function assertMayPublish(p: Principal): void {
+  if (p.readonly) throw forbidden('this token is read-only: create a token without --read-only to publish', 'TOKEN_READONLY');
+  if (!hasRole(p, 'publisher'))
+    throw forbidden(
+      `${p.username} has the role user, which installs packages but does not publish them: an admin can make the account a publisher`,
+      'ROLE_REQUIRED',
     );
 }
 

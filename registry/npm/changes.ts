@@ -2,6 +2,7 @@
 // PUT /<pkg> and PUT /<pkg>/-rev/<rev> carry several of these; the route tells them apart by body shape
 // (traps 20, 21) and only the relevant field is merged, never the client's versions or dist.
 import semver from 'semver';
+import { enqueueAudit, type RelayedAuditAction } from '../../lib/audit-outbox.ts';
 import type { Principal } from '../../lib/auth.ts';
 import { badRequest, conflict, forbidden, notFound } from '../../lib/errors.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
@@ -46,6 +47,17 @@ function change<T>(ctx: NpmContext, pkg: PackageRow, fn: (now: string) => T): T 
     .immediate();
 }
 
+/** The audit entry of a maintainer's change, written in the change's transaction (lib/audit-outbox.ts). */
+function audit(ctx: NpmContext, who: Principal, action: RelayedAuditAction, pkg: PackageRow, details: Record<string, unknown> = {}) {
+  enqueueAudit(ctx.db, { table: 'outbox' }, ctx.clock, {
+    actorId: who.userId,
+    actorUsername: who.username,
+    action,
+    target: `package:${pkg.name}`,
+    details: { ecosystem: NPM, name: pkg.name, ...details },
+  });
+}
+
 /** `npm deprecate` / `undeprecate`: only versions[v].deprecated is read from the body ("" = undeprecate). */
 export function deprecate(ctx: NpmContext, name: string, body: Obj, who: Principal): number {
   const pkg = writable(ctx, name, who);
@@ -67,6 +79,10 @@ export function deprecate(ctx: NpmContext, name: string, body: Obj, who: Princip
       ownerId: who.userId,
       subject: `package:${pkg.name}`,
       data: { ecosystem: NPM, name: pkg.name, versions: updates.map(([version, message]) => ({ version, message })) },
+    });
+    // The messages are the maintainer's free text: the versions and whether each was deprecated are enough.
+    audit(ctx, who, 'package.deprecate', pkg, {
+      versions: updates.map(([version, message]) => ({ version, deprecated: message !== null })),
     });
   });
   return updates.length;
@@ -98,6 +114,7 @@ export function setOwners(ctx: NpmContext, name: string, body: Obj, rev: string,
     const keep = new Set(users.map((u) => u.id));
     for (const m of ctx.repo.maintainers(pkg.id)) if (!keep.has(m.user_id)) ctx.repo.removeMaintainer(pkg.id, m.user_id);
     for (const u of users) ctx.repo.addMaintainer(pkg.id, { user_id: u.id, username: u.username, email: u.email }, now);
+    audit(ctx, who, 'package.owner.set', pkg, { owners: users.map((u) => u.username) });
   });
 }
 
@@ -106,14 +123,20 @@ export function setDistTag(ctx: NpmContext, name: string, tag: string, version: 
   assertTag(tag);
   const v = assertVersion(version);
   if (!ctx.repo.version(pkg.id, v)) throw notFound(`${name}@${v} does not exist`, 'VERSION_NOT_FOUND');
-  change(ctx, pkg, () => ctx.repo.setTag(pkg.id, tag, v));
+  change(ctx, pkg, () => {
+    ctx.repo.setTag(pkg.id, tag, v);
+    audit(ctx, who, 'package.dist_tag.set', pkg, { tag, version: v });
+  });
 }
 
 export function removeDistTag(ctx: NpmContext, name: string, tag: string, who: Principal): void {
   const pkg = writable(ctx, name, who);
   if (tag === 'latest') throw badRequest('the latest tag cannot be removed: point it at another version instead', undefined, 'INVALID_TAG');
   if (ctx.repo.tags(pkg.id)[tag] === undefined) throw notFound(`${name} has no dist-tag ${tag}`, 'TAG_NOT_FOUND');
-  change(ctx, pkg, () => ctx.repo.deleteTag(pkg.id, tag));
+  change(ctx, pkg, () => {
+    ctx.repo.deleteTag(pkg.id, tag);
+    audit(ctx, who, 'package.dist_tag.remove', pkg, { tag });
+  });
 }
 
 export function setAccess(ctx: NpmContext, name: string, access: unknown, who: Principal): void {
@@ -123,18 +146,27 @@ export function setAccess(ctx: NpmContext, name: string, access: unknown, who: P
   if (access === 'restricted' && !pkg.scope) throw badRequest('unscoped packages are always public', undefined, 'INVALID_CHANGE');
   if (access === 'restricted' && !ctx.identity.privatePackagesAllowed(pkg.scope ?? undefined, who.userId))
     throw forbidden('your plan does not include private packages: upgrade to Team to restrict packages', 'PLAN_LIMIT_EXCEEDED');
-  change(ctx, pkg, () => ctx.repo.setAccess(pkg.id, access));
+  change(ctx, pkg, () => {
+    ctx.repo.setAccess(pkg.id, access);
+    audit(ctx, who, 'package.access.set', pkg, { access });
+  });
 }
 
 /** npm's policy: within 72 hours of publication, or when nothing in the registry depends on it; admins always. */
+/**
+ * npm's unpublish policy: nothing that other packages depend on is unpublished, however new (their installs would
+ * break, and the freed name could be taken by someone else: see publish.ts REUSE_AFTER_UNPUBLISH_MS); past 72
+ * hours a version is kept for good once others depend on the package. Admins may (a takedown).
+ */
 function assertUnpublishable(ctx: NpmContext, pkg: PackageRow, versions: { version: string; published_at: string }[], who: Principal) {
-  if (who.role === 'admin') return;
-  const old = versions.filter((v) => ctx.clock.now() - Date.parse(v.published_at) > UNPUBLISH_WINDOW_MS);
-  if (old.length > 0 && ctx.repo.hasDependents(NPM, pkg.name))
-    throw forbidden(
-      `${pkg.name}@${old[0].version} was published over 72 hours ago and other packages depend on it: it can no longer be unpublished (deprecate it instead)`,
-      'UNPUBLISH_FORBIDDEN',
-    );
+  if (who.role === 'admin' || !ctx.repo.hasDependents(NPM, pkg.name)) return;
+  const old = versions.find((v) => ctx.clock.now() - Date.parse(v.published_at) > UNPUBLISH_WINDOW_MS);
+  throw forbidden(
+    old
+      ? `${pkg.name}@${old.version} was published over 72 hours ago and other packages depend on it: it can no longer be unpublished (deprecate it instead)`
+      : `other packages depend on ${pkg.name}: unpublishing would break their installs, so it is refused even within 72 hours (deprecate it instead)`,
+    'UNPUBLISH_FORBIDDEN',
+  );
 }
 
 /** Remove versions (or the whole package when none remain). Their identifiers stay burned forever. */
@@ -179,6 +211,7 @@ export function unpublish(ctx: NpmContext, name: string, remove: string[] | 'all
         subject: `package:${pkg.name}`,
         data: { ecosystem: NPM, name: pkg.name, versions: removed, wholePackage: removed.length === rows.length },
       });
+      audit(ctx, who, 'package.unpublish', pkg, { versions: removed, wholePackage: removed.length === rows.length });
     })
     .immediate();
   return removed;

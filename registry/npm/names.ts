@@ -39,30 +39,55 @@ export function parseNpmName(name: unknown): NpmName {
   return { name: n, scope: m[1], bare: m[2] };
 }
 
-/** A strict semver version ("1.2.3", "2.0.0-beta.1"): no "v" prefix, no build-only differences. */
+const MAX_VERSION_LENGTH = 256;
+const MAX_TAG_LENGTH = 128;
+
+/**
+ * A strict semver version ("1.2.3", "2.0.0-beta.1") exactly as npm stores it: no "v" prefix, no spaces, no build
+ * metadata. Versions become file names and URL segments, so only this form is ever used for them.
+ */
 export function isStrictVersion(v: unknown): v is string {
-  return typeof v === 'string' && v.length <= 256 && semver.valid(v) === v;
+  return typeof v === 'string' && v.length <= MAX_VERSION_LENGTH && semver.valid(v) === v;
+}
+
+/** Why a version is not acceptable, or undefined when it is. */
+export function versionProblem(v: unknown): string | undefined {
+  if (isStrictVersion(v)) return undefined;
+  if (typeof v !== 'string' || v === '') return 'a version is required, such as 1.0.0';
+  if (v.length > MAX_VERSION_LENGTH) return `a version can be at most ${MAX_VERSION_LENGTH} characters long`;
+  const parsed = semver.parse(v);
+  // npm ignores build metadata: `npm publish` strips it (semver.clean) and 1.0.0+a and 1.0.0+b are the same
+  // version to every install, so the registry knows only 1.0.0 (the tarball's package.json may keep the "+...").
+  if (parsed && parsed.build.length > 0 && v === `${parsed.version}+${parsed.build.join('.')}`)
+    return `build metadata ("+${parsed.build.join('.')}") is not part of an npm version (npm publish drops it and installs ignore it): use ${parsed.version}`;
+  const clean = semver.clean(v);
+  if (clean) return `write it as ${clean}`;
+  return 'versions must be valid semver such as 1.0.0 or 2.0.0-beta.1';
 }
 
 export function assertVersion(v: unknown): string {
-  if (!isStrictVersion(v))
-    throw badRequest(
-      `invalid version "${String(v).slice(0, 100)}": versions must be valid semver such as 1.0.0`,
-      undefined,
-      'INVALID_VERSION',
-    );
-  return v;
+  const problem = versionProblem(v);
+  if (problem) throw badRequest(`invalid version "${String(v).slice(0, 100)}": ${problem}`, undefined, 'INVALID_VERSION');
+  return v as string;
 }
 
-/** npm refuses tags that are semver ranges ("1", "v1", "^2"), since `npm install pkg@<tag>` would be ambiguous. */
+/** Why a dist-tag is not acceptable, or undefined when it is. */
+export function tagProblem(tag: unknown): string | undefined {
+  if (typeof tag !== 'string' || tag === '') return 'a tag is required, such as "latest" or "beta"';
+  if (tag.length > MAX_TAG_LENGTH) return `a tag can be at most ${MAX_TAG_LENGTH} characters long (this one has ${tag.length})`;
+  const bad = /[^A-Za-z0-9._-]/u.exec(tag);
+  if (bad) return `a tag can only contain letters, digits, ".", "_" and "-": ${JSON.stringify(bad[0])} is not allowed`;
+  if (!/^[A-Za-z0-9]/.test(tag)) return 'a tag must start with a letter or a digit';
+  // npm refuses tags that are semver ranges ("1", "v1", "x"), since `npm install pkg@<tag>` would read them as one.
+  if (semver.validRange(tag) !== null)
+    return 'it looks like a version or range, which npm install would read as one: use a word such as "beta"';
+  return undefined;
+}
+
 export function assertTag(tag: unknown): string {
-  if (typeof tag !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(tag) || semver.validRange(tag) !== null)
-    throw badRequest(
-      `invalid dist-tag "${String(tag).slice(0, 100)}": a tag is a word such as "latest" or "beta", not a version or range`,
-      undefined,
-      'INVALID_TAG',
-    );
-  return tag;
+  const problem = tagProblem(tag);
+  if (problem) throw badRequest(`invalid dist-tag "${String(tag).slice(0, 100)}": ${problem}`, undefined, 'INVALID_TAG');
+  return tag as string;
 }
 
 /** The tarball filename of a version: "http-1.0.0.tgz" for "@elide/http" (scoped names are normalized, trap 15). */

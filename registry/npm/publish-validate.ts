@@ -3,6 +3,7 @@
 // package/package.json compared with the manifest (no manifest confusion, reliability-security.md N1-N17).
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import semver from 'semver';
 import { AppError, badRequest } from '../../lib/errors.ts';
 import { ArchiveError, readTarGz } from '../tar-reader.ts';
 import { assertTag, assertVersion, type NpmName, parseNpmName, tarballFilename } from './names.ts';
@@ -173,7 +174,9 @@ function assertSameManifest(pkg: NpmName, manifest: Obj, inner: Obj, hasGyp: boo
   const mismatch = (field: string) =>
     bad(`the ${field} in the manifest differs from package/package.json in the tarball`, 'MANIFEST_MISMATCH');
   if (inner.name !== manifest.name) throw mismatch('name');
-  if (inner.version !== manifest.version) throw mismatch('version');
+  // npm publishes the version without its build metadata (libnpmpublish runs semver.clean) while the packed
+  // package.json keeps it: 1.0.0+build.1 inside is the published 1.0.0.
+  if (typeof inner.version !== 'string' || semver.clean(inner.version) !== manifest.version) throw mismatch('version');
   if (!sameMap(effectiveDeps(manifest), effectiveDeps(inner))) throw mismatch('dependencies');
   if (!sameMap(asMap(manifest.peerDependencies), asMap(inner.peerDependencies))) throw mismatch('peerDependencies');
   const innerScripts = { ...asMap(inner.scripts) };

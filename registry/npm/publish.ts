@@ -1,11 +1,13 @@
 // Publishing an npm version: validate (publish-validate.ts), check rights and immutability, write the blob
 // durably, then one IMMEDIATE transaction (shared with concurrent publishes) for version + burned identifier +
 // dist-tag + outbox event.
+
+import { enqueueAudit } from '../../lib/audit-outbox.ts';
 import type { Principal } from '../../lib/auth.ts';
 import { forbidden } from '../../lib/errors.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
 import { groupCommitOf } from '../group-commit.ts';
-import { assertCanCreate, assertWritable } from './access-rules.ts';
+import { assertCanCreate, assertMayPublish, assertWritable } from './access-rules.ts';
 import { isoAt, NPM, type NpmContext } from './context.ts';
 import { tarballFilename } from './names.ts';
 import { type PreparedPublish, preparePublish } from './publish-validate.ts';
@@ -14,6 +16,24 @@ export interface PublishResult {
   replay: boolean;
   name: string;
   version: string;
+}
+
+/**
+ * npm's rule after a whole package is unpublished: nobody, its former owners included, publishes that name again
+ * for 24 hours. Without it a stranger could claim the name the moment it is freed and be installed by every
+ * package whose range still names it (a dependency takeover).
+ */
+export const REUSE_AFTER_UNPUBLISH_MS = 24 * 3600 * 1000;
+
+/** Refuses a new package whose name was freed by an unpublish less than REUSE_AFTER_UNPUBLISH_MS ago. */
+function assertNameReusable(ctx: NpmContext, name: string): void {
+  const freedAt = Math.max(0, ...ctx.repo.burnedAll(NPM, name).map((b) => (b.unpublished_at ? Date.parse(b.unpublished_at) : 0)));
+  const reusableAt = freedAt + REUSE_AFTER_UNPUBLISH_MS;
+  if (ctx.clock.now() < reusableAt)
+    throw forbidden(
+      `${name} was unpublished less than 24 hours ago: the name can be published again from ${new Date(reusableAt).toISOString()}`,
+      'NAME_RECENTLY_UNPUBLISHED',
+    );
 }
 
 const overwriteError = (version: string) =>
@@ -32,6 +52,7 @@ function checkRights(ctx: NpmContext, p: PreparedPublish, who: Principal): 'repl
   if (pkg) assertWritable(ctx, pkg, who);
   else {
     assertCanCreate(ctx, p.pkg, who);
+    assertNameReusable(ctx, p.pkg.name);
     if (p.access === 'restricted' && !ctx.identity.privatePackagesAllowed(p.pkg.scope, who.userId))
       throw forbidden(
         'your plan does not include private packages: upgrade to Team to publish restricted packages',
@@ -46,7 +67,7 @@ function checkRights(ctx: NpmContext, p: PreparedPublish, who: Principal): 'repl
 }
 
 export async function publishVersion(ctx: NpmContext, urlName: string, body: unknown, who: Principal): Promise<PublishResult> {
-  if (who.readonly) throw forbidden('this token is read-only: create a token without --read-only to publish', 'TOKEN_READONLY');
+  assertMayPublish(who);
   const p = preparePublish(urlName, body, ctx.maxTarballBytes);
   if (checkRights(ctx, p, who) === 'replay') return { replay: true, name: p.pkg.name, version: p.version };
   // Issue #6: scanned in memory before any byte is stored; a block verdict throws the npm-style refusal.
@@ -115,6 +136,13 @@ export async function publishVersion(ctx: NpmContext, urlName: string, body: unk
         integrity: p.integrity,
         publisher: who.username,
       },
+    });
+    enqueueAudit(ctx.db, { table: 'outbox' }, ctx.clock, {
+      actorId: who.userId,
+      actorUsername: who.username,
+      action: 'package.publish',
+      target: `package:${p.pkg.name}`,
+      details: { ecosystem: NPM, name: p.pkg.name, version: p.version, tag: p.tag },
     });
     return false;
   });

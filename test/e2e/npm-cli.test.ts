@@ -6,8 +6,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../lib/db.ts';
 import { type NpmUser, npmUser, writePackage } from '../helpers/npm-cli.ts';
 import { publishBody } from '../helpers/npm-fixtures.ts';
+import { setRole } from '../helpers/reliability.ts';
 import { type Suite, startSuite } from '../helpers/suite.ts';
 
 let suite: Suite;
@@ -39,6 +41,7 @@ beforeAll(async () => {
     body: JSON.stringify({ username: 'bob', email: 'bob@example.test', password: PASSWORD }),
   });
   expect(res.status).toBe(201);
+  setRole(suite, 'bob', 'publisher');
 });
 
 afterAll(async () => {
@@ -66,6 +69,16 @@ describe('accounts', () => {
     const who = await alice.run(['whoami']);
     expect(who.code).toBe(0);
     expect(who.stdout.trim()).toBe('alice');
+  });
+
+  it('a new account has the role user: npm publish is refused with the sentence saying why, until an admin makes it a publisher', async () => {
+    const dir = writePackage(path.join(alice.home, 'first-try'), { name: 'alice-first-try', version: '1.0.0', description: 'first' });
+    const refused = await alice.run(['publish'], { cwd: dir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('E403');
+    expect(refused.stderr).toContain('alice has the role user, which installs packages but does not publish them');
+    setRole(suite, 'alice', 'publisher');
+    expect((await alice.run(['publish'], { cwd: dir })).code).toBe(0);
   });
 
   it('login with a wrong password fails with E401 and stores nothing; the right password logs in', async () => {
@@ -226,6 +239,15 @@ for (const name of ['e2e-plain-pkg', '@alice/e2e-scoped']) {
       expect(all.code).toBe(0);
       expect((await get(enc(name))).status).toBe(404);
       expect((await publish('1.0.0')).code).toBe(1);
+      // npm's rule: the freed name is nobody's for 24 hours, its owner's included.
+      const soon = await publish('3.0.0');
+      expect(soon.code).toBe(1);
+      expect(soon.stderr).toContain(`${name} was unpublished less than 24 hours ago`);
+      // A day later (the unpublish moved back 25 hours in registry.db), a new version may take the name.
+      const db = openDatabase(suite.config.REGISTRY_DATABASE_PATH);
+      const dayAgo = new Date(Date.now() - 25 * 3600 * 1000).toISOString();
+      db.prepare('UPDATE burned_versions SET unpublished_at = ? WHERE name = ? AND unpublished_at IS NOT NULL').run(dayAgo, name);
+      db.close();
       expect((await publish('3.0.0')).code).toBe(0);
     });
   });

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NpmUser, npmUser, writePackage } from '../helpers/npm-cli.ts';
+import { setRole } from '../helpers/reliability.ts';
 import { ROOT, type Suite, startSuite } from '../helpers/suite.ts';
 
 let suite: Suite;
@@ -23,6 +24,8 @@ beforeAll(async () => {
     ],
   });
   expect(r.code).toBe(0);
+  // npm adduser registers the role user, which may not publish: an admin makes alice a publisher.
+  setRole(suite, 'alice', 'publisher');
 });
 afterAll(async () => {
   await suite?.stopAll();

@@ -199,7 +199,7 @@ export async function buildTestRegistry(env: Record<string, string> = {}) {
   const alice = addUser(identity, 'alice');
   const bob = addUser(identity, 'bob');
   const admin = addUser(identity, 'root', 'admin', 'enterprise');
-  const free = addUser(identity, 'freeuser', 'user', 'free');
+  const free = addUser(identity, 'freeuser', 'publisher', 'free');
   addOrg(identity, 'acme', [[alice, 'owner']]);
   const db = openRegistryDatabase(':memory:');
   const clock = createManualClock(Date.parse('2026-11-26T10:00:00Z'));
@@ -226,7 +226,15 @@ export const bearer = (u: { token: string }) => ({ authorization: `Bearer ${u.to
 /** The URL path npm uses for a package document: "/npm/@scope%2fname" for scoped names. */
 export const docPath = (name: string) => `/npm/${name.replace('/', '%2f')}`;
 
+/** Row counts; `outbox` counts events, `audit` the audit entries that travel beside them (lib/audit-outbox.ts). */
 export function counts(db: Db) {
-  const n = (t: string) => (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
-  return { packages: n('packages'), versions: n('package_versions'), burned: n('burned_versions'), outbox: n('outbox'), blobs: n('blobs') };
+  const n = (t: string, where = '') => (db.prepare(`SELECT count(*) AS n FROM ${t} ${where}`).get() as { n: number }).n;
+  return {
+    packages: n('packages'),
+    versions: n('package_versions'),
+    burned: n('burned_versions'),
+    outbox: n('outbox', "WHERE type != 'audit.entry'"),
+    audit: n('outbox', "WHERE type = 'audit.entry'"),
+    blobs: n('blobs'),
+  };
 }

@@ -45,6 +45,20 @@ export async function createUser(
   return { id: userId, username, password, token, auth: { authorization: `Bearer ${token}` } };
 }
 
+/**
+ * Set an account's role, as an admin would with PATCH /api/admin/users/<id> (an account registers, by npm adduser
+ * too, with the role user, which may not publish).
+ */
+export function setRole(suite: Suite, username: string, role: 'user' | 'publisher' | 'admin') {
+  const db = openDatabase(suite.config.DATABASE_PATH);
+  try {
+    if (db.prepare('UPDATE users SET role = ? WHERE username = ?').run(role, username).changes !== 1)
+      throw new Error(`no user ${username}`);
+  } finally {
+    db.close();
+  }
+}
+
 export const sha512Integrity = (bytes: Buffer) => `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
 
 /** Publish name@version over the npm protocol; returns the status and the integrity the client sent. */

@@ -116,6 +116,35 @@ for (const name of ['chg-test', '@acme/chg-test']) {
       expect(counts(r.db)).toMatchObject({ packages: 0, versions: 0, burned: 2 });
     });
 
+    it('within 72 hours too, a package others depend on cannot be unpublished (403), except by an admin', async () => {
+      await put('/npm/needs-it', publishBody('needs-it', '1.0.0', { pkg: { dependencies: { [name]: '^1.0.0' } } }));
+      const d = await doc();
+      const res = await r.app.inject({ method: 'DELETE', url: `${docPath(name)}/-rev/${d._rev}`, headers: bearer(r.alice) });
+      expect([res.statusCode, res.json().code]).toEqual([403, 'UNPUBLISH_FORBIDDEN']);
+      expect(res.json().error).toBe(
+        `other packages depend on ${name}: unpublishing would break their installs, so it is refused even within 72 hours (deprecate it instead)`,
+      );
+      expect((await doc()).versions['1.0.0']).toBeDefined();
+      const admin = await r.app.inject({ method: 'DELETE', url: `${docPath(name)}/-rev/${d._rev}`, headers: bearer(r.admin) });
+      expect(admin.statusCode).toBe(200);
+    });
+
+    it("a wholly unpublished name is nobody's for 24 hours, its owner's included; then anyone may publish it", async () => {
+      const d = await doc();
+      expect((await r.app.inject({ method: 'DELETE', url: `${docPath(name)}/-rev/${d._rev}`, headers: bearer(r.alice) })).statusCode).toBe(
+        200,
+      );
+      const scopeOwner = name.startsWith('@') ? r.alice : r.bob;
+      for (const who of [r.alice, scopeOwner]) {
+        const res = await put(docPath(name), publishBody(name, '2.0.0'), who);
+        expect([res.statusCode, res.json().code]).toEqual([403, 'NAME_RECENTLY_UNPUBLISHED']);
+        expect(res.json().error).toContain(`${name} was unpublished less than 24 hours ago: the name can be published again from `);
+      }
+      expect(counts(r.db).packages).toBe(0);
+      r.clock.advance(24 * 3600 * 1000 + 1);
+      expect((await put(docPath(name), publishBody(name, '2.0.0'), scopeOwner)).statusCode).toBe(201);
+    });
+
     it('after 72 hours a version others depend on cannot be unpublished (403), except by an admin', async () => {
       // Dependents as npmjs.com lists them: latest versions only, devDependencies not counted.
       await put('/npm/moved-on', publishBody('moved-on', '1.0.0', { pkg: { dependencies: { [name]: '^1.0.0' } } }));

@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../registry/npm/signing.ts';
-import { bearer, buildTestRegistry, counts, docPath, makeTgz, publishBody } from '../helpers/npm-fixtures.ts';
+import { makeGem } from '../fixtures/rubygems/gem-fixtures.ts';
+import { addUser, bearer, buildTestRegistry, counts, docPath, makeTgz, publishBody } from '../helpers/npm-fixtures.ts';
 
 type Reg = Awaited<ReturnType<typeof buildTestRegistry>>;
 
@@ -56,6 +57,17 @@ for (const name of ['pub-test', '@acme/pub-test']) {
           packageId: `pkg-${(r.db.prepare('SELECT id FROM packages').get() as { id: number }).id}`,
         },
       });
+      // The audit entry travels beside the event, in the same transaction, naming the publisher.
+      const audit = JSON.parse(
+        (r.db.prepare("SELECT payload FROM outbox WHERE type = 'audit.entry'").get() as { payload: string }).payload,
+      );
+      expect(audit.data).toEqual({
+        actorId: r.alice.id,
+        actorUsername: 'alice',
+        action: 'package.publish',
+        target: `package:${name}`,
+        details: { ecosystem: 'npm', name, version: '1.0.0', tag: 'latest' },
+      });
     });
 
     it('an identical replay succeeds (npm retries PUTs); other bytes under the same version get 403', async () => {
@@ -102,7 +114,7 @@ for (const name of ['pub-test', '@acme/pub-test']) {
       expect((await put(publishBody(name, '1.0.0'), { authorization: 'Bearer elk_notavalidtoken' })).statusCode).toBe(401);
       const ro = await put(publishBody(name, '1.0.0'), { authorization: `Bearer ${r.alice.readonlyToken}` });
       expect(ro.statusCode).toBe(403);
-      expect(counts(r.db)).toEqual({ packages: 0, versions: 0, burned: 0, outbox: 0, blobs: 0 });
+      expect(counts(r.db)).toEqual({ packages: 0, versions: 0, burned: 0, outbox: 0, audit: 0, blobs: 0 });
     });
   });
 }
@@ -139,6 +151,35 @@ describe('npm publish: scopes and restricted access', () => {
     const free = await put('@freeuser/p', publishBody('@freeuser/p', '1.0.0', { access: 'restricted' }), r.free.token);
     expect(free.statusCode).toBe(403);
     expect(free.json().code).toBe('PLAN_LIMIT_EXCEEDED');
+  });
+
+  it('a package.json version with build metadata publishes as npm sends it, without (npm drops it); another version is refused', async () => {
+    const files = (v: string) => [
+      { path: 'package/package.json', content: JSON.stringify({ name: 'built', version: v }) },
+      { path: 'package/index.js', content: '1' },
+    ];
+    const ok = await put('built', publishBody('built', '1.0.0', { tarball: makeTgz(files('1.0.0+build.1')) }), r.alice.token);
+    expect(ok.statusCode).toBe(201);
+    const other = await put('built', publishBody('built', '1.0.1', { tarball: makeTgz(files('1.0.2+build.1')) }), r.alice.token);
+    expect([other.statusCode, other.json().code]).toEqual([400, 'MANIFEST_MISMATCH']);
+  });
+
+  it('an account with the role user publishes nothing, in any ecosystem: 403 ROLE_REQUIRED, nothing stored', async () => {
+    const plain = addUser(r.identity, 'plainuser', 'user');
+    const before = counts(r.db);
+    const npm = await put('plain-pkg', publishBody('plain-pkg', '1.0.0'), plain.token);
+    expect([npm.statusCode, npm.json().code]).toEqual([403, 'ROLE_REQUIRED']);
+    expect(npm.json().error).toBe(
+      'plainuser has the role user, which installs packages but does not publish them: an admin can make the account a publisher',
+    );
+    const gem = await r.app.inject({
+      method: 'POST',
+      url: '/rubygems/api/v1/gems',
+      headers: { authorization: plain.token, 'content-type': 'application/octet-stream' },
+      payload: makeGem('plain_gem', '1.0.0'),
+    });
+    expect(gem.statusCode).toBe(403);
+    expect(counts(r.db)).toEqual(before);
   });
 
   it('20 concurrent publishes of distinct versions of one package are all present', async () => {
@@ -365,7 +406,7 @@ describe('npm publish: bad input is refused with {error} and nothing persisted',
         });
         expect(res.statusCode).toBe(status);
         expect(res.json().error).toMatch(error);
-        expect(counts(r.db)).toEqual({ packages: 0, versions: 0, burned: 0, outbox: 0, blobs: 0 });
+        expect(counts(r.db)).toEqual({ packages: 0, versions: 0, burned: 0, outbox: 0, audit: 0, blobs: 0 });
         expect(r.blobs.size()).toBe(0);
       });
     }
@@ -430,7 +471,7 @@ describe('npm publish: bad input is refused with {error} and nothing persisted',
       });
       expect(res.statusCode).toBe(400);
       expect(typeof res.json().error).toBe('string');
-      expect(counts(r.db)).toEqual({ packages: 0, versions: 0, burned: 0, outbox: 0, blobs: 0 });
+      expect(counts(r.db)).toEqual({ packages: 0, versions: 0, burned: 0, outbox: 0, audit: 0, blobs: 0 });
     });
   }
 

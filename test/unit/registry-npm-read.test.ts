@@ -221,7 +221,7 @@ describe('npm registry endpoints', () => {
     expect(web.json().error).toContain('web login is not available');
   });
 
-  it('couch login: right password -> 201 with token; wrong -> 401; adduser creates; logout always 200', async () => {
+  it('couch login: right password -> 201 with token; wrong -> 401; adduser creates (409 for a taken name); logout always 200', async () => {
     const couch = (body: Record<string, unknown>) =>
       r.app.inject({
         method: 'PUT',
@@ -235,8 +235,9 @@ describe('npm registry endpoints', () => {
     const bad = await couch({ name: 'alice', password: 'nope' });
     expect(bad.statusCode).toBe(401);
     expect(bad.json().error).toBe('bad username/password, access denied');
+    // adduser of a taken name: 409 saying so (npm prints it), not a bare 401 (test/unit/registry-npm-user.test.ts).
     const existingWithEmail = await couch({ name: 'bob', password: 'whatever-123', email: 'bob@example.test' });
-    expect(existingWithEmail.statusCode).toBe(401);
+    expect(existingWithEmail.statusCode).toBe(409);
     const created = await couch({ name: 'newbie', password: 'a-good-password', email: 'newbie@example.test' });
     expect(created.statusCode).toBe(201);
     expect(created.json().token).toBe('elk_new_newbie');
