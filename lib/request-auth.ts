@@ -5,11 +5,15 @@ import { forbidden, unauthorized } from './errors.ts';
 
 export type AuthGuards = ReturnType<typeof createAuthGuards>;
 
-export function createAuthGuards(auth: Authenticator) {
+/**
+ * `howToSignIn` ends the 401 sentence: what the person at this client does about it (npm users run npm login; an
+ * HTTP client sends a token).
+ */
+export function createAuthGuards(auth: Authenticator, howToSignIn = 'send Authorization: Bearer <token>') {
   const optional = (req: FastifyRequest): Principal | undefined => auth.authenticate(parseAuthorization(req.headers.authorization), req.ip);
   const required = (req: FastifyRequest): Principal => {
     const p = optional(req);
-    if (!p) throw unauthorized('authentication required: send Authorization: Bearer <token> (the token may be revoked or expired)');
+    if (!p) throw unauthorized(`authentication required: ${howToSignIn} (the token may be revoked or expired)`);
     return p;
   };
   return {

@@ -23,6 +23,10 @@ const sealContext = (principalId: string, key: string, route: string) => `idempo
 
 export function createIdempotency(db: Db, clock: Clock, cipher: CredentialCipher) {
   const get = db.prepare('SELECT * FROM mkt_idempotency WHERE principal_id = ? AND key = ? AND route = ?');
+  // Bounded, so a save never pays for a backlog at once; saves outnumber the rows that expire between them.
+  const prune = db.prepare(
+    'DELETE FROM mkt_idempotency WHERE rowid IN (SELECT rowid FROM mkt_idempotency WHERE created_at < ? ORDER BY created_at LIMIT 100)',
+  );
   const put = db.prepare(
     `INSERT OR REPLACE INTO mkt_idempotency (principal_id, key, route, body_hash, status_code, response, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
@@ -69,6 +73,7 @@ export function createIdempotency(db: Db, clock: Clock, cipher: CredentialCipher
       }
       const res = fn();
       put.run(principalId, key, route, hash, res.status, cipher.seal(context, { body: res.body }), new Date(clock.now()).toISOString());
+      prune.run(new Date(clock.now() - TTL_MS).toISOString());
       return res;
     },
   };

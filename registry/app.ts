@@ -60,7 +60,8 @@ export async function buildApp(deps: RegistryDeps) {
     bodyLimitBytes: bodyLimit,
     ready: () => databaseAnswers(deps.db),
   });
-  const guards = createAuthGuards(createAuthenticator(deps.identityDb, deps.secrets.jwtSecret, deps.clock.now));
+  const authenticator = createAuthenticator(deps.identityDb, deps.secrets.jwtSecret, deps.clock.now);
+  const guards = createAuthGuards(authenticator);
   const api = createPeerClient({
     name: 'main API',
     baseUrl: deps.config.urls.api,
@@ -104,7 +105,8 @@ export async function buildApp(deps: RegistryDeps) {
   await registerNpmApi(app, {
     config: deps.config,
     ctx,
-    guards,
+    // npm prints the 401's sentence: tell its user what to run.
+    guards: createAuthGuards(authenticator, 'run npm login, or set an auth token for this registry in .npmrc'),
     accounts: deps.accounts ?? createAccountsClient(api, deps.secrets.internalToken),
     advisories: deps.advisories ?? security.auditLookup,
     uplink: deps.config.UPLINK_URL

@@ -213,6 +213,12 @@ describe('POST /api/deployments', () => {
     // After 24 h the key may be reused.
     f.clock.advance(24 * 3600_000 + 1);
     expect((await send(pg('other'))).statusCode).toBe(202);
+    // Expired answers are deleted as new ones are saved: the table keeps about a day of keys.
+    const keys = () => (f.db.prepare('SELECT key FROM mkt_idempotency ORDER BY created_at').all() as { key: string }[]).map((r) => r.key);
+    expect(keys()).toEqual(['create-1']);
+    f.clock.advance(24 * 3600_000 + 1);
+    expect((await send(pg('third'), 'create-2')).statusCode).toBe(202);
+    expect(keys()).toEqual(['create-2']);
   });
 
   it('on Free, a stopped deployment keeps its slot: the 403 says to delete one, and deleting frees it', async () => {
