@@ -19,7 +19,37 @@ export const EmailSchema = z.string().max(254).email();
 export const PasswordSchema = z
   .string()
   .min(8, 'must be at least 8 characters')
-  .refine((p) => Buffer.byteLength(p) <= 72, 'must be at most 72 bytes');
+  .refine((p) => Buffer.byteLength(p) <= 72, 'must be at most 72 bytes')
+  .refine((p) => /\S/.test(p), 'must contain something besides spaces');
+
+/**
+ * Names nobody registers (npm adduser lands here too): the user's name is also a package scope (@name), and these
+ * would pass for the registry, its operators or the npm project (npm reserves the same kind of names).
+ */
+export const RESERVED_USERNAMES: ReadonlySet<string> = new Set([
+  'admin',
+  'administrator',
+  'root',
+  'system',
+  'support',
+  'security',
+  'abuse',
+  'postmaster',
+  'webmaster',
+  'npm',
+  'npmjs',
+  'node',
+  'nodejs',
+  'registry',
+  'elide',
+  'api',
+  'internal',
+  'anonymous',
+  'null',
+  'undefined',
+]);
+/** A name someone may register: the username rules, and not reserved. */
+export const NewUsernameSchema = UsernameSchema.refine((u) => !RESERVED_USERNAMES.has(u), 'is reserved: choose another name');
 
 export interface NewUser {
   username: string;

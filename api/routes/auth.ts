@@ -3,9 +3,9 @@ import { z } from 'zod';
 import type { TypedApp } from '../../lib/service-app.ts';
 import type { IdentityContext, UsageName } from '../identity-context.ts';
 import { CidrSchema } from '../tokens.ts';
-import { EmailSchema, PasswordSchema, UsernameSchema } from '../users.ts';
+import { EmailSchema, NewUsernameSchema, PasswordSchema } from '../users.ts';
 
-const RegisterBody = z.strictObject({ username: UsernameSchema, email: EmailSchema, password: PasswordSchema });
+const RegisterBody = z.strictObject({ username: NewUsernameSchema, email: EmailSchema, password: PasswordSchema });
 // Login accepts any string up to the limits: the rules for new names must not lock out older accounts.
 const LoginBody = z.strictObject({ username: z.string().min(1).max(214), password: z.string().min(1).max(1024) });
 const SessionReply = z.object({

@@ -54,6 +54,20 @@ describe('POST /api/auth/register', () => {
     expect(row.password_hash).toMatch(/^\$2[aby]\$04\$/);
   });
 
+  it('400 for a reserved name (it would be the @npm or @admin scope) and a password of spaces; nothing is created', async () => {
+    f = await buildAuthApp();
+    const register = (username: string, password = 'secure_password') =>
+      f.send('POST', '/api/auth/register', undefined, { username, email: `${username}@example.com`, password });
+    for (const name of ['npm', 'admin', 'registry']) {
+      const res = await register(name);
+      expect([res.statusCode, res.json().code], name).toEqual([400, 'VALIDATION_FAILED']);
+      expect(res.json().error).toBe('invalid body: username: is reserved: choose another name');
+    }
+    const spaces = await register('spacey', '        ');
+    expect([spaces.statusCode, spaces.json().error]).toEqual([400, 'invalid body: password: must contain something besides spaces']);
+    expect(f.db.prepare("SELECT count(*) FROM users WHERE username IN ('npm', 'registry', 'spacey')").pluck().get()).toBe(0);
+  });
+
   it('409 for a taken username, a taken email (any case) or an org name; nothing is created', async () => {
     f = await buildAuthApp();
     const a = await f.register('alice');
