@@ -81,7 +81,12 @@ export function createWebhooksRepo(db: Db) {
     byId: db.prepare('SELECT * FROM webhooks WHERE id = ?'),
     byOwner: db.prepare('SELECT * FROM webhooks WHERE owner_id = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?'),
     countByOwner: db.prepare('SELECT count(*) AS n FROM webhooks WHERE owner_id = ?'),
-    enabledByOwner: db.prepare('SELECT id, events FROM webhooks WHERE owner_id = ? AND enabled = 1'),
+    // Only while the owner's plan includes webhooks: a downgrade to Free stops deliveries (the endpoints are kept,
+    // and deliver again after an upgrade), as the plan's limit is checked only when a webhook is created.
+    enabledByOwner: db.prepare(
+      `SELECT w.id, w.events FROM webhooks w JOIN users u ON u.id = w.owner_id JOIN plans p ON p.id = u.plan_id
+       WHERE w.owner_id = ? AND w.enabled = 1 AND p.webhooks = 1`,
+    ),
     remove: db.prepare('DELETE FROM webhooks WHERE id = ?'),
     insertSecret: db.prepare('INSERT INTO webhook_secrets (id, webhook_id, secret_enc, created_at) VALUES (?, ?, ?, ?)'),
     activeSecrets: db.prepare(

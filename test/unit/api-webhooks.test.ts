@@ -12,7 +12,7 @@ import { decryptSecret, encryptSecret, signatureOf, signedHeaders, verifyWebhook
 import { RELAYED_AUDIT_ACTIONS } from '../../lib/audit-outbox.ts';
 import { createManualClock } from '../../lib/clock.ts';
 import { testSecrets } from '../helpers/config.ts';
-import { addUser, buildTestApi, type TestUser } from './api-events-fixtures.ts';
+import { addUser, buildTestApi, internalHeaders, makeEvent, type TestUser } from './api-events-fixtures.ts';
 
 describe('webhook signing', () => {
   const secret = 'whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
@@ -92,6 +92,21 @@ describe('webhook endpoints API', () => {
     expect(one.json().secrets).toHaveLength(1);
     const stored = t.db.prepare('SELECT secret_enc FROM webhook_secrets').get() as { secret_enc: string };
     expect(stored.secret_enc).not.toContain(body.secret.slice(6));
+  });
+
+  it('stops delivering once the owner is downgraded to a plan without webhooks, and delivers again after an upgrade', async () => {
+    expect((await create(team, { url: publicUrl, events: ['package.published'] })).statusCode).toBe(201);
+    const deliveriesOf = async () => {
+      const e = makeEvent(clock, { type: 'package.published', ownerId: team.id, data: { name: 'x' } });
+      const res = await t.app.inject({ method: 'POST', url: '/internal/events', headers: internalHeaders, payload: { events: [e] } });
+      expect(res.statusCode).toBe(200);
+      return t.db.prepare('SELECT count(*) FROM webhook_deliveries WHERE event_id = ?').pluck().get(e.id);
+    };
+    expect(await deliveriesOf()).toBe(1);
+    t.db.prepare("UPDATE users SET plan_id = 'free' WHERE id = ?").run(team.id);
+    expect(await deliveriesOf()).toBe(0);
+    t.db.prepare("UPDATE users SET plan_id = 'team' WHERE id = ?").run(team.id);
+    expect(await deliveriesOf()).toBe(1);
   });
 
   it('needs the Team plan or above', async () => {
