@@ -140,9 +140,10 @@ export function registerMetaRoutes(app: TypedApp, d: MetaRouteDeps) {
   // `npm access list packages` asks /-/org/<name>/package first and falls back to /-/user/ on 404 (trap 32).
   app.get('/npm/-/org/:org/package', async (req) => {
     const { org } = req.params as { org: string };
-    const who = guards.required(req);
+    // Anonymous callers and non-members get the 404 of an unknown org, on which npm asks /-/user/<name>/package.
+    const who = guards.optional(req);
     if (!ctx.identity.orgExists(org)) throw new AppError(404, 'ORG_NOT_FOUND', `there is no org named ${org}`);
-    if (!inScope(ctx, org, who) && who.role !== 'admin') throw new AppError(404, 'ORG_NOT_FOUND', `there is no org named ${org}`);
+    if (!who || (!inScope(ctx, org, who) && who.role !== 'admin')) throw new AppError(404, 'ORG_NOT_FOUND', `there is no org named ${org}`);
     const rows = ctx.db.prepare("SELECT name FROM packages WHERE ecosystem = 'npm' AND scope = ? ORDER BY name LIMIT 1000").all(org) as {
       name: string;
     }[];
@@ -151,12 +152,13 @@ export function registerMetaRoutes(app: TypedApp, d: MetaRouteDeps) {
 
   app.get('/npm/-/user/:user/package', async (req) => {
     const { user } = req.params as { user: string };
-    const who = guards.required(req);
+    // As on npmjs.com, anyone may list a user's public packages; the user also sees their private ones.
+    const who = guards.optional(req);
     const target = ctx.identity.userByName(user);
     if (!target) throw new AppError(404, 'USER_NOT_FOUND', `there is no user named ${user}`);
     const names = ctx.repo
       .packagesOfUser(target.id, NPM)
-      .filter((n) => who.userId === target.id || ctx.repo.find(NPM, n)?.access === 'public');
+      .filter((n) => who?.userId === target.id || ctx.repo.find(NPM, n)?.access === 'public');
     return Object.fromEntries(names.map((n) => [n, 'write']));
   });
 

@@ -212,6 +212,10 @@ describe('access, org listings and internal routes', () => {
     expect((await r.app.inject({ method: 'GET', url: '/npm/-/user/alice/package', headers: bearer(r.bob) })).json()).toEqual({
       solo: 'write',
     });
+    // Anonymous `npm access list packages alice`: the org route's 404 sends npm to the user route, which lists
+    // the public packages, as npmjs.com does.
+    expect((await r.app.inject({ method: 'GET', url: '/npm/-/org/acme/package' })).statusCode).toBe(404);
+    expect((await r.app.inject({ method: 'GET', url: '/npm/-/user/alice/package' })).json()).toEqual({ solo: 'write' });
     expect((await r.app.inject({ method: 'GET', url: '/npm/-/org/acme/user', headers: bearer(r.alice) })).json()).toEqual({
       alice: 'owner',
     });
