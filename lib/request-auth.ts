@@ -10,15 +10,33 @@ export type AuthGuards = ReturnType<typeof createAuthGuards>;
  * HTTP client sends a token).
  */
 export function createAuthGuards(auth: Authenticator, howToSignIn = 'send Authorization: Bearer <token>') {
-  const optional = (req: FastifyRequest): Principal | undefined => auth.authenticate(parseAuthorization(req.headers.authorization), req.ip);
+  // One authentication per request: a hook and the handler both ask (the marketplace checks before validating
+  // the body), and the answer cannot change within one short request. A long-lived one asks again (`again`).
+  const known = new WeakMap<FastifyRequest, Principal | null>();
+  const authenticate = (req: FastifyRequest): Principal | undefined => {
+    const p = auth.authenticate(parseAuthorization(req.headers.authorization), req.ip);
+    known.set(req, p ?? null);
+    return p;
+  };
+  const optional = (req: FastifyRequest): Principal | undefined => {
+    const seen = known.get(req);
+    return seen === undefined ? authenticate(req) : (seen ?? undefined);
+  };
+  const refuse = () => unauthorized(`authentication required: ${howToSignIn} (the token may be revoked or expired)`);
   const required = (req: FastifyRequest): Principal => {
     const p = optional(req);
-    if (!p) throw unauthorized(`authentication required: ${howToSignIn} (the token may be revoked or expired)`);
+    if (!p) throw refuse();
     return p;
   };
   return {
     optional,
     required,
+    /** required, authenticated afresh: for a stream that outlives a revocation, a logout or a disabled account. */
+    again(req: FastifyRequest): Principal {
+      const p = authenticate(req);
+      if (!p) throw refuse();
+      return p;
+    },
     /** A principal allowed to change things (read-only tokens are refused). */
     writer(req: FastifyRequest): Principal {
       const p = required(req);

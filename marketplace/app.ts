@@ -56,7 +56,8 @@ export async function buildMarketplace(deps: MarketplaceDeps) {
   // Who is calling is checked before the body, query and params are validated, so an anonymous or revoked caller
   // gets 401 from every authenticated route, never a 400 about its body. Every /api/ route needs a credential but
   // reading the catalog (GET /api/services...: the list, a service, its reviews); /internal/* checks its own token.
-  // Handlers still call guards.writer / .role for what they need (the row cache makes the second look a Map hit).
+  // Handlers still call guards.writer / .role for what they need: the guards remember the request's principal, so
+  // the request is authenticated once.
   app.addHook('preValidation', (req, _reply, done) => {
     const route = req.routeOptions.url;
     const open = !route?.startsWith('/api/') || ((req.method === 'GET' || req.method === 'HEAD') && route.startsWith('/api/services'));

@@ -204,7 +204,7 @@ export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: Deploym
       };
       const timer = setInterval(() => {
         try {
-          const next = svc.logs(guards.required(req), req.params.id, { tail: 1000, since: last });
+          const next = svc.logs(guards.again(req), req.params.id, { tail: 1000, since: last });
           for (const l of next.lines) res.write(`event: log\ndata: ${JSON.stringify(l)}\n\n`);
           if (next.lines.length) last = next.lines.at(-1)!.at;
         } catch (err) {
