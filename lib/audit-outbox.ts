@@ -7,6 +7,7 @@
 // stopped, deleted) when an operation finishes. The request that started the operation emits none. A create
 // that fails, or is cancelled by a delete, would leave no trace, and the same events also follow automatic
 // actions (auto-heal restart, autoscaling, budget suspension) that nobody asked for.
+import type { Principal } from './auth.ts';
 import type { Clock } from './clock.ts';
 import type { Db } from './db.ts';
 import { enqueueEvent, type OutboxTable } from './outbox.ts';
@@ -54,11 +55,19 @@ export interface RelayedAuditEntry {
   details?: Record<string, unknown>;
 }
 
-/** Call inside the producer's write transaction, beside the change it records. Returns the entry's id. */
-export function enqueueAudit(db: Db, table: OutboxTable, clock: Clock, entry: RelayedAuditEntry): string {
-  return enqueueEvent(db, table, clock, {
-    type: AUDIT_ENTRY_TYPE,
-    subject: entry.target,
-    data: { ...entry },
-  });
+/**
+ * Records that `actor` did `action` to `target`. Call inside the producer's write transaction, beside the change it
+ * records. Returns the entry's id.
+ */
+export function enqueueAudit(
+  db: Db,
+  table: OutboxTable,
+  clock: Clock,
+  actor: Pick<Principal, 'userId' | 'username'>,
+  action: RelayedAuditAction,
+  target: string,
+  details?: Record<string, unknown>,
+): string {
+  const entry: RelayedAuditEntry = { actorId: actor.userId, actorUsername: actor.username, action, target, ...(details && { details }) };
+  return enqueueEvent(db, table, clock, { type: AUDIT_ENTRY_TYPE, subject: target, data: { ...entry } });
 }

@@ -15,11 +15,5 @@ export function auditDeploymentAction(
   dep: { id: string; name: string },
   details: Record<string, unknown> = {},
 ): void {
-  enqueueAudit(db, { table: 'marketplace_outbox' }, clock, {
-    actorId: p.userId,
-    actorUsername: p.username,
-    action,
-    target: `deployment:${dep.id}`,
-    details: { name: dep.name, ...details },
-  });
+  enqueueAudit(db, { table: 'marketplace_outbox' }, clock, p, action, `deployment:${dep.id}`, { name: dep.name, ...details });
 }

@@ -186,12 +186,10 @@ export async function storeArtifact(ctx: FormatContext, u: ArtifactUpload, who: 
             publisher: who.username,
           },
         });
-        enqueueAudit(ctx.db, { table: 'outbox' }, ctx.clock, {
-          actorId: who.userId,
-          actorUsername: who.username,
-          action: 'package.publish',
-          target: `package:${u.ecosystem}:${u.name}`,
-          details: { ecosystem: u.ecosystem, name: u.name, version: u.version },
+        enqueueAudit(ctx.db, { table: 'outbox' }, ctx.clock, who, 'package.publish', `package:${u.ecosystem}:${u.name}`, {
+          ecosystem: u.ecosystem,
+          name: u.name,
+          version: u.version,
         });
       }
       return { status: replaced ? 'replaced' : 'created', digests: d };

@@ -49,13 +49,7 @@ function change<T>(ctx: NpmContext, pkg: PackageRow, fn: (now: string) => T): T 
 
 /** The audit entry of a maintainer's change, written in the change's transaction (lib/audit-outbox.ts). */
 function audit(ctx: NpmContext, who: Principal, action: RelayedAuditAction, pkg: PackageRow, details: Record<string, unknown> = {}) {
-  enqueueAudit(ctx.db, { table: 'outbox' }, ctx.clock, {
-    actorId: who.userId,
-    actorUsername: who.username,
-    action,
-    target: `package:${pkg.name}`,
-    details: { ecosystem: NPM, name: pkg.name, ...details },
-  });
+  enqueueAudit(ctx.db, { table: 'outbox' }, ctx.clock, who, action, `package:${pkg.name}`, { ecosystem: NPM, name: pkg.name, ...details });
 }
 
 /** `npm deprecate` / `undeprecate`: only versions[v].deprecated is read from the body ("" = undeprecate). */

@@ -137,12 +137,11 @@ export async function publishVersion(ctx: NpmContext, urlName: string, body: unk
         publisher: who.username,
       },
     });
-    enqueueAudit(ctx.db, { table: 'outbox' }, ctx.clock, {
-      actorId: who.userId,
-      actorUsername: who.username,
-      action: 'package.publish',
-      target: `package:${p.pkg.name}`,
-      details: { ecosystem: NPM, name: p.pkg.name, version: p.version, tag: p.tag },
+    enqueueAudit(ctx.db, { table: 'outbox' }, ctx.clock, who, 'package.publish', `package:${p.pkg.name}`, {
+      ecosystem: NPM,
+      name: p.pkg.name,
+      version: p.version,
+      tag: p.tag,
     });
     return false;
   });

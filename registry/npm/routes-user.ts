@@ -273,21 +273,14 @@ export function registerUserRoutes(app: TypedApp, d: UserRouteDeps) {
       undefined,
       'TEAMS_UNSUPPORTED',
     );
-  const TEAM_METHODS = ['GET', 'PUT', 'POST', 'DELETE'];
-  app.route({
-    method: TEAM_METHODS,
-    url: '/npm/-/team/:org/*',
-    handler: async (req) => {
-      throw teamsUnsupported((req.params as { org: string }).org.slice(0, 100));
-    },
-  });
-  app.route({
-    method: TEAM_METHODS,
-    url: '/npm/-/org/:org/team',
-    handler: async (req) => {
-      throw teamsUnsupported((req.params as { org: string }).org.slice(0, 100));
-    },
-  });
+  for (const url of ['/npm/-/team/:org/*', '/npm/-/org/:org/team'])
+    app.route({
+      method: ['GET', 'PUT', 'POST', 'DELETE'],
+      url,
+      handler: async (req) => {
+        throw teamsUnsupported((req.params as { org: string }).org.slice(0, 100));
+      },
+    });
 
   // `npm org set <org> <user> [developer|admin|owner]` and `npm org rm <org> <user>` (libnpmorg): PUT/DELETE
   // /-/org/<org>/user with {user, role}. The main API owns memberships and checks that the caller may manage
