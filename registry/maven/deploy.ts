@@ -10,6 +10,7 @@
 // than the deploy window, or by someone else, is never withdrawn by a stray checksum: that PUT is only refused.
 import { XMLParser } from 'fast-xml-parser';
 import type { Principal } from '../../lib/auth.ts';
+import { perConnection } from '../../lib/db.ts';
 import { AppError, badRequest, forbidden } from '../../lib/errors.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
 import { canManage, canReadPackage, noPackageToPublish, type PkgRef } from '../multiformat/access.ts';
@@ -92,16 +93,16 @@ async function verifyChecksum(
  * at the same moment may both claim it. An admin may deploy anywhere; an artifact given to an org (POST
  * /maven2/-/access) opens its group to the org's members.
  */
+// Names are "<groupId>:<artifactId>", and ';' follows ':': the range [group:, group;) is exactly the group's artifacts.
+const groupArtifactsOf = perConnection((db) =>
+  db.prepare<[string, string], PkgRef>("SELECT id, name, scope, access FROM packages WHERE ecosystem = 'maven' AND name >= ? AND name < ?"),
+);
+
 function assertGroupOpenTo(ctx: FormatContext, groupId: string, name: string, who: Principal): void {
   const segments = groupId.split('.');
   for (let n = segments.length; n >= Math.min(2, segments.length); n--) {
     const group = segments.slice(0, n).join('.');
-    // Names are "<groupId>:<artifactId>", and ';' follows ':': this range is exactly the group's artifacts.
-    const artifacts = ctx.db
-      .prepare<[string, string], PkgRef>(
-        "SELECT id, name, scope, access FROM packages WHERE ecosystem = 'maven' AND name >= ? AND name < ?",
-      )
-      .all(`${group}:`, `${group};`);
+    const artifacts = groupArtifactsOf(ctx.db).all(`${group}:`, `${group};`);
     if (artifacts.length === 0) continue;
     if (artifacts.some((a) => canManage(ctx, a, who))) return;
     // A group whose artifacts are all private to others stays unknown to the caller, as a private artifact does.
