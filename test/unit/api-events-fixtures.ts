@@ -35,6 +35,14 @@ export async function buildTestApi(clock: Clock, env: Record<string, string> = {
   return { app, db, pipeline: pipelineOf(app) };
 }
 
+export type TestApi = Awaited<ReturnType<typeof buildTestApi>>;
+
+/** A test API with two users on the Team plan, alice and bob: the events and audit tests start from it. */
+export async function apiWithAliceAndBob(clock: Clock): Promise<{ t: TestApi; alice: TestUser; bob: TestUser }> {
+  const t = await buildTestApi(clock);
+  return { t, alice: addUser(t.db, clock, 'alice'), bob: addUser(t.db, clock, 'bob') };
+}
+
 export const internalHeaders = { 'x-internal-token': testSecrets.internalToken };
 
 export function makeEvent(clock: Clock, e: Partial<OutboxEvent> & { type: string }): OutboxEvent {
