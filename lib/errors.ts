@@ -31,6 +31,15 @@ export const tooManyRequests = (retryAfterSeconds: number) =>
   new AppError(429, 'RATE_LIMITED', `too many requests: try again in ${retryAfterSeconds} seconds`, undefined, {
     'retry-after': String(retryAfterSeconds),
   });
+/** A size as people read it (1 MB is 1,048,576 bytes here, as in Fastify's and npm's limits). */
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${+(n / 1024 / 1024).toFixed(1)} MB`;
+  if (n >= 1024) return `${+(n / 1024).toFixed(1)} KB`;
+  return `${n} bytes`;
+}
+/** 413 naming the limit, so the sender knows how much to cut. */
+export const bodyTooLarge = (limitBytes: number) =>
+  new AppError(413, 'BODY_TOO_LARGE', `request body is larger than this server accepts: the limit is ${formatBytes(limitBytes)}`);
 export const badGateway = (message: string, code = 'PEER_FAILED') => new AppError(502, code, message);
 export const serviceUnavailable = (message: string, code = 'UNAVAILABLE') => new AppError(503, code, message);
 export const gatewayTimeout = (message: string, code = 'PEER_TIMEOUT') => new AppError(504, code, message);

@@ -5,7 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyReply } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import FindMyWay from 'find-my-way';
 import pino, { type Logger } from 'pino';
-import { toErrorResponse } from './errors.ts';
+import { bodyTooLarge, toErrorResponse } from './errors.ts';
 import { LazyChildLogger, loggerOptions } from './log.ts';
 
 export const VERSION = '0.1.0';
@@ -24,12 +24,13 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 export function createServiceApp(opts: ServiceAppOptions) {
+  const defaultBodyLimit = opts.bodyLimitBytes ?? 1024 * 1024;
   const logger = typeof opts.logger === 'object' ? opts.logger : pino(loggerOptions(opts.service, opts.logger ?? 'info'));
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     childLoggerFactory: (parent, bindings, options) =>
       new LazyChildLogger(parent as Logger, bindings, options) as unknown as FastifyBaseLogger,
-    bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024,
+    bodyLimit: defaultBodyLimit,
     // Slow clients cannot hold a socket forever (slowloris): whole request 60 s, headers 15 s. Node checks
     // those deadlines only every connectionsCheckingInterval (30 s by default), so check every 2 s.
     http: { connectionsCheckingInterval: 2_000 },
@@ -87,7 +88,9 @@ export function createServiceApp(opts: ServiceAppOptions) {
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const { status, body, headers } = toErrorResponse(err);
+    // Fastify's own 413 does not say the limit; the route's options do.
+    const tooLarge = (err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE';
+    const { status, body, headers } = toErrorResponse(tooLarge ? bodyTooLarge(req.routeOptions.bodyLimit ?? defaultBodyLimit) : err);
     if (status >= 500) req.log.error({ err }, 'request failed');
     else req.log.info({ code: body.code, status }, 'request refused');
     if (headers) reply.headers(headers);

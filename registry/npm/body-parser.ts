@@ -3,7 +3,7 @@
 // __proto__ are still refused (trap 8), like Fastify's own protection against prototype poisoning.
 import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
-import { AppError, badRequest } from '../../lib/errors.ts';
+import { badRequest, bodyTooLarge } from '../../lib/errors.ts';
 
 export function parseNpmJson(raw: Buffer, encoding: string | undefined, maxBytes: number): unknown {
   let bytes = raw;
@@ -11,8 +11,7 @@ export function parseNpmJson(raw: Buffer, encoding: string | undefined, maxBytes
     try {
       bytes = gunzipSync(raw, { maxOutputLength: maxBytes });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError)
-        throw new AppError(413, 'BODY_TOO_LARGE', 'request body is larger than this server accepts');
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) throw bodyTooLarge(maxBytes);
       throw badRequest('request body is not valid gzip', undefined, 'INVALID_GZIP');
     }
   }
