@@ -8,7 +8,8 @@ import { Paging } from './admin.ts';
 // Org names are package scopes, so they follow the same rules as user names (npm's).
 const OrgName = UsernameSchema;
 const OrgParams = z.strictObject({ name: OrgName });
-const MemberParams = z.strictObject({ name: OrgName, username: z.string().min(1).max(214) });
+// Usernames are stored lowercase (UsernameSchema), so "Ben" names the same person as "ben", as on npm.
+const MemberParams = z.strictObject({ name: OrgName, username: z.string().min(1).max(214).toLowerCase() });
 const OrgRole = z.enum(['owner', 'admin', 'member']);
 const OrgSummary = z.object({ id: z.string(), name: z.string(), plan: z.string(), role: OrgRole.nullable(), createdAt: z.string() });
 const Member = z.object({ username: z.string(), role: OrgRole, joinedAt: z.string() });

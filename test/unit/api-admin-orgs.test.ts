@@ -143,7 +143,8 @@ describe('organizations: /api/orgs', () => {
     const b = await f.register('ben');
     const c = await f.register('cat');
     await f.send('POST', '/api/orgs', a.token, { name: 'acme' });
-    const added = await f.send('PUT', '/api/orgs/acme/members/ben', a.token, {});
+    // A username in another case names the same account (usernames are lowercase).
+    const added = await f.send('PUT', '/api/orgs/acme/members/Ben', a.token, {});
     expect(added.statusCode).toBe(200);
     expect(added.json()).toEqual({ username: 'ben', role: 'member', created: true });
     // A member sees the org but cannot manage it.
