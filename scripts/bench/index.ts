@@ -12,7 +12,7 @@ import { runLoad } from './load.ts';
 import { timeInstalls } from './npm-install.ts';
 import { publishPlan, round } from './publish.ts';
 import { type BenchResults, docBlock, terminalReport, writeDoc } from './report.ts';
-import { BENCH_USER, type OurSuite, rssOf, seedDeployments, startOurSuite, waitUntilIdle } from './suite-target.ts';
+import { BENCH_USER, cpuTicks, type OurSuite, rssOf, seedDeployments, startOurSuite, waitUntilIdle } from './suite-target.ts';
 import { installVerdaccio, startVerdaccio, type VerdaccioTarget } from './verdaccio.ts';
 
 const { values: a } = parseArgs({
@@ -169,7 +169,12 @@ async function main() {
     else if (probe instanceof Error || !probe.ok) row.oursNote = `n/a (${probe instanceof Error ? probe.message : probe.status})`;
     else {
       log(`ours: ${e.name}`);
+      const before = names.map((n) => cpuTicks(ours?.pid(n)));
+      const started = performance.now();
       row.ours = await runLoad(e.ours, load);
+      // Over warm-up and window together; ticks are 1/100 s, so ticks per second are % of a core.
+      const seconds = (performance.now() - started) / 1000;
+      row.cpuPercent = Object.fromEntries(names.map((n, i) => [n, Math.round((cpuTicks(ours?.pid(n)) - before[i]) / seconds)]));
     }
     if (e.verdaccio) {
       log(`verdaccio: ${e.name}`);

@@ -18,6 +18,8 @@ export interface LoadRow {
   verdaccioNote?: string;
   /** Seconds every process took to be idle again after this row's loads (the next load waits for it). */
   settleSeconds?: number;
+  /** CPU each of our processes used during our measured load, in % of one core: who else was busy meanwhile. */
+  cpuPercent?: Record<string, number>;
 }
 
 export interface BenchResults {
@@ -125,6 +127,16 @@ function summaryLines(r: BenchResults): string[] {
       .map(([k, v]) => `${k} ${v ? `${v.rssMb} MB (${v.peakMb})` : '-'}`)
       .join(', ')}`,
   );
+  // Who else used the CPU while one process served a load (a neighbour's work slows the measured route).
+  const busy = r.loads
+    .filter((l) => l.cpuPercent)
+    .map((l) => {
+      const shares = Object.entries(l.cpuPercent ?? {})
+        .filter(([, pct]) => pct >= 2)
+        .map(([k, pct]) => `${k} ${pct}`);
+      return `${l.name.split(' /')[0]}: ${shares.join(', ') || 'none'}`;
+    });
+  if (busy.length) lines.push(`CPU of our processes during each of our loads, % of one core (2 % or more): ${busy.join('; ')}`);
   return lines;
 }
 
