@@ -41,6 +41,9 @@ export const RELAYED_AUDIT_ACTIONS = {
   'deployment.credentials.rotate': 'marketplace: credentials rotation',
   'deployment.backup.create': 'marketplace: a manual backup',
   'deployment.restore': 'marketplace: a restore from a backup or a point in time',
+  'budget.create': 'marketplace: POST /api/billing/budgets',
+  'budget.update': 'marketplace: PUT /api/billing/budgets/:id (a new version)',
+  'budget.delete': 'marketplace: DELETE /api/billing/budgets/:id',
 } as const;
 
 export type RelayedAuditAction = keyof typeof RELAYED_AUDIT_ACTIONS;

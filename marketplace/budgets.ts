@@ -1,5 +1,7 @@
 // Budgets: thresholds on actual or forecast spend that fire billing.threshold exactly once per (budget,
 // version, threshold, cycle) by a unique insert (reference §3.5), and the opt-in suspend-on-exceed.
+import { enqueueAudit, type RelayedAuditAction } from '../lib/audit-outbox.ts';
+import type { Principal } from '../lib/auth.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Db } from '../lib/db.ts';
 import { badRequest, notFound } from '../lib/errors.ts';
@@ -11,6 +13,8 @@ import type { DeploymentRow, DeploymentsRepo } from './deployments-repo.ts';
 
 const MAX_BUDGET_CENTS = 100_000_000; // $1,000,000 a month: anything above is a typo, not a budget
 const iso = (ms: number) => new Date(ms).toISOString();
+/** Who changes a budget: the owner, named in the audit entry. */
+type Actor = Pick<Principal, 'userId' | 'username'>;
 
 export interface Threshold {
   id: string;
@@ -155,6 +159,9 @@ export function createBudgets(d: {
   }
 
   let lastEvaluation = 0;
+  // A user's change to a budget is audited (lib/audit-outbox.ts); its thresholds firing is an outcome, not an action.
+  const auditBudget = (actor: Actor, action: RelayedAuditAction & `budget.${string}`, id: string, details?: Record<string, unknown>) =>
+    enqueueAudit(db, { table: 'marketplace_outbox' }, clock, actor, action, `budget:${id}`, details);
 
   return {
     listBudgets(ownerId: string) {
@@ -162,7 +169,8 @@ export function createBudgets(d: {
       const budgets = (s.budgets.all(ownerId) as BudgetRow[]).map((b) => budgetView(b, c));
       return { budgets, total: budgets.length };
     },
-    createBudget(ownerId: string, input: BudgetInput) {
+    createBudget(actor: Actor, input: BudgetInput) {
+      const ownerId = actor.userId;
       const thresholds = validateBudget(input, ownerId);
       const id = newId('budget');
       const at = iso(clock.now());
@@ -178,12 +186,18 @@ export function createBudgets(d: {
             at,
             at,
           );
+          auditBudget(actor, 'budget.create', id, {
+            deploymentId: input.deploymentId ?? null,
+            amountCents: input.amountCents,
+            onExceed: input.onExceed ?? 'notify',
+          });
           evaluateOwner(ownerId, clock.now());
           return budgetView(s.budget.get(id, ownerId) as BudgetRow, cycleOf(clock.now()));
         })
         .immediate();
     },
-    updateBudget(ownerId: string, id: string, input: BudgetInput) {
+    updateBudget(actor: Actor, id: string, input: BudgetInput) {
+      const ownerId = actor.userId;
       const b = s.budget.get(id, ownerId) as BudgetRow | undefined;
       if (!b) throw notFound(`no budget "${id}" in your account`, 'BUDGET_NOT_FOUND');
       const thresholds = validateBudget({ ...input, deploymentId: b.deployment_id }, ownerId);
@@ -191,14 +205,18 @@ export function createBudgets(d: {
         .transaction(() => {
           // A new version re-arms every threshold (reference §3.5).
           s.updateBudget.run(input.amountCents, JSON.stringify(thresholds), input.onExceed ?? b.on_exceed, iso(clock.now()), id);
+          auditBudget(actor, 'budget.update', id, { amountCents: input.amountCents, onExceed: input.onExceed ?? b.on_exceed });
           evaluateOwner(ownerId, clock.now());
           return budgetView(s.budget.get(id, ownerId) as BudgetRow, cycleOf(clock.now()));
         })
         .immediate();
     },
-    deleteBudget(ownerId: string, id: string) {
-      if (!s.budget.get(id, ownerId)) throw notFound(`no budget "${id}" in your account`, 'BUDGET_NOT_FOUND');
-      s.deleteBudget.run(iso(clock.now()), id);
+    deleteBudget(actor: Actor, id: string) {
+      if (!s.budget.get(id, actor.userId)) throw notFound(`no budget "${id}" in your account`, 'BUDGET_NOT_FOUND');
+      db.transaction(() => {
+        s.deleteBudget.run(iso(clock.now()), id);
+        auditBudget(actor, 'budget.delete', id);
+      }).immediate();
     },
     /** A suspend-on-exceed budget still over 100% of actual spend this cycle keeps its deployments suspended. */
     blockingBudget(ownerId: string, deploymentId: string): string | undefined {

@@ -42,15 +42,15 @@ export function billingRoutes(app: TypedApp, guards: AuthGuards, billing: Billin
     const key = req.headers['idempotency-key'];
     const res = idempotent(p.userId, Array.isArray(key) ? key[0] : key, 'POST /api/billing/budgets', req.body, () => ({
       status: 201,
-      body: billing.createBudget(p.userId, { ...req.body, amountCents: cents(req.body) }),
+      body: billing.createBudget(p, { ...req.body, amountCents: cents(req.body) }),
     }));
     return reply.status(res.status).send(res.body);
   });
   app.put('/api/billing/budgets/:id', { schema: { params: z.object({ id: z.string().max(100) }), body: Budget } }, async (req) =>
-    billing.updateBudget(guards.writer(req).userId, req.params.id, { ...req.body, amountCents: cents(req.body) }),
+    billing.updateBudget(guards.writer(req), req.params.id, { ...req.body, amountCents: cents(req.body) }),
   );
   app.delete('/api/billing/budgets/:id', { schema: { params: z.object({ id: z.string().max(100) }) } }, async (req, reply) => {
-    billing.deleteBudget(guards.writer(req).userId, req.params.id);
+    billing.deleteBudget(guards.writer(req), req.params.id);
     return reply.status(204).send();
   });
   app.get('/api/admin/revenue', async (req) => {

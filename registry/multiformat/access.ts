@@ -8,6 +8,7 @@
 // need a plan that includes them (the org's plan for an org package, as for npm).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { enqueueAudit } from '../../lib/audit-outbox.ts';
 import type { Principal } from '../../lib/auth.ts';
 import { type AppError, badRequest, forbidden, notFound } from '../../lib/errors.ts';
 import { canRead, canWrite } from '../npm/access-rules.ts';
@@ -126,6 +127,12 @@ export function registerAccessRoute(
         ctx.repo.setAccess(pkg.id, access);
         setScope.run(org ?? null, pkg.id);
         ctx.repo.touch(pkg.id, isoNow(ctx.clock));
+        enqueueAudit(ctx.db, { table: 'outbox' }, ctx.clock, who, 'package.access.set', `package:${ecosystem}:${name}`, {
+          ecosystem,
+          name,
+          access,
+          org: org ?? null,
+        });
       })
       .immediate();
     return { name, ecosystem, access, org: org ?? null };

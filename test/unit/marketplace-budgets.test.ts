@@ -146,7 +146,21 @@ describe('billing and budgets', () => {
     f.billing.evaluate(u.id);
     expect(thresholdEvents().filter((t) => t.endsWith('2026-04'))).toEqual(['forecast-100@v2/2026-04']);
     // Another user's budget is not found.
-    expect((await call('PUT', `/api/billing/budgets/${budgetId}`, { amount: 5 }, f.user().auth)).status).toBe(404);
+    const stranger = f.user();
+    expect((await call('PUT', `/api/billing/budgets/${budgetId}`, { amount: 5 }, stranger.auth)).status).toBe(404);
+    expect((await call('DELETE', `/api/billing/budgets/${budgetId}`, undefined, stranger.auth)).status).toBe(404);
+    expect((await call('DELETE', `/api/billing/budgets/${budgetId}`)).status).toBe(204);
+    // The owner's three changes are audited, naming the owner; the stranger's refused ones and the thresholds are not.
+    expect(
+      f
+        .auditEntries()
+        .filter((a) => String(a.action).startsWith('budget.'))
+        .map((a) => [a.action, a.actorId, a.target, a.details]),
+    ).toEqual([
+      ['budget.create', u.id, `budget:${budgetId}`, { deploymentId: null, amountCents: 1000, onExceed: 'notify' }],
+      ['budget.update', u.id, `budget:${budgetId}`, { amountCents: 1200, onExceed: 'notify' }],
+      ['budget.delete', u.id, `budget:${budgetId}`, undefined],
+    ]);
   });
 
   it('suspend-on-exceed suspends (never deletes) the deployment at 100% of actual spend', async () => {

@@ -130,5 +130,14 @@ describe('internal search, details and usage across ecosystems', () => {
     }
     for (const eco of ['pypi', 'maven', 'rubygems']) expect((await search('demo', eco)).json().total).toBe(0);
     expect((await r.app.inject({ method: 'GET', url: `/internal/usage/${r.alice.id}`, headers: internal })).json().privatePackages).toBe(3);
+    // Each change is audited with its actor; bob's refused attempts left no entry.
+    const audited = (r.db.prepare("SELECT payload FROM outbox WHERE type = 'audit.entry'").all() as { payload: string }[])
+      .map((row) => JSON.parse(row.payload).data)
+      .filter((e) => e.action === 'package.access.set');
+    expect(audited.map((e) => [e.actorUsername, e.target, e.details.access])).toEqual([
+      ['alice', 'package:pypi:demo-tool', 'restricted'],
+      ['alice', 'package:maven:com.demo:demo-lib', 'restricted'],
+      ['alice', 'package:rubygems:demo_gem', 'restricted'],
+    ]);
   });
 });
