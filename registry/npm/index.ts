@@ -6,6 +6,7 @@ import type { Config } from '../../lib/config.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
 import type { AccountsClient } from '../accounts-client.ts';
+import { publicOrigin } from '../public-url.ts';
 import { createUplinkRepo } from '../uplink-repo.ts';
 import { installNpmBodyParser } from './body-parser.ts';
 import type { NpmContext } from './context.ts';
@@ -25,17 +26,10 @@ export interface NpmApiDeps {
   uplink?: UplinkOptions;
 }
 
-const HOST_RE = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
-
 /** Tarball URLs: REGISTRY_PUBLIC_URL when set, else the host the client used (trap 13), validated. */
 export function publicBase(config: Config) {
-  const fixed = config.REGISTRY_PUBLIC_URL?.replace(/\/+$/, '');
-  const fallback = `${config.urls.registry}/npm`;
-  return (req: FastifyRequest): string => {
-    if (fixed) return fixed.endsWith('/npm') ? fixed : `${fixed}/npm`;
-    const host = req.headers.host;
-    return host && HOST_RE.test(host) ? `${req.protocol}://${host}/npm` : fallback;
-  };
+  const origin = publicOrigin(config);
+  return (req: FastifyRequest): string => `${origin(req)}/npm`;
 }
 
 export async function registerNpmApi(app: TypedApp, d: NpmApiDeps) {

@@ -1,0 +1,18 @@
+// The registry's own absolute URLs (npm's dist.tarball, the PyPI and RubyGems JSON APIs' links): REGISTRY_PUBLIC_URL
+// when set, else the Host the client used (trap 13), validated so a junk Host cannot steer them, else the configured
+// URL.
+import type { FastifyRequest } from 'fastify';
+import type { Config } from '../lib/config.ts';
+
+const HOST_RE = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/** The origin the ecosystem prefixes (/npm, /rubygems, ...) go after; REGISTRY_PUBLIC_URL may carry /npm or not. */
+export function publicOrigin(config: Config) {
+  const fixed = config.REGISTRY_PUBLIC_URL?.replace(/\/+$/, '').replace(/\/npm$/, '');
+  const fallback = config.urls.registry;
+  return (req: FastifyRequest): string => {
+    if (fixed) return fixed;
+    const host = req.headers.host;
+    return host && HOST_RE.test(host) ? `${req.protocol}://${host}` : fallback;
+  };
+}
