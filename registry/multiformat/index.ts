@@ -15,6 +15,7 @@ import type { IdentityLookups } from '../identity-repo.ts';
 import { registerMavenRoutes } from '../maven/routes.ts';
 import type { DownloadCounter } from '../npm/downloads.ts';
 import type { PackagesRepo } from '../packages-repo.ts';
+import { publicOrigin } from '../public-url.ts';
 import { registerPypiRoutes } from '../pypi/routes.ts';
 import { registerRubygemsRoutes } from '../rubygems/routes.ts';
 import type { FormatContext } from './context.ts';
@@ -58,9 +59,10 @@ export async function registerFormatApis(app: TypedApp, d: FormatApiDeps) {
     onReview: d.onReview,
     licensePolicy: d.licensePolicy,
   };
-  await app.register(async (pypi) => registerPypiRoutes(pypi, ctx), { prefix: '/pypi' });
+  const originOf = publicOrigin(d.config);
+  await app.register(async (pypi) => registerPypiRoutes(pypi, ctx, originOf), { prefix: '/pypi' });
   await app.register(async (maven) => registerMavenRoutes(maven, ctx), { prefix: '/maven2' });
-  await app.register(async (gems) => registerRubygemsRoutes(gems, ctx), { prefix: '/rubygems' });
+  await app.register(async (gems) => registerRubygemsRoutes(gems, ctx, originOf), { prefix: '/rubygems' });
 
   const guard = requireInternalToken(d.internalToken);
   app.get(

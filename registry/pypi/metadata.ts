@@ -77,3 +77,57 @@ export function readDistMetadata(bytes: Buffer, kind: DistKind, filenameName: st
   if (found.data.length > 1024 * 1024) throw invalid('the metadata file is larger than 1 MB');
   return { raw: found.data, meta: parseCoreMetadata(found.data.toString('utf8')) };
 }
+
+/**
+ * The fields that describe a release to people and tools, kept with the version (manifest `details`) for the JSON
+ * API (json-api.ts) as the archive has them; absent ones are left out. Platform is pypi.org's one string: the first.
+ */
+export interface ReleaseDetails {
+  author?: string;
+  authorEmail?: string;
+  maintainer?: string;
+  maintainerEmail?: string;
+  descriptionContentType?: string;
+  keywords?: string;
+  platform?: string;
+  downloadUrl?: string;
+  licenseExpression?: string;
+  classifiers?: string[];
+  /** Project-URL values as written: "Label, https://...". */
+  projectUrls?: string[];
+  providesExtra?: string[];
+  licenseFiles?: string[];
+  dynamic?: string[];
+}
+
+const SINGLE: [keyof ReleaseDetails, string][] = [
+  ['author', 'Author'],
+  ['authorEmail', 'Author-email'],
+  ['maintainer', 'Maintainer'],
+  ['maintainerEmail', 'Maintainer-email'],
+  ['descriptionContentType', 'Description-Content-Type'],
+  ['keywords', 'Keywords'],
+  ['platform', 'Platform'],
+  ['downloadUrl', 'Download-URL'],
+  ['licenseExpression', 'License-Expression'],
+];
+const MULTIPLE: [keyof ReleaseDetails, string][] = [
+  ['classifiers', 'Classifier'],
+  ['projectUrls', 'Project-URL'],
+  ['providesExtra', 'Provides-Extra'],
+  ['licenseFiles', 'License-File'],
+  ['dynamic', 'Dynamic'],
+];
+
+export function releaseDetails(m: CoreMetadata): ReleaseDetails {
+  const out: Record<string, string | string[]> = {};
+  for (const [key, header] of SINGLE) {
+    const v = field(m, header);
+    if (v) out[key] = v;
+  }
+  for (const [key, header] of MULTIPLE) {
+    const v = fieldAll(m, header).filter(Boolean);
+    if (v.length > 0) out[key] = v;
+  }
+  return out as ReleaseDetails;
+}

@@ -22,6 +22,8 @@ export interface ParsedFilename {
   /** The name part as written in the filename. */
   name: string;
   version: string;
+  /** A wheel's Python tag (PEP 427 "py3", "cp311.cp312"): what twine sends as pyversion; sdists have none. */
+  pythonTag?: string;
 }
 
 const WHEEL_RE = /^([^-]+)-([^-]+)(?:-\d[^-]*)?-([^-]+)-([^-]+)-([^-]+)\.whl$/;
@@ -42,7 +44,7 @@ export function checkFilename(filename: string): void {
  */
 export function parseFilename(filename: string, project: string): ParsedFilename | undefined {
   const wheel = WHEEL_RE.exec(filename);
-  if (wheel) return { kind: 'bdist_wheel', name: wheel[1], version: wheel[2] };
+  if (wheel) return { kind: 'bdist_wheel', name: wheel[1], version: wheel[2], pythonTag: wheel[3] };
   const ext = SDIST_EXT.exec(filename);
   if (!ext) return undefined;
   const base = filename.slice(0, -ext[0].length);

@@ -1,4 +1,5 @@
-// PyPI at /pypi/: the legacy upload API (twine), the simple index (pip), files with PEP 658 metadata, and yank.
+// PyPI at /pypi/: the legacy upload API (twine), the simple index (pip), files with PEP 658 metadata, yank, and
+// pypi.org's JSON API (json-api.ts).
 // Upload answers are read by twine: 200 = success, the reason phrase is what the user sees (multiformat-protocols.md
 // 1.3), and /legacy and /legacy/ are both accepted because twine aborts on any redirect.
 import multipart from '@fastify/multipart';
@@ -11,6 +12,7 @@ import { canManage, readablePackage, readablePackages, registerAccessRoute } fro
 import { type FormatContext, isoNow } from '../multiformat/context.ts';
 import { assertNotQuarantined, challenge, countDownload, installFormatErrors, sendBlob } from '../multiformat/http.ts';
 import { retagLatest } from '../multiformat/publish.ts';
+import { pypiJson } from './json-api.ts';
 import { normalizeName } from './names.ts';
 import { indexFiles, JSON_TYPE, projectHtml, projectJson, rootHtml, rootJson, wantsJson } from './simple.ts';
 import { isNewerRelease, PYPI, type UploadForm, uploadDistribution } from './upload.ts';
@@ -33,7 +35,14 @@ async function readForm(req: FastifyRequest): Promise<UploadForm> {
   return form;
 }
 
-export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContext) {
+/**
+ * Index pages and the JSON API answer by caller (private projects): never public, so no shared cache keeps an
+ * authenticated answer, and varying by credentials (and by Accept where the format is negotiated).
+ */
+const perCaller = (reply: FastifyReply, vary: string) => reply.header('vary', vary).header('cache-control', 'max-age=60');
+
+/** originOf: the registry's public origin for a request (public-url.ts), for the JSON API's absolute file URLs. */
+export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContext, originOf: (req: FastifyRequest) => string) {
   await app.register(multipart, {
     limits: { fileSize: ctx.maxUploadBytes, files: 1, fields: 1000, fieldSize: 8 * 1024 * 1024, parts: 1100 },
   });
@@ -49,10 +58,25 @@ export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContex
   app.post('/legacy/', upload);
   app.post('/legacy', upload);
 
+  // The JSON API at pypi.org's paths under this root. A non-normalised name answers 301 to the normalised URL, as
+  // pypi.org does; a private project answers as its simple page does (readablePackage).
+  const jsonApi = (req: FastifyRequest, reply: FastifyReply, project: string, version?: string) => {
+    const canonical = normalizeName(project);
+    if (canonical !== project) {
+      const up = version === undefined ? '../' : '../../';
+      const rest = version === undefined ? 'json' : `${encodeURIComponent(version)}/json`;
+      return reply.redirect(`${up}${encodeURIComponent(canonical)}/${rest}`, 301);
+    }
+    const { pkg } = readablePackage(ctx, req, PYPI, canonical, REALM);
+    const body = pypiJson(ctx, pkg, `${originOf(req)}/pypi`, version);
+    perCaller(reply, 'Authorization').header('x-pypi-last-serial', String(pkg.rev));
+    return reply.type('application/json; charset=utf-8').send(body);
+  };
+
   app.get('/simple/', async (req, reply) => {
     const projects = [...readablePackages(ctx, req, PYPI).keys()];
     const json = wantsJson(req.headers.accept, (req.query as { format?: string }).format);
-    reply.header('vary', 'Accept, Authorization').header('cache-control', 'max-age=60');
+    perCaller(reply, 'Accept, Authorization');
     if (json) return reply.type(JSON_TYPE).send(rootJson(projects));
     return reply.type('text/html; charset=utf-8').send(rootHtml(projects));
   });
@@ -66,18 +90,29 @@ export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContex
     const rows = ctx.files.served(pkg.id);
     const files = indexFiles(canonical, rows);
     const versions = [...new Set(rows.map((r) => r.version))].sort(compare);
-    reply.header('vary', 'Accept, Authorization').header('cache-control', 'max-age=60');
+    perCaller(reply, 'Accept, Authorization');
     if (wantsJson(req.headers.accept, (req.query as { format?: string }).format))
       return reply.type(JSON_TYPE).send(projectJson(canonical, files, versions));
     return reply.type('text/html; charset=utf-8').send(projectHtml(canonical, files));
   });
   app.get('/simple/:project', async (req, reply) => {
     const { project } = req.params as { project: string };
+    // Also the JSON API's URL of a project named "simple", which wins when there is one: pip asks for the simple
+    // page of a project "json" with the slash.
+    if (project === 'json' && ctx.repo.find(PYPI, 'simple')) return jsonApi(req, reply, 'simple');
     return reply.redirect(`${encodeURIComponent(normalizeName(project))}/`, 301);
+  });
+
+  app.get('/:project/json', async (req, reply) => jsonApi(req, reply, (req.params as { project: string }).project));
+  app.get('/:project/:version/json', async (req, reply) => {
+    const { project, version } = req.params as { project: string; version: string };
+    return jsonApi(req, reply, project, version);
   });
 
   app.get('/files/:project/:filename', async (req, reply) => {
     const { project, filename } = req.params as { project: string; filename: string };
+    // Also the JSON API's URL of a release of a project named "files" (no distribution file is named "json").
+    if (filename === 'json') return jsonApi(req, reply, 'files', project);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
     if (project !== normalizeName(project) || /[/\\\x00-\x1f]/.test(filename)) throw notFound('no such file', 'FILE_NOT_FOUND');
     const { pkg } = readablePackage(ctx, req, PYPI, project, REALM);

@@ -8,7 +8,7 @@ import { AppError, badRequest, forbidden } from '../../lib/errors.ts';
 import { assertPublishable, noPackageToPublish } from '../multiformat/access.ts';
 import type { FormatContext } from '../multiformat/context.ts';
 import { storeArtifact, type UploadOutcome } from '../multiformat/publish.ts';
-import { field, fieldAll, readDistMetadata } from './metadata.ts';
+import { field, fieldAll, readDistMetadata, releaseDetails } from './metadata.ts';
 import { checkFilename, isValidName, isValidVersion, normalizeName, parseFilename, sameVersion } from './names.ts';
 
 /** Whether a release becomes `latest` over the current one (PEP 440 order, as uploads have always set it). */
@@ -128,6 +128,7 @@ export async function uploadDistribution(ctx: FormatContext, form: UploadForm, w
         requiresPython: requiresPython || null,
         requiresDist: fieldAll(dist.meta, 'Requires-Dist'),
         homepage: field(dist.meta, 'Home-page') ?? null,
+        details: releaseDetails(dist.meta),
       },
       description: summary.slice(0, 500),
       keywords,

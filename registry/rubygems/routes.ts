@@ -1,9 +1,10 @@
 // RubyGems at /rubygems/ (gem push --host http://host:4873/rubygems; source "http://host:4873/rubygems"): push and
 // yank with the API key, the source root (gem 3.3 probes HEAD /rubygems/ to choose the compact index), the
-// compact index, the legacy Marshal index and quick gemspecs, and the .gem files. gem prints the body text of
+// compact index, the legacy Marshal index and quick gemspecs, the .gem files (not those of yanked versions:
+// rubygems.org deletes them), and rubygems.org's JSON API for tools (json-api.ts). gem prints the body text of
 // any answer, so refusals are sent as plain sentences (multiformat-protocols.md 3.1, 3.3).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { badRequest, notFound } from '../../lib/errors.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, badRequest, notFound } from '../../lib/errors.ts';
 import { immutableCacheControl } from '../../lib/etag.ts';
 import { readablePackage, readablePackages, registerAccessRoute } from '../multiformat/access.ts';
 import type { FormatContext } from '../multiformat/context.ts';
@@ -12,13 +13,15 @@ import { assertNotQuarantined, challenge, countDownload, installFormatErrors, se
 import type { PackageRow } from '../packages-repo.ts';
 import { createVersionsLog, infoBody, md5, sendIndexFile } from './compact-index.ts';
 import { type GemSpec, isPrerelease, isValidGemName } from './gem-spec.ts';
+import { GEM_NOT_FOUND, gemJson, latestJson, liveGems, mostRecent, specOf, versionsJson } from './json-api.ts';
 import { quickSpec, type SpecTuple, specsGz } from './marshal-index.ts';
 import { compareGemVersions, pushGem, RUBYGEMS, yankGem } from './push.ts';
 
 const REALM = 'rubygems';
 const NEED_KEY = 'Access Denied. Please sign up for an account and use your API token as the key (GEM_HOST_API_KEY or ~/.gem/credentials).';
 
-export async function registerRubygemsRoutes(app: FastifyInstance, ctx: FormatContext) {
+/** originOf: the registry's public origin for a request (public-url.ts), for the JSON API's absolute links. */
+export async function registerRubygemsRoutes(app: FastifyInstance, ctx: FormatContext, originOf: (req: FastifyRequest) => string) {
   // gem push sends application/octet-stream, gem yank a form: both are read as raw bytes here.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ctx.maxUploadBytes }, (_req, body, done) => done(null, body));
@@ -121,7 +124,7 @@ export async function registerRubygemsRoutes(app: FastifyInstance, ctx: FormatCo
     if (!file.endsWith('.gemspec.rz')) throw notFound(`${file} was not found`);
     const { row, pkg } = gemFile(ctx, req, `${file.slice(0, -'.gemspec.rz'.length)}.gem`);
     reply.header('cache-control', immutableCacheControl(pkg.access));
-    return reply.type('application/octet-stream').send(quickSpec((JSON.parse(row.meta) as { spec: GemSpec }).spec));
+    return reply.type('application/octet-stream').send(quickSpec(specOf(row)));
   });
   app.get('/gems/:file', async (req, reply) => {
     const { file } = req.params as { file: string };
@@ -130,14 +133,58 @@ export async function registerRubygemsRoutes(app: FastifyInstance, ctx: FormatCo
     reply.header('cache-control', immutableCacheControl(pkg.access)).header('etag', `"${row.sha256}"`);
     return sendBlob(ctx, req, reply, row.blob_sha512, file);
   });
+
+  // rubygems.org's JSON API (json-api.ts): unknown gems, gems hidden from the caller and gems with no live version
+  // answer the same 404, so it tells no one that a private gem exists (anonymous callers of a private gem get the
+  // 401 challenge, as /info).
+  app.get('/api/v1/gems/:file', async (req, reply) => {
+    const { file } = req.params as { file: string };
+    const { pkg, gems } = liveGemsOf(ctx, req, file.endsWith('.json') ? file.slice(0, -'.json'.length) : '');
+    const latest = mostRecent(gems);
+    if (!latest) throw notFound(GEM_NOT_FOUND, 'PACKAGE_NOT_FOUND');
+    return sendJson(reply, gemJson(pkg, latest, `${originOf(req)}/rubygems`));
+  });
+  app.get('/api/v1/versions/:file', async (req, reply) => {
+    const { file } = req.params as { file: string };
+    const { gems } = liveGemsOf(ctx, req, file.endsWith('.json') ? file.slice(0, -'.json'.length) : '');
+    if (gems.length === 0) throw notFound(GEM_NOT_FOUND, 'PACKAGE_NOT_FOUND');
+    return sendJson(reply, versionsJson(gems));
+  });
+  app.get('/api/v1/versions/:name/latest.json', async (req, reply) => {
+    const { name } = req.params as { name: string };
+    return sendJson(reply, latestJson(liveGemsOf(ctx, req, name).gems));
+  });
 }
+
+/** The live (served, not yanked) files of a gem the caller may read; none for an unknown or hidden gem. */
+function liveGemsOf(ctx: FormatContext, req: FastifyRequest, name: string) {
+  const none = { pkg: { name, downloads: 0 }, gems: [] };
+  if (!isValidGemName(name)) return none;
+  try {
+    const { pkg } = readablePackage(ctx, req, RUBYGEMS, name, REALM);
+    return { pkg, gems: liveGems(ctx.files.served(pkg.id)) };
+  } catch (err) {
+    if (err instanceof AppError && err.statusCode === 404) return none;
+    throw err;
+  }
+}
+
+/** The JSON API's answers differ by caller (private gems): never public, and varying by credentials, as /info. */
+const sendJson = (reply: FastifyReply, body: unknown) =>
+  reply.header('cache-control', 'max-age=60').header('vary', 'Authorization').type('application/json; charset=utf-8').send(body);
 
 function gemFile(ctx: FormatContext, req: FastifyRequest, file: string): { row: FileRow; pkg: PackageRow } {
   if (!/^[A-Za-z0-9._-]+\.gem$/.test(file) || file.length > 300) throw notFound(`${file} was not found`);
   const row = ctx.files.file(RUBYGEMS, file);
   if (!row) throw notFound(`${file} was not found`);
-  const name = (JSON.parse(row.meta) as { spec: GemSpec }).spec.name;
-  const { pkg } = readablePackage(ctx, req, RUBYGEMS, name, REALM);
+  const spec = specOf(row);
+  const { pkg } = readablePackage(ctx, req, RUBYGEMS, spec.name, REALM);
+  // rubygems.org deletes a yanked version's files: 404, with the reason as the body (after the access check, so a
+  // private gem's yanks stay its readers' business).
+  if (row.yanked !== null) {
+    const version = spec.platform === 'ruby' ? spec.version : `${spec.version}-${spec.platform}`;
+    throw notFound(`Version ${version} of ${spec.name} was yanked: it can no longer be downloaded.`, 'VERSION_YANKED');
+  }
   assertNotQuarantined(ctx, row);
   return { row, pkg };
 }

@@ -1,7 +1,8 @@
 // The real RubyGems 3.3 and Bundler 2.3 against the registry at /rubygems/ (main API + registry processes): gem
 // build, gem push with the API key, a refused re-push and a wrong key, gem install --source of a gem and its
-// dependency (compact index + quick Marshal gemspecs), bundle install through the compact index, gem yank, and
-// the installed bytes compared with the built ones. Recipe: multiformat-protocols.md 3.9.
+// dependency (compact index + quick Marshal gemspecs), bundle install through the compact index, gem yank (the
+// yanked .gem no longer downloads), and the installed bytes compared with the built ones. Recipe:
+// multiformat-protocols.md 3.9.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -135,6 +136,10 @@ describe('gem push, gem install and bundle install against /rubygems/', () => {
     expect(res.code, res.output).toBe(0);
     expect(res.stdout).toContain('Successfully deleted gem: acc_dep (1.0.0)');
     expect(await (await fetch(`${host}/info/acc_dep`)).text()).toBe('---\n');
+    // Its file is gone too, as on rubygems.org; the gem it depended on still downloads.
+    const gone = await fetch(`${host}/gems/acc_dep-1.0.0.gem`);
+    expect([gone.status, await gone.text()]).toEqual([404, 'Version 1.0.0 of acc_dep was yanked: it can no longer be downloaded.\n']);
+    expect((await fetch(`${host}/gems/acc_hello-0.1.1.gem`)).status).toBe(200);
     const again = await push(built('acc_dep', '1.0.0'));
     expect(again.output).toContain('Repushing of gem versions is not allowed.');
   });

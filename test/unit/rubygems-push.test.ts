@@ -110,6 +110,33 @@ for (const name of ['hello', 'acc_hello-kit']) {
       expect(latest()).toBe('0.1.0');
     });
 
+    it('a yanked version no longer downloads (rubygems.org deletes its files): .gem and quick gemspec 404 with the reason', async () => {
+      const kept = makeGem(name, '0.1.0');
+      for (const gem of [kept, makeGem(name, '0.2.0'), makeGem(name, '0.2.0', { platform: 'x86_64-linux' })])
+        expect((await push(gem)).statusCode).toBe(200);
+      expect((await get(`/gems/${name}-0.2.0.gem`)).statusCode).toBe(200);
+      expect((await yankVersion('0.2.0')).statusCode).toBe(200);
+      const yanked = `Version 0.2.0 of ${name} was yanked: it can no longer be downloaded.\n`;
+      for (const url of [`/gems/${name}-0.2.0.gem`, `/quick/Marshal.4.8/${name}-0.2.0.gemspec.rz`]) {
+        const res = await get(url);
+        expect([res.statusCode, res.body, res.headers['content-type']], url).toEqual([404, yanked, 'text/plain; charset=utf-8']);
+        // Only files that are served are immutable: a cache must not keep the refusal (or the file) for a year.
+        expect(res.headers['cache-control'], url).toBeUndefined();
+        expect(res.headers.etag, url).toBeUndefined();
+      }
+      // The platform gem of the same version is its own file, not yanked: it still downloads, as the kept release.
+      expect((await get(`/gems/${name}-0.2.0-x86_64-linux.gem`)).statusCode).toBe(200);
+      const file = await get(`/gems/${name}-0.1.0.gem`);
+      expect(file.statusCode).toBe(200);
+      expect(file.rawPayload.equals(kept)).toBe(true);
+      expect(file.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect((await get(`/quick/Marshal.4.8/${name}-0.1.0.gemspec.rz`)).headers['cache-control']).toBe(
+        'public, max-age=31536000, immutable',
+      );
+      // HEAD (Fastify's, from the GET route) answers the same.
+      expect((await r.app.inject({ method: 'HEAD', url: `/rubygems/gems/${name}-0.2.0.gem` })).statusCode).toBe(404);
+    });
+
     it('a re-push is 409 "Repushing of gem versions is not allowed.", also identical bytes and after a yank', async () => {
       const gem = makeGem(name, '0.1.0');
       await push(gem);
