@@ -56,6 +56,9 @@ export interface RelayedAuditEntry {
   target: string;
   /** A few identifying fields. Never secrets, credentials or whole request bodies. */
   details?: Record<string, unknown>;
+  /** The request's origin, as the main API records its own entries (the principal carries it: request-auth.ts). */
+  ip?: string;
+  userAgent?: string;
 }
 
 /**
@@ -66,11 +69,20 @@ export function enqueueAudit(
   db: Db,
   table: OutboxTable,
   clock: Clock,
-  actor: Pick<Principal, 'userId' | 'username'>,
+  actor: Pick<Principal, 'userId' | 'username' | 'ip' | 'userAgent'>,
   action: RelayedAuditAction,
   target: string,
   details?: Record<string, unknown>,
 ): string {
-  const entry: RelayedAuditEntry = { actorId: actor.userId, actorUsername: actor.username, action, target, ...(details && { details }) };
+  const entry: RelayedAuditEntry = {
+    actorId: actor.userId,
+    actorUsername: actor.username,
+    action,
+    target,
+    ...(details && { details }),
+    ...(actor.ip && { ip: actor.ip }),
+    // The main API keeps 512 characters of a user agent; a hostile one does not travel bigger.
+    ...(actor.userAgent && { userAgent: actor.userAgent.slice(0, 512) }),
+  };
   return enqueueEvent(db, table, clock, { type: AUDIT_ENTRY_TYPE, subject: target, data: { ...entry } });
 }

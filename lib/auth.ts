@@ -18,6 +18,9 @@ export interface Principal {
   tokenId: string;
   tokenKind: 'session' | 'api';
   readonly: boolean;
+  /** Where the request carrying this principal came from (set by the request guards): for audit entries. */
+  ip?: string;
+  userAgent?: string;
 }
 
 export interface Credential {

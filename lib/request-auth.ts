@@ -14,7 +14,10 @@ export function createAuthGuards(auth: Authenticator, howToSignIn = 'send Author
   // the body), and the answer cannot change within one short request. A long-lived one asks again (`again`).
   const known = new WeakMap<FastifyRequest, Principal | null>();
   const authenticate = (req: FastifyRequest): Principal | undefined => {
-    const p = auth.authenticate(parseAuthorization(req.headers.authorization), req.ip);
+    const found = auth.authenticate(parseAuthorization(req.headers.authorization), req.ip);
+    // A copy: the authenticator may share its principals between requests, and this one names its request's origin.
+    const ua = req.headers['user-agent'];
+    const p = found && { ...found, ip: req.ip, userAgent: typeof ua === 'string' ? ua : undefined };
     known.set(req, p ?? null);
     return p;
   };

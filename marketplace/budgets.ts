@@ -14,7 +14,7 @@ import type { DeploymentRow, DeploymentsRepo } from './deployments-repo.ts';
 const MAX_BUDGET_CENTS = 100_000_000; // $1,000,000 a month: anything above is a typo, not a budget
 const iso = (ms: number) => new Date(ms).toISOString();
 /** Who changes a budget: the owner, named in the audit entry. */
-type Actor = Pick<Principal, 'userId' | 'username'>;
+type Actor = Pick<Principal, 'userId' | 'username' | 'ip' | 'userAgent'>;
 
 export interface Threshold {
   id: string;

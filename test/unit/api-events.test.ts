@@ -123,7 +123,7 @@ describe('events pipeline', () => {
         data: { actorId: who.id, actorUsername: name, action, target, details },
       });
     const rows = () =>
-      t.db.prepare('SELECT actor_id, actor_username, action, target, ip, details, created_at FROM audit_log ORDER BY id').all();
+      t.db.prepare('SELECT actor_id, actor_username, action, target, ip, user_agent, details, created_at FROM audit_log ORDER BY id').all();
 
     it('records a package publish and a deployment action once each, with the actor, target and when it happened', async () => {
       const publish = auditEntry(
@@ -135,6 +135,8 @@ describe('events pipeline', () => {
         '2026-03-10T11:00:00.000Z',
       );
       const scale = auditEntry(bob, 'bob', 'deployment.scale', 'deployment:deploy-1', { name: 'cache', instances: { from: 1, to: 3 } });
+      // The producer's request origin travels with the entry (lib/audit-outbox.ts).
+      Object.assign(scale.data, { ip: '203.0.113.9', userAgent: 'service-cli/0.1.0' });
       expect((await post([publish, scale])).json()).toEqual({ stored: 2, duplicates: 0 });
       expect(rows()).toEqual([
         {
@@ -143,6 +145,7 @@ describe('events pipeline', () => {
           action: 'package.publish',
           target: 'package:left-pad',
           ip: null,
+          user_agent: null,
           details: JSON.stringify({ ecosystem: 'npm', name: 'left-pad', version: '1.0.0' }),
           // When the action happened in the registry, not when the relay delivered it.
           created_at: '2026-03-10T11:00:00.000Z',
@@ -152,7 +155,8 @@ describe('events pipeline', () => {
           actor_username: 'bob',
           action: 'deployment.scale',
           target: 'deployment:deploy-1',
-          ip: null,
+          ip: '203.0.113.9',
+          user_agent: 'service-cli/0.1.0',
           details: JSON.stringify({ name: 'cache', instances: { from: 1, to: 3 } }),
           created_at: '2026-03-10T12:00:00.000Z',
         },

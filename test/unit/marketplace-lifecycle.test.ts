@@ -96,6 +96,8 @@ describe('deployment transition table', () => {
     expect(f.auditEntries().map((a) => [a.action, a.actorId, a.actorUsername, a.target])).toEqual(
       ['create', 'stop', 'start', 'restart', 'delete'].map((verb) => [`deployment.${verb}`, u.id, 'user1', `deployment:${id}`]),
     );
+    // From where, as the main API records its own entries (inject's socket address and user agent).
+    expect(f.auditEntries().map((a) => [a.ip, a.userAgent])).toEqual(Array(5).fill(['127.0.0.1', 'lightMyRequest']));
     // A deleted deployment frees its name and leaves the list.
     expect((await call('GET', '/api/deployments')).body.total).toBe(0);
     // The tombstone answers for 30 days, then 404.

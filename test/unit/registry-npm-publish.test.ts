@@ -67,6 +67,8 @@ for (const name of ['pub-test', '@acme/pub-test']) {
         action: 'package.publish',
         target: `package:${name}`,
         details: { ecosystem: 'npm', name, version: '1.0.0', tag: 'latest' },
+        ip: '127.0.0.1',
+        userAgent: 'lightMyRequest',
       });
     });
 

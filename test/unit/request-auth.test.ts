@@ -28,17 +28,21 @@ function counting() {
   return { auth, calls: () => calls, revoke: () => (valid = false) };
 }
 
-const request = () => ({ headers: { authorization: 'Bearer elk_x' }, ip: '127.0.0.1' }) as unknown as FastifyRequest;
+const request = () =>
+  ({ headers: { authorization: 'Bearer elk_x', 'user-agent': 'npm/11.19.1' }, ip: '127.0.0.1' }) as unknown as FastifyRequest;
 
 describe('createAuthGuards', () => {
   it('authenticates a request once, whichever guards ask and how often', () => {
     const c = counting();
     const guards = createAuthGuards(c.auth);
     const req = request();
-    expect(guards.optional(req)).toBe(alice);
-    expect(guards.required(req)).toBe(alice);
-    expect(guards.writer(req)).toBe(alice);
-    expect(guards.role(req, 'publisher')).toBe(alice);
+    const first = guards.optional(req);
+    // The request's own copy, naming where it came from (audit entries read it); the authenticator's is untouched.
+    expect(first).toEqual({ ...alice, ip: '127.0.0.1', userAgent: 'npm/11.19.1' });
+    expect(alice).not.toHaveProperty('ip');
+    expect(guards.required(req)).toBe(first);
+    expect(guards.writer(req)).toBe(first);
+    expect(guards.role(req, 'publisher')).toBe(first);
     expect(c.calls()).toBe(1);
     // Another request is authenticated on its own.
     guards.required(request());
@@ -49,7 +53,7 @@ describe('createAuthGuards', () => {
     const c = counting();
     const guards = createAuthGuards(c.auth, 'run npm login');
     const req = request();
-    expect(guards.required(req)).toBe(alice);
+    expect(guards.required(req)).toMatchObject(alice);
     c.revoke();
     expect(() => guards.again(req)).toThrow('authentication required: run npm login (the token may be revoked or expired)');
     // And the request remembers the refusal from then on.
