@@ -54,6 +54,9 @@ export function createServiceApp(opts: ServiceAppOptions) {
     },
   });
   app.server.headersTimeout = 15_000;
+  // No route reads a text body: without Fastify's default text/plain parser, such a body gets the same 415 "send
+  // application/json" as any other type, rather than a 400 about the body not being an object.
+  app.removeContentTypeParser('text/plain');
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

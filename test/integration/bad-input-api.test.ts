@@ -180,7 +180,7 @@ describe('bad input: REST API, auth, webhooks, marketplace', () => {
       post('api', 'A4a', 'invalid JSON', '/api/auth/register', '{"username": ', 400),
       post('api', 'A4b', '10 000-deep nesting', '/api/orgs', `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`, 400),
       {
-        ...post('api', 'A4c', 'JSON body sent as text/plain', '/api/orgs', '{"name":"plain-org"}', [400, 415]),
+        ...post('api', 'A4c', 'JSON body sent as text/plain', '/api/orgs', '{"name":"plain-org"}', 415),
         headers: { ...u.auth, 'content-type': 'text/plain' },
       },
       post('api', 'A4d', '2 MiB JSON body', '/api/orgs', JSON.stringify({ name: 'big', pad: 'x'.repeat(2 * 1024 * 1024) }), [400, 413]),

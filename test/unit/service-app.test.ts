@@ -67,6 +67,10 @@ describe('createServiceApp', () => {
     const type = await app.inject({ method: 'POST', url: '/things', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
     expect(type.statusCode).toBe(415);
     expect(type.json().code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    // text/plain too (Fastify would parse it into a string, refused later as "not an object").
+    const text = await app.inject({ method: 'POST', url: '/things', headers: { 'content-type': 'text/plain' }, payload: '{"name":"a"}' });
+    expect(text.statusCode).toBe(415);
+    expect(text.json()).toEqual({ error: 'unsupported content type: send application/json', code: 'UNSUPPORTED_MEDIA_TYPE' });
     const big = await app.inject({ method: 'POST', url: '/things', payload: { name: 'x'.repeat(5000) } });
     expect(big.statusCode).toBe(413);
     expect(big.json()).toEqual({ error: 'request body is larger than this server accepts: the limit is 1 KB', code: 'BODY_TOO_LARGE' });
