@@ -6,7 +6,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyError } from 'fastify';
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.ts';
-import type { Config } from '../lib/config.ts';
+import { type Config, registryPublicOrigin } from '../lib/config.ts';
 import { type Db, databaseAnswers } from '../lib/db.ts';
 import { toErrorResponse } from '../lib/errors.ts';
 import type { Secrets } from '../lib/secrets.ts';
@@ -86,7 +86,12 @@ export async function buildApp(deps: DashboardDeps) {
       return sendHtml(reply, errorPage(req.session?.ctx ?? { csrf: '' }, status, body.error), status);
     });
 
-    const routeDeps: RouteDeps = { peers, secrets: deps.secrets, forgetSession: session.forget };
+    const routeDeps: RouteDeps = {
+      peers,
+      secrets: deps.secrets,
+      forgetSession: session.forget,
+      registryOrigin: registryPublicOrigin(deps.config),
+    };
     const homeData = createHomeData(peers);
     // What an anonymous visitor without a notice sees depends only on the public figures (kept 10 s), so that page
     // is rendered once per figures, and kept as UTF-8 bytes: the busiest page of the dashboard. Not if rendering it

@@ -119,6 +119,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
+/**
+ * The registry's origin as clients reach it (the ecosystem prefixes /npm, /pypi, ... go after it):
+ * REGISTRY_PUBLIC_URL, which may name /npm or not, else the registry's own URL.
+ */
+export function registryPublicOrigin(c: Pick<Config, 'REGISTRY_PUBLIC_URL' | 'urls'>): string {
+  return c.REGISTRY_PUBLIC_URL ? stripSlash(c.REGISTRY_PUBLIC_URL).replace(/\/npm$/, '') : c.urls.registry;
+}
+
 function stripSlash(u: string): string {
   return u.replace(/\/+$/, '');
 }

@@ -2,13 +2,13 @@
 // when set, else the Host the client used (trap 13), validated so a junk Host cannot steer them, else the configured
 // URL.
 import type { FastifyRequest } from 'fastify';
-import type { Config } from '../lib/config.ts';
+import { type Config, registryPublicOrigin } from '../lib/config.ts';
 
 const HOST_RE = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /** The origin the ecosystem prefixes (/npm, /rubygems, ...) go after; REGISTRY_PUBLIC_URL may carry /npm or not. */
 export function publicOrigin(config: Config) {
-  const fixed = config.REGISTRY_PUBLIC_URL?.replace(/\/+$/, '').replace(/\/npm$/, '');
+  const fixed = config.REGISTRY_PUBLIC_URL ? registryPublicOrigin(config) : undefined;
   const fallback = config.urls.registry;
   return (req: FastifyRequest): string => {
     if (fixed) return fixed;

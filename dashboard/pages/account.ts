@@ -23,6 +23,8 @@ export function renderAccount(
   myPackages: { name: string; version: string | null }[],
   notice?: string,
   error?: string,
+  /** The organization name as typed, shown again after a refusal. */
+  orgName = '',
 ) {
   const limits = me.plan.limits ?? {};
   const body = html`<h1>Account</h1>
@@ -40,7 +42,7 @@ export function renderAccount(
 <h2>Organizations</h2>
 ${me.orgs.length ? html`<ul>${me.orgs.map((o) => html`<li><a href="/orgs/${encodeURIComponent(o.name)}">@${o.name}</a> (${o.role})</li>`)}</ul>` : html`<p>None yet.</p>`}
 ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-<form method="post" action="/orgs" class="row">${csrfField(ctx)}<label for="org-name">New organization</label><input id="org-name" name="name" required maxlength="39" pattern="[a-z0-9][a-z0-9\\-]*"><button type="submit">Create</button></form>
+<form method="post" action="/orgs" class="row">${csrfField(ctx)}<label for="org-name">New organization</label><input id="org-name" name="name" required maxlength="39" pattern="[a-z0-9][a-z0-9\\-]*" value="${orgName}"><button type="submit">Create</button></form>
 <h2>My packages</h2>
 ${myPackages.length ? html`<ul>${myPackages.map((p) => html`<li><a href="${packageHref(p.name, 'npm')}">${p.name}</a> ${p.version ?? ''}</li>`)}</ul>` : html`<p>No packages in your scopes yet.</p>`}`;
   return layout({ title: 'Account', ctx, body, notice });
@@ -49,8 +51,15 @@ ${myPackages.length ? html`<ul>${myPackages.map((p) => html`<li><a href="${packa
 export function renderTokens(
   ctx: PageCtx,
   tokens: TokenRow[],
-  o: { created?: { name: string; token: string }; error?: string; notice?: string } = {},
+  o: {
+    created?: { name: string; token: string };
+    error?: string;
+    notice?: string;
+    /** What was typed, shown again after a refusal so nothing has to be retyped. */
+    form?: { name: string; expiresInDays: string; readonly: boolean };
+  } = {},
 ) {
+  const f = o.form ?? { name: '', expiresInDays: '', readonly: false };
   const body = html`<h1>API tokens</h1>
 ${
   o.created
@@ -66,10 +75,10 @@ ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
 <form method="post" action="/account/tokens" class="stack narrow">
   ${csrfField(ctx)}
   <label for="token-name">Name</label>
-  <input id="token-name" name="name" required maxlength="100">
+  <input id="token-name" name="name" required maxlength="100" value="${f.name}">
   <label for="token-days">Expires after (days, empty for never)</label>
-  <input id="token-days" name="expiresInDays" type="number" min="1" max="3650">
-  <label class="check"><input type="checkbox" name="readonly" value="1"> Read-only</label>
+  <input id="token-days" name="expiresInDays" type="number" min="1" max="3650" value="${f.expiresInDays}">
+  <label class="check"><input type="checkbox" name="readonly" value="1"${f.readonly ? html` checked` : ''}> Read-only</label>
   <button type="submit">Create token</button>
 </form>
 <h2>Your tokens</h2>
@@ -90,9 +99,10 @@ export function renderOrg(
   ctx: PageCtx,
   org: { name: string; plan: string; role: string; memberCount: number },
   members: { username: string; role: string; joinedAt: string }[],
-  o: { error?: string; notice?: string } = {},
+  o: { error?: string; notice?: string; form?: { username: string; role: string } } = {},
 ) {
   const manage = org.role === 'owner' || org.role === 'admin';
+  const f = o.form ?? { username: '', role: 'member' };
   const body = html`<h1>@${org.name}</h1>
 <p>Plan ${org.plan} · your role: ${org.role} · ${org.memberCount} member${org.memberCount === 1 ? '' : 's'}</p>
 ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
@@ -104,9 +114,9 @@ ${
     ? html`<h2>Add or change a member</h2>
 <form method="post" action="/orgs/${encodeURIComponent(org.name)}/members" class="stack narrow">
   ${csrfField(ctx)}
-  <label for="member">User name</label><input id="member" name="username" required maxlength="100">
+  <label for="member">User name</label><input id="member" name="username" required maxlength="100" value="${f.username}">
   <label for="member-role">Role</label>
-  <select id="member-role" name="role"><option>member</option><option>admin</option><option>owner</option></select>
+  <select id="member-role" name="role">${['member', 'admin', 'owner'].map((r) => html`<option${r === f.role ? html` selected` : ''}>${r}</option>`)}</select>
   <button type="submit">Save member</button>
 </form>`
     : ''

@@ -43,7 +43,7 @@ ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
 /** Password change: the current password, the new one twice (checked here before the API is asked). */
 export function renderPassword(ctx: PageCtx, o: { error?: string; errors?: Record<string, string> } = {}) {
   const body = html`<h1>Change password</h1>
-<p>Every other session and API token of your account is signed out when the password changes; this browser stays signed in.</p>
+<p>Every other login session of your account is signed out when the password changes; this browser stays signed in. API tokens keep working: revoke them under <a href="/account/tokens">API tokens</a>.</p>
 ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
 <form method="post" action="/account/password" class="stack narrow" data-validate>
   ${csrfField(ctx)}

@@ -48,8 +48,14 @@ export function renderBilling(
   b: BillingSummary | undefined,
   invoices: Invoice[],
   budgets: Budget[],
-  o: { error?: string; notice?: string } = {},
+  o: {
+    error?: string;
+    notice?: string;
+    /** The budget form as typed, shown again after a refusal so nothing has to be retyped. */
+    form?: { amount: string; percent: string; onExceed: string };
+  } = {},
 ) {
+  const f = o.form ?? { amount: '', percent: '80', onExceed: 'notify' };
   const body = html`<h1>Billing</h1>
 ${
   b
@@ -84,11 +90,11 @@ ${budgets.length === 0 ? html`<p>No budgets.</p>` : ''}
 <form method="post" action="/billing/budgets" class="stack narrow">
   ${csrfField(ctx)}
   <label for="budget-amount">Monthly budget ($)</label>
-  <input id="budget-amount" name="amount" type="number" min="1" step="0.01" required>
+  <input id="budget-amount" name="amount" type="number" min="1" step="0.01" required value="${f.amount}">
   <label for="budget-threshold">Alert at (% of budget, actual spend)</label>
-  <input id="budget-threshold" name="percent" type="number" min="1" max="1000" value="80" required>
+  <input id="budget-threshold" name="percent" type="number" min="1" max="1000" value="${f.percent}" required>
   <label for="budget-exceed">When exceeded</label>
-  <select id="budget-exceed" name="onExceed"><option value="notify">Notify me</option><option value="suspend">Suspend deployments</option></select>
+  <select id="budget-exceed" name="onExceed"><option value="notify">Notify me</option><option value="suspend"${f.onExceed === 'suspend' ? html` selected` : ''}>Suspend deployments</option></select>
   <button type="submit">Add budget</button>
 </form>`;
   return layout({ title: 'Billing', ctx, body, notice: o.notice });

@@ -64,7 +64,7 @@ function actions(ctx: PageCtx, d: DeploymentView, x: Extras): SafeHtml {
   const tier = x.tiers.find((t) => t.id === d.tier);
   // After a preview the previewed tier stays chosen, so "Change plan" applies what was just priced.
   const chosenTier = x.preview?.toPlan ?? d.tier;
-  return html`<section aria-labelledby="act-h"><h2 id="act-h">Actions</h2>
+  return html`<section aria-labelledby="act-h" data-refresh="actions"><h2 id="act-h">Actions</h2>
 <div class="row">
 ${['start', 'stop', 'restart', 'retry', 'resume'].filter((a) => can.has(a)).map((a) => actionForm(ctx, d.id, a, a[0].toUpperCase() + a.slice(1)))}
 ${can.has('backup') ? html`<form method="post" action="/deployments/${d.id}/backups" class="inline">${csrfField(ctx)}<button type="submit">Back up now</button></form>` : ''}
@@ -93,7 +93,7 @@ ${
           b.status === 'pending'
             ? html`<option value="${b.id}" disabled>${when(b.createdAt)} ${b.kind ?? ''} (in progress)</option>`
             : html`<option value="${b.id}">${when(b.createdAt)} ${b.kind ?? ''}</option>`,
-      )}</select><button type="submit">Restore</button></form>`
+      )}</select><label class="check"><input type="checkbox" name="confirm" value="1" required> Replace the current data (changes since the backup are lost)</label><button type="submit">Restore</button></form>`
     : ''
 }
 </section>`;
@@ -141,8 +141,8 @@ ${chart('latency', 'Latency (ms)', a.xs, [
 ])}
 <p class="muted" id="series-empty"${a.xs.length ? html` hidden` : ''}>No time series yet: points appear while the deployment runs.</p>`;
   const body = html`<h1>${d.name}</h1>
-<p>${statusBadge(d.status, d.id)} ${d.currentOperation ? html`<span class="muted">${d.currentOperation.type}${d.currentOperation.step ? `: ${d.currentOperation.step}` : ''}</span>` : ''} ${d.statusReason ? html`<span class="muted">${d.statusReason}</span>` : ''}</p>
-<p class="muted" data-live-one="/deployments/live.json?id=${d.id}">${d.serviceName} · tier ${d.tier} · ${d.region} · ${d.instances} instance${d.instances === 1 ? '' : 's'} · endpoint <code>${d.endpoint ?? '–'}</code></p>
+<p data-refresh="status">${statusBadge(d.status, d.id)} ${d.currentOperation ? html`<span class="muted">${d.currentOperation.type}${d.currentOperation.step ? `: ${d.currentOperation.step}` : ''}</span>` : ''} ${d.statusReason ? html`<span class="muted">${d.statusReason}</span>` : ''}</p>
+<p class="muted" data-live-one="/deployments/live.json?id=${d.id}" data-refresh="summary">${d.serviceName} · tier ${d.tier} · ${d.region} · ${d.instances} instance${d.instances === 1 ? '' : 's'} · endpoint <code>${d.endpoint ?? '–'}</code></p>
 ${x.error ? html`<p class="error" role="alert">${x.error}</p>` : ''}
 <div class="cards">
   <div class="card"><span class="small muted">Cost this cycle</span><strong class="block" id="current-cost">${money(d.billing.currentCost)}</strong></div>
@@ -162,11 +162,11 @@ ${
     ? html`<dl class="creds">${Object.entries(x.credentials).map(([k, v]) => html`<dt>${k}</dt><dd><code>${typeof v === 'string' ? v : JSON.stringify(v)}</code></dd>`)}</dl>`
     : html`<p><a class="button" href="/deployments/${d.id}?reveal=credentials#credentials">Reveal credentials</a></p>`
 }
-${
-  d.allowedActions.includes('rotate_credentials')
-    ? html`<form method="post" action="/deployments/${d.id}/rotate" class="row">${csrfField(ctx)}<label for="grace">Keep the old password for (hours)</label><input id="grace" name="graceHours" type="number" min="0" max="720" value="24"><button type="submit">Rotate credentials</button></form>`
-    : ''
-}
+<div data-refresh="rotate">${
+    d.allowedActions.includes('rotate_credentials')
+      ? html`<form method="post" action="/deployments/${d.id}/rotate" class="row">${csrfField(ctx)}<label for="grace">Keep the old password for (hours)</label><input id="grace" name="graceHours" type="number" min="0" max="720" value="24"><button type="submit">Rotate credentials</button></form>`
+      : ''
+  }</div>
 <h2>Timeline</h2>
 <ol class="timeline" aria-live="polite" data-activity="/deployments/${d.id}/activity.json">${a.events.map((e) => html`<li><time>${e.when}</time> ${e.from} → <strong>${e.to}</strong>${e.reason ? html` <span class="muted">(${e.reason})</span>` : ''}</li>`)}</ol>
 <h2>Logs</h2>

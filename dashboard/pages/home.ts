@@ -46,7 +46,7 @@ export function renderHome(ctx: PageCtx, health: PeerHealth[], data: HomeData, n
 <div class="cards">
 ${data.perEcosystem.map((e) => html`<a class="card" href="/packages?ecosystem=${e.ecosystem}"><span class="small muted">${e.ecosystem} packages</span><strong class="block">${e.total ?? '–'}</strong></a>`)}
   <a class="card" href="/services"><span class="small muted">Services</span><strong class="block">${data.services ?? '–'}</strong></a>
-  ${data.mine ? html`<a class="card" href="/billing"><span class="small muted">My deployments · cost this cycle</span><strong class="block">${data.mine.deployments} · ${money(data.mine.currentCost)}</strong><span class="small muted">projected ${money(data.mine.projectedCost)}</span></a>` : ''}
+  ${data.mine ? html`<a class="card" href="/billing"><span class="small muted">Deployments billed this cycle · cost</span><strong class="block">${data.mine.deployments} · ${money(data.mine.currentCost)}</strong><span class="small muted">projected ${money(data.mine.projectedCost)}</span></a>` : ''}
 </div>
 <h2>Recent publishes</h2>
 ${data.recent.length ? html`<ul>${data.recent.map((r) => html`<li><a href="${packageHref(r.name, 'npm')}">${r.name}</a> ${r.version ?? ''} <span class="small muted">${when(r.updatedAt)}</span></li>`)}</ul>` : html`<p>Nothing published yet.</p>`}

@@ -103,18 +103,25 @@ export interface SecurityView {
   typosquat: { rule?: string; message?: string; similarTo?: string }[];
 }
 
-export function installSnippet(name: string, ecosystem: string, version?: string): string {
+/**
+ * How to install from this registry, ready to copy: each command names the registry (`registry` is its public
+ * origin), because the bare command would fetch a same-named package from the public registry instead.
+ * pip gets --index-url, not --extra-index-url, and gem --clear-sources: with the public index beside ours, a
+ * public package of the same name could win (dependency confusion).
+ */
+export function installSnippet(name: string, ecosystem: string, registry: string, version?: string): string {
   switch (ecosystem) {
     case 'pypi':
-      return `pip install ${name}${version ? `==${version}` : ''}`;
+      return `pip install --index-url ${registry}/pypi/simple/ ${name}${version ? `==${version}` : ''}`;
     case 'maven': {
+      // A dependency needs a version: Maven 3 no longer resolves the LATEST meta-version reliably (deprecated).
       const [g, a] = name.split(':');
-      return `<dependency>\n  <groupId>${g}</groupId>\n  <artifactId>${a ?? g}</artifactId>\n  <version>${version ?? 'LATEST'}</version>\n</dependency>`;
+      return `<repositories>\n  <repository>\n    <id>elide</id>\n    <url>${registry}/maven2/</url>\n  </repository>\n</repositories>\n\n<dependency>\n  <groupId>${g}</groupId>\n  <artifactId>${a ?? g}</artifactId>\n  <version>${version ?? 'LATEST'}</version>\n</dependency>`;
     }
     case 'rubygems':
-      return `gem install ${name}${version ? ` -v ${version}` : ''}`;
+      return `gem install ${name}${version ? ` -v ${version}` : ''} --clear-sources --source ${registry}/rubygems/`;
     default:
-      return `npm install ${name}`;
+      return `npm install ${name} --registry ${registry}/npm/`;
   }
 }
 
@@ -174,6 +181,8 @@ export function renderPackage(
     security?: SecurityView;
     downloads?: { day: string; downloads: number }[];
     days: number;
+    /** The registry's public origin, named in the install command. */
+    registry: string;
   },
 ): string {
   const latest = p.distTags.latest;
@@ -184,7 +193,8 @@ export function renderPackage(
 <article class="readme" aria-label="README">${p.readme ? renderMarkdown(p.readme) : html`<p class="muted">No README.</p>`}</article>
 <aside>
   <h2>Install</h2>
-  <pre class="snippet"><code id="install-snippet">${installSnippet(p.name, p.ecosystem)}</code></pre>
+  <!-- Focusable: a long command scrolls, and keyboard users must reach it (axe scrollable-region-focusable). -->
+  <pre class="snippet" tabindex="0" aria-label="Install command"><code id="install-snippet">${installSnippet(p.name, p.ecosystem, extra.registry, p.ecosystem === 'maven' ? latest : undefined)}</code></pre>
   <button type="button" class="copy" data-copy="install-snippet">Copy</button>
   <dl>
     <dt>License</dt><dd>${p.license ?? 'none'}</dd>

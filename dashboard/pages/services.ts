@@ -92,6 +92,8 @@ export interface DeployForm {
   errors: Record<string, string>;
   error?: string;
   notice?: string;
+  /** A refused review: what was typed and why, shown in the (opened) review form rather than above Deploy. */
+  review?: { rating: string; title: string; body: string; error: string };
 }
 
 const label = (key: string) => key.replace(/([A-Z])/g, ' $1').replace(/^./, (c) => c.toUpperCase());
@@ -114,6 +116,7 @@ export function renderService(ctx: PageCtx, s: ServiceDetail, reviews: Review[],
   const tiers = s.pricing.tiers;
   const props = Object.entries(s.configSchema.properties ?? {});
   const required = new Set(s.configSchema.required ?? []);
+  const rv = form.review;
   const body = html`<h1>${s.name}</h1>
 <p>${s.description}</p>
 <p class="muted">${s.category} · by ${s.publisher} · ${stars(s.averageRating, s.ratingCount)}</p>
@@ -153,13 +156,14 @@ ${
 ${reviews.length ? '' : html`<p>No reviews yet.</p>`}
 ${
   ctx.user
-    ? html`<details><summary>Write a review</summary>
+    ? html`<details${rv ? html` open` : ''}><summary>Write a review</summary>
+${rv ? html`<p class="error" role="alert">${rv.error}</p>` : ''}
 <form method="post" action="/services/${s.slug}/reviews" class="stack narrow">
   ${csrfField(ctx)}
   <label for="rv-rating">Rating</label>
-  <select id="rv-rating" name="rating">${['5', '4', '3', '2', '1'].map((r) => html`<option value="${r}">${'★'.repeat(Number(r))}</option>`)}</select>
-  <label for="rv-title">Title</label><input id="rv-title" name="title" required maxlength="120">
-  <label for="rv-body">Review</label><textarea id="rv-body" name="body" rows="4" maxlength="5000"></textarea>
+  <select id="rv-rating" name="rating">${['5', '4', '3', '2', '1'].map((r) => html`<option value="${r}"${rv?.rating === r ? html` selected` : ''}>${'★'.repeat(Number(r))}</option>`)}</select>
+  <label for="rv-title">Title</label><input id="rv-title" name="title" required maxlength="120" value="${rv?.title ?? ''}">
+  <label for="rv-body">Review</label><textarea id="rv-body" name="body" rows="4" maxlength="5000">${rv?.body ?? ''}</textarea>
   <button type="submit">Post review</button>
 </form></details>`
     : ''

@@ -33,14 +33,35 @@ function selectText(el) {
 
 const money = (n) => `$${Number(n).toFixed(2)}`;
 
+// A status change on a deployment's page changes what may be done next (the actions offered, the operation
+// shown, instances and tier): those parts are taken from a fresh copy of the page, without a reload, unless
+// the user is typing in one of them.
+async function refreshParts() {
+  try {
+    const r = await fetch(location.pathname + location.search, { credentials: 'same-origin' });
+    if (!r.ok) return;
+    const fresh = new DOMParser().parseFromString(await r.text(), 'text/html');
+    for (const now of document.querySelectorAll('[data-refresh]')) {
+      const next = fresh.querySelector(`[data-refresh="${CSS.escape(now.getAttribute('data-refresh'))}"]`);
+      if (next && !now.contains(document.activeElement)) now.replaceWith(document.importNode(next, true));
+    }
+  } catch {
+    // the next status change tries again; a reload shows everything meanwhile
+  }
+}
+
 function poll(url) {
   let timer = 0;
+  const shown = new Map();
+  for (const el of document.querySelectorAll('[data-status-of]')) shown.set(el.getAttribute('data-status-of'), el.textContent);
   const tick = async () => {
     try {
       const r = await fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
       if (r.ok) {
         const { deployments } = await r.json();
         for (const d of deployments) {
+          if (shown.has(d.id) && shown.get(d.id) !== d.status && document.querySelector('[data-refresh]')) await refreshParts();
+          shown.set(d.id, d.status);
           for (const el of document.querySelectorAll(`[data-status-of="${CSS.escape(d.id)}"]`)) {
             if (el.textContent !== d.status) {
               el.textContent = d.status;

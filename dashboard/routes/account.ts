@@ -6,7 +6,13 @@ import { act, formNumber, formText, getAs, notFoundPage, noticeOf, type RouteDep
 export function registerAccountRoutes(app: FastifyInstance, deps: RouteDeps) {
   const { api } = deps.peers;
 
-  async function account(req: Parameters<typeof requireMe>[0], reply: Parameters<typeof sendHtml>[0], error?: string, status = 200) {
+  async function account(
+    req: Parameters<typeof requireMe>[0],
+    reply: Parameters<typeof sendHtml>[0],
+    error?: string,
+    status = 200,
+    orgName?: string,
+  ) {
     const { me } = requireMe(req);
     const scopes = [me.username, ...me.orgs.map((o) => o.name)].slice(0, 10);
     const lists = await Promise.all(
@@ -19,7 +25,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: RouteDeps) {
       ),
     );
     const mine = lists.flatMap((l) => l?.results ?? []);
-    return sendHtml(reply, renderAccount(req.session.ctx, me, mine, noticeOf(req), error), status);
+    return sendHtml(reply, renderAccount(req.session.ctx, me, mine, noticeOf(req), error, orgName), status);
   }
 
   app.get('/account', async (req, reply) => account(req, reply));
@@ -28,7 +34,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: RouteDeps) {
     requireMe(req);
     const name = formText((req.body as Record<string, unknown>).name);
     const r = await act(api, req, '/api/orgs', { method: 'POST', body: { name } });
-    if (!r.ok) return account(req, reply, r.error, r.status);
+    if (!r.ok) return account(req, reply, r.error, r.status, name);
     if (req.session.token) deps.forgetSession(req.session.token); // /api/auth/me now lists the new org
     return seeOther(reply, `/orgs/${encodeURIComponent(name)}`, 'saved');
   });
@@ -50,7 +56,10 @@ export function registerAccountRoutes(app: FastifyInstance, deps: RouteDeps) {
     const r = await act<{ name: string; token: string }>(api, req, '/api/auth/tokens', { method: 'POST', body });
     const tokens = await listTokens(req);
     // The new token is answered in this page only (never stored, never in a URL): shown once.
-    if (!r.ok) return sendHtml(reply, renderTokens(req.session.ctx, tokens, { error: r.error }), r.status);
+    if (!r.ok) {
+      const form = { name: formText(b.name), expiresInDays: formText(b.expiresInDays), readonly: b.readonly === '1' };
+      return sendHtml(reply, renderTokens(req.session.ctx, tokens, { error: r.error, form }), r.status);
+    }
     return sendHtml(reply, renderTokens(req.session.ctx, tokens, { created: { name: r.body.name, token: r.body.token } }), 201);
   });
 
@@ -77,9 +86,10 @@ export function registerAccountRoutes(app: FastifyInstance, deps: RouteDeps) {
     requireMe(req);
     const name = encodeURIComponent((req.params as { name: string }).name);
     const b = req.body as Record<string, unknown>;
-    const r = await act(api, req, `/api/orgs/${name}/members/${encodeURIComponent(str(b.username, 100))}`, {
+    const form = { username: str(b.username, 100), role: str(b.role, 20) || 'member' };
+    const r = await act(api, req, `/api/orgs/${name}/members/${encodeURIComponent(form.username)}`, {
       method: 'PUT',
-      body: { role: str(b.role, 20) || 'member' },
+      body: { role: form.role },
     });
     if (r.ok) return seeOther(reply, `/orgs/${name}`, 'saved');
     const [org, members] = await Promise.all([
@@ -87,6 +97,6 @@ export function registerAccountRoutes(app: FastifyInstance, deps: RouteDeps) {
       getAs<{ members: { username: string; role: string; joinedAt: string }[] }>(api, req, `/api/orgs/${name}/members?limit=100`),
     ]);
     if (!org) return notFoundPage(req, reply);
-    return sendHtml(reply, renderOrg(req.session.ctx, org, members?.members ?? [], { error: r.error }), r.status);
+    return sendHtml(reply, renderOrg(req.session.ctx, org, members?.members ?? [], { error: r.error, form }), r.status);
   });
 }

@@ -65,8 +65,8 @@ export function registerAuthRoutes(app: FastifyInstance, deps: RouteDeps) {
     return sendHtml(reply, renderPassword(req.session.ctx));
   });
 
-  // The main API checks the current password (rate-limited per user) and revokes every other session and
-  // token; the session of this browser is the one kept.
+  // The main API checks the current password (rate-limited per user) and revokes every other login session;
+  // the session of this browser is kept, and so are API tokens (revoked one by one on the tokens page).
   app.post('/account/password', async (req, reply) => {
     requireMe(req);
     const b = req.body as Record<string, unknown>;

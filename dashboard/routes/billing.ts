@@ -5,10 +5,12 @@ import { act, formNumber, formText, getAs, noticeOf, type RouteDeps, requireMe, 
 
 const LINES_PER_PAGE = 100;
 
+type BudgetForm = NonNullable<NonNullable<Parameters<typeof renderBilling>[4]>['form']>;
+
 export function registerBillingRoutes(app: FastifyInstance, deps: RouteDeps) {
   const { marketplace } = deps.peers;
 
-  async function show(req: FastifyRequest, reply: FastifyReply, error?: string, status = 200) {
+  async function show(req: FastifyRequest, reply: FastifyReply, error?: string, status = 200, form?: BudgetForm) {
     // 100 cost lines per page (the marketplace's maximum); a page past the end shows the last lines there are.
     const page = Math.min(Math.max(Math.trunc(Number((req.query as Record<string, unknown>).page)) || 1, 1), 10_000);
     const [b, inv, bud] = await Promise.all([
@@ -18,7 +20,7 @@ export function registerBillingRoutes(app: FastifyInstance, deps: RouteDeps) {
     ]);
     return sendHtml(
       reply,
-      renderBilling(req.session.ctx, b, inv?.invoices ?? [], bud?.budgets ?? [], { error, notice: noticeOf(req) }),
+      renderBilling(req.session.ctx, b, inv?.invoices ?? [], bud?.budgets ?? [], { error, notice: noticeOf(req), form }),
       status,
     );
   }
@@ -39,7 +41,10 @@ export function registerBillingRoutes(app: FastifyInstance, deps: RouteDeps) {
         onExceed: str(b.onExceed, 10) === 'suspend' ? 'suspend' : 'notify',
       },
     });
-    if (!r.ok) return show(req, reply, r.error, r.status);
+    if (!r.ok) {
+      const form = { amount: formText(b.amount), percent: formText(b.percent), onExceed: str(b.onExceed, 10) };
+      return show(req, reply, r.error, r.status, form);
+    }
     return seeOther(reply, '/billing', 'saved');
   });
 

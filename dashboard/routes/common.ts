@@ -10,6 +10,8 @@ export interface RouteDeps {
   peers: Peers;
   secrets: Secrets;
   forgetSession: (token: string) => void;
+  /** The registry as clients reach it, for the install commands a package page shows (lib/config.ts). */
+  registryOrigin: string;
 }
 
 export class RedirectToLogin extends Error {}
@@ -63,8 +65,10 @@ export function sendHtml(reply: FastifyReply, page: string | Buffer, status = 20
 
 /** Redirect after a successful form (303: the browser follows with GET), with a fixed notice code. */
 export function seeOther(reply: FastifyReply, to: string, notice?: string) {
-  const sep = to.includes('?') ? '&' : '?';
-  return reply.redirect(notice ? `${to}${sep}notice=${encodeURIComponent(notice)}` : to, 303);
+  // The notice goes in the query, before any #fragment: after it, the server never sees it and shows nothing.
+  const [target, fragment] = to.split(/(?=#)/);
+  const sep = target.includes('?') ? '&' : '?';
+  return reply.redirect(notice ? `${target}${sep}notice=${encodeURIComponent(notice)}${fragment ?? ''}` : to, 303);
 }
 
 /** Fixed notices, so a crafted link cannot make the dashboard display arbitrary text. */
@@ -77,7 +81,9 @@ const NOTICES: Record<string, string> = {
   'backup-started': 'Backup started.',
   'restore-started': 'Restore started.',
   registered: 'Welcome! Your account is ready.',
-  'password-changed': 'Password changed: every other session and API token of your account was signed out.',
+  // API tokens outlive a password change (api/accounts.ts: CI keeps working): say so, or a user who changed
+  // the password because a token leaked would believe it dead.
+  'password-changed': 'Password changed: every other login session was signed out. API tokens keep working: revoke them under API tokens.',
   'logged-out': 'You are logged out.',
   redelivered: 'Redelivery queued.',
 };

@@ -157,7 +157,15 @@ export function registerDeploymentRoutes(app: FastifyInstance, deps: RouteDeps) 
   });
   app.post('/deployments/:id/restore', async (req, reply) => {
     requireMe(req);
-    return perform(req, reply, '/restore', { backupId: str((req.body as Record<string, unknown>).backupId, 100), mode: 'in_place' });
+    const b = req.body as Record<string, unknown>;
+    // In place overwrites the live data with the backup: like delete, one stray click must not do it (the CLI
+    // asks first too). The box is required in the form; a post without it is refused here, nothing restored.
+    if (b.confirm !== '1') {
+      const p = await page(req, { error: 'Tick “Replace the current data” to restore: nothing was changed.' });
+      if (!p) return notFoundPage(req, reply);
+      return sendHtml(reply, renderDeployment(req.session.ctx, p.d, p.x), 400);
+    }
+    return perform(req, reply, '/restore', { backupId: str(b.backupId, 100), mode: 'in_place' });
   });
   app.post('/deployments/:id/plan', async (req, reply) => {
     requireMe(req);

@@ -96,7 +96,14 @@ export function registerPackageRoutes(app: FastifyInstance, deps: RouteDeps) {
     const depsOf = (latest && packument?.versions?.[latest]?.dependencies) || {};
     return sendHtml(
       reply,
-      renderPackage(req.session.ctx, pkg, { deps: depsOf, dependents, security, downloads: downloads?.downloads, days }),
+      renderPackage(req.session.ctx, pkg, {
+        deps: depsOf,
+        dependents,
+        security,
+        downloads: downloads?.downloads,
+        days,
+        registry: deps.registryOrigin,
+      }),
     );
   });
 }

@@ -72,7 +72,8 @@ export function registerServiceRoutes(app: FastifyInstance, deps: RouteDeps) {
     if (r.ok) return seeOther(reply, `/services/${encodeURIComponent(slug)}`, 'saved');
     const { s, reviews } = await load(req, slug);
     if (!s) return notFoundPage(req, reply);
-    return sendHtml(reply, renderService(req.session.ctx, s, reviews, { values: {}, errors: {}, error: r.error }), r.status);
+    const review = { rating: formText(b.rating), title: formText(b.title), body: formText(b.body), error: r.error ?? 'refused' };
+    return sendHtml(reply, renderService(req.session.ctx, s, reviews, { values: {}, errors: {}, review }), r.status);
   });
 
   app.post('/services/:slug/deploy', async (req, reply) => {

@@ -119,8 +119,16 @@ describe('deployments', () => {
     expect((await market(`/api/deployments/${deploymentId}`)).body.tier).toBe('starter'); // a preview changes nothing
     await page.getByRole('button', { name: 'Change plan' }).click();
     await page.waitForURL(/notice=action-started/);
+    await markPage();
     await expect.poll(async () => (await market(`/api/deployments/${deploymentId}`)).body.tier, { timeout: 30_000 }).toBe('pro');
     await expect.poll(() => statusOf(deploymentId), { timeout: 30_000, interval: 500 }).toBe('running');
+    // Once running again, the page offers the actions of a running deployment and names the new tier, without
+    // a reload (while the change ran, only "Delete…" was offered).
+    const summary = page.locator('[data-refresh="summary"]');
+    await expect.poll(() => summary.textContent(), { timeout: 30_000 }).toContain('tier pro');
+    await expect.poll(() => page.getByRole('button', { name: 'Stop' }).count(), { timeout: 30_000 }).toBe(1);
+    expect(await page.locator('[data-refresh="status"]').textContent()).not.toMatch(/change_plan/);
+    expect(await samePage()).toBe(true);
   });
 
   it('backs up, then restores the backup: the status timeline grows without a reload', async () => {
@@ -142,6 +150,10 @@ describe('deployments', () => {
     const manual = backups.find((x) => x.kind === 'manual');
     expect(manual).toBeDefined();
     await page.locator('#backup').selectOption(manual!.id);
+    // Restoring in place replaces the live data: the form asks for the box to be ticked first.
+    await page.getByRole('button', { name: 'Restore' }).click();
+    expect(page.url()).not.toMatch(/notice=restore-started/);
+    await page.getByLabel('Replace the current data').check();
     await page.getByRole('button', { name: 'Restore' }).click();
     await page.waitForURL(/notice=restore-started/);
     expect(await page.locator('.notice').textContent()).toContain('Restore started.');

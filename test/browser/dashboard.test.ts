@@ -67,7 +67,8 @@ describe('dashboard in a browser', () => {
     await page.waitForURL(/\/package\/(%40|@)elide\/http$/);
     b.visited.add(new URL(page.url()).pathname);
     await expect.poll(() => page.locator('h1').first().textContent()).toContain('@elide/http');
-    expect(await page.locator('#install-snippet').textContent()).toBe('npm install @elide/http');
+    // From this registry, not the public one.
+    expect(await page.locator('#install-snippet').textContent()).toBe(`npm install @elide/http --registry ${suite.urls.registry}/npm/`);
     const main = (await page.locator('main').textContent()) ?? '';
     expect(main).toContain('beta: 2.1.0-beta.1');
     expect(main).toContain('latest: 2.0.0');

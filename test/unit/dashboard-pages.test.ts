@@ -100,7 +100,11 @@ beforeAll(async () => {
       });
     return reply.status(202).send({ deploymentId: 'deploy-1', status: 'provisioning' });
   });
-  fake.post('/api/services/pg/reviews', async (req, reply) => reply.status(201).send(req.body));
+  fake.post('/api/services/pg/reviews', async (req, reply) =>
+    (req.body as { title: string }).title.trim() === ''
+      ? reply.status(400).send({ error: 'invalid body: title: Too small', code: 'VALIDATION_FAILED' })
+      : reply.status(201).send(req.body),
+  );
   fake.get('/api/deployments/deploy-1', async () => ({
     id: 'deploy-1',
     name: 'db',
@@ -112,7 +116,7 @@ beforeAll(async () => {
     region: 'us-east-1',
     instances: 1,
     statusReason: null,
-    allowedActions: ['stop', 'restart', 'scale', 'change_plan', 'backup', 'delete'],
+    allowedActions: ['stop', 'restart', 'scale', 'change_plan', 'backup', 'restore', 'delete'],
     metrics: { requests: 5, errors: 0, avgResponseTime: 20, uptime: 100 },
     billing: { currentCost: 0, projectedCost: 0 },
     currentOperation: null,
@@ -127,6 +131,11 @@ beforeAll(async () => {
     lines: [{ at: '2026-11-01T00:00:00Z', level: 'info', message: '<b>up</b>' }],
   }));
   fake.post('/api/deployments/:id/stop', async (_req, reply) => reply.status(202).send({ success: true }));
+  fake.get('/api/deployments/deploy-1/backups', async () => ({
+    backups: [{ id: 'bkp-1', kind: 'manual', status: 'completed', createdAt: '2026-11-01T00:02:00Z' }],
+  }));
+  fake.post('/api/deployments/deploy-1/credentials/rotate', async () => ({ success: true }));
+  fake.post('/api/deployments/deploy-1/restore', async (_req, reply) => reply.status(202).send({ status: 'restoring' }));
   fake.get('/api/deployments/deploy-1/events', async () => ({
     events: [{ from: 'provisioning', to: 'running', at: '2026-11-01T00:00:30Z', reason: '<i>ready</i>' }],
   }));
@@ -184,6 +193,12 @@ beforeAll(async () => {
     offset: 0,
     deployments: [{ deploymentId: 'deploy-1', name: 'db', currentCost: 0.05, projectedCost: 0.16 }],
   }));
+  fake.post('/api/billing/budgets', async (req, reply) => {
+    const b = req.body as { amount: number | null };
+    if (!(Number(b.amount) > 0))
+      return reply.status(400).send({ error: 'a budget must be a positive amount of at most $1000000 a month', code: 'VALIDATION_FAILED' });
+    return reply.status(201).send({ id: 'bud-1', ...b });
+  });
   fake.get('/internal/security/reviews', async () => ({ flagged }));
   fake.post('/internal/security/reviews', async (req) => ({ ...(req.body as object), reviewState: 'quarantined' }));
   fake.get('/api/admin/revenue', async () => ({
@@ -215,6 +230,8 @@ describe('home page', () => {
     const res = await app.inject({ url: '/', headers: as('elk_user') });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('<strong class="block">250 · $12.50</strong>');
+    // The count is of the cycle's cost lines, deleted deployments included: the label says so.
+    expect(res.body).toContain('Deployments billed this cycle · cost');
     expect(calls.filter((c) => c.url.startsWith('/api/billing')).at(-1)?.url).toBe('/api/billing?limit=1');
   });
 });
@@ -229,6 +246,20 @@ describe('billing page', () => {
     // A page number that is not one starts at the first page.
     await app.inject({ url: '/billing?page=-4', headers: as('elk_user') });
     expect(calls.filter((c) => c.url.startsWith('/api/billing?')).at(-1)?.url).toBe('/api/billing?limit=100&offset=0');
+  });
+
+  it('a refused budget keeps what was typed in the form, with the reason', async () => {
+    const res = await post('elk_user', '/billing/budgets', { amount: '-5', percent: '90', onExceed: 'suspend' });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('a budget must be a positive amount');
+    expect(res.body).toContain('name="amount" type="number" min="1" step="0.01" required value="-5"');
+    expect(res.body).toContain('name="percent" type="number" min="1" max="1000" value="90"');
+    expect(res.body).toContain('<option value="suspend" selected>');
+    // A fresh page starts from the defaults.
+    const fresh = await app.inject({ url: '/billing', headers: as('elk_user') });
+    expect(fresh.body).toContain('required value=""');
+    expect(fresh.body).toContain('max="1000" value="80"');
+    expect(fresh.body).not.toContain('<option value="suspend" selected>');
   });
 });
 
@@ -312,6 +343,28 @@ describe('deployment actions', () => {
     const weird = await post('elk_user', '/deployments/deploy-1/action', { action: '../../admin' });
     expect(weird.statusCode).toBe(404);
   });
+
+  it('rotating credentials comes back to them revealed, with the notice in the query (not lost after the #fragment)', async () => {
+    const res = await post('elk_user', '/deployments/deploy-1/rotate', { graceHours: '24' });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/deployments/deploy-1?reveal=credentials&notice=saved#credentials');
+    const after = await app.inject({ url: '/deployments/deploy-1?reveal=credentials&notice=saved', headers: as('elk_user') });
+    expect(after.body).toContain('Saved.');
+  });
+
+  it('restores in place only once the user ticked that the current data is replaced', async () => {
+    const restores = () => calls.filter((c) => c.method === 'POST' && c.url === '/api/deployments/deploy-1/restore');
+    const page = await app.inject({ url: '/deployments/deploy-1', headers: as('elk_user') });
+    expect(page.body).toMatch(/action="\/deployments\/deploy-1\/restore"[\s\S]*name="confirm" value="1" required/);
+    const unconfirmed = await post('elk_user', '/deployments/deploy-1/restore', { backupId: 'bkp-1' });
+    expect(unconfirmed.statusCode).toBe(400);
+    expect(unconfirmed.body).toContain('nothing was changed');
+    expect(restores()).toHaveLength(0);
+    const ok = await post('elk_user', '/deployments/deploy-1/restore', { backupId: 'bkp-1', confirm: '1' });
+    expect(ok.statusCode).toBe(303);
+    expect(ok.headers.location).toBe('/deployments/deploy-1?notice=restore-started');
+    expect(restores().map((c) => c.body)).toEqual([{ backupId: 'bkp-1', mode: 'in_place' }]);
+  });
 });
 
 describe('reviews and plan change', () => {
@@ -336,6 +389,19 @@ describe('reviews and plan change', () => {
     });
     await post('elk_user', '/services/pg/reviews', { rating: '1e999', title: 'x', body: '' });
     expect(calls.filter((c) => c.url === '/api/services/pg/reviews').at(-1)?.body).toMatchObject({ rating: null });
+  });
+
+  it('a refused review stays in the opened review form with its reason, not above the deploy form', async () => {
+    const res = await post('elk_user', '/services/pg/reviews', { rating: '2', title: '   ', body: 'Long <b>careful</b> text' });
+    expect(res.statusCode).toBe(400);
+    const review = res.body.slice(res.body.indexOf('<h2>Reviews</h2>'));
+    expect(review).toContain(
+      '<details open><summary>Write a review</summary>\n<p class="error" role="alert">invalid body: title: Too small</p>',
+    );
+    expect(review).toContain('<option value="2" selected>');
+    expect(review).toContain('name="title" required maxlength="120" value="   "');
+    expect(review).toContain('maxlength="5000">Long &lt;b&gt;careful&lt;/b&gt; text</textarea>');
+    expect(res.body.slice(0, res.body.indexOf('<h2>Reviews</h2>'))).not.toContain('class="error"');
   });
 
   it('previews a plan change with its cost before applying it', async () => {
@@ -396,6 +462,12 @@ describe('password change', () => {
       newPassword: 'new-password-1',
     });
     expect(sent()).toBe(before + 1);
+    // API tokens survive a password change at the main API: neither the notice nor the form may claim otherwise.
+    const after = await app.inject({ url: res.headers.location as string, headers: as('elk_user') });
+    expect(after.body).toContain('every other login session was signed out. API tokens keep working');
+    const form = await app.inject({ url: '/account/password', headers: as('elk_user') });
+    expect(form.body).toContain('API tokens keep working');
+    for (const body of [after.body, form.body]) expect(body).not.toMatch(/session and API token/);
   });
 
   it('shows each refusal inline next to its field', async () => {

@@ -53,10 +53,25 @@ beforeAll(async () => {
       },
     ],
   }));
-  fake.post('/api/auth/tokens', async (req, reply) =>
-    reply.status(201).send({ id: 'tok-2', name: (req.body as { name: string }).name, token: 'elk_NEWSECRETTOKEN', kind: 'api' }),
-  );
+  fake.post('/api/auth/tokens', async (req, reply) => {
+    const b = req.body as { name: string; expiresInDays?: number | null };
+    if (b.expiresInDays !== undefined && !(Number(b.expiresInDays) >= 1))
+      return reply.status(400).send({
+        error: 'invalid body: expiresInDays: Too small: expected number to be >=1',
+        code: 'VALIDATION_FAILED',
+        details: [{ field: 'expiresInDays', message: 'Too small: expected number to be >=1' }],
+      });
+    return reply.status(201).send({ id: 'tok-2', name: b.name, token: 'elk_NEWSECRETTOKEN', kind: 'api' });
+  });
   fake.delete('/api/auth/tokens/:id', async () => ({ success: true }));
+  fake.post('/api/orgs', async (_req, reply) =>
+    reply.status(400).send({ error: 'invalid body: name: must be lowercase letters, digits', code: 'VALIDATION_FAILED' }),
+  );
+  fake.get('/api/orgs/elide', async () => ({ name: 'elide', plan: 'team', role: 'owner', memberCount: 1 }));
+  fake.get('/api/orgs/elide/members', async () => ({ members: [{ username: 'demo', role: 'owner', joinedAt: '2026-01-01T00:00:00Z' }] }));
+  fake.put('/api/orgs/elide/members/:user', async (req, reply) =>
+    reply.status(404).send({ error: `no user "${(req.params as { user: string }).user}"`, code: 'NOT_FOUND' }),
+  );
   fake.get('/api/packages/search', async () => ({ results: [], total: 0, limit: 20, offset: 0 }));
   await fake.listen({ host: '127.0.0.1', port: 0 });
   const addr = fake.server.address() as { port: number };
@@ -206,6 +221,41 @@ describe('dashboard session', () => {
     expect(revoke.statusCode).toBe(303);
     expect(revoke.headers.location).toBe('/account/tokens?notice=token-revoked');
     expect((await get(jar, revoke.headers.location as string)).body).toContain('Token revoked.');
+  });
+
+  it('a refused token keeps what was typed in the form, escaped, so nothing has to be retyped', async () => {
+    revoked.clear();
+    const jar: Jar = {};
+    await login(jar);
+    const page = await get(jar, '/account/tokens');
+    const res = await post(jar, '/account/tokens', {
+      _csrf: csrfOf(page.body),
+      name: 'ci "deploy" <b>',
+      expiresInDays: '-3',
+      readonly: '1',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('expected number to be &gt;=1');
+    expect(res.body).toContain('name="name" required maxlength="100" value="ci &quot;deploy&quot; &lt;b&gt;"');
+    expect(res.body).toContain('name="expiresInDays" type="number" min="1" max="3650" value="-3"');
+    expect(res.body).toContain('name="readonly" value="1" checked');
+    expect(res.body).not.toContain('id="new-token"');
+  });
+
+  it('a refused organization or member keeps what was typed in the form', async () => {
+    revoked.clear();
+    const jar: Jar = {};
+    await login(jar);
+    const account = await get(jar, '/account');
+    const org = await post(jar, '/orgs', { _csrf: csrfOf(account.body), name: 'Bad Org' });
+    expect(org.statusCode).toBe(400);
+    expect(org.body).toContain('must be lowercase letters');
+    expect(org.body).toContain('id="org-name" name="name" required maxlength="39" pattern="[a-z0-9][a-z0-9\\-]*" value="Bad Org"');
+    const member = await post(jar, '/orgs/elide/members', { _csrf: csrfOf(account.body), username: 'nobody', role: 'admin' });
+    expect(member.statusCode).toBe(404);
+    expect(member.body).toContain('no user &quot;nobody&quot;');
+    expect(member.body).toContain('id="member" name="username" required maxlength="100" value="nobody"');
+    expect(member.body).toContain('<option selected>admin</option>');
   });
 
   it('logs out: revokes the token at the API and clears the cookie', async () => {

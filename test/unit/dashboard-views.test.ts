@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { renderMarkdown } from '../../dashboard/markdown.ts';
 import { installSnippet } from '../../dashboard/pages/packages.ts';
 import { escapeHtml, html, layout, SafeHtml } from '../../dashboard/views.ts';
+import { registryPublicOrigin } from '../../lib/config.ts';
 import { XSS_README } from '../fixtures/dashboard/packages.ts';
 
 describe('html template', () => {
@@ -75,13 +76,48 @@ describe('README markdown', () => {
 });
 
 describe('install snippets', () => {
-  it('per ecosystem', () => {
-    expect(installSnippet('@elide/http', 'npm')).toBe('npm install @elide/http');
-    expect(installSnippet('requests', 'pypi', '2.0')).toBe('pip install requests==2.0');
-    expect(installSnippet('rails', 'rubygems')).toBe('gem install rails');
-    expect(installSnippet('org.acme:lib', 'maven', '1.2')).toContain(
-      '<groupId>org.acme</groupId>\n  <artifactId>lib</artifactId>\n  <version>1.2</version>',
+  // Each names this registry: a bare "pip install requests" would fetch the public package of that name.
+  const R = 'https://pkgs.example.com';
+  it('per ecosystem, from this registry only', () => {
+    expect(installSnippet('@elide/http', 'npm', R)).toBe('npm install @elide/http --registry https://pkgs.example.com/npm/');
+    expect(installSnippet('requests', 'pypi', R, '2.0')).toBe(
+      'pip install --index-url https://pkgs.example.com/pypi/simple/ requests==2.0',
     );
+    expect(installSnippet('rails', 'rubygems', R)).toBe('gem install rails --clear-sources --source https://pkgs.example.com/rubygems/');
+    const maven = installSnippet('org.acme:lib', 'maven', R, '1.2');
+    expect(maven).toContain('<url>https://pkgs.example.com/maven2/</url>');
+    expect(maven).toContain('<groupId>org.acme</groupId>\n  <artifactId>lib</artifactId>\n  <version>1.2</version>');
+  });
+
+  it("the registry named is REGISTRY_PUBLIC_URL (with or without /npm), else the registry's own URL", () => {
+    const urls = { api: '', registry: 'http://127.0.0.1:4873', marketplace: '', orchestrator: '', dashboard: '' };
+    expect(registryPublicOrigin({ urls })).toBe('http://127.0.0.1:4873');
+    expect(registryPublicOrigin({ urls, REGISTRY_PUBLIC_URL: 'https://pkgs.example.com/npm/' })).toBe('https://pkgs.example.com');
+    expect(registryPublicOrigin({ urls, REGISTRY_PUBLIC_URL: 'https://pkgs.example.com' })).toBe('https://pkgs.example.com');
+  });
+
+  it('a Maven package page pins the latest version in its dependency snippet, never the deprecated LATEST', async () => {
+    const { renderPackage } = await import('../../dashboard/pages/packages.ts');
+    const page = renderPackage(
+      { csrf: 'x' },
+      {
+        name: 'com.elide:hello',
+        ecosystem: 'maven',
+        description: null,
+        maintainers: [],
+        license: null,
+        keywords: [],
+        downloads: 0,
+        stars: 0,
+        score: null,
+        distTags: { latest: '1.4.0' },
+        readme: '',
+        versions: [],
+      },
+      { deps: {}, days: 30, registry: 'http://127.0.0.1:4873' },
+    );
+    expect(page).toContain('&lt;artifactId&gt;hello&lt;/artifactId&gt;\n  &lt;version&gt;1.4.0&lt;/version&gt;');
+    expect(page).not.toContain('LATEST');
   });
 });
 
@@ -107,6 +143,7 @@ describe('package security section', () => {
       {
         deps: { lodash: '^4.0.0' },
         days: 30,
+        registry: 'http://127.0.0.1:4873',
         dependents: {
           total: 102,
           dependents: [
