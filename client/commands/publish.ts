@@ -77,6 +77,11 @@ async function publishNpm(ctx: Ctx, dir: string) {
 
   const base = `${ctx.client.urls.registry}/npm`;
   const file = `${name.replace(/^@[^/]+\//, '')}-${version}.tgz`;
+  // The registry shows the README the version object carries (as the npm client sends it), not the tarball's:
+  // without these two fields the package page says "No README". npm's choice: a top-level readme, .md first.
+  const readmes = files.filter((f) => /^readme(\.[^/.]*)?$/i.test(f));
+  const readmeFilename = readmes.find((f) => /\.md$/i.test(f)) ?? readmes[0];
+  const readme = readmeFilename ? { readme: fs.readFileSync(path.join(dir, readmeFilename), 'utf8'), readmeFilename } : {};
   const body = {
     _id: name,
     name,
@@ -85,6 +90,7 @@ async function publishNpm(ctx: Ctx, dir: string) {
     versions: {
       [version]: {
         ...pkg,
+        ...readme,
         version,
         _id: `${name}@${version}`,
         dist: { shasum: tarball.shasum, integrity: tarball.integrity, tarball: `${base}/${name}/-/${file}` },

@@ -298,6 +298,9 @@ describe('publish an npm project and install it with npm', () => {
     const r = await u.run(PUBLISH_CLI, ['publish', dir, '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json()).toMatchObject({ name: 'cli-fixture-pkg', version: '1.0.0', tag: 'latest', files: 7, ecosystem: 'npm' });
+    // The README travels in the version object as npm sends it: the package page shows it, not "No README".
+    const packument = (await (await fetch(`${suite.urls.registry}/npm/cli-fixture-pkg`)).json()) as Record<string, unknown>;
+    expect(packument).toMatchObject({ readme: '# cli-fixture-pkg\n', readmeFilename: 'README.md' });
 
     const npm = npmUser(`${suite.urls.registry}/npm/`, 'cli-install');
     const app = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-app-'));
