@@ -57,8 +57,25 @@ export function createServiceApp(opts: ServiceAppOptions) {
   // No route reads a text body: without Fastify's default text/plain parser, such a body gets the same 415 "send
   // application/json" as any other type, rather than a 400 about the body not being an object.
   app.removeContentTypeParser('text/plain');
+  // An empty body sent with content-type: application/json (curl -H 'content-type: application/json' -X POST
+  // .../stop, SDKs that always set the header) is no body, as Stripe and Heroku take it, not a 400
+  // INVALID_JSON: the route's schema then decides whether a body was needed. Anything else goes through
+  // Fastify's own JSON parser unchanged (prototype-poisoning checks included).
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body.length === 0) return done(null, undefined);
+    json(req, body as string, done);
+  });
 
-  app.setValidatorCompiler(validatorCompiler);
+  // A POST without a body reaches the validator as null, which a zod default (`.default({...})`, `.optional()`)
+  // does not accept: `POST .../secrets/rotate` or `.../credentials/rotate` with no body was a 400 "expected
+  // object, received null" although every field has a default. No body is "no body" (undefined), so defaults
+  // apply and a route that needs a body still says which fields are missing.
+  app.setValidatorCompiler((route) => {
+    const validate = validatorCompiler(route as Parameters<typeof validatorCompiler>[0]);
+    return route.httpPart === 'body' ? (data: unknown) => validate(data ?? undefined) : validate;
+  });
   app.setSerializerCompiler(serializerCompiler);
 
   // A shadow router of every declared route lets the not-found handler tell 404 (no such path) from

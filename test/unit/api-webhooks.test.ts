@@ -219,6 +219,30 @@ describe('webhook endpoints API', () => {
     expect(tooLong.statusCode).toBe(400);
   });
 
+  it('rotates with no body at all (or an empty JSON body) using the documented 24 h default, like the CLI and curl send it', async () => {
+    const id = (await create(team, { url: publicUrl, events: ['*'] })).json().webhookId;
+    const bare = await t.app.inject({ method: 'POST', url: `/api/webhooks/${id}/secrets/rotate`, headers: team.auth });
+    expect(bare.statusCode, bare.body).toBe(200);
+    expect(bare.json()).toMatchObject({ secret: expect.stringMatching(/^whsec_/), previousSecretsExpireAt: '2026-03-11T12:00:00.000Z' });
+    const emptyJson = await t.app.inject({
+      method: 'POST',
+      url: `/api/webhooks/${id}/secrets/rotate`,
+      headers: { ...team.auth, 'content-type': 'application/json' },
+      payload: '',
+    });
+    expect(emptyJson.statusCode, emptyJson.body).toBe(200);
+    // A route that needs a body still names what is missing, never a 400 about an empty JSON body.
+    const recover = await t.app.inject({
+      method: 'POST',
+      url: `/api/webhooks/${id}/recover`,
+      headers: { ...team.auth, 'content-type': 'application/json' },
+      payload: '',
+    });
+    expect(recover.statusCode).toBe(400);
+    expect(recover.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(recover.json().error).toContain('expected object, received undefined');
+  });
+
   it('a later rotation never extends a secret already scheduled to expire (a leaked one is rotated with a short expiry)', async () => {
     const id = (await create(team, { url: publicUrl, events: ['*'] })).json().webhookId;
     const rotate = (payload: Record<string, unknown>) =>
