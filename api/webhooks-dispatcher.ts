@@ -122,7 +122,10 @@ export function createWebhookDispatcher(d: DispatcherDeps) {
         const n = delivery.attempt_count + 1;
         // Another attempt in flight may have disabled the endpoint meanwhile: then this one is not retried.
         const stillEnabled = repo.findById(w.id)?.enabled === 1;
-        const retry = trigger === 'scheduled' && !r.abort && n < MAX_ATTEMPTS && stillEnabled;
+        // A manual redelivery of a delivery that was still retrying must not cancel its remaining automatic attempts
+        // (Svix keeps the schedule on a manual resend): it fails back into the schedule.
+        const automatic = trigger === 'scheduled' || (trigger === 'manual' && delivery.status === 'retrying');
+        const retry = automatic && !r.abort && n < MAX_ATTEMPTS && stillEnabled;
         let next: string | null = null;
         if (retry) {
           const scheduled = RETRY_SCHEDULE_MS[n - 1] * (0.9 + 0.2 * random());

@@ -115,9 +115,11 @@ export function createWebhooksRepo(db: Db) {
       `UPDATE webhook_deliveries SET status = @status, attempt_count = attempt_count + @counted, next_attempt_at = @next_attempt_at,
        next_trigger = 'scheduled', lease_until = NULL, updated_at = @updated_at WHERE id = @id`,
     ),
+    // A delivery still retrying stays 'retrying' when a manual attempt is queued: if that attempt fails too, the
+    // automatic schedule goes on (the dispatcher reads the status) instead of ending as 'failed'.
     requeue: db.prepare(
-      `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, next_trigger = ?, lease_until = NULL, updated_at = ?
-       WHERE id = ?`,
+      `UPDATE webhook_deliveries SET status = CASE WHEN status = 'retrying' THEN 'retrying' ELSE 'pending' END,
+       next_attempt_at = ?, next_trigger = ?, lease_until = NULL, updated_at = ? WHERE id = ?`,
     ),
     insertAttempt: db.prepare(
       `INSERT INTO webhook_attempts (id, delivery_id, attempt_number, trigger, url, resolved_ip, request_headers, started_at,

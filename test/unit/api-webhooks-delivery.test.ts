@@ -193,6 +193,33 @@ describe('webhook deliveries', () => {
     expect(missing.json().code).toBe('DELIVERY_NOT_FOUND');
   });
 
+  it('a manual redelivery that fails while the delivery is still retrying keeps the automatic retries going', async () => {
+    const hook = await subscribe();
+    receiver.respond([{ status: 500 }, { status: 500 }, { status: 200 }]);
+    await publish();
+    await t.pipeline.dispatcher.runDue();
+    const [d] = await deliveries(hook.webhookId);
+    expect(d).toMatchObject({ status: 'retrying', attemptCount: 1 });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/webhooks/${hook.webhookId}/deliveries/${d.id}/redeliver`,
+      headers: user.auth,
+    });
+    expect(res.statusCode).toBe(202);
+    await t.pipeline.dispatcher.runDue(); // the manual attempt: 500 again
+    const after = (await deliveries(hook.webhookId))[0];
+    // Before the fix: status 'failed', nextAttemptAt null, the event lost unless someone noticed.
+    expect(after).toMatchObject({ status: 'retrying', attemptCount: 2, nextAttemptAt: expect.any(String) });
+    clock.set(Date.parse(after.nextAttemptAt));
+    await t.pipeline.dispatcher.runDue();
+    expect((await deliveries(hook.webhookId))[0]).toMatchObject({ status: 'succeeded', attemptCount: 3 });
+    expect((await delivery(hook.webhookId, d.id)).attempts.map((a: { trigger: string }) => a.trigger)).toEqual([
+      'scheduled',
+      'manual',
+      'scheduled',
+    ]);
+  });
+
   it('recover requeues failed deliveries in the window', async () => {
     const hook = await subscribe();
     const since = new Date(clock.now()).toISOString();
