@@ -100,8 +100,13 @@ export interface CostInputs {
   /** true when it failed before ever running: the flat charge is voided (Heroku). */
   voided: boolean;
   meter?: Meter;
-  /** Usage so far this cycle, and within the last min(7 d, since cycle start) window of windowMs. */
+  /** Usage so far this cycle on the current plan (its meter prices it), and within the last min(7 d, since
+   * cycle start) window of windowMs (the traffic rate, whatever the plan). */
   usageSoFar: number;
+  /** Metered charges of the cycle's earlier plans, each priced by its own meter (0 without a plan change). */
+  priorUsageMicros?: bigint;
+  /** Requests served this cycle on every plan (the usageQuantity line); usageSoFar when absent. */
+  usageQuantity?: number;
   usageInWindow: number;
   windowMs: number;
   /** Per-day usage in the window, for the low/high band (min and max daily rate). */
@@ -123,7 +128,8 @@ export function computeCost(i: CostInputs): CostResult {
   const f = flatMicros(i.segments, i.cycle.startMs, i.asOfMs);
   const flat = i.voided ? 0n : f.flat;
   const inst = i.voided ? 0n : f.instances;
-  const usage = meteredMicros(i.meter, i.usageSoFar);
+  const prior = i.priorUsageMicros ?? 0n;
+  const usage = meteredMicros(i.meter, i.usageSoFar) + prior;
   const remaining = BigInt(Math.max(0, i.cycle.endMs - i.asOfMs));
   const price = BigInt(i.currentMonthlyCents) * MICRO;
   const cap = f.capMicros > price ? f.capMicros : price;
@@ -140,7 +146,7 @@ export function computeCost(i: CostInputs): CostResult {
     }
   }
   const remainingMs = Number(remaining);
-  const usageAt = (rate: number) => meteredMicros(i.meter, i.usageSoFar + (i.accruing ? rate * remainingMs : 0));
+  const usageAt = (rate: number) => meteredMicros(i.meter, i.usageSoFar + (i.accruing ? rate * remainingMs : 0)) + prior;
   const rate = i.windowMs > 0 ? i.usageInWindow / i.windowMs : 0;
   const day = 86_400_000;
   const daily = i.dailyUsage && i.dailyUsage.length > 0 ? i.dailyUsage : [rate * day];
@@ -158,7 +164,7 @@ export function computeCost(i: CostInputs): CostResult {
       flatCents: roundHalfEven(flat),
       instancesCents: roundHalfEven(inst),
       usageCents: roundHalfEven(usage),
-      usageQuantity: i.usageSoFar,
+      usageQuantity: i.usageQuantity ?? i.usageSoFar,
     },
   };
 }

@@ -3,7 +3,7 @@
 // late tick never changes a number.
 import { requestsServed, type TrafficProfile, trafficProfile } from '../services/metrics.ts';
 import { findTemplate, findTier } from '../services/templates/index.ts';
-import { type CostResult, type Cycle, computeCost, type Segment } from './billing.ts';
+import { type CostResult, type Cycle, computeCost, meteredMicros, type Segment } from './billing.ts';
 import type { CostRow, EventRow } from './deployments-repo.ts';
 import { BILLABLE, type DeploymentStatus, SERVING } from './lifecycle.ts';
 
@@ -78,6 +78,21 @@ export function costOf(dep: CostRow, events: readonly EventRow[], cycle: Cycle, 
   const daily: number[] = [];
   for (let d = ws; d + DAY <= asOf; d += DAY) daily.push(requestsBetween(dep, segments, d, d + DAY, profile));
   const everFailedBeforeRun = dep.ever_running === 0 && events.some((e) => e.to_status === 'failed');
+  // Each plan's meter prices the requests served while on that plan, with its own included amount: after an
+  // upgrade from a flat plan without a meter, the requests of before are not billed at the new plan's rate
+  // (and after a downgrade, the overage run up on the metered plan is still billed).
+  let usageSoFar = 0;
+  let priorUsageMicros = 0n;
+  const tiers = new Set(segments.map((s) => s.tierId));
+  for (const tierId of tiers) {
+    const onTier = tiers.size === 1 ? segments : segments.filter((s) => s.tierId === tierId);
+    if (tierId === dep.tier_id) {
+      usageSoFar = requestsBetween(dep, onTier, cycle.startMs, asOf, profile);
+      continue;
+    }
+    const meter = t && findTier(t, tierId)?.meter;
+    if (meter) priorUsageMicros += meteredMicros(meter, requestsBetween(dep, onTier, cycle.startMs, asOf, profile));
+  }
   return computeCost({
     segments,
     currentMonthlyCents: tier?.model === 'flat' ? tier.monthlyCents : 0,
@@ -85,7 +100,9 @@ export function costOf(dep: CostRow, events: readonly EventRow[], cycle: Cycle, 
     accruing: dep.desired_status === 'running' && BILLABLE.has(dep.status) && asOfMs < cycle.endMs,
     voided: everFailedBeforeRun,
     meter: tier?.meter,
-    usageSoFar: requestsBetween(dep, segments, cycle.startMs, asOf, profile),
+    usageSoFar,
+    priorUsageMicros,
+    usageQuantity: tiers.size > 1 ? requestsBetween(dep, segments, cycle.startMs, asOf, profile) : usageSoFar,
     usageInWindow: requestsBetween(dep, segments, ws, asOf, profile),
     windowMs: asOf - ws,
     dailyUsage: daily,

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeCost, cycleOf, flatMicros, roundHalfEven, type Segment } from '../../marketplace/billing.ts';
 import { perThousandRequests } from '../../services/templates/index.ts';
+import { marketplaceFixture } from '../helpers/marketplace.ts';
 
 const seg = (start: string, end: string, monthlyCents: number, extra: Partial<Segment> = {}): Segment => ({
   startMs: Date.parse(start),
@@ -100,5 +101,45 @@ describe('billing: flat proration', () => {
     );
     expect(roundHalfEven(f.flat)).toBe(1500);
     expect(roundHalfEven(f.instances)).toBe(3000);
+  });
+});
+
+describe('billing: metered usage across a plan change', () => {
+  const DAY = 86_400_000;
+  async function run(from: string, to: string) {
+    const f = await marketplaceFixture();
+    const u = f.user('enterprise');
+    const call = async (method: 'GET' | 'POST', url: string, payload?: object) =>
+      (await f.app.inject({ method, url, headers: u.auth, payload })).json();
+    const id = (await call('POST', '/api/deployments', { serviceId: 'svc-redis', name: 'r1', config: { tier: from, region: 'us-east-1' } }))
+      .deploymentId as string;
+    f.advance(5_000);
+    f.advance(20 * DAY);
+    const before = (await call('GET', `/api/deployments/${id}`)).billing.lines;
+    await call('POST', `/api/deployments/${id}/plan`, { tier: to });
+    f.advance(5_000); // the change lands
+    f.advance(3_600_000);
+    const after = (await call('GET', `/api/deployments/${id}`)).billing;
+    await f.app.close();
+    return { before, after };
+  }
+
+  it("an upgrade from a plan without a meter does not bill the earlier requests at the new plan's rate", async () => {
+    const { before, after } = await run('starter', 'pro');
+    // Preconditions: 20 days served far more than pro's 1,000,000 included requests, none of them metered on starter.
+    expect(before.usageQuantity).toBeGreaterThan(1_000_000);
+    expect(before.usageCents).toBe(0);
+    // One hour on pro is well inside its included amount: no usage charge (was the whole cycle's overage).
+    expect(after.lines.usageQuantity).toBeGreaterThan(before.usageQuantity);
+    expect(after.lines.usageCents).toBe(0);
+    expect(after.currentCents).toBe(after.lines.flatCents + after.lines.instancesCents);
+  });
+
+  it('a downgrade to a plan without a meter still bills the overage run up on the metered plan', async () => {
+    const { before, after } = await run('pro', 'starter');
+    expect(before.usageCents).toBeGreaterThan(0);
+    // (plus the few requests of the 5 s the change takes, still on pro: at most a cent)
+    expect(after.lines.usageCents).toBeGreaterThanOrEqual(before.usageCents);
+    expect(after.lines.usageCents).toBeLessThanOrEqual(before.usageCents + 1);
   });
 });
