@@ -169,6 +169,11 @@ export function createBudgets(d: {
       const budgets = (s.budgets.all(ownerId) as BudgetRow[]).map((b) => budgetView(b, c));
       return { budgets, total: budgets.length };
     },
+    getBudget(ownerId: string, id: string) {
+      const b = s.budget.get(id, ownerId) as BudgetRow | undefined;
+      if (!b) throw notFound(`no budget "${id}" in your account`, 'BUDGET_NOT_FOUND');
+      return budgetView(b, cycleOf(clock.now()));
+    },
     createBudget(actor: Actor, input: BudgetInput) {
       const ownerId = actor.userId;
       const thresholds = validateBudget(input, ownerId);

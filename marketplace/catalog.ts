@@ -20,6 +20,9 @@ export interface CatalogFilter {
 
 const PLACEMENT = { featured: 0, premium: 1, standard: 2 } as const;
 const ACTIVE_COUNTS_TTL_MS = 2_000;
+const inPriceRange = (cents: number, f: { minPrice?: number; maxPrice?: number }) =>
+  (f.minPrice === undefined || cents >= Math.round(f.minPrice * 100)) &&
+  (f.maxPrice === undefined || cents <= Math.round(f.maxPrice * 100));
 const UNRATED: RatingStats = { average: null, count: 0, distribution: [0, 0, 0, 0, 0] };
 
 export function createCatalog(deps: {
@@ -80,8 +83,9 @@ export function createCatalog(deps: {
       .map((t) => placed(t, overrides))
       .filter((t) => !f.category || t.category === f.category)
       .filter((t) => !f.region || t.regions.includes(f.region))
-      .filter((t) => f.minPrice === undefined || t.tiers.some((x) => x.monthlyCents >= Math.round(f.minPrice! * 100)))
-      .filter((t) => f.maxPrice === undefined || startingPriceCents(t) <= Math.round(f.maxPrice * 100))
+      // A price range matches a service with one tier inside it (minPrice=20&maxPrice=25 is not a $19 tier and a
+      // $50 one); either bound alone is the same rule.
+      .filter((t) => (f.minPrice === undefined && f.maxPrice === undefined) || t.tiers.some((x) => inPriceRange(x.monthlyCents, f)))
       .filter((t) => f.minRating === undefined || (ratings.get(t.id)?.average ?? 0) >= f.minRating)
       .filter((t) => !q || t.name.toLowerCase().includes(q) || t.description.toLowerCase().includes(q) || t.slug.includes(q))
       .sort((a, b) => PLACEMENT[a.listing] - PLACEMENT[b.listing] || a.name.localeCompare(b.name));

@@ -172,7 +172,9 @@ export function createDeploymentEngine(d: EngineDeps) {
     if (op.type === 'scale' && params.instances !== undefined) repo.setInstances(dep.id, params.instances, at);
     if (op.type === 'change_plan' && params.tierId) repo.setPlan(dep.id, params.tierId, at);
     repo.opFinish(op.id, 'succeeded', at);
-    const after = transition(repo.byId(dep.id)!, path.success, { opId: op.id, atMs });
+    // Suspended by a budget says why (reference §1.5.1 statusReason), so a client can tell it from a failure.
+    const reason = op.type === 'suspend' ? 'budget_exceeded' : null;
+    const after = transition(repo.byId(dep.id)!, path.success, { opId: op.id, atMs, reason });
     if (op.type === 'scale') emit(after, 'deployment.scaled', { instances: after.instances, operationId: op.id });
     if (op.type === 'change_plan')
       emit(after, 'deployment.plan_changed', { fromTier: params.fromTierId, toTier: after.tier_id, operationId: op.id });

@@ -59,24 +59,36 @@ export function deploymentExtras(d: ExtrasDeps) {
     scale(
       p: Principal,
       id: string,
-      body: { instances?: number; autoscaling?: { enabled: boolean; min: number; max: number; targetCpu: number } },
+      body: { instances?: number; autoscaling?: { enabled: boolean; min?: number; max?: number; targetCpu: number } },
     ) {
       return db
         .transaction(() => {
           const dep = d.owned(p, id);
           const limits = tierOf(dep).instances;
           const within = (n: number) => n >= limits.min && n <= limits.max;
+          let setting: { enabled: boolean; min: number; max: number; targetCpu: number } | undefined;
           if (body.autoscaling) {
-            const a = body.autoscaling;
-            if (!within(a.min) || !within(a.max) || a.min > a.max)
+            // Enabling autoscaling is a scale action: refused (409 with allowedActions) where scale is, never stored
+            // for a deleted deployment. Turning it off is always possible while the deployment exists, and needs no
+            // min/max (the previous ones are kept).
+            const gone = dep.status === 'deleted' || dep.status === 'deleting';
+            if (body.autoscaling.enabled || gone) d.assertAllowed(dep, 'scale');
+            const prev = dep.autoscaling ? (JSON.parse(dep.autoscaling) as { min?: number; max?: number }) : {};
+            const a = {
+              ...body.autoscaling,
+              min: body.autoscaling.min ?? prev.min ?? dep.instances,
+              max: body.autoscaling.max ?? prev.max ?? dep.instances,
+            };
+            if (a.enabled && (!within(a.min) || !within(a.max) || a.min > a.max))
               throw unprocessable(
                 'INSTANCES_OUT_OF_RANGE',
                 `autoscaling min and max must be within ${limits.min}-${limits.max} on the ${dep.tier_id} tier, with min <= max`,
                 limits,
               );
             repo.setAutoscaling(id, JSON.stringify(a), iso(clock.now()));
+            setting = a;
           }
-          const autoscaling = body.autoscaling ? { autoscaling: body.autoscaling } : {};
+          const autoscaling = setting ? { autoscaling: setting } : {};
           if (body.instances !== undefined && body.instances !== dep.instances) {
             if (!within(body.instances))
               throw unprocessable(
@@ -103,6 +115,9 @@ export function deploymentExtras(d: ExtrasDeps) {
       return db
         .transaction(() => {
           const dep = d.owned(p, id);
+          // A preview prices a change that can happen: on a deleted deployment (or mid-operation) it is the same
+          // 409 as the change itself, never a 200 of zeros.
+          d.assertAllowed(dep, 'change_plan');
           const t = findTemplate(dep.service_id)!;
           const tier = findTier(t, tierId);
           if (!tier)
@@ -138,7 +153,6 @@ export function deploymentExtras(d: ExtrasDeps) {
           if (preview) return { status: 200, body: { preview: true, ...costPreview } };
           if (tierId === dep.tier_id)
             return { status: 200, body: { preview: false, ...costPreview, deployment: deploymentView(repo, dep, now) } };
-          d.assertAllowed(dep, 'change_plan');
           const op = engine.begin(dep, 'change_plan', { returnTo: returnTo(dep), tierId, fromTierId: dep.tier_id, ...simOf(dep) });
           auditDeploymentAction(db, clock, p, 'deployment.plan.change', dep, { fromTier: dep.tier_id, toTier: tierId, operationId: op.id });
           return { status: 202, body: { preview: false, ...costPreview, deployment: deploymentView(repo, repo.byId(id)!, now) } };

@@ -179,6 +179,13 @@ export function createDeploymentService(d: DeploymentDeps) {
       .immediate();
   }
 
+  // "cannot change the plan of deployment x", not "cannot change plan deployment x".
+  const ACTION_PHRASE: Partial<Record<Action, string>> = {
+    change_plan: 'change the plan of',
+    rotate_credentials: 'rotate the credentials of',
+    backup: 'back up',
+  };
+
   function refuse(dep: DeploymentRow, action: Action): never {
     const allowed = allowedActions(dep.status, dep.ever_running === 1);
     const current = repo.currentOp(dep.id);
@@ -190,7 +197,7 @@ export function createDeploymentService(d: DeploymentDeps) {
       );
     }
     throw conflict(
-      `cannot ${action.replace('_', ' ')} deployment "${dep.name}" while it is ${dep.status}: allowed actions are ${allowed.join(', ') || 'none'}`,
+      `cannot ${ACTION_PHRASE[action] ?? action} deployment "${dep.name}" while it is ${dep.status}: allowed actions are ${allowed.join(', ') || 'none'}`,
       'INVALID_STATE_TRANSITION',
       { status: dep.status, allowedActions: allowed },
     );
@@ -233,6 +240,13 @@ export function createDeploymentService(d: DeploymentDeps) {
         };
         if (v.done.includes(dep.status) && dep.desired_status === v.desired) return reply(200);
         assertAllowed(dep, verb);
+        // A failed deployment does not count against the plan's active-deployment limit, so bringing one back
+        // (retry, or restart of one that ran) must fit in the limit, as creating one does: otherwise a Free
+        // account could run a second deployment by creating one while another sits failed, then retrying it.
+        if (dep.status === 'failed' && v.desired === 'running') {
+          const plan = d.identity.planOf(p.userId);
+          if (plan) assertPlanAllows(plan, 'activeDeployments', repo.countActive(p.userId));
+        }
         const budget = verb === 'resume' ? d.billing.blockingBudget(p.userId, id) : undefined;
         if (budget)
           throw conflict(

@@ -44,8 +44,13 @@ export function billingRoutes(app: TypedApp, guards: AuthGuards, billing: Billin
       status: 201,
       body: billing.createBudget(p, { ...req.body, amountCents: cents(req.body) }),
     }));
+    // Like every other Idempotency-Key route: a replay says so.
+    if (res.replayed) reply.header('idempotent-replayed', 'true');
     return reply.status(res.status).send(res.body);
   });
+  app.get('/api/billing/budgets/:id', { schema: { params: z.object({ id: z.string().max(100) }) } }, async (req) =>
+    billing.getBudget(guards.required(req).userId, req.params.id),
+  );
   app.put('/api/billing/budgets/:id', { schema: { params: z.object({ id: z.string().max(100) }), body: Budget } }, async (req) =>
     billing.updateBudget(guards.writer(req), req.params.id, { ...req.body, amountCents: cents(req.body) }),
   );

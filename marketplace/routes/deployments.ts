@@ -94,10 +94,12 @@ export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: Deploym
             autoscaling: z
               .strictObject({
                 enabled: z.boolean(),
-                min: z.number().int().min(1).max(100),
-                max: z.number().int().min(1).max(100),
+                // Needed to turn autoscaling on; {enabled: false} alone turns it off.
+                min: z.number().int().min(1).max(100).optional(),
+                max: z.number().int().min(1).max(100).optional(),
                 targetCpu: z.number().int().min(10).max(95).default(70),
               })
+              .refine((a) => !a.enabled || (a.min !== undefined && a.max !== undefined), 'send min and max to enable autoscaling')
               .optional(),
           })
           .refine((b) => b.instances !== undefined || b.autoscaling !== undefined, 'send instances or autoscaling'),
@@ -204,9 +206,15 @@ export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: Deploym
       };
       const timer = setInterval(() => {
         try {
-          const next = svc.logs(guards.again(req), req.params.id, { tail: 1000, since: last });
+          const p = guards.again(req);
+          const next = svc.logs(p, req.params.id, { tail: 1000, since: last });
           for (const l of next.lines) res.write(`event: log\ndata: ${JSON.stringify(l)}\n\n`);
           if (next.lines.length) last = next.lines.at(-1)!.at;
+          // A deleted deployment writes no more lines: its last ("deleting -> deleted") has just been sent, so
+          // the stream ends now rather than idling to the 10-minute limit.
+          const dep = svc.owned(p, req.params.id);
+          if (dep.status === 'deleted')
+            end({ error: `deployment "${dep.name}" was deleted: no more log lines will come`, code: 'DEPLOYMENT_NOT_FOUND' });
         } catch (err) {
           end(toErrorResponse(err).body);
         }

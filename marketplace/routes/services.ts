@@ -5,16 +5,21 @@ import type { TypedApp } from '../../lib/service-app.ts';
 import { CATEGORIES, findTemplate } from '../../services/templates/index.ts';
 import type { Catalog } from '../catalog.ts';
 
-const ListQuery = z.strictObject({
-  category: z.enum(CATEGORIES).optional(),
-  region: z.string().max(40).optional(),
-  minPrice: z.coerce.number().min(0).max(1_000_000).optional(),
-  maxPrice: z.coerce.number().min(0).max(1_000_000).optional(),
-  minRating: z.coerce.number().min(0).max(5).optional(),
-  q: z.string().max(100).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  offset: z.coerce.number().int().min(0).max(100_000).default(0),
-});
+const ListQuery = z
+  .strictObject({
+    category: z.enum(CATEGORIES).optional(),
+    region: z.string().max(40).optional(),
+    minPrice: z.coerce.number().min(0).max(1_000_000).optional(),
+    maxPrice: z.coerce.number().min(0).max(1_000_000).optional(),
+    minRating: z.coerce.number().min(0).max(5).optional(),
+    q: z.string().max(100).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    offset: z.coerce.number().int().min(0).max(100_000).default(0),
+  })
+  .refine((q) => q.minPrice === undefined || q.maxPrice === undefined || q.minPrice <= q.maxPrice, {
+    message: 'minPrice must not be above maxPrice',
+    path: ['minPrice'],
+  });
 
 export function serviceRoutes(app: TypedApp, catalog: Catalog) {
   app.get('/api/services', { schema: { querystring: ListQuery } }, async (req, reply) =>

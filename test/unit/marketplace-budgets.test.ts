@@ -169,8 +169,9 @@ describe('billing and budgets', () => {
     f.billing.evaluate(u.id);
     f.advance(2_000);
     const dep = (await call('GET', `/api/deployments/${id}`)).body;
-    expect(dep).toMatchObject({ status: 'suspended', allowedActions: ['resume', 'delete'] });
+    expect(dep).toMatchObject({ status: 'suspended', statusReason: 'budget_exceeded', allowedActions: ['resume', 'delete'] });
     expect(f.outbox().map((e) => e.type)).toContain('deployment.suspended');
+    expect(f.outbox().find((e) => e.type === 'deployment.suspended')?.data.reason).toBe('budget_exceeded');
     const blocked = await call('POST', `/api/deployments/${id}/resume`);
     expect(blocked.status).toBe(409);
     expect(blocked.body.code).toBe('BUDGET_EXCEEDED');
@@ -182,7 +183,7 @@ describe('billing and budgets', () => {
     });
     expect((await call('POST', `/api/deployments/${id}/resume`)).status).toBe(202);
     f.advance(3_000);
-    expect((await call('GET', `/api/deployments/${id}`)).body.status).toBe('running');
+    expect((await call('GET', `/api/deployments/${id}`)).body).toMatchObject({ status: 'running', statusReason: null });
   });
 
   it('closes the cycle into an invoice with line items and a 10% fee ledger visible to admins only', async () => {

@@ -75,6 +75,25 @@ describe('marketplace catalog', () => {
     const pricey = (await f.app.inject({ url: '/api/services?minPrice=100' })).json();
     expect(pricey.services.map((s: { category: string }) => s.category)).toEqual(['ml', 'ml', 'ml', 'ml']);
     expect((await f.app.inject({ url: '/api/services?minRating=4' })).json().total).toBe(0);
+    // A range matches a service with one tier inside it, not a cheaper tier and a dearer one on either side.
+    const ranged = (await f.app.inject({ url: '/api/services?minPrice=20&maxPrice=25' })).json();
+    const detail = async (slug: string) => (await f.app.inject({ url: `/api/services/${slug}` })).json();
+    for (const s of ranged.services as { slug: string }[]) {
+      const prices = (await detail(s.slug)).pricing.tiers.map((t: { price: number }) => t.price);
+      expect(
+        prices.some((p: number) => p >= 20 && p <= 25),
+        `${s.slug}: ${prices}`,
+      ).toBe(true);
+    }
+    const postgres = (await detail('postgres-managed')).pricing.tiers.map((t: { price: number }) => t.price);
+    expect(postgres).toEqual([0, 19, 50]);
+    expect(ranged.services.map((s: { slug: string }) => s.slug)).not.toContain('postgres-managed');
+    const inverted = await f.app.inject({ url: '/api/services?minPrice=50&maxPrice=10' });
+    expect(inverted.statusCode).toBe(400);
+    expect(inverted.json()).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      error: expect.stringContaining('minPrice must not be above maxPrice'),
+    });
     const bad = await f.app.inject({ url: '/api/services?category=toys' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().code).toBe('VALIDATION_FAILED');

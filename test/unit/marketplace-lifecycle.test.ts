@@ -301,6 +301,90 @@ describe('deployment transition table', () => {
     expect((await call('GET', `/api/deployments/${id}/credentials`)).body.credentials).toEqual(rotated.body.credentials);
   });
 
+  it('a deleted deployment refuses autoscaling and plan previews with 409, storing nothing', async () => {
+    const { call, create } = await setup();
+    const id = await create();
+    f.advance(5_000);
+    expect((await call('DELETE', `/api/deployments/${id}`)).status).toBe(202);
+    f.advance(60_000);
+    expect((await call('GET', `/api/deployments/${id}`)).body.status).toBe('deleted');
+    const auto = await call('POST', `/api/deployments/${id}/scale`, { autoscaling: { enabled: true, min: 1, max: 2 } });
+    expect(auto.status, JSON.stringify(auto.body)).toBe(409);
+    expect(auto.body).toMatchObject({ code: 'INVALID_STATE_TRANSITION', details: { allowedActions: [] } });
+    expect((await call('GET', `/api/deployments/${id}`)).body.autoscaling).toBeNull();
+    expect((await call('POST', `/api/deployments/${id}/scale`, { autoscaling: { enabled: false } })).status).toBe(409);
+    const preview = await call('POST', `/api/deployments/${id}/plan?preview=true`, { tier: 'starter' });
+    expect(preview.status, JSON.stringify(preview.body)).toBe(409);
+    expect(preview.body).toMatchObject({ code: 'INVALID_STATE_TRANSITION', details: { allowedActions: [] } });
+    expect(preview.body.error).toMatch(/^cannot change the plan of deployment "r[a-z0-9]+" while it is deleted: allowed actions are none$/);
+    // Stopped: scale is not an allowed action, so enabling autoscaling is refused the same way (turning it off is
+    // not: {enabled: false} alone, the previous bounds kept); a plan preview is fine.
+    const other = await create();
+    f.advance(5_000);
+    const missing = await call('POST', `/api/deployments/${other}/scale`, { autoscaling: { enabled: true } });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toContain('send min and max to enable autoscaling');
+    expect((await call('POST', `/api/deployments/${other}/scale`, { autoscaling: { enabled: true, min: 1, max: 3 } })).status).toBe(200);
+    await call('POST', `/api/deployments/${other}/stop`);
+    f.advance(2_000);
+    const stopped = await call('POST', `/api/deployments/${other}/scale`, { autoscaling: { enabled: true, min: 1, max: 2 } });
+    expect(stopped.status).toBe(409);
+    expect(stopped.body.details.allowedActions).not.toContain('scale');
+    const off = await call('POST', `/api/deployments/${other}/scale`, { autoscaling: { enabled: false } });
+    expect(off.status, JSON.stringify(off.body)).toBe(200);
+    expect((await call('GET', `/api/deployments/${other}`)).body.autoscaling).toEqual({ enabled: false, min: 1, max: 3, targetCpu: 70 });
+    expect((await call('POST', `/api/deployments/${other}/plan?preview=true`, { tier: 'starter' })).status).toBe(200);
+  });
+
+  it('rotates credentials with no body (graceHours 24) and takes an empty JSON body on a verb as no body', async () => {
+    const { u, call, create } = await setup();
+    const id = await create();
+    f.advance(5_000);
+    const bare = await f.app.inject({ method: 'POST', url: `/api/deployments/${id}/credentials/rotate`, headers: u.auth });
+    expect(bare.statusCode, bare.body).toBe(200);
+    expect(bare.json().previousValidUntil).toBe(new Date(f.clock.now() + 24 * 3600_000).toISOString());
+    const stop = await f.app.inject({
+      method: 'POST',
+      url: `/api/deployments/${id}/stop`,
+      headers: { ...u.auth, 'content-type': 'application/json' },
+      payload: '',
+    });
+    expect(stop.statusCode, stop.body).toBe(202);
+    // Creating still needs a body: the answer names the missing fields.
+    const empty = await f.app.inject({
+      method: 'POST',
+      url: '/api/deployments',
+      headers: { ...u.auth, 'content-type': 'application/json' },
+      payload: '',
+    });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json().code).toBe('VALIDATION_FAILED');
+    expect((await call('GET', `/api/deployments/${id}`)).body.status).toBe('stopping');
+  });
+
+  it('reads one budget by id (GET /api/billing/budgets/:id); another user gets 404', async () => {
+    const { u } = await setup();
+    const created = await f.app.inject({ method: 'POST', url: '/api/billing/budgets', headers: u.auth, payload: { amount: 25 } });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().id as string;
+    const one = await f.app.inject({ url: `/api/billing/budgets/${id}`, headers: u.auth });
+    expect(one.statusCode, one.body).toBe(200);
+    expect(one.json()).toEqual(created.json());
+    const stranger = f.user('team');
+    const hidden = await f.app.inject({ url: `/api/billing/budgets/${id}`, headers: stranger.auth });
+    expect(hidden.statusCode).toBe(404);
+    expect(hidden.json().code).toBe('BUDGET_NOT_FOUND');
+    // Idempotency-Key on create: the replay is the same budget and says it is a replay, as the other routes do.
+    const keyed = { ...u.auth, 'idempotency-key': 'budget-once' };
+    const first = await f.app.inject({ method: 'POST', url: '/api/billing/budgets', headers: keyed, payload: { amount: 30 } });
+    const replay = await f.app.inject({ method: 'POST', url: '/api/billing/budgets', headers: keyed, payload: { amount: 30 } });
+    expect(replay.json()).toEqual(first.json());
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    await f.app.inject({ method: 'DELETE', url: `/api/billing/budgets/${id}`, headers: u.auth });
+    expect((await f.app.inject({ url: `/api/billing/budgets/${id}`, headers: u.auth })).statusCode).toBe(404);
+  });
+
   it('serves logs (tail) and the transition history', async () => {
     const { call, create } = await setup();
     const id = await create();
@@ -345,6 +429,29 @@ describe('failure injection (SIMULATION=true)', () => {
       lastOperation: { type: 'scale', status: 'failed', error: { code: 'update_failed' } },
     });
     expect(f.outbox().at(-1)).toMatchObject({ type: 'deployment.failed', data: { resultingStatus: 'running', reason: 'update_failed' } });
+  });
+
+  it('retrying a failed deployment counts against the plan limit like creating one (Free: 1 active)', async () => {
+    await setup({ SIMULATION: 'true' });
+    const free = f.user('free');
+    const post = async (url: string, payload?: object, headers: Record<string, string> = {}) => {
+      const res = await f.app.inject({ method: 'POST', url, headers: { ...free.auth, ...headers }, payload });
+      return { status: res.statusCode, body: res.json() };
+    };
+    const body = (name: string) => ({ serviceId: 'svc-redis', name, config: { tier: 'free', region: 'us-east-1' } });
+    const failed = (await post('/api/deployments', body('a'), { 'x-simulate-failure': 'provisioning' })).body.deploymentId;
+    f.advance(5_000);
+    // The failed one does not count: a second deployment fits in Free's one.
+    const b = await post('/api/deployments', body('b'));
+    expect(b.status).toBe(202);
+    const retry = await post(`/api/deployments/${failed}/retry`);
+    expect(retry.status, JSON.stringify(retry.body)).toBe(403);
+    expect(retry.body).toMatchObject({ code: 'PLAN_LIMIT_EXCEEDED', details: { limit: 'activeDeployments', max: 1, current: 1 } });
+    const after = await f.app.inject({ url: `/api/deployments/${failed}`, headers: free.auth });
+    expect(after.json()).toMatchObject({ status: 'failed', currentOperation: null });
+    // Deleting the other frees the slot: the retry is accepted.
+    await f.app.inject({ method: 'DELETE', url: `/api/deployments/${b.body.deploymentId}`, headers: free.auth });
+    expect((await post(`/api/deployments/${failed}/retry`)).status).toBe(202);
   });
 
   it('a hung step times out to failed at three times its duration (stuck guard)', async () => {

@@ -172,4 +172,37 @@ describe('metrics and log follow', () => {
       }
     });
   }
+
+  it('ends an open log stream once the deployment is deleted, after sending its last line', async () => {
+    const f = await marketplaceFixture();
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+    try {
+      const u = f.user();
+      const id = await deployRedis(f, u);
+      f.advance(5_000);
+      let ended = false;
+      const stream = f.app.inject({ url: `/api/deployments/${id}/logs?follow=true`, headers: u.auth }).finally(() => {
+        ended = true;
+      });
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(ended).toBe(false);
+      expect((await f.app.inject({ method: 'DELETE', url: `/api/deployments/${id}`, headers: u.auth })).statusCode).toBe(202);
+      f.advance(60_000);
+      expect((await f.app.inject({ url: `/api/deployments/${id}`, headers: u.auth })).json().status).toBe('deleted');
+      await vi.advanceTimersByTimeAsync(1_000);
+      // Before the fix the stream idled on a tombstone until the 10-minute limit.
+      expect(ended).toBe(true);
+      const text = (await stream).payload;
+      expect(text).toContain('"message":"deleting -> deleted"');
+      const last = text.trim().split('\n\n').at(-1)!;
+      expect(last).toMatch(/^event: end\ndata: /);
+      expect(JSON.parse(last.split('data: ')[1])).toMatchObject({
+        code: 'DEPLOYMENT_NOT_FOUND',
+        error: expect.stringContaining('deleted'),
+      });
+    } finally {
+      vi.useRealTimers();
+      await f.app.close();
+    }
+  });
 });
