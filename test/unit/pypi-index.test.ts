@@ -2,7 +2,7 @@
 // buildApp + inject, for a normalised and a non-normalised project name.
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { basic, makeSdist, makeWheel, twineUpload, uploadForm } from '../fixtures/pypi/pypi-fixtures.ts';
+import { basic, makeSdist, makeWheel, twineUpload } from '../fixtures/pypi/pypi-fixtures.ts';
 import { testSecrets } from '../helpers/config.ts';
 import { buildTestRegistry } from '../helpers/npm-fixtures.ts';
 
@@ -131,13 +131,7 @@ describe('PyPI private project', () => {
     const r = await buildTestRegistry();
     try {
       const wheel = makeWheel('secret-pkg', '1.0.0');
-      const f = uploadForm(wheel, 'secret-pkg', '1.0.0');
-      await r.app.inject({
-        method: 'POST',
-        url: '/pypi/legacy/',
-        headers: { ...f.headers, ...basic('alice', r.alice.token) },
-        payload: f.payload,
-      });
+      expect((await twineUpload(r.app, wheel, 'secret-pkg', '1.0.0', r.alice)).statusCode).toBe(200);
       r.db.prepare("UPDATE packages SET access = 'restricted' WHERE ecosystem = 'pypi'").run();
       const anon = await r.app.inject({ method: 'GET', url: '/pypi/simple/secret-pkg/' });
       expect(anon.statusCode).toBe(401);

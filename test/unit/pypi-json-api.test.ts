@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importOsv } from '../../registry/security/advisories.ts';
-import { basic, makeSdist, makeWheel, twineUpload, uploadForm } from '../fixtures/pypi/pypi-fixtures.ts';
+import { basic, makeSdist, makeWheel, twineUpload } from '../fixtures/pypi/pypi-fixtures.ts';
 import { testSecrets } from '../helpers/config.ts';
 import { buildTestRegistry } from '../helpers/npm-fixtures.ts';
 
@@ -297,13 +297,7 @@ describe('PyPI JSON API: private projects and quarantined versions', () => {
 
   it('a private project answers as its simple page: 401 challenge anonymous, 404 to a stranger, 200 to its maintainer', async () => {
     const wheel = makeWheel('secret-pkg', '1.0.0');
-    const f = uploadForm(wheel, 'secret-pkg', '1.0.0');
-    await r.app.inject({
-      method: 'POST',
-      url: '/pypi/legacy/',
-      headers: { ...f.headers, ...basic('alice', r.alice.token) },
-      payload: f.payload,
-    });
+    expect((await twineUpload(r.app, wheel, 'secret-pkg', '1.0.0', r.alice)).statusCode).toBe(200);
     r.db.prepare("UPDATE packages SET access = 'restricted' WHERE ecosystem = 'pypi'").run();
     for (const url of ['/pypi/secret-pkg/json', '/pypi/secret-pkg/1.0.0/json']) {
       const anon = await get(url);
