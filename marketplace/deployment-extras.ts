@@ -4,7 +4,7 @@ import type { Principal } from '../lib/auth.ts';
 import { AppError, notFound } from '../lib/errors.ts';
 import { seededRandom } from '../lib/prng.ts';
 import { trafficProfile } from '../services/metrics.ts';
-import { findTemplate, findTier, tierRegions } from '../services/templates/index.ts';
+import { findTemplate, findTier, requireTier, tierRegions } from '../services/templates/index.ts';
 import { auditDeploymentAction } from './audit.ts';
 import { cycleOf, dollars } from './billing.ts';
 import { deploymentBackups } from './deployment-backups.ts';
@@ -119,11 +119,7 @@ export function deploymentExtras(d: ExtrasDeps) {
           // 409 as the change itself, never a 200 of zeros.
           d.assertAllowed(dep, 'change_plan');
           const t = findTemplate(dep.service_id)!;
-          const tier = findTier(t, tierId);
-          if (!tier)
-            throw unprocessable('UNKNOWN_TIER', `${t.name} has no tier "${tierId}": choose one of ${t.tiers.map((x) => x.id).join(', ')}`, {
-              allowed: t.tiers.map((x) => x.id),
-            });
+          const tier = requireTier(t, tierId);
           if (!tierRegions(t, tier).includes(dep.region))
             throw unprocessable('PLAN_NOT_AVAILABLE_IN_REGION', `the ${tier.name} tier is not offered in ${dep.region}`, {
               allowed: tierRegions(t, tier),

@@ -7,7 +7,7 @@ import type { Db } from '../lib/db.ts';
 import { badRequest, conflict, notFound } from '../lib/errors.ts';
 import { assertPlanAllows, type IdentityReader } from '../lib/identity.ts';
 import { newId } from '../lib/ids.ts';
-import { findTemplate, findTier, type ServiceTemplate, tierRegions } from '../services/templates/index.ts';
+import { findTemplate, findTier, requireTier, type ServiceTemplate, tierRegions } from '../services/templates/index.ts';
 import { auditDeploymentAction } from './audit.ts';
 import type { BillingService } from './billing-service.ts';
 import type { CredentialCipher } from './credentials.ts';
@@ -74,13 +74,7 @@ export function createDeploymentService(d: DeploymentDeps) {
     const t = findTemplate(input.serviceId);
     if (!t) throw badRequest(`unknown service "${input.serviceId}": GET /api/services lists the catalog`, undefined, 'UNKNOWN_SERVICE');
     const { tier: tierId, region, ...rest } = input.config;
-    const tier = findTier(t, tierId);
-    if (!tier)
-      throw badRequest(
-        `${t.name} has no tier "${tierId}": choose one of ${t.tiers.map((x) => x.id).join(', ')}`,
-        { allowed: t.tiers.map((x) => x.id) },
-        'UNKNOWN_TIER',
-      );
+    const tier = requireTier(t, tierId);
     const regions = tierRegions(t, tier);
     if (!regions.includes(region))
       throw badRequest(

@@ -1,4 +1,5 @@
 // The catalog: every seed service template, looked up by id or slug.
+import { badRequest } from '../../lib/errors.ts';
 import { apiTemplates } from './api.ts';
 import { computeTemplates } from './compute.ts';
 import { databaseTemplates } from './databases.ts';
@@ -30,6 +31,14 @@ for (const [alias, id] of [['ml-inference', 'svc-custom-model']] as const) byKey
 export const findTemplate = (idOrSlug: string): ServiceTemplate | undefined => byKey.get(idOrSlug);
 
 export const findTier = (t: ServiceTemplate, tierId: string): Tier | undefined => t.tiers.find((x) => x.id === tierId);
+
+/** The tier a request names, or the one 400 every route answers for a tier the service does not have. */
+export function requireTier(t: ServiceTemplate, tierId: string): Tier {
+  const tier = findTier(t, tierId);
+  if (tier) return tier;
+  const allowed = t.tiers.map((x) => x.id);
+  throw badRequest(`${t.name} has no tier "${tierId}": choose one of ${allowed.join(', ')}`, { allowed }, 'UNKNOWN_TIER');
+}
 
 /** Regions where a tier can be deployed. */
 export const tierRegions = (t: ServiceTemplate, tier: Tier): string[] => tier.regions ?? t.regions;

@@ -164,6 +164,11 @@ describe('deployment transition table', () => {
     const after = (await call('GET', `/api/deployments/${id}`)).body;
     expect(after).toMatchObject({ status: 'running', instances: 3 });
 
+    // A tier the service does not have is the same 400 as on create, preview or not.
+    for (const url of [`/api/deployments/${id}/plan`, `/api/deployments/${id}/plan?preview=true`]) {
+      const unknown = await call('POST', url, { tier: 'platinum' });
+      expect([unknown.status, unknown.body.code, unknown.body.details]).toEqual([400, 'UNKNOWN_TIER', { allowed: expect.any(Array) }]);
+    }
     const downgrade = await call('POST', `/api/deployments/${id}/plan`, { tier: 'starter' });
     expect(downgrade.status).toBe(422);
     expect(downgrade.body).toEqual({
