@@ -93,7 +93,8 @@ function validateEvents(events: string[]): string[] {
       'UNKNOWN_EVENT_TYPE',
     );
   }
-  return [...new Set(events)];
+  // "*" already means every type: a list naming it and others is stored as "*" alone, so it reads as what it does.
+  return events.includes('*') ? ['*'] : [...new Set(events)];
 }
 
 export function createWebhookRules(d: WebhookRulesDeps) {

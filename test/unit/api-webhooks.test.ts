@@ -131,6 +131,13 @@ describe('webhook endpoints API', () => {
     expect((await create(team, { url: publicUrl, events: [] })).statusCode).toBe(400);
   });
 
+  it('stores a list naming "*" as "*" alone, and each other type once', async () => {
+    expect((await create(team, { url: publicUrl, events: ['*', 'deployment.started'] })).json().events).toEqual(['*']);
+    expect((await create(team, { url: publicUrl, events: ['package.published', 'package.published'] })).json().events).toEqual([
+      'package.published',
+    ]);
+  });
+
   it.each([
     ['http://127.0.0.1:9999/hook', 'private_address'],
     ['http://[::ffff:127.0.0.1]:9999/', 'private_address'],
