@@ -42,6 +42,12 @@ export function deploymentBackups(d: ExtrasDeps, h: Helpers) {
   }
 
   /** Stored manual backups plus the tier's scheduled ones (every scheduleHours since first ready, within retention). */
+  function backupOf(dep: DeploymentRow, backupId: string): BackupView {
+    const b = listBackups(dep).find((x) => x.id === backupId);
+    if (!b) throw notFound(`no backup "${backupId}" for deployment "${dep.name}" (it may have expired)`, 'BACKUP_NOT_FOUND');
+    return b;
+  }
+
   function listBackups(dep: DeploymentRow): BackupView[] {
     const now = clock.now();
     const tier = tierOf(dep);
@@ -116,6 +122,11 @@ export function deploymentBackups(d: ExtrasDeps, h: Helpers) {
       const backups = listBackups(d.owned(p, id));
       return { backups, total: backups.length };
     },
+    /** One backup of the caller's deployment (a client polls a manual backup until it completes). */
+    backup(p: Principal, id: string, backupId: string): BackupView {
+      const dep = d.owned(p, id);
+      return backupOf(dep, backupId);
+    },
 
     restore(p: Principal, id: string, body: { backupId?: string; pointInTime?: string; mode: 'in_place' | 'new'; name?: string }) {
       return db
@@ -125,8 +136,7 @@ export function deploymentBackups(d: ExtrasDeps, h: Helpers) {
           const tier = tierOf(dep);
           let source: { deploymentId: string; backupId?: string; pointInTime?: string };
           if (body.backupId) {
-            const b = listBackups(dep).find((x) => x.id === body.backupId);
-            if (!b) throw notFound(`no backup "${body.backupId}" for deployment "${dep.name}" (it may have expired)`, 'BACKUP_NOT_FOUND');
+            const b = backupOf(dep, body.backupId);
             if (b.status !== 'completed')
               throw new AppError(409, 'BACKUP_NOT_READY', `backup "${b.id}" is still running: restore once it completes`);
             source = { deploymentId: id, backupId: b.id };

@@ -150,6 +150,11 @@ export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: Deploym
     return once(req, reply, p.userId, () => ({ status: 202, body: svc.createBackup(p, req.params.id) }));
   });
   app.get('/api/deployments/:id/backups', { schema: { params: Id } }, async (req) => svc.listBackups(guards.required(req), req.params.id));
+  app.get(
+    '/api/deployments/:id/backups/:backupId',
+    { schema: { params: Id.extend({ backupId: z.string().min(1).max(100) }) } },
+    async (req) => svc.backup(guards.required(req), req.params.id, req.params.backupId),
+  );
 
   app.post(
     '/api/deployments/:id/restore',

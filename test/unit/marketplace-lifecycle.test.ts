@@ -236,6 +236,11 @@ describe('deployment transition table', () => {
     f.advance(3_000);
     const list = (await call('GET', `/api/deployments/${id}/backups`)).body;
     expect(list.backups[0]).toMatchObject({ id: b.body.id, status: 'completed' });
+    // One backup by id, as the list has it; an unknown id, or another user's deployment, is 404.
+    expect((await call('GET', `/api/deployments/${id}/backups/${b.body.id}`)).body).toEqual(list.backups[0]);
+    expect((await call('GET', `/api/deployments/${id}/backups/backup-nope`)).body.code).toBe('BACKUP_NOT_FOUND');
+    const stranger = await f.app.inject({ url: `/api/deployments/${id}/backups/${b.body.id}`, headers: f.user().auth });
+    expect([stranger.statusCode, stranger.json().code]).toEqual([404, 'DEPLOYMENT_NOT_FOUND']);
 
     const tooOld = await call('POST', `/api/deployments/${id}/restore`, { pointInTime: '2025-01-01T00:00:00.000Z', mode: 'in_place' });
     expect(tooOld.status).toBe(422);
