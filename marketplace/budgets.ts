@@ -4,7 +4,7 @@ import { enqueueAudit, type RelayedAuditAction } from '../lib/audit-outbox.ts';
 import type { Principal } from '../lib/auth.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Db } from '../lib/db.ts';
-import { badRequest, notFound } from '../lib/errors.ts';
+import { badRequest, conflict, notFound } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { enqueueEvent } from '../lib/outbox.ts';
 import { type Cycle, cycleOf, dollars } from './billing.ts';
@@ -97,7 +97,7 @@ export function createBudgets(d: {
     };
   }
 
-  function validateBudget(input: BudgetInput, ownerId: string): Threshold[] {
+  function validateBudget(input: BudgetInput, ownerId: string, creating = false): Threshold[] {
     if (!Number.isInteger(input.amountCents) || input.amountCents <= 0 || input.amountCents > MAX_BUDGET_CENTS)
       throw badRequest(
         `a budget must be a positive amount of at most $${MAX_BUDGET_CENTS / 100} a month`,
@@ -107,6 +107,10 @@ export function createBudgets(d: {
     if (input.deploymentId) {
       const dep = repo.byId(input.deploymentId);
       if (!dep || dep.owner_id !== ownerId) throw notFound(`no deployment "${input.deploymentId}" in your account`, 'DEPLOYMENT_NOT_FOUND');
+      // A deleted deployment spends nothing more: a new budget on it could never guard anything. (An existing
+      // budget outlives its deployment's deletion and can still be edited.)
+      if (creating && dep.status === 'deleted')
+        throw conflict(`deployment "${dep.name}" is deleted: set a budget on a live deployment or on the account`, 'DEPLOYMENT_DELETED');
     }
     const list = input.thresholds?.map((t) => ({ id: `${t.basis}-${t.percent}`, ...t })) ?? DEFAULT_THRESHOLDS;
     if (new Set(list.map((t) => t.id)).size !== list.length)
@@ -176,7 +180,7 @@ export function createBudgets(d: {
     },
     createBudget(actor: Actor, input: BudgetInput) {
       const ownerId = actor.userId;
-      const thresholds = validateBudget(input, ownerId);
+      const thresholds = validateBudget(input, ownerId, true);
       const id = newId('budget');
       const at = iso(clock.now());
       return db

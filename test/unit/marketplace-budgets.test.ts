@@ -74,6 +74,11 @@ describe('billing and budgets', () => {
       expect(res.body.code).toBe(code);
     }
     expect((await call('POST', '/api/billing/budgets', { amount: 10, deploymentId: 'deploy-nope' })).status).toBe(404);
+    // A deleted deployment spends nothing more: no new budget on it.
+    expect((await call('DELETE', `/api/deployments/${id}`)).status).toBe(202);
+    f.advance(60_000);
+    const onDeleted = await call('POST', '/api/billing/budgets', { amount: 10, deploymentId: id });
+    expect([onDeleted.status, onDeleted.body.code]).toEqual([409, 'DEPLOYMENT_DELETED']);
     expect((await call('GET', '/api/billing/budgets')).body.total).toBe(0);
   });
 
