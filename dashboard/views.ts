@@ -100,6 +100,8 @@ export function errorPage(ctx: PageCtx, status: number, message: string): string
 export const money = (dollars: number | null | undefined) => (dollars == null ? '–' : `$${dollars.toFixed(2)}`);
 /** A date-time shortened to minutes, UTC. */
 export const when = (iso: string | null | undefined) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '–');
+/** A date-time to the second, UTC: an audit log tells apart what happened within one minute. */
+export const whenExact = (iso: string | null | undefined) => (iso ? `${iso.slice(0, 19).replace('T', ' ')} UTC` : '–');
 
 /** Form-field error messages keyed by field name, rendered next to the field. */
 export function fieldError(errors: Record<string, string> | undefined, name: string) {

@@ -1,6 +1,6 @@
 // Account: plan with usage against limits, tokens (create shown once, list, revoke), organizations and members.
 import type { Me } from '../session.ts';
-import { csrfField, html, layout, type PageCtx, when } from '../views.ts';
+import { csrfField, html, layout, type PageCtx, type SafeHtml, when } from '../views.ts';
 import { packageHref } from './packages.ts';
 
 export interface TokenRow {
@@ -38,7 +38,7 @@ export function renderAccount(
 <tr><td>Private packages</td><td>${me.usage.privatePackages ?? '–'}</td><td>${limitText(limits.privatePackages)}</td></tr>
 <tr><td>API tokens</td><td>${me.usage.apiTokens ?? '–'}</td><td>–</td></tr>
 </tbody></table>
-<p><a href="/account/tokens">Manage API tokens</a> · <a href="/account/password">Change password</a></p>
+<p><a href="/account/tokens">Manage API tokens</a> · <a href="/account/password">Change password</a> · <a href="/account/activity">Activity</a></p>
 <h2>Organizations</h2>
 ${me.orgs.length ? html`<ul>${me.orgs.map((o) => html`<li><a href="/orgs/${encodeURIComponent(o.name)}">@${o.name}</a> (${o.role})</li>`)}</ul>` : html`<p>None yet.</p>`}
 ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
@@ -95,29 +95,59 @@ ${tokens.map(
   return layout({ title: 'API tokens', ctx, body, notice: o.notice });
 }
 
+/** A destructive button with the box that must be ticked first (required in the form, checked again by the route). */
+const confirmedButton = (id: string, confirm: SafeHtml, button: string, buttonLabel?: string) =>
+  html`<label class="check" for="${id}"><input type="checkbox" id="${id}" name="confirm" value="1" required> ${confirm}</label><button type="submit" class="danger"${buttonLabel ? html` aria-label="${buttonLabel}"` : ''}>${button}</button>`;
+
 export function renderOrg(
   ctx: PageCtx,
-  org: { name: string; plan: string; role: string; memberCount: number },
+  /** `role` is the viewer's in the org; null for a site admin who is not a member (the API lets them in). */
+  org: { name: string; plan: string; role: string | null; memberCount: number },
   members: { username: string; role: string; joinedAt: string }[],
   o: { error?: string; notice?: string; form?: { username: string; role: string } } = {},
 ) {
   const manage = org.role === 'owner' || org.role === 'admin';
+  const me = ctx.user?.username;
+  const orgPath = `/orgs/${encodeURIComponent(org.name)}`;
+  // Only owners may remove an owner (docs/API-AUTH.md): an admin gets no button the API would refuse. One's own
+  // row has none either: leaving is the form below the table.
+  const removable = (m: { username: string; role: string }) => manage && m.username !== me && (m.role !== 'owner' || org.role === 'owner');
   const f = o.form ?? { username: '', role: 'member' };
   const body = html`<h1>@${org.name}</h1>
-<p>Plan ${org.plan} · your role: ${org.role} · ${org.memberCount} member${org.memberCount === 1 ? '' : 's'}</p>
+<p>Plan ${org.plan} · your role: ${org.role ?? 'not a member'} · ${org.memberCount} member${org.memberCount === 1 ? '' : 's'}</p>
 ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
-<table><caption class="visually-hidden">Members</caption>
-<thead><tr><th scope="col">Member</th><th scope="col">Role</th><th scope="col">Joined</th></tr></thead>
-<tbody>${members.map((m) => html`<tr><td>${m.username}</td><td>${m.role}</td><td>${when(m.joinedAt)}</td></tr>`)}</tbody></table>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Members"><table><caption class="visually-hidden">Members</caption>
+<thead><tr><th scope="col">Member</th><th scope="col">Role</th><th scope="col">Joined</th>${manage ? html`<th scope="col"><span class="visually-hidden">Actions</span></th>` : ''}</tr></thead>
+<tbody>${members.map(
+    (m, i) =>
+      html`<tr><td>${m.username}</td><td>${m.role}</td><td>${when(m.joinedAt)}</td>${
+        manage
+          ? html`<td>${
+              removable(m)
+                ? html`<form method="post" action="${orgPath}/members/${encodeURIComponent(m.username)}/remove" class="row">${csrfField(ctx)}${confirmedButton(`remove-${i}`, html`Confirm<span class="visually-hidden">: remove ${m.username}</span>`, 'Remove', `Remove ${m.username}`)}</form>`
+                : ''
+            }</td>`
+          : ''
+      }</tr>`,
+  )}</tbody></table></div>
 ${
   manage
     ? html`<h2>Add or change a member</h2>
-<form method="post" action="/orgs/${encodeURIComponent(org.name)}/members" class="stack narrow">
+<form method="post" action="${orgPath}/members" class="stack narrow">
   ${csrfField(ctx)}
   <label for="member">User name</label><input id="member" name="username" required maxlength="100" value="${f.username}">
   <label for="member-role">Role</label>
   <select id="member-role" name="role">${['member', 'admin', 'owner'].map((r) => html`<option${r === f.role ? html` selected` : ''}>${r}</option>`)}</select>
   <button type="submit">Save member</button>
+</form>`
+    : ''
+}
+${
+  org.role
+    ? html`<h2>Leave @${org.name}</h2>
+<form method="post" action="${orgPath}/leave" class="stack narrow">
+  ${csrfField(ctx)}
+  ${confirmedButton('leave-confirm', html`I lose access to the private packages of @${org.name}`, 'Leave organization')}
 </form>`
     : ''
 }`;

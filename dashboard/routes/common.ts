@@ -86,6 +86,8 @@ const NOTICES: Record<string, string> = {
   'password-changed': 'Password changed: every other login session was signed out. API tokens keep working: revoke them under API tokens.',
   'logged-out': 'You are logged out.',
   redelivered: 'Redelivery queued.',
+  'member-removed': 'Member removed.',
+  'org-left': 'You left the organization.',
 };
 export const noticeOf = (req: FastifyRequest) => NOTICES[String((req.query as Record<string, unknown>)?.notice ?? '')];
 

@@ -1,7 +1,7 @@
 // The dashboard in a real browser (Debian's Chromium through playwright-core) against the whole seeded suite:
-// log in, search and open @elide/http (its XSS README stays inert), create and revoke a token, deploy
-// postgres-managed and watch it reach running without reloading, read metrics and cost, stop it, create a
-// webhook and send a test, axe on every page, and no horizontal scroll at phone width.
+// log in, search and open @elide/http (its XSS README stays inert), create and revoke a token and see both on
+// the Activity page, deploy postgres-managed and watch it reach running without reloading, read metrics and
+// cost, stop it, create a webhook and send a test, axe on every page, and no horizontal scroll at phone width.
 /// <reference lib="dom" />
 import fs from 'node:fs';
 import http from 'node:http';
@@ -114,6 +114,23 @@ describe('dashboard in a browser', () => {
     expect((await fetch(`${suite.urls.api}/api/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
   });
 
+  it('lists that token creation and revocation on the Activity page, linked from the account, filtered by action', async () => {
+    await go('/account');
+    await page.getByRole('link', { name: 'Activity', exact: true }).click();
+    await page.waitForURL(/\/account\/activity$/);
+    b.visited.add('/account/activity');
+    const created = page.locator('tbody tr', { hasText: 'token.create' }).filter({ hasText: 'name: browser-ci' });
+    expect(await created.count()).toBe(1);
+    expect(await created.locator('time').textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+    expect(await page.locator('tbody tr', { hasText: 'token.revoke' }).filter({ hasText: 'name: browser-ci' }).count()).toBe(1);
+    await page.getByLabel('Action', { exact: true }).fill('token.revoke');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/action=token\.revoke/);
+    const actions = await page.locator('tbody tr td:nth-child(2)').allTextContents();
+    expect(actions.length).toBeGreaterThan(0);
+    expect(new Set(actions)).toEqual(new Set(['token.revoke']));
+  });
+
   it('deploys postgres-managed from its config form and watches it reach running without a reload', async () => {
     await go('/services');
     await page
@@ -175,7 +192,18 @@ describe('dashboard in a browser', () => {
 
   it('passes axe without serious violations on every page visited', async () => {
     const checked: string[] = [];
-    for (const url of [...b.visited, '/', '/login', '/register', '/account', '/deployments', '/services', '/billing', '/webhooks']) {
+    for (const url of [
+      ...b.visited,
+      '/',
+      '/login',
+      '/register',
+      '/account',
+      '/orgs/elide',
+      '/deployments',
+      '/services',
+      '/billing',
+      '/webhooks',
+    ]) {
       await page.goto(`${suite.urls.dashboard}${url}`);
       expect({ url, violations: await axeSerious(page) }).toEqual({ url, violations: [] });
       checked.push(url);
@@ -197,6 +225,7 @@ describe('dashboard in a browser', () => {
       deploymentUrl,
       '/billing',
       '/account/tokens',
+      '/account/activity',
     ]) {
       await phone.goto(`${suite.urls.dashboard}${url}`);
       await phone.screenshot({ path: path.join(shots, `${url.replace(/\W+/g, '_')}.png`), fullPage: true });
@@ -227,6 +256,18 @@ describe('dashboard admin in a browser', () => {
     const main = (await page.locator('main').textContent()) ?? '';
     expect(main).toMatch(/Nothing waits for review\.|Release/);
     expect(main).toMatch(/Current cycle \d{4}-\d{2}: gross \$/);
+    expect(await axeSerious(page)).toEqual([]);
+  });
+
+  it('sees only their own entries on the Activity page, and may remove members of an org they own', async () => {
+    await go('/account/activity');
+    expect(await page.locator('tbody tr', { hasText: 'admin.user.update' }).count()).toBeGreaterThan(0);
+    expect(await page.locator('tbody tr', { hasText: 'browser-ci' }).count()).toBe(0); // demo's token, not theirs
+    expect(await axeSerious(page)).toEqual([]);
+    // The seed makes admin the owner of @elide and demo a member: a confirmed Remove for demo, none for themselves.
+    await go('/orgs/elide');
+    expect(await page.getByRole('button', { name: 'Remove demo' }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Remove admin' }).count()).toBe(0);
     expect(await axeSerious(page)).toEqual([]);
   });
 });

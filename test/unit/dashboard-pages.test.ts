@@ -206,6 +206,67 @@ beforeAll(async () => {
     currentCycle: { cycle: '2026-11', grossCents: 1000, feeCents: 100 },
     ledger: [],
   }));
+  // The audit log: hostile strings in every field a user can influence, 120 entries in all so that it pages.
+  fake.get('/api/audit', async (req, reply) => {
+    const q = req.query as { action?: string; limit: string; offset: string };
+    if (q.action === 'Bad Action')
+      return reply.status(400).send({ error: 'invalid querystring: action: must be a dotted lowercase name', code: 'VALIDATION_FAILED' });
+    if (q.action === 'package.publish') return { entries: [], total: 0, limit: Number(q.limit), offset: Number(q.offset) };
+    return {
+      entries: [
+        {
+          id: 7,
+          actorId: 'id-user',
+          actorUsername: 'user',
+          action: 'token.create<script>',
+          target: '<img src=x onerror=alert(1)>',
+          ip: '203.0.113.9',
+          userAgent: `Mozilla/5.0 <script>alert("ua")</script> ${'x'.repeat(80)}`,
+          details: {
+            name: '<b>ci</b>',
+            readonly: false,
+            plan: { from: 'free', to: 'team' },
+            versions: [{ version: '1.0.0', deep: { a: 1 } }],
+          },
+          createdAt: '2026-11-27T17:05:09.123Z',
+        },
+        {
+          id: 6,
+          actorId: 'id-user',
+          actorUsername: 'user',
+          action: 'auth.login',
+          target: null,
+          ip: null,
+          userAgent: null,
+          details: null,
+          createdAt: '2026-11-27T17:00:00.000Z',
+        },
+      ],
+      total: 120,
+      limit: Number(q.limit),
+      offset: Number(q.offset),
+    };
+  });
+  // The org @acme: user is a member, admin an owner, and the only one (so they cannot leave).
+  const orgRole = (auth?: string) => (who(auth)?.role === 'admin' ? 'owner' : 'member');
+  fake.get('/api/orgs/acme', async (req) => ({ name: 'acme', plan: 'team', role: orgRole(req.headers.authorization), memberCount: 3 }));
+  fake.get('/api/orgs/acme/members', async () => ({
+    members: [
+      { username: 'admin', role: 'owner', joinedAt: '2026-11-01T00:00:00Z' },
+      { username: 'user', role: 'member', joinedAt: '2026-11-02T00:00:00Z' },
+      { username: 'eve<b>', role: 'admin', joinedAt: '2026-11-03T00:00:00Z' },
+    ],
+  }));
+  fake.delete('/api/orgs/acme/members/:username', async (req, reply) =>
+    (req.params as { username: string }).username === 'ghost'
+      ? reply.status(404).send({ error: '"ghost" is not a member of @acme', code: 'MEMBER_NOT_FOUND' })
+      : { success: true },
+  );
+  fake.post('/api/orgs/acme/leave', async (req, reply) =>
+    orgRole(req.headers.authorization) === 'owner'
+      ? reply.status(409).send({ error: '@acme must keep at least one owner: make someone else owner first', code: 'LAST_OWNER' })
+      : { success: true },
+  );
   await fake.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(fake.server.address() as { port: number }).port}`;
   app = await dashboardOver(base, { internalToken: 'internal-x' });
@@ -557,5 +618,137 @@ describe('admin', () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Nothing waits for review.');
     expect(page.body).toContain('gross $10.00, fee (10%) $1.00');
+  });
+});
+
+describe('activity (audit log)', () => {
+  const audits = () => calls.filter((c) => c.url.startsWith('/api/audit'));
+  const sentQuery = () => Object.fromEntries(new URL(audits().at(-1)?.url ?? '', 'http://x').searchParams);
+
+  it('shows my entries as a table with readable times and details, hostile strings escaped', async () => {
+    const res = await app.inject({ url: '/account/activity', headers: as('elk_user') });
+    expect(res.statusCode).toBe(200);
+    // A non-admin asks without an actor: the API narrows it to their own entries.
+    expect(sentQuery()).toEqual({ limit: '50', offset: '0' });
+    expect(res.body).toContain('<time datetime="2026-11-27T17:05:09.123Z">2026-11-27 17:05:09 UTC</time>');
+    expect(res.body).toContain('<code>token.create&lt;script&gt;</code>');
+    expect(res.body).toContain('<td>&lt;img src=x onerror=alert(1)&gt;</td>');
+    expect(res.body).not.toContain('<img src=x');
+    expect(res.body).not.toContain('<script>alert');
+    // The user agent is cut for the table, whole (escaped) in the title.
+    expect(res.body).toContain(`title="Mozilla/5.0 &lt;script&gt;alert(&quot;ua&quot;)&lt;/script&gt; ${'x'.repeat(80)}"`);
+    expect(res.body).toContain('>Mozilla/5.0 &lt;script&gt;alert(&quot;ua&quot;)&lt;/script…</td>');
+    // Details as "key: value" words, never a JSON object.
+    expect(res.body).toContain('name: &lt;b&gt;ci&lt;/b&gt;, readonly: no, plan: free → team, versions: (version: 1.0.0, deep: …)');
+    expect(res.body).not.toContain('{&quot;');
+    expect(res.body).toContain('<th scope="col">User agent</th>');
+    expect(res.body).toContain('class="table-scroll" tabindex="0" role="region" aria-label="Activity"');
+    // An entry without details, ip or agent shows dashes.
+    expect(res.body).toContain('<td>–</td><td>–</td><td>–</td><td>–</td></tr>');
+    const account = await app.inject({ url: '/account', headers: as('elk_user') });
+    expect(account.body).toContain('<a href="/account/activity">Activity</a>');
+  });
+
+  it('pages with newer/older links that keep the action filter, and links each action to its filter', async () => {
+    const first = await app.inject({ url: '/account/activity?action=token.create', headers: as('elk_user') });
+    expect(sentQuery()).toEqual({ limit: '50', offset: '0', action: 'token.create' });
+    expect(first.body).toContain('value="token.create"');
+    expect(first.body).toContain('<a href="/account/activity?action=token.create&amp;page=2" rel="next">Older</a>');
+    expect(first.body).not.toContain('rel="prev"');
+    expect(first.body).toContain('Entries 1–2 of 120');
+    expect(first.body).toContain('<a href="/account/activity?action=auth.login"><code>auth.login</code></a>');
+    const third = await app.inject({ url: '/account/activity?page=3', headers: as('elk_user') });
+    expect(sentQuery()).toEqual({ limit: '50', offset: '100' });
+    expect(third.body).toContain('<a href="/account/activity?page=2" rel="prev">Newer</a>');
+    expect(third.body).not.toContain('rel="next"');
+    // A page number that is not one starts at the newest.
+    await app.inject({ url: '/account/activity?page=-2', headers: as('elk_user') });
+    expect(sentQuery()).toEqual({ limit: '50', offset: '0' });
+  });
+
+  it('says so when nothing matches, and shows the API refusal of a bad filter', async () => {
+    const none = await app.inject({ url: '/account/activity?action=package.publish', headers: as('elk_user') });
+    expect(none.statusCode).toBe(200);
+    expect(none.body).toContain('No activity with the action “package.publish” yet.');
+    expect(none.body).not.toContain('<table>');
+    const bad = await app.inject({ url: '/account/activity?action=Bad%20Action', headers: as('elk_user') });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('<p class="error" role="alert">invalid querystring: action: must be a dotted lowercase name</p>');
+  });
+
+  it("an admin sees only their own entries, never every user's", async () => {
+    const res = await app.inject({ url: '/account/activity', headers: as('elk_admin') });
+    expect(res.statusCode).toBe(200);
+    expect(sentQuery()).toEqual({ limit: '50', offset: '0', actor: 'admin' });
+    expect((await app.inject('/account/activity')).statusCode).toBe(303); // anonymous: to the login page
+  });
+});
+
+describe('org members: remove and leave', () => {
+  const sent = (method: string, url: string) => calls.filter((c) => c.method === method && c.url === url).length;
+
+  it('an owner gets a confirmed Remove per other member, escaped; a member gets only Leave', async () => {
+    const owner = await app.inject({ url: '/orgs/acme', headers: as('elk_admin') });
+    expect(owner.statusCode).toBe(200);
+    expect(owner.body).toMatch(
+      /<form method="post" action="\/orgs\/acme\/members\/eve%3Cb%3E\/remove" class="row"><input type="hidden" name="_csrf" value="[^"]+"><label class="check" for="remove-2"><input type="checkbox" id="remove-2" name="confirm" value="1" required> Confirm<span class="visually-hidden">: remove eve&lt;b&gt;<\/span><\/label><button type="submit" class="danger" aria-label="Remove eve&lt;b&gt;">Remove<\/button><\/form>/,
+    );
+    expect(owner.body).toContain('action="/orgs/acme/members/user/remove"');
+    expect(owner.body).not.toContain('action="/orgs/acme/members/admin/remove"'); // not on one's own row
+    expect(owner.body).toContain('action="/orgs/acme/leave"');
+    const member = await app.inject({ url: '/orgs/acme', headers: as('elk_user') });
+    expect(member.body).not.toContain('/remove"');
+    expect(member.body).toMatch(/action="\/orgs\/acme\/leave"[\s\S]*name="confirm" value="1" required[\s\S]*>Leave organization<\/button>/);
+  });
+
+  it('removes a member through DELETE once confirmed, back to the org with a notice', async () => {
+    const path = '/api/orgs/acme/members/eve%3Cb%3E';
+    const unconfirmed = await post('elk_admin', '/orgs/acme/members/eve%3Cb%3E/remove', {});
+    expect(unconfirmed.statusCode).toBe(400);
+    expect(unconfirmed.body).toContain('Tick the box next to eve&lt;b&gt; to remove them: nothing was changed.');
+    expect(sent('DELETE', path)).toBe(0);
+    const ok = await post('elk_admin', '/orgs/acme/members/eve%3Cb%3E/remove', { confirm: '1' });
+    expect(ok.statusCode).toBe(303);
+    expect(ok.headers.location).toBe('/orgs/acme?notice=member-removed');
+    expect(sent('DELETE', path)).toBe(1);
+    const after = await app.inject({ url: ok.headers.location as string, headers: as('elk_admin') });
+    expect(after.body).toContain('Member removed.');
+  });
+
+  it("shows the API's sentence when it refuses, on the org page", async () => {
+    const gone = await post('elk_admin', '/orgs/acme/members/ghost/remove', { confirm: '1' });
+    expect(gone.statusCode).toBe(404);
+    expect(gone.body).toContain('<p class="error" role="alert">&quot;ghost&quot; is not a member of @acme</p>');
+    expect(gone.body).toContain('<h1>@acme</h1>');
+    const last = await post('elk_admin', '/orgs/acme/leave', { confirm: '1' });
+    expect(last.statusCode).toBe(409);
+    expect(last.body).toContain('@acme must keep at least one owner: make someone else owner first');
+  });
+
+  it('leaves through POST /leave once confirmed, back to the account with a notice', async () => {
+    const before = sent('POST', '/api/orgs/acme/leave');
+    const unconfirmed = await post('elk_user', '/orgs/acme/leave', {});
+    expect(unconfirmed.statusCode).toBe(400);
+    expect(sent('POST', '/api/orgs/acme/leave')).toBe(before);
+    const ok = await post('elk_user', '/orgs/acme/leave', { confirm: '1' });
+    expect(ok.statusCode).toBe(303);
+    expect(ok.headers.location).toBe('/account?notice=org-left');
+    expect(sent('POST', '/api/orgs/acme/leave')).toBe(before + 1);
+  });
+
+  it('refuses a remove or leave post without the CSRF token before calling the API', async () => {
+    const before = calls.filter((c) => c.url.startsWith('/api/orgs/acme') && c.method !== 'GET').length;
+    for (const url of ['/orgs/acme/members/user/remove', '/orgs/acme/leave']) {
+      for (const csrf of [{}, { _csrf: 'forged' }] as Record<string, string>[]) {
+        const res = await app.inject({
+          method: 'POST',
+          url,
+          headers: { ...as('elk_admin'), 'content-type': 'application/x-www-form-urlencoded' },
+          payload: new URLSearchParams({ confirm: '1', ...csrf }).toString(),
+        });
+        expect(res.statusCode).toBe(403);
+      }
+    }
+    expect(calls.filter((c) => c.url.startsWith('/api/orgs/acme') && c.method !== 'GET').length).toBe(before);
   });
 });
