@@ -38,6 +38,7 @@ export function renderAccount(
 <tr><td>Private packages</td><td>${me.usage.privatePackages ?? '–'}</td><td>${limitText(limits.privatePackages)}</td></tr>
 <tr><td>API tokens</td><td>${me.usage.apiTokens ?? '–'}</td><td>–</td></tr>
 </tbody></table>
+${me.role === 'admin' ? '' : html`<p class="muted">Plans are set by this registry's administrators: ask one to move your account to another plan.</p>`}
 <p><a href="/account/tokens">Manage API tokens</a> · <a href="/account/password">Change password</a> · <a href="/account/activity">Activity</a></p>
 <h2>Organizations</h2>
 ${me.orgs.length ? html`<ul>${me.orgs.map((o) => html`<li><a href="/orgs/${encodeURIComponent(o.name)}">@${o.name}</a> (${o.role})</li>`)}</ul>` : html`<p>None yet.</p>`}

@@ -647,6 +647,8 @@ describe('activity (audit log)', () => {
     expect(res.body).toContain('<td>–</td><td>–</td><td>–</td><td>–</td></tr>');
     const account = await app.inject({ url: '/account', headers: as('elk_user') });
     expect(account.body).toContain('<a href="/account/activity">Activity</a>');
+    // Plans are not self-service here: the page says who changes them (the limit errors say "upgrade to Team").
+    expect(account.body).toContain("Plans are set by this registry's administrators");
   });
 
   it('pages with newer/older links that keep the action filter, and links each action to its filter', async () => {
