@@ -17,6 +17,9 @@ export interface TokenRow {
   revoked_at: string | null;
 }
 
+/** The newest live login sessions a token list shows; API tokens are all listed. */
+export const MAX_LISTED_SESSIONS = 400;
+
 export type TokensRepo = ReturnType<typeof createTokensRepo>;
 
 export function createTokensRepo(db: Db) {
@@ -25,7 +28,13 @@ export function createTokensRepo(db: Db) {
      VALUES (@id, @user_id, @kind, @name, @token_hash, @display_prefix, @readonly, @cidr_allow, @created_at, @expires_at, @created_ip)`,
   );
   const live = `user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)`;
-  const listLive = db.prepare(`SELECT * FROM api_tokens WHERE ${live} ORDER BY created_at DESC, id LIMIT 500`);
+  // Every live API token (at most MAX_API_TOKENS_PER_USER) and the newest login sessions: a user who logs in
+  // often (a script per CI run) must not push their API tokens out of the list, where they could not be revoked.
+  const listLive = db.prepare(
+    `SELECT * FROM api_tokens WHERE ${live} AND (kind = 'api' OR id IN (
+       SELECT id FROM api_tokens WHERE ${live} AND kind = 'session' ORDER BY created_at DESC, id LIMIT ${MAX_LISTED_SESSIONS}))
+     ORDER BY created_at DESC, id`,
+  );
   const countLive = db.prepare(`SELECT count(*) AS n FROM api_tokens WHERE ${live} AND kind = ?`);
   const byIdForUser = db.prepare('SELECT * FROM api_tokens WHERE id = ? AND user_id = ?');
   const revoke = db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
@@ -35,7 +44,7 @@ export function createTokensRepo(db: Db) {
   const touch = db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)');
   return {
     insert: (row: Omit<TokenRow, 'last_used_at' | 'revoked_at'>) => insert.run(row),
-    listLive: (userId: string, nowIso: string) => listLive.all(userId, nowIso) as TokenRow[],
+    listLive: (userId: string, nowIso: string) => listLive.all(userId, nowIso, userId, nowIso) as TokenRow[],
     countLive: (userId: string, nowIso: string, kind: 'api' | 'session') => (countLive.get(userId, nowIso, kind) as { n: number }).n,
     findForUser: (id: string, userId: string) => byIdForUser.get(id, userId) as TokenRow | undefined,
     revoke: (id: string, at: string) => revoke.run(at, id).changes,

@@ -7,7 +7,8 @@ import { Paging } from './admin.ts';
 
 const AuditQuery = z.strictObject({
   action: z.string().min(1).max(100).optional(),
-  actor: z.string().min(1).max(214).optional(),
+  // User names are stored lowercase (as on npm), so "Ann" filters the entries of "ann".
+  actor: z.string().min(1).max(214).toLowerCase().optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   ...Paging,
 });

@@ -77,11 +77,12 @@ export function registerOrgRoutes(app: TypedApp, ctx: IdentityContext) {
     {
       schema: {
         params: MemberParams,
-        body: z.strictObject({ role: OrgRole.default('member') }),
+        // The body is optional, as on GitHub's PUT membership: no body adds the user as a member.
+        body: z.strictObject({ role: OrgRole.default('member') }).optional(),
         response: { 200: z.object({ username: z.string(), role: OrgRole, created: z.boolean() }) },
       },
     },
-    async (req) => orgs.setMember(guards.writer(req), req.params.name, req.params.username, req.body.role, ctx.origin(req)),
+    async (req) => orgs.setMember(guards.writer(req), req.params.name, req.params.username, req.body?.role ?? 'member', ctx.origin(req)),
   );
 
   app.delete(

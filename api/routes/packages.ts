@@ -182,6 +182,9 @@ export function registerPackageRoutes(app: TypedApp, deps: ApiDeps) {
     },
     async (req, reply) => {
       guards.writer(req);
+      // Publishing is for publishers and admins (docs/API-AUTH.md): refused here, before the server reads or
+      // fetches a tarball for a caller the registry would refuse anyway.
+      guards.role(req, 'publisher');
       const r = await publishPackage(req.body, req.headers.authorization ?? '', req.id, {
         registry,
         maxTarballBytes,

@@ -137,6 +137,17 @@ describe('organizations: /api/orgs', () => {
     ]);
   });
 
+  it('PUT a member with no body at all adds them as a member (the body is optional, as on GitHub)', async () => {
+    f = await buildAuthApp();
+    const a = await f.register('ann');
+    await f.register('ben');
+    await f.send('POST', '/api/orgs', a.token, { name: 'acme' });
+    const bare = await f.send('PUT', '/api/orgs/acme/members/ben', a.token);
+    expect(bare.statusCode).toBe(200);
+    expect(bare.json()).toEqual({ username: 'ben', role: 'member', created: true });
+    expect((await f.send('PUT', '/api/orgs/acme/members/ben', a.token, { role: 'boss' })).statusCode).toBe(400);
+  });
+
   it('members: owners add and change roles; org admins manage members but not owners; the last owner stays', async () => {
     f = await buildAuthApp();
     const a = await f.register('ann');
@@ -244,6 +255,7 @@ describe('audit log', () => {
     const all = await f.get('/api/audit?action=token.create', admin.token);
     expect(all.json()).toMatchObject({ total: 1, entries: [{ actorUsername: 'ann', action: 'token.create', ip: '127.0.0.1' }] });
     expect((await f.get('/api/audit?actor=ann', admin.token)).json().total).toBe(2);
+    expect((await f.get('/api/audit?actor=ANN', admin.token)).json().total).toBe(2);
     expect((await f.get('/api/audit?since=2026-01-02T00:00:00Z', admin.token)).json().total).toBe(0);
     expect((await f.get('/api/audit?since=yesterday', admin.token)).statusCode).toBe(400);
     expect((await f.get('/api/audit')).statusCode).toBe(401);

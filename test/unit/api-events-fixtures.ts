@@ -17,7 +17,7 @@ export interface TestUser {
   auth: { authorization: string };
 }
 
-export function addUser(db: Db, clock: Clock, name: string, plan = 'team', role: 'user' | 'admin' = 'user'): TestUser {
+export function addUser(db: Db, clock: Clock, name: string, plan = 'team', role: 'user' | 'publisher' | 'admin' = 'user'): TestUser {
   const u = createUser(db, clock, 4, { username: name, email: `${name}@example.com`, password: 'password-123', role, planId: plan });
   const token = generateApiToken();
   db.prepare(

@@ -14,7 +14,7 @@ describe('POST /api/packages (refused before the registry)', () => {
   let user: TestUser;
   beforeEach(async () => {
     t = await buildTestApi(clock);
-    user = addUser(t.db, clock, 'publisher-x');
+    user = addUser(t.db, clock, 'publisher-x', 'team', 'publisher');
   });
   afterEach(async () => t.app.close());
 
@@ -23,6 +23,19 @@ describe('POST /api/packages (refused before the registry)', () => {
 
   it('needs credentials', async () => {
     expect((await post({ name: 'a', version: '1.0.0', tarballBase64: tgz({ name: 'a', version: '1.0.0' }) }, {})).statusCode).toBe(401);
+  });
+
+  it('needs the publisher role before any tarball is read or fetched', async () => {
+    const plain = addUser(t.db, clock, 'plain-user');
+    for (const body of [
+      { name: 'a', version: '1.0.0', tarballBase64: tgz({ name: 'a', version: '1.0.0' }) },
+      { name: 'a', version: '1.0.0', tarball: 'https://x.example/a.tgz' },
+      { name: 'a', version: '1.0.0' },
+    ]) {
+      const res = await post(body, plain.auth);
+      expect(res.statusCode).toBe(403);
+      expect(res.json()).toEqual({ error: 'this action needs the publisher role', code: 'ROLE_REQUIRED' });
+    }
   });
 
   it('needs exactly one of tarball and tarballBase64', async () => {

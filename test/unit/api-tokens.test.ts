@@ -110,6 +110,25 @@ describe('GET /api/auth/tokens', () => {
     expect(res.body).not.toContain(hashToken(created.token));
   });
 
+  it('lists every API token however many login sessions are newer (a script logging in per CI run)', async () => {
+    f = await buildAuthApp();
+    const u = await f.register('gina');
+    const ci = (await f.send('POST', '/api/auth/tokens', u.token, { name: 'ci' })).json();
+    f.clock.advance(1000);
+    const insert = f.db.prepare(
+      `INSERT INTO api_tokens (id, user_id, kind, name, token_hash, display_prefix, created_at, expires_at)
+       VALUES (?, ?, 'session', 'login session', ?, 'elk_', ?, '2027-01-01T00:00:00.000Z')`,
+    );
+    const at = new Date(f.clock.now()).toISOString();
+    for (let i = 0; i < 600; i++) insert.run(`tok-s${i}`, u.userId, `hash-${i}`, at);
+    const { tokens } = (await f.get('/api/auth/tokens', u.token)).json();
+    expect(tokens.filter((t: { kind: string }) => t.kind === 'api').map((t: { id: string }) => t.id)).toEqual([ci.id]);
+    expect(tokens.length).toBe(401);
+    expect((await f.get('/api/auth/me', u.token)).json().usage.apiTokens).toBe(1);
+    // Revoking it from the list still works.
+    expect((await f.send('DELETE', `/api/auth/tokens/${ci.id}`, u.token)).statusCode).toBe(200);
+  });
+
   it('401 without a token', async () => {
     f = await buildAuthApp();
     expect((await f.get('/api/auth/tokens')).statusCode).toBe(401);
