@@ -108,6 +108,16 @@ export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContex
     const { project, version } = req.params as { project: string; version: string };
     return jsonApi(req, reply, project, version);
   });
+  // pypi.org also answers the JSON API's URLs with a trailing slash, by a 301 to the URL without it (Warehouse's
+  // legacy.api.json.project_slash and release_slash); older tools and scripts still ask for them.
+  app.get('/:project/json/', async (req, reply) => {
+    const { project } = req.params as { project: string };
+    return reply.redirect(`../../${encodeURIComponent(normalizeName(project))}/json`, 301);
+  });
+  app.get('/:project/:version/json/', async (req, reply) => {
+    const { project, version } = req.params as { project: string; version: string };
+    return reply.redirect(`../../../${encodeURIComponent(normalizeName(project))}/${encodeURIComponent(version)}/json`, 301);
+  });
 
   app.get('/files/:project/:filename', async (req, reply) => {
     const { project, filename } = req.params as { project: string; filename: string };

@@ -277,6 +277,18 @@ describe('PyPI JSON API', () => {
     expect(version.headers.location).toBe(`../../${PROJECT}/1.0.0/json`);
   });
 
+  it('301 from the URLs with a trailing slash to those without, as pypi.org', async () => {
+    const project = await get(`/pypi/${PROJECT}/json/`);
+    expect(project.statusCode).toBe(301);
+    expect(new URL(project.headers.location as string, `http://${HOST}/pypi/${PROJECT}/json/`).pathname).toBe(`/pypi/${PROJECT}/json`);
+    const version = await get(`/pypi/${NAME}/1.0.0/json/`);
+    expect(version.statusCode).toBe(301);
+    expect(new URL(version.headers.location as string, `http://${HOST}/pypi/${NAME}/1.0.0/json/`).pathname).toBe(
+      `/pypi/${PROJECT}/1.0.0/json`,
+    );
+    expect((await get(`/pypi/${PROJECT}/1.0.0/json`)).statusCode).toBe(200);
+  });
+
   it('404 with the error body for an unknown project or release', async () => {
     const project = await get('/pypi/no-such-project/json');
     expect(project.statusCode).toBe(404);
