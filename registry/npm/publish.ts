@@ -116,6 +116,10 @@ export async function publishVersion(ctx: NpmContext, urlName: string, body: unk
     });
     ctx.repo.burn(NPM, p.pkg.name, p.version, p.integrity, now);
     ctx.repo.setTag(id, p.tag, p.version);
+    // A package always has a latest tag, as on npmjs: a first publish with --tag beta gets latest too. Without it
+    // npm view prints nothing and npm install <name> fails with ETARGET (npm-pick-manifest ignores prereleases
+    // for *); once latest exists, later --tag publishes leave it alone.
+    if (p.tag !== 'latest' && !ctx.repo.tags(id).latest) ctx.repo.setTag(id, 'latest', p.version);
     pkg = ctx.repo.find(NPM, p.pkg.name)!;
     const tags = ctx.repo.tags(id);
     if (tags.latest === p.version || !tags.latest) ctx.repo.setMeta(id, p.description, p.keywords);

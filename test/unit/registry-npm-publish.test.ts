@@ -101,6 +101,17 @@ for (const name of ['pub-test', '@acme/pub-test']) {
       expect(tags.json()).toEqual({ latest: '1.0.0', beta: '2.0.0-beta.1' });
     });
 
+    it('the first publish of a package with --tag also gets latest, as npmjs does, so npm install <name> finds it', async () => {
+      expect((await put(publishBody(name, '1.0.0-beta.1', { tag: 'beta' }))).statusCode).toBe(201);
+      const tagsPath = `/npm/-/package/${name.replace('/', '%2f')}/dist-tags`;
+      expect((await r.app.inject({ method: 'GET', url: tagsPath })).json()).toEqual({ latest: '1.0.0-beta.1', beta: '1.0.0-beta.1' });
+      // latest exists from then on: a later --tag publish leaves it alone.
+      expect((await put(publishBody(name, '1.0.0-beta.2', { tag: 'beta' }))).statusCode).toBe(201);
+      expect((await r.app.inject({ method: 'GET', url: tagsPath })).json()).toEqual({ latest: '1.0.0-beta.1', beta: '1.0.0-beta.2' });
+      const doc = await r.app.inject({ method: 'GET', url: docPath(name) });
+      expect(doc.json()['dist-tags'].latest).toBe('1.0.0-beta.1');
+    });
+
     it('only maintainers (or members of the org scope) may publish new versions', async () => {
       await put(publishBody(name, '1.0.0'));
       const res = await put(publishBody(name, '1.0.1'), bearer(r.bob));
