@@ -104,6 +104,15 @@ export function setOwners(ctx: NpmContext, name: string, body: Obj, rev: string,
     if (!u) throw notFound(`there is no user named ${String(n)}`, 'USER_NOT_FOUND');
     return u;
   });
+  // A new owner must be able to publish the package: a user-role account could not, and once the other owners
+  // left, only an admin could. (Owners already listed stay, whatever their role now.)
+  const current = new Set(ctx.repo.maintainers(pkg.id).map((m) => m.user_id));
+  const cannot = users.find((u) => !current.has(u.id) && u.role !== 'publisher' && u.role !== 'admin');
+  if (cannot)
+    throw forbidden(
+      `${cannot.username} has the role user and could not publish ${name}: an admin can make the account a publisher first`,
+      'ROLE_REQUIRED',
+    );
   change(ctx, pkg, (now) => {
     const keep = new Set(users.map((u) => u.id));
     for (const m of ctx.repo.maintainers(pkg.id)) if (!keep.has(m.user_id)) ctx.repo.removeMaintainer(pkg.id, m.user_id);
@@ -146,7 +155,6 @@ export function setAccess(ctx: NpmContext, name: string, access: unknown, who: P
   });
 }
 
-/** npm's policy: within 72 hours of publication, or when nothing in the registry depends on it; admins always. */
 /**
  * npm's unpublish policy: nothing that other packages depend on is unpublished, however new (their installs would
  * break, and the freed name could be taken by someone else: see publish.ts REUSE_AFTER_UNPUBLISH_MS); past 72

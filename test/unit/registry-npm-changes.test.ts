@@ -2,7 +2,7 @@
 // unpublish (72-hour / dependents policy, admins always, stale _rev 409), org listings and the internal routes.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testSecrets } from '../helpers/config.ts';
-import { bearer, buildTestRegistry, counts, docPath, publishBody } from '../helpers/npm-fixtures.ts';
+import { addUser, bearer, buildTestRegistry, counts, docPath, publishBody } from '../helpers/npm-fixtures.ts';
 
 type Reg = Awaited<ReturnType<typeof buildTestRegistry>>;
 const json = { 'content-type': 'application/json' };
@@ -74,6 +74,14 @@ for (const name of ['chg-test', '@acme/chg-test']) {
       expect((await put(`${docPath(name)}/-rev/${d2._rev}`, { maintainers: [{ name: 'alice' }] })).statusCode).toBe(200);
       const byBob = await put(`${docPath(name)}/-rev/${(await doc())._rev}`, { maintainers: [{ name: 'bob' }] }, r.bob);
       expect(byBob.statusCode).toBe(403);
+      // A user-role account could not publish the package: not a new owner (else only an admin could, once alice left).
+      addUser(r.identity, 'carol', 'user');
+      const carol = await put(`${docPath(name)}/-rev/${(await doc())._rev}`, { maintainers: [{ name: 'alice' }, { name: 'carol' }] });
+      expect([carol.statusCode, carol.json().code]).toEqual([403, 'ROLE_REQUIRED']);
+      expect(carol.json().error).toBe(
+        `carol has the role user and could not publish ${name}: an admin can make the account a publisher first`,
+      );
+      expect((await doc()).maintainers.map((m: { name: string }) => m.name)).toEqual(['alice']);
     });
 
     it('dist-tags: bare JSON string body; unknown version 404; ranges as tags 400; latest cannot be removed', async () => {
