@@ -120,6 +120,7 @@ export function createPackagesRepo(db: Db) {
        ON CONFLICT (package_id, day) DO UPDATE SET count = count + excluded.count`,
     ),
     ensureBlob: db.prepare('INSERT OR IGNORE INTO blobs (sha512, size, created_at) VALUES (?, ?, ?)'),
+    downloadsSince: db.prepare('SELECT coalesce(sum(count), 0) AS n FROM download_counts WHERE package_id = ? AND day >= ?'),
   };
 
   return {
@@ -171,6 +172,8 @@ export function createPackagesRepo(db: Db) {
     starredBy: (username: string, ecosystem: string) => (s.starredBy.all(username, ecosystem) as { name: string }[]).map((r) => r.name),
     /** Does any other package's version depend on this name (npm's unpublish policy)? */
     hasDependents: (ecosystem: string, name: string) => s.dependents.get({ ecosystem, name }) !== undefined,
+    /** Downloads counted on `sinceDay` (YYYY-MM-DD, UTC) and after. */
+    downloadsSince: (id: number, sinceDay: string) => (s.downloadsSince.get(id, sinceDay) as { n: number }).n,
     ensureBlob: (sha512: string, size: number, at: string) => s.ensureBlob.run(sha512, size, at),
     /** Add n downloads at once (batched counters); a package unpublished meanwhile is skipped. */
     addDownloads(id: number, day: string, n: number) {

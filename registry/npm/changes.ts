@@ -15,6 +15,8 @@ import { revString } from './packument.ts';
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const UNPUBLISH_WINDOW_MS = 72 * 3600 * 1000;
+/** Past the window, npm lets a package with fewer weekly downloads than this be unpublished (and no dependents, one owner). */
+const UNPUBLISH_MAX_WEEKLY_DOWNLOADS = 300;
 
 export function findPackage(ctx: NpmContext, name: string, who: Principal | undefined): PackageRow {
   const pkg = ctx.repo.find(NPM, name);
@@ -156,19 +158,36 @@ export function setAccess(ctx: NpmContext, name: string, access: unknown, who: P
 }
 
 /**
- * npm's unpublish policy: nothing that other packages depend on is unpublished, however new (their installs would
- * break, and the freed name could be taken by someone else: see publish.ts REUSE_AFTER_UNPUBLISH_MS); past 72
- * hours a version is kept for good once others depend on the package. Admins may (a takedown).
+ * npm's unpublish policy (docs.npmjs.com/policies/unpublish): nothing that other packages depend on is unpublished,
+ * however new (their installs would break, and the freed name could be taken by someone else: see publish.ts
+ * REUSE_AFTER_UNPUBLISH_MS). Past 72 hours, also only with fewer than 300 downloads in the last week and a single
+ * owner: a package people use, or share, is deprecated instead. Admins may (a takedown).
  */
 function assertUnpublishable(ctx: NpmContext, pkg: PackageRow, versions: { version: string; published_at: string }[], who: Principal) {
-  if (who.role === 'admin' || !ctx.repo.hasDependents(NPM, pkg.name)) return;
-  const old = versions.find((v) => ctx.clock.now() - Date.parse(v.published_at) > UNPUBLISH_WINDOW_MS);
-  throw forbidden(
-    old
-      ? `${pkg.name}@${old.version} was published over 72 hours ago and other packages depend on it: it can no longer be unpublished (deprecate it instead)`
-      : `other packages depend on ${pkg.name}: unpublishing would break their installs, so it is refused even within 72 hours (deprecate it instead)`,
-    'UNPUBLISH_FORBIDDEN',
-  );
+  if (who.role === 'admin') return;
+  const now = ctx.clock.now();
+  const old = versions.find((v) => now - Date.parse(v.published_at) > UNPUBLISH_WINDOW_MS);
+  const refuse = (why: string) => {
+    throw forbidden(why, 'UNPUBLISH_FORBIDDEN');
+  };
+  if (ctx.repo.hasDependents(NPM, pkg.name))
+    refuse(
+      old
+        ? `${pkg.name}@${old.version} was published over 72 hours ago and other packages depend on it: it can no longer be unpublished (deprecate it instead)`
+        : `other packages depend on ${pkg.name}: unpublishing would break their installs, so it is refused even within 72 hours (deprecate it instead)`,
+    );
+  if (!old) return;
+  const weekAgo = new Date(now - 7 * 86_400_000).toISOString().slice(0, 10);
+  const weekly = ctx.repo.downloadsSince(pkg.id, weekAgo);
+  if (weekly >= UNPUBLISH_MAX_WEEKLY_DOWNLOADS)
+    refuse(
+      `${pkg.name}@${old.version} was published over 72 hours ago and ${pkg.name} was downloaded ${weekly} times in the last week: past 72 hours only packages with fewer than ${UNPUBLISH_MAX_WEEKLY_DOWNLOADS} can be unpublished (deprecate it instead)`,
+    );
+  const owners = ctx.repo.maintainers(pkg.id).length;
+  if (owners > 1)
+    refuse(
+      `${pkg.name}@${old.version} was published over 72 hours ago and ${pkg.name} has ${owners} owners: past 72 hours only a package with a single owner can be unpublished (npm owner rm the others first, or deprecate it)`,
+    );
 }
 
 /** Remove versions (or the whole package when none remain). Their identifiers stay burned forever. */

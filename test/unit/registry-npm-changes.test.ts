@@ -153,6 +153,32 @@ for (const name of ['chg-test', '@acme/chg-test']) {
       expect((await put(docPath(name), publishBody(name, '2.0.0'), scopeOwner)).statusCode).toBe(201);
     });
 
+    it('after 72 hours, only with fewer than 300 downloads in the last week and a single owner, as on npmjs', async () => {
+      r.clock.advance(73 * 3600 * 1000);
+      const id = (r.db.prepare('SELECT id FROM packages WHERE name = ?').get(name) as { id: number }).id;
+      const today = new Date(r.clock.now()).toISOString().slice(0, 10);
+      const setDownloads = (n: number) =>
+        r.db.prepare('INSERT OR REPLACE INTO download_counts (package_id, day, count) VALUES (?, ?, ?)').run(id, today, n);
+      const unpublish = async () =>
+        r.app.inject({ method: 'DELETE', url: `${docPath(name)}/-rev/${(await doc())._rev}`, headers: bearer(r.alice) });
+      setDownloads(300);
+      const popular = await unpublish();
+      expect([popular.statusCode, popular.json().code]).toEqual([403, 'UNPUBLISH_FORBIDDEN']);
+      expect(popular.json().error).toContain(`${name} was downloaded 300 times in the last week`);
+      setDownloads(299);
+      const d = await doc();
+      expect((await put(`${docPath(name)}/-rev/${d._rev}`, { maintainers: [{ name: 'alice' }, { name: 'bob' }] })).statusCode).toBe(200);
+      const shared = await unpublish();
+      expect([shared.statusCode, shared.json().error]).toEqual([
+        403,
+        `${name}@1.0.0 was published over 72 hours ago and ${name} has 2 owners: past 72 hours only a package with a single owner can be unpublished (npm owner rm the others first, or deprecate it)`,
+      ]);
+      expect(counts(r.db).packages).toBeGreaterThan(0);
+      const d2 = await doc();
+      expect((await put(`${docPath(name)}/-rev/${d2._rev}`, { maintainers: [{ name: 'alice' }] })).statusCode).toBe(200);
+      expect((await unpublish()).statusCode).toBe(200);
+    });
+
     it('after 72 hours a version others depend on cannot be unpublished (403), except by an admin', async () => {
       // Dependents as npmjs.com lists them: latest versions only, devDependencies not counted.
       await put('/npm/moved-on', publishBody('moved-on', '1.0.0', { pkg: { dependencies: { [name]: '^1.0.0' } } }));
