@@ -8,7 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../../lib/db.ts';
 import { holdsEtag } from '../../lib/etag.ts';
 import type { FileRow } from '../multiformat/files-repo.ts';
-import type { GemSpec } from './gem-spec.ts';
+import { type GemSpec, liveGems } from './gem-spec.ts';
 
 export const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex');
 
@@ -30,7 +30,7 @@ export function infoLine(spec: GemSpec, sha256: string): string {
 
 /** The /info/NAME body for the gem's live (not yanked) files, in push order. */
 export function infoBody(files: FileRow[]): string {
-  const lines = files.filter((f) => f.yanked === null).map((f) => infoLine((JSON.parse(f.meta) as { spec: GemSpec }).spec, f.sha256));
+  const lines = liveGems(files).map(({ row, spec }) => infoLine(spec, row.sha256));
   return `---\n${lines.map((l) => `${l}\n`).join('')}`;
 }
 

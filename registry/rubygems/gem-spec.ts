@@ -4,6 +4,7 @@
 // validated one by one: the identity is the (name, version, platform) tuple, never a parsed filename.
 import { parse } from 'yaml';
 import { badRequest } from '../../lib/errors.ts';
+import type { FileRow } from '../multiformat/files-repo.ts';
 import { boundedGunzip, DEFAULT_ARCHIVE_LIMITS, readTar } from '../security/archive-reader.ts';
 
 export interface GemDependency {
@@ -139,3 +140,15 @@ export function parseGem(bytes: Buffer): ParsedGem {
 /** "name-version[-platform]" as RubyGems names the .gem and the quick gemspec. */
 export const fullName = (s: { name: string; version: string; platform: string }) =>
   s.platform === 'ruby' ? `${s.name}-${s.version}` : `${s.name}-${s.version}-${s.platform}`;
+
+/** A stored gem file with its gemspec (artifact_files.meta holds the spec parsed at push). */
+export interface LiveGem {
+  row: FileRow;
+  spec: GemSpec;
+}
+
+export const specOf = (row: FileRow) => (JSON.parse(row.meta) as { spec: GemSpec }).spec;
+
+/** The files clients may install, in push order: pass ctx.files.served (quarantined versions already left out). */
+export const liveGems = (served: FileRow[]): LiveGem[] =>
+  served.filter((f) => f.yanked === null).map((row) => ({ row, spec: specOf(row) }));

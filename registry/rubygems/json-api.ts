@@ -5,24 +5,12 @@
 // kept is null, never made up: downloads are counted per package, not per version (version_downloads,
 // downloads_count), and the gemspec's date and requirements list and the quick gemspec's sha256 (built_at,
 // requirements, spec_sha) are not stored. Yanked versions are left out, as rubygems.org leaves them out.
-import type { FileRow } from '../multiformat/files-repo.ts';
 import type { PackageRow } from '../packages-repo.ts';
-import { fullName, type GemSpec, isPrerelease } from './gem-spec.ts';
+import { fullName, type GemSpec, isPrerelease, type LiveGem } from './gem-spec.ts';
 import { compareGemVersions } from './push.ts';
 
 /** rubygems.org's text for a gem it does not serve (unknown, hidden from the caller, or with every version yanked). */
 export const GEM_NOT_FOUND = 'This rubygem could not be found.';
-
-export interface LiveGem {
-  row: FileRow;
-  spec: GemSpec;
-}
-
-export const specOf = (row: FileRow) => (JSON.parse(row.meta) as { spec: GemSpec }).spec;
-
-/** The files clients may install, in push order: pass ctx.files.served (quarantined versions already left out). */
-export const liveGems = (served: FileRow[]): LiveGem[] =>
-  served.filter((f) => f.yanked === null).map((row) => ({ row, spec: specOf(row) }));
 
 const highest = (gems: LiveGem[]) =>
   gems.reduce<LiveGem | undefined>((best, g) => (!best || compareGemVersions(g.spec.version, best.spec.version) > 0 ? g : best), undefined);

@@ -12,8 +12,8 @@ import type { FileRow } from '../multiformat/files-repo.ts';
 import { assertNotQuarantined, challenge, countDownload, installFormatErrors, sendBlob } from '../multiformat/http.ts';
 import type { PackageRow } from '../packages-repo.ts';
 import { createVersionsLog, infoBody, md5, sendIndexFile } from './compact-index.ts';
-import { type GemSpec, isPrerelease, isValidGemName } from './gem-spec.ts';
-import { GEM_NOT_FOUND, gemJson, latestJson, liveGems, mostRecent, specOf, versionsJson } from './json-api.ts';
+import { isPrerelease, isValidGemName, liveGems, specOf } from './gem-spec.ts';
+import { GEM_NOT_FOUND, gemJson, latestJson, mostRecent, versionsJson } from './json-api.ts';
 import { quickSpec, type SpecTuple, specsGz } from './marshal-index.ts';
 import { compareGemVersions, pushGem, RUBYGEMS, yankGem } from './push.ts';
 
@@ -34,7 +34,7 @@ export async function registerRubygemsRoutes(app: FastifyInstance, ctx: FormatCo
     const info = md5(infoBody(ctx.files.served(r.packageId)));
     for (const f of ctx.files.ofVersion(r.packageId, r.version)) {
       if (f.yanked !== null) continue;
-      const { platform } = (JSON.parse(f.meta) as { spec: GemSpec }).spec;
+      const { platform } = specOf(f);
       const v = platform === 'ruby' ? r.version : `${r.version}-${platform}`;
       log.append(`${r.name} ${r.state === 'quarantined' ? '-' : ''}${v} ${info}`, r.at);
     }
@@ -70,13 +70,7 @@ export async function registerRubygemsRoutes(app: FastifyInstance, ctx: FormatCo
 
   /** Gems the caller may see (private gems only for their readers: maintainers, org members, admins). */
   const visibleGems = (req: FastifyRequest) => readablePackages(ctx, req, RUBYGEMS);
-  const liveFiles = (req: FastifyRequest) => {
-    const out: { row: FileRow; spec: GemSpec }[] = [];
-    for (const id of visibleGems(req).values())
-      for (const row of ctx.files.served(id))
-        if (row.yanked === null) out.push({ row, spec: (JSON.parse(row.meta) as { spec: GemSpec }).spec });
-    return out;
-  };
+  const liveFiles = (req: FastifyRequest) => [...visibleGems(req).values()].flatMap((id) => liveGems(ctx.files.served(id)));
 
   app.get('/versions', async (req, reply) => {
     const visible = visibleGems(req);
