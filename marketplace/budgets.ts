@@ -163,6 +163,12 @@ export function createBudgets(d: {
   }
 
   let lastEvaluation = 0;
+  /** The owner's budget, or the 404 another user's or a deleted one gets. */
+  const ownBudget = (ownerId: string, id: string): BudgetRow => {
+    const b = s.budget.get(id, ownerId) as BudgetRow | undefined;
+    if (!b) throw notFound(`no budget "${id}" in your account`, 'BUDGET_NOT_FOUND');
+    return b;
+  };
   // A user's change to a budget is audited (lib/audit-outbox.ts); its thresholds firing is an outcome, not an action.
   const auditBudget = (actor: Actor, action: RelayedAuditAction & `budget.${string}`, id: string, details?: Record<string, unknown>) =>
     enqueueAudit(db, { table: 'marketplace_outbox' }, clock, actor, action, `budget:${id}`, details);
@@ -173,11 +179,7 @@ export function createBudgets(d: {
       const budgets = (s.budgets.all(ownerId) as BudgetRow[]).map((b) => budgetView(b, c));
       return { budgets, total: budgets.length };
     },
-    getBudget(ownerId: string, id: string) {
-      const b = s.budget.get(id, ownerId) as BudgetRow | undefined;
-      if (!b) throw notFound(`no budget "${id}" in your account`, 'BUDGET_NOT_FOUND');
-      return budgetView(b, cycleOf(clock.now()));
-    },
+    getBudget: (ownerId: string, id: string) => budgetView(ownBudget(ownerId, id), cycleOf(clock.now())),
     createBudget(actor: Actor, input: BudgetInput) {
       const ownerId = actor.userId;
       const thresholds = validateBudget(input, ownerId, true);
@@ -207,8 +209,7 @@ export function createBudgets(d: {
     },
     updateBudget(actor: Actor, id: string, input: BudgetInput) {
       const ownerId = actor.userId;
-      const b = s.budget.get(id, ownerId) as BudgetRow | undefined;
-      if (!b) throw notFound(`no budget "${id}" in your account`, 'BUDGET_NOT_FOUND');
+      const b = ownBudget(ownerId, id);
       const thresholds = validateBudget({ ...input, deploymentId: b.deployment_id }, ownerId);
       return db
         .transaction(() => {
@@ -221,7 +222,7 @@ export function createBudgets(d: {
         .immediate();
     },
     deleteBudget(actor: Actor, id: string) {
-      if (!s.budget.get(id, actor.userId)) throw notFound(`no budget "${id}" in your account`, 'BUDGET_NOT_FOUND');
+      ownBudget(actor.userId, id);
       db.transaction(() => {
         s.deleteBudget.run(iso(clock.now()), id);
         auditBudget(actor, 'budget.delete', id);
