@@ -1,11 +1,13 @@
 // The registry's known names for the typosquat check (typosquat.ts). Rule Y1 compares a new name with every name
 // of the ecosystem, and is answered by two indexed lookups (migration 055). Rules Y2-Y10 compare it with the
-// protected (popular) names, the only ones kept in memory, in a LookAlikeIndex (docs/PERFORMANCE.md hot spot 19).
+// protected (popular) names, the only ones kept in memory, in a LookAlikeIndex (docs/PERFORMANCE.md hot spot 19),
+// and with the public registries' well-known names (well-known-names.ts), published here or not.
 import type { Db } from '../../lib/db.ts';
 import { nameSkeletonSql } from '../packages-repo.ts';
 import { type IndexedName, type KnownName, KnownNameIndex, type KnownNameLookup, LookAlikeIndex } from './look-alike-index.ts';
 import type { NameForms } from './name-forms.ts';
 import { DEFAULT_TYPOSQUAT_OPTIONS } from './typosquat.ts';
+import { wellKnownCandidates, wellKnownPopularityOf } from './well-known-names.ts';
 
 interface KnownRow {
   id: number;
@@ -122,9 +124,34 @@ class RegistryKnownNames implements KnownNameLookup {
   }
 
   lookAlikeCandidates(name: NameForms, min: number): Iterable<IndexedName> {
-    if (min >= PROTECTED_MIN) return this.kept?.index.candidates(name) ?? [];
-    // A lower threshold than the one kept (a caller's own option): every name it covers, indexed for this check.
-    return new KnownNameIndex(this.sql.atLeast.all(this.ecosystem, min).map((r) => this.toKnownName(r))).lookAlikeCandidates(name);
+    const here =
+      min >= PROTECTED_MIN
+        ? (this.kept?.index.candidates(name) ?? [])
+        : // A lower threshold than the one kept (a caller's own option): every name it covers, indexed for this check.
+          [...new KnownNameIndex(this.sql.atLeast.all(this.ecosystem, min).map((r) => this.toKnownName(r))).lookAlikeCandidates(name)];
+    return [...this.withWellKnown(here), ...this.wellKnownOnly(name, here)];
+  }
+
+  /** The names published here, each as popular as the greater of its popularity here and as a well-known name. */
+  private *withWellKnown(here: IndexedName[]): Iterable<IndexedName> {
+    for (const c of here) {
+      const known = wellKnownPopularityOf(this.ecosystem, c.known.name);
+      yield known > c.known.popularity ? { forms: c.forms, known: { ...c.known, popularity: known } } : c;
+    }
+  }
+
+  /**
+   * The well-known names not among those published here that are protected (well-known-names.ts). One also
+   * published here with little use carries that package's owners and first publish, so its own owners are not
+   * warned about their own name.
+   */
+  private *wellKnownOnly(name: NameForms, here: IndexedName[]): Iterable<IndexedName> {
+    const seen = new Set(here.map((c) => c.known.name));
+    for (const c of wellKnownCandidates(this.ecosystem, name)) {
+      if (seen.has(c.known.name)) continue;
+      const r = this.sql.one.get(this.ecosystem, c.known.name);
+      yield r ? { forms: c.forms, known: { ...this.toKnownName(r), popularity: c.known.popularity } } : c;
+    }
   }
 
   /** The names held in memory: the protected ones. */

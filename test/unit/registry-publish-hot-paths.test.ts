@@ -237,28 +237,58 @@ describe('known names of the typosquat check', () => {
   });
 
   it('protects a name from look-alikes once a rescore makes it popular, and stops when it falls back', () => {
-    publish(repo, 'lodash', [{}]);
+    publish(repo, 'left-pad', [{}]);
     const sec = securityRepoOf(db);
-    // A newer package by someone else, one typo away from lodash (Y2).
+    // A newer package by someone else, one typo away from left-pad (Y2). left-pad is not a well-known name
+    // (well-known-names.json), so only its popularity here protects it.
     const imitated = () =>
-      checkTyposquat({ name: 'lodahs', owner: 'mallory', createdAt: '2026-12-01T00:00:00.000Z' }, sec.knownNames('npm')).map((f) => [
+      checkTyposquat({ name: 'left-pda', owner: 'mallory', createdAt: '2026-12-01T00:00:00.000Z' }, sec.knownNames('npm')).map((f) => [
         f.ruleId,
         f.imitates,
       ]);
     expect(imitated()).toEqual([]);
-    score('lodash', 0.8);
-    expect(imitated()).toEqual([['Y2', 'lodash']]);
-    // The held entry keeps the creation time as a number and the owners: an older candidate, or one by lodash's
+    score('left-pad', 0.8);
+    expect(imitated()).toEqual([['Y2', 'left-pad']]);
+    // The held entry keeps the creation time as a number and the owners: an older candidate, or one by left-pad's
     // own maintainer, is still not flagged.
     const names = sec.knownNames('npm');
     expect([...names.held()].map((k) => k.createdAt)).toEqual([Date.parse(AT)]);
-    expect(checkTyposquat({ name: 'lodahs', owner: 'mallory', createdAt: '2020-01-01T00:00:00.000Z' }, names)).toEqual([]);
-    expect(checkTyposquat({ name: 'lodahs', owner: 'owner-lodash', createdAt: '2026-12-01T00:00:00.000Z' }, names)).toEqual([]);
-    score('lodash', 0.2);
+    expect(checkTyposquat({ name: 'left-pda', owner: 'mallory', createdAt: '2020-01-01T00:00:00.000Z' }, names)).toEqual([]);
+    expect(checkTyposquat({ name: 'left-pda', owner: 'owner-leftpad', createdAt: '2026-12-01T00:00:00.000Z' }, names)).toEqual([]);
+    score('left-pad', 0.2);
     expect(imitated()).toEqual([]);
     // Only the popular names are held; a lower threshold asked for reads every name it covers.
     expect([...names.held()]).toEqual([]);
-    expect(checkTyposquat({ name: 'lodahs', owner: 'mallory' }, names, { protectedMin: 0.1 }).map((f) => f.imitates)).toEqual(['lodash']);
+    expect(checkTyposquat({ name: 'left-pda', owner: 'mallory' }, names, { protectedMin: 0.1 }).map((f) => f.imitates)).toEqual([
+      'left-pad',
+    ]);
+  });
+
+  it("protects the public registries' well-known names, published here or not, without holding them", () => {
+    const sec = securityRepoOf(db);
+    const imitates = (ecosystem: string, name: string) =>
+      checkTyposquat({ name, owner: 'mallory', createdAt: '2026-12-01T00:00:00.000Z' }, sec.knownNames(ecosystem)).map((f) => [
+        f.ruleId,
+        f.imitates,
+        f.severity,
+      ]);
+    expect(imitates('npm', 'lodahs')).toEqual([['Y2', 'lodash', 'high']]);
+    expect(imitates('pypi', 'reqeusts')).toEqual([['Y2', 'requests', 'high']]);
+    expect(imitates('rubygems', 'rials')).toEqual([['Y2', 'rails', 'high']]);
+    // Maven's look-alikes are group ids: it has no list.
+    expect(imitates('maven', 'org.example:lodahs')).toEqual([]);
+    expect(held()).toEqual({});
+    // Published here with little use, lodash is still protected at its well-known popularity, and its owner here
+    // may publish look-alikes of it.
+    publish(repo, 'lodash', [{}]);
+    score('lodash', 0.05);
+    expect(imitates('npm', 'lodahs')).toEqual([['Y2', 'lodash', 'high']]);
+    expect(checkTyposquat({ name: 'lodahs', owner: 'owner-lodash', createdAt: '2026-12-01T00:00:00.000Z' }, sec.knownNames('npm'))).toEqual(
+      [],
+    );
+    // Popular here but not top tier: the well-known popularity (top tier) decides the severity.
+    score('lodash', 0.6);
+    expect(imitates('npm', 'lodahs')).toEqual([['Y2', 'lodash', 'high']]);
   });
 
   it('sees packages another connection created or removed (the seed runs as its own process)', () => {

@@ -255,6 +255,47 @@ describe('registry security: typosquats and dependency paths', () => {
     });
   });
 
+  // Well-known public names (registry/security/well-known-names.ts) are protected whether or not they are published
+  // here: on a fresh suite nothing here is popular, yet `lodahs` imitates one of npm's most installed names.
+  const security = async (name: string, version = '1.0.0') =>
+    (await r.app.inject({ method: 'GET', url: `/internal/packages/${name}/${version}/security`, headers: internal })).json();
+  const squats = (rep: { typosquat: { ruleId: string; imitates: string; severity: string }[] }) =>
+    rep.typosquat.map((f) => [f.ruleId, f.imitates, f.severity]);
+
+  it('flags a look-alike of a well-known public name that is not published here', async () => {
+    expect((await put('lodahs', publishBody('lodahs', '1.0.0'))).statusCode).toBe(201);
+    const rep = await security('lodahs');
+    expect(squats(rep)).toEqual([['Y2', 'lodash', 'high']]);
+    expect(rep.reviewState).toBe('flagged');
+    // The well-known name itself, and a name like no well-known one, are not look-alikes.
+    for (const n of ['chalk', 'acme-billing-core']) {
+      expect((await put(n, publishBody(n, '1.0.0'))).statusCode).toBe(201);
+      expect(squats(await security(n))).toEqual([]);
+    }
+  });
+
+  it('refuses a look-alike of a well-known name that runs an install script', async () => {
+    const res = await put('lodahs', publishBody('lodahs', '1.0.0', { pkg: { scripts: { postinstall: 'node setup.js' } } }));
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({ code: 'TYPOSQUAT', details: [{ ruleId: 'Y2', imitates: 'lodash' }] });
+    expect((await r.app.inject({ method: 'GET', url: docPath('lodahs') })).statusCode).toBe(404);
+  });
+
+  it('does not warn the owners of a well-known name published here about their own names, and warns others', async () => {
+    const asAlice = (name: string) =>
+      r.app.inject({
+        method: 'PUT',
+        url: docPath(name),
+        headers: { 'content-type': 'application/json', ...bearer(r.alice) },
+        payload: JSON.stringify(publishBody(name, '1.0.0')),
+      });
+    expect((await asAlice('lodash')).statusCode).toBe(201);
+    expect((await asAlice('lodash-cli')).statusCode).toBe(201);
+    expect(squats(await security('lodash-cli'))).toEqual([]);
+    expect((await put('lodash-node', publishBody('lodash-node', '1.0.0'))).statusCode).toBe(201);
+    expect(squats(await security('lodash-node'))).toContainEqual(['Y7', 'lodash', 'medium']);
+  });
+
   it('reports a vulnerable transitive dependency with its path', async () => {
     expect((await put('vuln-leaf', publishBody('vuln-leaf', '1.0.0'))).statusCode).toBe(201);
     expect((await put('mid-pkg', publishBody('mid-pkg', '2.0.0', { pkg: { dependencies: { 'vuln-leaf': '^1.0.0' } } }))).statusCode).toBe(
