@@ -23,6 +23,8 @@ export interface AccountDeps {
 }
 
 const INVALID_LOGIN = 'invalid username or password';
+/** How long an address the user signed in from keeps its own login budget for that user. */
+const KNOWN_ADDRESS_DAYS = 30;
 
 export function createAccountService(d: AccountDeps) {
   const users = createUsersRepo(d.db);
@@ -48,12 +50,15 @@ export function createAccountService(d: AccountDeps) {
     // bcrypt runs asynchronously (bcryptjs yields between rounds) so one login does not stall other requests.
     async login(input: { username: string; password: string }, origin: RequestOrigin) {
       const name = input.username.toLowerCase();
-      // Both budgets count every attempt: per name (stuffing from many IPs) and per IP (spraying many names).
+      const user = users.findByUsername(name);
+      // Both budgets count every attempt: per name (stuffing from many IPs) and per IP (spraying many names). A name's
+      // budget alone would let anyone keep its owner out by spending it every minute, so from an address the owner
+      // signed in from lately the name has a budget of its own there (loginPerUserIp), which strangers cannot spend.
+      const known = user !== undefined && origin.ip !== undefined && d.tokens.signedInFrom(user.id, origin.ip, KNOWN_ADDRESS_DAYS);
       d.limiter.enforce([
         [d.limits.loginPerIp, origin.ip ?? 'unknown'],
-        [d.limits.loginPerUser, name],
+        known ? [d.limits.loginPerUserIp, `${name}|${origin.ip}`] : [d.limits.loginPerUser, name],
       ]);
-      const user = users.findByUsername(name);
       const ok = (await bcrypt.compare(input.password, user?.password_hash ?? dummyHash)) && !!user;
       if (!user || !ok) {
         d.audit.record({ actorId: user?.id ?? null, actorUsername: name, action: 'auth.login.failed', target: name, ...origin });

@@ -41,6 +41,10 @@ export function createTokensRepo(db: Db) {
   // Sessions only: API tokens (CI, package managers) live until revoked or expired, like GitHub's personal
   // access tokens on a password change.
   const revokeOtherSessions = db.prepare(`UPDATE api_tokens SET revoked_at = ? WHERE ${live} AND kind = 'session' AND id != ?`);
+  // Any login session, live or not: the address is what is asked about, not the session.
+  const sessionFrom = db.prepare(
+    "SELECT 1 FROM api_tokens WHERE user_id = ? AND kind = 'session' AND created_ip = ? AND created_at >= ? LIMIT 1",
+  );
   const touch = db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)');
   return {
     insert: (row: Omit<TokenRow, 'last_used_at' | 'revoked_at'>) => insert.run(row),
@@ -50,6 +54,8 @@ export function createTokensRepo(db: Db) {
     revoke: (id: string, at: string) => revoke.run(at, id).changes,
     /** Revoke the user's live login sessions except `keepId`; the number revoked. */
     revokeOtherSessions: (userId: string, keepId: string, at: string) => revokeOtherSessions.run(at, userId, at, keepId).changes,
+    /** Whether the user opened a login session from this address since `sinceIso` (registration counts). */
+    sessionFrom: (userId: string, ip: string, sinceIso: string) => sessionFrom.get(userId, ip, sinceIso) !== undefined,
     /** Set last_used_at unless it is already at or after `at` (reports may arrive out of order). */
     touch: (id: string, at: string) => touch.run(at, id, at).changes,
   };

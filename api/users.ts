@@ -14,7 +14,8 @@ export const UsernameSchema = z
   .min(1)
   .max(214)
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lowercase letters, digits, ".", "_" or "-", starting with a letter or digit');
-export const EmailSchema = z.string().max(254).email();
+// Spaces around an address (a paste, a form's autofill) are no part of it: dropped, not refused as invalid.
+export const EmailSchema = z.string().trim().max(254).email();
 // bcrypt silently ignores bytes past 72, so longer passwords are refused rather than truncated.
 export const PasswordSchema = z
   .string()

@@ -18,6 +18,8 @@ export interface RateLimitRule {
  */
 export const RATE_LIMITS = {
   loginPerUser: { name: 'login-user', max: 10, windowSeconds: 60 },
+  /** Instead of loginPerUser from an address the user signed in from lately: strangers cannot spend its budget. */
+  loginPerUserIp: { name: 'login-user-ip', max: 10, windowSeconds: 60 },
   loginPerIp: { name: 'login-ip', max: 100, windowSeconds: 60 },
   registerPerIp: { name: 'register-ip', max: 20, windowSeconds: 3600 },
   tokenCreatePerUser: { name: 'token-create-user', max: 30, windowSeconds: 3600 },

@@ -2,12 +2,13 @@
 import { z } from 'zod';
 import type { TypedApp } from '../../lib/service-app.ts';
 import type { IdentityContext, UsageName } from '../identity-context.ts';
-import { CidrSchema } from '../tokens.ts';
+import { CidrSchema, limitToParent } from '../tokens.ts';
 import { EmailSchema, NewUsernameSchema, PasswordSchema } from '../users.ts';
 
 const RegisterBody = z.strictObject({ username: NewUsernameSchema, email: EmailSchema, password: PasswordSchema });
-// Login accepts any string up to the limits: the rules for new names must not lock out older accounts.
-const LoginBody = z.strictObject({ username: z.string().min(1).max(214), password: z.string().min(1).max(1024) });
+// Login accepts any string up to the limits: the rules for new names must not lock out older accounts. No user name
+// has spaces, so those around it (a form's autofill, a pasted name) are dropped rather than answered with a 401.
+const LoginBody = z.strictObject({ username: z.string().trim().min(1).max(214), password: z.string().min(1).max(1024) });
 const SessionReply = z.object({
   userId: z.string(),
   username: z.string(),
@@ -67,14 +68,15 @@ const MeReply = z.object({
 export function registerAuthRoutes(app: TypedApp, ctx: IdentityContext) {
   const { guards } = ctx;
 
-  app.post('/api/auth/register', { schema: { body: RegisterBody, response: { 201: SessionReply } } }, async (req, reply) => {
+  // Anonymous routes: `security: []` lifts the document-wide bearer requirement in the OpenAPI description.
+  app.post('/api/auth/register', { schema: { body: RegisterBody, response: { 201: SessionReply }, security: [] } }, async (req, reply) => {
     const r = ctx.accounts.register(req.body, ctx.origin(req));
     return reply.status(201).send(r);
   });
 
   app.post(
     '/api/auth/login',
-    { schema: { body: LoginBody, response: { 200: SessionReply } } },
+    { schema: { body: LoginBody, response: { 200: SessionReply }, security: [] } },
     async (req) => await ctx.accounts.login(req.body, ctx.origin(req)),
   );
 
@@ -83,10 +85,14 @@ export function registerAuthRoutes(app: TypedApp, ctx: IdentityContext) {
     return { success: true as const };
   });
 
-  app.post('/api/auth/password', { schema: { body: PasswordBody } }, async (req) => {
-    const r = await ctx.accounts.changePassword(guards.writer(req), req.body, ctx.origin(req));
-    return { success: true as const, revokedTokens: r.revokedTokens };
-  });
+  app.post(
+    '/api/auth/password',
+    { schema: { body: PasswordBody, response: { 200: z.object({ success: z.literal(true), revokedTokens: z.number() }) } } },
+    async (req) => {
+      const r = await ctx.accounts.changePassword(guards.writer(req), req.body, ctx.origin(req));
+      return { success: true as const, revokedTokens: r.revokedTokens };
+    },
+  );
 
   app.get('/api/auth/me', { schema: { response: { 200: MeReply } } }, async (req) => {
     const p = guards.required(req);
@@ -137,8 +143,11 @@ export function registerAuthRoutes(app: TypedApp, ctx: IdentityContext) {
         [ctx.limits.tokenCreatePerUser, p.userId],
         [ctx.limits.tokenCreatePerIp, origin.ip ?? 'unknown'],
       ]);
-      const { name, expiresInDays, readonly, cidrAllow } = req.body;
-      const expiresAt = expiresInDays ? new Date(ctx.deps.clock.now() + expiresInDays * 86_400_000).toISOString() : null;
+      const { name, expiresInDays, readonly } = req.body;
+      const { expiresAt, cidrAllow } = limitToParent(ctx.tokens.parentOf(p.userId, p.tokenId), {
+        expiresAt: expiresInDays ? new Date(ctx.deps.clock.now() + expiresInDays * 86_400_000).toISOString() : null,
+        cidrAllow: req.body.cidrAllow,
+      });
       const t = ctx.tokens.createApiToken({ userId: p.userId, name, expiresAt, readonly, cidrAllow, ip: origin.ip }, (created) =>
         ctx.audit.record({
           actorId: p.userId,
