@@ -2,11 +2,14 @@
 import { z } from 'zod';
 import type { TypedApp } from '../../lib/service-app.ts';
 import type { IdentityContext } from '../identity-context.ts';
-import { UsernameSchema } from '../users.ts';
+import { NewUsernameSchema, UsernameSchema } from '../users.ts';
 import { Paging } from './admin.ts';
 
 // Org names are package scopes, so they follow the same rules as user names (npm's).
 const OrgName = UsernameSchema;
+// A new org takes the scope @name, so the names no user may register (@npm, @security, @registry…) are refused for
+// an org too: either would pass for the registry or its operators. Existing orgs are still named by OrgName.
+const NewOrgName = NewUsernameSchema;
 const OrgParams = z.strictObject({ name: OrgName });
 // Usernames are stored lowercase (UsernameSchema), so "Ben" names the same person as "ben", as on npm.
 const MemberParams = z.strictObject({ name: OrgName, username: z.string().min(1).max(214).toLowerCase() });
@@ -17,7 +20,7 @@ const Member = z.object({ username: z.string(), role: OrgRole, joinedAt: z.strin
 export function registerOrgRoutes(app: TypedApp, ctx: IdentityContext) {
   const { guards, orgs } = ctx;
 
-  app.post('/api/orgs', { schema: { body: z.strictObject({ name: OrgName }), response: { 201: OrgSummary } } }, async (req, reply) => {
+  app.post('/api/orgs', { schema: { body: z.strictObject({ name: NewOrgName }), response: { 201: OrgSummary } } }, async (req, reply) => {
     const o = orgs.create(guards.writer(req), req.body.name, ctx.origin(req));
     return reply.status(201).send({ id: o.id, name: o.name, plan: o.plan_id, role: o.role, createdAt: o.created_at });
   });
