@@ -75,7 +75,9 @@ export function createWebhookDispatcher(d: DispatcherDeps) {
     const w = repo.findById(delivery.webhook_id);
     const event = events.findById(delivery.event_id);
     const startedMs = d.clock.now();
-    if (!w || !event || (!w.enabled && trigger !== 'test')) {
+    // A delivery queued before its owner was disabled is not sent either (nor retried for days): skipped, as on a
+    // manual disable of the endpoint.
+    if (!w || !event || (!w.enabled && trigger !== 'test') || repo.ownerDisabled(w.owner_id)) {
       repo.settle({ id: delivery.id, status: 'skipped', counted: 0, next_attempt_at: null, updated_at: iso(startedMs) });
       return undefined;
     }

@@ -82,11 +82,13 @@ export function createWebhooksRepo(db: Db) {
     byOwner: db.prepare('SELECT * FROM webhooks WHERE owner_id = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?'),
     countByOwner: db.prepare('SELECT count(*) AS n FROM webhooks WHERE owner_id = ?'),
     // Only while the owner's plan includes webhooks: a downgrade to Free stops deliveries (the endpoints are kept,
-    // and deliver again after an upgrade), as the plan's limit is checked only when a webhook is created.
+    // and deliver again after an upgrade), as the plan's limit is checked only when a webhook is created. Nor while
+    // an admin has disabled the owner: a suspended account's data no longer goes to the URLs it registered.
     enabledByOwner: db.prepare(
       `SELECT w.id, w.events FROM webhooks w JOIN users u ON u.id = w.owner_id JOIN plans p ON p.id = u.plan_id
-       WHERE w.owner_id = ? AND w.enabled = 1 AND p.webhooks = 1`,
+       WHERE w.owner_id = ? AND w.enabled = 1 AND p.webhooks = 1 AND u.disabled_at IS NULL`,
     ),
+    ownerDisabled: db.prepare('SELECT 1 FROM users WHERE id = ? AND disabled_at IS NOT NULL'),
     remove: db.prepare('DELETE FROM webhooks WHERE id = ?'),
     insertSecret: db.prepare('INSERT INTO webhook_secrets (id, webhook_id, secret_enc, created_at) VALUES (?, ?, ?, ?)'),
     activeSecrets: db.prepare(
@@ -159,6 +161,8 @@ export function createWebhooksRepo(db: Db) {
       if (keys.length === 0) return;
       db.prepare(`UPDATE webhooks SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({ ...fields, id });
     },
+    /** Whether an admin has disabled this user (their queued deliveries are not sent). */
+    ownerDisabled: (userId: string) => s.ownerDisabled.get(userId) !== undefined,
     remove: (id: string) => s.remove.run(id),
     insertSecret: (webhookId: string, secretEnc: string, at: string) => {
       const id = newId('whsk');

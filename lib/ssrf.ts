@@ -72,6 +72,8 @@ const PRIVATE = list([
   ['::1', 128, 'ipv6'],
   ['fc00::', 7, 'ipv6'],
   ['fe80::', 10, 'ipv6'],
+  // Site-local (RFC 3879 deprecated it, but a network may still number its hosts from it): as private as fc00::/7.
+  ['fec0::', 10, 'ipv6'],
 ]);
 // Never a legitimate destination: "this network", documentation, benchmarking, multicast, reserved, tunnels.
 const RESERVED = list([

@@ -174,12 +174,15 @@ export function registerWebhookRoutes(app: TypedApp, deps: ApiDeps, guards: Auth
 
   app.delete(
     '/api/webhooks/:id',
-    { schema: { tags, summary: 'Delete a webhook and its delivery log', params: IdParams } },
+    // The 204 is declared so the OpenAPI description names the status the route answers (not a default 200).
+    {
+      schema: { tags, summary: 'Delete a webhook and its delivery log', params: IdParams, response: { 204: z.null().describe('Deleted') } },
+    },
     async (req, reply) => {
       const p = guards.writer(req);
       rules.remove(p, req.params.id);
       record(req, p, 'webhook.delete', req.params.id);
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 
@@ -233,6 +236,8 @@ export function registerWebhookRoutes(app: TypedApp, deps: ApiDeps, guards: Auth
       const p = guards.required(req);
       const w = rules.owned(p, req.params.id);
       const q = req.query;
+      // An empty window is a mistake in the query, not an empty log: the same 400 as recover's.
+      if (q.since && q.until && q.until <= q.since) throw badRequest('"until" must be after "since"', undefined, 'INVALID_WINDOW');
       let before: { createdAt: string; id: string } | undefined;
       if (q.cursor) {
         const [createdAt, id] = Buffer.from(q.cursor, 'base64url').toString('utf8').split('|');
