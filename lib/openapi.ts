@@ -14,6 +14,17 @@ export interface OpenApiOptions {
 
 type TransformInput = Parameters<typeof jsonSchemaTransform>[0];
 
+/**
+ * Every route answers its errors in the one body of lib/errors.ts. Described once, as each operation's `default`
+ * response, so a client generated from the document knows the shape of a 400, 401, 404 or 429 too.
+ */
+const ERROR_RESPONSE = {
+  description: 'An error: a sentence to act on, a stable code, and sometimes details (400 lists the fields at fault)',
+  type: 'object',
+  properties: { error: { type: 'string' }, code: { type: 'string' }, details: {} },
+  required: ['error', 'code'],
+};
+
 export async function registerOpenApi(app: FastifyInstance, o: OpenApiOptions): Promise<void> {
   await app.register(swagger, {
     openapi: {
@@ -28,7 +39,13 @@ export async function registerOpenApi(app: FastifyInstance, o: OpenApiOptions): 
     },
     transform: (input: TransformInput) => {
       const hidden = input.url.startsWith('/internal/') || input.url === '/openapi.json' || input.url.startsWith('/docs');
-      return jsonSchemaTransform(hidden ? { ...input, schema: { ...input.schema, hide: true } } : input);
+      if (hidden) return jsonSchemaTransform({ ...input, schema: { ...input.schema, hide: true } });
+      const out = jsonSchemaTransform(input);
+      // A route without a response schema keeps the 200 that @fastify/swagger would otherwise give it.
+      // A route may declare no schema at all.
+      const schema = (out.schema ?? {}) as Record<string, unknown>;
+      const response = (schema.response as Record<string, unknown> | undefined) ?? { 200: { description: 'Default Response' } };
+      return { ...out, schema: { ...schema, response: { ...response, default: ERROR_RESPONSE } } };
     },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
