@@ -5,8 +5,9 @@ import type { IdentityContext } from '../identity-context.ts';
 import { NewUsernameSchema, UsernameSchema } from '../users.ts';
 import { Paging } from './admin.ts';
 
-// Org names are package scopes, so they follow the same rules as user names (npm's).
-const OrgName = UsernameSchema;
+// Org names are package scopes, so they follow the same rules as user names (npm's). They are stored lowercase, so
+// in a path "ACME" names @acme, as GitHub's org URLs ignore case (a new org's name must still be lowercase).
+const OrgName = z.string().max(214).toLowerCase().pipe(UsernameSchema);
 // A new org takes the scope @name, so the names no user may register (@npm, @security, @registry…) are refused for
 // an org too: either would pass for the registry or its operators. Existing orgs are still named by OrgName.
 const NewOrgName = NewUsernameSchema;

@@ -137,6 +137,24 @@ describe('organizations: /api/orgs', () => {
     ]);
   });
 
+  it('an org name in a path ignores case, as on GitHub; a new org name must be lowercase', async () => {
+    f = await buildAuthApp();
+    const a = await f.register('ann');
+    const b = await f.register('ben');
+    await f.send('POST', '/api/orgs', a.token, { name: 'acme' });
+    expect((await f.get('/api/orgs/ACME', a.token)).json()).toMatchObject({ name: 'acme', role: 'owner' });
+    expect((await f.send('PUT', '/api/orgs/Acme/members/BEN', a.token)).statusCode).toBe(200);
+    expect(
+      (await f.get('/api/orgs/ACME/members', b.token))
+        .json()
+        .members.map((m: { username: string }) => m.username)
+        .sort(),
+    ).toEqual(['ann', 'ben']);
+    const upper = await f.send('POST', '/api/orgs', a.token, { name: 'Umbrella' });
+    expect(upper.statusCode).toBe(400);
+    expect(upper.json().code).toBe('VALIDATION_FAILED');
+  });
+
   it('PUT a member with no body at all adds them as a member (the body is optional, as on GitHub)', async () => {
     f = await buildAuthApp();
     const a = await f.register('ann');
