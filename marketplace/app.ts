@@ -91,7 +91,7 @@ export async function buildMarketplace(deps: MarketplaceDeps) {
   serviceRoutes(app, catalog);
   adminCatalogRoutes(app, guards, catalog, listings, deps.clock.now);
   deploymentRoutes(app, guards, deployments);
-  metricsRoutes(app, guards, deployments, deps.metricsSource);
+  metricsRoutes(app, guards, deployments, deps.metricsSource, deps.clock.now);
   billingRoutes(app, guards, billing, deployments.idempotent);
   reviewRoutes(app, guards, reviews, deps.clock);
   internalRoutes(app, deps.secrets.internalToken, health);

@@ -20,9 +20,10 @@ await runService(
       clock: systemClock,
       db: openMarketplaceDatabase(config.DATABASE_PATH),
       apiPeer: peer('main API', config.urls.api),
-      metricsSource: async (id, since) =>
-        (await orchestrator.get<{ samples: unknown[] }>(`/internal/metrics/${encodeURIComponent(id)}?since=${encodeURIComponent(since)}`))
-          ?.samples ?? [],
+      metricsSource: async (id, range) =>
+        (await orchestrator.get<{ samples: unknown[]; truncated: boolean }>(
+          `/internal/metrics/${encodeURIComponent(id)}?${new URLSearchParams({ ...range, limit: String(range.limit) })}`,
+        )) ?? { samples: [], truncated: false },
     });
   },
 );

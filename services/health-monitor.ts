@@ -30,6 +30,23 @@ export const MIN_ROUND_INTERVAL_MS = 1000;
 const WINDOW = 10 * 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** The open end of a series range: the last instant whose ISO text has four year digits, so it compares as text. */
+export const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** A stored sample as the API shows it. */
+const sampleViews = (rows: Record<string, number | string>[]) =>
+  rows.map((r) => ({
+    at: r.at,
+    requests: r.requests,
+    errors: r.errors,
+    avgResponseTime: r.avg_ms,
+    p95ResponseTime: r.p95_ms,
+    cpu: r.cpu,
+    memory: r.memory,
+    instances: r.instances,
+    healthy: r.healthy === 1,
+  }));
+
 /** Load over the day (0.5x-1.5x), phase-shifted per deployment. */
 export function loadFactor(id: string, t: number): number {
   const phase = seededRandom('phase', id)() * 2 * Math.PI;
@@ -67,7 +84,9 @@ export function createHealthMonitor(o: {
     prune: o.db.prepare('DELETE FROM orch_metric_samples WHERE at < ?'),
     state: o.db.prepare('SELECT * FROM orch_autoscale_state WHERE deployment_id = ?'),
     putState: o.db.prepare('INSERT OR REPLACE INTO orch_autoscale_state (deployment_id, last_event_at, low_since) VALUES (?, ?, ?)'),
-    series: o.db.prepare('SELECT * FROM orch_metric_samples WHERE deployment_id = ? AND at >= ? ORDER BY at LIMIT ?'),
+    // Newest first, then put back in time order: a range holding more than `limit` samples answers its latest
+    // ones (what a chart of "the last hour" needs), never the oldest with the recent ones cut off.
+    series: o.db.prepare('SELECT * FROM orch_metric_samples WHERE deployment_id = ? AND at >= ? AND at <= ? ORDER BY at DESC LIMIT ?'),
   };
   // Checks every 10 s, autoscaling every 15 s, events 60 s apart, scale-down after 5 min: all simulated.
   const sec = (n: number) => n * 1000 * o.timeScale;
@@ -147,21 +166,16 @@ export function createHealthMonitor(o: {
     return { checked: live.length, reported: reports.length, scaled: scale.length };
   }
 
+  /** The latest `limit` samples in [sinceMs, untilMs], oldest first; `truncated` when older ones were left out. */
+  function range(id: string, sinceMs: number, untilMs: number, limit = 1000) {
+    const rows = s.series.all(id, iso(sinceMs), iso(untilMs), limit + 1) as Record<string, number | string>[];
+    return { samples: sampleViews(rows.slice(0, limit).reverse()), truncated: rows.length > limit };
+  }
+
   return {
     round,
-    series(id: string, sinceMs: number, limit = 1000) {
-      return (s.series.all(id, iso(sinceMs), limit) as Record<string, number | string>[]).map((r) => ({
-        at: r.at,
-        requests: r.requests,
-        errors: r.errors,
-        avgResponseTime: r.avg_ms,
-        p95ResponseTime: r.p95_ms,
-        cpu: r.cpu,
-        memory: r.memory,
-        instances: r.instances,
-        healthy: r.healthy === 1,
-      }));
-    },
+    range,
+    series: (id: string, sinceMs: number, limit = 1000) => range(id, sinceMs, LAST_INSTANT, limit).samples,
     /**
      * Run a round every 10 simulated seconds, but at most once a real second; returns a stop function. With a
      * strongly compressed clock (SIM_TIME_SCALE=0.01 in the benchmark and fast demos) 10 simulated seconds are

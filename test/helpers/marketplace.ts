@@ -4,20 +4,21 @@ import { fileURLToPath } from 'node:url';
 import { createManualClock } from '../../lib/clock.ts';
 import { loadMigrations, openDatabase, runMigrations } from '../../lib/db.ts';
 import { generateApiToken, hashToken } from '../../lib/tokens.ts';
-import { buildMarketplace } from '../../marketplace/app.ts';
+import { buildMarketplace, type MarketplaceDeps } from '../../marketplace/app.ts';
 import { testConfig, testSecrets } from './config.ts';
 
 const dir = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 
 export const T0 = Date.parse('2026-03-01T00:00:00.000Z');
 
-export async function marketplaceFixture(env: Record<string, string> = {}) {
+/** `deps` adds peers a test stands in for (the orchestrator's metric series). */
+export async function marketplaceFixture(env: Record<string, string> = {}, deps: Pick<MarketplaceDeps, 'metricsSource'> = {}) {
   const clock = createManualClock(T0);
   const db = openDatabase(':memory:');
   runMigrations(db, 'api', loadMigrations(dir('api/migrations')));
   runMigrations(db, 'marketplace', loadMigrations(dir('marketplace/migrations')));
   const config = testConfig({ SIM_TIME_SCALE: '1', ...env });
-  const m = await buildMarketplace({ config, secrets: testSecrets, db, clock, logger: 'silent', tickIntervalMs: 0 });
+  const m = await buildMarketplace({ config, secrets: testSecrets, db, clock, logger: 'silent', tickIntervalMs: 0, ...deps });
   let n = 0;
 
   /** A user with an API token; returns the Authorization header value and the id. */
