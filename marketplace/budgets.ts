@@ -118,6 +118,9 @@ export function createBudgets(d: {
     return list;
   }
 
+  /** A suspend-on-exceed budget at or over 100% of its actual spend: its scope is suspended and stays so. */
+  const spent = (b: BudgetRow, currentCents: number) => b.on_exceed === 'suspend' && currentCents >= b.amount_cents;
+
   /** Fire every crossed threshold not yet fired this cycle; returns how many fired. Call inside a transaction. */
   function evaluateOwner(ownerId: string, nowMs: number): number {
     const c = cycleOf(nowMs);
@@ -148,13 +151,16 @@ export function createBudgets(d: {
             scope: b.deployment_id ? { type: 'deployment', deploymentId: b.deployment_id } : { type: 'account' },
           },
         });
-        // Opt-in hard cap: suspend (never delete) at 100% of actual spend.
-        if (b.on_exceed === 'suspend' && t.basis === 'actual' && t.percent >= 100) {
-          for (const r of inCycle(ownerId, c).filter((r) => !b.deployment_id || r.id === b.deployment_id)) {
-            if (r.status === 'running' || r.status === 'degraded' || r.status === 'stopped') {
-              repo.setDesired(r.id, 'stopped', iso(nowMs));
-              d.engine.begin(r, 'suspend', { returnTo: r.status });
-            }
+      }
+      // Opt-in hard cap: suspend (never delete) at 100% of actual spend (reference §3.5), on every evaluation while
+      // the budget stays spent, not only when its threshold fires: a deployment that was mid-operation (restarting,
+      // updating) at that moment, or retried since, is suspended once it is steady again, rather than running
+      // unchecked for the rest of the cycle.
+      if (spent(b, a.currentCents)) {
+        for (const r of inCycle(ownerId, c).filter((r) => !b.deployment_id || r.id === b.deployment_id)) {
+          if (r.status === 'running' || r.status === 'degraded' || r.status === 'stopped') {
+            repo.setDesired(r.id, 'stopped', iso(nowMs));
+            d.engine.begin(r, 'suspend', { returnTo: r.status });
           }
         }
       }
@@ -210,6 +216,14 @@ export function createBudgets(d: {
     updateBudget(actor: Actor, id: string, input: BudgetInput) {
       const ownerId = actor.userId;
       const b = ownBudget(ownerId, id);
+      // The scope is fixed at creation (the firings and the suspend action belong to it): a PUT naming another
+      // scope is refused, never applied to the old scope as if it had been accepted.
+      if (input.deploymentId !== undefined && input.deploymentId !== b.deployment_id)
+        throw badRequest(
+          `a budget's scope cannot change (it covers ${b.deployment_id ? `deployment "${b.deployment_id}"` : 'the account'}): create a new budget for the other scope and delete this one`,
+          { scope: b.deployment_id ? { type: 'deployment', deploymentId: b.deployment_id } : { type: 'account' } },
+          'BUDGET_INVALID',
+        );
       const thresholds = validateBudget({ ...input, deploymentId: b.deployment_id }, ownerId);
       return db
         .transaction(() => {
@@ -228,13 +242,16 @@ export function createBudgets(d: {
         auditBudget(actor, 'budget.delete', id);
       }).immediate();
     },
-    /** A suspend-on-exceed budget still over 100% of actual spend this cycle keeps its deployments suspended. */
-    blockingBudget(ownerId: string, deploymentId: string): string | undefined {
+    /**
+     * A suspend-on-exceed budget still over 100% of actual spend this cycle keeps its deployments suspended, and
+     * refuses to bring one up (resume, start, retry) or create one in its scope (deploymentId null: a new one).
+     */
+    blockingBudget(ownerId: string, deploymentId: string | null): string | undefined {
       const now = clock.now();
       const c = cycleOf(now);
       for (const b of s.budgets.all(ownerId) as BudgetRow[]) {
         if (b.on_exceed !== 'suspend' || (b.deployment_id && b.deployment_id !== deploymentId)) continue;
-        if (account(ownerId, c, now, b.deployment_id).currentCents >= b.amount_cents) return b.id;
+        if (spent(b, account(ownerId, c, now, b.deployment_id).currentCents)) return b.id;
       }
       return undefined;
     },

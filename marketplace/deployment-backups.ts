@@ -32,12 +32,10 @@ export function deploymentBackups(d: ExtrasDeps, h: Helpers) {
     'INSERT INTO mkt_backups (id, deployment_id, kind, status, size_bytes, created_at, completes_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
 
-  function sizeBytes(dep: DeploymentRow): number {
+  /** The data a backup taken at `atMs` holds: a backup's size is fixed when it is taken, not when it is listed. */
+  function sizeBytes(dep: DeploymentRow, atMs = clock.now()): number {
     const t = findTemplate(dep.service_id)!;
-    const served = requestsServed(
-      trafficProfile(dep.id, t.category),
-      Math.max(0, clock.now() - Date.parse(dep.ready_at ?? dep.created_at)),
-    );
+    const served = requestsServed(trafficProfile(dep.id, t.category), Math.max(0, atMs - Date.parse(dep.ready_at ?? dep.created_at)));
     return 50 * 1024 * 1024 + served * 200;
   }
 
@@ -48,9 +46,17 @@ export function deploymentBackups(d: ExtrasDeps, h: Helpers) {
     return b;
   }
 
+  /** When deletion of the deployment began (its data went away), or undefined while it exists. */
+  function deletionBegan(dep: DeploymentRow): number | undefined {
+    if (dep.status !== 'deleting' && dep.status !== 'deleted') return undefined;
+    const began = repo.events(dep.id).findLast((e) => e.to_status === 'deleting');
+    return Date.parse(began?.at ?? dep.deleted_at ?? dep.state_changed_at);
+  }
+
   function listBackups(dep: DeploymentRow): BackupView[] {
     const now = clock.now();
     const tier = tierOf(dep);
+    const gone = deletionBegan(dep);
     const out: BackupView[] = (
       backupsOf.all(dep.id) as {
         id: string;
@@ -62,26 +68,34 @@ export function deploymentBackups(d: ExtrasDeps, h: Helpers) {
       }[]
     )
       .filter((b) => Date.parse(b.expires_at) > now)
-      .map((b) => ({
-        id: b.id,
-        kind: b.kind,
-        status: Date.parse(b.completes_at) <= now ? 'completed' : 'pending',
-        sizeBytes: b.size_bytes,
-        createdAt: b.created_at,
-        completedAt: Date.parse(b.completes_at) <= now ? b.completes_at : null,
-        expiresAt: b.expires_at,
-      }));
+      .map((b) => {
+        const done = Date.parse(b.completes_at);
+        // A backup still running when the deployment's deletion began had nothing left to copy: it failed.
+        const status = gone !== undefined && done > gone ? 'failed' : done <= now ? 'completed' : 'pending';
+        return {
+          id: b.id,
+          kind: b.kind,
+          status,
+          sizeBytes: b.size_bytes,
+          createdAt: b.created_at,
+          completedAt: status === 'completed' ? b.completes_at : null,
+          expiresAt: b.expires_at,
+        };
+      });
     if (tier.backups.scheduleHours && dep.ready_at) {
       const every = tier.backups.scheduleHours * HOUR;
       const first = Date.parse(dep.ready_at);
       const oldest = now - tier.backups.retentionDays * 24 * HOUR;
-      for (let k = Math.max(1, Math.ceil((oldest - first) / every)); first + k * every <= now; k++) {
+      // The schedule stops when the deployment is deleted: its tombstone keeps the backups it had until they
+      // expire, and gains no new ones of a database that no longer exists.
+      const last = Math.min(now, gone ?? now);
+      for (let k = Math.max(1, Math.ceil((oldest - first) / every)); first + k * every <= last; k++) {
         const at = first + k * every;
         out.push({
           id: `bkp-${dep.id.slice(7)}-s${k}`,
           kind: 'scheduled',
           status: 'completed',
-          sizeBytes: sizeBytes(dep),
+          sizeBytes: sizeBytes(dep, at),
           createdAt: iso(at),
           completedAt: iso(at),
           expiresAt: iso(at + tier.backups.retentionDays * 24 * HOUR),
@@ -132,13 +146,23 @@ export function deploymentBackups(d: ExtrasDeps, h: Helpers) {
       return db
         .transaction(() => {
           const dep = d.owned(p, id);
+          // The state first, before the backup or point is looked up: in place needs a steady deployment, and a
+          // deleted one (still readable as a tombstone) restores in no mode (reference §1.5.3: to a new deployment
+          // from any state but deleting/deleted). Both are the state machine's 409 with the allowed actions.
+          if (body.mode === 'in_place' || dep.status === 'deleting' || dep.status === 'deleted') d.assertAllowed(dep, 'restore');
           const now = clock.now();
           const tier = tierOf(dep);
           let source: { deploymentId: string; backupId?: string; pointInTime?: string };
           if (body.backupId) {
             const b = backupOf(dep, body.backupId);
             if (b.status !== 'completed')
-              throw new AppError(409, 'BACKUP_NOT_READY', `backup "${b.id}" is still running: restore once it completes`);
+              throw new AppError(
+                409,
+                'BACKUP_NOT_READY',
+                b.status === 'failed'
+                  ? `backup "${b.id}" failed: restore another one`
+                  : `backup "${b.id}" is still running: restore once it completes`,
+              );
             source = { deploymentId: id, backupId: b.id };
           } else {
             const at = Date.parse(body.pointInTime!);
@@ -154,10 +178,13 @@ export function deploymentBackups(d: ExtrasDeps, h: Helpers) {
             source = { deploymentId: id, pointInTime: iso(at) };
           }
           if (body.mode === 'in_place') {
-            d.assertAllowed(dep, 'restore');
             // Recorded when the restore is accepted, as a restore to a new deployment records it at creation;
             // a later restore replaces it, since the latest source is the one the data now comes from.
             repo.setRestoredFrom(id, source, iso(now));
+            // An in-place restore ends running (reference §1.5.3, stopped included), so running is what is now
+            // wanted: a stopped deployment left "desired: stopped" would run unbilled in the projection and look
+            // as if a stop were pending.
+            repo.setDesired(id, 'running', iso(now));
             const op = engine.begin(dep, 'restore_in_place', {
               returnTo: returnTo(dep),
               backupId: source.backupId,
@@ -166,9 +193,9 @@ export function deploymentBackups(d: ExtrasDeps, h: Helpers) {
             auditDeploymentAction(db, clock, p, 'deployment.restore', dep, { mode: 'in_place', ...source, operationId: op.id });
             return started(dep);
           }
-          if (dep.status === 'deleting' || dep.status === 'deleted')
-            throw notFound(`deployment "${dep.name}" is deleted`, 'DEPLOYMENT_NOT_FOUND');
-          const name = body.name ?? `${dep.name.slice(0, 50)}-restore-${seededRandom(id, now)().toString(36).slice(2, 7)}`;
+          // 49 + "-restore-" + 5 = 63 characters: a generated name keeps to the rule a chosen one must follow.
+          const suffix = seededRandom(id, now)().toString(36).slice(2, 7).padEnd(5, '0');
+          const name = body.name ?? `${dep.name.slice(0, 49)}-restore-${suffix}`;
           const created = d.insertDeployment(
             p,
             { serviceId: dep.service_id, name, config: { tier: dep.tier_id, region: dep.region, ...JSON.parse(dep.config) } },

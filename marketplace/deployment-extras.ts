@@ -11,7 +11,7 @@ import { deploymentBackups } from './deployment-backups.ts';
 import { costOf } from './deployment-usage.ts';
 import { deploymentView } from './deployment-view.ts';
 import type { DeploymentDeps, SimulationOptions } from './deployments.ts';
-import type { DeploymentRow } from './deployments-repo.ts';
+import type { DeploymentRow, OperationParams } from './deployments-repo.ts';
 import type { Idempotency } from './idempotency.ts';
 import type { Action, DeploymentStatus } from './lifecycle.ts';
 
@@ -34,7 +34,7 @@ export interface ExtrasDeps extends DeploymentDeps {
 export interface BackupView {
   id: string;
   kind: 'manual' | 'scheduled';
-  status: 'pending' | 'completed';
+  status: 'pending' | 'completed' | 'failed';
   sizeBytes: number;
   createdAt: string;
   completedAt: string | null;
@@ -89,12 +89,31 @@ export function deploymentExtras(d: ExtrasDeps) {
             setting = a;
           }
           const autoscaling = setting ? { autoscaling: setting } : {};
-          if (body.instances !== undefined && body.instances !== dep.instances) {
+          // The count the deployment is heading for: a scale in flight lands on its own target when it completes, so
+          // asking for today's count then is a change (refused below while it runs), not a no-op answered 200 that
+          // the running scale then overrides. Asking again for the in-flight target is the no-op (as stop while
+          // stopping is).
+          const current = repo.currentOp(dep.id);
+          const target =
+            current?.type === 'scale' ? ((JSON.parse(current.params) as OperationParams).instances ?? dep.instances) : dep.instances;
+          // A deleted deployment runs nothing: "scale it to its count" is refused like any other action, not a 200.
+          if (body.instances !== undefined && (dep.status === 'deleted' || dep.status === 'deleting')) d.assertAllowed(dep, 'scale');
+          if (body.instances !== undefined && body.instances !== target) {
             if (!within(body.instances))
               throw unprocessable(
                 'INSTANCES_OUT_OF_RANGE',
                 `the ${dep.tier_id} tier allows ${limits.min}-${limits.max} instances: change plan for more`,
                 limits,
+              );
+            // Autoscaling (as set now, this request included) would walk a count outside its bounds back within
+            // a few minutes: refused, as an AWS Auto Scaling group refuses a desired capacity outside [min, max].
+            const auto =
+              setting ?? (dep.autoscaling ? (JSON.parse(dep.autoscaling) as { enabled: boolean; min: number; max: number }) : null);
+            if (auto?.enabled && (body.instances < auto.min || body.instances > auto.max))
+              throw unprocessable(
+                'INSTANCES_OUT_OF_RANGE',
+                `autoscaling keeps this deployment between ${auto.min} and ${auto.max} instances: change its min and max, or turn it off, to run ${body.instances}`,
+                { ...limits, autoscaling: { min: auto.min, max: auto.max } },
               );
             d.assertAllowed(dep, 'scale');
             const op = engine.begin(dep, 'scale', { returnTo: returnTo(dep), instances: body.instances, ...simOf(dep) });
@@ -128,6 +147,14 @@ export function deploymentExtras(d: ExtrasDeps) {
             throw unprocessable(
               'DOWNGRADE_EXCEEDS_LIMITS',
               `the deployment runs ${dep.instances} instances but ${tier.name} allows ${tier.instances.max}: scale down first`,
+            );
+          // Autoscaling left on with a maximum above the new tier's would scale past the tier once the load rises.
+          const auto = dep.autoscaling ? (JSON.parse(dep.autoscaling) as { enabled: boolean; max: number }) : null;
+          if (auto?.enabled && auto.max > tier.instances.max)
+            throw unprocessable(
+              'DOWNGRADE_EXCEEDS_LIMITS',
+              `autoscaling may scale to ${auto.max} instances but ${tier.name} allows ${tier.instances.max}: lower the autoscaling max or turn autoscaling off first`,
+              { autoscalingMax: auto.max, tierMax: tier.instances.max },
             );
           const now = clock.now();
           const cycle = cycleOf(now);

@@ -2,7 +2,7 @@
 // recovered, reference §1.5.3) and autoscaling decisions (a scale operation like a user's, one at a time).
 import type { Clock } from '../lib/clock.ts';
 import type { Db } from '../lib/db.ts';
-import { findTemplate } from '../services/templates/index.ts';
+import { findTemplate, findTier } from '../services/templates/index.ts';
 import type { DeploymentEngine } from './deployment-engine.ts';
 import type { DeploymentsRepo } from './deployments-repo.ts';
 
@@ -77,6 +77,18 @@ export function createDeploymentHealth(d: { db: Db; repo: DeploymentsRepo; engin
         .transaction(() => {
           const dep = repo.byId(id);
           if (!dep || (dep.status !== 'running' && dep.status !== 'degraded') || dep.instances === instances) return { started: false };
+          // The orchestrator decided on settings read a moment ago: autoscaling may have been turned off since, its
+          // bounds changed, or the plan changed to a tier with fewer instances. Only a count that the deployment's
+          // settings and tier allow now is applied (reference §1.5.7: clamped to min/max).
+          const a = dep.autoscaling ? (JSON.parse(dep.autoscaling) as { enabled: boolean; min: number; max: number }) : null;
+          const t = findTemplate(dep.service_id);
+          const tier = t && findTier(t, dep.tier_id);
+          const allowed =
+            a?.enabled &&
+            instances >= a.min &&
+            instances <= a.max &&
+            (!tier || (instances >= tier.instances.min && instances <= tier.instances.max));
+          if (!allowed) return { started: false };
           engine.begin(dep, 'scale', { returnTo: dep.status === 'degraded' ? 'running' : dep.status, instances });
           return { started: true };
         })

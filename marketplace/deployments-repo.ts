@@ -105,10 +105,11 @@ export function createDeploymentsRepo(db: Db) {
       @simulation, @restored_from, @created_at, @updated_at, @state_changed_at)`),
     byId: db.prepare('SELECT * FROM mkt_deployments WHERE id = ?'),
     byOwnerName: db.prepare("SELECT * FROM mkt_deployments WHERE owner_id = ? AND name = ? AND status <> 'deleted'"),
+    // A deleted one is listed only when deleted at or after the cutoff (NULL: none), as its tombstone reads.
     listOwn: db.prepare(
-      "SELECT * FROM mkt_deployments WHERE owner_id = ? AND (? = 1 OR status <> 'deleted') ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+      "SELECT * FROM mkt_deployments WHERE owner_id = ? AND (status <> 'deleted' OR deleted_at >= ?) ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
     ),
-    countOwn: db.prepare("SELECT count(*) AS n FROM mkt_deployments WHERE owner_id = ? AND (? = 1 OR status <> 'deleted')"),
+    countOwn: db.prepare("SELECT count(*) AS n FROM mkt_deployments WHERE owner_id = ? AND (status <> 'deleted' OR deleted_at >= ?)"),
     countActive: db.prepare(
       "SELECT count(*) AS n FROM mkt_deployments WHERE owner_id = ? AND status NOT IN ('failed', 'deleting', 'deleted')",
     ),
@@ -223,9 +224,10 @@ export function createDeploymentsRepo(db: Db) {
       return snapshot;
     },
     byOwnerName: (ownerId: string, name: string) => s.byOwnerName.get(ownerId, name) as DeploymentRow | undefined,
-    listOwn: (ownerId: string, includeDeleted: boolean, limit: number, offset: number) =>
-      s.listOwn.all(ownerId, includeDeleted ? 1 : 0, limit, offset) as DeploymentRow[],
-    countOwn: (ownerId: string, includeDeleted: boolean) => (s.countOwn.get(ownerId, includeDeleted ? 1 : 0) as { n: number }).n,
+    /** `deletedSince`: the oldest deletion still listed (ISO), or null to list no deleted deployment. */
+    listOwn: (ownerId: string, deletedSince: string | null, limit: number, offset: number) =>
+      s.listOwn.all(ownerId, deletedSince, limit, offset) as DeploymentRow[],
+    countOwn: (ownerId: string, deletedSince: string | null) => (s.countOwn.get(ownerId, deletedSince) as { n: number }).n,
     countActive: (ownerId: string) => (s.countActive.get(ownerId) as { n: number }).n,
     setStatus: (id: string, status: DeploymentStatus, reason: string | null, at: string) =>
       wrote(s.setStatus.run({ id, status, reason, at, ran: status === 'running' ? 1 : 0, ready_at: status === 'running' ? at : null })),

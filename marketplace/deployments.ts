@@ -109,6 +109,15 @@ export function createDeploymentService(d: DeploymentDeps) {
       throw conflict(`you already have a deployment named "${input.name}": choose another name`, 'DEPLOYMENT_NAME_TAKEN');
     const plan = d.identity.planOf(p.userId);
     if (plan) assertPlanAllows(plan, 'activeDeployments', repo.countActive(p.userId));
+    // A new deployment falls in every account-wide budget: one that is spent and suspends on exceed would suspend it
+    // at its next evaluation, after billing it past the cap.
+    const budget = d.billing.blockingBudget(p.userId, null);
+    if (budget)
+      throw conflict(
+        `budget "${budget}" is spent for this cycle and suspends on exceed: raise it or remove it, then deploy`,
+        'BUDGET_EXCEEDED',
+        { budgetId: budget },
+      );
     const id = newId('deploy');
     const provisioned = d.provisioner.provision(
       { deploymentId: id, name: input.name, tier: input.config.tier, region: input.config.region, config: extra },
@@ -241,10 +250,13 @@ export function createDeploymentService(d: DeploymentDeps) {
           const plan = d.identity.planOf(p.userId);
           if (plan) assertPlanAllows(plan, 'activeDeployments', repo.countActive(p.userId));
         }
-        const budget = verb === 'resume' ? d.billing.blockingBudget(p.userId, id) : undefined;
+        // A spent suspend-on-exceed budget keeps its scope down: bringing a deployment up (resume, start, or back
+        // from failed) would only run until the next evaluation suspends it, billing past the cap meanwhile.
+        const bringsUp = verb === 'resume' || verb === 'start' || (dep.status === 'failed' && v.desired === 'running');
+        const budget = bringsUp ? d.billing.blockingBudget(p.userId, id) : undefined;
         if (budget)
           throw conflict(
-            `budget "${budget}" is spent for this cycle and suspends on exceed: raise it or remove it, then resume`,
+            `budget "${budget}" is spent for this cycle and suspends on exceed: raise it or remove it, then ${verb}`,
             'BUDGET_EXCEEDED',
             {
               budgetId: budget,
@@ -262,11 +274,13 @@ export function createDeploymentService(d: DeploymentDeps) {
   }
 
   function list(p: Principal, q: { limit: number; offset: number; includeDeleted: boolean }) {
-    const rows = repo.listOwn(p.userId, q.includeDeleted, q.limit, q.offset);
     const now = clock.now();
+    // Tombstones past their 30 days answer 404 on their own, so they are not listed either.
+    const deletedSince = q.includeDeleted ? iso(now - TOMBSTONE_MS) : null;
+    const rows = repo.listOwn(p.userId, deletedSince, q.limit, q.offset);
     return {
       deployments: deploymentViews(repo, rows, now),
-      total: repo.countOwn(p.userId, q.includeDeleted),
+      total: repo.countOwn(p.userId, deletedSince),
       limit: q.limit,
       offset: q.offset,
     };

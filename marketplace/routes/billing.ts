@@ -8,9 +8,14 @@ import type { DeploymentService } from '../deployments.ts';
 // Dollars in the API like the seed's cost fields; stored as integer cents. Either amount or amountCents.
 const Budget = z
   .strictObject({
-    amount: z.number().finite().optional(),
+    // Whole cents: $10.005 is refused rather than silently rounded to a budget the user did not ask for.
+    amount: z
+      .number()
+      .finite()
+      .refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, 'must be in whole cents (at most 2 decimals)')
+      .optional(),
     amountCents: z.number().int().optional(),
-    deploymentId: z.string().max(100).optional(),
+    deploymentId: z.string().min(1).max(100).optional(),
     thresholds: z
       .array(z.strictObject({ percent: z.number().int().min(1).max(1000), basis: z.enum(['actual', 'forecast']) }))
       .min(1)

@@ -2,13 +2,15 @@
 // credentials, backups, restore, logs (tail and follow) and the transition history. Glue only.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type ErrorBody, toErrorResponse } from '../../lib/errors.ts';
+import { badRequest, type ErrorBody, toErrorResponse } from '../../lib/errors.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
 import type { DeploymentService } from '../deployments.ts';
 
 const Id = z.object({ id: z.string().min(1).max(100) });
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+/** An instant as a client writes it: UTC "Z" or with an offset (`date -Iseconds` prints +00:00). */
+export const Instant = z.iso.datetime({ offset: true });
 const STEPS = z.enum(['provisioning', 'starting', 'stopping', 'updating', 'restarting', 'restoring']);
 
 const CreateBody = z.strictObject({
@@ -17,6 +19,9 @@ const CreateBody = z.strictObject({
   config: z.looseObject({ tier: z.string().min(1).max(50), region: z.string().min(1).max(40) }),
   simulation: z.strictObject({ failAt: z.array(STEPS).max(6).optional(), hangAt: STEPS.optional() }).optional(),
 });
+
+/** The verbs and a manual backup take no options: an unknown field ({force: true}) is refused, never ignored. */
+const NoOptions = z.strictObject({}).default({});
 
 const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
@@ -73,7 +78,7 @@ export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: Deploym
   );
 
   for (const verb of ['start', 'stop', 'restart', 'retry', 'resume'] as const) {
-    app.post(`/api/deployments/:id/${verb}`, { schema: { params: Id } }, async (req, reply) => {
+    app.post(`/api/deployments/:id/${verb}`, { schema: { params: Id, body: NoOptions } }, async (req, reply) => {
       const p = guards.writer(req);
       return once(req, reply, p.userId, () => svc.act(p, req.params.id, verb));
     });
@@ -116,15 +121,18 @@ export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: Deploym
     {
       schema: {
         params: Id,
-        querystring: z.object({ preview: z.enum(['true', 'false']).default('false') }),
+        querystring: z.object({ preview: z.enum(['true', 'false']).optional() }),
         body: z.strictObject({ tier: z.string().min(1).max(50), preview: z.boolean().optional() }),
       },
     },
     async (req, reply) => {
       const p = guards.writer(req);
-      return once(req, reply, p.userId, () =>
-        svc.changePlan(p, req.params.id, req.body.tier, req.body.preview ?? req.query.preview === 'true'),
-      );
+      const inQuery = req.query.preview === undefined ? undefined : req.query.preview === 'true';
+      // ?preview=true with {preview: false} in the body is ambiguous: guessing "apply" would change a plan the
+      // caller may only have meant to price.
+      if (inQuery !== undefined && req.body.preview !== undefined && inQuery !== req.body.preview)
+        throw badRequest("?preview and the body's preview disagree: send one of them", undefined, 'PREVIEW_CONFLICT');
+      return once(req, reply, p.userId, () => svc.changePlan(p, req.params.id, req.body.tier, req.body.preview ?? inQuery ?? false));
     },
   );
 
@@ -145,7 +153,7 @@ export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: Deploym
     },
   );
 
-  app.post('/api/deployments/:id/backups', { schema: { params: Id } }, async (req, reply) => {
+  app.post('/api/deployments/:id/backups', { schema: { params: Id, body: NoOptions } }, async (req, reply) => {
     const p = guards.writer(req);
     return once(req, reply, p.userId, () => ({ status: 202, body: svc.createBackup(p, req.params.id) }));
   });
@@ -164,7 +172,7 @@ export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: Deploym
         body: z
           .strictObject({
             backupId: z.string().min(1).max(100).optional(),
-            pointInTime: z.iso.datetime().optional(),
+            pointInTime: Instant.optional(),
             mode: z.enum(['in_place', 'new']).default('new'),
             name: z.string().regex(NAME).optional(),
           })
@@ -184,7 +192,7 @@ export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: Deploym
         params: Id,
         querystring: z.object({
           tail: z.coerce.number().int().min(1).max(1000).default(100),
-          since: z.iso.datetime().optional(),
+          since: Instant.optional(),
           follow: z.enum(['true', 'false']).default('false'),
         }),
       },
