@@ -3,6 +3,7 @@
 // serving an artifact as a download (reliability-security.md rule 13).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, forbidden, toErrorResponse } from '../../lib/errors.ts';
+import { holdsEtag } from '../../lib/etag.ts';
 import { type FormatContext, setReason } from './context.ts';
 import type { FileRow } from './files-repo.ts';
 
@@ -52,6 +53,10 @@ export async function sendBlob(
   filename: string,
   contentType = 'application/octet-stream',
 ) {
+  // A file's ETag (set by the route: its digest) names bytes that never change: a client or proxy revalidating
+  // with it gets a 304 without a read, as for npm tarballs (RFC 9110 section 13.1.2).
+  const etag = reply.getHeader('etag');
+  if (typeof etag === 'string' && holdsEtag(req.headers['if-none-match'], etag)) return reply.status(304).send();
   const bytes = await ctx.blobs.get(blob);
   if (!bytes) {
     req.log.error({ blob, filename }, 'blob missing for a stored file');

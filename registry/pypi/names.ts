@@ -1,7 +1,7 @@
 // PyPI names, versions and distribution filenames: PEP 503 normalisation, PEP 440 versions, wheel (PEP 427) and
 // sdist filenames. Filenames are kept verbatim (Debian 12's setuptools 66 writes non-PEP-625 sdist names, so the
 // Warehouse rule that refuses them is deliberately not copied: multiformat-protocols.md 1.7).
-import { clean, eq, valid } from '@renovatebot/pep440';
+import { clean, eq, explain, valid } from '@renovatebot/pep440';
 import { badRequest } from '../../lib/errors.ts';
 
 /** PEP 503: re.sub(r"[-_.]+", "-", name).lower() */
@@ -11,6 +11,8 @@ export const normalizeName = (name: string) => name.replace(/[-_.]+/g, '-').toLo
 const NAME_RE = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;
 export const isValidName = (name: string) => name.length <= 200 && NAME_RE.test(name);
 export const isValidVersion = (v: string) => v.length <= 100 && valid(v) !== null;
+/** A valid version with a local segment ("1.0+ubuntu1"), which public indexes refuse. */
+export const isLocalVersion = (v: string) => isValidVersion(v) && explain(v)?.local != null;
 /** Canonical form of a version, so "1.0" and "1.0.0" of the same release compare equal where PEP 440 says so. */
 export const sameVersion = (a: string, b: string) => isValidVersion(a) && isValidVersion(b) && eq(a, b);
 export const canonicalVersion = (v: string) => clean(v) ?? v;

@@ -2,18 +2,19 @@
 // pypi.org's JSON API (json-api.ts).
 // Upload answers are read by twine: 200 = success, the reason phrase is what the user sees (multiformat-protocols.md
 // 1.3), and /legacy and /legacy/ are both accepted because twine aborts on any redirect.
+import { createHash } from 'node:crypto';
 import multipart from '@fastify/multipart';
-import { compare, eq } from '@renovatebot/pep440';
+import { compare } from '@renovatebot/pep440';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { badRequest, forbidden, notFound } from '../../lib/errors.ts';
-import { immutableCacheControl } from '../../lib/etag.ts';
+import { holdsEtag, immutableCacheControl } from '../../lib/etag.ts';
 import { canManage, readablePackage, readablePackages, registerAccessRoute } from '../multiformat/access.ts';
 import { type FormatContext, isoNow } from '../multiformat/context.ts';
 import { assertNotQuarantined, challenge, countDownload, installFormatErrors, sendBlob } from '../multiformat/http.ts';
 import { retagLatest } from '../multiformat/publish.ts';
 import { pypiJson } from './json-api.ts';
-import { normalizeName } from './names.ts';
+import { normalizeName, sameVersion } from './names.ts';
 import { indexFiles, JSON_TYPE, projectHtml, projectJson, rootHtml, rootJson, wantsJson } from './simple.ts';
 import { isNewerRelease, PYPI, type UploadForm, uploadDistribution } from './upload.ts';
 
@@ -40,6 +41,18 @@ async function readForm(req: FastifyRequest): Promise<UploadForm> {
  * authenticated answer, and varying by credentials (and by Accept where the format is negotiated).
  */
 const perCaller = (reply: FastifyReply, vary: string) => reply.header('vary', vary).header('cache-control', 'max-age=60');
+
+/**
+ * Sends a per-caller page with a strong ETag of its bytes, and 304 to a client that holds them: pip revalidates index
+ * pages on every resolve (it asks with max-age=0) and its HTTP cache sends If-None-Match, as pypi.org answers it.
+ */
+function sendPage(req: FastifyRequest, reply: FastifyReply, type: string, page: string | object) {
+  const body = typeof page === 'string' ? page : JSON.stringify(page);
+  const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
+  reply.header('etag', etag).type(type);
+  if (holdsEtag(req.headers['if-none-match'], etag)) return reply.status(304).send();
+  return reply.send(body);
+}
 
 /** originOf: the registry's public origin for a request (public-url.ts), for the JSON API's absolute file URLs. */
 export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContext, originOf: (req: FastifyRequest) => string) {
@@ -70,15 +83,15 @@ export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContex
     const { pkg } = readablePackage(ctx, req, PYPI, canonical, REALM);
     const body = pypiJson(ctx, pkg, `${originOf(req)}/pypi`, version);
     perCaller(reply, 'Authorization').header('x-pypi-last-serial', String(pkg.rev));
-    return reply.type('application/json; charset=utf-8').send(body);
+    return sendPage(req, reply, 'application/json; charset=utf-8', body);
   };
 
   app.get('/simple/', async (req, reply) => {
     const projects = [...readablePackages(ctx, req, PYPI).keys()];
     const json = wantsJson(req.headers.accept, (req.query as { format?: string }).format);
     perCaller(reply, 'Accept, Authorization');
-    if (json) return reply.type(JSON_TYPE).send(rootJson(projects));
-    return reply.type('text/html; charset=utf-8').send(rootHtml(projects));
+    if (json) return sendPage(req, reply, JSON_TYPE, rootJson(projects));
+    return sendPage(req, reply, 'text/html; charset=utf-8', rootHtml(projects));
   });
 
   app.get('/simple/:project/', async (req, reply) => {
@@ -92,8 +105,8 @@ export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContex
     const versions = [...new Set(rows.map((r) => r.version))].sort(compare);
     perCaller(reply, 'Accept, Authorization');
     if (wantsJson(req.headers.accept, (req.query as { format?: string }).format))
-      return reply.type(JSON_TYPE).send(projectJson(canonical, files, versions));
-    return reply.type('text/html; charset=utf-8').send(projectHtml(canonical, files));
+      return sendPage(req, reply, JSON_TYPE, projectJson(canonical, files, versions));
+    return sendPage(req, reply, 'text/html; charset=utf-8', projectHtml(canonical, files));
   });
   app.get('/simple/:project', async (req, reply) => {
     const { project } = req.params as { project: string };
@@ -153,9 +166,11 @@ export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContex
     if (!who) throw challenge('Invalid or non-existent authentication information: use your username and an API token.', REALM);
     const project = normalizeName(body.project);
     const { pkg } = readablePackage(ctx, req, PYPI, project, REALM);
-    if (!canManage(ctx, pkg, who) || who.readonly)
+    if (!canManage(ctx, pkg, who))
       throw forbidden(`The user '${who.username}' isn't allowed to yank releases of '${project}'.`, 'NOT_MAINTAINER');
-    const release = ctx.repo.versions(pkg.id).find((v) => eq(v.version, body.version));
+    if (who.readonly) throw forbidden('this token is read-only: create a token without --read-only to yank', 'TOKEN_READONLY');
+    // sameVersion, not pep440's eq: eq throws on a string that is no PEP 440 version (a 500 for a typo).
+    const release = ctx.repo.versions(pkg.id).find((v) => sameVersion(v.version, body.version));
     if (!release) throw notFound(`${project} has no release ${body.version}`, 'VERSION_NOT_FOUND');
     ctx.db
       .transaction(() => {

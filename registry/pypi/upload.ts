@@ -9,7 +9,7 @@ import { assertPublishable, noPackageToPublish } from '../multiformat/access.ts'
 import type { FormatContext } from '../multiformat/context.ts';
 import { storeArtifact, type UploadOutcome } from '../multiformat/publish.ts';
 import { field, fieldAll, readDistMetadata, releaseDetails } from './metadata.ts';
-import { checkFilename, isValidName, isValidVersion, normalizeName, parseFilename, sameVersion } from './names.ts';
+import { checkFilename, isLocalVersion, isValidName, isValidVersion, normalizeName, parseFilename, sameVersion } from './names.ts';
 
 /** Whether a release becomes `latest` over the current one (PEP 440 order, as uploads have always set it). */
 export const isNewerRelease = (version: string, current: string | undefined) => !current || gt(version, current);
@@ -60,6 +60,9 @@ export async function uploadDistribution(ctx: FormatContext, form: UploadForm, w
   if (!isValidName(name)) throw badRequest(`Invalid value for name: ${JSON.stringify(name.slice(0, 100))} is not a valid project name.`);
   if (!isValidVersion(version))
     throw badRequest(`Invalid value for version: ${JSON.stringify(version.slice(0, 100))} is not a valid PEP 440 version.`);
+  // Warehouse's rule and message: a local version ("1.0+ubuntu1") is for downstream rebuilds, never an index; pip
+  // would also take it for "==1.0" (PEP 440 "Local version identifiers").
+  if (isLocalVersion(version)) throw badRequest("Can't use PEP 440 local versions.", undefined, 'LOCAL_VERSION');
   const project = normalizeName(name);
   const parsed = parseFilename(filename, name);
   if (!parsed) throw badRequest(`Invalid distribution filename: ${filename}.`, undefined, 'INVALID_FILENAME');
@@ -88,16 +91,20 @@ export async function uploadDistribution(ctx: FormatContext, form: UploadForm, w
     hidden: () => noPackageToPublish(`No project '${project}' that you can upload to.`),
   };
   const pkg = ctx.repo.find(PYPI, project);
+  // The release is keyed by the version of its first file, so "1.0" and "1.0.0" share one release: a later file
+  // under an equal PEP 440 version joins it (Warehouse looks the release up by its canonical version), instead of
+  // making a second release that pip would see as the same version twice.
+  let release: string | undefined;
   if (pkg) {
     // Rights first: the release checks below would tell an outsider about a private project's files.
     assertPublishable(ctx, pkg, who, refusals);
-    // The release is keyed by the version of its first file, so "1.0" and "1.0.0" share one release.
-    const release = ctx.repo.versions(pkg.id).find((v) => sameVersion(v.version, version))?.version;
+    release = ctx.repo.versions(pkg.id).find((v) => sameVersion(v.version, version))?.version;
     if (release && parsed.kind === 'sdist' && ctx.files.file(PYPI, `${project}/${filename}`) === undefined) {
       if (ctx.files.ofVersion(pkg.id, release).some((f) => f.kind === 'sdist'))
         throw badRequest('Only one sdist may be uploaded per release.', undefined, 'SDIST_EXISTS');
     }
   }
+  const releaseVersion = release ?? metaVersion;
   const requiresPython = field(dist.meta, 'Requires-Python') ?? one(form, 'requires_python');
   const summary = field(dist.meta, 'Summary') ?? one(form, 'summary');
   const keywords = (field(dist.meta, 'Keywords') ?? one(form, 'keywords'))
@@ -111,7 +118,7 @@ export async function uploadDistribution(ctx: FormatContext, form: UploadForm, w
     {
       ecosystem: PYPI,
       name: project,
-      version: metaVersion,
+      version: releaseVersion,
       path,
       kind: parsed.kind,
       bytes,
@@ -135,7 +142,7 @@ export async function uploadDistribution(ctx: FormatContext, form: UploadForm, w
       readme: dist.meta.description.slice(0, 256 * 1024),
       scan: true,
       extras: parsed.kind === 'bdist_wheel' ? [{ path: `${path}.metadata`, bytes: dist.raw }] : [],
-      isNewer: (current) => isNewerRelease(metaVersion, current),
+      isNewer: (current) => isNewerRelease(releaseVersion, current),
     },
     who,
     {
