@@ -11,13 +11,16 @@
 import { XMLParser } from 'fast-xml-parser';
 import type { Principal } from '../../lib/auth.ts';
 import { perConnection } from '../../lib/db.ts';
-import { AppError, badRequest, forbidden } from '../../lib/errors.ts';
+import { AppError, badRequest, conflict, forbidden } from '../../lib/errors.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
 import { canManage, canReadPackage, noPackageToPublish, type PkgRef } from '../multiformat/access.ts';
 import { digestsOf, type FormatContext, isoNow } from '../multiformat/context.ts';
 import type { FileRow } from '../multiformat/files-repo.ts';
 import { storeArtifact } from '../multiformat/publish.ts';
 import { rescoreFormatPackage } from '../multiformat/score.ts';
+import { assertMayPublish } from '../npm/access-rules.ts';
+import { nameSkeletonSql } from '../packages-repo.ts';
+import { skeleton } from '../security/name-forms.ts';
 import { type ArtifactCoords, CHECKSUMS, type ChecksumAlg, type Coords, isSnapshot, packageName } from './coordinates.ts';
 import { compareMaven } from './metadata.ts';
 import { loadPomInheritance, type PomLoader, pomDependencies } from './pom-dependencies.ts';
@@ -62,6 +65,9 @@ async function verifyChecksum(
     throw badRequest(`checksum for ${c.filename}, which was not uploaded`, undefined, 'CHECKSUM_WITHOUT_ARTIFACT');
   if (!canManage(ctx, pkg, who))
     throw forbidden(`${who.username} may not deploy ${pkg.name}: it belongs to other maintainers`, 'NOT_MAINTAINER');
+  // A checksum PUT writes (it confirms the artifact, or withdraws it): a read-only token or a user-role account,
+  // which may not deploy the artifact, may not withdraw it either.
+  assertMayPublish(who);
   const given = text.toString('utf8').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
   const actual = c.checksum === 'sha512' ? file.blob_sha512 : file[c.checksum];
   const meta = JSON.parse(file.meta) as Record<string, unknown>;
@@ -93,22 +99,60 @@ async function verifyChecksum(
  * at the same moment may both claim it. An admin may deploy anywhere; an artifact given to an org (POST
  * /maven2/-/access) opens its group to the org's members.
  */
-// Names are "<groupId>:<artifactId>", and ';' follows ':': the range [group:, group;) is exactly the group's artifacts.
+// Names are "<groupId>:<artifactId>", and ';' follows ':': the range [skeleton:, skeleton;) of migration 055's name
+// skeletons (lower case, without "-", "." and "_") holds every artifact of the group in any letter case, and a few
+// other groups of the same skeleton, dropped by the exact comparison below.
+const skeletonSql = nameSkeletonSql('name');
 const groupArtifactsOf = perConnection((db) =>
-  db.prepare<[string, string], PkgRef>("SELECT id, name, scope, access FROM packages WHERE ecosystem = 'maven' AND name >= ? AND name < ?"),
+  db.prepare<[string, string], PkgRef>(
+    `SELECT id, name, scope, access FROM packages WHERE ecosystem = 'maven' AND ${skeletonSql} >= ? AND ${skeletonSql} < ?`,
+  ),
 );
+
+/**
+ * The artifacts of a group, whatever the letter case of its groupId: com.Acme is com.acme. Maven's local repository
+ * on macOS and Windows (case-insensitive file systems) keeps both in one folder, so a group's owners own every case
+ * of it, or anyone could publish com.ACME:acme-core beside com.acme's artifacts and have it read in their place.
+ */
+function artifactsOfGroup(ctx: FormatContext, group: string): PkgRef[] {
+  const folded = group.toLowerCase();
+  return groupArtifactsOf(ctx.db)
+    .all(`${skeleton(group)}:`, `${skeleton(group)};`)
+    .filter((a) => a.name.slice(0, a.name.indexOf(':')).toLowerCase() === folded);
+}
+
+/**
+ * A new artifact whose coordinates differ from an existing one's only in letter case is refused, whoever deploys it:
+ * both would be one path in a local repository on a case-insensitive file system, and a build resolving one would
+ * get the other's jar. As RubyGems refuses case variants of a gem (rubygems/push.ts); a private artifact the caller
+ * cannot read is not named.
+ */
+function assertNoCaseVariant(ctx: FormatContext, name: string, who: Principal): void {
+  const folded = name.toLowerCase();
+  const clash = ctx.repo.withSkeleton(MAVEN, skeleton(name)).find((a) => a.name !== name && a.name.toLowerCase() === folded);
+  if (!clash) return;
+  throw conflict(
+    canReadPackage(ctx, clash, who)
+      ? `${name} differs from the existing artifact ${clash.name} only in letter case, which Maven's local repository cannot tell apart on macOS and Windows: deploy to ${clash.name}`
+      : `${name} differs from an existing artifact only in letter case, which Maven's local repository cannot tell apart on macOS and Windows: choose other coordinates`,
+    'NAME_TAKEN',
+  );
+}
 
 function assertGroupOpenTo(ctx: FormatContext, groupId: string, name: string, who: Principal): void {
   const segments = groupId.split('.');
   for (let n = segments.length; n >= Math.min(2, segments.length); n--) {
     const group = segments.slice(0, n).join('.');
-    const artifacts = groupArtifactsOf(ctx.db).all(`${group}:`, `${group};`);
+    const artifacts = artifactsOfGroup(ctx, group);
     if (artifacts.length === 0) continue;
     if (artifacts.some((a) => canManage(ctx, a, who))) return;
     // A group whose artifacts are all private to others stays unknown to the caller, as a private artifact does.
-    if (!artifacts.some((a) => canReadPackage(ctx, a, who))) throw noPackageToPublish(`no artifact ${name} you can deploy to`);
+    const readable = artifacts.find((a) => canReadPackage(ctx, a, who));
+    if (!readable) throw noPackageToPublish(`no artifact ${name} you can deploy to`);
+    // Named as its artifacts spell it, which may differ in case from the groupId asked for.
+    const owned = readable.name.slice(0, readable.name.indexOf(':'));
     throw forbidden(
-      `${who.username} may not deploy ${name}: the groupId ${group} belongs to the maintainers of its artifacts (one of them can give an artifact to an org of yours)`,
+      `${who.username} may not deploy ${name}: the groupId ${owned} belongs to the maintainers of its artifacts (one of them can give an artifact to an org of yours)`,
       'GROUP_NOT_OWNED',
     );
   }
@@ -259,7 +303,12 @@ export async function deployFile(
   access: 'public' | 'restricted' | undefined,
   declared: DeclaredChecksums = {},
 ): Promise<number> {
-  if (c.kind === 'metadata') return 201; // regenerated from the stored files on every GET
+  // Regenerated from the stored files on every GET, so the client's copy is dropped; still a deploy, refused to
+  // those who may not deploy (a read-only token is refused every PUT, as its artifacts are).
+  if (c.kind === 'metadata') {
+    assertMayPublish(who);
+    return 201;
+  }
   const name = packageName(c);
   if (c.checksum) {
     await verifyChecksum(ctx, { ...c, checksum: c.checksum }, bytes, who);
@@ -276,7 +325,10 @@ export async function deployFile(
   // after its child is applied when the child is deployed again (mvn deploys a reactor's parent first).
   const dependencies = pom && pomDependencies(pom.project, await loadPomInheritance(pom.project, storedPoms(ctx, who)));
   const snapshot = isSnapshot(c.version);
-  if (!ctx.repo.find(MAVEN, name)) assertGroupOpenTo(ctx, c.groupId, name, who);
+  if (!ctx.repo.find(MAVEN, name)) {
+    assertGroupOpenTo(ctx, c.groupId, name, who);
+    assertNoCaseVariant(ctx, name, who);
+  }
   const outcome = await storeArtifact(
     ctx,
     {
