@@ -104,7 +104,7 @@ export function createPackagesRepo(db: Db) {
     star: db.prepare('INSERT OR IGNORE INTO stars (package_id, user_id, username, created_at) VALUES (?, ?, ?, ?)'),
     unstar: db.prepare('DELETE FROM stars WHERE package_id = ? AND user_id = ?'),
     starredBy: db.prepare(
-      'SELECT p.name FROM stars s JOIN packages p ON p.id = s.package_id WHERE s.username = ? AND p.ecosystem = ? ORDER BY p.name LIMIT 1000',
+      'SELECT p.id, p.name, p.scope, p.access FROM stars s JOIN packages p ON p.id = s.package_id WHERE s.username = ? AND p.ecosystem = ? ORDER BY p.name LIMIT 1000',
     ),
     // The dependents npmjs.com shows (and the dependents tab, routes-dependents.ts): packages whose latest version
     // names it outside devDependencies, private ones included (their users would break too). An index lookup in
@@ -169,7 +169,9 @@ export function createPackagesRepo(db: Db) {
     stars: (id: number) => (s.stars.all(id) as { username: string }[]).map((r) => r.username),
     star: (id: number, userId: string, username: string, at: string) => s.star.run(id, userId, username, at),
     unstar: (id: number, userId: string) => s.unstar.run(id, userId),
-    starredBy: (username: string, ecosystem: string) => (s.starredBy.all(username, ecosystem) as { name: string }[]).map((r) => r.name),
+    /** The packages a user starred, with what the access rules read: the caller filters out those it may not see. */
+    starredBy: (username: string, ecosystem: string) =>
+      s.starredBy.all(username, ecosystem) as Pick<PackageRow, 'id' | 'name' | 'scope' | 'access'>[],
     /** Does any other package's version depend on this name (npm's unpublish policy)? */
     hasDependents: (ecosystem: string, name: string) => s.dependents.get({ ecosystem, name }) !== undefined,
     /** Downloads counted on `sinceDay` (YYYY-MM-DD, UTC) and after. */

@@ -3,7 +3,8 @@
 // name, as an npm scope does): the org's members read its private packages and publish to it; maintainers and
 // admins too; anyone else gets 404 (401 + Basic challenge when anonymous, so the clients retry with credentials).
 //
-// Visibility and owning org are set by a maintainer (the clients have no command for it):
+// Visibility and owning org are set by a maintainer, an admin, or an owner or admin of the owning org (canGovern;
+// the clients have no command for it):
 // POST <prefix>/-/access {"name", "access"?: "public" | "restricted", "org"?: "<org>" | null}. Private packages
 // need a plan that includes them (the org's plan for an org package, as for npm).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -11,7 +12,7 @@ import { z } from 'zod';
 import { enqueueAudit } from '../../lib/audit-outbox.ts';
 import type { Principal } from '../../lib/auth.ts';
 import { type AppError, badRequest, forbidden, notFound } from '../../lib/errors.ts';
-import { canRead, canWrite } from '../npm/access-rules.ts';
+import { canGovern as canGovernPackage, canRead, canWrite } from '../npm/access-rules.ts';
 import type { PackageRow } from '../packages-repo.ts';
 import { type FormatContext, isoNow } from './context.ts';
 import { challenge } from './http.ts';
@@ -24,8 +25,11 @@ const deps = (ctx: FormatContext) => ({ repo: ctx.repo, identity: ctx.identity }
 /** Reads (install, resolve, index listings): public packages, or private ones for their maintainers, org members and admins. */
 export const canReadPackage = (ctx: FormatContext, pkg: PkgRef, who: Principal | undefined) => canRead(deps(ctx), pkg, who);
 
-/** Writes (new versions, yank, visibility): maintainers, members of the owning org, admins. */
+/** Writes (new versions, yank): maintainers, members of the owning org, admins. */
 export const canManage = (ctx: FormatContext, pkg: PkgRef, who: Principal) => canWrite(deps(ctx), pkg, who);
+
+/** Visibility, owning org and owners: maintainers, admins, owners and admins of the owning org (npm/access-rules.ts). */
+export const canGovern = (ctx: FormatContext, pkg: PkgRef, who: Principal) => canGovernPackage(deps(ctx), pkg, who);
 
 /** How a protocol refuses a write by someone who may not publish to an existing package. */
 export interface PublishRefusals {
@@ -110,8 +114,12 @@ export function registerAccessRoute(
       );
     const name = canonical(parsed.data.name);
     const { pkg } = readablePackage(ctx, req, ecosystem, name, realm);
-    if (!canManage(ctx, pkg, who) || who.readonly)
-      throw forbidden(`${who.username} may not change the visibility of ${name}`, 'NOT_MAINTAINER');
+    if (who.readonly) throw forbidden('this token is read-only: create a token without --read-only to make changes', 'TOKEN_READONLY');
+    if (!canGovern(ctx, pkg, who))
+      throw forbidden(
+        `${who.username} may not change the visibility or the org of ${name}: ask one of its maintainers or an admin of its org`,
+        'NOT_MAINTAINER',
+      );
     const org = parsed.data.org === undefined ? pkg.scope : parsed.data.org;
     // Giving a package to an org gives its members read and publish rights: only a member (or an admin) may, and
     // a non-member learns nothing about the org (404, as the orgs API answers).

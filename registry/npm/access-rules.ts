@@ -29,6 +29,21 @@ export function canWrite(d: AccessDeps, pkg: PkgRef, p: Principal): boolean {
   return p.role === 'admin' || d.repo.isMaintainer(pkg.id, p.userId) || inScope(d, pkg.scope, p);
 }
 
+/**
+ * Who may change a package's visibility (and, for PyPI, Maven and RubyGems, its owning org and owners): its
+ * maintainers, admins, the owner of a personal scope, and the owners and admins of the org that owns it; not every
+ * member of that org, who publishes to it but may not expose a private package or give it away (npmjs.com: "You
+ * must be the owner of the user account or organization that owns the package in order to change package
+ * visibility").
+ */
+export function canGovern(d: AccessDeps, pkg: PkgRef, p: Principal): boolean {
+  if (p.role === 'admin' || d.repo.isMaintainer(pkg.id, p.userId)) return true;
+  if (!pkg.scope) return false;
+  if (pkg.scope === p.username) return true;
+  const orgRole = d.identity.orgRole(pkg.scope, p.userId);
+  return orgRole === 'owner' || orgRole === 'admin';
+}
+
 export function canRead(d: AccessDeps, pkg: PkgRef, p: Principal | undefined): boolean {
   if (pkg.access === 'public') return true;
   return !!p && canWrite(d, pkg, p);

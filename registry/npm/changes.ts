@@ -7,7 +7,7 @@ import type { Principal } from '../../lib/auth.ts';
 import { badRequest, conflict, forbidden, notFound } from '../../lib/errors.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
 import type { PackageRow } from '../packages-repo.ts';
-import { assertReadable, assertWritable } from './access-rules.ts';
+import { assertReadable, assertWritable, canGovern } from './access-rules.ts';
 import { isoAt, NPM, type NpmContext } from './context.ts';
 import { assertTag, assertVersion } from './names.ts';
 import { revString } from './packument.ts';
@@ -25,8 +25,13 @@ export function findPackage(ctx: NpmContext, name: string, who: Principal | unde
   return pkg;
 }
 
-function writable(ctx: NpmContext, name: string, who: Principal): PackageRow {
+/** A read-only token reads and installs; every change it asks for is refused (npmjs answers 403 the same way). */
+function assertReadWrite(who: Principal): void {
   if (who.readonly) throw forbidden('this token is read-only: create a token without --read-only to make changes', 'TOKEN_READONLY');
+}
+
+function writable(ctx: NpmContext, name: string, who: Principal): PackageRow {
+  assertReadWrite(who);
   const pkg = findPackage(ctx, name, who);
   assertWritable(ctx, pkg, who);
   return pkg;
@@ -86,6 +91,7 @@ export function deprecate(ctx: NpmContext, name: string, body: Obj, who: Princip
 
 /** `npm star` / `unstar`: only the caller's own entry in `users` counts. */
 export function star(ctx: NpmContext, name: string, body: Obj, who: Principal): void {
+  assertReadWrite(who);
   const pkg = findPackage(ctx, name, who);
   const users = isObj(body.users) ? body.users : {};
   change(ctx, pkg, (now) => {
@@ -146,6 +152,11 @@ export function removeDistTag(ctx: NpmContext, name: string, tag: string, who: P
 
 export function setAccess(ctx: NpmContext, name: string, access: unknown, who: Principal): void {
   const pkg = writable(ctx, name, who);
+  if (!canGovern(ctx, pkg, who))
+    throw forbidden(
+      `${who.username} may not change the visibility of ${name}: ask one of its maintainers or an owner or admin of @${pkg.scope}`,
+      'NOT_MAINTAINER',
+    );
   if (access !== 'public' && access !== 'restricted')
     throw badRequest('access must be "public" or "restricted"', undefined, 'INVALID_CHANGE');
   if (access === 'restricted' && !pkg.scope) throw badRequest('unscoped packages are always public', undefined, 'INVALID_CHANGE');

@@ -39,6 +39,18 @@ export function parseNpmName(name: unknown): NpmName {
   return { name: n, scope: m[1], bare: m[2] };
 }
 
+// The names npm still installs although a new package may no longer take them (validate-npm-package-name's
+// validForOldPackages): upper case ("JSONStream", "Base64"), core module names and the URL-safe characters ~'!()*.
+// Reads accept them, so that such a package of the uplink (UPLINK_URL) resolves; publishes keep NAME_RE.
+const LEGACY_NAME_RE = /^(?:@([A-Za-z0-9-~][A-Za-z0-9-._~]*)\/)?([A-Za-z0-9-~'!()*][A-Za-z0-9-._~'!()*]*)$/;
+
+/** A name to read (a packument, a version, a tarball): new packages' names, and the legacy ones npm still installs. */
+export function parseNpmReadName(name: unknown): NpmName {
+  const m = typeof name === 'string' ? LEGACY_NAME_RE.exec(name) : null;
+  if (!m || BLOCKED.has(m[2]) || BLOCKED.has(name as string)) return parseNpmName(name);
+  return { name: name as string, scope: m[1], bare: m[2] };
+}
+
 const MAX_VERSION_LENGTH = 256;
 const MAX_TAG_LENGTH = 128;
 

@@ -5,7 +5,7 @@ import { AppError, badRequest, notFound } from '../../lib/errors.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
 import { renderedOnce, SEARCH_SORTS, type SearchHit, type SearchSort, searchPackages } from '../search.ts';
-import { inScope } from './access-rules.ts';
+import { canRead, inScope } from './access-rules.ts';
 import { findPackage, removeDistTag, setAccess, setDistTag } from './changes.ts';
 import { NPM, type NpmContext } from './context.ts';
 import { parseNpmName } from './names.ts';
@@ -134,7 +134,11 @@ export function registerMetaRoutes(app: TypedApp, d: MetaRouteDeps) {
       throw badRequest('key must be a JSON string such as "alice"', undefined, 'INVALID_QUERY');
     }
     if (typeof user !== 'string') throw badRequest('key must be a JSON string such as "alice"', undefined, 'INVALID_QUERY');
-    return { rows: ctx.repo.starredBy(user, NPM).map((value) => ({ value })) };
+    // A star stays when its package is (or becomes) restricted: only the packages the caller may read are listed,
+    // or anyone could learn a private package's name from a member's stars.
+    const who = guards.optional(req);
+    const starred = ctx.repo.starredBy(user, NPM).filter((p) => canRead(ctx, p, who));
+    return { rows: starred.map((p) => ({ value: p.name })) };
   });
 
   // `npm access list packages` asks /-/org/<name>/package first and falls back to /-/user/ on 404 (trap 32).

@@ -10,7 +10,7 @@ import { createBlobReadCache } from '../blob-store.ts';
 import { assertReadable } from './access-rules.ts';
 import { deprecate, findPackage, setOwners, star, unpublish } from './changes.ts';
 import { NPM, type NpmContext } from './context.ts';
-import { parseNpmName, versionFromFilename } from './names.ts';
+import { parseNpmName, parseNpmReadName, versionFromFilename } from './names.ts';
 import { servedVersion } from './packument.ts';
 import { type NpmPath, parseNpmPath } from './paths.ts';
 import { publishVersion } from './publish.ts';
@@ -69,7 +69,7 @@ export function registerPackageRoutes(app: TypedApp, d: NpmRouteDeps) {
     let parsed = readPaths.get(key);
     if (!parsed) {
       const p = pathOf(req);
-      const npmName = parseNpmName(p.name);
+      const npmName = parseNpmReadName(p.name);
       parsed = Object.freeze({
         p: Object.freeze(p),
         tarballVersion: p.kind === 'tarball' ? versionFromFilename(npmName, p.filename) : undefined,

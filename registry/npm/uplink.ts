@@ -11,7 +11,7 @@ import { AppError, notFound } from '../../lib/errors.ts';
 import { holdsEtag } from '../../lib/etag.ts';
 import type { UplinkRepo } from '../uplink-repo.ts';
 import { NPM, type NpmContext } from './context.ts';
-import { type NpmName, parseNpmName, tarballPath, versionFromFilename } from './names.ts';
+import { type NpmName, parseNpmReadName, tarballPath, versionFromFilename } from './names.ts';
 import { CORGI_FIELDS } from './packument.ts';
 import type { NpmPath } from './paths.ts';
 
@@ -157,7 +157,7 @@ export function createNpmUplink(
 
   /** Serves the request from the uplink; false when the upstream has no such package either. */
   return async function handle(req: FastifyRequest, reply: FastifyReply, p: NpmPath): Promise<boolean> {
-    const n = parseNpmName(p.name);
+    const n = parseNpmReadName(p.name);
     if (p.kind === 'tarball') {
       const bytes = await tarball(n, p.filename);
       reply
