@@ -5,6 +5,8 @@ import { type Db, perConnection } from '../lib/db.ts';
 
 export interface IdentityLookups {
   userByName(username: string): { id: string; username: string; email: string; role: string } | undefined;
+  /** An enabled user by e-mail address (case-insensitive, as the column is): `gem owner -a` names owners so. */
+  userByEmail(email: string): { id: string; username: string; email: string; role: string } | undefined;
   /** The user's role in an org, undefined when not a member or no such org. */
   orgRole(org: string, userId: string): string | undefined;
   orgExists(org: string): boolean;
@@ -17,6 +19,7 @@ export interface IdentityLookups {
 export function createIdentityLookups(getDb: () => Db): IdentityLookups {
   const prepare = (db: Db) => ({
     user: db.prepare('SELECT id, username, email, role FROM users WHERE username = ? AND disabled_at IS NULL'),
+    userByEmail: db.prepare('SELECT id, username, email, role FROM users WHERE email = ? AND disabled_at IS NULL'),
     orgRole: db.prepare('SELECT m.role FROM org_members m JOIN orgs o ON o.id = m.org_id WHERE o.name = ? AND m.user_id = ?'),
     org: db.prepare('SELECT 1 FROM orgs WHERE name = ?'),
     orgPlan: db.prepare('SELECT p.private_packages FROM orgs o JOIN plans p ON p.id = o.plan_id WHERE o.name = ?'),
@@ -41,6 +44,8 @@ export function createIdentityLookups(getDb: () => Db): IdentityLookups {
   return {
     userByName: (username) =>
       safe(() => st().user.get(username) as { id: string; username: string; email: string; role: string } | undefined, undefined),
+    userByEmail: (email) =>
+      safe(() => st().userByEmail.get(email) as { id: string; username: string; email: string; role: string } | undefined, undefined),
     orgRole: (org, userId) => safe(() => (st().orgRole.get(org, userId) as { role: string } | undefined)?.role, undefined),
     orgExists: (org) => safe(() => st().org.get(org) !== undefined, false),
     privatePackagesAllowed: (scope, userId) =>

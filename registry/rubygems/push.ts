@@ -8,7 +8,7 @@ import { type FormatContext, isoNow } from '../multiformat/context.ts';
 import { retagLatest, storeArtifact } from '../multiformat/publish.ts';
 import { skeleton } from '../security/name-forms.ts';
 import { createVersionsLog, infoBody, md5 } from './compact-index.ts';
-import { fullName, isPrerelease, parseGem } from './gem-spec.ts';
+import { fullName, isPrerelease, parseGem, specOf } from './gem-spec.ts';
 
 export const RUBYGEMS = 'rubygems';
 
@@ -41,6 +41,15 @@ export async function pushGem(ctx: FormatContext, bytes: Buffer, who: Principal)
   // Rights before the repush check: a 409 would tell an outsider that a private gem has this version.
   if (pkg) assertPublishable(ctx, pkg, who, refusals);
   if (ctx.files.burned(RUBYGEMS, file) !== undefined) throw repush();
+  // rubygems.org's Version#unique_canonical_number: 1.0.0 and 1.0.0.0 are one Gem::Version, so a second spelling of a
+  // version (yanked ones included) is refused; Bundler would otherwise see two equal versions and pick either.
+  const twin =
+    pkg &&
+    ctx.files
+      .ofPackage(pkg.id)
+      .map(specOf)
+      .find((s) => s.platform === spec.platform && s.version !== spec.version && compareGemVersions(s.version, spec.version) === 0);
+  if (twin) throw conflict(`Canonical number has already been taken. Existing version: ${twin.version}`, 'VERSION_EXISTS');
   if (!pkg) {
     // Names differing only in case, "-" or "_" would let one gem pass for another.
     // Equal folds have equal skeletons (which also drop "."): the index finds those, not a read of every gem.

@@ -1,7 +1,7 @@
 // RubyGems at /rubygems/ (gem push --host http://host:4873/rubygems; source "http://host:4873/rubygems"): push and
 // yank with the API key, the source root (gem 3.3 probes HEAD /rubygems/ to choose the compact index), the
 // compact index, the legacy Marshal index and quick gemspecs, the .gem files (not those of yanked versions:
-// rubygems.org deletes them), and rubygems.org's JSON API for tools (json-api.ts). gem prints the body text of
+// rubygems.org deletes them), gem owner (owners.ts), and rubygems.org's JSON API for tools (json-api.ts). gem prints the body text of
 // any answer, so refusals are sent as plain sentences (multiformat-protocols.md 3.1, 3.3).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, badRequest, notFound } from '../../lib/errors.ts';
@@ -15,6 +15,7 @@ import { createVersionsLog, infoBody, md5, sendIndexFile } from './compact-index
 import { isPrerelease, isValidGemName, liveGems, specOf } from './gem-spec.ts';
 import { GEM_NOT_FOUND, gemJson, latestJson, mostRecent, versionsJson } from './json-api.ts';
 import { quickSpec, type SpecTuple, specsGz } from './marshal-index.ts';
+import { changeOwner, listOwners, ownersYaml } from './owners.ts';
 import { compareGemVersions, pushGem, RUBYGEMS, yankGem } from './push.ts';
 
 const REALM = 'rubygems';
@@ -68,6 +69,30 @@ export async function registerRubygemsRoutes(app: FastifyInstance, ctx: FormatCo
     return reply.type('text/plain; charset=utf-8').send(yankGem(ctx, who, name, version, platform));
   });
 
+  // gem owner: the list (gem asks for owners.yaml, tools for owners.json), and an owner added or removed by e-mail
+  // address or handle (owners.ts).
+  const OWNER_LISTS: Record<string, 'json' | 'yaml'> = { owners: 'json', 'owners.json': 'json', 'owners.yaml': 'yaml' };
+  app.get('/api/v1/gems/:name/:file', async (req, reply) => {
+    const { name, file } = req.params as { name: string; file: string };
+    const format = OWNER_LISTS[file];
+    if (!format || !isValidGemName(name)) throw notFound(GEM_NOT_FOUND, 'PACKAGE_NOT_FOUND');
+    const { pkg, who } = readablePackage(ctx, req, RUBYGEMS, name, REALM);
+    const owners = listOwners(ctx, pkg, who);
+    if (format === 'yaml') return perCaller(reply).type('text/yaml; charset=utf-8').send(ownersYaml(owners));
+    return sendJson(reply, owners);
+  });
+  const changeOwners = (add: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const who = writer(req);
+    const { name } = req.params as { name: string };
+    const form = new URLSearchParams(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
+    const owner = form.get('email') ?? (req.query as Record<string, string | undefined>).email ?? '';
+    if (!isValidGemName(name) || !owner)
+      throw badRequest('send email=<the e-mail address or handle of the owner>', undefined, 'VALIDATION_FAILED');
+    return reply.type('text/plain; charset=utf-8').send(changeOwner(ctx, who, name, owner, add));
+  };
+  app.post('/api/v1/gems/:name/owners', changeOwners(true));
+  app.delete('/api/v1/gems/:name/owners', changeOwners(false));
+
   /** Gems the caller may see (private gems only for their readers: maintainers, org members, admins). */
   const visibleGems = (req: FastifyRequest) => readablePackages(ctx, req, RUBYGEMS);
   const liveFiles = (req: FastifyRequest) => [...visibleGems(req).values()].flatMap((id) => liveGems(ctx.files.served(id)));
@@ -101,14 +126,21 @@ export async function registerRubygemsRoutes(app: FastifyInstance, ctx: FormatCo
     }
     return [...best.values()];
   };
+  // The legacy indexes list the caller's private gems too: per caller, as /versions.
   app.get('/specs.4.8.gz', async (req, reply) =>
-    reply.type('application/octet-stream').send(specs(req, (a) => a.filter((t) => !isPrerelease(t.version)))),
+    perCaller(reply)
+      .type('application/octet-stream')
+      .send(specs(req, (a) => a.filter((t) => !isPrerelease(t.version)))),
   );
   app.get('/latest_specs.4.8.gz', async (req, reply) =>
-    reply.type('application/octet-stream').send(specs(req, (a) => latest(a.filter((t) => !isPrerelease(t.version))))),
+    perCaller(reply)
+      .type('application/octet-stream')
+      .send(specs(req, (a) => latest(a.filter((t) => !isPrerelease(t.version))))),
   );
   app.get('/prerelease_specs.4.8.gz', async (req, reply) =>
-    reply.type('application/octet-stream').send(specs(req, (a) => a.filter((t) => isPrerelease(t.version)))),
+    perCaller(reply)
+      .type('application/octet-stream')
+      .send(specs(req, (a) => a.filter((t) => isPrerelease(t.version)))),
   );
 
   // quick/Marshal.4.8/<name>-<version>[-<platform>].gemspec.rz names the same file as gems/<...>.gem: looked up
@@ -163,9 +195,13 @@ function liveGemsOf(ctx: FormatContext, req: FastifyRequest, name: string) {
   }
 }
 
-/** The JSON API's answers differ by caller (private gems): never public, and varying by credentials, as /info. */
-const sendJson = (reply: FastifyReply, body: unknown) =>
-  reply.header('cache-control', 'max-age=60').header('vary', 'Authorization').type('application/json; charset=utf-8').send(body);
+/**
+ * Answers that differ by caller (private gems: the JSON API, the legacy specs indexes): never public, and varying by
+ * credentials, as /info, so no shared cache hands one caller's answer to another (RFC 9111 section 4.1).
+ */
+const perCaller = (reply: FastifyReply) => reply.header('cache-control', 'max-age=60').header('vary', 'Authorization');
+
+const sendJson = (reply: FastifyReply, body: unknown) => perCaller(reply).type('application/json; charset=utf-8').send(body);
 
 function gemFile(ctx: FormatContext, req: FastifyRequest, file: string): { row: FileRow; pkg: PackageRow } {
   if (!/^[A-Za-z0-9._-]+\.gem$/.test(file) || file.length > 300) throw notFound(`${file} was not found`);
