@@ -49,6 +49,9 @@ export interface StoredLogin {
   token: string;
   username: string;
   apiUrl: string;
+  /** Where the registry and the marketplace were at login (files written before these were kept lack them). */
+  registryUrl?: string;
+  marketplaceUrl?: string;
   expiresAt: string | null;
   savedAt: string;
 }
@@ -95,11 +98,15 @@ export interface Credential {
   token: string;
   source: 'env' | 'file';
   username?: string;
+  /** A stored login is only for the suite it was made on (as npm keeps a token per registry): the URLs then. */
+  issuedFor?: Partial<Urls>;
 }
 
 /** ELIDE_TOKEN wins over the stored login, so CI can use a token without logging in. */
 export function currentCredential(env: NodeJS.ProcessEnv = process.env): Credential | undefined {
   if (env.ELIDE_TOKEN) return { token: env.ELIDE_TOKEN, source: 'env' };
   const l = readLogin(env);
-  return l ? { token: l.token, source: 'file', username: l.username } : undefined;
+  if (!l) return undefined;
+  const issuedFor = { api: l.apiUrl, registry: l.registryUrl, marketplace: l.marketplaceUrl };
+  return { token: l.token, source: 'file', username: l.username, issuedFor };
 }

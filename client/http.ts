@@ -59,6 +59,22 @@ function unauthorised(cred: Credential | undefined): CliError {
   return new CliError('your login has expired or was revoked: run publish-cli login', 1, 'UNAUTHORIZED', 401);
 }
 
+/** The stored login was made on another server than the one this request goes to: its token is not sent there. */
+function loginElsewhere(target: Target, issuedAt: string, base: string): CliError {
+  const flag = { api: '--api-url', registry: '--registry-url', marketplace: '--marketplace-url' }[target];
+  return new CliError(
+    `your login is for the ${NAMES[target]} at ${issuedAt}, not ${base}: run publish-cli login ${flag} ${base} (or set ELIDE_TOKEN)`,
+    1,
+    'LOGIN_ELSEWHERE',
+  );
+}
+
+/** Where the stored login was made, when that is not where this request goes (undefined: the token may be sent). */
+function issuedElsewhere(cred: Credential | undefined, target: Target, base: string): string | undefined {
+  const at = cred?.source === 'file' ? cred.issuedFor?.[target] : undefined;
+  return at !== undefined && at.replace(/\/+$/, '') !== base ? at : undefined;
+}
+
 function networkError(target: Target, base: string, err: unknown): CliError {
   const cause = (err as { cause?: { code?: string } })?.cause?.code ?? (err as { name?: string })?.name;
   if (cause === 'TimeoutError' || cause === 'UND_ERR_HEADERS_TIMEOUT')
@@ -103,7 +119,11 @@ export function createClient(urls: Urls, env: NodeJS.ProcessEnv = process.env): 
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'elide-cli/0.1.0', ...opts.headers };
     const auth = opts.auth ?? 'required';
     if (auth === 'required' && !credential) throw notLoggedIn();
-    const sentAuth = auth !== 'none' && credential !== undefined;
+    // A session token made on one suite must not reach another (a typo in --api-url, a staging URL in the env):
+    // a request that needs it stops with a sentence saying so; one that does not goes without it.
+    const elsewhere = issuedElsewhere(credential, target, base);
+    if (auth === 'required' && elsewhere) throw loginElsewhere(target, elsewhere, base);
+    const sentAuth = auth !== 'none' && credential !== undefined && !elsewhere;
     if (sentAuth) headers.authorization = `Bearer ${credential.token}`;
     let body: RequestInit['body'];
     if (opts.form) body = opts.form;

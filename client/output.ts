@@ -25,6 +25,26 @@ const ESC = String.fromCharCode(27);
 const ANSI = new RegExp(`${ESC}\\[[0-9;]*m`, 'g');
 const visible = (s: string) => s.replace(ANSI, '').length;
 
+/** Exactly the sequences `colour` above writes: every other escape in output came from data. */
+const OURS = new RegExp(`^${ESC}\\[(1|2|22|31|32|33|36|39)m`);
+// C0 controls but tab and newline, DEL, and C1 controls (0x9b is a CSI on its own in some terminals).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+
+/**
+ * Text from the server (a package's description, keywords, a vulnerability title…) is written by other users:
+ * its control characters are shown as \xNN instead of reaching the terminal, where an escape sequence could clear
+ * the screen, rewrite lines already printed, set the window title or (OSC 52) the clipboard. The colours this
+ * module adds itself are kept, so one in the data that looks exactly like them passes too: a colour at worst.
+ * Data is not cleaned as it arrives: a packument read and written back (deprecate) must keep its bytes.
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, (c, at: number) => {
+    if (c === ESC && OURS.test(text.slice(at))) return c;
+    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}
+
 export interface Column<T> {
   header: string;
   get: (row: T) => string;
@@ -40,7 +60,7 @@ export function truncate(s: string, max: number): string {
 
 /** A plain-text table: a header row, then one row per item, columns padded to the widest cell. */
 export function formatTable<T>(rows: T[], columns: Column<T>[]): string {
-  const cells = rows.map((r) => columns.map((c) => (c.max ? truncate(c.get(r), c.max) : c.get(r))));
+  const cells = rows.map((r) => columns.map((c) => printable(c.max ? truncate(c.get(r), c.max) : c.get(r))));
   const widths = columns.map((c, i) => Math.max(visible(c.header), ...cells.map((row) => visible(row[i]))));
   const line = (vals: string[]) =>
     vals
@@ -92,7 +112,7 @@ export function printJson(value: unknown): void {
 }
 
 export function print(text: string): void {
-  process.stdout.write(`${text}\n`);
+  process.stdout.write(`${printable(text)}\n`);
 }
 
 /** Progress goes to stderr so stdout stays the result; plain lines when not a terminal. */
@@ -107,7 +127,7 @@ export function spinner(text: string, opts: { json: boolean; quiet?: boolean }):
   if (!err.isTTY) {
     let last = '';
     const say = (t: string) => {
-      if (t !== last) err.write(`${t}\n`);
+      if (t !== last) err.write(`${printable(t)}\n`);
       last = t;
     };
     say(text);
@@ -116,7 +136,7 @@ export function spinner(text: string, opts: { json: boolean; quiet?: boolean }):
   const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
   let i = 0;
   let current = text;
-  const draw = () => err.write(`\r\x1b[2K${frames[i++ % frames.length]} ${current}`);
+  const draw = () => err.write(`\r\x1b[2K${frames[i++ % frames.length]} ${printable(current)}`);
   draw();
   const timer = setInterval(draw, 100);
   return {
@@ -126,7 +146,7 @@ export function spinner(text: string, opts: { json: boolean; quiet?: boolean }):
     stop(final) {
       clearInterval(timer);
       err.write('\r\x1b[2K');
-      if (final) err.write(`${final}\n`);
+      if (final) err.write(`${printable(final)}\n`);
     },
   };
 }

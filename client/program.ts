@@ -3,7 +3,7 @@ import process from 'node:process';
 import { type Command, CommanderError, Option } from 'commander';
 import { type GlobalFlags, resolveUrls } from './config.ts';
 import { CliError, type Client, createClient } from './http.ts';
-import { colour, printJson, useColour } from './output.ts';
+import { colour, printable, printJson, useColour } from './output.ts';
 
 export const VERSION = '0.1.0';
 
@@ -57,7 +57,8 @@ export function reportError(err: unknown, json: boolean): number {
       ? err
       : new CliError(`unexpected error: ${err instanceof Error ? err.message : String(err)} (please report this)`, 1, 'INTERNAL');
   if (json) printJson({ error: e.message, code: e.code ?? null, ...(e.status ? { status: e.status } : {}) });
-  process.stderr.write(`${colour.red(useColour(false, process.stderr), 'error:')} ${e.message}\n`);
+  // The message may quote the server's words (and through them another user's): no raw escapes to the terminal.
+  process.stderr.write(`${colour.red(useColour(false, process.stderr), 'error:')} ${printable(e.message)}\n`);
   return e.exitCode;
 }
 

@@ -1,6 +1,7 @@
 // Questions on the terminal: a line, a hidden password, a yes/no confirmation. Prompts go to stderr so stdout stays the result.
 import process from 'node:process';
 import { CliError, usageError } from './http.ts';
+import { printable } from './output.ts';
 
 export const isInteractive = () => process.stdin.isTTY === true;
 
@@ -38,7 +39,8 @@ function readLine(): Promise<string> {
 }
 
 export async function ask(question: string): Promise<string> {
-  process.stderr.write(question);
+  // Questions name things from the server (a deployment, a package): shown, never obeyed by the terminal.
+  process.stderr.write(printable(question));
   return (await readLine()).trim();
 }
 

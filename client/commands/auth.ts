@@ -2,7 +2,7 @@
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { clearLogin, readLogin, saveLogin } from '../config.ts';
-import { CliError, notLoggedIn, usageError } from '../http.ts';
+import { CliError, createClient, notLoggedIn, usageError } from '../http.ts';
 import { colour, formatFields, formatTable, print, printJson } from '../output.ts';
 import { action, type Ctx, examples } from '../program.ts';
 import { ask, askHidden, confirm, isInteractive, readStdin } from '../prompt.ts';
@@ -57,9 +57,13 @@ async function login(ctx: Ctx) {
     token: r.token,
     username: r.username,
     apiUrl: ctx.client.urls.api,
+    registryUrl: ctx.client.urls.registry,
+    marketplaceUrl: ctx.client.urls.marketplace,
     expiresAt: r.expiresAt,
     savedAt: new Date().toISOString(),
   });
+  // ELIDE_TOKEN wins over the stored login (config.ts): without a word, the next command would act as someone else.
+  if (process.env.ELIDE_TOKEN) process.stderr.write('note: ELIDE_TOKEN is set and is used instead of this login until you unset it\n');
   if (ctx.json) return printJson({ username: r.username, role: r.role, expiresAt: r.expiresAt, credentialsFile: file });
   print(`Logged in as ${colour.bold(ctx.colour, r.username)} (${r.role}) on ${ctx.client.urls.api}`);
   print(colour.dim(ctx.colour, `Token saved to ${file}`));
@@ -71,15 +75,19 @@ async function logout(ctx: Ctx) {
     if (ctx.json) return printJson({ loggedOut: false, revoked: false });
     return print('Not logged in.');
   }
-  // Revoke on the server first; a token that is already invalid is simply forgotten.
+  // Revoke on the server first; a token that is already invalid is simply forgotten. The token revoked is the
+  // stored one, at the server it came from: not ELIDE_TOKEN (which wins everywhere else, and may be a CI token
+  // that logging out here must not kill), and not whatever --api-url names today.
+  const storedOnly = createClient({ ...ctx.client.urls, api: stored.apiUrl }, { ...process.env, ELIDE_TOKEN: undefined });
   let revoked = false;
   try {
-    await ctx.client.request('api', '/api/auth/logout', { method: 'POST', body: {} });
+    await storedOnly.request('api', '/api/auth/logout', { method: 'POST', body: {} });
     revoked = true;
   } catch (e) {
     if (!(e instanceof CliError && e.status === 401)) throw e;
   }
   clearLogin();
+  if (process.env.ELIDE_TOKEN) process.stderr.write('note: ELIDE_TOKEN is still set and still used: logout does not revoke it\n');
   if (ctx.json) return printJson({ loggedOut: true, revoked, username: stored.username });
   print(`Logged out ${stored.username}${revoked ? '' : ' (the token had already expired)'}.`);
 }

@@ -115,6 +115,9 @@ async function info(ctx: Ctx, name: string) {
   const b = (s: string) => colour.bold(ctx.colour, s);
   print(`${b(d.name)}${latest ? `@${latest}` : ''}${d.license ? ` | ${d.license}` : ''} | ${formatInt(d.downloads)} downloads`);
   if (d.description) print(d.description);
+  // As npm view shows it: the version an install gets is deprecated, with the author's words.
+  const deprecated = d.versions.find((v) => v.version === latest)?.deprecated;
+  if (deprecated) print(`${colour.yellow(ctx.colour, 'DEPRECATED')}: ${deprecated}`);
   print('');
   print(
     formatFields([

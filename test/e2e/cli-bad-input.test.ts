@@ -561,7 +561,8 @@ const CASES: CliCase[] = [
     id: 'C-S5',
     what: 'a 200 that is not JSON (the wrong URL, C1)',
     cli: 'publish',
-    args: () => ['whoami', '--api-url', `${stubUrl}/html`],
+    // A command that needs no login: a stored login is not sent to another URL at all (cli-login-scope.test.ts).
+    args: () => ['info', 'some-package', '--api-url', `${stubUrl}/html`],
     as: () => alice,
     code: 1,
     stderr: () => `error: the main API at ${stubUrl}/html answered something that is not JSON: is that the right URL?\n`,

@@ -459,7 +459,12 @@ describe('publish an npm project and install it with npm', () => {
       error: 'cannot reach the main API at http://127.0.0.1:9: is the suite running? (npm start)',
       code: 'UNREACHABLE',
     });
-    const pub = await u.run(PUBLISH_CLI, ['publish', copyFixture({ name: 'cli-down' }), '--registry-url', 'http://127.0.0.1:9/npm/']);
+    // The stored login is kept for the registry it was made with (client/http.ts): a token given for this run goes
+    // wherever the flags say, so the unreachable registry is what stops the publish.
+    const { token } = JSON.parse(fs.readFileSync(path.join(u.home, '.config/elide/credentials.json'), 'utf8')) as { token: string };
+    const pub = await u.run(PUBLISH_CLI, ['publish', copyFixture({ name: 'cli-down' }), '--registry-url', 'http://127.0.0.1:9/npm/'], {
+      env: { ELIDE_TOKEN: token },
+    });
     expect(pub.code).toBe(1);
     expect(pub.stderr).toContain('error: cannot reach the registry at http://127.0.0.1:9: is the suite running? (npm start)');
   });

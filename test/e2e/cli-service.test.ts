@@ -301,6 +301,13 @@ describe('deployments', () => {
   });
 });
 
+/** The stored login, given as ELIDE_TOKEN: a stored login is only sent to the suite it was made on (client/http.ts),
+ * and these stand-in marketplaces are other servers. */
+const tokenEnv = () => ({
+  ...u.env,
+  ELIDE_TOKEN: (JSON.parse(fs.readFileSync(path.join(u.home, '.config/elide/credentials.json'), 'utf8')) as { token: string }).token,
+});
+
 describe('failures', () => {
   it('exits 2 on bad usage and names the marketplace it cannot reach', async () => {
     const bad = await u.run(SERVICE_CLI, ['deploy']);
@@ -350,7 +357,7 @@ describe('failures', () => {
     await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
     try {
-      const child = spawn(SERVICE_CLI, ['deploy', 'stub-db', '--name', 'slow', '--marketplace-url', url], { env: u.env, cwd: u.home });
+      const child = spawn(SERVICE_CLI, ['deploy', 'stub-db', '--name', 'slow', '--marketplace-url', url], { env: tokenEnv(), cwd: u.home });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => {
@@ -394,7 +401,7 @@ describe('failures', () => {
     const url = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
     try {
       const child = spawn(SERVICE_CLI, ['logs', 'deploy-x', '--follow', '--tail', '2', '--marketplace-url', url], {
-        env: u.env,
+        env: tokenEnv(),
         cwd: u.home,
       });
       let out = '';

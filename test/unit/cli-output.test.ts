@@ -10,7 +10,7 @@ import { npmNameProblem } from '../../client/commands/publish.ts';
 import { parseDistFilename } from '../../client/commands/publish-other.ts';
 import { npmPath, splitSpec } from '../../client/commands/registry-ops.ts';
 import { configDir, currentCredential, readLogin, resolveUrls, saveLogin } from '../../client/config.ts';
-import { formatMoney, formatStatusBlock, formatTable, truncate } from '../../client/output.ts';
+import { colour, formatMoney, formatStatusBlock, formatTable, printable, truncate } from '../../client/output.ts';
 
 describe('status block', () => {
   it('prints the seed README example exactly', () => {
@@ -57,6 +57,21 @@ describe('tables', () => {
   });
 
   it('truncate flattens whitespace', () => expect(truncate('a\n  b', 10)).toBe('a b'));
+
+  it('shows control characters from data as \\xNN, keeps its own colours, and pads by what is shown', () => {
+    // A hostile cell (a package description) next to a coloured one of ours (a status on a terminal).
+    const hostile = 'x\u001b]0;title\u0007\u009b2J';
+    expect(printable(`${colour.green(true, 'ok')} ${hostile}`)).toBe('\u001b[32mok\u001b[39m x\\x1b]0;title\\x07\\x9b2J');
+    expect(printable('tab\tand\nnewline stay')).toBe('tab\tand\nnewline stay');
+    const t = formatTable(
+      [{ a: hostile }, { a: 'short' }],
+      [
+        { header: 'A', get: (r) => r.a },
+        { header: 'B', get: () => 'b' },
+      ],
+    );
+    expect(t.split('\n')).toEqual(['A                        B', 'x\\x1b]0;title\\x07\\x9b2J  b', 'short                    b']);
+  });
 
   it('groups the catalog by category', () => {
     const s = (slug: string, category: string, startingPrice: number) => ({
@@ -110,7 +125,8 @@ describe('config', () => {
     const file = saveLogin({ token: 'elk_x', username: 'u', apiUrl: 'http://a', expiresAt: null, savedAt: 'now' }, env);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(readLogin(env)?.username).toBe('u');
-    expect(currentCredential(env)).toEqual({ token: 'elk_x', source: 'file', username: 'u' });
+    // A stored login carries where it was made (client/http.ts sends it nowhere else); old files name the API only.
+    expect(currentCredential(env)).toEqual({ token: 'elk_x', source: 'file', username: 'u', issuedFor: { api: 'http://a' } });
     expect(currentCredential({ ...env, ELIDE_TOKEN: 'elk_env' })).toEqual({ token: 'elk_env', source: 'env' });
   });
 });
