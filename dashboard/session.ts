@@ -2,6 +2,7 @@
 // every form carries an HMAC of that token (or of a random pre-session id) that a cross-site page cannot know.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { serviceUnavailable } from '../lib/errors.ts';
 import type { PeerClient } from '../lib/http.ts';
 import type { PageCtx, PageUser } from './views.ts';
 
@@ -92,6 +93,10 @@ export function createSessionHooks(api: PeerClient, secret: string) {
     const hit = cache.get(token);
     if (hit && Date.now() - hit.at < ME_TTL_MS) return hit.me;
     const r = await api.call<Me>('/api/auth/me', { headers: { authorization: `Bearer ${token}` }, requestId, passErrors: true });
+    // A main API that fails or sheds load (5xx, 429) has not said the session ended: clearing the cookie then would
+    // sign everyone out at every hiccup. Show the error page and keep the cookie; only a refusal (401…) ends it.
+    if (r && (r.status >= 500 || r.status === 429))
+      throw serviceUnavailable(`the main API could not check who is signed in (status ${r.status}): try again in a moment`);
     if (r?.status !== 200) {
       cache.delete(token);
       return undefined;

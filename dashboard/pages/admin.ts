@@ -52,7 +52,10 @@ export function renderAdmin(ctx: PageCtx, d: AdminData) {
 ${d.error ? html`<p class="error" role="alert">${d.error}</p>` : ''}
 <h2>Users</h2>
 <form method="get" action="/admin" class="filters" role="search"><label for="uq">Find users</label><input id="uq" name="q" value="${d.q}" maxlength="100"><button type="submit">Search</button></form>
-<p class="muted">${d.total} user${d.total === 1 ? '' : 's'}</p>
+<p class="muted">${d.total} user${d.total === 1 ? '' : 's'}${
+    // The page lists one batch (routes/admin.ts asks for 50) and has no pager: say so, or the rest look missing.
+    d.total > d.users.length ? `: the first ${d.users.length} are shown, search by name or email to find the others` : ''
+  }</p>
 <div class="table-scroll" tabindex="0" role="region" aria-label="Users"><table>
 <thead><tr><th scope="col">User</th><th scope="col">Role, plan, status</th></tr></thead>
 <tbody>${d.users.map(

@@ -187,8 +187,12 @@ export function renderPackage(
 ): string {
   const latest = p.distTags.latest;
   const days = extra.downloads ?? [];
+  // As npm install warns and npmjs.com shows a banner: the version the install command gets is deprecated, in
+  // the author's words, above that command (not only a flag deep in the versions table).
+  const deprecated = p.versions.find((v) => v.version === latest)?.deprecated;
   const body = html`<h1>${p.name} <span class="muted">${latest ?? ''}</span></h1>
 <p>${p.description ?? ''}</p>
+${deprecated ? html`<p class="deprecated" role="note"><strong>Deprecated:</strong> ${deprecated}</p>` : ''}
 <div class="layout-2">
 <article class="readme" aria-label="README">${p.readme ? renderMarkdown(p.readme) : html`<p class="muted">No README.</p>`}</article>
 <aside>
@@ -221,7 +225,7 @@ export function renderPackage(
   ${dependentsSection(p.ecosystem, extra.dependents)}
   <h2>Versions</h2>
   <table><caption class="visually-hidden">Published versions</caption><thead><tr><th scope="col">Version</th><th scope="col">Published</th></tr></thead>
-  <tbody>${p.versions.slice(0, 50).map((v) => html`<tr><td>${v.version}${v.deprecated ? html` <span class="flag">deprecated</span>` : ''}</td><td>${when(v.publishedAt)}</td></tr>`)}</tbody></table>
+  <tbody>${p.versions.slice(0, 50).map((v) => html`<tr><td>${v.version}${v.deprecated ? html` <span class="flag" title="${v.deprecated}">deprecated</span>` : ''}</td><td>${when(v.publishedAt)}</td></tr>`)}</tbody></table>
   ${securitySection(extra.security)}
 </aside>
 </div>`;

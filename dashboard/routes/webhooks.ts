@@ -27,7 +27,15 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: RouteDeps) {
       body: { url: values.url, events, ...(values.description ? { description: values.description } : {}) },
     });
     const hooks = await list(req);
-    if (!r.ok) return sendHtml(reply, renderWebhooks(req.session.ctx, hooks, { error: r.error, values }), r.status);
+    if (!r.ok) {
+      // The API names the events it knows in its refusal: say them, or the user is left guessing the spelling.
+      const allowed = (r.details as { allowed?: unknown } | undefined)?.allowed;
+      const error =
+        r.code === 'UNKNOWN_EVENT_TYPE' && Array.isArray(allowed)
+          ? `${r.error}. Known events: ${allowed.join(', ')} (or * for all).`
+          : r.error;
+      return sendHtml(reply, renderWebhooks(req.session.ctx, hooks, { error, values }), r.status);
+    }
     return sendHtml(reply, renderWebhooks(req.session.ctx, hooks, { created: { id: r.body.id, secret: r.body.secret } }), 201);
   });
 
