@@ -19,6 +19,9 @@ export interface CeilingOptions {
   frame?: boolean;
   /** Node's arguments (default: tsx only; scripts/processes.ts NODE_ARGS launches it like the suite). */
   nodeArgs?: string[];
+  /** Answer every path with these headers and bytes (ceiling-server.ts CEILING_BYTES); `raw`: from node:http. */
+  bytesFile?: string;
+  raw?: boolean;
 }
 
 export async function startCeiling(o: CeilingOptions = {}): Promise<CeilingServer> {
@@ -31,6 +34,8 @@ export async function startCeiling(o: CeilingOptions = {}): Promise<CeilingServe
       CEILING_PORT: String(port),
       ...(o.upstream ? { CEILING_UPSTREAM: `${o.upstream}/` } : {}),
       ...(o.frame ? { CEILING_FRAME: '1' } : {}),
+      ...(o.bytesFile ? { CEILING_BYTES: o.bytesFile } : {}),
+      ...(o.raw ? { CEILING_RAW: '1' } : {}),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
