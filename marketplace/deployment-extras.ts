@@ -1,7 +1,7 @@
 // The rest of a deployment's verbs: scale and autoscaling, plan change with a cost preview, credentials and
 // rotation, logs and transition history; backups and restore are in deployment-backups.ts.
 import type { Principal } from '../lib/auth.ts';
-import { AppError, notFound } from '../lib/errors.ts';
+import { AppError, badRequest, notFound } from '../lib/errors.ts';
 import { seededRandom } from '../lib/prng.ts';
 import { trafficProfile } from '../services/metrics.ts';
 import { findTemplate, findTier, requireTier, tierRegions } from '../services/templates/index.ts';
@@ -223,10 +223,17 @@ export function deploymentExtras(d: ExtrasDeps) {
         .immediate();
     },
 
-    logs(p: Principal, id: string, q: { tail: number; since?: string }) {
+    /**
+     * The log lines after `since` and before `until` (both exclusive), the last `tail` of them. `until` pages back
+     * through older lines: pass the first line's `at` of a page to get the page before it.
+     */
+    logs(p: Principal, id: string, q: { tail: number; since?: string; until?: string }) {
       const dep = d.owned(p, id);
       const now = clock.now();
       const since = q.since ? Date.parse(q.since) : 0;
+      const until = q.until ? Date.parse(q.until) : Number.POSITIVE_INFINITY;
+      if (since >= until)
+        throw badRequest(`since (${q.since}) must be before until (${q.until})`, { since: q.since, until: q.until }, 'INVALID_RANGE');
       const lines: { at: string; level: 'info' | 'warn' | 'error'; message: string }[] = [];
       const events = repo.events(id);
       const t = findTemplate(dep.service_id)!;
@@ -238,8 +245,9 @@ export function deploymentExtras(d: ExtrasDeps) {
           message: `${e.from_status ?? 'new'} -> ${e.to_status}${e.reason ? ` (${e.reason})` : ''}`,
         });
         if (e.to_status !== 'running' && e.to_status !== 'degraded') return;
-        const end = i + 1 < events.length ? Date.parse(events[i + 1].at) : now;
-        // One access summary per simulated minute, at most the last 200 of the segment.
+        // Up to `until`, so that paging back reaches older minutes of a long segment.
+        const end = Math.min(i + 1 < events.length ? Date.parse(events[i + 1].at) : now, until);
+        // One access summary per simulated minute, at most the 200 before the end of the segment or page.
         const minute = 60_000;
         for (let m = Math.max(Date.parse(e.at) + minute, end - 200 * minute); m <= end; m += minute) {
           const r = seededRandom(id, m)();
@@ -251,7 +259,7 @@ export function deploymentExtras(d: ExtrasDeps) {
           });
         }
       });
-      const filtered = lines.filter((l) => Date.parse(l.at) > since).sort((a, b) => a.at.localeCompare(b.at));
+      const filtered = lines.filter((l) => Date.parse(l.at) > since && Date.parse(l.at) < until).sort((a, b) => a.at.localeCompare(b.at));
       return { lines: filtered.slice(-q.tail), total: filtered.length };
     },
 

@@ -193,11 +193,14 @@ export function deploymentRoutes(app: TypedApp, guards: AuthGuards, svc: Deploym
         querystring: z.object({
           tail: z.coerce.number().int().min(1).max(1000).default(100),
           since: Instant.optional(),
+          until: Instant.optional(),
           follow: z.enum(['true', 'false']).default('false'),
         }),
       },
     },
     async (req, reply) => {
+      if (req.query.follow === 'true' && req.query.until)
+        throw badRequest('follow streams new lines as they come: it takes since, not until', undefined, 'INVALID_QUERY');
       const first = svc.logs(guards.required(req), req.params.id, req.query);
       if (req.query.follow !== 'true') return first;
       // follow: Server-Sent Events, one "log" event per line, polling the simulated log once a second. Each poll

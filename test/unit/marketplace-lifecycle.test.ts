@@ -406,6 +406,33 @@ describe('deployment transition table', () => {
     expect(all.lines[0].message).toBe('pending -> provisioning');
     expect(all.lines[1].message).toBe('provisioning -> running');
   });
+
+  it('pages back through the logs with until, past the 200 minutes one answer covers', async () => {
+    const { call, create } = await setup();
+    const id = await create();
+    f.advance(5_000 + 300 * 60_000);
+    const q = (query: string) => call('GET', `/api/deployments/${id}/logs?${query}`);
+    const last = (await q('tail=100')).body.lines as { at: string; message: string }[];
+    expect(last).toHaveLength(100);
+    // The page before the first line of this one: the 100 lines before it, none repeated.
+    const before = (await q(`tail=100&until=${encodeURIComponent(last[0].at)}`)).body.lines as { at: string }[];
+    expect(before).toHaveLength(100);
+    expect(before.at(-1)!.at < last[0].at).toBe(true);
+    // Three pages back reach the start of the running segment, more than 200 minutes before now.
+    const third = (await q(`tail=100&until=${encodeURIComponent(before[0].at)}`)).body.lines as { at: string; message: string }[];
+    const fourth = (await q(`tail=100&until=${encodeURIComponent(third[0].at)}`)).body.lines as { message: string }[];
+    expect(fourth.map((l) => l.message).slice(0, 2)).toEqual(['pending -> provisioning', 'provisioning -> running']);
+    // The same minute answers the same line whichever page it is on.
+    const window = (await q(`since=${encodeURIComponent(before[0].at)}&until=${encodeURIComponent(last[0].at)}&tail=1000`)).body.lines;
+    expect(window).toEqual(before.slice(1));
+    for (const bad of [
+      `since=${encodeURIComponent(last[0].at)}&until=${encodeURIComponent(last[0].at)}`,
+      `until=${encodeURIComponent(last[0].at)}&follow=true`,
+    ]) {
+      const res = await q(bad);
+      expect(res.status).toBe(400);
+    }
+  });
 });
 
 describe('failure injection (SIMULATION=true)', () => {
