@@ -27,6 +27,8 @@ export function setupProgram(program: Command, name: string, description: string
     .addOption(new Option('--api-url <url>', 'main API (env ELIDE_API_URL, default http://localhost:3000)'))
     .addOption(new Option('--registry-url <url>', 'package registry (env ELIDE_REGISTRY_URL, default http://localhost:4873)'))
     .addOption(new Option('--marketplace-url <url>', 'service marketplace (env ELIDE_MARKETPLACE_URL, default http://localhost:3001)'))
+    // A command's own --help lists these too: `publish-cli info --help` is where a user looks for --json.
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError(`(run ${name} --help for usage)`)
     .showSuggestionAfterError(true)
     .exitOverride()

@@ -56,6 +56,10 @@ describe('running the file', () => {
     expect(sub.code).toBe(0);
     expect(sub.stdout).toContain('Examples:');
     expect(sub.stdout).toContain('--dry-run');
+    // The global flags are listed under each command too.
+    expect(sub.stdout).toContain('Global Options:');
+    expect(sub.stdout).toMatch(/--json +print machine-readable JSON/);
+    expect(sub.stdout).toContain('--api-url <url>');
   });
 
   it('runs with npx tsx from the repository', () => {
