@@ -1,5 +1,5 @@
 // service-cli list and info: the marketplace catalog, grouped by category.
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { CliError } from '../http.ts';
 import { colour, formatFields, formatMoney, formatTable, print, printJson } from '../output.ts';
 import { action, type Ctx, examples } from '../program.ts';
@@ -106,7 +106,8 @@ export function registerCatalogCommands(program: Command, cli: string) {
       .command('list')
       .alias('ls')
       .description('the service catalog, by category')
-      .option('-c, --category <category>', 'database, ml, api, storage or compute')
+      // The seed README's five categories: a typo is a usage error naming them, not the server's validation text.
+      .addOption(new Option('-c, --category <category>', 'only this category').choices(['database', 'ml', 'api', 'storage', 'compute']))
       .option('-r, --region <region>', 'only services offered in this region')
       .option('-s, --search <words>', 'match name or description')
       .action(action(cli, list)),

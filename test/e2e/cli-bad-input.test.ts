@@ -328,6 +328,15 @@ const CASES: CliCase[] = [
     stderr: () => 'error: --audit-level must be one of info, low, moderate, high, critical\n',
   },
   {
+    id: 'C-U17b',
+    what: 'list with a category that does not exist',
+    cli: 'service',
+    args: () => ['list', '--category', 'nosuch'],
+    code: 2,
+    stderr: () =>
+      `error: option '-c, --category <category>' argument 'nosuch' is invalid. Allowed choices are database, ml, api, storage, compute.\n${RETRY}\n`,
+  },
+  {
     id: 'C-U18',
     what: 'login with no terminal and no --username',
     cli: 'publish',
