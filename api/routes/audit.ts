@@ -9,7 +9,8 @@ const AuditQuery = z.strictObject({
   action: z.string().min(1).max(100).optional(),
   // User names are stored lowercase (as on npm), so "Ann" filters the entries of "ann".
   actor: z.string().min(1).max(214).toLowerCase().optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
+  // An instant, or a day (from its start, UTC) as GitHub's audit log filter takes it.
+  since: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
   ...Paging,
 });
 export const AuditEntrySchema = z.object({

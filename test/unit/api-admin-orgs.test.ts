@@ -275,6 +275,8 @@ describe('audit log', () => {
     expect((await f.get('/api/audit?actor=ann', admin.token)).json().total).toBe(2);
     expect((await f.get('/api/audit?actor=ANN', admin.token)).json().total).toBe(2);
     expect((await f.get('/api/audit?since=2026-01-02T00:00:00Z', admin.token)).json().total).toBe(0);
+    expect((await f.get('/api/audit?since=2026-01-02', admin.token)).json().total).toBe(0);
+    expect((await f.get('/api/audit?since=2020-01-01&action=token.create', admin.token)).json().total).toBe(1);
     expect((await f.get('/api/audit?since=yesterday', admin.token)).statusCode).toBe(400);
     expect((await f.get('/api/audit')).statusCode).toBe(401);
   });
