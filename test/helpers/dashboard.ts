@@ -4,6 +4,17 @@ import { buildApp } from '../../dashboard/app.ts';
 import { createPeerClient } from '../../lib/http.ts';
 import { testConfig, testSecrets } from './config.ts';
 
+/** What a fake main API answers to GET /api/auth/me for a signed-in publisher of the Team plan. */
+export const FAKE_ME = {
+  userId: 'user-1',
+  username: 'demo',
+  email: 'demo@x.test',
+  role: 'publisher',
+  plan: { id: 'team', name: 'Team', priceCents: 4900, limits: { activeDeployments: 10, webhooks: true, privatePackages: true } },
+  usage: { activeDeployments: 1, webhooks: 0, privatePackages: 0, apiTokens: 1 },
+  orgs: [{ name: 'elide', role: 'member' }],
+};
+
 export function dashboardOver(baseUrl: string, o: { internalToken?: string } = {}) {
   const client = (name: string) => createPeerClient({ name, baseUrl, timeoutMs: 2000, internalToken: o.internalToken });
   return buildApp({

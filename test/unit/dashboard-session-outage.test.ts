@@ -4,17 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { buildApp } from '../../dashboard/app.ts';
 import { SESSION_COOKIE } from '../../dashboard/session.ts';
-import { dashboardOver } from '../helpers/dashboard.ts';
-
-const ME = {
-  userId: 'user-1',
-  username: 'demo',
-  email: 'demo@x.test',
-  role: 'publisher',
-  plan: { id: 'team', name: 'Team', priceCents: 4900, limits: {} },
-  usage: {},
-  orgs: [],
-};
+import { dashboardOver, FAKE_ME } from '../helpers/dashboard.ts';
 
 let fake: FastifyInstance;
 let app: Awaited<ReturnType<typeof buildApp>>;
@@ -25,7 +15,9 @@ beforeAll(async () => {
   fake = Fastify();
   fake.get('/health', async () => ({ status: 'ok', version: '0.1.0', uptime: 1 }));
   fake.get('/api/auth/me', async (_req, reply) =>
-    meAnswer === 'ok' ? ME : reply.status(meAnswer).send({ error: 'not now', code: meAnswer === 401 ? 'UNAUTHORIZED' : 'UNAVAILABLE' }),
+    meAnswer === 'ok'
+      ? FAKE_ME
+      : reply.status(meAnswer).send({ error: 'not now', code: meAnswer === 401 ? 'UNAUTHORIZED' : 'UNAVAILABLE' }),
   );
   fake.get('/api/auth/tokens', async () => ({ tokens: [] }));
   await fake.listen({ host: '127.0.0.1', port: 0 });

@@ -3,17 +3,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { buildApp } from '../../dashboard/app.ts';
-import { dashboardOver } from '../helpers/dashboard.ts';
-
-const ME = {
-  userId: 'user-1',
-  username: 'demo',
-  email: 'demo@x.test',
-  role: 'publisher',
-  plan: { id: 'team', name: 'Team', priceCents: 4900, limits: { activeDeployments: 10, webhooks: true, privatePackages: true } },
-  usage: { activeDeployments: 1, webhooks: 0, privatePackages: 0, apiTokens: 1 },
-  orgs: [{ name: 'elide', role: 'member' }],
-};
+import { dashboardOver, FAKE_ME } from '../helpers/dashboard.ts';
 
 let fake: FastifyInstance;
 let app: Awaited<ReturnType<typeof buildApp>>;
@@ -33,7 +23,7 @@ beforeAll(async () => {
     return reply.status(401).send({ error: 'invalid credentials', code: 'INVALID_CREDENTIALS' });
   });
   fake.get('/api/auth/me', async (req, reply) =>
-    authed(req.headers.authorization) ? ME : reply.status(401).send({ error: 'no', code: 'UNAUTHORIZED' }),
+    authed(req.headers.authorization) ? FAKE_ME : reply.status(401).send({ error: 'no', code: 'UNAUTHORIZED' }),
   );
   fake.post('/api/auth/logout', async (req) => {
     if (authed(req.headers.authorization)) revoked.add('elk_session');

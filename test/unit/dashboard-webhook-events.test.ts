@@ -5,17 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { buildApp } from '../../dashboard/app.ts';
 import { csrfFor, SESSION_COOKIE } from '../../dashboard/session.ts';
 import { testSecrets } from '../helpers/config.ts';
-import { dashboardOver } from '../helpers/dashboard.ts';
+import { dashboardOver, FAKE_ME } from '../helpers/dashboard.ts';
 
-const ME = {
-  userId: 'user-1',
-  username: 'demo',
-  email: 'demo@x.test',
-  role: 'publisher',
-  plan: { id: 'team', name: 'Team', priceCents: 4900, limits: {} },
-  usage: {},
-  orgs: [],
-};
 const ALLOWED = ['package.published', 'service.deployed', 'deployment.failed'];
 
 let fake: FastifyInstance;
@@ -23,7 +14,7 @@ let app: Awaited<ReturnType<typeof buildApp>>;
 
 beforeAll(async () => {
   fake = Fastify();
-  fake.get('/api/auth/me', async () => ME);
+  fake.get('/api/auth/me', async () => FAKE_ME);
   fake.get('/api/webhooks', async () => ({ webhooks: [] }));
   // The main API's refusal (api/webhooks.ts validateEvents): the unknown names and every allowed one in details.
   fake.post('/api/webhooks', async (req, reply) => {
