@@ -4,11 +4,14 @@
 // fixed version this registry has; the vulnerable versions in its dependency tree, resolved against this registry
 // the way pip, Maven and Bundler choose (dependency-tree.ts), with their paths from the root; the publish-time
 // scan's malware, typosquat and license findings, and the licences of the whole tree.
+
+import type { PackageRow } from '../packages-repo.ts';
 import { type AdvisoryHit, advisoriesFor, isAffected } from '../security/advisories.ts';
 import { maxSeverity } from '../security/cvss.ts';
 import { evaluateTreeLicenses } from '../security/licenses.ts';
 import { directAdvisory, scanReport } from '../security/report-parts.ts';
 import { securityRepoOf } from '../security/security-repo.ts';
+import { treeAudience } from '../security/tree-visibility.ts';
 import { comparatorFor, type Ecosystem } from '../security/versions.ts';
 import { pathsTo } from '../security/vulnerable-paths.ts';
 import type { FormatContext } from './context.ts';
@@ -27,12 +30,13 @@ export type FormatEcosystem = keyof typeof SCAN_ECOSYSTEM;
 
 /**
  * The installable versions of a package as a client sees them: from the files the indexes serve (quarantined
- * versions are not served, files-repo.ts), a version yanked when all its files are, and yanked gems gone.
+ * versions are not served, files-repo.ts), a version yanked when all its files are, and yanked gems gone. Packages
+ * the report's readers may not all read are absent (tree-visibility.ts).
  */
-function versionSource(ctx: FormatContext, ecosystem: FormatEcosystem): VersionSource {
+function versionSource(ctx: FormatContext, ecosystem: FormatEcosystem, visible: (pkg: PackageRow) => boolean): VersionSource {
   return cachedSource((name) => {
     const pkg = ctx.repo.find(ecosystem, name);
-    if (!pkg) return undefined;
+    if (!pkg || !visible(pkg)) return undefined;
     const files = new Map<string, { live: boolean }>();
     for (const f of ctx.files.served(pkg.id)) files.set(f.version, { live: (files.get(f.version)?.live ?? false) || f.yanked === null });
     return ctx.repo.versions(pkg.id).flatMap((v): AvailableVersion[] => {
@@ -88,14 +92,13 @@ export function formatSecurityReport(ctx: FormatContext, ecosystem: FormatEcosys
   if (!pkg || !row) return undefined;
   const osv = SCAN_ECOSYSTEM[ecosystem];
   const order = comparatorFor(osv);
-  const known = ctx.repo
-    .versions(pkg.id)
-    .map((v) => v.version)
-    .filter((v) => order.valid(v));
   const scan = securityRepoOf(ctx.db).scan(ecosystem, name, version);
   const { malware, typosquat, ...scanned } = scanReport(scan);
   const rules = DEPENDENCY_RULES[ecosystem];
-  const versionsOf = versionSource(ctx, ecosystem);
+  // Only what every reader of this version may read (a private dependency of a public package stays out).
+  const versionsOf = versionSource(ctx, ecosystem, treeAudience(ctx.repo, pkg));
+  // The upgrades a client can install: served (not quarantined) and not yanked, as for the tree's fixes.
+  const known = (versionsOf(name) ?? []).filter((v) => !v.yanked && order.valid(v.version)).map((v) => v.version);
   const tree = resolveFormatTree({ name, version, manifest: JSON.parse(row.manifest) as Record<string, unknown> }, rules, versionsOf);
   const transitive = treeVulnerabilities(tree, osv, rules, versionsOf, (n, v) => advisoriesFor(ctx.db, osv, n, v));
   const pathOf = (id: string) => pathsTo(tree, id)[0] ?? [id];
@@ -107,7 +110,12 @@ export function formatSecurityReport(ctx: FormatContext, ecosystem: FormatEcosys
     vulnerabilities: {
       direct: advisoriesFor(ctx.db, osv, name, version).map((hit) => {
         const a = hit.advisory;
-        const fixedIn = (a.affected.ranges ?? []).flatMap((r) => r.events.flatMap((e) => ('fixed' in e ? [e.fixed] : [])));
+        // Versions only: a GIT range's "fixed" is a commit hash (OSV's PYSEC records carry one beside the versions).
+        const fixedIn = [
+          ...new Set(
+            (a.affected.ranges ?? []).flatMap((r) => (r.type === 'GIT' ? [] : r.events.flatMap((e) => ('fixed' in e ? [e.fixed] : [])))),
+          ),
+        ];
         // The upgrade a user can make here: the lowest newer version of this registry the advisory does not affect.
         const upgrade = order.valid(version)
           ? known

@@ -247,12 +247,26 @@ export interface AdvisoryHit {
 // One repo (its prepared statements) per database: every publish's rescore asks, and preparing costs more than asking.
 const advisoriesRepoOf = perConnection(createAdvisoriesRepo);
 
-/** The advisories (withdrawn ones excluded) that affect one version of one package. */
+/**
+ * One advisory per vulnerability: records of the same group (same id, or a shared alias such as the CVE that a
+ * GHSA and a PYSEC record both name) count once, the reviewed GHSA record kept (reference 2.4 step 5), else the
+ * first imported. Input order is kept. Every list a user sees goes through it: npm audit, reports, score caps.
+ */
+export function dedupeAliases<T extends { id: string; aliases: string[]; num: number }>(hits: T[]): T[] {
+  const kept: T[] = [];
+  for (const a of [...hits].sort((x, y) => Number(y.id.startsWith('GHSA-')) - Number(x.id.startsWith('GHSA-')) || x.num - y.num)) {
+    const keys = new Set([a.id, ...a.aliases]);
+    if (!kept.some((k) => keys.has(k.id) || k.aliases.some((al) => keys.has(al)))) kept.push(a);
+  }
+  return hits.filter((a) => kept.includes(a));
+}
+
+/** The advisories (withdrawn ones excluded, aliases merged) that affect one version of one package. */
 export function advisoriesFor(db: Db, ecosystem: Ecosystem, name: string, version: string): AdvisoryHit[] {
-  return advisoriesRepoOf(db)
+  const hits = advisoriesRepoOf(db)
     .forPackage(ecosystem, normalisePackageName(ecosystem, name))
-    .filter((a) => isAffected(ecosystem, a.affected, version))
-    .map((a) => ({ advisory: a, range: npmRange(a.affected, ecosystem) }));
+    .filter((a) => isAffected(ecosystem, a.affected, version));
+  return dedupeAliases(hits).map((a) => ({ advisory: a, range: npmRange(a.affected, ecosystem) }));
 }
 
 /**

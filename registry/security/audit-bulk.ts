@@ -4,7 +4,7 @@
 import zlib from 'node:zlib';
 import semver from 'semver';
 import { AppError, badRequest } from '../../lib/errors.ts';
-import { isAffected, npmRange } from './advisories.ts';
+import { dedupeAliases, isAffected, npmRange } from './advisories.ts';
 import type { StoredAdvisory } from './advisories-repo.ts';
 import type { Severity } from './cvss.ts';
 
@@ -46,16 +46,6 @@ export function decodeAuditBody(raw: Buffer, contentEncoding?: string): unknown 
   }
 }
 
-/** Same group = same id or a shared alias; the reviewed GHSA record is kept (reference 2.4 step 5). */
-function dedupe(hits: StoredAdvisory[]): StoredAdvisory[] {
-  const kept: StoredAdvisory[] = [];
-  for (const a of [...hits].sort((x, y) => Number(y.id.startsWith('GHSA-')) - Number(x.id.startsWith('GHSA-')) || x.num - y.num)) {
-    const keys = new Set([a.id, ...a.aliases]);
-    if (!kept.some((k) => keys.has(k.id) || k.aliases.some((al) => keys.has(al)))) kept.push(a);
-  }
-  return kept.sort((x, y) => x.num - y.num);
-}
-
 /** Validates {name: [versions]} and answers with the advisories that hit at least one listed version. */
 export function auditBulk(request: unknown, store: AdvisoryStore): BulkResponse {
   if (typeof request !== 'object' || request === null || Array.isArray(request)) {
@@ -75,7 +65,7 @@ export function auditBulk(request: unknown, store: AdvisoryStore): BulkResponse 
       .filter((h) => h.range !== '');
     if (hits.length === 0) continue;
     const rangeOf = new Map(hits.map((h) => [h.a.num, h.range]));
-    out[name] = dedupe(hits.map((h) => h.a)).map((a) => ({
+    out[name] = dedupeAliases(hits.map((h) => h.a)).map((a) => ({
       id: a.num,
       url: a.url,
       title: a.title,

@@ -6,7 +6,7 @@ import type { Db } from '../../lib/db.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
 import { rescoreFormatPackage } from '../multiformat/score.ts';
 import { scorePackage } from '../package-scorer.ts';
-import type { PackagesRepo } from '../packages-repo.ts';
+import type { PackageRow, PackagesRepo } from '../packages-repo.ts';
 import { type AnalyzeResult, analyzeArtifact, SCANNER_VERSION } from '../security-scanner.ts';
 import { advisoriesFor, advisoriesOnLatest, importOsv } from './advisories.ts';
 import { createAdvisoriesRepo } from './advisories-repo.ts';
@@ -17,8 +17,9 @@ import { directAdvisory, scanReport } from './report-parts.ts';
 import type { QuantileTable } from './score-normalise.ts';
 import { downloadsPopulation, refreshDownloadsPopulation } from './score-population.ts';
 import { type ScanRow, scoreRow, securityRepoOf } from './security-repo.ts';
+import { treeAudience } from './tree-visibility.ts';
 import type { Ecosystem } from './versions.ts';
-import { vulnerabilityReport } from './vulnerable-paths.ts';
+import { pathsTo, vulnerabilityReport } from './vulnerable-paths.ts';
 
 const NPM = 'npm';
 /** OSV's ecosystem names -> the registry's (packages.ecosystem). */
@@ -67,16 +68,20 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
   const advisories = createAdvisoriesRepo(db);
   const day = (t: number) => new Date(t).toISOString().slice(0, 10);
 
-  const packumentSource: PackumentSource = (name) => {
-    const pkg = repo.find(NPM, name);
-    if (!pkg) return undefined;
-    const versions: Record<string, VersionManifest> = {};
-    for (const v of repo.versions(pkg.id)) {
-      if (sec.scan(NPM, name, v.version)?.reviewState === 'quarantined') continue;
-      versions[v.version] = { ...(JSON.parse(v.manifest) as VersionManifest), version: v.version, deprecated: v.deprecated ?? undefined };
-    }
-    return { name, 'dist-tags': repo.tags(pkg.id), versions } satisfies Packument;
-  };
+  /** npm packuments as resolution sees them; `visible` leaves packages out (a report's audience, tree-visibility.ts). */
+  const packumentsOf =
+    (visible: (pkg: PackageRow) => boolean = () => true): PackumentSource =>
+    (name) => {
+      const pkg = repo.find(NPM, name);
+      if (!pkg || !visible(pkg)) return undefined;
+      const versions: Record<string, VersionManifest> = {};
+      for (const v of repo.versions(pkg.id)) {
+        if (sec.scan(NPM, name, v.version)?.reviewState === 'quarantined') continue;
+        versions[v.version] = { ...(JSON.parse(v.manifest) as VersionManifest), version: v.version, deprecated: v.deprecated ?? undefined };
+      }
+      return { name, 'dist-tags': repo.tags(pkg.id), versions } satisfies Packument;
+    };
+  const packumentSource = packumentsOf();
 
   /**
    * The packument's view of the repo: quarantined versions disappear from versions and dist-tags (a tag on one
@@ -373,12 +378,15 @@ export function createRegistrySecurity(db: Db, repo: PackagesRepo, clock: Clock,
       // The root is read from the repo directly: a quarantined version is hidden from resolution, not from admins.
       const pkg = repo.find(NPM, name);
       const row = pkg ? repo.version(pkg.id, version) : undefined;
-      if (!row) return undefined;
+      if (!pkg || !row) return undefined;
       const root: VersionManifest = { ...(JSON.parse(row.manifest) as VersionManifest), version };
       const scan = sec.scan(NPM, name, version);
-      const tree = resolveTree({ ...root, name }, packumentSource);
-      const vulns = vulnerabilityReport(tree, packumentSource, (n) => advisories.forPackage(NPM, n));
-      const pathOf = (id: string) => vulns.find((v) => `${v.name}@${v.version}` === id)?.paths[0] ?? [id];
+      // Only what every reader of this version may read (a private dependency of a public package stays out).
+      const source = packumentsOf(treeAudience(repo, pkg));
+      const tree = resolveTree({ ...root, name }, source);
+      const vulns = vulnerabilityReport(tree, source, (n) => advisories.forPackage(NPM, n));
+      // Every licence row names a path from the root, vulnerable node or not (reference L16).
+      const pathOf = (id: string) => pathsTo(tree, id)[0] ?? [id];
       const treeLicenses = evaluateTreeLicenses(
         [...tree.nodes.values()]
           .filter((n) => !n.external && n.id !== tree.root)

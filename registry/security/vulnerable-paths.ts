@@ -3,7 +3,7 @@
 // every version the spec admits is vulnerable), via/effects, severity, up to 10 shortest paths from
 // the root, and fixAvailable for top-level dependencies (reference 3.3, 2.3).
 import semver from 'semver';
-import { isAffected, npmRange } from './advisories.ts';
+import { dedupeAliases, isAffected, npmRange } from './advisories.ts';
 import type { StoredAdvisory } from './advisories-repo.ts';
 import { maxSeverity, type Severity } from './cvss.ts';
 import { type Packument, type PackumentSource, pickVersion, type ResolvedTree } from './dependency-tree.ts';
@@ -41,7 +41,7 @@ export function vulnerabilityReport(tree: ResolvedTree, source: PackumentSource,
     if (!advCache.has(n)) advCache.set(n, advisoriesOf(n));
     return advCache.get(n)!;
   };
-  const direct = (name: string, version: string) => advs(name).filter((a) => isAffected('npm', a.affected, version));
+  const direct = (name: string, version: string) => dedupeAliases(advs(name).filter((a) => isAffected('npm', a.affected, version)));
   const packuments = new Map<string, Packument | undefined>();
   const packument = (n: string) => {
     if (!packuments.has(n)) packuments.set(n, source(n));
