@@ -2,7 +2,6 @@
 // Formulas: docs/SCORING.md (reference section 1.4). Quality and maintenance use fixed anchors; popularity
 // uses frozen percentile tables, so a package's score never depends on the current population maximum.
 import { createRequire } from 'node:module';
-import semver from 'semver';
 import {
   blendedPercentile,
   commitFrequency,
@@ -14,6 +13,7 @@ import {
   releaseFrequency,
   wmean,
 } from './security/score-normalise.ts';
+import { releaseStage } from './security/versions.ts';
 
 const require = createRequire(import.meta.url);
 const parseSpdx = require('spdx-expression-parse') as (s: string) => unknown;
@@ -93,10 +93,20 @@ export interface PackageScore {
 const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
 const isTestFile = (p: string) => /(^|\/)(?:test|tests|__tests__|spec)\/|\.(?:test|spec)\.[cm]?[jt]sx?$/.test(p);
 
+/** A test script that runs something: not npm's `no test specified` placeholder, not a bare `exit 0` or `echo`. */
+function realTestScript(m: ScoreManifest): boolean {
+  const test = m.scripts?.test?.trim() ?? '';
+  return test !== '' && !/no test specified/.test(test) && !/^(?:exit 0|echo\b[^&|;]*)$/.test(test);
+}
+
+// Versions of every ecosystem (PyPI "2.31", Maven "31.1-jre", gems "1.0.0.rc1"), not only npm semver: the
+// multi-format scorer passes its own versions, and a version semver cannot read is still a release.
+const isStable = (v: string) => releaseStage(v)?.prerelease === false;
+const belowOne = (v: string) => releaseStage(v)?.belowOne === true;
+
 function qualityOf(s: ScoreSignals, alerts: string[], missing: string[]) {
   const m = s.manifest;
-  const test = m.scripts?.test?.trim() ?? '';
-  const script = test !== '' && !/no test specified/.test(test) && !/^(?:exit 0|echo\b[^&|;]*)$/.test(test) ? 1 : 0;
+  const script = realTestScript(m) ? 1 : 0;
   const dev = Object.keys(m.devDependencies ?? {});
   const scripts = Object.values(m.scripts ?? {});
   const framework = dev.some((d) => TEST_FRAMEWORKS.includes(d)) || scripts.some((v) => /node --test|bun test/.test(v)) ? 1 : 0;
@@ -175,7 +185,7 @@ function qualityOf(s: ScoreSignals, alerts: string[], missing: string[]) {
   const metadata = meta.filter(Boolean).length / meta.length;
   const docs = 0.45 * readme + 0.2 * examples + 0.15 * changelog + 0.2 * metadata;
 
-  const cond = m.deprecated ? 0 : semver.valid(m.version) && semver.lt(m.version, '1.0.0') ? 0.9 : 1;
+  const cond = m.deprecated ? 0 : belowOne(m.version) ? 0.9 : 1;
   const q =
     wmean([
       [tests, 0.25],
@@ -205,14 +215,14 @@ function popularityOf(s: ScoreSignals) {
 
 /** Release days: distinct UTC days with at least one non-prerelease publish (a burst counts once). */
 export function releaseDayCounts(publishes: { version: string; time: string }[], now: Date): [number, number, number, number] {
-  const days = new Set(publishes.filter((p) => semver.valid(p.version) && !semver.prerelease(p.version)).map((p) => p.time.slice(0, 10)));
+  const days = new Set(publishes.filter((p) => isStable(p.version)).map((p) => p.time.slice(0, 10)));
   const within = (n: number) => [...days].filter((d) => now.getTime() - Date.parse(`${d}T00:00:00Z`) <= n * DAY).length;
   return [within(30), within(180), within(365), within(730)];
 }
 
 function maintenanceOf(s: ScoreSignals, ageDays: number, missing: string[]) {
   const release = releaseFrequency(releaseDayCounts(s.publishes, s.now)).score;
-  const stable = s.publishes.filter((p) => semver.valid(p.version) && !semver.prerelease(p.version)).map((p) => Date.parse(p.time));
+  const stable = s.publishes.filter((p) => isStable(p.version)).map((p) => Date.parse(p.time));
   const last = stable.length > 0 ? Math.max(...stable) : s.now.getTime() - 10 * 365 * DAY;
   const rec = recency((s.now.getTime() - last) / DAY);
   let commits: number | null = null;
@@ -230,12 +240,11 @@ function maintenanceOf(s: ScoreSignals, ageDays: number, missing: string[]) {
   const m = s.manifest;
   const openIssues = s.vcs?.issues && s.vcs.issues !== 'disabled' ? s.vcs.issues.open : 0;
   const finished =
-    semver.valid(m.version) !== null &&
-    semver.gte(m.version, '1.0.0') &&
+    releaseStage(m.version)?.belowOne === false &&
     !m.deprecated &&
     Buffer.byteLength(s.readme ?? '') >= 400 &&
-    Boolean(m.scripts?.test) &&
-    !/no test specified/.test(m.scripts?.test ?? '') &&
+    // The same "real test script" as the quality signal: `exit 0` or `echo` does not make a package finished.
+    realTestScript(m) &&
     !(s.advisoriesOnLatest && (s.advisoriesOnLatest.critical || s.advisoriesOnLatest.high || s.advisoriesOnLatest.malware)) &&
     ageDays >= 365 &&
     openIssues < 15;
@@ -266,7 +275,7 @@ export function scorePackage(s: ScoreSignals): PackageScore {
   const adv = s.advisoriesOnLatest ?? { critical: 0, high: 0, malware: false };
   const flags = {
     deprecated: Boolean(s.manifest.deprecated),
-    unstable: semver.valid(s.manifest.version) !== null && semver.lt(s.manifest.version, '1.0.0'),
+    unstable: belowOne(s.manifest.version),
     vulnerable: adv.critical + adv.high > 0,
     malware: adv.malware,
     hidden: adv.malware,

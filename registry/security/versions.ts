@@ -132,9 +132,13 @@ function gemSegments(v: string): (number | string)[] {
       .replace(/-/g, '.pre.')
       .match(/[0-9]+|[a-z]+/gi) ?? []
   ).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-  while (segs.length > 1 && segs.at(-1) === 0) segs.pop();
-  // Zeros right before the first letter segment are also insignificant (1.0.a == 1.a in Ruby's canonical form).
-  return segs;
+  // Ruby's canonical_segments: the numeric release part and the prerelease part (from the first letter segment)
+  // each lose their trailing zeros, so 1.0.a == 1.a and 1.a.0 == 1.a, as 1.0 == 1.
+  const firstLetter = segs.findIndex((x) => typeof x === 'string');
+  const release = firstLetter < 0 ? segs : segs.slice(0, firstLetter);
+  const pre = firstLetter < 0 ? [] : segs.slice(firstLetter);
+  for (const part of [release, pre]) while (part.at(-1) === 0) part.pop();
+  return [...release, ...pre];
 }
 
 export function compareGem(a: string, b: string): number {
@@ -155,6 +159,21 @@ const gemComparator: Comparator = {
   valid: (v) => /^\s*[0-9]+(\.[0-9a-zA-Z]+)*(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?\s*$/.test(v),
   cmp: compareGem,
 };
+
+/**
+ * What the scorer reads of a version of any ecosystem (it is not told which): whether it is a prerelease and whether
+ * it is below 1.0. npm semver first, then PEP 440 (which also reads RubyGems' "1.0.0.rc1"/"1.0.0.pre" and Maven's
+ * "2.0-RC1"), then Maven order against the version's leading release numbers ("2.0-SNAPSHOT" and "1.0-M1" are
+ * prereleases, "31.1-jre" and "5.3.0.RELEASE" are not). Undefined when none of them reads it.
+ */
+export function releaseStage(v: string): { prerelease: boolean; belowOne: boolean } | undefined {
+  if (semver.valid(v)) return { prerelease: semver.prerelease(v) !== null, belowOne: semver.lt(v, '1.0.0') };
+  const pep = pep440.explain(v);
+  if (pep) return { prerelease: pep.is_prerelease, belowOne: pep440.compare(v, '1') < 0 };
+  const release = /^\d+(?:\.\d+)*/.exec(v.trim())?.[0];
+  if (!release || !mavenComparator.valid(v)) return undefined;
+  return { prerelease: compareMaven(v, release) < 0, belowOne: compareMaven(v, '1') < 0 };
+}
 
 export function comparatorFor(ecosystem: Ecosystem): Comparator {
   switch (ecosystem) {
