@@ -26,6 +26,19 @@ const CLASSES: Record<LicenseClass, string[]> = {
     'BlueOak-1.0.0',
     'Python-2.0',
     'BSL-1.0',
+    // Also permissive, and common in real trees: without them a valid SPDX id reads as unknown and asks for a
+    // review (caniuse-lite, in nearly every web app's tree, is CC-BY-4.0; PyPI has PSF-2.0, ICU data Unicode-*).
+    'MIT-0',
+    'CC-BY-3.0',
+    'CC-BY-4.0',
+    'PSF-2.0',
+    'Unicode-DFS-2016',
+    'Unicode-3.0',
+    'UPL-1.0',
+    'NCSA',
+    'PostgreSQL',
+    'X11',
+    'BSD-2-Clause-Patent',
   ],
   'copyleft-weak': [
     'LGPL-2.0',
@@ -152,11 +165,34 @@ function dnf(n: Node): Member[][] {
 }
 const show = (m: Member) => `${m.license}${m.plus ? '+' : ''}${m.exception ? ` WITH ${m.exception}` : ''}`;
 
+// "-or-later" / "+" leaves the licensee every later version of the family; GNU's are the ones with later versions.
+const LATER: Record<string, string[]> = {
+  'GPL-1.0': ['GPL-1.0', 'GPL-2.0', 'GPL-3.0'],
+  'GPL-2.0': ['GPL-2.0', 'GPL-3.0'],
+  'LGPL-2.0': ['LGPL-2.0', 'LGPL-2.1', 'LGPL-3.0'],
+  'LGPL-2.1': ['LGPL-2.1', 'LGPL-3.0'],
+  'AGPL-1.0': ['AGPL-1.0', 'AGPL-3.0'],
+  'GFDL-1.1': ['GFDL-1.1', 'GFDL-1.2', 'GFDL-1.3'],
+  'GFDL-1.2': ['GFDL-1.2', 'GFDL-1.3'],
+};
+const orLater = (id: string, plus?: true) => plus === true || /-or-later$|\+$/.test(id);
+/** The licence versions a member lets the licensee choose from (base ids: "GPL-3.0"). */
+const choices = (id: string, plus?: true) => (orLater(id, plus) ? (LATER[base(id)] ?? [base(id)]) : [base(id)]);
+
+/**
+ * Denied when every version the member lets the licensee choose is denied. A deny of "GPL-3.0-only" (or of the
+ * family id "GPL-3.0") denies "GPL-3.0-or-later" too, as no later GPL exists to choose; "GPL-2.0-or-later" is
+ * denied only when GPL-3.0 is denied as well. A denied "-or-later" id denies every version it covers.
+ */
+function isDenied(m: Member, p: LicensePolicy): boolean {
+  const deniedVersion = (v: string) => p.deny.some((d) => choices(d).includes(v));
+  return choices(m.license, m.plus).every(deniedVersion);
+}
+
 type Decision = 'allow' | 'warn' | 'deny';
 function judgeMember(m: Member, p: LicensePolicy): { d: Decision; alert?: string } {
   const cls = classOf(m.license);
-  if (p.deny.includes(m.license) || p.deny.includes(base(m.license)) || (cls && p.denyClasses.includes(cls)))
-    return { d: 'deny', alert: 'licenseSpdxDisj' };
+  if (isDenied(m, p) || (cls && p.denyClasses.includes(cls))) return { d: 'deny', alert: 'licenseSpdxDisj' };
   if (m.license.startsWith('LicenseRef-') || m.license.startsWith('DocumentRef-')) {
     return p.allowLicenseRefs.some((g) => (g.endsWith('*') ? m.license.startsWith(g.slice(0, -1)) : g === m.license))
       ? { d: 'allow' }
