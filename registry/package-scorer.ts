@@ -71,6 +71,12 @@ export interface ScoreSignals {
     issues?: { open: number; total: number; medianOpenAgeDays: number } | 'disabled';
   };
   advisoriesOnLatest?: { critical: number; high: number; malware: boolean };
+  /**
+   * Whose conventions the manifest follows (default npm). The test script and framework, the linters and the
+   * TypeScript declarations are npm's: for PyPI, Maven and RubyGems they are not measured (left out of the mean and
+   * listed in `missing`), except types where the ecosystem has a marker: PEP 561's `py.typed`, RBS signatures.
+   */
+  conventions?: 'npm' | 'pypi' | 'maven' | 'rubygems';
 }
 
 export interface PackageScore {
@@ -155,7 +161,14 @@ function qualityOf(s: ScoreSignals, alerts: string[], missing: string[]) {
   )
     ? 1
     : 0;
-  const lint = 0.6 * lintDeclared + 0.4 * lintScript;
+  const npmConventions = (s.conventions ?? 'npm') === 'npm';
+  const lint = npmConventions ? 0.6 * lintDeclared + 0.4 * lintScript : null;
+  if (!npmConventions) {
+    // A wheel ships py.typed when it has inline types (PEP 561); a gem, RBS files under sig/. Java is typed anyway.
+    const marker = s.conventions === 'pypi' ? /(^|\/)py\.typed$/ : s.conventions === 'rubygems' ? /(^|\/)sig\/.+\.rbs$/ : undefined;
+    types = marker === undefined ? null : s.files.some((f) => marker.test(f.path)) ? 1 : s.conventions === 'pypi' ? 0 : null;
+    missing.push('tests', 'lint', ...(types === null ? ['types'] : []));
+  }
 
   const readmeText = (s.readme ?? '').replace(/!\[[^\]]*\]\([^)]*\)/g, '').replace(/<[^>]+>/g, '');
   const readme = nv(Buffer.byteLength(readmeText), [
@@ -188,13 +201,13 @@ function qualityOf(s: ScoreSignals, alerts: string[], missing: string[]) {
   const cond = m.deprecated ? 0 : belowOne(m.version) ? 0.9 : 1;
   const q =
     wmean([
-      [tests, 0.25],
+      [npmConventions ? tests : null, 0.25],
       [coverage, 0.15],
       [types, 0.25],
       [lint, 0.1],
       [docs, 0.25],
     ]) * cond;
-  return { q, detail: { tests, coverage, types, lint, docs, readme, examples, changelog, metadata, cond } };
+  return { q, detail: { tests: npmConventions ? tests : null, coverage, types, lint, docs, readme, examples, changelog, metadata, cond } };
 }
 
 function popularityOf(s: ScoreSignals) {

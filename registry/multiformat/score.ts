@@ -1,6 +1,7 @@
 // Package score (issue #6's scorer) for PyPI, Maven and RubyGems packages, so they rank in search and show a score
 // like npm packages. The scorer's npm-shaped manifest is filled from each ecosystem's own metadata; dependents are
-// the packages of the same ecosystem that declare it; signals that have no equivalent (types) stay absent.
+// the packages of the same ecosystem that declare it; npm's conventions (test script, linters, TypeScript types)
+// are not measured for them (package-scorer.ts `conventions`).
 import { scorePackage } from '../package-scorer.ts';
 import type { PackagesRepo } from '../packages-repo.ts';
 import { advisoriesOnLatest } from '../security/advisories.ts';
@@ -93,6 +94,7 @@ export function rescoreFormatPackage(
     publishes: versions.map((v) => ({ version: v.version, time: v.published_at })),
     now: new Date(now),
     vcsIntegration: false,
+    conventions: ecosystem as 'pypi' | 'maven' | 'rubygems',
     advisoriesOnLatest: osv
       ? advisoriesOnLatest(ctx.db, osv, name, latest.version, quarantined)
       : { critical: 0, high: 0, malware: quarantined },

@@ -94,3 +94,32 @@ describe('finished-package floor', () => {
     }
   });
 });
+
+describe("npm's conventions in the quality of other ecosystems", () => {
+  const readme = `# requests\n\n${'HTTP for humans. '.repeat(120)}\n`;
+  const base = (over: Partial<ScoreSignals>) => signals([['2.31.0', 30]], { readme, ...over });
+
+  it('leaves the test script, linters and TypeScript out of a PyPI, Maven or gem score, and says so in missing', () => {
+    const npm = scorePackage(base({}));
+    for (const conventions of ['pypi', 'maven', 'rubygems'] as const) {
+      const s = scorePackage(base({ conventions }));
+      expect(s.breakdown.quality).toMatchObject({ tests: null, lint: null });
+      expect(s.missing).toEqual(expect.arrayContaining(['tests', 'lint']));
+      // The same README and metadata weigh more once npm's signals are out: the score is not dragged to zero.
+      expect(s.quality).toBeGreaterThan(npm.quality);
+    }
+    expect(npm.missing).not.toContain('lint');
+    expect(npm.breakdown.quality.tests).toBe(0);
+  });
+
+  it("reads PyPI's py.typed and a gem's RBS signatures as types; Maven has none to measure", () => {
+    const typed = scorePackage(base({ conventions: 'pypi', files: [{ path: 'requests/py.typed', size: 0 }] }));
+    const untyped = scorePackage(base({ conventions: 'pypi' }));
+    expect([typed.breakdown.quality.types, untyped.breakdown.quality.types]).toEqual([1, 0]);
+    expect(typed.quality).toBeGreaterThan(untyped.quality);
+    const gem = scorePackage(base({ conventions: 'rubygems', files: [{ path: 'sig/rack.rbs', size: 10 }] }));
+    expect(gem.breakdown.quality.types).toBe(1);
+    expect(scorePackage(base({ conventions: 'rubygems' })).missing).toContain('types');
+    expect(scorePackage(base({ conventions: 'maven' })).breakdown.quality.types).toBeNull();
+  });
+});
