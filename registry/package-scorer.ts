@@ -18,7 +18,8 @@ import { releaseStage } from './security/versions.ts';
 const require = createRequire(import.meta.url);
 const parseSpdx = require('spdx-expression-parse') as (s: string) => unknown;
 
-export const SCORING_VERSION = 'score/1';
+/** Stored with each score; bumped when a formula changes (score/2: every ecosystem's versions and conventions). */
+export const SCORING_VERSION = 'score/2';
 const DAY = 86_400_000;
 const TEST_FRAMEWORKS = ['jest', 'vitest', 'mocha', 'ava', 'tap', 'uvu', 'jasmine', 'karma', '@playwright/test', 'cypress'];
 const LINTERS = ['eslint', '@biomejs/biome', 'oxlint', 'xo', 'standard', 'ts-standard', 'tslint', 'prettier', 'dprint'];
