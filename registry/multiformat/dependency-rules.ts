@@ -4,7 +4,7 @@
 // (Gem::Requirement operators, "~>" included). The resolver (dependency-tree.ts) knows nothing of the formats.
 import * as pep440 from '@renovatebot/pep440';
 import { normalizeName } from '../pypi/names.ts';
-import { compareGem, compareMaven } from '../security/versions.ts';
+import { compareGem, compareMaven, mavenPrerelease } from '../security/versions.ts';
 import { evaluateMarker, type MarkerEnvironment, PYPI_TARGET_ENVIRONMENT } from './pep508-markers.ts';
 
 export interface DeclaredDependency {
@@ -114,7 +114,8 @@ const mavenRules: DependencyRules = {
       }));
   },
   admits: mavenAdmits,
-  prerelease: (v) => /(?:alpha|beta|milestone|rc|cr|snapshot|-a\d|-b\d|-m\d)/i.test(v),
+  // Maven's own order, not a word search ("1.0-script" or "2.0-source" held "cr" and "rc"): before its release numbers.
+  prerelease: (v) => mavenPrerelease(v) === true,
   compare: compareMaven,
   mediation: 'nearest',
 };

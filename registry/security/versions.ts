@@ -170,9 +170,19 @@ export function releaseStage(v: string): { prerelease: boolean; belowOne: boolea
   if (semver.valid(v)) return { prerelease: semver.prerelease(v) !== null, belowOne: semver.lt(v, '1.0.0') };
   const pep = pep440.explain(v);
   if (pep) return { prerelease: pep.is_prerelease, belowOne: pep440.compare(v, '1') < 0 };
+  const prerelease = mavenPrerelease(v);
+  if (prerelease === undefined) return undefined;
+  return { prerelease, belowOne: compareMaven(v, '1') < 0 };
+}
+
+/**
+ * A Maven version sorts before its own release numbers ("2.0-SNAPSHOT", "1.0-M1", "3.0-cr1" < "2.0" / "1.0" / "3.0"),
+ * as ComparableVersion orders qualifiers; "31.1-jre" and "5.3.0.RELEASE" do not. Undefined without release numbers.
+ */
+export function mavenPrerelease(v: string): boolean | undefined {
   const release = /^\d+(?:\.\d+)*/.exec(v.trim())?.[0];
   if (!release || !mavenComparator.valid(v)) return undefined;
-  return { prerelease: compareMaven(v, release) < 0, belowOne: compareMaven(v, '1') < 0 };
+  return compareMaven(v, release) < 0;
 }
 
 export function comparatorFor(ecosystem: Ecosystem): Comparator {

@@ -265,6 +265,13 @@ describe('POM dependencies', () => {
     expect(DEPENDENCY_RULES.maven.declared({}, false)).toBeUndefined();
   });
 
+  it("tells Maven prereleases by Maven's order, not by letters inside a qualifier", () => {
+    const pre = ['1.0-SNAPSHOT', '1.0-M1', '2.0-RC1', '3.0-cr1', '1.0-beta-2', '1.0-alpha'];
+    const finals = ['31.1-jre', '5.3.0.RELEASE', '2.0.Final', '1.0-script', '2.0-source', '1.0.0'];
+    expect(pre.filter((v) => DEPENDENCY_RULES.maven.prerelease(v))).toEqual(pre);
+    expect(finals.filter((v) => DEPENDENCY_RULES.maven.prerelease(v))).toEqual([]);
+  });
+
   it('a single dependency, a property cycle and a POM without dependencies', () => {
     expect(
       parse(
