@@ -47,6 +47,17 @@ export function foldConcatenations(src: string): string {
   return cur;
 }
 
+/**
+ * Reads the global object's computed members as the names they are: `globalThis['eval'](…)`, `window["Function"]`
+ * (after folding, `global['ev' + 'al']` too) become `eval`/`Function`, padded so offsets do not move, so the rules
+ * that look for eval( and Function( see them.
+ */
+export function foldGlobalMembers(src: string): string {
+  return src.replace(/\b(?:globalThis|global|window|self)\s*\[\s*(['"`])(eval|Function)\1\s*\]/g, (m, _q, name: string) =>
+    name.padEnd(m.length, ' '),
+  );
+}
+
 export function lineAt(src: string, offset: number): number {
   let line = 1;
   for (let i = 0; i < offset && i < src.length; i++) if (src.charCodeAt(i) === 10) line++;
