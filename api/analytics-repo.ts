@@ -22,11 +22,14 @@ export function createAnalyticsRepo(db: Db) {
     `INSERT INTO analytics_daily (day, entity_type, entity_id, event_type, count) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (entity_type, entity_id, day, event_type) DO UPDATE SET count = count + excluded.count`,
   );
+  // The private flag changes only when an event states the access (null: it does not): a package.deprecated or
+  // package.vulnerable event of a restricted package says nothing about access and must not make it public.
   const upsertEntity = db.prepare(
-    `INSERT INTO analytics_entities (entity_type, entity_id, owner_id, private, updated_at) VALUES (?, ?, ?, ?, ?)
+    `INSERT INTO analytics_entities (entity_type, entity_id, owner_id, private, updated_at)
+       VALUES (@type, @id, @owner, COALESCE(@private, 0), @at)
      ON CONFLICT (entity_type, entity_id) DO UPDATE SET
        owner_id = COALESCE(excluded.owner_id, owner_id),
-       private = CASE WHEN excluded.owner_id IS NOT NULL THEN excluded.private ELSE private END,
+       private = COALESCE(@private, private),
        updated_at = excluded.updated_at`,
   );
   const entity = db.prepare('SELECT * FROM analytics_entities WHERE entity_type = ? AND entity_id = ?');
@@ -46,8 +49,9 @@ export function createAnalyticsRepo(db: Db) {
   return {
     bump: (day: string, entityType: string, entityId: string, eventType: string, count: number) =>
       bump.run(day, entityType, entityId, eventType, count),
-    upsertEntity: (entityType: string, entityId: string, ownerId: string | null, isPrivate: boolean, at: string) =>
-      upsertEntity.run(entityType, entityId, ownerId, isPrivate ? 1 : 0, at),
+    /** isPrivate null: the event does not say, the stored flag stays. */
+    upsertEntity: (entityType: string, entityId: string, ownerId: string | null, isPrivate: boolean | null, at: string) =>
+      upsertEntity.run({ type: entityType, id: entityId, owner: ownerId, private: isPrivate === null ? null : isPrivate ? 1 : 0, at }),
     entity: (entityType: string, entityId: string) => entity.get(entityType, entityId) as EntityRow | undefined,
     upsertAlias: (entityType: string, aliasId: string, entityId: string) => upsertAlias.run(entityType, aliasId, entityId),
     /** The resource's own id for an alias (e.g. pkg-123 -> the package name), or the id itself. */

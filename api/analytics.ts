@@ -13,6 +13,15 @@ const DAY_MS = 86_400_000;
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 /** npm keeps 18 months queryable; so do we. */
 export const MAX_RANGE_DAYS = 548;
+/** npm's bulk queries: at most 128 packages and 365 days (reference section 5.1). */
+export const MAX_BULK_PACKAGES = 128;
+export const MAX_BULK_DAYS = 365;
+const NAMED_PERIODS = new Map([
+  ['last-day', 1],
+  ['last-week', 7],
+  ['last-month', 30],
+  ['last-year', 365],
+]);
 
 export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
@@ -26,6 +35,13 @@ export function entityOf(e: Pick<OutboxEvent, 'type' | 'subject' | 'data'>): { t
   }
   if (e.type.startsWith('package.') && typeof e.data.name === 'string' && e.data.name) return { type: 'package', id: e.data.name };
   return undefined;
+}
+
+/** true or false when the event says whether its package is private (data.private, data.access), else null. */
+function statedPrivacy(data: Record<string, unknown>): boolean | null {
+  if (data.private === true || data.access === 'restricted') return true;
+  if (data.private === false || data.access === 'public') return false;
+  return null;
 }
 
 /**
@@ -47,10 +63,15 @@ export function recordEvent(repo: AnalyticsRepo, e: OutboxEvent, receivedAt: str
     if (typeof e.data.packageId === 'string' && e.data.packageId && e.data.packageId !== entity.id) {
       repo.upsertAlias(entity.type, e.data.packageId, entity.id);
     }
-    // A download is not a statement about ownership; other events name the owner of the resource.
-    if (e.type !== 'package.downloaded')
-      repo.upsertEntity(entity.type, entity.id, e.ownerId ?? null, e.data.private === true || e.data.access === 'restricted', receivedAt);
-    else repo.upsertEntity(entity.type, entity.id, null, false, receivedAt);
+    // A download is not a statement about ownership; other events name the owner of the resource. Any event may
+    // state the access (the registry's downloads do, from the package row), and only such a statement changes it.
+    repo.upsertEntity(
+      entity.type,
+      entity.id,
+      e.type === 'package.downloaded' ? null : (e.ownerId ?? null),
+      statedPrivacy(e.data),
+      receivedAt,
+    );
   }
   if (e.ownerId && e.type !== 'package.downloaded') repo.bump(day, 'user', e.ownerId, e.type, 1);
 }
@@ -74,7 +95,7 @@ export function queryAnalytics(repo: AnalyticsRepo, p: Principal, type: EntityTy
   const from = utcDay(nowMs - (days - 1) * DAY_MS);
   const rows = repo.daily(type, id, from, to);
   return {
-    period: `${days} days`,
+    period: `${days} day${days === 1 ? '' : 's'}`,
     start: from,
     end: to,
     analytics: rows.map((r) => ({ date: r.day, event_type: r.event_type, count: r.count })),
@@ -88,8 +109,9 @@ export function queryAnalytics(repo: AnalyticsRepo, p: Principal, type: EntityTy
 export function parsePeriod(period: string, nowMs: number): { start: string; end: string } {
   const today = utcDay(nowMs);
   const back = (n: number) => ({ start: utcDay(nowMs - (n - 1) * DAY_MS), end: today });
-  const named: Record<string, number> = { 'last-day': 1, 'last-week': 7, 'last-month': 30, 'last-year': 365 };
-  if (named[period]) return back(named[period]);
+  // A Map, not an object literal: "constructor" or "__proto__" must be an invalid period, not an inherited value.
+  const named = NAMED_PERIODS.get(period);
+  if (named) return back(named);
   const [a, b = a, ...rest] = period.split(':');
   const valid = (d: string) => DAY_RE.test(d) && utcDay(Date.parse(`${d}T00:00:00Z`)) === d;
   if (rest.length || !valid(a) || !valid(b)) {
@@ -105,16 +127,28 @@ export function parsePeriod(period: string, nowMs: number): { start: string; end
   return { start: a, end: b };
 }
 
-/** Download counts are public like npm's, except for a private package, which only its owner sees. */
-export function assertDownloadsVisible(repo: AnalyticsRepo, p: Principal | undefined, name: string): void {
-  const e = repo.entity('package', name);
-  if (!e || (e.private === 1 && e.owner_id !== p?.userId && p?.role !== 'admin')) {
-    throw notFound(`package ${name} not found`, 'PACKAGE_NOT_FOUND');
-  }
+/** The ecosystems whose downloads the registry relays (registry/npm/downloads.ts). */
+export const DOWNLOAD_ECOSYSTEMS = ['npm', 'pypi', 'maven', 'rubygems'] as const;
+export type DownloadEcosystem = (typeof DOWNLOAD_ECOSYSTEMS)[number];
+
+/**
+ * The analytics resource of a package: an npm package by its name, any other by "<ecosystem>:<name>", as the
+ * registry's events name them (so PyPI "requests" never reads the counts of an npm "requests").
+ */
+export const packageEntityId = (ecosystem: DownloadEcosystem, name: string) => (ecosystem === 'npm' ? name : `${ecosystem}:${name}`);
+
+/** Whether the caller may read a package's download counts: public like npm's, except a private package (its owner only). */
+export function downloadsVisible(repo: AnalyticsRepo, p: Principal | undefined, entityId: string): boolean {
+  const e = repo.entity('package', entityId);
+  return !!e && (e.private !== 1 || e.owner_id === p?.userId || p?.role === 'admin');
 }
 
-export function downloadsRange(repo: AnalyticsRepo, name: string, start: string, end: string) {
-  const byDay = new Map(repo.dailyOfType('package', name, 'downloaded', start, end).map((r) => [r.day, r.count]));
+export function assertDownloadsVisible(repo: AnalyticsRepo, p: Principal | undefined, entityId: string, name = entityId): void {
+  if (!downloadsVisible(repo, p, entityId)) throw notFound(`package ${name} not found`, 'PACKAGE_NOT_FOUND');
+}
+
+export function downloadsRange(repo: AnalyticsRepo, entityId: string, start: string, end: string, name = entityId) {
+  const byDay = new Map(repo.dailyOfType('package', entityId, 'downloaded', start, end).map((r) => [r.day, r.count]));
   const downloads: { day: string; downloads: number }[] = [];
   // Zero-filled, like npm, so a chart has a point for every day.
   for (let t = Date.parse(start); t <= Date.parse(end); t += DAY_MS) {

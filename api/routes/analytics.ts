@@ -1,10 +1,23 @@
 // HTTP glue for analytics: the seed's GET /api/analytics (per-day counts per event type, UTC) and npm's
 // download-count API (/api/downloads/point|range/{period}/{package}), both read from the daily rollups.
 import { z } from 'zod';
+import type { Principal } from '../../lib/auth.ts';
 import { badRequest } from '../../lib/errors.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
-import { assertDownloadsVisible, downloadsRange, ENTITY_TYPES, parsePeriod, queryAnalytics } from '../analytics.ts';
+import {
+  assertDownloadsVisible,
+  DOWNLOAD_ECOSYSTEMS,
+  type DownloadEcosystem,
+  downloadsRange,
+  downloadsVisible,
+  ENTITY_TYPES,
+  MAX_BULK_DAYS,
+  MAX_BULK_PACKAGES,
+  packageEntityId,
+  parsePeriod,
+  queryAnalytics,
+} from '../analytics.ts';
 import { createAnalyticsRepo } from '../analytics-repo.ts';
 import type { ApiDeps } from '../app.ts';
 
@@ -21,14 +34,50 @@ const AnalyticsReply = z.object({
   end: z.string(),
   analytics: z.array(z.object({ date: z.string(), event_type: z.string(), count: z.number() })),
 });
-const DownloadParams = z.object({ period: z.string().max(30), '*': z.string().min(1).max(214) });
+// 128 names of up to 214 characters each, comma-separated: npm's bulk form (reference section 5.1).
+const DownloadParams = z.object({
+  period: z.string().max(30),
+  '*': z
+    .string()
+    .min(1)
+    .max(MAX_BULK_PACKAGES * 215),
+});
+const DownloadQuery = z.object({
+  ecosystem: z.enum(DOWNLOAD_ECOSYSTEMS).default('npm').describe("whose package the name is (npm unless said); not part of npm's API"),
+});
+const Point = z.object({ downloads: z.number(), start: z.string(), end: z.string(), package: z.string() });
+const Range = z.object({
+  downloads: z.array(z.object({ day: z.string(), downloads: z.number() })),
+  start: z.string(),
+  end: z.string(),
+  package: z.string(),
+});
+
+const NPM_NAME = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i;
+// PyPI project names, RubyGems names and Maven "groupId:artifactId".
+const OTHER_NAME = /^[a-z0-9][\w.-]*(:[a-z0-9][\w.-]*)?$/i;
 
 /** "@scope/name", "@scope%2Fname" and "name" all name the same package (npm encodes the slash). */
-function packageName(raw: string): string {
+function packageName(raw: string, ecosystem: DownloadEcosystem): string {
   const name = decodeURIComponent(raw);
-  if (!/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i.test(name))
+  if (name.length > 214 || !(ecosystem === 'npm' ? NPM_NAME : OTHER_NAME).test(name))
     throw badRequest(`invalid package name "${name}"`, undefined, 'INVALID_PACKAGE_NAME');
-  return name;
+  // PEP 503: "Foo_Bar" and "foo-bar" are one project, stored under the normalized name.
+  return ecosystem === 'pypi' ? name.replace(/[-_.]+/g, '-').toLowerCase() : name;
+}
+
+/**
+ * The names of a request: one, or npm's bulk "a,b,c" (at most 128, over at most 365 days). undefined for one.
+ * Each name is checked like a single one; repeats are answered once.
+ */
+function bulkNames(raw: string, ecosystem: DownloadEcosystem, start: string, end: string): string[] | undefined {
+  if (!raw.includes(',')) return undefined;
+  const names = [...new Set(raw.split(',').map((n) => packageName(n, ecosystem)))];
+  if (names.length > MAX_BULK_PACKAGES)
+    throw badRequest(`a bulk query names at most ${MAX_BULK_PACKAGES} packages (got ${names.length})`, undefined, 'TOO_MANY_PACKAGES');
+  if ((Date.parse(end) - Date.parse(start)) / 86_400_000 + 1 > MAX_BULK_DAYS)
+    throw badRequest(`a bulk query covers at most ${MAX_BULK_DAYS} days`, undefined, 'PERIOD_TOO_LONG');
+  return names;
 }
 
 export function registerAnalyticsRoutes(app: TypedApp, deps: ApiDeps, guards: AuthGuards) {
@@ -51,22 +100,41 @@ export function registerAnalyticsRoutes(app: TypedApp, deps: ApiDeps, guards: Au
     },
   );
 
+  /** One package's days, or npm's bulk answer: each name to its counts, null when unknown or not visible. */
+  function downloadsOf(req: { params: z.infer<typeof DownloadParams>; query: z.infer<typeof DownloadQuery> }, p: Principal | undefined) {
+    const { ecosystem } = req.query;
+    const { start, end } = parsePeriod(req.params.period, deps.clock.now());
+    const bulk = bulkNames(req.params['*'], ecosystem, start, end);
+    if (!bulk) {
+      const name = packageName(req.params['*'], ecosystem);
+      const id = packageEntityId(ecosystem, name);
+      assertDownloadsVisible(repo, p, id, name);
+      return { one: downloadsRange(repo, id, start, end, name) };
+    }
+    const all: Record<string, ReturnType<typeof downloadsRange> | null> = {};
+    for (const name of bulk) {
+      const id = packageEntityId(ecosystem, name);
+      all[name] = downloadsVisible(repo, p, id) ? downloadsRange(repo, id, start, end, name) : null;
+    }
+    return { all };
+  }
+  const total = (r: ReturnType<typeof downloadsRange>) => ({ ...r, downloads: r.downloads.reduce((n, d) => n + d.downloads, 0) });
+
   app.get(
     '/api/downloads/point/:period/*',
     {
       schema: {
         tags,
-        summary: 'npm-compatible total downloads of a package over a period',
+        summary: 'npm-compatible total downloads of a package (or of "a,b,c", npm\'s bulk form) over a period',
         params: DownloadParams,
-        response: { 200: z.object({ downloads: z.number(), start: z.string(), end: z.string(), package: z.string() }) },
+        querystring: DownloadQuery,
+        response: { 200: z.union([Point, z.record(z.string(), Point.nullable())]) },
       },
     },
     async (req) => {
-      const name = packageName(req.params['*']);
-      assertDownloadsVisible(repo, guards.optional(req), name);
-      const { start, end } = parsePeriod(req.params.period, deps.clock.now());
-      const r = downloadsRange(repo, name, start, end);
-      return { downloads: r.downloads.reduce((n, d) => n + d.downloads, 0), start, end, package: name };
+      const r = downloadsOf(req, guards.optional(req));
+      if (r.one) return total(r.one);
+      return Object.fromEntries(Object.entries(r.all ?? {}).map(([n, v]) => [n, v && total(v)]));
     },
   );
 
@@ -75,23 +143,15 @@ export function registerAnalyticsRoutes(app: TypedApp, deps: ApiDeps, guards: Au
     {
       schema: {
         tags,
-        summary: 'npm-compatible downloads of a package per day (zero-filled)',
+        summary: 'npm-compatible downloads of a package (or of "a,b,c") per day (zero-filled)',
         params: DownloadParams,
-        response: {
-          200: z.object({
-            downloads: z.array(z.object({ day: z.string(), downloads: z.number() })),
-            start: z.string(),
-            end: z.string(),
-            package: z.string(),
-          }),
-        },
+        querystring: DownloadQuery,
+        response: { 200: z.union([Range, z.record(z.string(), Range.nullable())]) },
       },
     },
     async (req) => {
-      const name = packageName(req.params['*']);
-      assertDownloadsVisible(repo, guards.optional(req), name);
-      const { start, end } = parsePeriod(req.params.period, deps.clock.now());
-      return downloadsRange(repo, name, start, end);
+      const r = downloadsOf(req, guards.optional(req));
+      return r.one ?? r.all;
     },
   );
 }

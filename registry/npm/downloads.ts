@@ -3,7 +3,9 @@
 // analytics, not acknowledged writes: a crash loses at most the last interval. Each flushed (package, day)
 // count of an npm package also becomes one package.downloaded event in the same transaction, so the main API's
 // analytics and /api/downloads see real installs (one aggregated event per package and interval, not one per
-// tarball). PyPI, Maven and RubyGems downloads use the same counter for their counts only (no event, as before).
+// tarball). PyPI, Maven and RubyGems downloads are relayed the same way under "<ecosystem>:<name>", the name their
+// other events (package.published, package.vulnerable) give the package: without them, /api/downloads and the
+// dashboard's chart showed nothing for a wheel, jar or gem, or the counts of an npm package of the same name.
 import type { Clock } from '../../lib/clock.ts';
 import { commitWithoutFsync, type Db } from '../../lib/db.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
@@ -15,6 +17,12 @@ const DAY_MS = 86_400_000;
 
 /** onCount runs at each count, before the download's reply (the change feed: a count is a change readers see). */
 export function createDownloadCounter(db: Db, repo: PackagesRepo, clock: Clock, intervalMs = 1000, onCount?: () => void) {
+  // Looked up at the flush, once per package and interval: the PyPI, Maven and RubyGems routes count by id only.
+  // The access goes with every count: the main API hides a restricted package's counts from outsiders, and a
+  // download is often the first event to tell it (npm's package.published does not say).
+  const packageOf = db.prepare<[number], { ecosystem: string; name: string; access: string }>(
+    'SELECT ecosystem, name, access FROM packages WHERE id = ?',
+  );
   let pending = new Map<string, { id: number; relayAs?: string; day: string; n: number }>();
   const flush = () => {
     if (pending.size === 0) return;
@@ -23,13 +31,16 @@ export function createDownloadCounter(db: Db, repo: PackagesRepo, clock: Clock, 
     try {
       // Counts are not acknowledged to anyone: no fsync on the event loop for them (lib/db.ts commitWithoutFsync).
       commitWithoutFsync(db, () => {
-        for (const { id, relayAs: name, day, n } of batch.values()) {
+        for (const { id, relayAs, day, n } of batch.values()) {
           repo.addDownloads(id, day, n);
-          if (name === undefined) continue;
+          const row = packageOf.get(id);
+          // npm's name as the download named it (the row is gone when the package was unpublished since).
+          const pkg = relayAs === undefined ? row : { ecosystem: 'npm', name: relayAs, access: row?.access };
+          if (!pkg) continue; // deleted since the download: nothing left to count it for
           enqueueEvent(db, { table: 'outbox' }, clock, {
             type: 'package.downloaded',
-            subject: `package:${name}`,
-            data: { ecosystem: 'npm', name, packageId: `pkg-${id}`, count: n, day },
+            subject: pkg.ecosystem === 'npm' ? `package:${pkg.name}` : `package:${pkg.ecosystem}:${pkg.name}`,
+            data: { ecosystem: pkg.ecosystem, name: pkg.name, packageId: `pkg-${id}`, count: n, day, access: pkg.access },
           });
         }
       });
@@ -62,7 +73,7 @@ export function createDownloadCounter(db: Db, repo: PackagesRepo, clock: Clock, 
   }, intervalMs);
   timer.unref();
   return {
-    /** One download of package `id`; `relayAs` (the npm name) also relays the count as package.downloaded. */
+    /** One download of package `id`; `relayAs` is the npm name (other ecosystems' names are read at the flush). */
     count(id: number, relayAs?: string) {
       const day = dayOf(clock.now());
       const key = `${id}:${day}`;
