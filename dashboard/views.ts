@@ -97,7 +97,25 @@ export function errorPage(ctx: PageCtx, status: number, message: string): string
 }
 
 /** Money in dollars with two decimals. */
-export const money = (dollars: number | null | undefined) => (dollars == null ? '–' : `$${dollars.toFixed(2)}`);
+// Grouped and signed the way billing pages show money ("$1,234.50", "-$3.00", not "$1234.50" or "$-3.00").
+const USD = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+export const money = (dollars: number | null | undefined) => (dollars == null ? '–' : USD.format(dollars + 0)); // + 0: never "-$0.00"
+/** A count with thousands separators, as npmjs.com shows downloads ("1,234,567"). */
+export const num = (n: number) => n.toLocaleString('en-US');
+/** A count and its noun, singular for exactly one: "1 download", "1,500 downloads". */
+export const plural = (n: number, noun: string, nouns = `${noun}s`) => `${num(n)} ${n === 1 ? noun : nouns}`;
+/** A size in SI units, as npmjs.com writes "Unpacked Size 20.1 kB": bytes up to 999, then kB, MB, GB, TB. */
+export function bytes(n: number): string {
+  if (n < 1000) return plural(n, 'byte');
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n / 1000;
+  let i = 0;
+  while (v >= 999.95 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
 /** A date-time shortened to minutes, UTC. */
 export const when = (iso: string | null | undefined) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '–');
 /** A date-time to the second, UTC: an audit log tells apart what happened within one minute. */

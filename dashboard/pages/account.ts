@@ -1,6 +1,6 @@
 // Account: plan with usage against limits, tokens (create shown once, list, revoke), organizations and members.
 import type { Me } from '../session.ts';
-import { csrfField, html, layout, type PageCtx, type SafeHtml, when } from '../views.ts';
+import { bytes, csrfField, html, layout, type PageCtx, type SafeHtml, when } from '../views.ts';
 import { packageHref } from './packages.ts';
 
 export interface TokenRow {
@@ -37,6 +37,7 @@ export function renderAccount(
 <tr><td>Webhooks</td><td>${me.usage.webhooks ?? '–'}</td><td>${limitText(limits.webhooks)}</td></tr>
 <tr><td>Private packages</td><td>${me.usage.privatePackages ?? '–'}</td><td>${limitText(limits.privatePackages)}</td></tr>
 <tr><td>API tokens</td><td>${me.usage.apiTokens ?? '–'}</td><td>–</td></tr>
+<tr><td>Package storage</td><td>${me.usage.storageBytes == null ? '–' : bytes(me.usage.storageBytes)}</td><td>–</td></tr>
 </tbody></table>
 ${me.role === 'admin' ? '' : html`<p class="muted">Plans are set by this registry's administrators: ask one to move your account to another plan.</p>`}
 <p><a href="/account/tokens">Manage API tokens</a> · <a href="/account/password">Change password</a> · <a href="/account/activity">Activity</a></p>

@@ -1,5 +1,5 @@
 // Billing: the current cycle (current, projected, low/high), invoices with line items, budgets and thresholds.
-import { csrfField, html, layout, money, type PageCtx, when } from '../views.ts';
+import { csrfField, html, layout, money, type PageCtx, plural, when } from '../views.ts';
 
 export interface BillingSummary {
   cycle: { id: string; start: string; end: string };
@@ -7,6 +7,8 @@ export interface BillingSummary {
   projectedCost: number;
   low: number;
   high: number;
+  /** When the marketplace computed these figures: costs accrue by the minute, so the page says how fresh they are. */
+  asOf?: string;
   deployments: { deploymentId: string; name: string; tier: string; status: string; currentCost: number; projectedCost: number }[];
   /** Every deployment of the cycle; `deployments` is one page of them (from `offset`, at most `limit`). */
   deploymentsTotal?: number;
@@ -65,6 +67,7 @@ ${
   <div class="card"><span class="small muted">Projected</span><strong class="block">${money(b.projectedCost)}</strong><span class="small muted">range ${money(b.low)}–${money(b.high)}</span></div>
   <div class="card"><span class="small muted">Cycle</span><strong class="block">${when(b.cycle.start)}</strong><span class="small muted">to ${when(b.cycle.end)}</span></div>
 </div>
+${b.asOf ? html`<p class="small muted" id="billing-as-of">Computed ${when(b.asOf)}; reload for the latest figures.</p>` : ''}
 <div class="table-scroll" tabindex="0" role="region" aria-label="Cost per deployment"><table>
 <thead><tr><th scope="col">Deployment</th><th scope="col">Tier</th><th scope="col">Status</th><th scope="col">So far</th><th scope="col">Projected</th></tr></thead>
 <tbody>${b.deployments.map((d) => html`<tr><td><a href="/deployments/${d.deploymentId}">${d.name}</a></td><td>${d.tier}</td><td>${d.status}</td><td>${money(d.currentCost)}</td><td>${money(d.projectedCost)}</td></tr>`)}</tbody>
@@ -76,7 +79,7 @@ ${linesPager(b)}`
 ${invoices.length === 0 ? html`<p>No invoices yet.</p>` : ''}
 ${invoices.map(
   (i) => html`<details><summary>${i.cycle} · ${i.status} · ${money(i.total)}</summary>
-<ul>${i.lines.map((l) => html`<li>${l.name} (${l.tier}): ${money(l.amountCents / 100)}${l.usageQuantity ? `, ${l.usageQuantity} requests` : ''}</li>`)}</ul></details>`,
+<ul>${i.lines.map((l) => html`<li>${l.name} (${l.tier}): ${money(l.amountCents / 100)}${l.usageQuantity ? `, ${plural(l.usageQuantity, 'request')}` : ''}</li>`)}</ul></details>`,
 )}
 <h2>Budgets</h2>
 ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}

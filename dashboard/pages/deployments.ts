@@ -1,6 +1,6 @@
 // Deployments: the list with live status (public/app.js polls /deployments/live.json) and the deployment
 // page: timeline and metrics charts (both kept current by polling activity.json), logs tail, credentials on demand, cost, and the actions the state allows.
-import { csrfField, html, layout, money, type PageCtx, type SafeHtml, when } from '../views.ts';
+import { csrfField, html, layout, money, num, type PageCtx, type SafeHtml, when } from '../views.ts';
 import { chart, dailySeries, lastDays, periodLinks } from './charts.ts';
 
 export interface DeploymentView {
@@ -147,8 +147,8 @@ ${x.error ? html`<p class="error" role="alert">${x.error}</p>` : ''}
 <div class="cards">
   <div class="card"><span class="small muted">Cost this cycle</span><strong class="block" id="current-cost">${money(d.billing.currentCost)}</strong></div>
   <div class="card"><span class="small muted">Projected for the cycle</span><strong class="block" id="projected-cost">${money(d.billing.projectedCost)}</strong></div>
-  <div class="card"><span class="small muted">Requests</span><strong class="block" id="metric-requests">${d.metrics.requests}</strong></div>
-  <div class="card"><span class="small muted">Errors</span><strong class="block">${d.metrics.errors}</strong></div>
+  <div class="card"><span class="small muted">Requests</span><strong class="block" id="metric-requests">${num(d.metrics.requests)}</strong></div>
+  <div class="card"><span class="small muted">Errors</span><strong class="block">${num(d.metrics.errors)}</strong></div>
   <div class="card"><span class="small muted">Avg. latency</span><strong class="block">${d.metrics.avgResponseTime} ms</strong></div>
   <div class="card"><span class="small muted">Uptime</span><strong class="block" id="metric-uptime">${d.metrics.uptime}%</strong></div>
 </div>

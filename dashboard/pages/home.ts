@@ -1,6 +1,6 @@
 // Home page: a search box, where to go next, and whether each part of the suite answers.
 import type { PeerClient } from '../../lib/http.ts';
-import { html, layout, money, type PageCtx, when } from '../views.ts';
+import { html, layout, money, num, type PageCtx, when } from '../views.ts';
 import { packageHref } from './packages.ts';
 
 export interface PeerHealth {
@@ -44,8 +44,8 @@ export function renderHome(ctx: PageCtx, health: PeerHealth[], data: HomeData, n
 </div>
 <h2>What the suite holds</h2>
 <div class="cards">
-${data.perEcosystem.map((e) => html`<a class="card" href="/packages?ecosystem=${e.ecosystem}"><span class="small muted">${e.ecosystem} packages</span><strong class="block">${e.total ?? '–'}</strong></a>`)}
-  <a class="card" href="/services"><span class="small muted">Services</span><strong class="block">${data.services ?? '–'}</strong></a>
+${data.perEcosystem.map((e) => html`<a class="card" href="/packages?ecosystem=${e.ecosystem}"><span class="small muted">${e.ecosystem} packages</span><strong class="block">${e.total == null ? '–' : num(e.total)}</strong></a>`)}
+  <a class="card" href="/services"><span class="small muted">Services</span><strong class="block">${data.services == null ? '–' : num(data.services)}</strong></a>
   ${data.mine ? html`<a class="card" href="/billing"><span class="small muted">Deployments billed this cycle · cost</span><strong class="block">${data.mine.deployments} · ${money(data.mine.currentCost)}</strong><span class="small muted">projected ${money(data.mine.projectedCost)}</span></a>` : ''}
 </div>
 <h2>Recent publishes</h2>

@@ -1,7 +1,7 @@
 // Package search (filters, sort, pagination) and the package page (README, install, versions, score, security).
 import { renderMarkdown } from '../markdown.ts';
-import { html, layout, type PageCtx, type SafeHtml, when } from '../views.ts';
-import { chart } from './charts.ts';
+import { html, layout, num, type PageCtx, plural, type SafeHtml, when } from '../views.ts';
+import { chart, periodLinks } from './charts.ts';
 
 export const ECOSYSTEMS = ['npm', 'pypi', 'maven', 'rubygems'] as const;
 export const SORTS = ['relevance', 'score', 'downloads', 'updated'] as const;
@@ -56,7 +56,7 @@ ${v.results.map(
   (r) => html`<li class="result">
   <a href="${packageHref(r.name, v.ecosystem)}"><strong>${r.name}</strong></a> <span class="muted">${r.version ?? ''}</span>
   <p>${r.description ?? ''}</p>
-  <p class="muted small">${r.downloads} downloads · score ${r.score == null ? '–' : r.score.toFixed(2)} · updated ${when(r.updatedAt)}</p>
+  <p class="muted small">${plural(r.downloads, 'download')} · score ${r.score == null ? '–' : r.score.toFixed(2)} · updated ${when(r.updatedAt)}</p>
 </li>`,
 )}
 </ul>
@@ -202,20 +202,27 @@ ${deprecated ? html`<p class="deprecated" role="note"><strong>Deprecated:</stron
   <button type="button" class="copy" data-copy="install-snippet">Copy</button>
   <dl>
     <dt>License</dt><dd>${p.license ?? 'none'}</dd>
-    <dt>Downloads</dt><dd>${p.downloads}</dd>
-    <dt>Stars</dt><dd>${p.stars}</dd>
+    <dt>Downloads (all time)</dt><dd>${num(p.downloads)}</dd>
+    <dt>Stars</dt><dd>${num(p.stars)}</dd>
     <dt>Maintainers</dt><dd>${p.maintainers.join(', ') || '–'}</dd>
     <dt>Keywords</dt><dd>${p.keywords.map((k) => html`<a href="/packages?keywords=${encodeURIComponent(k)}&amp;ecosystem=${p.ecosystem}">${k}</a> `)}</dd>
   </dl>
   ${p.score ? html`<h2>Score ${p.score.overall.toFixed(2)}</h2>${bar('Quality', p.score.quality)}${bar('Popularity', p.score.popularity)}${bar('Maintenance', p.score.maintenance)}` : ''}
   ${
     days.length
-      ? html`<h2>Downloads, last 30 days</h2>${chart(
-          'downloads',
-          'Downloads per day',
-          days.map((d) => Date.parse(d.day) / 1000),
-          [{ label: 'downloads', values: days.map((d) => d.downloads) }],
-        )}`
+      ? // The period asked for (?days=7|30|90), its total as npmjs.com shows "Weekly Downloads", and UTC days.
+        html`<h2 id="downloads-h">Downloads, last ${extra.days} days</h2>
+  ${periodLinks((n) => `${packageHref(p.name, p.ecosystem)}${p.ecosystem === 'npm' ? '?' : '&'}days=${n}`, extra.days)}
+  <p><strong id="downloads-total">${plural(
+    days.reduce((n, d) => n + d.downloads, 0),
+    'download',
+  )}</strong> <span class="muted small">${days[0].day} to ${days[days.length - 1].day} (UTC)</span></p>
+  ${chart(
+    'downloads',
+    'Downloads per day',
+    days.map((d) => Date.parse(d.day) / 1000),
+    [{ label: 'downloads', values: days.map((d) => d.downloads) }],
+  )}`
       : ''
   }
   <h2>Dist-tags</h2>

@@ -1,6 +1,6 @@
 // Webhooks: list and create (secret shown once), and a webhook's page: test ping, enable/disable, the
 // delivery log with attempts and redelivery.
-import { csrfField, html, layout, type PageCtx, when } from '../views.ts';
+import { csrfField, html, layout, type PageCtx, plural, when } from '../views.ts';
 
 export interface WebhookView {
   id: string;
@@ -78,7 +78,7 @@ export function renderWebhook(
     html`<form method="post" action="/webhooks/${h.id}/${action}" class="inline">${csrfField(ctx)}${extra}<button type="submit">${label}</button></form>`;
   const body = html`<h1>Webhook</h1>
 <p><code>${h.url}</code> ${h.active ? html`<span class="status status-running">active</span>` : html`<span class="status status-failed">disabled</span>`} ${h.disabledReason ? html`<span class="muted">(${h.disabledReason})</span>` : ''}</p>
-<p class="small muted">Events: ${h.events.join(', ')} · created ${when(h.createdAt)} · last success ${when(h.lastSuccessAt)} · ${h.consecutiveFailures} failures in a row</p>
+<p class="small muted">Events: ${h.events.join(', ')} · created ${when(h.createdAt)} · last success ${when(h.lastSuccessAt)} · ${plural(h.consecutiveFailures, 'failure')} in a row</p>
 ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
 ${o.secret ? html`<div class="secret-once" role="status"><p>New signing secret, shown only now (the old ones keep signing for 24 hours):</p><pre class="snippet"><code id="new-secret">${o.secret}</code></pre><button type="button" class="copy" data-copy="new-secret">Copy secret</button></div>` : ''}
 ${o.test ? html`<p class="notice" role="status" id="test-result">Test ping: ${o.test.outcome}${o.test.responseStatus !== null ? `, HTTP ${o.test.responseStatus}` : ''} in ${o.test.durationMs} ms${o.test.error ? ` (${o.test.error})` : ''}</p>` : ''}

@@ -31,7 +31,10 @@ function selectText(el) {
   sel.addRange(range);
 }
 
-const money = (n) => `$${Number(n).toFixed(2)}`;
+// The same formats as the server's views.ts (money, num): a live update never changes how a number is written.
+const USD = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+const money = (n) => USD.format(Number(n) + 0);
+const num = (n) => Number(n).toLocaleString('en-US');
 
 // A status change on a deployment's page changes what may be done next (the actions offered, the operation
 // shown, instances and tier): those parts are taken from a fresh copy of the page, without a reload, unless
@@ -75,7 +78,7 @@ function poll(url) {
           if (deployments.length === 1) {
             set('current-cost', money(d.currentCost));
             set('projected-cost', money(d.projectedCost));
-            set('metric-requests', String(d.requests));
+            set('metric-requests', num(d.requests));
             set('metric-uptime', `${d.uptime}%`);
           }
         }

@@ -16,6 +16,9 @@ function draw(el) {
   const opts = {
     width,
     height: 200,
+    // Days and times in UTC, as the API counts them and the page writes them: in the browser's own zone (uPlot's
+    // default) a day's point at 00:00 UTC showed as the evening before west of Greenwich.
+    tzDate: (ts) => window.uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
     series: [{}, ...spec.series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 2 }))],
     axes: [{}, {}],
   };

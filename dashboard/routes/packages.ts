@@ -83,7 +83,8 @@ export function registerPackageRoutes(app: FastifyInstance, deps: RouteDeps) {
         getAs<{ downloads: { day: string; downloads: number }[] }>(
           api,
           req,
-          `/api/downloads/range/${range[0]}:${range[range.length - 1]}/${path}`,
+          // ?ecosystem: a wheel's or gem's own counts, never those of an npm package of the same name.
+          `/api/downloads/range/${range[0]}:${range[range.length - 1]}/${path}?ecosystem=${ecosystem}`,
         ),
       ),
       // The main API's details may not carry the score yet: the registry's scorer has it.

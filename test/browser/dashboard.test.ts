@@ -164,9 +164,10 @@ describe('dashboard in a browser', () => {
     await page.goto(`${suite.urls.dashboard}${deploymentUrl}`);
     expect(await page.locator('.uplot').count()).toBeGreaterThanOrEqual(2);
     await expect.poll(() => page.locator('#series-empty').isHidden(), { timeout: 30_000 }).toBe(true);
-    expect(await page.locator('#current-cost').textContent()).toMatch(/^\$\d+\.\d\d$/);
-    expect(await page.locator('#projected-cost').textContent()).toMatch(/^\$\d+\.\d\d$/);
-    expect(Number(await page.locator('#metric-requests').textContent())).toBeGreaterThanOrEqual(0);
+    // Written as people read them: "$1,234.50", "12,345" (thousands grouped).
+    expect(await page.locator('#current-cost').textContent()).toMatch(/^\$\d{1,3}(,\d{3})*\.\d\d$/);
+    expect(await page.locator('#projected-cost').textContent()).toMatch(/^\$\d{1,3}(,\d{3})*\.\d\d$/);
+    expect(await page.locator('#metric-requests').textContent()).toMatch(/^\d{1,3}(,\d{3})*$/);
     expect(await page.locator('.creds').count()).toBe(0);
     await page.getByRole('link', { name: 'Reveal credentials' }).click();
     expect(await page.locator('.creds').textContent()).toContain('password');
