@@ -146,6 +146,9 @@ class RegistryKnownNames implements KnownNameLookup {
    * warned about their own name.
    */
   private *wellKnownOnly(name: NameForms, here: IndexedName[]): Iterable<IndexedName> {
+    // A well-known name is the public package itself (PyPI's `requests`, mirrored or seeded here), not a look-alike
+    // of its well-known neighbours (`requests-oauthlib`): the public registry holds both.
+    if (wellKnownPopularityOf(this.ecosystem, name.lower) > 0) return;
     const seen = new Set(here.map((c) => c.known.name));
     for (const c of wellKnownCandidates(this.ecosystem, name)) {
       if (seen.has(c.known.name)) continue;

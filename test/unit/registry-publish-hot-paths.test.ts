@@ -277,6 +277,9 @@ describe('known names of the typosquat check', () => {
     expect(imitates('rubygems', 'rials')).toEqual([['Y2', 'rails', 'high']]);
     // Maven's look-alikes are group ids: it has no list.
     expect(imitates('maven', 'org.example:lodahs')).toEqual([]);
+    // A well-known name is the public package itself, not a look-alike of its well-known neighbours.
+    expect(imitates('pypi', 'requests')).toEqual([]);
+    expect(imitates('npm', 'chalk')).toEqual([]);
     expect(held()).toEqual({});
     // Published here with little use, lodash is still protected at its well-known popularity, and its owner here
     // may publish look-alikes of it.
