@@ -74,6 +74,8 @@ export function formatTable<T>(rows: T[], columns: Column<T>[]): string {
 }
 
 export const formatInt = (n: number) => Math.round(n).toLocaleString('en-US');
+/** "1 download", "1,234 downloads": a count with its noun, singular for exactly one. */
+export const formatCount = (n: number, one: string, many = `${one}s`) => `${formatInt(n)} ${Math.round(n) === 1 ? one : many}`;
 export const formatMoney = (dollars: number, currency = 'USD') =>
   `${currency === 'USD' ? '$' : `${currency} `}${dollars.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 

@@ -1,7 +1,7 @@
 // publish-cli search and info: the main API's package REST API, falling back to the registry's npm search.
 import type { Command } from 'commander';
 import { CliError, type Client } from '../http.ts';
-import { colour, formatFields, formatInt, formatTable, print, printJson } from '../output.ts';
+import { colour, formatCount, formatFields, formatInt, formatTable, print, printJson } from '../output.ts';
 import { action, type Ctx, examples } from '../program.ts';
 import { npmPath } from './registry-ops.ts';
 
@@ -113,7 +113,7 @@ async function info(ctx: Ctx, name: string) {
   const out = { ...d, vulnerabilities };
   if (ctx.json) return printJson(out);
   const b = (s: string) => colour.bold(ctx.colour, s);
-  print(`${b(d.name)}${latest ? `@${latest}` : ''}${d.license ? ` | ${d.license}` : ''} | ${formatInt(d.downloads)} downloads`);
+  print(`${b(d.name)}${latest ? `@${latest}` : ''}${d.license ? ` | ${d.license}` : ''} | ${formatCount(d.downloads, 'download')}`);
   if (d.description) print(d.description);
   // As npm view shows it: the version an install gets is deprecated, with the author's words.
   const deprecated = d.versions.find((v) => v.version === latest)?.deprecated;

@@ -10,7 +10,7 @@ import { npmNameProblem } from '../../client/commands/publish.ts';
 import { parseDistFilename } from '../../client/commands/publish-other.ts';
 import { npmPath, splitSpec } from '../../client/commands/registry-ops.ts';
 import { configDir, currentCredential, readLogin, resolveUrls, saveLogin } from '../../client/config.ts';
-import { colour, formatMoney, formatStatusBlock, formatTable, printable, truncate } from '../../client/output.ts';
+import { colour, formatCount, formatMoney, formatStatusBlock, formatTable, printable, truncate } from '../../client/output.ts';
 
 describe('status block', () => {
   it('prints the seed README example exactly', () => {
@@ -185,5 +185,17 @@ describe('arguments', () => {
       a: ['1.0.0'],
       c: ['3.0.0'],
     });
+  });
+});
+
+describe('counts', () => {
+  it('are singular for exactly one and grouped in thousands', () => {
+    expect([0, 1, 2, 1234567].map((n) => formatCount(n, 'download'))).toEqual([
+      '0 downloads',
+      '1 download',
+      '2 downloads',
+      '1,234,567 downloads',
+    ]);
+    expect(formatCount(1, 'entry', 'entries')).toBe('1 entry');
   });
 });
