@@ -129,11 +129,27 @@ export function setOwners(ctx: NpmContext, name: string, body: Obj, rev: string,
   });
 }
 
+/**
+ * The 404 for a version that was unpublished, saying so and when, or undefined when the version never existed. An
+ * unpublished version keeps its burned row (publish.ts) and its time entry, so a lockfile, script or tag that still
+ * names it learns what happened, where a bare "not found" reads like a fault of the registry. Callers reach it only
+ * for a package the caller may read: it reveals nothing the packument's time map does not.
+ */
+export function unpublishedVersionError(ctx: NpmContext, name: string, version: string | undefined, consequence: string) {
+  const burned = version ? ctx.repo.burned(NPM, name, version) : undefined;
+  if (!burned?.unpublished_at) return undefined;
+  return notFound(`${name}@${version} was unpublished on ${burned.unpublished_at} and ${consequence}`, 'VERSION_UNPUBLISHED');
+}
+
 export function setDistTag(ctx: NpmContext, name: string, tag: string, version: unknown, who: Principal): void {
   const pkg = writable(ctx, name, who);
   assertTag(tag);
   const v = assertVersion(version);
-  if (!ctx.repo.version(pkg.id, v)) throw notFound(`${name}@${v} does not exist`, 'VERSION_NOT_FOUND');
+  if (!ctx.repo.version(pkg.id, v))
+    throw (
+      unpublishedVersionError(ctx, name, v, `cannot be tagged: tag one of the versions npm view ${name} versions lists`) ??
+      notFound(`${name}@${v} does not exist`, 'VERSION_NOT_FOUND')
+    );
   change(ctx, pkg, () => {
     ctx.repo.setTag(pkg.id, tag, v);
     audit(ctx, who, 'package.dist_tag.set', pkg, { tag, version: v });
@@ -150,13 +166,19 @@ export function removeDistTag(ctx: NpmContext, name: string, tag: string, who: P
   });
 }
 
-export function setAccess(ctx: NpmContext, name: string, access: unknown, who: Principal): void {
+/** A package whose settings (visibility, publishing rules) the caller may change. */
+function governed(ctx: NpmContext, name: string, who: Principal, what: string): PackageRow {
   const pkg = writable(ctx, name, who);
   if (!canGovern(ctx, pkg, who))
     throw forbidden(
-      `${who.username} may not change the visibility of ${name}: ask one of its maintainers or an owner or admin of @${pkg.scope}`,
+      `${who.username} may not change the ${what} of ${name}: ask one of its maintainers or an owner or admin of @${pkg.scope}`,
       'NOT_MAINTAINER',
     );
+  return pkg;
+}
+
+export function setAccess(ctx: NpmContext, name: string, access: unknown, who: Principal): void {
+  const pkg = governed(ctx, name, who, 'visibility');
   if (access !== 'public' && access !== 'restricted')
     throw badRequest('access must be "public" or "restricted"', undefined, 'INVALID_CHANGE');
   if (access === 'restricted' && !pkg.scope) throw badRequest('unscoped packages are always public', undefined, 'INVALID_CHANGE');
@@ -166,6 +188,22 @@ export function setAccess(ctx: NpmContext, name: string, access: unknown, who: P
     ctx.repo.setAccess(pkg.id, access);
     audit(ctx, who, 'package.access.set', pkg, { access });
   });
+}
+
+/**
+ * `npm access set mfa=none|publish|automation` (libnpmaccess setMfa: {publish_requires_tfa, automation_token_overrides_tfa}).
+ * There is no two-factor authentication here, so "none" is the state every package is in: accepted, after the same
+ * rights check as a visibility change, and nothing changes. Requiring 2FA to publish cannot be honoured and is
+ * refused rather than silently ignored.
+ */
+export function setPublishMfa(ctx: NpmContext, name: string, requiresTfa: unknown, who: Principal): void {
+  governed(ctx, name, who, 'publishing rules');
+  if (requiresTfa !== false)
+    throw badRequest(
+      `two-factor authentication is not available on this registry, so publishing ${name} cannot require it: only npm access set mfa=none is accepted`,
+      undefined,
+      'TFA_UNSUPPORTED',
+    );
 }
 
 /**

@@ -36,8 +36,18 @@ function assertNameReusable(ctx: NpmContext, name: string): void {
     );
 }
 
-const overwriteError = (version: string) =>
-  forbidden(`You cannot publish over the previously published versions: ${version}.`, 'VERSION_EXISTS');
+/**
+ * npm's sentence first (scripts and people know it). A version that was unpublished is not in `npm view`'s list, so
+ * the refusal also says so and when: otherwise the user is told it exists while every listing says it does not.
+ */
+const overwriteError = (version: string, unpublishedAt: string | null) =>
+  forbidden(
+    `You cannot publish over the previously published versions: ${version}.` +
+      (unpublishedAt
+        ? ` ${version} was unpublished on ${unpublishedAt}, and an unpublished version number can never be used again: publish a new version.`
+        : ''),
+    'VERSION_EXISTS',
+  );
 
 /** The checks that must pass before any byte is stored; run again inside the transaction. */
 function checkRights(ctx: NpmContext, p: PreparedPublish, who: Principal): 'replay' | 'ok' {
@@ -47,7 +57,7 @@ function checkRights(ctx: NpmContext, p: PreparedPublish, who: Principal): 'repl
     // npm retries a PUT that got a 5xx (fact 7): an identical replay of a live version is a success.
     const live = pkg && ctx.repo.version(pkg.id, p.version);
     if (live && live.integrity === p.integrity && burned.unpublished_at === null) return 'replay';
-    throw overwriteError(p.version);
+    throw overwriteError(p.version, burned.unpublished_at);
   }
   if (pkg) assertWritable(ctx, pkg, who);
   else {

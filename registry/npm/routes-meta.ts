@@ -6,7 +6,7 @@ import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
 import { renderedOnce, SEARCH_SORTS, type SearchHit, type SearchSort, searchPackages } from '../search.ts';
 import { canRead, inScope } from './access-rules.ts';
-import { findPackage, removeDistTag, setAccess, setDistTag } from './changes.ts';
+import { findPackage, removeDistTag, setAccess, setDistTag, setPublishMfa } from './changes.ts';
 import { NPM, type NpmContext } from './context.ts';
 import { parseNpmName } from './names.ts';
 import { splitName } from './paths.ts';
@@ -68,6 +68,11 @@ export function registerMetaRoutes(app: TypedApp, d: MetaRouteDeps) {
     const { name, rest } = packagePath(req);
     if (rest.length !== 1 || rest[0] !== 'access') throw unknownRoute(req);
     const body = isObj(req.body) ? req.body : {};
+    // `npm access set mfa=...` sends {publish_requires_tfa, automation_token_overrides_tfa} instead of {access}.
+    if (body.access === undefined && body.publish_requires_tfa !== undefined) {
+      setPublishMfa(ctx, name, body.publish_requires_tfa, guards.required(req));
+      return { ok: true };
+    }
     if (body.access === undefined)
       throw badRequest('only access=public|restricted can be set here (mfa settings are not supported)', undefined, 'UNSUPPORTED');
     setAccess(ctx, name, body.access, guards.required(req));

@@ -8,7 +8,7 @@ import { createRowCache } from '../../lib/row-cache.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
 import { createBlobReadCache } from '../blob-store.ts';
 import { assertReadable } from './access-rules.ts';
-import { deprecate, findPackage, setOwners, star, unpublish } from './changes.ts';
+import { deprecate, findPackage, setOwners, star, unpublish, unpublishedVersionError } from './changes.ts';
 import { NPM, type NpmContext } from './context.ts';
 import { parseNpmName, parseNpmReadName, versionFromFilename } from './names.ts';
 import { servedVersion } from './packument.ts';
@@ -22,6 +22,9 @@ const CORGI = 'application/vnd.npm.install-v1+json';
 /** In-memory tarball bytes: 16 MiB in all (the registry's budget is 200 MB RSS), 1 MiB at most each. */
 const TARBALL_CACHE_BYTES = 16 * 1024 * 1024;
 const TARBALL_CACHE_ITEM_BYTES = 1024 * 1024;
+/** What a lockfile or script naming an unpublished version (npm ci fetches its tarball) is told to do. */
+const UNINSTALLABLE = (name: string) =>
+  `can no longer be installed: depend on another version (npm view ${name} versions) and update the lockfile`;
 /** Parsed read paths kept (about 300 bytes each). */
 const READ_PATHS_MAX = 10_000;
 
@@ -89,13 +92,17 @@ export function registerPackageRoutes(app: TypedApp, d: NpmRouteDeps) {
       throw notFound(`package ${p.name} was not found`, 'PACKAGE_NOT_FOUND');
     }
     if (ref.access !== 'public') assertReadable(ctx, ctx.repo.find(NPM, p.name)!, guards.optional(req));
-    if (p.kind === 'tarball') return sendTarball(req, reply, ref as TarballLookup, p.name, p.filename);
+    if (p.kind === 'tarball') return sendTarball(req, reply, ref as TarballLookup, p.name, p.filename, tarballVersion);
     if (p.kind === 'doc') return sendDocument(req, reply, { ...(ref as { id: number; rev: number; access: string }), name: p.name });
     if (p.kind === 'version') {
       const pkg = ctx.repo.find(NPM, p.name)!;
       const version = ctx.repo.tags(pkg.id)[p.spec] ?? p.spec;
       const row = ctx.repo.version(pkg.id, version);
-      if (!row) throw notFound(`version ${p.spec} of ${p.name} was not found`, 'VERSION_NOT_FOUND');
+      if (!row)
+        throw (
+          unpublishedVersionError(ctx, p.name, version, UNINSTALLABLE(p.name)) ??
+          notFound(`version ${p.spec} of ${p.name} was not found`, 'VERSION_NOT_FOUND')
+        );
       const emails = new Map(ctx.repo.maintainers(pkg.id).map((m) => [m.username, m.email]));
       return servedVersion(row, d.baseOf(req), p.name, emails);
     }
@@ -134,8 +141,19 @@ export function registerPackageRoutes(app: TypedApp, d: NpmRouteDeps) {
   // read from disk on every download.
   const tarballBytes = createBlobReadCache(ctx.blobs, { maxBytes: TARBALL_CACHE_BYTES, maxItemBytes: TARBALL_CACHE_ITEM_BYTES });
 
-  async function sendTarball(req: FastifyRequest, reply: FastifyReply, found: TarballLookup, name: string, filename: string) {
-    if (found.version === null) throw notFound(`tarball ${filename} of ${name} was not found`, 'TARBALL_NOT_FOUND');
+  async function sendTarball(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    found: TarballLookup,
+    name: string,
+    filename: string,
+    fileVersion: string | undefined,
+  ) {
+    if (found.version === null)
+      throw (
+        unpublishedVersionError(ctx, name, fileVersion, UNINSTALLABLE(name)) ??
+        notFound(`tarball ${filename} of ${name} was not found`, 'TARBALL_NOT_FOUND')
+      );
     const row = found;
     const { id, version } = row;
     // The security module decides what quarantined means; its scan row is read (and parsed) only for a version

@@ -1,6 +1,6 @@
 // HTTP glue for npm's account commands: ping, whoami, login/adduser (CouchDB flow after the web-login
 // fallback), logout, profile get, token list/create/revoke and org membership, mapped onto the main API's accounts;
-// npm's team endpoints answer that there are no teams here.
+// npm's team endpoints answer that there are no teams here, and profile set that it changes nothing here.
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../../lib/config.ts';
 import { AppError, badRequest, conflict, forbidden, unauthorized } from '../../lib/errors.ts';
@@ -27,6 +27,15 @@ const nameTaken = (name: string) =>
     `the user name "${name}" is already taken: if it is your account the password is wrong (npm login to try again), otherwise choose another name`,
     'USERNAME_TAKEN',
   );
+
+/** Every token of this suite starts so (lib/tokens.ts): a revoke key that does is a whole token, not a key. */
+const TOKEN_PREFIX = 'elk_';
+
+/** The start and end the main API shows of a token ("elk_AbCd…wxyz"); end is "" when it shows only a start. */
+function maskedToken(t: Record<string, unknown>): { start: string; end: string } {
+  const [start = '', end = ''] = String(t.displayPrefix ?? t.prefix ?? t.display ?? '').split('…');
+  return { start, end };
+}
 
 const meta = (req: FastifyRequest): CallMeta => ({
   requestId: req.id,
@@ -207,12 +216,41 @@ export function registerUserRoutes(app: TypedApp, d: UserRouteDeps) {
     };
   });
 
-  // Tokens: list needs urls:{} (trap 29).
+  // `npm profile set <prop> <value>`, `npm profile set password` and `npm profile enable-2fa` POST the
+  // profile back here (npm-profile's set, with {password: {old, new}} or {tfa: ...} for those two). This registry
+  // keeps only an account's name and e-mail, has no two-factor authentication and changes passwords in the
+  // dashboard, so each is refused with the sentence npm prints, saying where to go instead. Without this route the
+  // generic 405 listed PUT and DELETE (the package wildcard's methods) as the ones to use on this URL.
+  app.post('/npm/-/npm/v1/user', async (req) => {
+    d.guards.required(req);
+    const body = isObj(req.body) ? req.body : {};
+    if (body.tfa !== undefined)
+      throw badRequest(
+        'two-factor authentication is not available on this registry: limit what CI can do with a read-only token (npm token create --packages-and-scopes-permission read-only) or a CIDR-bound one (--cidr)',
+        undefined,
+        'TFA_UNSUPPORTED',
+      );
+    if (body.password !== undefined)
+      throw badRequest(
+        `npm profile set password is not supported on this registry: change your password in the dashboard at ${d.config.urls.dashboard}/account/password`,
+        undefined,
+        'PROFILE_READ_ONLY',
+      );
+    throw badRequest(
+      'this registry keeps no profile besides the account name and e-mail, and npm profile set cannot change them: nothing was changed',
+      undefined,
+      'PROFILE_READ_ONLY',
+    );
+  });
+
+  // Tokens: list needs urls:{} (trap 29). `token` is the start of the token only, as npmjs lists it: npm appends
+  // its own "…" when printing, and `npm token revoke <whole token>` (as found in .npmrc) accepts a token only when a
+  // listed `token` is a prefix of it (npm's lib/commands/token.js). The main API's "elk_AbCd…wxyz" failed both.
   app.get('/npm/-/npm/v1/tokens', async (req) => {
     const tokens = await d.accounts.listTokens(authHeader(req), meta(req));
     const objects = tokens.map((t) => ({
       key: String(t.id),
-      token: String(t.displayPrefix ?? t.prefix ?? t.display ?? ''),
+      token: maskedToken(t).start,
       created: t.createdAt ?? '',
       updated: t.lastUsedAt ?? t.createdAt ?? '',
       readonly: !!t.readonly,
@@ -258,7 +296,20 @@ export function registerUserRoutes(app: TypedApp, d: UserRouteDeps) {
 
   app.delete('/npm/-/npm/v1/tokens/token/:key', async (req, reply) => {
     const { key } = req.params as { key: string };
-    const ok = await d.accounts.revokeToken(authHeader(req), key, meta(req));
+    const auth = authHeader(req);
+    // `npm token revoke` sends either a key from the list or a whole token (npm's docs: "complete tokens, such as
+    // those found in your .npmrc"). A whole token is matched against the caller's own tokens by the start and end
+    // the main API shows of each; it is never echoed back, so a mistyped secret does not land in logs or terminals.
+    if (key.startsWith(TOKEN_PREFIX)) {
+      const mine = (await d.accounts.listTokens(auth, meta(req))).filter((t) => {
+        const { start, end } = maskedToken(t);
+        return start.length > TOKEN_PREFIX.length && key.startsWith(start) && key.endsWith(end) && key.length > start.length + end.length;
+      });
+      if (mine.length !== 1 || !(await d.accounts.revokeToken(auth, String(mine[0].id), meta(req))))
+        throw new AppError(404, 'TOKEN_NOT_FOUND', 'none of your tokens is the token given: npm token list shows them');
+      return reply.status(204).send();
+    }
+    const ok = await d.accounts.revokeToken(auth, key, meta(req));
     if (!ok) throw new AppError(404, 'TOKEN_NOT_FOUND', `no token with key ${key}`);
     return reply.status(204).send();
   });

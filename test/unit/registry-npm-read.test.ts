@@ -282,7 +282,8 @@ describe('npm registry endpoints', () => {
       objects: [
         {
           key: 'tok-1',
-          token: 'elk_abcd…wxyz',
+          // The start only, as npmjs lists it: npm appends "…" and matches whole tokens to revoke by it.
+          token: 'elk_abcd',
           created: '2026-01-01T00:00:00.000Z',
           updated: '2026-01-01T00:00:00.000Z',
           readonly: false,
@@ -314,6 +315,19 @@ describe('npm registry endpoints', () => {
     expect(
       (await r.app.inject({ method: 'DELETE', url: `/npm/-/npm/v1/tokens/token/${'a'.repeat(128)}`, headers: bearer(r.alice) })).statusCode,
     ).toBe(404);
+    // `npm token revoke <whole token>` sends the token itself: the caller's token shown as elk_abcd…wxyz is revoked.
+    const whole = `elk_abcd${'Q'.repeat(28)}wxyz`;
+    expect(
+      (await r.app.inject({ method: 'DELETE', url: `/npm/-/npm/v1/tokens/token/${whole}`, headers: bearer(r.alice) })).statusCode,
+    ).toBe(204);
+    // A token none of the caller's matches is a 404 that does not repeat the secret.
+    const other = await r.app.inject({
+      method: 'DELETE',
+      url: `/npm/-/npm/v1/tokens/token/elk_zzzz${'Q'.repeat(28)}wxyz`,
+      headers: bearer(r.alice),
+    });
+    expect(other.statusCode).toBe(404);
+    expect(other.json()).toEqual({ error: 'none of your tokens is the token given: npm token list shows them', code: 'TOKEN_NOT_FOUND' });
   });
 });
 
