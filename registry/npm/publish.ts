@@ -149,6 +149,9 @@ export async function publishVersion(ctx: NpmContext, urlName: string, body: unk
         tag: p.tag,
         integrity: p.integrity,
         publisher: who.username,
+        // The main API's analytics hide a restricted package's download counts from the start (the other
+        // ecosystems' publishes say it too).
+        access: pkg.access,
       },
     });
     enqueueAudit(ctx.db, { table: 'outbox' }, ctx.clock, who, 'package.publish', `package:${p.pkg.name}`, {

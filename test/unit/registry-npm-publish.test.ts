@@ -55,6 +55,7 @@ for (const name of ['pub-test', '@acme/pub-test']) {
           version: '1.0.0',
           tag: 'latest',
           packageId: `pkg-${(r.db.prepare('SELECT id FROM packages').get() as { id: number }).id}`,
+          access: 'public',
         },
       });
       // The audit entry travels beside the event, in the same transaction, naming the publisher.
@@ -166,6 +167,9 @@ describe('npm publish: scopes and restricted access', () => {
     expect((await r.app.inject({ method: 'GET', url: docPath('@acme/secret'), headers: bearer(r.alice) })).statusCode).toBe(200);
     const tgz = await r.app.inject({ method: 'GET', url: '/npm/@acme/secret/-/secret-1.0.0.tgz' });
     expect(tgz.statusCode).toBe(404);
+    // The event says so, so the main API's analytics hide its download counts from the first one.
+    const published = r.db.prepare("SELECT payload FROM outbox WHERE type = 'package.published'").get() as { payload: string };
+    expect(JSON.parse(published.payload).data).toMatchObject({ name: '@acme/secret', access: 'restricted' });
     const free = await put('@freeuser/p', publishBody('@freeuser/p', '1.0.0', { access: 'restricted' }), r.free.token);
     expect(free.statusCode).toBe(403);
     expect(free.json().code).toBe('PLAN_LIMIT_EXCEEDED');
