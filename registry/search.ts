@@ -8,6 +8,7 @@ import { type Db, perConnection } from '../lib/db.ts';
 import { badRequest } from '../lib/errors.ts';
 import { searchCountsWindow } from '../lib/internal.ts';
 import { createRowCache, type RowCache } from '../lib/row-cache.ts';
+import { type ManifestLinks, manifestLinks } from './npm/manifest-links.ts';
 import type { PackageRow } from './packages-repo.ts';
 
 export const SEARCH_SORTS = ['relevance', 'score', 'downloads', 'updated'] as const;
@@ -46,6 +47,8 @@ export interface SearchHit {
   /** The latest dist-tag, its publication time and publisher, when the package has one. */
   latest: { version: string; publishedAt: string | null; publisher: string | null } | undefined;
   maintainers: { username: string; email: string }[];
+  /** The latest version's homepage, repository and bugs links (npm's package.links). */
+  links: ManifestLinks;
 }
 
 export interface ParsedSearch {
@@ -139,6 +142,8 @@ interface PageRow extends PackageRow {
   published_at: string | null;
   publisher_name: string | null;
   maintainers: string;
+  /** The latest version's manifest fields (JSON), for npm's links. */
+  links: string | null;
 }
 
 // The SQL of a search depends only on which filters are used (values are bound), so the variants are few:
@@ -413,7 +418,7 @@ export function runSearch(db: Db, q: SearchQuery, keepCut: KeepCutRanking = (ran
     hits: rows.flatMap(({ id, tier: t, bm }) => {
       const row = page.get(id);
       if (!row) return [];
-      const { quality, popularity, maintenance, overall, latest, published_at, publisher_name, maintainers, ...pkg } = row;
+      const { quality, popularity, maintenance, overall, latest, published_at, publisher_name, maintainers, links, ...pkg } = row;
       return {
         pkg,
         // bm25 is negative, stronger matches more so; -bm/(1-bm) maps it into 0..1 below the tier.
@@ -422,6 +427,7 @@ export function runSearch(db: Db, q: SearchQuery, keepCut: KeepCutRanking = (ran
           overall === null ? undefined : { quality: quality ?? 0, popularity: popularity ?? 0, maintenance: maintenance ?? 0, overall },
         latest: latest ? { version: latest, publishedAt: published_at, publisher: publisher_name } : undefined,
         maintainers: JSON.parse(maintainers) as { username: string; email: string }[],
+        links: manifestLinks(links ? (JSON.parse(links) as Record<string, unknown>) : {}),
       };
     }),
   };
@@ -445,6 +451,8 @@ function pageDetails(db: Db, ids: number[]): Map<number, PageRow> {
   const rows = cached(
     db,
     `SELECT p.*, s.quality, s.popularity, s.maintenance, s.overall, t.version AS latest, v.published_at, v.publisher_name,
+         json_object('homepage', json_extract(v.manifest, '$.homepage'), 'repository', json_extract(v.manifest, '$.repository'),
+                     'bugs', json_extract(v.manifest, '$.bugs')) AS links,
          (SELECT json_group_array(json_object('username', m.username, 'email', m.email))
             FROM (SELECT username, email FROM package_maintainers WHERE package_id = p.id ORDER BY added_at, username) m) AS maintainers
        FROM packages p

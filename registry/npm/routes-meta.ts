@@ -112,7 +112,7 @@ export function registerMetaRoutes(app: TypedApp, d: MetaRouteDeps) {
         description: h.pkg.description,
         keywords: JSON.parse(h.pkg.keywords) as string[],
         date: h.latest?.publishedAt ?? h.pkg.updated_at,
-        links: {},
+        links: h.links,
         publisher: publisher ? { username: publisher, email: h.maintainers.find((m) => m.username === publisher)?.email ?? '' } : undefined,
         // npm's text output needs maintainers[].username (fact 9, trap 28).
         maintainers: h.maintainers,
