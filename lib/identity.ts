@@ -14,6 +14,9 @@ export interface IdentityUser {
   role: Role;
   planId: string;
   disabled: boolean;
+  /** When the account was created and last changed (npm profile get shows both). */
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface IdentityOrg {
@@ -45,6 +48,8 @@ interface UserRow {
   role: Role;
   plan_id: string;
   disabled_at: string | null;
+  created_at: string;
+  updated_at: string;
 }
 interface OrgRow {
   id: string;
@@ -63,7 +68,16 @@ interface PlanRow {
 }
 
 const toUser = (r: UserRow | undefined): IdentityUser | undefined =>
-  r && { id: r.id, username: r.username, email: r.email, role: r.role, planId: r.plan_id, disabled: r.disabled_at !== null };
+  r && {
+    id: r.id,
+    username: r.username,
+    email: r.email,
+    role: r.role,
+    planId: r.plan_id,
+    disabled: r.disabled_at !== null,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 const toOrg = (r: OrgRow | undefined): IdentityOrg | undefined =>
   r && { id: r.id, name: r.name, planId: r.plan_id, createdBy: r.created_by, createdAt: r.created_at };
 export const toPlan = (r: PlanRow): PlanInfo => ({

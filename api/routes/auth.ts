@@ -63,6 +63,8 @@ const MeReply = z.object({
   tokenId: z.string(),
   tokenKind: z.enum(['session', 'api']),
   readonly: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
 });
 
 export function registerAuthRoutes(app: TypedApp, ctx: IdentityContext) {
@@ -98,6 +100,7 @@ export function registerAuthRoutes(app: TypedApp, ctx: IdentityContext) {
     const p = guards.required(req);
     const plan = ctx.identity.planOf(p.userId)!;
     const orgs = ctx.identity.orgsOf(p.userId);
+    const user = ctx.identity.userById(p.userId)!;
     const usage = async (name: UsageName) => {
       const source = ctx.usageSources[name];
       if (!source) return null;
@@ -130,6 +133,8 @@ export function registerAuthRoutes(app: TypedApp, ctx: IdentityContext) {
       tokenId: p.tokenId,
       tokenKind: p.tokenKind,
       readonly: p.readonly,
+      createdAt: user.createdAt,
+      updatedAt: user.updatedAt,
     };
   });
 

@@ -48,6 +48,9 @@ describe('POST /api/auth/register', () => {
       role: 'user',
       plan: { id: 'free', name: 'Free', limits: { activeDeployments: 1, webhooks: false, privatePackages: false } },
       usage: { activeDeployments: null, webhooks: 0, privatePackages: null, storageBytes: null, apiTokens: 0, orgs: 0 },
+      // When the account was made (npm profile get shows it): the test clock's registration time.
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
     });
     // The password is stored as a bcrypt hash, never in clear.
     const row = f.db.prepare('SELECT password_hash FROM users WHERE username = ?').get('johndoe') as { password_hash: string };

@@ -247,3 +247,17 @@ describe('version and dist-tag messages', () => {
     expect(assertVersion('2.0.0-beta.1')).toBe('2.0.0-beta.1');
   });
 });
+
+describe('npm profile get', () => {
+  it('shows when the account was created and last changed, from the main API', async () => {
+    const res = await registry.inject({ method: 'GET', url: '/npm/-/npm/v1/user', headers: { authorization: `Bearer ${session}` } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      name: 'alice',
+      email: 'alice@example.test',
+      tfa: false,
+      created: '2026-11-26T10:00:00.000Z',
+      updated: '2026-11-26T10:00:00.000Z',
+    });
+  });
+});
