@@ -55,6 +55,7 @@ function withLastUsed(auth: Authenticator, tokens: TokenService, clock: Clock): 
       }
       return p;
     },
+    addressRefused: (cred, ip) => auth.addressRefused?.(cred, ip),
   };
 }
 

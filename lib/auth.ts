@@ -71,6 +71,12 @@ const SELECT = `SELECT t.id AS token_id, t.kind, t.readonly, t.cidr_allow, t.exp
 export interface Authenticator {
   /** The principal for a credential, or undefined when it is not valid (never throws for bad input). */
   authenticate(cred: Credential | undefined, ip?: string): Principal | undefined;
+  /**
+   * After a refusal: the address ranges of a token that is valid in every other way but bound to ranges this address
+   * is outside, so the 401 can say so (npm prints "Login is not allowed from your IP address"). Undefined otherwise:
+   * a revoked, expired or unknown token keeps the one generic answer.
+   */
+  addressRefused?(cred: Credential | undefined, ip?: string): string[] | undefined;
 }
 
 // Token rows kept between requests: at most this many, about 0.5 KB each.
@@ -100,6 +106,25 @@ export function createAuthenticator(getDb: () => Db, jwtSecret: string, now: () 
       return row && Object.freeze(row);
     });
 
+  /** The token's row, if the credential names one and it is valid apart from the address (see addressRefused). */
+  function rowOf(cred: Credential): TokenRow | undefined {
+    const { token } = cred;
+    if (isWellFormedApiToken(token)) {
+      const hash = hashToken(token);
+      const row = lookup(`h:${hash}`, 'byHash', hash);
+      // Basic auth must name the token's own user (or __token__, PyPI's convention).
+      if (row && cred.kind === 'basic' && cred.username !== row.username && cred.username !== '__token__') return undefined;
+      return row;
+    }
+    if (looksLikeJwt(token)) {
+      const claims = verifySessionJwt(jwtSecret, token);
+      if (!claims) return undefined;
+      const row = lookup(`s:${claims.sid}`, 'byId', claims.sid);
+      return row && row.user_id === claims.sub && row.token_version === claims.ver ? row : undefined;
+    }
+    return undefined;
+  }
+
   function accept(row: TokenRow | undefined, ip: string | undefined): Principal | undefined {
     if (!row || row.revoked_at || row.disabled_at) return undefined;
     if (row.expires_at && Date.parse(row.expires_at) <= now()) return undefined;
@@ -119,27 +144,23 @@ export function createAuthenticator(getDb: () => Db, jwtSecret: string, now: () 
   return {
     authenticate(cred, ip) {
       if (!cred) return undefined;
-      const { token } = cred;
       try {
-        if (isWellFormedApiToken(token)) {
-          const hash = hashToken(token);
-          const row = lookup(`h:${hash}`, 'byHash', hash);
-          // Basic auth must name the token's own user (or __token__, PyPI's convention).
-          if (row && cred.kind === 'basic' && cred.username !== row.username && cred.username !== '__token__') return undefined;
-          return accept(row, ip);
-        }
-        if (looksLikeJwt(token)) {
-          const claims = verifySessionJwt(jwtSecret, token);
-          if (!claims) return undefined;
-          const row = lookup(`s:${claims.sid}`, 'byId', claims.sid);
-          if (!row || row.user_id !== claims.sub || row.token_version !== claims.ver) return undefined;
-          return accept(row, ip);
-        }
+        return accept(rowOf(cred), ip);
       } catch {
         // The identity tables may not exist yet (owner not started): treat as not authenticated.
         return undefined;
       }
-      return undefined;
+    },
+    addressRefused(cred, ip) {
+      if (!cred) return undefined;
+      try {
+        const row = rowOf(cred);
+        if (!row?.cidr_allow || accept({ ...row, cidr_allow: null }, ip) === undefined) return undefined;
+        const ranges = JSON.parse(row.cidr_allow) as string[];
+        return ipAllowed(ip, ranges) ? undefined : ranges;
+      } catch {
+        return undefined;
+      }
     },
   };
 }

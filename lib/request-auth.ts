@@ -1,7 +1,7 @@
 // Request-level helpers over the Authenticator: who is calling, and refusals in the one error body.
 import type { FastifyRequest } from 'fastify';
 import { type Authenticator, hasRole, type Principal, parseAuthorization, type Role } from './auth.ts';
-import { forbidden, unauthorized } from './errors.ts';
+import { AppError, forbidden, unauthorized } from './errors.ts';
 
 export type AuthGuards = ReturnType<typeof createAuthGuards>;
 
@@ -25,10 +25,23 @@ export function createAuthGuards(auth: Authenticator, howToSignIn = 'send Author
     const seen = known.get(req);
     return seen === undefined ? authenticate(req) : (seen ?? undefined);
   };
-  const refuse = () => unauthorized(`authentication required: ${howToSignIn} (the token may be revoked or expired)`);
+  const refuse = (req: FastifyRequest) => {
+    // A token bound to address ranges, used from outside them: the 401 says so, and `WWW-Authenticate: ipaddress`
+    // is what npm reads to print "Login is not allowed from your IP address" (npm-registry-fetch EAUTHIP).
+    const ranges = auth.addressRefused?.(parseAuthorization(req.headers.authorization), req.ip);
+    if (ranges)
+      return new AppError(
+        401,
+        'TOKEN_ADDRESS_NOT_ALLOWED',
+        `this token may be used only from ${ranges.join(', ')}, and this request came from ${req.ip}: use it from there, or create a token for this address`,
+        { allowed: ranges, ip: req.ip },
+        { 'www-authenticate': 'ipaddress' },
+      );
+    return unauthorized(`authentication required: ${howToSignIn} (the token may be revoked or expired)`);
+  };
   const required = (req: FastifyRequest): Principal => {
     const p = optional(req);
-    if (!p) throw refuse();
+    if (!p) throw refuse(req);
     return p;
   };
   return {
@@ -37,7 +50,7 @@ export function createAuthGuards(auth: Authenticator, howToSignIn = 'send Author
     /** required, authenticated afresh: for a stream that outlives a revocation, a logout or a disabled account. */
     again(req: FastifyRequest): Principal {
       const p = authenticate(req);
-      if (!p) throw refuse();
+      if (!p) throw refuse(req);
       return p;
     },
     /** A principal allowed to change things (read-only tokens are refused). */

@@ -86,10 +86,27 @@ describe('POST /api/auth/tokens', () => {
     const bound = (await f.send('POST', '/api/auth/tokens', u.token, { name: 'bound', cidrAllow: ['10.0.0.0/8', '2001:db8::/32'] })).json()
       .token;
     expect((await f.get('/api/auth/me', short)).statusCode).toBe(200);
-    expect((await f.get('/api/auth/me', bound)).statusCode).toBe(401);
+    // From outside its ranges the 401 says so, with the challenge npm reads to print "Login is not allowed from
+    // your IP address" (EAUTHIP); an expired token keeps the generic answer.
+    const outside = await f.get('/api/auth/me', bound);
+    expect(outside.statusCode).toBe(401);
+    expect(outside.headers['www-authenticate']).toBe('ipaddress');
+    expect(outside.json()).toEqual({
+      error:
+        'this token may be used only from 10.0.0.0/8, 2001:db8::/32, and this request came from 127.0.0.1: use it from there, or create a token for this address',
+      code: 'TOKEN_ADDRESS_NOT_ALLOWED',
+      details: { allowed: ['10.0.0.0/8', '2001:db8::/32'], ip: '127.0.0.1' },
+    });
     expect((await f.get('/api/auth/me', bound, { remoteAddress: '10.1.2.3' })).statusCode).toBe(200);
     f.clock.advance(86_400_000);
-    expect((await f.get('/api/auth/me', short)).statusCode).toBe(401);
+    const expired = await f.get('/api/auth/me', short);
+    expect(expired.statusCode).toBe(401);
+    expect(expired.json().code).toBe('UNAUTHORIZED');
+    expect(expired.headers['www-authenticate']).toBeUndefined();
+    // Revoked, a bound token is refused the generic way wherever it comes from.
+    const listed = (await f.get('/api/auth/tokens', u.token)).json().tokens as { id: string; name: string }[];
+    await f.send('DELETE', `/api/auth/tokens/${listed.find((t) => t.name === 'bound')!.id}`, u.token);
+    expect((await f.get('/api/auth/me', bound)).json().code).toBe('UNAUTHORIZED');
   });
 });
 
