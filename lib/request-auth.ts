@@ -2,6 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import { type Authenticator, hasRole, type Principal, parseAuthorization, type Role } from './auth.ts';
 import { AppError, forbidden, unauthorized } from './errors.ts';
+import { looksLikeJwt, TOKEN_PREFIX } from './tokens.ts';
 
 export type AuthGuards = ReturnType<typeof createAuthGuards>;
 
@@ -26,9 +27,16 @@ export function createAuthGuards(auth: Authenticator, howToSignIn = 'send Author
     return seen === undefined ? authenticate(req) : (seen ?? undefined);
   };
   const refuse = (req: FastifyRequest) => {
+    const cred = parseAuthorization(req.headers.authorization);
+    // Basic credentials whose password is no token: an account password, as Verdaccio's `_auth` carries it. Here the
+    // password of Basic auth is always a token, and the 401 says so rather than only "revoked or expired".
+    if (cred?.kind === 'basic' && !cred.token.startsWith(TOKEN_PREFIX) && !looksLikeJwt(cred.token))
+      return unauthorized(
+        'Basic authentication here takes an API token as the password, not an account password: run npm login (it stores a token), or create a token in the dashboard',
+      );
     // A token bound to address ranges, used from outside them: the 401 says so, and `WWW-Authenticate: ipaddress`
     // is what npm reads to print "Login is not allowed from your IP address" (npm-registry-fetch EAUTHIP).
-    const ranges = auth.addressRefused?.(parseAuthorization(req.headers.authorization), req.ip);
+    const ranges = auth.addressRefused?.(cred, req.ip);
     if (ranges)
       return new AppError(
         401,

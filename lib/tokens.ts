@@ -4,6 +4,8 @@ import { createHash, createSecretKey, type KeyObject, randomBytes, timingSafeEqu
 import jwt from 'jsonwebtoken';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** Every API token starts so (secret scanners and the CLIs recognise it). */
+export const TOKEN_PREFIX = 'elk_';
 const TOKEN_RE = /^elk_([0-9A-Za-z]{30})([0-9A-Za-z]{6})$/;
 
 function base62(n: number, width: number): string {
@@ -37,7 +39,7 @@ export function generateApiToken(): string {
   while (body.length < 30) {
     for (const b of randomBytes(40)) if (b < 248 && body.length < 30) body += BASE62[b % 62];
   }
-  return `elk_${body}${base62(crc32(body), 6)}`;
+  return `${TOKEN_PREFIX}${body}${base62(crc32(body), 6)}`;
 }
 
 /** Format and checksum only: no database. */

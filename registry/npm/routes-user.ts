@@ -6,6 +6,7 @@ import type { Config } from '../../lib/config.ts';
 import { AppError, badRequest, conflict, forbidden, unauthorized } from '../../lib/errors.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
+import { TOKEN_PREFIX } from '../../lib/tokens.ts';
 import type { AccountsClient, CallMeta } from '../accounts-client.ts';
 import type { IdentityLookups } from '../identity-repo.ts';
 
@@ -27,9 +28,6 @@ const nameTaken = (name: string) =>
     `the user name "${name}" is already taken: if it is your account the password is wrong (npm login to try again), otherwise choose another name`,
     'USERNAME_TAKEN',
   );
-
-/** Every token of this suite starts so (lib/tokens.ts): a revoke key that does is a whole token, not a key. */
-const TOKEN_PREFIX = 'elk_';
 
 /** The start and end the main API shows of a token ("elk_AbCd…wxyz"); end is "" when it shows only a start. */
 function maskedToken(t: Record<string, unknown>): { start: string; end: string } {
@@ -298,8 +296,9 @@ export function registerUserRoutes(app: TypedApp, d: UserRouteDeps) {
     const { key } = req.params as { key: string };
     const auth = authHeader(req);
     // `npm token revoke` sends either a key from the list or a whole token (npm's docs: "complete tokens, such as
-    // those found in your .npmrc"). A whole token is matched against the caller's own tokens by the start and end
-    // the main API shows of each; it is never echoed back, so a mistyped secret does not land in logs or terminals.
+    // those found in your .npmrc"); every token starts with TOKEN_PREFIX, a key never does. A whole token is matched
+    // against the caller's own tokens by the start and end the main API shows of each; it is never echoed back, so a
+    // mistyped secret does not land in terminals.
     if (key.startsWith(TOKEN_PREFIX)) {
       const mine = (await d.accounts.listTokens(auth, meta(req))).filter((t) => {
         const { start, end } = maskedToken(t);

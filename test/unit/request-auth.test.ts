@@ -59,4 +59,17 @@ describe('createAuthGuards', () => {
     // And the request remembers the refusal from then on.
     expect(guards.optional(req)).toBeUndefined();
   });
+
+  it('Basic credentials carrying an account password, as Verdaccio takes them, are told a token goes there', () => {
+    const c = counting();
+    c.revoke();
+    const guards = createAuthGuards(c.auth, 'run npm login');
+    const basic = (userPass: string) =>
+      ({ headers: { authorization: `Basic ${Buffer.from(userPass).toString('base64')}` }, ip: '127.0.0.1' }) as unknown as FastifyRequest;
+    expect(() => guards.required(basic('alice:hunter2-password'))).toThrow(
+      'Basic authentication here takes an API token as the password, not an account password',
+    );
+    // A token in the password that is no longer valid gets the usual sentence.
+    expect(() => guards.required(basic(`alice:elk_${'a'.repeat(43)}`))).toThrow('authentication required: run npm login');
+  });
 });
