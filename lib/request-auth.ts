@@ -7,6 +7,16 @@ import { looksLikeJwt, TOKEN_PREFIX } from './tokens.ts';
 export type AuthGuards = ReturnType<typeof createAuthGuards>;
 
 /**
+ * The refusal of a change asked with a read-only token, everywhere one is refused. It names the way to a read-write
+ * token that works with npm 11 (which ignores --read-only: a token is read-write unless asked otherwise).
+ */
+export const readOnlyRefusal = (what = 'make changes') =>
+  forbidden(
+    `this token is read-only: use a read-write token to ${what} (npm token create makes one, as does the dashboard)`,
+    'TOKEN_READONLY',
+  );
+
+/**
  * `howToSignIn` ends the 401 sentence: what the person at this client does about it (npm users run npm login; an
  * HTTP client sends a token).
  */
@@ -64,7 +74,7 @@ export function createAuthGuards(auth: Authenticator, howToSignIn = 'send Author
     /** A principal allowed to change things (read-only tokens are refused). */
     writer(req: FastifyRequest): Principal {
       const p = required(req);
-      if (p.readonly) throw forbidden('this token is read-only: create a token without --read-only to make changes', 'TOKEN_READONLY');
+      if (p.readonly) throw readOnlyRefusal();
       return p;
     },
     role(req: FastifyRequest, role: Role): Principal {

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { enqueueAudit } from '../../lib/audit-outbox.ts';
 import type { Principal } from '../../lib/auth.ts';
 import { type AppError, badRequest, forbidden, notFound } from '../../lib/errors.ts';
+import { readOnlyRefusal } from '../../lib/request-auth.ts';
 import { canGovern as canGovernPackage, canRead, canWrite } from '../npm/access-rules.ts';
 import type { PackageRow } from '../packages-repo.ts';
 import { type FormatContext, isoNow } from './context.ts';
@@ -114,7 +115,7 @@ export function registerAccessRoute(
       );
     const name = canonical(parsed.data.name);
     const { pkg } = readablePackage(ctx, req, ecosystem, name, realm);
-    if (who.readonly) throw forbidden('this token is read-only: create a token without --read-only to make changes', 'TOKEN_READONLY');
+    if (who.readonly) throw readOnlyRefusal();
     if (!canGovern(ctx, pkg, who))
       throw forbidden(
         `${who.username} may not change the visibility or the org of ${name}: ask one of its maintainers or an admin of its org`,

@@ -2,6 +2,7 @@
 // owner of a personal scope (@username), and admins. Restricted packages are invisible (404) to others.
 import { hasRole, type Principal } from '../../lib/auth.ts';
 import { forbidden, notFound } from '../../lib/errors.ts';
+import { readOnlyRefusal } from '../../lib/request-auth.ts';
 import type { IdentityLookups } from '../identity-repo.ts';
 import type { PackagesRepo } from '../packages-repo.ts';
 import type { NpmName } from './names.ts';
@@ -68,7 +69,7 @@ export function assertWritable(d: AccessDeps, pkg: PkgRef, p: Principal): void {
  * every ecosystem) is for publishers and admins (docs/API-AUTH.md "Roles"); a user account installs and deploys.
  */
 export function assertMayPublish(p: Principal): void {
-  if (p.readonly) throw forbidden('this token is read-only: create a token without --read-only to publish', 'TOKEN_READONLY');
+  if (p.readonly) throw readOnlyRefusal('publish');
   if (!hasRole(p, 'publisher'))
     throw forbidden(
       `${p.username} has the role user, which installs packages but does not publish them: an admin can make the account a publisher`,

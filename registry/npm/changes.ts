@@ -6,6 +6,7 @@ import { enqueueAudit, type RelayedAuditAction } from '../../lib/audit-outbox.ts
 import type { Principal } from '../../lib/auth.ts';
 import { badRequest, conflict, forbidden, notFound } from '../../lib/errors.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
+import { readOnlyRefusal } from '../../lib/request-auth.ts';
 import type { PackageRow } from '../packages-repo.ts';
 import { assertReadable, assertWritable, canGovern } from './access-rules.ts';
 import { isoAt, NPM, type NpmContext } from './context.ts';
@@ -27,7 +28,7 @@ export function findPackage(ctx: NpmContext, name: string, who: Principal | unde
 
 /** A read-only token reads and installs; every change it asks for is refused (npmjs answers 403 the same way). */
 function assertReadWrite(who: Principal): void {
-  if (who.readonly) throw forbidden('this token is read-only: create a token without --read-only to make changes', 'TOKEN_READONLY');
+  if (who.readonly) throw readOnlyRefusal();
 }
 
 function writable(ctx: NpmContext, name: string, who: Principal): PackageRow {

@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { badRequest, forbidden, notFound } from '../../lib/errors.ts';
 import { holdsEtag, immutableCacheControl } from '../../lib/etag.ts';
+import { readOnlyRefusal } from '../../lib/request-auth.ts';
 import { canManage, readablePackage, readablePackages, registerAccessRoute } from '../multiformat/access.ts';
 import { type FormatContext, isoNow } from '../multiformat/context.ts';
 import { assertNotQuarantined, challenge, countDownload, installFormatErrors, sendBlob } from '../multiformat/http.ts';
@@ -168,7 +169,7 @@ export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContex
     const { pkg } = readablePackage(ctx, req, PYPI, project, REALM);
     if (!canManage(ctx, pkg, who))
       throw forbidden(`The user '${who.username}' isn't allowed to yank releases of '${project}'.`, 'NOT_MAINTAINER');
-    if (who.readonly) throw forbidden('this token is read-only: create a token without --read-only to yank', 'TOKEN_READONLY');
+    if (who.readonly) throw readOnlyRefusal('yank');
     // sameVersion, not pep440's eq: eq throws on a string that is no PEP 440 version (a 500 for a typo).
     const release = ctx.repo.versions(pkg.id).find((v) => sameVersion(v.version, body.version));
     if (!release) throw notFound(`${project} has no release ${body.version}`, 'VERSION_NOT_FOUND');

@@ -4,6 +4,7 @@
 import { enqueueAudit } from '../../lib/audit-outbox.ts';
 import type { Principal } from '../../lib/auth.ts';
 import { forbidden, notFound } from '../../lib/errors.ts';
+import { readOnlyRefusal } from '../../lib/request-auth.ts';
 import { canGovern, canReadPackage } from '../multiformat/access.ts';
 import { type FormatContext, isoNow } from '../multiformat/context.ts';
 import type { PackageRow } from '../packages-repo.ts';
@@ -36,7 +37,7 @@ export function changeOwner(ctx: FormatContext, who: Principal, name: string, ow
   // A private gem the caller cannot read does not exist for them (as gem push and yank answer).
   if (!pkg || !canReadPackage(ctx, pkg, who)) throw notFound('This rubygem could not be found.', 'PACKAGE_NOT_FOUND');
   if (!canGovern(ctx, pkg, who)) throw forbidden('You do not have permission to manage the owners of this gem.', 'NOT_MAINTAINER');
-  if (who.readonly) throw forbidden('this token is read-only: create a token without --read-only to change owners', 'TOKEN_READONLY');
+  if (who.readonly) throw readOnlyRefusal('change owners');
   const user = ctx.identity.userByEmail(owner) ?? ctx.identity.userByName(owner);
   const current = ctx.repo.maintainers(pkg.id);
   if (!user || (!add && !current.some((m) => m.user_id === user.id))) throw notFound('Owner could not be found.', 'USER_NOT_FOUND');

@@ -3,6 +3,7 @@
 // every push and yank appends its line to the compact index /versions log in the same write.
 import type { Principal } from '../../lib/auth.ts';
 import { AppError, conflict, forbidden, notFound } from '../../lib/errors.ts';
+import { readOnlyRefusal } from '../../lib/request-auth.ts';
 import { assertPublishable, canManage, canReadPackage, noPackageToPublish } from '../multiformat/access.ts';
 import { type FormatContext, isoNow } from '../multiformat/context.ts';
 import { retagLatest, storeArtifact } from '../multiformat/publish.ts';
@@ -108,7 +109,7 @@ export function yankGem(ctx: FormatContext, who: Principal, name: string, versio
   const pkg = ctx.repo.find(RUBYGEMS, name);
   if (!pkg || !canReadPackage(ctx, pkg, who)) throw notFound('This gem could not be found', 'PACKAGE_NOT_FOUND');
   if (!canManage(ctx, pkg, who)) throw forbidden('You do not have permission to yank this gem.', 'NOT_MAINTAINER');
-  if (who.readonly) throw forbidden('this token is read-only: create a token without --read-only to yank', 'TOKEN_READONLY');
+  if (who.readonly) throw readOnlyRefusal('yank');
   // The exact tuple, never a parsed slug (CVE-2022-29176).
   const file = ctx.files.file(RUBYGEMS, `${fullName({ name, version, platform })}.gem`);
   if (!file || file.package_id !== pkg.id)

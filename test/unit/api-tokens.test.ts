@@ -65,7 +65,7 @@ describe('POST /api/auth/tokens', () => {
     const res = await f.send('POST', '/api/auth/tokens', ro, { name: 'escalate' });
     expect(res.statusCode).toBe(403);
     expect(res.json()).toEqual({
-      error: 'this token is read-only: create a token without --read-only to make changes',
+      error: 'this token is read-only: use a read-write token to make changes (npm token create makes one, as does the dashboard)',
       code: 'TOKEN_READONLY',
     });
   });

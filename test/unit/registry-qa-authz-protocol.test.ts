@@ -196,7 +196,12 @@ describe('gem owner', () => {
     const add = (key: string, who: string) => request('POST', `/api/v1/gems/${name}/owners`, key, `email=${encodeURIComponent(who)}`);
     const refused: [string, string, number, string][] = [
       [r.bob.token, 'bob@example.test', 403, 'You do not have permission to manage the owners of this gem.\n'],
-      [r.alice.readonlyToken, 'bob@example.test', 403, 'this token is read-only: create a token without --read-only to change owners\n'],
+      [
+        r.alice.readonlyToken,
+        'bob@example.test',
+        403,
+        'this token is read-only: use a read-write token to change owners (npm token create makes one, as does the dashboard)\n',
+      ],
       [r.alice.token, 'nobody@example.test', 404, 'Owner could not be found.\n'],
     ];
     for (const [key, who, status, body] of refused) {
