@@ -165,3 +165,30 @@ export function openOwnedDatabase(file: string, owner: string, migrationsDir: st
   runMigrations(db, owner, loadMigrations(migrationsDir));
   return db;
 }
+
+/**
+ * Takes the lock that lets only one instance of a process run on a data folder: an exclusive SQLite lock on `file`,
+ * held until the process exits. The kernel drops it when the process dies (even by SIGKILL), so a crash never
+ * leaves a stale lock, unlike a pid file. Returns false when another live process holds it. Why: two suites on one
+ * DATA_DIR (a second `npm start` with other ports) would run every background job twice on the same rows.
+ */
+export function holdInstanceLock(file: string): boolean {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file, { timeout: 0 });
+  try {
+    // Exclusive locking mode: after the first write the lock is kept until the connection closes. The journal is kept
+    // in memory: the file holds nothing worth a journal, and none is left beside it.
+    db.pragma('journal_mode = MEMORY');
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS instance (pid INTEGER); DELETE FROM instance; COMMIT');
+  } catch (err) {
+    db.close();
+    if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) return false;
+    throw err;
+  }
+  heldLocks.push(db);
+  return true;
+}
+
+/** Connections holding instance locks: referenced for the life of the process so the lock is never released early. */
+const heldLocks: Db[] = [];

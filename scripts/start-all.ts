@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { type Config, ConfigError, loadConfig } from '../lib/config.ts';
 import { EXIT_CONFIG } from '../lib/run-service.ts';
 import { loadSecrets } from '../lib/secrets.ts';
+import { formatLogLine } from './log-lines.ts';
 import { NODE_ARGS, PROCESSES, type ProcessSpec } from './processes.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,6 +21,9 @@ const STOP_GRACE_MS = 15_000;
 let config: Config;
 try {
   config = loadConfig(process.env);
+  // Generate the shared secrets before any child starts, so all five read the same files. It is also the
+  // first write into DATA_DIR: an unusable folder stops here with one sentence rather than in five children.
+  loadSecrets(config);
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(`start-all: ${err.message}`);
@@ -27,33 +31,12 @@ try {
   }
   throw err;
 }
-// Generate the shared secrets before any child starts, so all five read the same files.
-loadSecrets(config);
 
 const pretty = process.stdout.isTTY;
 const width = Math.max(...PROCESSES.map((p) => p.name.length));
-const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
 function print(name: string, line: string) {
-  const prefix = `[${name.padEnd(width)}]`;
-  if (!pretty) {
-    process.stdout.write(`${prefix} ${line}\n`);
-    return;
-  }
-  try {
-    const j = JSON.parse(line) as {
-      level: number;
-      time: number;
-      msg: string;
-      req?: { method: string; path: string };
-      res?: { statusCode: number };
-    };
-    const t = new Date(j.time).toISOString().slice(11, 19);
-    const extra = j.req ? ` ${j.req.method} ${j.req.path}` : j.res ? ` -> ${j.res.statusCode}` : '';
-    process.stdout.write(`${prefix} ${t} ${LEVELS[j.level] ?? j.level} ${j.msg}${extra}\n`);
-  } catch {
-    process.stdout.write(`${prefix} ${line}\n`);
-  }
+  process.stdout.write(`${formatLogLine(name, line, { pretty, width })}\n`);
 }
 
 interface Running {
@@ -64,7 +47,21 @@ interface Running {
   timer?: NodeJS.Timeout;
 }
 
+/**
+ * The children run in the repository folder, so relative paths are handed to them resolved from where the supervisor
+ * was started: otherwise `DATA_DIR=./data ./scripts/start-all.ts` from another folder would put the secrets and the
+ * .seeded marker in one folder and the databases in another.
+ */
+const childEnv: NodeJS.ProcessEnv = {
+  ...process.env,
+  DATA_DIR: config.DATA_DIR,
+  ...(process.env.DATABASE_PATH ? { DATABASE_PATH: config.DATABASE_PATH } : {}),
+  ...(process.env.REGISTRY_DATABASE_PATH ? { REGISTRY_DATABASE_PATH: config.REGISTRY_DATABASE_PATH } : {}),
+};
+
 let stopping = false;
+/** The seed while it runs: Ctrl-C must stop it too, or it would go on writing after the suite has stopped. */
+let seeding: ChildProcess | undefined;
 const running: Running[] = PROCESSES.map((spec) => ({ spec, restarts: 0, startedAt: 0 }));
 
 function start(r: Running) {
@@ -72,7 +69,7 @@ function start(r: Running) {
   // An IPC channel ties each child to this supervisor: children stop when it goes away (lib/run-service.ts).
   const child = spawn(process.execPath, [...NODE_ARGS, path.join(ROOT, r.spec.entry)], {
     cwd: ROOT,
-    env: process.env,
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   r.child = child;
@@ -82,7 +79,7 @@ function start(r: Running) {
     r.child = undefined;
     if (stopping) return;
     if (code === EXIT_CONFIG) {
-      print('supervisor', `${r.spec.name} refused its configuration: stopping the suite`);
+      print('supervisor', `${r.spec.name} cannot start until the operator fixes what its message above says: stopping the suite`);
       void stopAll(EXIT_CONFIG);
       return;
     }
@@ -102,9 +99,13 @@ async function stopAll(exitCode: number) {
     if (r.timer) clearTimeout(r.timer);
     r.child?.kill('SIGTERM');
   }
+  // The seed writes in transactions, so a stop between two leaves a consistent folder; the missing .seeded
+  // marker makes the next start run the (idempotent) seed again.
+  seeding?.kill('SIGTERM');
   const deadline = Date.now() + STOP_GRACE_MS;
-  while (running.some((r) => r.child) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+  while ((running.some((r) => r.child) || seeding) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
   for (const r of running) r.child?.kill('SIGKILL');
+  seeding?.kill('SIGKILL');
   print('supervisor', 'all processes stopped');
   process.exit(exitCode);
 }
@@ -135,24 +136,41 @@ async function seedIfFresh() {
   const code = await new Promise<number>((resolve) => {
     const seed = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/seed-data.ts')], {
       cwd: ROOT,
-      env: process.env,
+      env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    seeding = seed;
     createInterface({ input: seed.stdout! }).on('line', (l) => print('seed', l));
     createInterface({ input: seed.stderr! }).on('line', (l) => print('seed', l));
-    seed.on('exit', (c) => resolve(c ?? 1));
+    seed.on('exit', (c) => {
+      seeding = undefined;
+      resolve(c ?? 1);
+    });
   });
+  if (stopping) return;
   if (code === 0) fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
   else print('supervisor', `seed failed (exit ${code}); it will run again on the next start`);
 }
 
 for (const r of running) start(r);
-if (await waitReady(60_000)) {
-  await seedIfFresh();
-  print(
-    'supervisor',
-    `suite ready: dashboard at ${config.urls.dashboard}, API at ${config.urls.api}, registry at ${config.urls.registry}/npm/`,
-  );
-} else if (!stopping) {
-  print('supervisor', 'not every process became ready within 60 s: see the logs above');
+// A slow first start (a loaded machine, a cold tsx cache) may take longer than 60 s: say so, and keep waiting, so
+// that the seed still runs once every process answers instead of never in this session.
+let warned = false;
+while (!stopping) {
+  if (await waitReady(60_000)) {
+    await seedIfFresh();
+    if (!stopping)
+      print(
+        'supervisor',
+        `suite ready: dashboard at ${config.urls.dashboard}, API at ${config.urls.api}, registry at ${config.urls.registry}/npm/`,
+      );
+    break;
+  }
+  if (!stopping && !warned) {
+    warned = true;
+    print(
+      'supervisor',
+      'not every process became ready within 60 s: see the logs above (still waiting; a fresh folder is seeded once they are)',
+    );
+  }
 }

@@ -1,26 +1,13 @@
 // Each process: config errors stop it with a message naming the variable; SIGTERM lets in-flight requests
 // finish and exits 0.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CONFIG } from '../../lib/run-service.ts';
 import { freePort } from '../helpers/ports.ts';
-import { ROOT, waitFor } from '../helpers/suite.ts';
-
-function run(entry: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
-}
+import { runEntry } from '../helpers/run-entry.ts';
+import { waitFor } from '../helpers/suite.ts';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'elide-life-'));
 
@@ -32,7 +19,7 @@ describe('process lifecycle', () => {
     ['services/service-orchestrator.ts', 'ELIDE_API_URL', { ELIDE_API_URL: 'not a url' }],
     ['dashboard/dashboard-server.ts', 'JWT_SECRET', { JWT_SECRET: 'short' }],
   ])('%s refuses a wrong %s and names it', async (entry, variable, env) => {
-    const p = run(entry, { DATA_DIR: tmp(), ...env });
+    const p = runEntry(entry, { DATA_DIR: tmp(), ...env });
     expect(await p.exited).toBe(EXIT_CONFIG);
     expect(p.output()).toContain(variable);
     expect(p.output()).not.toMatch(/at .*\.ts:\d+/); // a message, not a stack trace
@@ -40,7 +27,7 @@ describe('process lifecycle', () => {
 
   it('SIGTERM lets an in-flight request finish, then exits 0', async () => {
     const port = await freePort();
-    const p = run('test/fixtures/services/slow-service.ts', { DATA_DIR: tmp(), PORT: String(port), LOG_LEVEL: 'info' });
+    const p = runEntry('test/fixtures/services/slow-service.ts', { DATA_DIR: tmp(), PORT: String(port), LOG_LEVEL: 'info' });
     await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, 20_000, 'slow service');
     const inFlight = fetch(`http://127.0.0.1:${port}/slow`).then(async (r) => ({ status: r.status, body: await r.json() }));
     await new Promise((r) => setTimeout(r, 300));
@@ -54,7 +41,7 @@ describe('process lifecycle', () => {
   it('a real process closes its database on SIGTERM (no -wal left behind after a clean stop)', async () => {
     const port = await freePort();
     const dataDir = tmp();
-    const p = run('server.ts', { DATA_DIR: dataDir, PORT: String(port) });
+    const p = runEntry('server.ts', { DATA_DIR: dataDir, PORT: String(port) });
     await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok, 20_000, 'api');
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
