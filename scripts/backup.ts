@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../lib/config.ts';
 
@@ -46,7 +47,18 @@ function count(db: Database.Database, sql: string): number {
 
 export async function backup(env: NodeJS.ProcessEnv, outDir: string): Promise<BackupManifest> {
   const config = loadConfig(env);
-  if (fs.existsSync(outDir) && fs.readdirSync(outDir).length > 0) throw new Error(`backup target ${outDir} is not empty`);
+  // Checked before the target is made: a wrong DATA_DIR must not leave an empty backup folder behind.
+  for (const [variable, file] of [
+    ['DATABASE_PATH', config.DATABASE_PATH],
+    ['REGISTRY_DATABASE_PATH', config.REGISTRY_DATABASE_PATH],
+  ])
+    if (!fs.existsSync(file))
+      throw new Error(
+        `there is no database at ${file} (${variable}): set DATA_DIR (or ${variable}) to the data folder of the suite to back up`,
+      );
+  if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) throw new Error(`backup target ${outDir} is a file, not a folder`);
+  if (fs.existsSync(outDir) && fs.readdirSync(outDir).length > 0)
+    throw new Error(`backup target ${outDir} is not empty: give --out a new or empty folder`);
   fs.mkdirSync(outDir, { recursive: true });
   const files: ManifestEntry[] = [];
   const record = (rel: string) => {
@@ -77,7 +89,9 @@ export async function backup(env: NodeJS.ProcessEnv, outDir: string): Promise<Ba
   for (const hex of blobs) {
     if (!HEX512.test(hex)) throw new Error(`blob index holds an invalid key: ${hex.slice(0, 40)}`);
     const rel = path.join('blobs', 'sha512', hex.slice(0, 2), hex.slice(2, 4), hex);
-    const bytes = fs.readFileSync(path.join(blobRoot, hex.slice(0, 2), hex.slice(2, 4), hex));
+    const source = path.join(blobRoot, hex.slice(0, 2), hex.slice(2, 4), hex);
+    if (!fs.existsSync(source)) throw new Error(`blob ${hex.slice(0, 16)}… is in the index but missing from ${blobRoot}`);
+    const bytes = fs.readFileSync(source);
     // Verify while copying: a corrupt blob is a failed backup, not a silently broken restore.
     if (createHash('sha512').update(bytes).digest('hex') !== hex) throw new Error(`blob ${hex.slice(0, 16)}… does not match its hash`);
     fs.mkdirSync(path.dirname(path.join(outDir, rel)), { recursive: true });
@@ -105,17 +119,24 @@ export async function backup(env: NodeJS.ProcessEnv, outDir: string): Promise<Ba
     counts,
     files,
   };
-  fs.writeFileSync(path.join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  // The manifest is what makes the folder a backup (restore refuses a folder without one), so it appears whole
+  // and last: written aside, then renamed. A backup cut before this line is recognisably incomplete.
+  const tmpManifest = path.join(outDir, '.manifest.json.tmp');
+  fs.writeFileSync(tmpManifest, `${JSON.stringify(manifest, null, 2)}\n`);
+  fs.renameSync(tmpManifest, path.join(outDir, 'manifest.json'));
   return manifest;
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
-  const out = arg('--out') ?? path.join('backups', new Date().toISOString().replace(/[:.]/g, '-'));
+  // Strict: a misspelt option (--output) or one without its value must not send the backup somewhere else silently.
+  let out: string;
+  try {
+    const { values } = parseArgs({ options: { out: { type: 'string' } }, strict: true, allowPositionals: false });
+    out = values.out ?? path.join('backups', new Date().toISOString().replace(/[:.]/g, '-'));
+  } catch (err) {
+    process.stderr.write(`backup: ${(err as Error).message}\nusage: npm run backup -- [--out DIR]\n`);
+    process.exit(2);
+  }
   backup(process.env, path.resolve(out)).then(
     (m) => {
       process.stdout.write(

@@ -4,28 +4,91 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { loadConfig } from '../lib/config.ts';
+import { EXIT_CONFIG } from '../lib/run-service.ts';
 import type { BackupManifest } from './backup.ts';
 
+const DATABASES = ['marketplace.db', 'registry.db'];
+
+function readManifest(fromDir: string): BackupManifest {
+  const file = path.join(fromDir, 'manifest.json');
+  if (!fs.existsSync(file))
+    throw new Error(`${fromDir} has no manifest.json: it is not a backup, or a backup that did not finish (take a new one)`);
+  let manifest: BackupManifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as BackupManifest;
+  } catch {
+    throw new Error(`${file} is not valid JSON: the backup is damaged`);
+  }
+  if (manifest?.format !== 'elide-backup/1') throw new Error(`unknown backup format ${String(manifest?.format)}`);
+  if (!Array.isArray(manifest.files)) throw new Error(`${file} lists no files: the backup is damaged`);
+  // Without this, a backup whose manifest lost a database would "restore" an empty one (SQLite creates it).
+  for (const db of DATABASES)
+    if (!manifest.files.some((f) => f.path === db)) throw new Error(`the backup's manifest does not list ${db}: the backup is incomplete`);
+  return manifest;
+}
+
+/**
+ * Processes that have one of the target's databases open (Linux /proc; elsewhere nothing is found). Restoring
+ * under a running suite would swap files beneath open SQLite connections and delete the WAL they still write to.
+ */
+export function processesUsing(files: string[]): number[] {
+  const wanted = new Set(files.flatMap((f) => [f, `${f}-wal`, `${f}-shm`]));
+  const found: number[] = [];
+  let pids: string[];
+  try {
+    pids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid);
+  } catch {
+    return found;
+  }
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue; // gone, or not ours to see
+    }
+    for (const fd of fds) {
+      try {
+        if (wanted.has(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))) {
+          found.push(Number(pid));
+          break;
+        }
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return found;
+}
+
 export async function restore(fromDir: string, toDir: string, opts: { force?: boolean } = {}): Promise<BackupManifest> {
-  const manifest = JSON.parse(fs.readFileSync(path.join(fromDir, 'manifest.json'), 'utf8')) as BackupManifest;
-  if (manifest.format !== 'elide-backup/1') throw new Error(`unknown backup format ${String(manifest.format)}`);
+  const manifest = readManifest(fromDir);
+  if (fs.existsSync(toDir) && !fs.statSync(toDir).isDirectory()) throw new Error(`restore target ${toDir} is a file, not a folder`);
   if (fs.existsSync(toDir) && fs.readdirSync(toDir).length > 0 && !opts.force)
     throw new Error(`restore target ${toDir} is not empty (pass --force to restore over it)`);
+  const users = processesUsing(DATABASES.map((db) => path.join(fs.existsSync(toDir) ? fs.realpathSync(toDir) : toDir, db)));
+  if (users.length > 0)
+    throw new Error(
+      `restore target ${toDir} is in use by running processes (pid ${users.join(', ')}): stop the suite (Ctrl-C or SIGTERM on npm start) and run the restore again`,
+    );
 
   // Verify everything before touching the target: a damaged backup must not half-replace a data folder.
   for (const f of manifest.files) {
     const rel = path.normalize(f.path);
     if (path.isAbsolute(rel) || rel.startsWith('..')) throw new Error(`manifest path escapes the backup: ${f.path}`);
-    const bytes = fs.readFileSync(path.join(fromDir, rel));
+    const source = path.join(fromDir, rel);
+    if (!fs.existsSync(source)) throw new Error(`the backup lacks ${f.path}, which its manifest lists: the backup is incomplete`);
+    const bytes = fs.readFileSync(source);
     if (createHash('sha256').update(bytes).digest('hex') !== f.sha256) throw new Error(`checksum mismatch for ${f.path}`);
   }
 
   fs.mkdirSync(toDir, { recursive: true });
   if (opts.force) {
     // Stale WAL files beside a restored database would be replayed on top of it.
-    for (const db of ['marketplace.db', 'registry.db'])
-      for (const suffix of ['-wal', '-shm']) fs.rmSync(path.join(toDir, db + suffix), { force: true });
+    for (const db of DATABASES) for (const suffix of ['-wal', '-shm']) fs.rmSync(path.join(toDir, db + suffix), { force: true });
   }
   for (const f of manifest.files) {
     const target = path.join(toDir, path.normalize(f.path));
@@ -33,7 +96,7 @@ export async function restore(fromDir: string, toDir: string, opts: { force?: bo
     fs.copyFileSync(path.join(fromDir, f.path), target);
     if (f.path.startsWith(`secrets${path.sep}`)) fs.chmodSync(target, 0o600);
   }
-  for (const db of ['marketplace.db', 'registry.db']) {
+  for (const db of DATABASES) {
     const conn = new Database(path.join(toDir, db));
     const ok = conn.pragma('integrity_check', { simple: true });
     conn.close();
@@ -44,19 +107,37 @@ export async function restore(fromDir: string, toDir: string, opts: { force?: bo
   return manifest;
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+const USAGE = 'usage: npm run restore -- --from BACKUP_DIR [--to DATA_DIR] [--force]';
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
-  const from = arg('--from');
-  const to = arg('--to') ?? process.env.DATA_DIR ?? './data';
-  if (!from) {
-    process.stderr.write('usage: npm run restore -- --from BACKUP_DIR [--to DATA_DIR] [--force]\n');
+  // Strict: `--to --force` would otherwise restore into a folder named "--force", and a misspelt --to into DATA_DIR.
+  let values: { from?: string; to?: string; force?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: { from: { type: 'string' }, to: { type: 'string' }, force: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+    for (const name of ['from', 'to'] as const)
+      if (values[name]?.startsWith('-')) throw new Error(`option --${name} needs a folder, not ${values[name]}`);
+  } catch (err) {
+    process.stderr.write(`restore: ${(err as Error).message}\n${USAGE}\n`);
     process.exit(2);
   }
-  restore(path.resolve(from), path.resolve(to), { force: process.argv.includes('--force') }).then(
+  const { from } = values;
+  if (!from) {
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(2);
+  }
+  let to: string;
+  try {
+    // The same default as every process: DATA_DIR as loadConfig reads it (an empty DATA_DIR means ./data).
+    to = values.to ?? loadConfig(process.env).DATA_DIR;
+  } catch (err) {
+    process.stderr.write(`restore failed: ${(err as Error).message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  restore(path.resolve(from), path.resolve(to), { force: values.force === true }).then(
     (m) => process.stdout.write(`restored ${m.files.length} files from ${from} (taken ${m.createdAt}) into ${path.resolve(to)}\n`),
     (err: Error) => {
       process.stderr.write(`restore failed: ${err.message}\n`);
