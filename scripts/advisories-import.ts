@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import { systemClock } from '../lib/clock.ts';
 import { ConfigError, loadConfig } from '../lib/config.ts';
-import { EXIT_CONFIG } from '../lib/run-service.ts';
+import type { Db } from '../lib/db.ts';
+import { databaseFailure, EXIT_CONFIG } from '../lib/run-service.ts';
 import { openRegistryDatabase } from '../registry/db.ts';
 import { createPackagesRepo } from '../registry/packages-repo.ts';
 import { createRegistrySecurity } from '../registry/security/registry-security.ts';
@@ -26,7 +27,23 @@ function main(argv: string[]): number {
     }
     throw err;
   }
-  const db = openRegistryDatabase(config.REGISTRY_DATABASE_PATH);
+  // The registry creates its database at its first start. Opening a missing one here would make an empty registry
+  // wherever a mistyped DATA_DIR points, and report the advisories as imported into it.
+  if (!fs.existsSync(config.REGISTRY_DATABASE_PATH)) {
+    console.error(
+      `there is no registry database at ${config.REGISTRY_DATABASE_PATH}: set DATA_DIR (or REGISTRY_DATABASE_PATH) to the suite's data folder, or start the suite once first`,
+    );
+    return EXIT_CONFIG;
+  }
+  let db: Db;
+  try {
+    db = openRegistryDatabase(config.REGISTRY_DATABASE_PATH);
+  } catch (err) {
+    const reason = databaseFailure(config, err);
+    if (!reason) throw err;
+    console.error(reason);
+    return EXIT_CONFIG;
+  }
   const security = createRegistrySecurity(db, createPackagesRepo(db), systemClock);
   let failed = false;
   try {

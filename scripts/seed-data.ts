@@ -3,6 +3,8 @@
 // changes nothing and says so. It runs each owner's own code in-process (buildApp + inject), so it works
 // whether or not the suite is running and every row goes through the same rules as a user's request.
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { buildApp as buildApiApp } from '../api/app.ts';
 import { openApiDatabase } from '../api/db.ts';
 import { systemClock } from '../lib/clock.ts';
@@ -53,8 +55,12 @@ async function seedAccounts(ctx: SeedContext) {
     });
     if (admin.created) {
       ctx.report.changes.push('created user admin (admin, Enterprise plan)');
-      // Printed once, at creation: it is not stored anywhere in clear.
-      if (!ctx.config.ADMIN_PASSWORD) console.log(`admin password (shown once, keep it): ${adminPassword}`);
+      // A generated password goes to a 0600 file, never to the output: under npm start the output is a log, and
+      // logs are kept, shipped and read by people who must not get the admin account (journald, CI, log services).
+      if (!ctx.config.ADMIN_PASSWORD) {
+        const file = writeAdminPassword(ctx.config, adminPassword);
+        ctx.report.changes.push(`admin password generated into ${file} (mode 0600): read it, log in, then delete the file`);
+      }
     }
     const demo = await ensure({ username: 'demo', email: 'demo@elide.local', password: 'demo123', role: 'publisher', plan: 'team' });
     if (demo.created) ctx.report.changes.push('created user demo / demo123 (publisher, Team plan)');
@@ -70,6 +76,15 @@ async function seedAccounts(ctx: SeedContext) {
   } finally {
     await app.close();
   }
+}
+
+/** Writes the generated admin password beside the other secrets, readable by this user only. */
+function writeAdminPassword(config: Config, password: string): string {
+  const file = path.join(config.DATA_DIR, 'secrets', 'admin-password');
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  fs.chmodSync(file, 0o600); // an existing file keeps its mode through writeFileSync
+  return file;
 }
 
 /** Seed steps in order; later features append theirs (packages, services, advisories...). */
@@ -99,7 +114,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     }
     throw err;
   }
-  const report = await seed(config);
+  let report: SeedReport;
+  try {
+    report = await seed(config);
+  } catch (err) {
+    // An unusable DATA_DIR is found by loadSecrets, inside seed(): one sentence, not a stack trace.
+    if (err instanceof ConfigError) {
+      console.error(`seed: ${err.message}`);
+      process.exit(EXIT_CONFIG);
+    }
+    throw err;
+  }
   if (report.changes.length === 0) console.log(`nothing to change: ${config.DATA_DIR} is already seeded`);
   else for (const c of report.changes) console.log(c);
 }
