@@ -65,7 +65,7 @@ export function createProcessLogger(service: string, level: string): Logger {
 /**
  * The logger of one request, made only when a line is actually written at an enabled level. Fastify makes a
  * child logger per request, and a pino child serialises its bindings and sets up its serializers at once:
- * measurable on the hot paths (issue #11) for requests that, at the default `warn` level, never log.
+ * measurable on the hot paths (issue #11) for requests that, at a level such as `warn`, never log.
  */
 export class LazyChildLogger {
   #real: Logger | undefined;
