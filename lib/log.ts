@@ -30,11 +30,12 @@ export function loggerOptions(service: string, level: string): LoggerOptions {
     base: { service },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: {
-      // Query strings can carry tokens (?token=...), so only the path is logged.
+      // Query strings can carry tokens (?token=...), so only the path is logged, and paths can carry one too (npm
+      // token revoke and npm logout put the whole token in the URL): scrubbed like free text.
       req: (req: { method: string; url: string; id: string; ip?: string }) => ({
         id: req.id,
         method: req.method,
-        path: String(req.url).split('?')[0],
+        path: scrubSecrets(String(req.url).split('?')[0]),
         ip: req.ip,
       }),
     },

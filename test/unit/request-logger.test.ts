@@ -40,6 +40,17 @@ describe('request logger', () => {
     await app.close();
   });
 
+  it('scrubs a token out of a logged path (npm token revoke and npm logout put one in the URL)', async () => {
+    const { logger, lines } = captured('info');
+    const app = createServiceApp({ service: 'test', logger, ready: () => true });
+    const token = `elk_${'Ab1'.repeat(12)}`;
+    await app.inject({ method: 'DELETE', url: `/npm/-/npm/v1/tokens/token/${token}` });
+    const logged = JSON.stringify(lines);
+    expect(lines.some((l) => (l.req as { path?: string } | undefined)?.path === '/npm/-/npm/v1/tokens/token/elk_[redacted]')).toBe(true);
+    expect(logged).not.toContain(token);
+    await app.close();
+  });
+
   it('builds no pino child for a request that logs nothing at an enabled level', async () => {
     const { logger, lines } = captured('warn');
     const child = vi.spyOn(logger, 'child');
