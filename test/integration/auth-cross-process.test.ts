@@ -1,8 +1,11 @@
-// Identity across processes: two main API processes, the registry and the marketplace on one data folder (as the suite's five
-// processes share marketplace.db). A logout, a revoked token or a disabled user on one is refused by the others
-// at once, and the login rate limit is one budget for both APIs (a shared SQLite store, not per process).
+// Identity across processes: two main API processes, the registry and the marketplace on one marketplace.db (as the
+// suite's five processes share it; the second API has a data folder of its own, since a folder runs one instance of
+// each process, and is given the database and secrets, as a second instance behind a balancer would be). A logout, a
+// revoked token or a disabled user on one is refused by the others at once, and the login rate limit is one budget
+// for both APIs (a shared SQLite store, not per process).
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSecrets } from '../../lib/secrets.ts';
@@ -52,14 +55,22 @@ beforeAll(async () => {
   const port = await freePort();
   b = `http://127.0.0.1:${port}`;
   const log = fs.openSync(path.join(suite.dataDir, 'logs', 'api-2.log'), 'a');
+  const secrets = loadSecrets(suite.config);
+  internalToken = secrets.internalToken;
   second = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server.ts')], {
     cwd: ROOT,
-    env: { ...suite.env, PORT: String(port) },
+    env: {
+      ...suite.env,
+      PORT: String(port),
+      DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'elide-api-2-')),
+      DATABASE_PATH: suite.config.DATABASE_PATH,
+      JWT_SECRET: secrets.jwtSecret,
+      INTERNAL_TOKEN: secrets.internalToken,
+    },
     stdio: ['ignore', log, log],
   });
   fs.closeSync(log);
   await waitFor(async () => (await fetch(`${b}/ready`)).ok, 30_000, 'the second api process');
-  internalToken = loadSecrets(suite.config).internalToken;
 });
 
 afterAll(async () => {
