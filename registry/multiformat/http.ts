@@ -11,7 +11,9 @@ import type { FileRow } from './files-repo.ts';
 export const challenge = (message: string, realm = 'registry') =>
   new AppError(401, 'UNAUTHORIZED', message, undefined, { 'www-authenticate': `Basic realm="${realm}"` });
 
-const LARGE = new Set(['FST_REQ_FILE_TOO_LARGE', 'FST_ERR_CTP_BODY_TOO_LARGE', 'FST_PARTS_LIMIT', 'FST_FILES_LIMIT']);
+const LARGE = new Set(['FST_REQ_FILE_TOO_LARGE', 'FST_ERR_CTP_BODY_TOO_LARGE']);
+/** Too many files or parts in a multipart form: a malformed upload, not a large one (twine would say "File too large"). */
+const CROWDED = new Set(['FST_PARTS_LIMIT', 'FST_FILES_LIMIT', 'FST_FIELDS_LIMIT']);
 
 /**
  * Errors of this context: the sentence in the reason phrase and in the body. style "json" keeps the suite's error
@@ -23,6 +25,9 @@ export function installFormatErrors(app: FastifyInstance, style: 'json' | 'text'
     if (LARGE.has((err as { code?: string }).code ?? '')) {
       status = 413;
       body = { error: `File too large. Limit is ${Math.floor(maxUploadBytes / 1024 / 1024)} MB.`, code: 'FILE_TOO_LARGE' };
+    } else if (CROWDED.has((err as { code?: string }).code ?? '')) {
+      status = 400;
+      body = { error: 'Too many parts in the upload form: send one distribution and its metadata fields.', code: 'TOO_MANY_PARTS' };
     }
     if (status >= 500) req.log.error({ err }, 'request failed');
     else req.log.info({ code: body.code, status }, 'request refused');

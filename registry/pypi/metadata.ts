@@ -1,7 +1,9 @@
 // Core metadata (METADATA / PKG-INFO, RFC 822 style) read from a wheel or sdist in memory, within the archive
 // reader's bounds. The archive is the truth for name, version, requires-python and dependencies: twine's form
 // fields are only checked against it (the sdist form even omits requires_dist, multiformat-protocols.md 1.2).
+import { validRange } from '@renovatebot/pep440';
 import { badRequest } from '../../lib/errors.ts';
+import { evaluateMarker, type MarkerEnvironment, PYPI_TARGET_ENVIRONMENT } from '../multiformat/pep508-markers.ts';
 import { type ArchiveEntry, readArchive } from '../security/archive-reader.ts';
 import { type DistKind, normalizeName } from './names.ts';
 
@@ -130,4 +132,70 @@ export function releaseDetails(m: CoreMetadata): ReleaseDetails {
     if (v.length > 0) out[key] = v;
   }
   return out as ReleaseDetails;
+}
+
+// --- Validation of the dependency fields, as Warehouse does at upload ------------------------------------------
+// pip parses every Requires-Dist of a candidate with packaging's strict PEP 508 grammar and stops with a traceback
+// (InvalidRequirement) on one it cannot read: a release with such a line is uninstallable, and so is everything that
+// depends on it. pypi.org refuses the upload instead ("... is an invalid value for Requires-Dist"); so does this.
+
+const PEP508_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+/** name, [extras], then the rest (a specifier, parenthesised or not, or "@ url"). */
+const PEP508_HEAD = /^\s*([^\s[(;@<>=!~]+)\s*(?:\[([^\]]*)\])?\s*(.*)$/s;
+
+/** A specifier set as packaging reads it: comma-separated clauses, empty ones (a trailing comma) skipped. */
+function isValidSpecifierSet(text: string): boolean {
+  const clauses = text
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+  return clauses.every((c) => /^(===|==|!=|<=|>=|~=|<|>)/.test(c) && validRange(c));
+}
+
+/**
+ * Every variable set to a version, so that a marker is only undefined when it cannot be parsed (an unknown variable,
+ * a missing operator or quote, unbalanced parentheses), never because of this registry's own target environment.
+ */
+const PARSE_ONLY_ENVIRONMENT = Object.fromEntries(Object.keys(PYPI_TARGET_ENVIRONMENT).map((k) => [k, '1.0'])) as MarkerEnvironment;
+
+/** Why a Requires-Dist line is not PEP 508, or undefined when pip can read it. */
+export function requirementError(line: string): string | undefined {
+  const semi = line.indexOf(';');
+  const requirement = semi < 0 ? line : line.slice(0, semi);
+  const marker = semi < 0 ? undefined : line.slice(semi + 1).trim();
+  const head = PEP508_HEAD.exec(requirement);
+  if (!head || !PEP508_NAME.test(head[1])) return 'expected a project name first';
+  const [, , extras, rest] = head;
+  if (extras !== undefined && !extras.split(',').every((e) => e.trim() === '' || PEP508_NAME.test(e.trim())))
+    return `invalid extras [${extras}]`;
+  const spec = rest.trim();
+  if (spec.startsWith('@')) {
+    if (!/^@\s*\S+:\/\/?\S+\s*$/.test(spec)) return 'expected a URL after @';
+    // A URL requirement needs a space before its marker, or the ";" is read as part of the URL.
+    if (marker !== undefined && !/\s$/.test(requirement)) return 'expected a space between the URL and ";"';
+  } else if (spec !== '') {
+    const inner = /^\((.*)\)$/s.exec(spec)?.[1] ?? spec;
+    if (!isValidSpecifierSet(inner)) return `invalid version specifier ${JSON.stringify(spec.slice(0, 60))}`;
+  }
+  if (marker !== undefined && evaluateMarker(marker, PARSE_ONLY_ENVIRONMENT) === undefined)
+    return `invalid environment marker ${JSON.stringify(marker.slice(0, 60))}`;
+  return undefined;
+}
+
+const invalidField = (value: string, field: string, why: string) =>
+  badRequest(
+    `'${value.slice(0, 100)}' is an invalid value for ${field}: ${why}. See https://packaging.python.org/specifications/core-metadata for more information.`,
+    undefined,
+    'INVALID_METADATA',
+  );
+
+/**
+ * 400 for the first Requires-Dist pip could not parse. Requires-Python is left as written: pip ignores one it cannot
+ * read ("Ignoring invalid Requires-Python"), and older packaging accepted forms such as ">=3.6.*" that newer rejects.
+ */
+export function assertValidRequirements(requiresDist: string[]): void {
+  for (const line of requiresDist) {
+    const why = requirementError(line);
+    if (why) throw invalidField(line, 'Requires-Dist', why);
+  }
 }

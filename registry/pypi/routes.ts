@@ -27,7 +27,12 @@ async function readForm(req: FastifyRequest): Promise<UploadForm> {
   for await (const part of req.parts()) {
     if (part.type === 'file') {
       const bytes = await part.toBuffer();
-      if (part.fieldname === 'content') form.file = { filename: part.filename, bytes };
+      // twine sends a detached signature (dist/*.asc, or --sign) as a second file part, gpg_signature: pypi.org has
+      // ignored those since 2023 and so does this registry; only the distribution is kept.
+      if (part.fieldname === 'content') {
+        if (form.file) throw badRequest('Upload one distribution per request, as twine does.', undefined, 'TOO_MANY_FILES');
+        form.file = { filename: part.filename, bytes };
+      }
     } else {
       const values = form.fields.get(part.fieldname) ?? [];
       values.push(String(part.value));
@@ -58,7 +63,7 @@ function sendPage(req: FastifyRequest, reply: FastifyReply, type: string, page: 
 /** originOf: the registry's public origin for a request (public-url.ts), for the JSON API's absolute file URLs. */
 export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContext, originOf: (req: FastifyRequest) => string) {
   await app.register(multipart, {
-    limits: { fileSize: ctx.maxUploadBytes, files: 1, fields: 1000, fieldSize: 8 * 1024 * 1024, parts: 1100 },
+    limits: { fileSize: ctx.maxUploadBytes, files: 2, fields: 1000, fieldSize: 8 * 1024 * 1024, parts: 1100 },
   });
   installFormatErrors(app, 'json', ctx.maxUploadBytes);
 
@@ -71,6 +76,9 @@ export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContex
   };
   app.post('/legacy/', upload);
   app.post('/legacy', upload);
+  // The repository root is the upload URL of Nexus (.../repository/pypi-hosted/), devpi (.../user/index/) and
+  // Artifactory (.../api/pypi/pypi-local): a team moving over keeps that shape in .pypirc, and got a bare 404.
+  app.post('/', upload);
 
   // The JSON API at pypi.org's paths under this root. A non-normalised name answers 301 to the normalised URL, as
   // pypi.org does; a private project answers as its simple page does (readablePackage).

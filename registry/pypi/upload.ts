@@ -8,7 +8,7 @@ import { AppError, badRequest, forbidden } from '../../lib/errors.ts';
 import { assertPublishable, noPackageToPublish } from '../multiformat/access.ts';
 import type { FormatContext } from '../multiformat/context.ts';
 import { storeArtifact, type UploadOutcome } from '../multiformat/publish.ts';
-import { field, fieldAll, readDistMetadata, releaseDetails } from './metadata.ts';
+import { assertValidRequirements, field, fieldAll, readDistMetadata, releaseDetails } from './metadata.ts';
 import { checkFilename, isLocalVersion, isValidName, isValidVersion, normalizeName, parseFilename, sameVersion } from './names.ts';
 
 /** Whether a release becomes `latest` over the current one (PEP 440 order, as uploads have always set it). */
@@ -106,6 +106,8 @@ export async function uploadDistribution(ctx: FormatContext, form: UploadForm, w
   }
   const releaseVersion = release ?? metaVersion;
   const requiresPython = field(dist.meta, 'Requires-Python') ?? one(form, 'requires_python');
+  const requiresDist = fieldAll(dist.meta, 'Requires-Dist');
+  assertValidRequirements(requiresDist);
   const summary = field(dist.meta, 'Summary') ?? one(form, 'summary');
   const keywords = (field(dist.meta, 'Keywords') ?? one(form, 'keywords'))
     .split(/[,\s]+/)
@@ -133,7 +135,7 @@ export async function uploadDistribution(ctx: FormatContext, form: UploadForm, w
         summary,
         license: field(dist.meta, 'License') ?? null,
         requiresPython: requiresPython || null,
-        requiresDist: fieldAll(dist.meta, 'Requires-Dist'),
+        requiresDist,
         homepage: field(dist.meta, 'Home-page') ?? null,
         details: releaseDetails(dist.meta),
       },
