@@ -50,13 +50,19 @@ export async function registerRubygemsRoutes(app: FastifyInstance, ctx: FormatCo
   registerAccessRoute(app, ctx, RUBYGEMS, (n) => n, REALM);
   app.get('/', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('RubyGems repository\n'));
 
-  app.post('/api/v1/gems', async (req, reply) => {
+  // gem push/yank/owner build their URL as "#{host}/api/v1/...": with the host written as the source URL, with
+  // its trailing slash (http://host/rubygems/, what `gem sources` lists), that is //api/v1/... . rubygems.org and
+  // Gemfury (Rails) squeeze the double slash; here each command's route is also registered under it.
+  const api = (path: string) => [`/api/v1${path}`, `//api/v1${path}`];
+
+  const push = async (req: FastifyRequest, reply: FastifyReply) => {
     const who = writer(req);
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     return reply.type('text/plain; charset=utf-8').send(await pushGem(ctx, body, who));
-  });
+  };
+  for (const url of api('/gems')) app.post(url, push);
 
-  app.delete('/api/v1/gems/yank', async (req, reply) => {
+  const yank = async (req: FastifyRequest, reply: FastifyReply) => {
     const who = writer(req);
     const form = new URLSearchParams(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
     const query = req.query as Record<string, string | undefined>;
@@ -67,12 +73,13 @@ export async function registerRubygemsRoutes(app: FastifyInstance, ctx: FormatCo
     if (!isValidGemName(name) || !version)
       throw badRequest('send gem_name and version (and platform for a platform gem)', undefined, 'VALIDATION_FAILED');
     return reply.type('text/plain; charset=utf-8').send(yankGem(ctx, who, name, version, platform));
-  });
+  };
+  for (const url of api('/gems/yank')) app.delete(url, yank);
 
   // gem owner: the list (gem asks for owners.yaml, tools for owners.json), and an owner added or removed by e-mail
   // address or handle (owners.ts).
   const OWNER_LISTS: Record<string, 'json' | 'yaml'> = { owners: 'json', 'owners.json': 'json', 'owners.yaml': 'yaml' };
-  app.get('/api/v1/gems/:name/:file', async (req, reply) => {
+  const ownerList = async (req: FastifyRequest, reply: FastifyReply) => {
     const { name, file } = req.params as { name: string; file: string };
     const format = OWNER_LISTS[file];
     if (!format || !isValidGemName(name)) throw notFound(GEM_NOT_FOUND, 'PACKAGE_NOT_FOUND');
@@ -80,7 +87,8 @@ export async function registerRubygemsRoutes(app: FastifyInstance, ctx: FormatCo
     const owners = listOwners(ctx, pkg, who);
     if (format === 'yaml') return perCaller(reply).type('text/yaml; charset=utf-8').send(ownersYaml(owners));
     return sendJson(reply, owners);
-  });
+  };
+  for (const url of api('/gems/:name/:file')) app.get(url, ownerList);
   const changeOwners = (add: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     const who = writer(req);
     const { name } = req.params as { name: string };
@@ -90,8 +98,10 @@ export async function registerRubygemsRoutes(app: FastifyInstance, ctx: FormatCo
       throw badRequest('send email=<the e-mail address or handle of the owner>', undefined, 'VALIDATION_FAILED');
     return reply.type('text/plain; charset=utf-8').send(changeOwner(ctx, who, name, owner, add));
   };
-  app.post('/api/v1/gems/:name/owners', changeOwners(true));
-  app.delete('/api/v1/gems/:name/owners', changeOwners(false));
+  for (const url of api('/gems/:name/owners')) {
+    app.post(url, changeOwners(true));
+    app.delete(url, changeOwners(false));
+  }
 
   /** Gems the caller may see (private gems only for their readers: maintainers, org members, admins). */
   const visibleGems = (req: FastifyRequest) => readablePackages(ctx, req, RUBYGEMS);
