@@ -1,5 +1,6 @@
 // The catalog as users browse it: the orchestrator's templates joined with ratings and live deployment
-// counts, filtered (category, region, price, rating) and ordered featured, then premium, then by name.
+// counts, filtered (category, region, price, rating, words) and ordered featured, then premium, then by name
+// (or by name, price, rating or popularity on request).
 import { type Category, SERVICE_TEMPLATES, type ServiceTemplate, startingPriceCents } from '../services/templates/index.ts';
 import { templateDetail } from '../services/templates/view.ts';
 import type { ListingsRepo } from './catalog-listings.ts';
@@ -14,11 +15,29 @@ export interface CatalogFilter {
   maxPrice?: number;
   minRating?: number;
   q?: string;
+  /** featured (the default: featured, then premium, then by name), name, price (cheapest first), rating, popular. */
+  sort?: CatalogSort;
   limit: number;
   offset: number;
 }
 
+export const CATALOG_SORTS = ['featured', 'name', 'price', 'rating', 'popular'] as const;
+export type CatalogSort = (typeof CATALOG_SORTS)[number];
+
 const PLACEMENT = { featured: 0, premium: 1, standard: 2 } as const;
+// What people type for a category: the seed README's headings ("Database-as-a-Service", "ML-Model-as-a-Service").
+const CATEGORY_WORDS: Record<ServiceTemplate['category'], string> = {
+  database: 'database databases db dbaas',
+  ml: 'ml machine learning model models inference',
+  api: 'api apis gateway',
+  storage: 'storage object files',
+  compute: 'compute serverless hosting',
+};
+/** Everything a search matches, lower case: name, description, slug, category, engine and tier names. */
+const searchText = (t: ServiceTemplate) =>
+  [t.name, t.description, t.slug, t.category, CATEGORY_WORDS[t.category], t.engine, ...t.tiers.map((x) => `${x.id} ${x.name}`)]
+    .join(' ')
+    .toLowerCase();
 const ACTIVE_COUNTS_TTL_MS = 2_000;
 const inPriceRange = (cents: number, f: { minPrice?: number; maxPrice?: number }) =>
   (f.minPrice === undefined || cents >= Math.round(f.minPrice * 100)) &&
@@ -49,6 +68,21 @@ export function createCatalog(deps: {
     return listing && listing !== t.listing ? { ...t, listing } : t;
   };
 
+  /** The catalog's order; every sort falls back on placement then name, so a page never reshuffles between calls. */
+  function order(sort: CatalogSort, ratings: Map<string, RatingStats>, active: Map<string, number>) {
+    const key: Record<CatalogSort, (a: ServiceTemplate, b: ServiceTemplate) => number> = {
+      featured: () => 0,
+      name: (a, b) => a.name.localeCompare(b.name),
+      price: (a, b) => startingPriceCents(a) - startingPriceCents(b),
+      rating: (a, b) =>
+        (ratings.get(b.id)?.average ?? 0) - (ratings.get(a.id)?.average ?? 0) ||
+        (ratings.get(b.id)?.count ?? 0) - (ratings.get(a.id)?.count ?? 0),
+      popular: (a, b) => (active.get(b.id) ?? 0) - (active.get(a.id) ?? 0),
+    };
+    return (a: ServiceTemplate, b: ServiceTemplate) =>
+      key[sort](a, b) || PLACEMENT[a.listing] - PLACEMENT[b.listing] || a.name.localeCompare(b.name);
+  }
+
   function summary(t: ServiceTemplate, ratings: Map<string, RatingStats>, active: Map<string, number>) {
     const r = ratings.get(t.id) ?? UNRATED;
     return {
@@ -64,6 +98,8 @@ export function createCatalog(deps: {
       featured: t.listing === 'featured',
       premium: t.listing !== 'standard',
       startingPrice: startingPriceCents(t) / 100,
+      // A $0 starting price is either a free tier or a metered one that bills every request: say which.
+      hasFreeTier: t.tiers.some((x) => x.model === 'free'),
       pricingModel: t.pricingModel,
       regions: t.regions,
     };
@@ -77,7 +113,8 @@ export function createCatalog(deps: {
   function list(f: CatalogFilter) {
     const ratings = deps.reviews.stats();
     const active = activeByService();
-    const q = f.q?.toLowerCase();
+    // Every word must match somewhere ("postgres database" finds PostgreSQL Managed, "database" all four).
+    const words = f.q?.toLowerCase().split(/\s+/).filter(Boolean) ?? [];
     const overrides = deps.listings?.overrides() ?? new Map();
     const matched = baseTemplates
       .map((t) => placed(t, overrides))
@@ -87,8 +124,8 @@ export function createCatalog(deps: {
       // $50 one); either bound alone is the same rule.
       .filter((t) => (f.minPrice === undefined && f.maxPrice === undefined) || t.tiers.some((x) => inPriceRange(x.monthlyCents, f)))
       .filter((t) => f.minRating === undefined || (ratings.get(t.id)?.average ?? 0) >= f.minRating)
-      .filter((t) => !q || t.name.toLowerCase().includes(q) || t.description.toLowerCase().includes(q) || t.slug.includes(q))
-      .sort((a, b) => PLACEMENT[a.listing] - PLACEMENT[b.listing] || a.name.localeCompare(b.name));
+      .filter((t) => words.length === 0 || words.every((w) => searchText(t).includes(w)))
+      .sort(order(f.sort ?? 'featured', ratings, active));
     return {
       services: matched.slice(f.offset, f.offset + f.limit).map((t) => summary(t, ratings, active)),
       total: matched.length,
@@ -102,7 +139,7 @@ export function createCatalog(deps: {
     /** GET /api/services's body: the same as list(f), serialized once per filter while its inputs stand. */
     listJson(f: CatalogFilter): string {
       if (!deps.inputsVersion) return JSON.stringify(list(f));
-      const key = JSON.stringify([f.category, f.region, f.minPrice, f.maxPrice, f.minRating, f.q, f.limit, f.offset]);
+      const key = JSON.stringify([f.category, f.region, f.minPrice, f.maxPrice, f.minRating, f.q, f.sort, f.limit, f.offset]);
       const counts = activeByService();
       const version = deps.inputsVersion();
       const hit = listCache.get(key);

@@ -196,9 +196,11 @@ export function deploymentBackups(d: ExtrasDeps, h: Helpers) {
           // 49 + "-restore-" + 5 = 63 characters: a generated name keeps to the rule a chosen one must follow.
           const suffix = seededRandom(id, now)().toString(36).slice(2, 7).padEnd(5, '0');
           const name = body.name ?? `${dep.name.slice(0, 49)}-restore-${suffix}`;
+          // A copy is a new bucket: the source keeps its bucketName (names are global), the copy gets its default.
+          const { bucketName: _source, ...config } = JSON.parse(dep.config) as Record<string, unknown>;
           const created = d.insertDeployment(
             p,
-            { serviceId: dep.service_id, name, config: { tier: dep.tier_id, region: dep.region, ...JSON.parse(dep.config) } },
+            { serviceId: dep.service_id, name, config: { tier: dep.tier_id, region: dep.region, ...config } },
             {},
             source,
           );

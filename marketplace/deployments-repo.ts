@@ -105,6 +105,10 @@ export function createDeploymentsRepo(db: Db) {
       @simulation, @restored_from, @created_at, @updated_at, @state_changed_at)`),
     byId: db.prepare('SELECT * FROM mkt_deployments WHERE id = ?'),
     byOwnerName: db.prepare("SELECT * FROM mkt_deployments WHERE owner_id = ? AND name = ? AND status <> 'deleted'"),
+    // Bucket names are one namespace across accounts, as S3's are: a few S3 deployments per account, so no index.
+    bucketHolder: db.prepare(
+      "SELECT id FROM mkt_deployments WHERE service_id = ? AND status <> 'deleted' AND json_extract(config, '$.bucketName') = ? LIMIT 1",
+    ),
     // A deleted one is listed only when deleted at or after the cutoff (NULL: none), as its tombstone reads.
     listOwn: db.prepare(
       "SELECT * FROM mkt_deployments WHERE owner_id = ? AND (status <> 'deleted' OR deleted_at >= ?) ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
@@ -224,6 +228,8 @@ export function createDeploymentsRepo(db: Db) {
       return snapshot;
     },
     byOwnerName: (ownerId: string, name: string) => s.byOwnerName.get(ownerId, name) as DeploymentRow | undefined,
+    /** Whether a live deployment of the service (any owner) holds this bucket name. */
+    bucketTaken: (serviceId: string, bucket: string) => s.bucketHolder.get(serviceId, bucket) !== undefined,
     /** `deletedSince`: the oldest deletion still listed (ISO), or null to list no deleted deployment. */
     listOwn: (ownerId: string, deletedSince: string | null, limit: number, offset: number) =>
       s.listOwn.all(ownerId, deletedSince, limit, offset) as DeploymentRow[],

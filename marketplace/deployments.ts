@@ -84,7 +84,14 @@ export function createDeploymentService(d: DeploymentDeps) {
       );
     const parsed = t.configSchema.safeParse(rest);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ field: ['config', ...i.path.map(String)].join('.'), message: i.message }));
+      const issues = parsed.error.issues.map((i) => {
+        // zod words a missing key as a type error ("expected object, received undefined"): say it is required
+        // and where the shape of the service's config is described.
+        // (zod leaves the input out of its issues, so its message is what tells a missing key.)
+        const missing = i.code === 'invalid_type' && /received undefined$/.test(i.message);
+        const message = missing ? `required (${i.expected}): GET /api/services/${t.slug} shows its configSchema` : i.message;
+        return { field: ['config', ...i.path.map(String)].join('.'), message };
+      });
       throw badRequest(
         `invalid config for ${t.name}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
         issues,
@@ -107,6 +114,11 @@ export function createDeploymentService(d: DeploymentDeps) {
     const { t, extra } = validate(input);
     if (repo.byOwnerName(p.userId, input.name))
       throw conflict(`you already have a deployment named "${input.name}": choose another name`, 'DEPLOYMENT_NAME_TAKEN');
+    // An S3 bucket name is global (the endpoint is https://s3.<region>.elide.services/<bucket>): two deployments
+    // holding one name would share an endpoint. Checked inside the create transaction, so two racing creates
+    // cannot both take it.
+    if (typeof extra.bucketName === 'string' && repo.bucketTaken(t.id, extra.bucketName))
+      throw conflict(`the bucket name "${extra.bucketName}" is taken: choose another bucketName`, 'BUCKET_NAME_TAKEN');
     const plan = d.identity.planOf(p.userId);
     if (plan) assertPlanAllows(plan, 'activeDeployments', repo.countActive(p.userId));
     // A new deployment falls in every account-wide budget: one that is spent and suspends on exceed would suspend it

@@ -22,14 +22,21 @@ export interface RatingStats {
 
 export type ReviewsRepo = ReturnType<typeof createReviewsRepo>;
 
+// "verified" means the reviewer has run the service, whenever that happened: read from the deployments at each
+// read, not frozen when the review was written (a review posted while the first deployment was still
+// provisioning would stay unverified forever). The stored column keeps what was true at writing.
+const READ_COLUMNS = `r.service_id, r.user_id, r.username, r.rating, r.title, r.body, r.created_at, r.updated_at,
+  (r.verified = 1 OR EXISTS (SELECT 1 FROM mkt_deployments d WHERE d.owner_id = r.user_id AND d.service_id = r.service_id
+    AND d.ever_running = 1)) AS verified`;
+
 export function createReviewsRepo(db: Db) {
   const s = {
     upsert: db.prepare(`INSERT INTO mkt_reviews (service_id, user_id, username, rating, title, body, verified, created_at, updated_at)
       VALUES (@service_id, @user_id, @username, @rating, @title, @body, @verified, @at, @at)
       ON CONFLICT(service_id, user_id) DO UPDATE SET rating = excluded.rating, title = excluded.title, body = excluded.body,
       verified = excluded.verified, updated_at = excluded.updated_at`),
-    get: db.prepare('SELECT * FROM mkt_reviews WHERE service_id = ? AND user_id = ?'),
-    list: db.prepare('SELECT * FROM mkt_reviews WHERE service_id = ? ORDER BY updated_at DESC, user_id LIMIT ? OFFSET ?'),
+    get: db.prepare(`SELECT ${READ_COLUMNS} FROM mkt_reviews r WHERE service_id = ? AND user_id = ?`),
+    list: db.prepare(`SELECT ${READ_COLUMNS} FROM mkt_reviews r WHERE service_id = ? ORDER BY updated_at DESC, user_id LIMIT ? OFFSET ?`),
     count: db.prepare('SELECT count(*) AS n FROM mkt_reviews WHERE service_id = ?'),
     remove: db.prepare('DELETE FROM mkt_reviews WHERE service_id = ? AND user_id = ?'),
     dist: db.prepare('SELECT service_id, rating, count(*) AS n FROM mkt_reviews GROUP BY service_id, rating'),

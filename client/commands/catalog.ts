@@ -1,7 +1,7 @@
 // service-cli list and info: the marketplace catalog, grouped by category.
 import { type Command, Option } from 'commander';
 import { CliError } from '../http.ts';
-import { colour, formatFields, formatMoney, formatTable, print, printJson } from '../output.ts';
+import { colour, formatFields, formatInt, formatMoney, formatTable, print, printJson } from '../output.ts';
 import { action, type Ctx, examples } from '../program.ts';
 
 export interface ServiceSummary {
@@ -13,15 +13,48 @@ export interface ServiceSummary {
   averageRating: number;
   ratingCount: number;
   startingPrice: number;
+  /** Whether one tier costs nothing at all (a $0 metered tier still bills usage); absent from older servers. */
+  hasFreeTier?: boolean;
   regions: string[];
 }
+
+export interface TierDetail {
+  id: string;
+  name: string;
+  price: number;
+  period: string;
+  /** free: $0; flat: the monthly price; metered: pay-as-you-go on `usage` only. */
+  model?: 'free' | 'flat' | 'metered';
+  features: string[];
+  usage?: { unit: string; included: number; pricePer: number; price: number } | null;
+  regions: string[];
+}
+
+/** "$0.015" for a usage price: formatMoney's two decimals would print $0.02 where the meter charges $0.015. */
+const unitPrice = (dollars: number) => `$${dollars.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 6 })}`;
+
+/**
+ * A tier's price as a person reads it. A metered tier has no monthly price but is not free: it bills every unit
+ * beyond the included ones, so it says what a unit costs, as the catalog's own features do.
+ */
+export function tierPrice(t: TierDetail): string {
+  const usage = t.usage ? `${unitPrice(t.usage.price)} per ${formatInt(t.usage.pricePer)} ${t.usage.unit}s` : undefined;
+  if (t.model === 'metered') return usage ? `pay as you go, ${usage}` : 'pay as you go';
+  if (t.price === 0 && t.model !== 'flat') return 'free';
+  // A flat tier with a meter bills the units beyond its included ones on top of the monthly price.
+  return `${formatMoney(t.price)}/${t.period}${usage ? ` + ${usage}` : ''}`;
+}
+
+/** The FROM column: a service whose cheapest tier is $0 a month is "free" only when that tier bills nothing. */
+const startingAt = (s: ServiceSummary) =>
+  s.startingPrice > 0 ? `${formatMoney(s.startingPrice)}/mo` : s.hasFreeTier === false ? 'pay as you go' : 'free';
 
 export interface ServiceDetail extends ServiceSummary {
   publisher?: string;
   pricing: {
     model: string;
     currency: string;
-    tiers: { id: string; name: string; price: number; period: string; features: string[]; regions: string[] }[];
+    tiers: TierDetail[];
   };
   specifications: { regions: string[]; sla?: unknown; versions?: string[]; provisioningSeconds?: unknown };
 }
@@ -45,7 +78,7 @@ export function catalogTables(services: ServiceSummary[], bold: (s: string) => s
         `${bold(cat.toUpperCase())}\n${formatTable(list, [
           { header: 'SLUG', get: (s) => s.slug },
           { header: 'NAME', get: (s) => s.name },
-          { header: 'FROM', get: (s) => (s.startingPrice === 0 ? 'free' : `${formatMoney(s.startingPrice)}/mo`), align: 'right' },
+          { header: 'FROM', get: startingAt, align: 'right' },
           { header: 'RATING', get: (s) => (s.ratingCount ? `${s.averageRating.toFixed(1)} (${s.ratingCount})` : '-') },
           { header: 'REGIONS', get: (s) => s.regions.join(','), max: 40 },
         ])}`,
@@ -54,13 +87,13 @@ export function catalogTables(services: ServiceSummary[], bold: (s: string) => s
 }
 
 async function list(ctx: Ctx) {
-  const o = ctx.flags as { category?: string; region?: string; search?: string };
+  const o = ctx.flags as { category?: string; region?: string; search?: string; sort?: string };
   const services: ServiceSummary[] = [];
   let total = 0;
   // The API pages at 100; the catalog is small, so read it all.
   do {
     const page = await ctx.client.request<{ services: ServiceSummary[]; total: number }>('marketplace', '/api/services', {
-      query: { category: o.category, region: o.region, q: o.search, limit: 100, offset: services.length },
+      query: { category: o.category, region: o.region, q: o.search, sort: o.sort, limit: 100, offset: services.length },
       auth: 'none',
     });
     services.push(...page.services);
@@ -93,7 +126,7 @@ async function info(ctx: Ctx, slug: string) {
     formatTable(s.pricing.tiers, [
       { header: 'TIER', get: (t) => t.id },
       { header: 'NAME', get: (t) => t.name },
-      { header: 'PRICE', get: (t) => (t.price === 0 ? 'free' : `${formatMoney(t.price)}/${t.period}`), align: 'right' },
+      { header: 'PRICE', get: tierPrice, align: 'right' },
       { header: 'REGIONS', get: (t) => t.regions.join(','), max: 30 },
       { header: 'FEATURES', get: (t) => t.features.join(', '), max: 60 },
     ]),
@@ -109,9 +142,20 @@ export function registerCatalogCommands(program: Command, cli: string) {
       // The seed README's five categories: a typo is a usage error naming them, not the server's validation text.
       .addOption(new Option('-c, --category <category>', 'only this category').choices(['database', 'ml', 'api', 'storage', 'compute']))
       .option('-r, --region <region>', 'only services offered in this region')
-      .option('-s, --search <words>', 'match name or description')
+      .option('-s, --search <words>', 'match name, description, category or tier (every word)')
+      .addOption(
+        new Option(
+          '--sort <order>',
+          'order within each category: featured first, by name, cheapest first, best rated, most deployed',
+        ).choices(['featured', 'name', 'price', 'rating', 'popular']),
+      )
       .action(action(cli, list)),
-    [`${cli} list`, `${cli} list --category database --region eu-west-1`, `${cli} list --json`],
+    [
+      `${cli} list`,
+      `${cli} list --category database --region eu-west-1`,
+      `${cli} list --search database --sort price`,
+      `${cli} list --json`,
+    ],
   );
   examples(program.command('info <slug>').description('tiers, prices, regions, SLA and rating of a service').action(action(cli, info)), [
     `${cli} info postgres-managed`,

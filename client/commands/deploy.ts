@@ -11,6 +11,8 @@ export interface Deployment {
   id: string;
   name: string;
   status: string;
+  /** Where the deployment is heading (running, stopped, deleted): what status --wait waits for. */
+  desiredStatus?: string;
   endpoint: string | null;
   metrics: { requests: number; errors: number; avgResponseTime: number; uptime: number } & Record<string, number>;
   billing: { currentCost: number; projectedCost: number; currency: string };

@@ -7,7 +7,15 @@ import { confirm } from '../prompt.ts';
 import { type Deployment, getDeployment, noDeployment, waitFor } from './deploy.ts';
 
 async function status(ctx: Ctx, id: string) {
-  const d = await getDeployment(ctx, id);
+  let d = await getDeployment(ctx, id);
+  // --wait follows a deploy --no-wait (or any running operation) to where it is heading: the deployment's own
+  // desired state, so a stop in progress is waited to stopped, not to running. waitFor fails (exit 1) when it
+  // settles elsewhere, so `status --wait && next-step` works in scripts.
+  if (ctx.flags.wait) {
+    const timeout = Number(ctx.flags.timeout);
+    if (!Number.isFinite(timeout) || timeout <= 0) throw usageError('--timeout must be a number of seconds');
+    if (d.currentOperation) d = await waitFor(ctx, id, d.desiredStatus ?? 'running', timeout);
+  }
   if (ctx.json) return printJson(d);
   print(formatStatusBlock(d));
 }
@@ -50,13 +58,36 @@ interface LogLine {
 
 const logText = (l: LogLine) => `${l.at} ${l.level.toUpperCase().padEnd(5)} ${l.message}`;
 
+const DURATION_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/**
+ * --since / --until: an ISO time ("2026-11-27T20:00:00Z") or a duration back from now ("90s", "10m", "2h", "1d"),
+ * as docker logs --since takes them; sent to the marketplace as a UTC ISO instant, which is all it accepts.
+ */
+export function parseLogInstant(flag: string, value: string, nowMs = Date.now()): string {
+  const rel = /^(\d+)([smhd])$/.exec(value.trim());
+  const ms = rel ? nowMs - Number(rel[1]) * DURATION_MS[rel[2] as keyof typeof DURATION_MS] : Date.parse(value);
+  if (!Number.isFinite(ms))
+    throw usageError(`${flag} must be an ISO time such as 2026-01-01T12:00:00Z or a duration such as 10m, 2h or 1d`);
+  return new Date(ms).toISOString();
+}
+
 async function logs(ctx: Ctx, id: string) {
-  const o = ctx.flags as { tail: string; follow?: boolean };
+  const o = ctx.flags as { tail: string; follow?: boolean; since?: string; until?: string };
   const tail = Number(o.tail);
   if (!Number.isInteger(tail) || tail < 1 || tail > 1000) throw usageError('--tail must be a whole number from 1 to 1000');
+  const now = Date.now();
+  const from = o.since === undefined ? undefined : parseLogInstant('--since', o.since, now);
+  const to = o.until === undefined ? undefined : parseLogInstant('--until', o.until, now);
+  // A follow prints lines as they come, so it has no end: the marketplace refuses the pair, say it here first.
+  if (o.follow && to) throw usageError('--follow prints new lines as they come: it takes --since, not --until');
+  if (from && to && from >= to) throw usageError(`--since (${from}) must be before --until (${to})`);
   const path = `/api/deployments/${encodeURIComponent(id)}/logs`;
   if (!o.follow) {
-    const r = await ctx.client.request<{ lines: LogLine[] } | undefined>('marketplace', path, { query: { tail }, allow404: true });
+    const r = await ctx.client.request<{ lines: LogLine[] } | undefined>('marketplace', path, {
+      query: { tail, since: from, until: to },
+      allow404: true,
+    });
     if (!r) throw noDeployment(id);
     if (ctx.json) return printJson({ lines: r.lines });
     for (const l of r.lines) print(logText(l));
@@ -65,15 +96,18 @@ async function logs(ctx: Ctx, id: string) {
   // --follow: Server-Sent Events, one "log" event per line; --json prints one JSON object per line. Ctrl-C is
   // how a user ends it (like heroku logs --tail), so SIGINT/SIGTERM end it quietly with exit 0.
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(0));
-  let since: string | undefined;
+  let since = from;
+  let resumed = false;
   // The marketplace ends a follow after 10 minutes (and on shutdown) and expects clients to resume with ?since=.
   for (;;) {
-    const query = since ? { tail: 1000, since, follow: 'true' } : { tail, follow: 'true' };
+    // The first request honours --tail (the last lines after --since); a resumed one wants every line it missed.
+    const query = since ? { tail: resumed ? 1000 : tail, since, follow: 'true' } : { tail, follow: 'true' };
     const res = await ctx.client.stream('marketplace', path, { query, headers: { accept: 'text/event-stream' } });
     try {
       // ?since= answers only lines after it, so nothing is printed twice across reconnects.
       for await (const l of logEvents(res)) {
         since = l.at;
+        resumed = true;
         print(ctx.json ? JSON.stringify(l) : logText(l));
       }
     } catch {
@@ -197,10 +231,15 @@ async function scale(ctx: Ctx, id: string, instancesArg: string | undefined) {
 }
 
 export function registerDeploymentCommands(program: Command, cli: string) {
-  examples(program.command('status <id>').description('status, metrics and cost of a deployment').action(action(cli, status)), [
-    `${cli} status deploy-abc123`,
-    `${cli} status deploy-abc123 --json`,
-  ]);
+  examples(
+    program
+      .command('status <id>')
+      .description('status, metrics and cost of a deployment')
+      .option('--wait', 'first wait for the running operation to finish (exit 1 if the deployment ends elsewhere)')
+      .option('--timeout <seconds>', 'how long to wait', '600')
+      .action(action(cli, status)),
+    [`${cli} status deploy-abc123`, `${cli} status deploy-abc123 --json`, `${cli} status deploy-abc123 --wait`],
+  );
   examples(
     program
       .command('list-deployments')
@@ -216,8 +255,15 @@ export function registerDeploymentCommands(program: Command, cli: string) {
       .description('recent log lines of a deployment')
       .option('-f, --follow', 'keep printing new lines (Ctrl-C to stop)')
       .option('-n, --tail <lines>', 'how many recent lines', '100')
+      .option('--since <time>', 'only lines after this time (ISO 8601, or a duration back from now: 90s, 10m, 2h, 1d)')
+      .option('--until <time>', 'only lines before this time (same forms; not with --follow)')
       .action(action(cli, logs)),
-    [`${cli} logs deploy-abc123 --tail 20`, `${cli} logs deploy-abc123 --follow`],
+    [
+      `${cli} logs deploy-abc123 --tail 20`,
+      `${cli} logs deploy-abc123 --follow`,
+      `${cli} logs deploy-abc123 --since 1h`,
+      `${cli} logs deploy-abc123 --since 2026-01-01T12:00:00Z --until 2026-01-01T13:00:00Z`,
+    ],
   );
   examples(program.command('metrics <id>').description('current metrics (and time series with --json)').action(action(cli, metrics)), [
     `${cli} metrics deploy-abc123`,

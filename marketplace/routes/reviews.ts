@@ -9,6 +9,10 @@ import { findTemplate } from '../../services/templates/index.ts';
 import type { ReviewRow, ReviewsRepo } from '../reviews-repo.ts';
 
 const Slug = z.object({ slug: z.string().max(100) });
+// Reviews are other people's words shown in terminals (service-cli), pages and feeds: escape sequences, NULs and
+// bells have no place in them. A body keeps its line breaks and tabs; a title is one line.
+const NO_CONTROL = /^[^\p{Cc}]*$/u;
+const NO_CONTROL_BUT_LINES = /^(?:[^\p{Cc}]|[\n\r\t])*$/u;
 const view = (r: ReviewRow) => ({
   serviceId: r.service_id,
   userId: r.user_id,
@@ -57,8 +61,8 @@ export function reviewRoutes(app: TypedApp, guards: AuthGuards, reviews: Reviews
         params: Slug,
         body: z.strictObject({
           rating: z.number().int().min(1).max(5),
-          title: z.string().trim().min(1).max(120),
-          body: z.string().trim().max(5000).default(''),
+          title: z.string().trim().min(1).max(120).regex(NO_CONTROL, 'must be one line of text without control characters'),
+          body: z.string().trim().max(5000).regex(NO_CONTROL_BUT_LINES, 'must be text without control characters').default(''),
         }),
       },
     },

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { notFound } from '../../lib/errors.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
 import { CATEGORIES, findTemplate } from '../../services/templates/index.ts';
-import type { Catalog } from '../catalog.ts';
+import { CATALOG_SORTS, type Catalog } from '../catalog.ts';
 
 const ListQuery = z
   .strictObject({
@@ -13,6 +13,7 @@ const ListQuery = z
     maxPrice: z.coerce.number().min(0).max(1_000_000).optional(),
     minRating: z.coerce.number().min(0).max(5).optional(),
     q: z.string().max(100).optional(),
+    sort: z.enum(CATALOG_SORTS).optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),
     offset: z.coerce.number().int().min(0).max(100_000).default(0),
   })
