@@ -10,6 +10,21 @@ const port = z
   .transform(Number)
   .pipe(z.number().max(65535, 'must be a port number from 1 to 65535 (0 picks a free one)'));
 /**
+ * The Fetch standard's "bad ports" (fetch.spec.whatwg.org, port blocking): browsers and Node's fetch refuse to connect
+ * to them, so a process listening on one could not be reached from the dashboard's users or the supervisor's checks.
+ */
+const FETCH_BAD_PORTS = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117,
+  119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636,
+  989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+/** A port a process listens on: also not one that browsers and fetch() refuse. */
+const listenPort = port.refine(
+  (p) => !FETCH_BAD_PORTS.has(p),
+  'is a port browsers and fetch() refuse to connect to (the Fetch standard blocks it): choose another',
+);
+
+/**
  * An http(s) base URL. `new URL('localhost:3000')` parses (scheme "localhost:"), so the scheme is checked: without it
  * every peer call would fail at run time instead of at start. A query or fragment would be glued before the paths
  * the processes append (lib/http.ts concatenates), so only a path prefix is allowed.
@@ -71,11 +86,11 @@ const EnvSchema = z.object({
       'must be a host name or an IP address to bind, such as 127.0.0.1 or 0.0.0.0',
     )
     .default('127.0.0.1'),
-  PORT: port.default(3000),
-  REGISTRY_PORT: port.default(4873),
-  MARKETPLACE_PORT: port.default(3001),
-  DASHBOARD_PORT: port.default(8080),
-  ORCHESTRATOR_PORT: port.default(3002),
+  PORT: listenPort.default(3000),
+  REGISTRY_PORT: listenPort.default(4873),
+  MARKETPLACE_PORT: listenPort.default(3001),
+  DASHBOARD_PORT: listenPort.default(8080),
+  ORCHESTRATOR_PORT: listenPort.default(3002),
   ELIDE_API_URL: url.optional(),
   ELIDE_REGISTRY_URL: url.optional(),
   ELIDE_MARKETPLACE_URL: url.optional(),

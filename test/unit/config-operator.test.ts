@@ -66,6 +66,14 @@ describe('loadConfig as an operator meets it', () => {
     expect(ephemeral.PORT).toBe(0);
   });
 
+  it("refuses a port the Fetch standard blocks (browsers and Node's fetch never connect to 6000), but not for SMTP", () => {
+    expect(refusal({ DASHBOARD_PORT: '6000' })).toContain(
+      'DASHBOARD_PORT="6000": is a port browsers and fetch() refuse to connect to (the Fetch standard blocks it): choose another',
+    );
+    expect(refusal({ PORT: '6667' })).toContain('PORT="6667"');
+    expect(loadConfig({ PORT: '6005', SMTP_PORT: '587' })).toMatchObject({ PORT: 6005, SMTP_PORT: 587 });
+  });
+
   it('never echoes the value of a secret variable, nor a password inside a URL', () => {
     const msg = refusal({
       JWT_SECRET: 'tooshort-123',
