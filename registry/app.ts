@@ -102,12 +102,13 @@ export async function buildApp(deps: RegistryDeps) {
     security,
     analysis: createFilesRepo(deps.db),
   };
+  const accounts = deps.accounts ?? createAccountsClient(api, deps.secrets.internalToken);
   await registerNpmApi(app, {
     config: deps.config,
     ctx,
     // npm prints the 401's sentence: tell its user what to run.
     guards: createAuthGuards(authenticator, 'run npm login, or set an auth token for this registry in .npmrc'),
-    accounts: deps.accounts ?? createAccountsClient(api, deps.secrets.internalToken),
+    accounts,
     advisories: deps.advisories ?? security.auditLookup,
     uplink: deps.config.UPLINK_URL
       ? {
@@ -130,6 +131,7 @@ export async function buildApp(deps: RegistryDeps) {
     queueRescore: security.queueRescore,
     onReview: security.onReview,
     licensePolicy,
+    accounts,
   });
 
   if (deps.relayEvents) {

@@ -9,6 +9,7 @@ import { notFound } from '../../lib/errors.ts';
 import { requireInternalToken } from '../../lib/internal.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
+import type { AccountsClient } from '../accounts-client.ts';
 import { createBlobCollector } from '../blob-gc.ts';
 import type { BlobStore } from '../blob-store.ts';
 import type { IdentityLookups } from '../identity-repo.ts';
@@ -37,6 +38,8 @@ export interface FormatApiDeps {
   queueRescore: FormatContext['queueRescore'];
   onReview: FormatContext['onReview'];
   licensePolicy: FormatContext['licensePolicy'];
+  /** The main API's accounts (`gem signin` trades a password for an API key there). */
+  accounts: AccountsClient;
 }
 
 const GC_EVERY_MS = 60 * 60_000;
@@ -62,7 +65,7 @@ export async function registerFormatApis(app: TypedApp, d: FormatApiDeps) {
   const originOf = publicOrigin(d.config);
   await app.register(async (pypi) => registerPypiRoutes(pypi, ctx, originOf), { prefix: '/pypi' });
   await app.register(async (maven) => registerMavenRoutes(maven, ctx), { prefix: '/maven2' });
-  await app.register(async (gems) => registerRubygemsRoutes(gems, ctx, originOf), { prefix: '/rubygems' });
+  await app.register(async (gems) => registerRubygemsRoutes(gems, ctx, originOf, d.accounts), { prefix: '/rubygems' });
 
   const guard = requireInternalToken(d.internalToken);
   app.get(

@@ -6,11 +6,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, badRequest, notFound } from '../../lib/errors.ts';
 import { immutableCacheControl } from '../../lib/etag.ts';
+import type { AccountsClient } from '../accounts-client.ts';
 import { readablePackage, readablePackages, registerAccessRoute } from '../multiformat/access.ts';
 import type { FormatContext } from '../multiformat/context.ts';
 import type { FileRow } from '../multiformat/files-repo.ts';
 import { assertNotQuarantined, challenge, countDownload, installFormatErrors, sendBlob } from '../multiformat/http.ts';
 import type { PackageRow } from '../packages-repo.ts';
+import { registerApiKeyRoute } from './api-key.ts';
 import { createVersionsLog, infoBody, md5, sendIndexFile } from './compact-index.ts';
 import { isPrerelease, isValidGemName, liveGems, specOf } from './gem-spec.ts';
 import { GEM_NOT_FOUND, gemJson, latestJson, mostRecent, versionsJson } from './json-api.ts';
@@ -22,7 +24,12 @@ const REALM = 'rubygems';
 const NEED_KEY = 'Access Denied. Please sign up for an account and use your API token as the key (GEM_HOST_API_KEY or ~/.gem/credentials).';
 
 /** originOf: the registry's public origin for a request (public-url.ts), for the JSON API's absolute links. */
-export async function registerRubygemsRoutes(app: FastifyInstance, ctx: FormatContext, originOf: (req: FastifyRequest) => string) {
+export async function registerRubygemsRoutes(
+  app: FastifyInstance,
+  ctx: FormatContext,
+  originOf: (req: FastifyRequest) => string,
+  accounts: AccountsClient,
+) {
   // gem push sends application/octet-stream, gem yank a form: both are read as raw bytes here.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ctx.maxUploadBytes }, (_req, body, done) => done(null, body));
@@ -54,6 +61,7 @@ export async function registerRubygemsRoutes(app: FastifyInstance, ctx: FormatCo
   // its trailing slash (http://host/rubygems/, what `gem sources` lists), that is //api/v1/... . rubygems.org and
   // Gemfury (Rails) squeeze the double slash; here each command's route is also registered under it.
   const api = (path: string) => [`/api/v1${path}`, `//api/v1${path}`];
+  registerApiKeyRoute(app, ctx, accounts, api('/api_key'));
 
   const push = async (req: FastifyRequest, reply: FastifyReply) => {
     const who = writer(req);

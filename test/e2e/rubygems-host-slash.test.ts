@@ -35,6 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await suite?.stopAll();
+  fs.rmSync(work, { recursive: true, force: true });
 });
 
 describe('gem commands with --host http://host/rubygems/', () => {

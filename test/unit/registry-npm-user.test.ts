@@ -261,3 +261,55 @@ describe('npm profile get', () => {
     });
   });
 });
+
+describe('gem signin (POST /rubygems/api/v1/api_key)', () => {
+  const signin = (user: string, password: string, form: string, path = '/rubygems/api/v1/api_key') =>
+    registry.inject({
+      method: 'POST',
+      url: path,
+      headers: {
+        authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      payload: form,
+    });
+  const tokenRow = (name: string) =>
+    identity.prepare("SELECT readonly FROM api_tokens WHERE kind = 'api' AND name = ? AND revoked_at IS NULL").get(name) as
+      | { readonly: number }
+      | undefined;
+  const liveSessions = () =>
+    (identity.prepare("SELECT count(*) AS n FROM api_tokens WHERE kind = 'session' AND revoked_at IS NULL").get() as { n: number }).n;
+
+  it('trades the e-mail or handle and password for an API key, read-write only with a scope that changes gems', async () => {
+    const sessions = liveSessions();
+    const rw = await signin('alice@example.test', 'alice-password', 'name=laptop-alice&index_rubygems=true&push_rubygem=true');
+    expect(rw.statusCode).toBe(200);
+    expect(rw.headers['content-type']).toMatch(/^text\/plain/);
+    expect(rw.body).toMatch(/^elk_/);
+    expect(tokenRow('laptop-alice')).toEqual({ readonly: 0 });
+    // The key works for gem push's authentication (the bare key in Authorization, as gem sends it).
+    const me = await api.inject({ method: 'GET', url: '/api/auth/me', headers: { authorization: `Bearer ${rw.body}` } });
+    expect(me.json().username).toBe('alice');
+    // gem joins "#{host}/api/v1/..." to a host written with its slash.
+    const ro = await signin('alice', 'alice-password', 'name=ci-index&index_rubygems=true', '/rubygems//api/v1/api_key');
+    expect(ro.statusCode).toBe(200);
+    expect(tokenRow('ci-index')).toEqual({ readonly: 1 });
+    // The login session used to make the keys is ended at once.
+    expect(liveSessions()).toBe(sessions);
+  });
+
+  it("a wrong password or an unknown e-mail gets rubygems.org's 401 with the Basic challenge, and no key", async () => {
+    for (const [user, password] of [
+      ['alice@example.test', 'wrong-password'],
+      ['nobody@example.test', 'alice-password'],
+    ]) {
+      const res = await signin(user, password, 'name=never&push_rubygem=true');
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['www-authenticate']).toBe('Basic realm="rubygems"');
+      expect(res.body).toBe('HTTP Basic: Access denied.\n');
+    }
+    expect(tokenRow('never')).toBeUndefined();
+    const none = await registry.inject({ method: 'POST', url: '/rubygems/api/v1/api_key', payload: 'name=x' });
+    expect(none.statusCode).toBe(401);
+  });
+});
