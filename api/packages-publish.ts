@@ -2,7 +2,7 @@
 // read its package.json, check the body says the same, and publish it through the registry's own npm publish
 // (PUT /npm/<name> with the caller's credentials), so scan, score and events are exactly those of npm publish.
 import { createHash } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import semver from 'semver';
 import { request } from 'undici';
 import { AppError, badRequest } from '../lib/errors.ts';
@@ -67,38 +67,78 @@ export async function fetchTarball(url: string, d: PublishDeps): Promise<Buffer>
   }
 }
 
-/** package/package.json of a .tgz, with a minimal ustar walk (the registry re-reads the archive in full). */
-export function readPackageJson(tgz: Buffer, maxUnpacked: number): Record<string, unknown> {
-  let tar: Buffer;
+// Inflated bytes per compressed byte, past a floor: the registry's own archive limits
+// (registry/security/archive-reader.ts), which refuse anything beyond them at publish anyway.
+const MAX_INFLATE_RATIO = 100;
+const INFLATE_FLOOR_BYTES = 4 * 1024 * 1024;
+const MAX_PACKAGE_JSON_BYTES = 1024 * 1024;
+const noPackageJson = () => badRequest('the tarball has no readable package/package.json', undefined, 'INVALID_TARBALL');
+
+/**
+ * package/package.json of a .tgz, with a minimal ustar walk (the registry re-reads the archive in full). Streamed:
+ * the bodies of other entries are counted and dropped, it stops at package.json, and it refuses to inflate more
+ * than the ratio allows. Inflating the whole archive into one buffer first let a 700 kB gzip of zeros grow the main
+ * API by 1.5 GB (a few at once exhaust its memory) before anything was checked.
+ */
+export async function readPackageJson(tgz: Buffer, maxUnpacked: number): Promise<Record<string, unknown>> {
+  const budget = Math.min(maxUnpacked, Math.max(INFLATE_FLOOR_BYTES, tgz.length * MAX_INFLATE_RATIO));
+  const gunzip = createGunzip();
+  gunzip.end(tgz);
+  let inflated = 0;
+  let pending: Buffer = Buffer.alloc(0);
+  let skip = 0;
   try {
-    tar = gunzipSync(tgz, { maxOutputLength: maxUnpacked });
-  } catch {
-    throw badRequest('the tarball is not a valid gzip archive (or unpacks too large)', undefined, 'INVALID_TARBALL');
-  }
-  for (let off = 0; off + 512 <= tar.length; ) {
-    const header = tar.subarray(off, off + 512);
-    if (header.every((b) => b === 0)) break;
-    const field = (from: number, len: number) =>
-      header
-        .subarray(from, from + len)
-        .toString('utf8')
-        .replace(/\0.*$/s, '');
-    const size = Number.parseInt(field(124, 12).trim() || '0', 8);
-    const prefix = field(345, 155);
-    const name = prefix ? `${prefix}/${field(0, 100)}` : field(0, 100);
-    if (Number.isNaN(size)) break;
-    if (name === 'package/package.json' && (header[156] === 0x30 || header[156] === 0)) {
-      try {
-        const pj = JSON.parse(tar.subarray(off + 512, off + 512 + size).toString('utf8'));
-        if (pj && typeof pj === 'object' && !Array.isArray(pj)) return pj as Record<string, unknown>;
-      } catch {
-        // fall through to the refusal below
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      inflated += chunk.length;
+      if (inflated > budget)
+        throw badRequest(
+          `the tarball inflates past ${budget} bytes before its package/package.json (a decompression bomb)`,
+          undefined,
+          'INVALID_TARBALL',
+        );
+      pending = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
+      for (;;) {
+        if (skip > 0) {
+          const n = Math.min(skip, pending.length);
+          skip -= n;
+          pending = pending.subarray(n);
+          if (skip > 0) break;
+        }
+        if (pending.length < 512) break;
+        const header = pending.subarray(0, 512);
+        if (header.every((b) => b === 0)) throw noPackageJson();
+        const field = (from: number, len: number) =>
+          header
+            .subarray(from, from + len)
+            .toString('utf8')
+            .replace(/\0.*$/s, '');
+        const size = Number.parseInt(field(124, 12).trim() || '0', 8);
+        if (Number.isNaN(size)) throw noPackageJson();
+        const prefix = field(345, 155);
+        const name = prefix ? `${prefix}/${field(0, 100)}` : field(0, 100);
+        if (name === 'package/package.json' && (header[156] === 0x30 || header[156] === 0)) {
+          if (size > MAX_PACKAGE_JSON_BYTES)
+            throw badRequest('package.json in the tarball is larger than 1 MB', undefined, 'INVALID_TARBALL');
+          if (pending.length < 512 + size) break;
+          try {
+            const pj = JSON.parse(pending.subarray(512, 512 + size).toString('utf8'));
+            if (pj && typeof pj === 'object' && !Array.isArray(pj)) return pj as Record<string, unknown>;
+          } catch {
+            // refused below
+          }
+          throw noPackageJson();
+        }
+        pending = pending.subarray(512);
+        skip = Math.ceil(size / 512) * 512;
       }
-      break;
     }
-    off += 512 + Math.ceil(size / 512) * 512;
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw badRequest('the tarball is not a valid gzip archive', undefined, 'INVALID_TARBALL');
+  } finally {
+    gunzip.destroy();
   }
-  throw badRequest('the tarball has no readable package/package.json', undefined, 'INVALID_TARBALL');
+  throw noPackageJson();
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
@@ -110,7 +150,7 @@ export async function publishPackage(input: PublishInput, authorization: string,
   const bytes = input.tarball ? await fetchTarball(input.tarball, d) : Buffer.from(input.tarballBase64!, 'base64');
   if (bytes.length === 0 || bytes.length > d.maxTarballBytes)
     throw badRequest(`the tarball must be 1 to ${d.maxTarballBytes} bytes`, undefined, 'INVALID_TARBALL');
-  const pj = readPackageJson(bytes, d.maxTarballBytes * 10);
+  const pj = await readPackageJson(bytes, d.maxTarballBytes * 10);
   // The tarball's package.json is what npm installs; the body must agree with it (no manifest confusion).
   for (const [field, given, inner] of [
     ['name', input.name, pj.name],
