@@ -164,7 +164,10 @@ export function registerPackageRoutes(app: TypedApp, d: NpmRouteDeps) {
     reply
       .header('etag', etag)
       .header('cache-control', immutableCacheControl(row.access))
-      .header('content-disposition', `attachment; filename="${row.filename}"`);
+      .header('content-disposition', `attachment; filename="${row.filename}"`)
+      // Uploaded bytes never run as a page on the registry's origin, even in a browser that opens them (as the
+      // other ecosystems' downloads, registry/multiformat/http.ts): no script, no form, no same-origin access.
+      .header('content-security-policy', 'sandbox');
     // The bytes of a version never change: a client holding them (its ETag) gets a 304 without a read.
     // A revalidated download is still a download (counted like one).
     if (holdsEtag(req.headers['if-none-match'], etag)) {

@@ -160,10 +160,13 @@ export function createNpmUplink(
     const n = parseNpmReadName(p.name);
     if (p.kind === 'tarball') {
       const bytes = await tarball(n, p.filename);
+      // A download, never a page on the registry's origin, as for the tarballs published here (routes-packages.ts).
       reply
         .type('application/octet-stream')
         .header('content-length', bytes.length)
-        .header('cache-control', 'public, max-age=31536000, immutable');
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .header('content-disposition', `attachment; filename="${p.filename}"`)
+        .header('content-security-policy', 'sandbox');
       reply.send(bytes);
       return true;
     }

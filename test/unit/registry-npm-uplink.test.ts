@@ -90,4 +90,13 @@ describe('uplink rules', () => {
     expect(bad.json().error).toBe('the upstream tarball of remote@1.0.1 does not match its integrity');
     expect((await app.inject({ method: 'GET', url: '/npm/unknown-remote' })).statusCode).toBe(404);
   });
+
+  it('serves an upstream tarball as an inert download (attachment, nosniff, sandbox CSP)', async () => {
+    const res = await app.inject({ method: 'GET', url: '/npm/remote/-/remote-1.0.0.tgz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/octet-stream');
+    expect(res.headers['content-disposition']).toBe('attachment; filename="remote-1.0.0.tgz"');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toBe('sandbox');
+  });
 });
