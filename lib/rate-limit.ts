@@ -27,6 +27,12 @@ export const RATE_LIMITS = {
   /** Failed token/credential checks from one IP (registry clients, Basic auth guessing). */
   authFailurePerIp: { name: 'auth-fail-ip', max: 50, windowSeconds: 60 },
   passwordChangePerUser: { name: 'password-user', max: 10, windowSeconds: 3600 },
+  /**
+   * Webhook sends a user asks for (test ping, redeliver, recover): each makes the server POST to a URL of the user's
+   * choosing (up to 1000 with recover) and stores an attempt, so without a budget an account could aim the server at
+   * any host as fast as it can call.
+   */
+  webhookManualSendPerUser: { name: 'webhook-send-user', max: 30, windowSeconds: 60 },
 } satisfies Record<string, RateLimitRule>;
 
 export type RateLimitName = keyof typeof RATE_LIMITS;

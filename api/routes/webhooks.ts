@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Principal } from '../../lib/auth.ts';
 import { badRequest, notFound } from '../../lib/errors.ts';
+import { createRateLimiter, RATE_LIMITS } from '../../lib/rate-limit.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
 import type { ApiDeps } from '../app.ts';
@@ -75,6 +76,16 @@ const attemptView = (a: ReturnType<ReturnType<typeof createWebhooksRepo>['attemp
 export function registerWebhookRoutes(app: TypedApp, deps: ApiDeps, guards: AuthGuards, rules: ReturnType<typeof createWebhookRules>) {
   const repo = createWebhooksRepo(deps.db);
   const tags = ['webhooks'];
+  const limiter = createRateLimiter(
+    () => deps.db,
+    () => deps.clock.now(),
+  );
+  /** The writer, within its budget of sends it asks for (lib/rate-limit.ts). */
+  const sender = (req: FastifyRequest) => {
+    const p = guards.writer(req);
+    limiter.enforce([[RATE_LIMITS.webhookManualSendPerUser, p.userId]]);
+    return p;
+  };
   const audit = createAuditLog(deps.db, deps.clock);
   // Who changed where events go: the URL and events are recorded, never the secret.
   const record = (req: FastifyRequest, p: Principal, action: string, target: string, details?: Record<string, unknown>) =>
@@ -189,7 +200,7 @@ export function registerWebhookRoutes(app: TypedApp, deps: ApiDeps, guards: Auth
   app.post(
     '/api/webhooks/:id/test',
     { schema: { tags, summary: 'Send a webhook.test ping now and return the attempt', params: IdParams, response: { 200: AttemptView } } },
-    async (req) => attemptView(await rules.test(guards.writer(req), req.params.id)),
+    async (req) => attemptView(await rules.test(sender(req), req.params.id)),
   );
 
   app.post(
@@ -282,7 +293,7 @@ export function registerWebhookRoutes(app: TypedApp, deps: ApiDeps, guards: Auth
       },
     },
     async (req, reply) => {
-      const d = rules.redeliver(guards.writer(req), req.params.id, req.params.deliveryId);
+      const d = rules.redeliver(sender(req), req.params.id, req.params.deliveryId);
       return reply.status(202).send(toDeliveryView(d));
     },
   );
@@ -298,6 +309,6 @@ export function registerWebhookRoutes(app: TypedApp, deps: ApiDeps, guards: Auth
         response: { 202: z.object({ requeued: z.number(), hasMore: z.boolean() }) },
       },
     },
-    async (req, reply) => reply.status(202).send(rules.recover(guards.writer(req), req.params.id, req.body.since, req.body.until)),
+    async (req, reply) => reply.status(202).send(rules.recover(sender(req), req.params.id, req.body.since, req.body.until)),
   );
 }
