@@ -3,7 +3,20 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { renderAccount, renderOrg, renderTokens, type TokenRow } from '../pages/account.ts';
 import { type AuditEntry, renderActivity } from '../pages/activity.ts';
-import { act, formNumber, formText, getAs, notFoundPage, noticeOf, type RouteDeps, requireMe, seeOther, sendHtml, str } from './common.ts';
+import {
+  act,
+  formNumber,
+  formText,
+  getAs,
+  notFoundPage,
+  noticeOf,
+  type RouteDeps,
+  requireMe,
+  seeOther,
+  sendHtml,
+  str,
+  visitorHeaders,
+} from './common.ts';
 
 /** Audit entries per page of /account/activity (the API allows up to 100). */
 const ACTIVITY_PAGE_SIZE = 50;
@@ -60,7 +73,11 @@ export function registerAccountRoutes(app: FastifyInstance, deps: RouteDeps) {
     const body: Record<string, unknown> = { name: formText(b.name), readonly: b.readonly === '1' };
     // Blank means "never expires"; anything else typed is sent as a number (or null) for the API to check.
     if (formText(b.expiresInDays).trim()) body.expiresInDays = formNumber(b.expiresInDays);
-    const r = await act<{ name: string; token: string }>(api, req, '/api/auth/tokens', { method: 'POST', body });
+    const r = await act<{ name: string; token: string }>(api, req, '/api/auth/tokens', {
+      method: 'POST',
+      body,
+      headers: visitorHeaders(deps, req),
+    });
     const tokens = await listTokens(req);
     // The new token is answered in this page only (never stored, never in a URL): shown once.
     if (!r.ok) {

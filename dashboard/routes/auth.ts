@@ -2,12 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 import { renderLogin, renderPassword, renderRegister } from '../pages/auth.ts';
 import { clearSessionCookie, setSessionCookie } from '../session.ts';
-import { act, formText, noticeOf, type RouteDeps, requireMe, seeOther, sendHtml, str } from './common.ts';
+import { act, formText, noticeOf, type RouteDeps, requireMe, seeOther, sendHtml, str, visitorHeaders } from './common.ts';
 
-/** Only same-site paths: "next" must never send the user to another origin. */
+// Only same-site paths: "next" must never send the user to another origin. Printable ASCII only, no backslash:
+// browsers drop tab and newline from a URL and read a backslash as "/", so "/<tab>/evil.test" or "/<backslash>evil.test"
+// would become "//evil.test", another origin (WHATWG URL parser). A path the dashboard links to is always encoded.
+const SAME_SITE_PATH = /^\/(?!\/)[\x21-\x5b\x5d-\x7e]*$/;
 const safeNext = (v: unknown) => {
   const s = str(v, 500);
-  return s.startsWith('/') && !s.startsWith('//') && !s.startsWith('/\\') ? s : '/';
+  return SAME_SITE_PATH.test(s) ? s : '/';
 };
 
 function fieldErrors(details: unknown): Record<string, string> {
@@ -35,6 +38,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: RouteDeps) {
     const r = await act<{ token: string; expiresAt: string }>(api, req, '/api/auth/login', {
       method: 'POST',
       body: { username, password: str(b.password, 200) },
+      headers: visitorHeaders(deps, req),
     });
     if (!r.ok) {
       const error = r.status === 401 ? 'Wrong user name or password.' : (r.error ?? 'login failed');
@@ -52,6 +56,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: RouteDeps) {
     const r = await act<{ token: string; expiresAt: string }>(api, req, '/api/auth/register', {
       method: 'POST',
       body: { ...form, password: formText(b.password) },
+      headers: visitorHeaders(deps, req),
     });
     if (!r.ok) {
       return sendHtml(reply, renderRegister(req.session.ctx, { ...form, error: r.error, errors: fieldErrors(r.details) }), r.status);

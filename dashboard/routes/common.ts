@@ -54,6 +54,17 @@ export async function act<T = Record<string, unknown>>(
   return { ok: true, status: r.status, body: r.body };
 }
 
+/**
+ * Names the visitor to the main API, which limits logins, sign-ups and token creation per client address and
+ * records it in the audit log. Without it every visitor has the dashboard's own address: one visitor spending the
+ * login budget (100 wrong passwords a minute) locked every other visitor out. The main API believes
+ * x-elide-client-ip only next to the internal token (api/identity-context.ts), so it goes to the main API only.
+ */
+export const visitorHeaders = (deps: RouteDeps, req: FastifyRequest): Record<string, string> => ({
+  'x-internal-token': deps.secrets.internalToken,
+  'x-elide-client-ip': req.ip,
+});
+
 /** GET as the user; 404 -> undefined, other refusals become the error page. */
 export function getAs<T>(peer: PeerClient, req: FastifyRequest, path: string): Promise<T | undefined> {
   return peer.get<T>(path, { headers: bearer(req.session.token), requestId: req.id });
