@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPublisher, run } from '../fixtures/pypi/client-env.ts';
+import { createPublisher, pipEnv, run } from '../fixtures/pypi/client-env.ts';
 import { makeWheel } from '../fixtures/pypi/pypi-fixtures.ts';
 import { type Suite, startSuite } from '../helpers/suite.ts';
 
@@ -25,18 +25,7 @@ const SDIST = 'Acc_Hello-0.1.1.tar.gz';
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'pypi-e2e-'));
-  // A clean environment: no PIP_* from the machine (this box sets PIP_FIND_LINKS and a pip.conf), own HOME.
-  env = {
-    PATH: '/usr/bin:/bin',
-    HOME: work,
-    PIP_CONFIG_FILE: '/dev/null',
-    PIP_DISABLE_PIP_VERSION_CHECK: '1',
-    PIP_NO_CACHE_DIR: '1',
-    PIP_NO_INPUT: '1',
-    PYTHONDONTWRITEBYTECODE: '1',
-    NO_COLOR: '1',
-    COLUMNS: '300',
-  };
+  env = pipEnv(work);
   const proj = path.join(work, 'proj');
   fs.mkdirSync(path.join(proj, 'src', 'acc_hello'), { recursive: true });
   fs.writeFileSync(

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPublisher, run } from '../fixtures/pypi/client-env.ts';
+import { createPublisher, pipEnv, run } from '../fixtures/pypi/client-env.ts';
 import { makeWheel } from '../fixtures/pypi/pypi-fixtures.ts';
 import { type Suite, startSuite } from '../helpers/suite.ts';
 
@@ -22,18 +22,7 @@ let index: string;
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'pypi-daily-'));
-  // Own HOME and no pip.conf / PIP_* from the machine (it sets PIP_FIND_LINKS).
-  env = {
-    PATH: '/usr/bin:/bin',
-    HOME: work,
-    PIP_CONFIG_FILE: '/dev/null',
-    PIP_DISABLE_PIP_VERSION_CHECK: '1',
-    PIP_NO_CACHE_DIR: '1',
-    PIP_NO_INPUT: '1',
-    PYTHONDONTWRITEBYTECODE: '1',
-    NO_COLOR: '1',
-    COLUMNS: '300',
-  };
+  env = pipEnv(work);
   suite = await startSuite({ only: ['api', 'registry'] });
   token = await createPublisher(suite, 'pydaily');
   upload = `${suite.urls.registry}/pypi/legacy/`;
