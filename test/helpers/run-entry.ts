@@ -22,3 +22,13 @@ export function runEntry(entry: string, env: Record<string, string>, args: strin
 
 /** A stack frame of our own code: operator-facing failures print a sentence, never one of these. */
 export const STACK_FRAME = /at .*\.ts:\d+/;
+
+/** Whether a process is still alive (signal 0 checks without sending anything). */
+export const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};

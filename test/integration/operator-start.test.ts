@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_CONFIG } from '../../lib/run-service.ts';
 import { freePorts } from '../helpers/ports.ts';
-import { runEntry, STACK_FRAME } from '../helpers/run-entry.ts';
+import { alive, runEntry, STACK_FRAME } from '../helpers/run-entry.ts';
 import { ROOT, waitFor } from '../helpers/suite.ts';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'elide-opstart-'));
@@ -41,15 +41,6 @@ async function suiteEnv(dataDir: string): Promise<Record<string, string>> {
     DASHBOARD_PORT: String(dashboard),
   };
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const servers: net.Server[] = [];
 const children: ReturnType<typeof runEntry>[] = [];

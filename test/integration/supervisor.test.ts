@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROCESSES } from '../../scripts/processes.ts';
 import { freePorts } from '../helpers/ports.ts';
+import { alive } from '../helpers/run-entry.ts';
 import { ROOT, waitFor } from '../helpers/suite.ts';
 
 interface Supervised {
@@ -50,15 +51,6 @@ function childPids(pid: number): number[] {
     return [];
   }
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const started: Supervised[] = [];
 afterAll(() => {
