@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPublisher, pipEnv, run } from '../fixtures/pypi/client-env.ts';
+import { createPublisher, pipEnv, plain, run } from '../fixtures/pypi/client-env.ts';
 import { makeWheel } from '../fixtures/pypi/pypi-fixtures.ts';
 import { type Suite, startSuite } from '../helpers/suite.ts';
 
@@ -52,8 +52,6 @@ afterAll(async () => {
   await suite?.stopAll();
 });
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colours rich prints
-const plain = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '').replace(/\s+/g, ' ');
 const pip = (args: string[]) => run(path.join(work, 'venv', 'bin', 'python'), ['-m', 'pip', ...args], { cwd: work, env });
 /** pip download --isolated of one requirement from an index URL (credentials in it, as pip takes them) into work/<dir>. */
 const pipDownload = (indexUrl: string, dir: string, extra: string[] = []) =>

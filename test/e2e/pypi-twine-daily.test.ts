@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPublisher, pipEnv, run } from '../fixtures/pypi/client-env.ts';
+import { createPublisher, pipEnv, plain, run } from '../fixtures/pypi/client-env.ts';
 import { makeWheel } from '../fixtures/pypi/pypi-fixtures.ts';
 import { type Suite, startSuite } from '../helpers/suite.ts';
 
@@ -33,8 +33,6 @@ afterAll(async () => {
   await suite?.stopAll();
 });
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colours rich prints
-const plain = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '').replace(/\s+/g, ' ');
 const twine = (files: string[], url = upload) =>
   run('twine', ['upload', '--non-interactive', '--disable-progress-bar', '--repository-url', url, '-u', 'pydaily', '-p', token, ...files], {
     cwd: work,
