@@ -27,6 +27,8 @@ export const unauthorized = (message = 'authentication required: send Authorizat
 export const forbidden = (message: string, code = 'FORBIDDEN', details?: unknown) => new AppError(403, code, message, details);
 export const notFound = (message: string, code = 'NOT_FOUND') => new AppError(404, code, message);
 export const conflict = (message: string, code = 'CONFLICT', details?: unknown) => new AppError(409, code, message, details);
+/** 422: the request is well formed but asks for what the object's rules do not allow (a count outside a tier's range). */
+export const unprocessable = (code: string, message: string, details?: unknown) => new AppError(422, code, message, details);
 export const tooManyRequests = (retryAfterSeconds: number) =>
   new AppError(429, 'RATE_LIMITED', `too many requests: try again in ${retryAfterSeconds} seconds`, undefined, {
     'retry-after': String(retryAfterSeconds),

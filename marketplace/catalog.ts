@@ -119,7 +119,8 @@ export function createCatalog(deps: {
     const matched = baseTemplates
       .map((t) => placed(t, overrides))
       .filter((t) => !f.category || t.category === f.category)
-      .filter((t) => !f.region || t.regions.includes(f.region))
+      // Region ids are lower case (us-east-1): "EU-WEST-1" names the same region, not none.
+      .filter((t) => !f.region || t.regions.includes(f.region.toLowerCase()))
       // A price range matches a service with one tier inside it (minPrice=20&maxPrice=25 is not a $19 tier and a
       // $50 one); either bound alone is the same rule.
       .filter((t) => (f.minPrice === undefined && f.maxPrice === undefined) || t.tiers.some((x) => inPriceRange(x.monthlyCents, f)))

@@ -1,7 +1,7 @@
 // Backups (manual, and scheduled per tier) and restore: from a backup or a point in time inside the tier's
 // window, in place (restoring -> running) or to a new deployment.
 import type { Principal } from '../lib/auth.ts';
-import { AppError, notFound } from '../lib/errors.ts';
+import { AppError, notFound, unprocessable } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { seededRandom } from '../lib/prng.ts';
 import { requestsServed, trafficProfile } from '../services/metrics.ts';
@@ -14,7 +14,6 @@ import type { DeploymentStatus } from './lifecycle.ts';
 
 const HOUR = 3600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
-const unprocessable = (code: string, message: string, details?: unknown) => new AppError(422, code, message, details);
 
 interface Helpers {
   scaled(seconds: number): number;

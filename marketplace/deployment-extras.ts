@@ -1,7 +1,7 @@
 // The rest of a deployment's verbs: scale and autoscaling, plan change with a cost preview, credentials and
 // rotation, logs and transition history; backups and restore are in deployment-backups.ts.
 import type { Principal } from '../lib/auth.ts';
-import { AppError, badRequest, notFound } from '../lib/errors.ts';
+import { badRequest, notFound, unprocessable } from '../lib/errors.ts';
 import { seededRandom } from '../lib/prng.ts';
 import { trafficProfile } from '../services/metrics.ts';
 import { findTemplate, findTier, requireTier, tierRegions } from '../services/templates/index.ts';
@@ -17,7 +17,6 @@ import type { Action, DeploymentStatus } from './lifecycle.ts';
 
 const HOUR = 3600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
-const unprocessable = (code: string, message: string, details?: unknown) => new AppError(422, code, message, details);
 
 export interface ExtrasDeps extends DeploymentDeps {
   owned(p: Principal, id: string): DeploymentRow;

@@ -4,7 +4,7 @@ import type { Principal } from '../lib/auth.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Config } from '../lib/config.ts';
 import type { Db } from '../lib/db.ts';
-import { badRequest, conflict, notFound } from '../lib/errors.ts';
+import { badRequest, conflict, notFound, unprocessable } from '../lib/errors.ts';
 import { assertPlanAllows, type IdentityReader } from '../lib/identity.ts';
 import { newId } from '../lib/ids.ts';
 import { findTemplate, findTier, requireTier, type ServiceTemplate, tierRegions } from '../services/templates/index.ts';
@@ -98,7 +98,15 @@ export function createDeploymentService(d: DeploymentDeps) {
         'CONFIG_INVALID',
       );
     }
-    return { t, extra: parsed.data as Record<string, unknown> };
+    const extra = parsed.data as Record<string, unknown>;
+    // The instances to start with (ML services' minInstances): within the tier's range, as a scale is.
+    if (typeof extra.minInstances === 'number' && (extra.minInstances < tier.instances.min || extra.minInstances > tier.instances.max))
+      throw unprocessable(
+        'INSTANCES_OUT_OF_RANGE',
+        `the ${tier.name} tier allows ${tier.instances.min}-${tier.instances.max} instances: ask for fewer, or choose a bigger tier`,
+        { min: tier.instances.min, max: tier.instances.max, field: 'config.minInstances' },
+      );
+    return { t, extra };
   }
 
   function simulationParams(sim: SimulationOptions | undefined, header: string | undefined): Pick<OperationParams, 'failAt' | 'hangAt'> {
@@ -146,7 +154,7 @@ export function createDeploymentService(d: DeploymentDeps) {
       config: JSON.stringify(extra),
       status: 'pending',
       desired_status: 'running',
-      instances: findTier(t, input.config.tier)!.instances.min,
+      instances: typeof extra.minInstances === 'number' ? extra.minInstances : findTier(t, input.config.tier)!.instances.min,
       endpoint: provisioned.endpoint,
       simulation: sim.failAt || sim.hangAt ? JSON.stringify(sim) : null,
       restored_from: restoredFrom ? JSON.stringify(restoredFrom) : null,

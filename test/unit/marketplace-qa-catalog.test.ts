@@ -241,3 +241,44 @@ describe('S3 bucket names', () => {
     }
   });
 });
+
+describe('ML minInstances and region filters', () => {
+  it('starts an ML deployment with its minInstances, within the tier, and refuses more than the tier allows', async () => {
+    const f = await marketplaceFixture();
+    try {
+      const u = f.user();
+      const model = { framework: 'tensorflow', version: '2.13', modelPath: 's3://models/m1' };
+      const deploy = (name: string, minInstances: number) =>
+        f.app.inject({
+          method: 'POST',
+          url: '/api/deployments',
+          headers: u.auth,
+          payload: { serviceId: 'svc-tensorflow', name, config: { tier: 'cpu', region: 'us-east-1', model, minInstances } },
+        });
+      const two = await deploy('two', 2);
+      expect(two.statusCode).toBe(202);
+      expect((await f.app.inject({ url: `/api/deployments/${two.json().deploymentId}`, headers: u.auth })).json().instances).toBe(2);
+      const tooMany = await deploy('twenty', 20);
+      expect(tooMany.statusCode).toBe(422);
+      expect(tooMany.json()).toMatchObject({
+        code: 'INSTANCES_OUT_OF_RANGE',
+        details: { min: 1, max: 3, field: 'config.minInstances' },
+      });
+      expect((await f.app.inject({ url: '/api/deployments', headers: u.auth })).json().total).toBe(1);
+    } finally {
+      await f.app.close();
+    }
+  });
+
+  it('reads a region filter in any case', async () => {
+    const f = await marketplaceFixture();
+    try {
+      const lower = (await f.app.inject({ url: '/api/services?region=eu-west-1' })).json();
+      const upper = (await f.app.inject({ url: '/api/services?region=EU-WEST-1' })).json();
+      expect(lower.total).toBeGreaterThan(0);
+      expect(upper.total).toBe(lower.total);
+    } finally {
+      await f.app.close();
+    }
+  });
+});
