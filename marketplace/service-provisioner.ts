@@ -124,11 +124,16 @@ export class ServiceProvisioner {
   provisionModel(r: ProvisioningRequest, service: ServiceTemplate) {
     const host = `${r.deploymentId}.ml.elide.services`;
     const model = modelName(r);
-    // TF Serving REST: /v1/models/{m}:predict; TorchServe: /predictions/{m}; KServe v2 (ONNX/Triton): /v2/models/{m}/infer.
+    // TF Serving REST: /v1/models/{m}:predict; TorchServe: /predictions/{m}; KServe v2 (ONNX/Triton, and MLServer for
+    // scikit-learn and XGBoost): /v2/models/{m}/infer. Custom hosting serves the framework its model names.
+    const framework =
+      service.engine === 'custom-model'
+        ? ((r.config.model as { framework?: string } | undefined)?.framework ?? 'tensorflow')
+        : service.engine;
     const path =
-      service.engine === 'pytorch'
+      framework === 'pytorch'
         ? `/predictions/${model}`
-        : service.engine === 'onnx'
+        : framework === 'onnx' || framework === 'sklearn' || framework === 'xgboost'
           ? `/v2/models/${model}/infer`
           : `/v1/models/${model}:predict`;
     const apiKey = `sk_${secret(40)}`;

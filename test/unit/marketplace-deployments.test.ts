@@ -115,6 +115,26 @@ describe('POST /api/deployments', () => {
     });
     expect(ml.statusCode, ml.body).toBe(202);
     expect(ml.json().credentials.connectionString).toMatch(/^https:\/\/deploy-\w+\.ml\.elide\.services\/v1\/models\/sentiment:predict$/);
+    // Custom hosting serves the protocol of the framework its model names: TorchServe for PyTorch, KServe v2 for the
+    // others that are not TensorFlow.
+    for (const [framework, path] of [
+      ['pytorch', '/predictions/m'],
+      ['onnx', '/v2/models/m/infer'],
+      ['sklearn', '/v2/models/m/infer'],
+    ]) {
+      const res = await f.app.inject({
+        method: 'POST',
+        url: '/api/deployments',
+        headers: u.auth,
+        payload: {
+          serviceId: 'ml-inference',
+          name: `custom-${framework}`,
+          config: { tier: 'cpu', region: 'us-west-2', model: { framework, version: '1.0', modelPath: 's3://models/m', name: 'm' } },
+        },
+      });
+      expect(res.statusCode, res.body).toBe(202);
+      expect(new URL(res.json().credentials.connectionString).pathname).toBe(path);
+    }
     for (const [serviceId, config, re] of cases) {
       const res = await f.app.inject({
         method: 'POST',
