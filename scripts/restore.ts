@@ -85,26 +85,62 @@ export async function restore(fromDir: string, toDir: string, opts: { force?: bo
     if (createHash('sha256').update(bytes).digest('hex') !== f.sha256) throw new Error(`checksum mismatch for ${f.path}`);
   }
 
-  fs.mkdirSync(toDir, { recursive: true });
-  if (opts.force) {
-    // Stale WAL files beside a restored database would be replayed on top of it.
-    for (const db of DATABASES) for (const suffix of ['-wal', '-shm']) fs.rmSync(path.join(toDir, db + suffix), { force: true });
+  // Everything is written into a sibling folder (same filesystem, so rename works) and swapped in by renames at
+  // the end: a failure part-way (a full disk, an unreadable file) leaves the target as it was, never a mix of
+  // old and new files. The real path, so a DATA_DIR that is a symlink keeps pointing at the restored data.
+  const target = fs.existsSync(toDir) ? fs.realpathSync(toDir) : toDir;
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const staging = path.join(path.dirname(target), `.${path.basename(target)}.restoring-${process.pid}`);
+  fs.rmSync(staging, { recursive: true, force: true }); // left by an earlier restore killed with the same pid
+  // The old folder's permissions carry over (a private data folder stays private).
+  fs.mkdirSync(staging, { mode: fs.existsSync(target) ? fs.statSync(target).mode & 0o7777 : 0o777 });
+  try {
+    for (const f of manifest.files) {
+      const dest = path.join(staging, path.normalize(f.path));
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      fs.copyFileSync(path.join(fromDir, f.path), dest);
+      if (f.path.startsWith(`secrets${path.sep}`)) fs.chmodSync(dest, 0o600);
+    }
+    for (const db of DATABASES) {
+      const conn = new Database(path.join(staging, db));
+      const ok = conn.pragma('integrity_check', { simple: true });
+      conn.close();
+      if (ok !== 'ok') throw new Error(`${db} failed integrity_check after restore: ${String(ok)}`);
+    }
+    // Restored data is already seeded: never let a first start seed demo data on top of it.
+    fs.writeFileSync(path.join(staging, '.seeded'), `restored ${manifest.createdAt}\n`);
+    swapIn(staging, target);
+  } catch (err) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw err;
   }
-  for (const f of manifest.files) {
-    const target = path.join(toDir, path.normalize(f.path));
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.copyFileSync(path.join(fromDir, f.path), target);
-    if (f.path.startsWith(`secrets${path.sep}`)) fs.chmodSync(target, 0o600);
-  }
-  for (const db of DATABASES) {
-    const conn = new Database(path.join(toDir, db));
-    const ok = conn.pragma('integrity_check', { simple: true });
-    conn.close();
-    if (ok !== 'ok') throw new Error(`${db} failed integrity_check after restore: ${String(ok)}`);
-  }
-  // Restored data is already seeded: never let a first start seed demo data on top of it.
-  fs.writeFileSync(path.join(toDir, '.seeded'), `restored ${manifest.createdAt}\n`);
   return manifest;
+}
+
+/**
+ * Replace `target` by `staging` with two renames; the old folder (and with it any stale WAL that would be
+ * replayed on top of a restored database) is deleted only once the new one is in place.
+ */
+function swapIn(staging: string, target: string): void {
+  if (!fs.existsSync(target)) {
+    fs.renameSync(staging, target);
+    return;
+  }
+  const old = staging.replace(/\.restoring-(\d+)$/, '.replaced-$1');
+  fs.rmSync(old, { recursive: true, force: true });
+  fs.renameSync(target, old); // fails (EBUSY, EXDEV) for a mount point: nothing has changed yet
+  try {
+    fs.renameSync(staging, target);
+  } catch (err) {
+    fs.renameSync(old, target);
+    throw err;
+  }
+  try {
+    fs.rmSync(old, { recursive: true, force: true });
+  } catch (err) {
+    // The restore itself succeeded: say what is left behind rather than report a failure.
+    process.stderr.write(`restore: the replaced data is left in ${old} (${(err as Error).message}): delete it by hand\n`);
+  }
 }
 
 const USAGE = 'usage: npm run restore -- --from BACKUP_DIR [--to DATA_DIR] [--force]';
