@@ -134,6 +134,16 @@ const EnvSchema = z.object({
     .default(0),
   SIM_SEED: z.coerce.number({ message: 'must be a whole number' }).int('must be a whole number').default(42),
   UPLINK_URL: url.optional(),
+  // The Authorization header for a private upstream (Nexus, Artifactory, a private npmjs org), as .npmrc's _authToken
+  // ("Bearer <token>") or _auth ("Basic <base64 of user:password>") give it. Visible ASCII only: a line break would
+  // let the value add headers of its own to every upstream request.
+  UPLINK_AUTH: z
+    .string()
+    .regex(
+      /^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]* +[\x21-\x7e]+$/,
+      'must be a scheme and credentials, e.g. "Bearer <token>" or "Basic <base64 of user:password>"',
+    )
+    .optional(),
   WEBHOOKS_ALLOW_PRIVATE_NETWORKS: bool.prefault('false'),
   // Multiplies every webhook retry delay, Retry-After and the auto-disable window (tests: 0.001).
   WEBHOOK_RETRY_TIME_SCALE: positiveNumber(1, 'a number above 0 and at most 1 (0.001 for tests)').default(1),
@@ -169,6 +179,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   } else {
     lines.push(...duplicatePorts(parsed.data));
+    // Credentials without an upstream would be silently unused: most likely UPLINK_URL was forgotten.
+    if (parsed.data.UPLINK_AUTH && !parsed.data.UPLINK_URL)
+      lines.push('  UPLINK_AUTH (value hidden): is set but UPLINK_URL is not: set UPLINK_URL to the upstream it authenticates to');
   }
   if (lines.length > 0 || !parsed.success)
     throw new ConfigError(
@@ -203,7 +216,7 @@ export function registryPublicOrigin(c: Pick<Config, 'REGISTRY_PUBLIC_URL' | 'ur
 }
 
 /** Variables whose value must not be echoed back: the message goes to logs and terminals. */
-const SECRET_VARIABLES = new Set(['JWT_SECRET', 'INTERNAL_TOKEN', 'ADMIN_PASSWORD', 'SMTP_PASS', 'STRIPE_API_KEY']);
+const SECRET_VARIABLES = new Set(['JWT_SECRET', 'INTERNAL_TOKEN', 'ADMIN_PASSWORD', 'SMTP_PASS', 'STRIPE_API_KEY', 'UPLINK_AUTH']);
 
 function describeValue(name: string, value: string | undefined): string {
   if (value === undefined) return name;

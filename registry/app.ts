@@ -113,6 +113,7 @@ export async function buildApp(deps: RegistryDeps) {
     uplink: deps.config.UPLINK_URL
       ? {
           url: deps.config.UPLINK_URL,
+          auth: deps.config.UPLINK_AUTH,
           maxAgeMs: deps.uplinkMaxAgeMs ?? 120_000,
           maxCacheBytes: deps.uplinkMaxCacheBytes ?? 1024 * 1024 * 1024,
           timeoutMs: 30_000,

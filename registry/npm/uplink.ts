@@ -18,6 +18,8 @@ import type { NpmPath } from './paths.ts';
 export interface UplinkOptions {
   /** Base URL of the upstream npm API, e.g. "https://registry.npmjs.org/" or "http://host:4873/npm/". */
   url: string;
+  /** Authorization header value for a private upstream (UPLINK_AUTH), sent to the upstream's origin only. */
+  auth?: string;
   maxAgeMs: number;
   maxCacheBytes: number;
   timeoutMs: number;
@@ -39,10 +41,15 @@ export function createNpmUplink(
 ) {
   const upstream = o.url.replace(/\/+$/, '');
   const upstreamUrl = (name: string) => `${upstream}/${name.replace('/', '%2f')}`;
+  const upstreamOrigin = new URL(upstream).origin;
 
   async function get(url: string, headers: Record<string, string>, maxBytes: number) {
+    // The credentials go to the upstream's origin and nowhere else: every URL here is built on the upstream today,
+    // and this keeps it so if one ever comes from a document. Redirects are not followed (undici's default), so
+    // a redirect cannot carry them to another host either. Never logged: only the error message is.
+    const auth = o.auth && new URL(url).origin === upstreamOrigin ? { authorization: o.auth } : {};
     const res = await request(url, {
-      headers: { 'user-agent': 'elide-registry-uplink', ...headers },
+      headers: { 'user-agent': 'elide-registry-uplink', ...headers, ...auth },
       headersTimeout: o.timeoutMs,
       bodyTimeout: o.timeoutMs,
       signal: AbortSignal.timeout(o.timeoutMs),
