@@ -9,6 +9,7 @@ import type { Db } from '../lib/db.ts';
 import { databaseFailure, EXIT_CONFIG } from '../lib/run-service.ts';
 import { openRegistryDatabase } from '../registry/db.ts';
 import { createPackagesRepo } from '../registry/packages-repo.ts';
+import { isZipArchive } from '../registry/security/advisories.ts';
 import { createRegistrySecurity } from '../registry/security/registry-security.ts';
 
 function main(argv: string[]): number {
@@ -53,6 +54,13 @@ function main(argv: string[]): number {
         input = fs.readFileSync(file);
       } catch (err) {
         console.error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+        failed = true;
+        continue;
+      }
+      // Named as an OSV dump but not one (a download cut short, an HTML error page saved as all.zip): say so once,
+      // rather than read it as NDJSON and skip every line of it as "not valid JSON".
+      if (/\.zip$/i.test(file) && !isZipArchive(input)) {
+        console.error(`${file}: is not a zip archive (it does not start with a zip header): download the OSV dump again`);
         failed = true;
         continue;
       }

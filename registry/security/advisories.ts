@@ -3,6 +3,7 @@
 // evaluation: the schema's normative pseudocode, implemented as interval construction (reference 2.1, 2.4).
 import { z } from 'zod';
 import { type Db, perConnection } from '../../lib/db.ts';
+import { badRequest } from '../../lib/errors.ts';
 import { createAdvisoriesRepo, type StoredAdvisory } from './advisories-repo.ts';
 import { readZip } from './archive-reader.ts';
 import { cvss3BaseScore, type Severity, severityFromScore } from './cvss.ts';
@@ -164,15 +165,22 @@ export interface ImportResult {
   touched: { ecosystem: Ecosystem; name: string }[];
 }
 
+/** Whether `input` starts as a zip archive does (a local file header), as OSV's all.zip dumps. */
+export const isZipArchive = (input: Buffer) => input.length > 4 && input.readUInt32LE(0) === 0x04034b50;
+
 /** Splits an upload into named JSON candidates: a zip dump, a JSON object or array, or NDJSON. */
 function candidates(input: Buffer): { entry: string; text: string }[] {
-  if (input.length > 4 && input.readUInt32LE(0) === 0x04034b50) {
+  if (isZipArchive(input)) {
     // OSV dumps hold one <ID>.json per advisory; 5 MB per entry and 200k entries (reference 2.4 step 2).
     const limits = { maxEntries: 200_000, maxEntryBytes: 5 * 1024 * 1024, maxTotalBytes: 2 * 1024 ** 3, maxRatio: 100 };
     return readZip(input, { ...limits, ratioFloorBytes: 4 * 1024 * 1024, maxPathDepth: 16, maxPathLength: 1024 })
       .filter((e) => e.path.endsWith('.json'))
       .map((e) => ({ entry: e.path, text: e.data.toString('utf8') }));
   }
+  // JSON and NDJSON never hold a NUL byte: binary (a damaged archive, a gzip) would otherwise be split into
+  // "lines" and skipped one by one, a screenful of "not valid JSON" that hides the one thing wrong.
+  if (input.includes(0))
+    throw badRequest('the upload is not OSV JSON, NDJSON or a zip archive: it holds binary data', undefined, 'ADVISORIES_NOT_JSON');
   const text = input.toString('utf8').trim();
   let whole: unknown;
   try {
