@@ -1,7 +1,7 @@
 // Calls between our processes: one helper, a deadline on every call, x-request-id forwarded, 404 -> undefined,
 // and peer failures mapped to our own 502/503/504 so a caller never leaks a peer's internals.
 import { Agent, request } from 'undici';
-import { AppError, badGateway, gatewayTimeout, serviceUnavailable } from './errors.ts';
+import { AppError, badGateway, badRequest, gatewayTimeout, serviceUnavailable } from './errors.ts';
 
 export interface PeerOptions {
   name: string;
@@ -30,10 +30,21 @@ const agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
 
 export type PeerClient = ReturnType<typeof createPeerClient>;
 
+/**
+ * A "." or ".." segment, raw or percent-encoded (%2e, any case), before the query. Paths are concatenated onto the
+ * peer's base URL and undici (as the URL standard) resolves such segments, so `/internal/packages/${name}` with a
+ * name of "../x" would call another route, token attached. Name validation prevents it today; this closes the
+ * class for every caller. A backslash counts as a slash: http(s) URLs treat it as one.
+ */
+const DOT_SEGMENT = /(?:^|[/\\])(?:\.|%2e){1,2}(?=[/\\]|$)/i;
+export const hasDotSegment = (path: string) => DOT_SEGMENT.test(path.split(/[?#]/, 1)[0] ?? '');
+
 export function createPeerClient(opts: PeerOptions) {
   const base = opts.baseUrl.replace(/\/+$/, '');
 
   async function call<T = unknown>(path: string, o: CallOptions = {}): Promise<PeerResponse<T> | undefined> {
+    if (hasDotSegment(path))
+      throw badRequest(`refused to call the ${opts.name}: the path has a "." or ".." segment`, undefined, 'INVALID_PEER_PATH');
     const timeout = o.timeoutMs ?? opts.timeoutMs ?? 3000;
     const headers: Record<string, string> = { accept: 'application/json', ...o.headers };
     if (o.requestId) headers['x-request-id'] = o.requestId;
