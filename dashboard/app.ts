@@ -55,7 +55,7 @@ export async function buildApp(deps: DashboardDeps) {
   const peers = deps.peers ?? createPeers(deps.config, deps.secrets);
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
-  const session = createSessionHooks(peers.api, deps.secrets.jwtSecret);
+  const session = createSessionHooks(peers.api, deps.secrets.jwtSecret, deps.config.urls.dashboard);
 
   // A callback hook (no promise per response).
   app.addHook('onSend', (_req, reply, payload, done) => {

@@ -21,6 +21,8 @@ export interface Session {
   token?: string;
   me?: Me;
   ctx: PageCtx;
+  /** Whether cookies get `Secure`: the request came over https, or the dashboard's public URL is https. */
+  secureCookies: boolean;
 }
 
 declare module 'fastify' {
@@ -39,20 +41,18 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-const secure = (req: FastifyRequest) => req.protocol === 'https';
-
 export function setSessionCookie(req: FastifyRequest, reply: FastifyReply, token: string, expiresAt?: string) {
   reply.setCookie(SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: 'lax',
     path: '/',
-    secure: secure(req),
+    secure: req.session.secureCookies,
     expires: expiresAt ? new Date(expiresAt) : undefined,
   });
 }
 
 export function clearSessionCookie(req: FastifyRequest, reply: FastifyReply) {
-  reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: secure(req) });
+  reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: req.session.secureCookies });
 }
 
 /**
@@ -69,6 +69,7 @@ class LazyCsrfCtx implements PageCtx {
     private readonly reply: FastifyReply,
     me: Me | undefined,
     private readonly token: string | undefined,
+    private readonly secure: boolean,
   ) {
     this.user = me ? { userId: me.userId, username: me.username, role: me.role } : undefined;
   }
@@ -78,7 +79,7 @@ class LazyCsrfCtx implements PageCtx {
     let key = this.user ? this.token : this.req.cookies[PRESESSION_COOKIE];
     if (!key) {
       key = randomBytes(24).toString('base64url');
-      this.reply.setCookie(PRESESSION_COOKIE, key, { httpOnly: true, sameSite: 'strict', path: '/', secure: secure(this.req) });
+      this.reply.setCookie(PRESESSION_COOKIE, key, { httpOnly: true, sameSite: 'strict', path: '/', secure: this.secure });
     }
     this.#csrf = csrfFor(this.secret, key);
     return this.#csrf;
@@ -86,7 +87,12 @@ class LazyCsrfCtx implements PageCtx {
 }
 
 /** Resolves who is calling (with a 5 s cache per token so pages stay fast) and enforces CSRF on every POST. */
-export function createSessionHooks(api: PeerClient, secret: string) {
+export function createSessionHooks(api: PeerClient, secret: string, publicUrl: string) {
+  // Behind a TLS-terminating proxy the dashboard itself is reached over plain http, so req.protocol is never
+  // "https" (trustProxy is off: a forwarded header from anyone must not decide it). The configured public URL
+  // (ELIDE_DASHBOARD_URL) says where browsers reach it: https there means every cookie must be Secure.
+  const publicHttps = publicUrl.startsWith('https:');
+  const secureOf = (req: FastifyRequest) => publicHttps || req.protocol === 'https';
   const cache = new Map<string, { me: Me; at: number }>();
 
   async function whoIs(token: string, requestId: string): Promise<Me | undefined> {
@@ -111,14 +117,20 @@ export function createSessionHooks(api: PeerClient, secret: string) {
     // Callback hooks, not async ones: an anonymous page view (the busiest) then costs no promise per hook.
     onRequest(req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
       const token = req.cookies[SESSION_COOKIE];
+      const secureCookies = secureOf(req);
       if (!token) {
-        req.session = { ctx: new LazyCsrfCtx(secret, req, reply, undefined, undefined) };
+        req.session = { ctx: new LazyCsrfCtx(secret, req, reply, undefined, undefined, secureCookies), secureCookies };
         return done();
       }
       whoIs(token, req.id)
         .then((me) => {
+          req.session = {
+            token: me ? token : undefined,
+            me,
+            ctx: new LazyCsrfCtx(secret, req, reply, me, token, secureCookies),
+            secureCookies,
+          };
           if (!me) clearSessionCookie(req, reply);
-          req.session = { token: me ? token : undefined, me, ctx: new LazyCsrfCtx(secret, req, reply, me, token) };
         })
         // Any failure (the main API, or the lines above) reaches Fastify's error handler once.
         .then(() => done(), done);

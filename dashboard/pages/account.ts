@@ -14,6 +14,9 @@ export interface TokenRow {
   expiresAt: string | null;
 }
 
+/** Users cannot change their own plan here (no self-service billing): every page that meets a plan limit says so. */
+export const PLANS_SET_BY_ADMINS = html`Plans are set by this registry's administrators: ask one to move your account to another plan.`;
+
 const limitText = (v: unknown) =>
   v === null || v === undefined ? 'unlimited' : typeof v === 'boolean' ? (v ? 'included' : 'not included') : String(v);
 
@@ -39,7 +42,7 @@ export function renderAccount(
 <tr><td>API tokens</td><td>${me.usage.apiTokens ?? '–'}</td><td>–</td></tr>
 <tr><td>Package storage</td><td>${me.usage.storageBytes == null ? '–' : bytes(me.usage.storageBytes)}</td><td>–</td></tr>
 </tbody></table>
-${me.role === 'admin' ? '' : html`<p class="muted">Plans are set by this registry's administrators: ask one to move your account to another plan.</p>`}
+${me.role === 'admin' ? '' : html`<p class="muted">${PLANS_SET_BY_ADMINS}</p>`}
 <p><a href="/account/tokens">Manage API tokens</a> · <a href="/account/password">Change password</a> · <a href="/account/activity">Activity</a></p>
 <h2>Organizations</h2>
 ${me.orgs.length ? html`<ul>${me.orgs.map((o) => html`<li><a href="/orgs/${encodeURIComponent(o.name)}">@${o.name}</a> (${o.role})</li>`)}</ul>` : html`<p>None yet.</p>`}

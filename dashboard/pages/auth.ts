@@ -22,6 +22,7 @@ export function renderRegister(
   o: { username?: string; email?: string; error?: string; errors?: Record<string, string> } = {},
 ) {
   const body = html`<h1>Create an account</h1>
+${ctx.user ? html`<p class="notice" role="status">You are signed in as ${ctx.user.username}: creating another account signs you out of this one.</p>` : ''}
 ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
 <form method="post" action="/register" class="stack narrow">
   ${csrfField(ctx)}

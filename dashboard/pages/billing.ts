@@ -68,11 +68,15 @@ ${
   <div class="card"><span class="small muted">Cycle</span><strong class="block">${when(b.cycle.start)}</strong><span class="small muted">to ${when(b.cycle.end)}</span></div>
 </div>
 ${b.asOf ? html`<p class="small muted" id="billing-as-of">Computed ${when(b.asOf)}; reload for the latest figures.</p>` : ''}
-<div class="table-scroll" tabindex="0" role="region" aria-label="Cost per deployment"><table>
+${
+  (b.deploymentsTotal ?? b.deployments.length) === 0
+    ? html`<p>No deployments this cycle.</p>`
+    : html`<div class="table-scroll" tabindex="0" role="region" aria-label="Cost per deployment"><table>
 <thead><tr><th scope="col">Deployment</th><th scope="col">Tier</th><th scope="col">Status</th><th scope="col">So far</th><th scope="col">Projected</th></tr></thead>
 <tbody>${b.deployments.map((d) => html`<tr><td><a href="/deployments/${d.deploymentId}">${d.name}</a></td><td>${d.tier}</td><td>${d.status}</td><td>${money(d.currentCost)}</td><td>${money(d.projectedCost)}</td></tr>`)}</tbody>
 </table></div>
 ${linesPager(b)}`
+}`
     : ''
 }
 <h2>Invoices</h2>

@@ -2,6 +2,7 @@
 // page: timeline and metrics charts (both kept current by polling activity.json), logs tail, credentials on demand, cost, and the actions the state allows.
 import { csrfField, html, layout, money, num, type PageCtx, type SafeHtml, when } from '../views.ts';
 import { chart, dailySeries, lastDays, periodLinks } from './charts.ts';
+import { type TierView, tierPrice } from './services.ts';
 
 export interface DeploymentView {
   id: string;
@@ -32,7 +33,7 @@ export interface Extras {
   series: SeriesPoint[];
   logs: { at: string; level: string; message: string }[];
   backups: { id: string; createdAt: string; status?: string; kind?: string }[];
-  tiers: { id: string; name: string; price: number; instances: { min: number; max: number } }[];
+  tiers: Pick<TierView, 'id' | 'name' | 'price' | 'model' | 'usage' | 'instances'>[];
   credentials?: Record<string, unknown>;
   preview?: { toPlan: string; currentCycle: { before: number; after: number; deltaMinor: number } } & Record<string, unknown>;
   analytics?: { rows: { date: string; event_type: string; count: number }[]; days: number };
@@ -46,13 +47,17 @@ const statusBadge = (s: string, id?: string) =>
 export function renderDeployments(ctx: PageCtx, list: DeploymentView[], notice?: string) {
   const body = html`<h1>Deployments</h1>
 <p><a href="/services">Deploy a service</a></p>
-${list.length === 0 ? html`<p>No deployments yet.</p>` : ''}
-<div class="table-scroll" tabindex="0" role="region" aria-label="Deployments"><table data-live="/deployments/live.json">
+${
+  list.length === 0
+    ? html`<p>No deployments yet.</p>`
+    : html`<div class="table-scroll" tabindex="0" role="region" aria-label="Deployments"><table data-live="/deployments/live.json">
 <thead><tr><th scope="col">Name</th><th scope="col">Service</th><th scope="col">Status</th><th scope="col">Region</th><th scope="col">Cost this cycle</th></tr></thead>
 <tbody>${list.map(
-    (d) =>
-      html`<tr><td><a href="/deployments/${d.id}">${d.name}</a></td><td>${d.serviceName} (${d.tier})</td><td>${statusBadge(d.status, d.id)}</td><td>${d.region}</td><td>${money(d.billing.currentCost)}</td></tr>`,
-  )}</tbody></table></div>`;
+        (d) =>
+          // data-cost-of: public/app.js rewrites the cost with each poll, as it does the status, so the two agree.
+          html`<tr><td><a href="/deployments/${d.id}">${d.name}</a></td><td>${d.serviceName} (${d.tier})</td><td>${statusBadge(d.status, d.id)}</td><td>${d.region}</td><td data-cost-of="${d.id}">${money(d.billing.currentCost)}</td></tr>`,
+      )}</tbody></table></div>`
+}`;
   return layout({ title: 'Deployments', ctx, body, notice });
 }
 
@@ -77,7 +82,7 @@ ${
 }
 ${
   can.has('change_plan')
-    ? html`<form method="post" action="/deployments/${d.id}/plan" class="row">${csrfField(ctx)}<label for="plan-tier">Plan</label><select id="plan-tier" name="tier">${x.tiers.map((t) => html`<option value="${t.id}"${t.id === chosenTier ? html` selected` : ''}>${t.name} (${money(t.price)}/month)</option>`)}</select><button type="submit" name="step" value="preview">Preview cost</button>${x.preview ? html`<button type="submit" name="step" value="apply">Change plan</button>` : ''}</form>`
+    ? html`<form method="post" action="/deployments/${d.id}/plan" class="row">${csrfField(ctx)}<label for="plan-tier">Plan</label><select id="plan-tier" name="tier">${x.tiers.map((t) => html`<option value="${t.id}"${t.id === chosenTier ? html` selected` : ''}>${t.name} (${tierPrice(t)})</option>`)}</select><button type="submit" name="step" value="preview">Preview cost</button>${x.preview ? html`<button type="submit" name="step" value="apply">Change plan</button>` : ''}</form>`
     : ''
 }
 ${

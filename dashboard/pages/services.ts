@@ -1,6 +1,6 @@
 // Service catalog (category, region, price, rating filters) and the service page with tiers side by side,
 // regions, SLA, reviews and a deploy form built from the service's JSON config schema.
-import { csrfField, fieldError, html, layout, money, type PageCtx, type SafeHtml } from '../views.ts';
+import { csrfField, fieldError, html, layout, money, num, type PageCtx, type SafeHtml } from '../views.ts';
 
 export const CATEGORIES = ['database', 'ml', 'api', 'storage', 'compute'] as const;
 export const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1', 'ap-northeast-1'] as const;
@@ -15,6 +15,8 @@ export interface ServiceCard {
   featured: boolean;
   premium: boolean;
   startingPrice: number;
+  /** Whether one tier costs nothing at all: a $0 metered tier still bills usage. Absent from older marketplaces. */
+  hasFreeTier?: boolean;
 }
 export interface CatalogFilters {
   q: string;
@@ -22,7 +24,35 @@ export interface CatalogFilters {
   region: string;
   maxPrice: string;
   minRating: string;
+  sort: string;
 }
+
+/** The marketplace's catalog orders (marketplace/catalog.ts CATALOG_SORTS), with the words the CLI's --sort uses. */
+export const CATALOG_SORTS: readonly (readonly [string, string])[] = [
+  ['featured', 'featured first'],
+  ['name', 'name'],
+  ['price', 'cheapest first'],
+  ['rating', 'best rated'],
+  ['popular', 'most deployed'],
+];
+
+/** "$0.015" for a usage price: money()'s two decimals would say $0.02 where the meter charges $0.015. */
+const unitPrice = (dollars: number) => `$${dollars.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 6 })}`;
+
+/**
+ * A tier's price as service-cli info writes it (client/commands/catalog.ts tierPrice): a metered tier has no
+ * monthly price but is not free, so it says what a unit costs; a flat tier with a meter adds it to the month.
+ */
+export function tierPrice(t: Pick<TierView, 'price' | 'model' | 'usage'>): string {
+  const usage = t.usage ? `${unitPrice(t.usage.price)} per ${num(t.usage.pricePer)} ${t.usage.unit}s` : undefined;
+  if (t.model === 'metered') return usage ? `pay as you go, ${usage}` : 'pay as you go';
+  if (t.price === 0 && t.model !== 'flat') return 'free';
+  return `${money(t.price)}/month${usage ? ` + ${usage}` : ''}`;
+}
+
+/** A card's starting price: $0 a month is "free" only when that tier bills nothing (service-cli list's FROM). */
+export const startingAt = (s: Pick<ServiceCard, 'startingPrice' | 'hasFreeTier'>) =>
+  s.startingPrice > 0 ? `from ${money(s.startingPrice)}/month` : s.hasFreeTier === false ? 'pay as you go' : 'free tier';
 
 const stars = (rating: number, count: number) => (count ? `★ ${rating.toFixed(1)} (${count})` : 'no ratings yet');
 const opt = (v: string, cur: string, label = v) => html`<option value="${v}"${v === cur ? html` selected` : ''}>${label}</option>`;
@@ -39,6 +69,8 @@ export function renderCatalog(ctx: PageCtx, f: CatalogFilters, services: Service
   <label for="maxPrice">Max. starting price ($/month)</label><input id="maxPrice" name="maxPrice" type="number" min="0" value="${f.maxPrice}">
   <label for="minRating">Min. rating</label>
   <select id="minRating" name="minRating">${opt('', f.minRating, 'any')}${['1', '2', '3', '4', '5'].map((r) => opt(r, f.minRating, `${r}★`))}</select>
+  <label for="sort">Sort</label>
+  <select id="sort" name="sort">${CATALOG_SORTS.map(([v, l]) => opt(v, f.sort || 'featured', l))}</select>
   <button type="submit">Filter</button>
 </form>
 ${byCat.length === 0 ? html`<p>No service matches these filters.</p>` : ''}
@@ -48,7 +80,7 @@ ${byCat.map(
       (s) => html`<a class="card" href="/services/${s.slug}">
   <strong>${s.name}</strong>${s.featured ? html` <span class="badge">featured</span>` : s.premium ? html` <span class="badge">premium</span>` : ''}
   <span class="block">${s.description}</span>
-  <span class="block small">from ${money(s.startingPrice)}/month · ${stars(s.averageRating, s.ratingCount)}</span>
+  <span class="block small">${startingAt(s)} · ${stars(s.averageRating, s.ratingCount)}</span>
 </a>`,
     )}</div>`,
 )}`;
@@ -96,6 +128,13 @@ export interface DeployForm {
   review?: { rating: string; title: string; body: string; error: string };
 }
 
+/**
+ * The marketplace's rule for a deployment name (marketplace/routes/deployments.ts NAME, which service-cli deploy
+ * also accepts), as an HTML pattern: anchored by the browser, max. length from maxlength. The dash is escaped
+ * because Chromium compiles patterns with the `v` flag, where a bare `-` in a class is a syntax error.
+ */
+export const DEPLOYMENT_NAME_PATTERN = '[A-Za-z0-9][A-Za-z0-9._\\-]*';
+
 const label = (key: string) => key.replace(/([A-Z])/g, ' $1').replace(/^./, (c) => c.toUpperCase());
 
 function configField(key: string, p: JsonProp, required: boolean, form: DeployForm): SafeHtml {
@@ -124,7 +163,7 @@ export function renderService(ctx: PageCtx, s: ServiceDetail, reviews: Review[],
 <div class="table-scroll" tabindex="0" role="region" aria-label="Tiers compared"><table class="tiers">
 <thead><tr><th scope="col">Tier</th>${tiers.map((t) => html`<th scope="col">${t.name}</th>`)}</tr></thead>
 <tbody>
-<tr><th scope="row">Price</th>${tiers.map((t) => html`<td>${t.model === 'metered' && t.usage ? `${money(t.usage.price)} per ${t.usage.pricePer} ${t.usage.unit}` : `${money(t.price)}/month`}</td>`)}</tr>
+<tr><th scope="row">Price</th>${tiers.map((t) => html`<td>${tierPrice(t)}</td>`)}</tr>
 <tr><th scope="row">Instances</th>${tiers.map((t) => html`<td>${t.instances.min}–${t.instances.max}</td>`)}</tr>
 <tr><th scope="row">Features</th>${tiers.map((t) => html`<td><ul>${t.features.map((x) => html`<li>${x}</li>`)}</ul></td>`)}</tr>
 <tr><th scope="row">Regions</th>${tiers.map((t) => html`<td>${t.regions.join(', ')}</td>`)}</tr>
@@ -138,11 +177,11 @@ ${
 <form method="post" action="/services/${s.slug}/deploy" class="stack narrow" novalidate data-validate>
   ${csrfField(ctx)}
   <label for="dep-name">Deployment name</label>
-  <input id="dep-name" name="name" required maxlength="63" pattern="[a-z0-9][a-z0-9\\-]*" value="${form.values.name ?? ''}" aria-describedby="dep-name-hint">
-  <span class="hint" id="dep-name-hint">Lower-case letters, digits and dashes.</span>
+  <input id="dep-name" name="name" required maxlength="63" pattern="${DEPLOYMENT_NAME_PATTERN}" value="${form.values.name ?? ''}" aria-describedby="dep-name-hint">
+  <span class="hint" id="dep-name-hint">Up to 63 letters, digits, dots, dashes or underscores, starting with a letter or digit.</span>
   ${fieldError(form.errors, 'name')}
   <label for="dep-tier">Tier</label>
-  <select id="dep-tier" name="tier">${tiers.map((t) => opt(t.id, form.values.tier ?? tiers[0]?.id ?? '', `${t.name} (${money(t.price)}/month)`))}</select>
+  <select id="dep-tier" name="tier">${tiers.map((t) => opt(t.id, form.values.tier ?? tiers[0]?.id ?? '', `${t.name} (${tierPrice(t)})`))}</select>
   ${fieldError(form.errors, 'config.tier')}
   <label for="dep-region">Region</label>
   <select id="dep-region" name="region">${s.specifications.regions.map((r) => opt(r, form.values.region ?? 'us-east-1'))}</select>

@@ -1,6 +1,8 @@
 // Webhooks: list and create (secret shown once), and a webhook's page: test ping, enable/disable, the
 // delivery log with attempts and redelivery.
+import type { Me } from '../session.ts';
 import { csrfField, html, layout, type PageCtx, plural, when } from '../views.ts';
+import { PLANS_SET_BY_ADMINS } from './account.ts';
 
 export interface WebhookView {
   id: string;
@@ -31,8 +33,19 @@ export interface Attempt {
   startedAt: string;
 }
 
+/** Whether the caller's plan includes webhooks (the main API's plan limit `webhooks`, false on Free). */
+export const planAllowsWebhooks = (me: Me) => me.plan.limits?.webhooks !== false;
+
+/**
+ * What a user whose plan has no webhooks sees instead of the form (the API would refuse it with "upgrade to Team",
+ * but plans here are changed by administrators, as the account page says).
+ */
+export const webhooksNotInPlan = (me: Me) =>
+  `Your ${me.plan.name} plan does not include webhooks. ${me.role === 'admin' ? 'Change your plan on the Admin page.' : PLANS_SET_BY_ADMINS}`;
+
 export function renderWebhooks(
   ctx: PageCtx,
+  me: Me,
   hooks: WebhookView[],
   o: { created?: { id: string; secret: string }; error?: string; values?: Record<string, string>; notice?: string } = {},
 ) {
@@ -47,7 +60,9 @@ ${
 }
 ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
 <h2>Add a webhook</h2>
-<form method="post" action="/webhooks" class="stack narrow">
+${
+  planAllowsWebhooks(me)
+    ? html`<form method="post" action="/webhooks" class="stack narrow">
   ${csrfField(ctx)}
   <label for="wh-url">Receiver URL</label>
   <input id="wh-url" name="url" type="url" required maxlength="2048" placeholder="https://example.com/hooks" value="${v.url ?? ''}">
@@ -56,7 +71,9 @@ ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
   <label for="wh-desc">Description</label>
   <input id="wh-desc" name="description" maxlength="500" value="${v.description ?? ''}">
   <button type="submit">Create webhook</button>
-</form>
+</form>`
+    : html`<p id="webhooks-plan-limit">${webhooksNotInPlan(me)} <a href="/account">See your plan</a>.</p>`
+}
 <h2>Your webhooks</h2>
 ${hooks.length === 0 ? html`<p>None yet.</p>` : ''}
 <ul class="results">${hooks.map(

@@ -71,6 +71,7 @@ function poll(url) {
               el.className = `status status-${d.status}`;
             }
           }
+          for (const el of document.querySelectorAll(`[data-cost-of="${CSS.escape(d.id)}"]`)) el.textContent = money(d.currentCost);
           const set = (id, v) => {
             const el = document.getElementById(id);
             if (el) el.textContent = v;

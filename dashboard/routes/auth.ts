@@ -1,5 +1,5 @@
 // Login, register, logout and password change: forms posted here, forwarded to the main API; the session token goes to a cookie.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { renderLogin, renderPassword, renderRegister } from '../pages/auth.ts';
 import { clearSessionCookie, setSessionCookie } from '../session.ts';
 import { act, formText, noticeOf, type RouteDeps, requireMe, seeOther, sendHtml, str, visitorHeaders } from './common.ts';
@@ -23,6 +23,18 @@ function fieldErrors(details: unknown): Record<string, string> {
 export function registerAuthRoutes(app: FastifyInstance, deps: RouteDeps) {
   const { api } = deps.peers;
 
+  /**
+   * Revokes this browser's session at the main API. Called before a new session's cookie replaces it (a sign-up
+   * or a login while signed in): an overwritten cookie does not end the old token, which would stay valid until
+   * it expires for anyone who had copied it.
+   */
+  async function endSession(req: FastifyRequest) {
+    const token = req.session.token;
+    if (!token) return;
+    await act(api, req, '/api/auth/logout', { method: 'POST' });
+    deps.forgetSession(token);
+  }
+
   app.get('/login', async (req, reply) => {
     if (req.session.me) return seeOther(reply, safeNext((req.query as Record<string, unknown>).next));
     return sendHtml(
@@ -44,6 +56,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: RouteDeps) {
       const error = r.status === 401 ? 'Wrong user name or password.' : (r.error ?? 'login failed');
       return sendHtml(reply, renderLogin(req.session.ctx, { next, username, error }), r.status === 429 ? 429 : 401);
     }
+    await endSession(req);
     setSessionCookie(req, reply, r.body.token, r.body.expiresAt);
     return seeOther(reply, next);
   });
@@ -61,6 +74,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: RouteDeps) {
     if (!r.ok) {
       return sendHtml(reply, renderRegister(req.session.ctx, { ...form, error: r.error, errors: fieldErrors(r.details) }), r.status);
     }
+    await endSession(req);
     setSessionCookie(req, reply, r.body.token, r.body.expiresAt);
     return seeOther(reply, '/account', 'registered');
   });
@@ -89,11 +103,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: RouteDeps) {
   });
 
   app.post('/logout', async (req, reply) => {
-    const token = req.session.token;
-    if (token) {
-      await act(api, req, '/api/auth/logout', { method: 'POST' });
-      deps.forgetSession(token);
-    }
+    await endSession(req);
     clearSessionCookie(req, reply);
     return seeOther(reply, '/login', 'logged-out');
   });

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import {
+  CATALOG_SORTS,
   CATEGORIES,
   type DeployForm,
   REGIONS,
@@ -39,6 +40,10 @@ export function registerServiceRoutes(app: FastifyInstance, deps: RouteDeps) {
       region: pick(q.region, REGIONS),
       maxPrice: digits(q.maxPrice),
       minRating: pick(q.minRating, ['1', '2', '3', '4', '5']),
+      sort: pick(
+        q.sort,
+        CATALOG_SORTS.map(([v]) => v),
+      ),
     };
     const params = new URLSearchParams({ limit: '100' });
     for (const [k, v] of Object.entries(f)) if (v) params.set(k, v);

@@ -1,6 +1,6 @@
 // Webhook routes through the main API's /api/webhooks (create, test, enable/disable, deliveries, redeliver).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type Attempt, type Delivery, renderWebhook, renderWebhooks, type WebhookView } from '../pages/webhooks.ts';
+import { type Attempt, type Delivery, renderWebhook, renderWebhooks, type WebhookView, webhooksNotInPlan } from '../pages/webhooks.ts';
 import { act, formText, getAs, notFoundPage, noticeOf, type RouteDeps, requireMe, seeOther, sendHtml, str } from './common.ts';
 
 export function registerWebhookRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -10,12 +10,12 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: RouteDeps) {
     (await getAs<{ webhooks: WebhookView[] }>(api, req, '/api/webhooks?limit=100'))?.webhooks ?? [];
 
   app.get('/webhooks', async (req, reply) => {
-    requireMe(req);
-    return sendHtml(reply, renderWebhooks(req.session.ctx, await list(req), { notice: noticeOf(req) }));
+    const { me } = requireMe(req);
+    return sendHtml(reply, renderWebhooks(req.session.ctx, me, await list(req), { notice: noticeOf(req) }));
   });
 
   app.post('/webhooks', async (req, reply) => {
-    requireMe(req);
+    const { me } = requireMe(req);
     const b = req.body as Record<string, unknown>;
     const values = { url: formText(b.url), events: formText(b.events), description: formText(b.description) };
     const events = values.events
@@ -30,13 +30,17 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: RouteDeps) {
     if (!r.ok) {
       // The API names the events it knows in its refusal: say them, or the user is left guessing the spelling.
       const allowed = (r.details as { allowed?: unknown } | undefined)?.allowed;
+      // A plan refusal (the form was open in a tab from before a downgrade) in the account page's words, not the
+      // API's "upgrade to Team": users do not pick their plan here.
       const error =
-        r.code === 'UNKNOWN_EVENT_TYPE' && Array.isArray(allowed)
-          ? `${r.error}. Known events: ${allowed.join(', ')} (or * for all).`
-          : r.error;
-      return sendHtml(reply, renderWebhooks(req.session.ctx, hooks, { error, values }), r.status);
+        r.code === 'PLAN_LIMIT_EXCEEDED'
+          ? webhooksNotInPlan(me)
+          : r.code === 'UNKNOWN_EVENT_TYPE' && Array.isArray(allowed)
+            ? `${r.error}. Known events: ${allowed.join(', ')} (or * for all).`
+            : r.error;
+      return sendHtml(reply, renderWebhooks(req.session.ctx, me, hooks, { error, values }), r.status);
     }
-    return sendHtml(reply, renderWebhooks(req.session.ctx, hooks, { created: { id: r.body.id, secret: r.body.secret } }), 201);
+    return sendHtml(reply, renderWebhooks(req.session.ctx, me, hooks, { created: { id: r.body.id, secret: r.body.secret } }), 201);
   });
 
   async function show(req: FastifyRequest, reply: FastifyReply, o: Parameters<typeof renderWebhook>[3] = {}, status = 200) {

@@ -15,10 +15,11 @@ export const FAKE_ME = {
   orgs: [{ name: 'elide', role: 'member' }],
 };
 
-export function dashboardOver(baseUrl: string, o: { internalToken?: string } = {}) {
+/** `env` adds configuration (ELIDE_DASHBOARD_URL, …) to the unit-test defaults. */
+export function dashboardOver(baseUrl: string, o: { internalToken?: string; env?: Record<string, string> } = {}) {
   const client = (name: string) => createPeerClient({ name, baseUrl, timeoutMs: 2000, internalToken: o.internalToken });
   return buildApp({
-    config: testConfig(),
+    config: testConfig(o.env),
     secrets: testSecrets,
     identityDb: () => {
       throw new Error('not used');

@@ -351,7 +351,8 @@ describe('service page and deploy form', () => {
     expect(res.body).toContain('verified user');
     // Browsers compile pattern with the v flag, where a bare "-" at the end of a class is a syntax error.
     const pattern = /pattern="([^"]+)"/.exec(res.body)?.[1] ?? '';
-    expect(pattern).toBe('[a-z0-9][a-z0-9\\-]*');
+    // The marketplace's deployment name rule (marketplace/routes/deployments.ts NAME): upper case, "." and "_" too.
+    expect(pattern).toBe('[A-Za-z0-9][A-Za-z0-9._\\-]*');
     expect(() => new RegExp(`^(?:${pattern})$`, 'v')).not.toThrow();
   });
 
