@@ -1,14 +1,19 @@
 // Helpers of the reliability campaign: users with API tokens in a running suite, npm publishes over the wire,
-// and the three post-crash checks of reliability-security.md rule 15 (bytes match integrity, no row without its
-// blob, integrity_check ok).
+// the three post-crash checks of reliability-security.md rule 15 (bytes match integrity, no row without its
+// blob, integrity_check ok), and data folders as a first start leaves them (for backup and restore).
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { openApiDatabase } from '../../api/db.ts';
+import { loadConfig } from '../../lib/config.ts';
 import { openDatabase } from '../../lib/db.ts';
+import { loadSecrets } from '../../lib/secrets.ts';
 import { generateApiToken, hashToken } from '../../lib/tokens.ts';
+import { openRegistryDatabase } from '../../registry/db.ts';
 import { docPath, publishBody } from './npm-fixtures.ts';
 import { type Suite, type SuiteOptions, startSuite } from './suite.ts';
 
@@ -205,4 +210,13 @@ export async function subscribePublishedHooks(suite: Suite, user: SuiteUser, del
       receiver.close();
     },
   };
+}
+
+/** A temp data folder with both databases migrated and the generated secrets, as after a first start. */
+export function migratedDataFolder(prefix = 'elide-data-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  openApiDatabase(path.join(dir, 'marketplace.db')).close();
+  openRegistryDatabase(path.join(dir, 'registry.db')).close();
+  loadSecrets(loadConfig({ DATA_DIR: dir }));
+  return dir;
 }

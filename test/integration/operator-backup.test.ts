@@ -5,26 +5,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApiDatabase } from '../../api/db.ts';
-import { loadConfig } from '../../lib/config.ts';
-import { loadSecrets } from '../../lib/secrets.ts';
-import { openRegistryDatabase } from '../../registry/db.ts';
 import { backup } from '../../scripts/backup.ts';
 import { restore } from '../../scripts/restore.ts';
 import { freePort } from '../helpers/ports.ts';
+import { migratedDataFolder } from '../helpers/reliability.ts';
 import { runEntry } from '../helpers/run-entry.ts';
 import { ROOT, waitFor } from '../helpers/suite.ts';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'elide-opbackup-'));
 
-/** A data folder with both databases migrated and the generated secrets, as after a first start. */
-function dataFolder(): string {
-  const dir = tmp();
-  openApiDatabase(path.join(dir, 'marketplace.db')).close();
-  openRegistryDatabase(path.join(dir, 'registry.db')).close();
-  loadSecrets(loadConfig({ DATA_DIR: dir }));
-  return dir;
-}
+const dataFolder = () => migratedDataFolder('elide-opbackup-');
 
 describe('backup refusals', () => {
   it('a DATA_DIR without databases: names the variable, and leaves no empty backup folder', async () => {

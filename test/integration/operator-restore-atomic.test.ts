@@ -5,22 +5,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openApiDatabase } from '../../api/db.ts';
-import { loadConfig } from '../../lib/config.ts';
-import { loadSecrets } from '../../lib/secrets.ts';
-import { openRegistryDatabase } from '../../registry/db.ts';
 import { backup } from '../../scripts/backup.ts';
 import { restore } from '../../scripts/restore.ts';
+import { migratedDataFolder } from '../helpers/reliability.ts';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'elide-restore-atomic-'));
 
-function dataFolder(): string {
-  const dir = tmp();
-  openApiDatabase(path.join(dir, 'marketplace.db')).close();
-  openRegistryDatabase(path.join(dir, 'registry.db')).close();
-  loadSecrets(loadConfig({ DATA_DIR: dir }));
-  return dir;
-}
+const dataFolder = () => migratedDataFolder('elide-restore-atomic-');
 
 /** Every file under `dir` with its bytes, to compare a folder before and after. */
 function snapshot(dir: string): Record<string, string> {
