@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { buildApp } from '../../dashboard/app.ts';
-import { dashboardOver, FAKE_ME } from '../helpers/dashboard.ts';
+import { dashboardOver, FAKE_ME, fakeDeploymentView } from '../helpers/dashboard.ts';
 import { CHROMIUM_ARGS } from '../helpers/dashboard-browser.ts';
 
 describe('deployments list and deploy form in a browser', () => {
@@ -28,25 +28,7 @@ describe('deployments list and deploy form in a browser', () => {
     peer.get('/api/deployments', async () => {
       cents += 1;
       return {
-        deployments: [
-          {
-            id: 'dep-1',
-            name: 'db',
-            status: 'running',
-            endpoint: null,
-            serviceSlug: 'postgres-managed',
-            serviceName: 'PostgreSQL',
-            tier: 'starter',
-            region: 'us-east-1',
-            instances: 1,
-            statusReason: null,
-            allowedActions: [],
-            metrics: { requests: 0, errors: 0, avgResponseTime: 0, uptime: 100 },
-            billing: { currentCost: cents / 100, projectedCost: 19 },
-            currentOperation: null,
-            createdAt: '2026-01-01T00:00:00Z',
-          },
-        ],
+        deployments: [fakeDeploymentView(cents / 100)],
         total: 1,
       };
     });

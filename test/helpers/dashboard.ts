@@ -16,6 +16,25 @@ export const FAKE_ME = {
 };
 
 /** `env` adds configuration (ELIDE_DASHBOARD_URL, …) to the unit-test defaults. */
+/** A running deployment as the marketplace's list shows it, costing `currentCost` dollars so far. */
+export const fakeDeploymentView = (currentCost: number) => ({
+  id: 'dep-1',
+  name: 'db',
+  status: 'running',
+  endpoint: null,
+  serviceSlug: 'postgres-managed',
+  serviceName: 'PostgreSQL',
+  tier: 'starter',
+  region: 'us-east-1',
+  instances: 1,
+  statusReason: null,
+  allowedActions: [],
+  metrics: { requests: 0, errors: 0, avgResponseTime: 0, uptime: 100 },
+  billing: { currentCost, projectedCost: 19 },
+  currentOperation: null,
+  createdAt: '2026-01-01T00:00:00Z',
+});
+
 export function dashboardOver(baseUrl: string, o: { internalToken?: string; env?: Record<string, string> } = {}) {
   const client = (name: string) => createPeerClient({ name, baseUrl, timeoutMs: 2000, internalToken: o.internalToken });
   return buildApp({

@@ -7,7 +7,7 @@ import type { buildApp } from '../../dashboard/app.ts';
 import { renderBilling } from '../../dashboard/pages/billing.ts';
 import { type DeploymentView, renderDeployment, renderDeployments } from '../../dashboard/pages/deployments.ts';
 import { DEPLOYMENT_NAME_PATTERN, renderCatalog, renderService, type ServiceDetail } from '../../dashboard/pages/services.ts';
-import { dashboardOver, FAKE_ME } from '../helpers/dashboard.ts';
+import { dashboardOver, FAKE_ME, fakeDeploymentView } from '../helpers/dashboard.ts';
 
 const FREE_ME = {
   ...FAKE_ME,
@@ -203,25 +203,7 @@ describe('empty states', () => {
     const empty = renderDeployments(ctx, []);
     expect(empty).toContain('No deployments yet.');
     expect(empty).not.toContain('<table');
-    const one = renderDeployments(ctx, [
-      {
-        id: 'dep-1',
-        name: 'db',
-        status: 'running',
-        endpoint: null,
-        serviceSlug: 'postgres-managed',
-        serviceName: 'PostgreSQL',
-        tier: 'starter',
-        region: 'us-east-1',
-        instances: 1,
-        statusReason: null,
-        allowedActions: [],
-        metrics: { requests: 0, errors: 0, avgResponseTime: 0, uptime: 100 },
-        billing: { currentCost: 1.5, projectedCost: 19 },
-        currentOperation: null,
-        createdAt: '2026-01-01T00:00:00Z',
-      },
-    ]);
+    const one = renderDeployments(ctx, [fakeDeploymentView(1.5)]);
     expect(one).toContain('<td data-cost-of="dep-1">$1.50</td>');
   });
 
