@@ -11,7 +11,7 @@ import { deploymentBackups } from './deployment-backups.ts';
 import { costOf } from './deployment-usage.ts';
 import { deploymentView } from './deployment-view.ts';
 import type { DeploymentDeps, SimulationOptions } from './deployments.ts';
-import type { DeploymentRow, OperationParams } from './deployments-repo.ts';
+import { type AutoscalingSetting, autoscalingOf, type DeploymentRow, type OperationParams } from './deployments-repo.ts';
 import type { Idempotency } from './idempotency.ts';
 import type { Action, DeploymentStatus } from './lifecycle.ts';
 
@@ -65,14 +65,14 @@ export function deploymentExtras(d: ExtrasDeps) {
           const dep = d.owned(p, id);
           const limits = tierOf(dep).instances;
           const within = (n: number) => n >= limits.min && n <= limits.max;
-          let setting: { enabled: boolean; min: number; max: number; targetCpu: number } | undefined;
+          let setting: AutoscalingSetting | undefined;
           if (body.autoscaling) {
             // Enabling autoscaling is a scale action: refused (409 with allowedActions) where scale is, never stored
             // for a deleted deployment. Turning it off is always possible while the deployment exists, and needs no
             // min/max (the previous ones are kept).
             const gone = dep.status === 'deleted' || dep.status === 'deleting';
             if (body.autoscaling.enabled || gone) d.assertAllowed(dep, 'scale');
-            const prev = dep.autoscaling ? (JSON.parse(dep.autoscaling) as { min?: number; max?: number }) : {};
+            const prev: Partial<AutoscalingSetting> = autoscalingOf(dep) ?? {};
             const a = {
               ...body.autoscaling,
               min: body.autoscaling.min ?? prev.min ?? dep.instances,
@@ -106,8 +106,7 @@ export function deploymentExtras(d: ExtrasDeps) {
               );
             // Autoscaling (as set now, this request included) would walk a count outside its bounds back within
             // a few minutes: refused, as an AWS Auto Scaling group refuses a desired capacity outside [min, max].
-            const auto =
-              setting ?? (dep.autoscaling ? (JSON.parse(dep.autoscaling) as { enabled: boolean; min: number; max: number }) : null);
+            const auto = setting ?? autoscalingOf(dep);
             if (auto?.enabled && (body.instances < auto.min || body.instances > auto.max))
               throw unprocessable(
                 'INSTANCES_OUT_OF_RANGE',
@@ -148,7 +147,7 @@ export function deploymentExtras(d: ExtrasDeps) {
               `the deployment runs ${dep.instances} instances but ${tier.name} allows ${tier.instances.max}: scale down first`,
             );
           // Autoscaling left on with a maximum above the new tier's would scale past the tier once the load rises.
-          const auto = dep.autoscaling ? (JSON.parse(dep.autoscaling) as { enabled: boolean; max: number }) : null;
+          const auto = autoscalingOf(dep);
           if (auto?.enabled && auto.max > tier.instances.max)
             throw unprocessable(
               'DOWNGRADE_EXCEEDS_LIMITS',

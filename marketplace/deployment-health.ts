@@ -4,7 +4,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { Db } from '../lib/db.ts';
 import { findTemplate, findTier } from '../services/templates/index.ts';
 import type { DeploymentEngine } from './deployment-engine.ts';
-import type { DeploymentsRepo } from './deployments-repo.ts';
+import { autoscalingOf, type DeploymentsRepo } from './deployments-repo.ts';
 
 /** A deployment degraded this long (simulated) is restarted (reference: policy autoRestart, default on). */
 const AUTO_RESTART_MS = 5 * 60_000;
@@ -21,9 +21,7 @@ export function createDeploymentHealth(d: { db: Db; repo: DeploymentsRepo; engin
         status: r.status,
         tier: r.tier_id,
         instances: r.instances,
-        autoscaling: r.autoscaling
-          ? (JSON.parse(r.autoscaling) as { enabled: boolean; min: number; max: number; targetCpu: number })
-          : null,
+        autoscaling: autoscalingOf(r),
         readyAt: r.ready_at,
       }));
     },
@@ -80,7 +78,7 @@ export function createDeploymentHealth(d: { db: Db; repo: DeploymentsRepo; engin
           // The orchestrator decided on settings read a moment ago: autoscaling may have been turned off since, its
           // bounds changed, or the plan changed to a tier with fewer instances. Only a count that the deployment's
           // settings and tier allow now is applied (reference §1.5.7: clamped to min/max).
-          const a = dep.autoscaling ? (JSON.parse(dep.autoscaling) as { enabled: boolean; min: number; max: number }) : null;
+          const a = autoscalingOf(dep);
           const t = findTemplate(dep.service_id);
           const tier = t && findTier(t, dep.tier_id);
           const allowed =

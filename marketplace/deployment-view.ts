@@ -5,7 +5,7 @@ import { metricsFor } from '../services/metrics.ts';
 import { findTemplate } from '../services/templates/index.ts';
 import { cycleOf, dollars } from './billing.ts';
 import { costOf, segmentsOf, uptimeInputs } from './deployment-usage.ts';
-import type { DeploymentRow, DeploymentsRepo, EventRow, OperationRow } from './deployments-repo.ts';
+import { autoscalingOf, type DeploymentRow, type DeploymentsRepo, type EventRow, type OperationRow } from './deployments-repo.ts';
 import { allowedActions } from './lifecycle.ts';
 
 export function operationView(op: OperationRow | undefined) {
@@ -86,7 +86,7 @@ export function deploymentView(repo: DeploymentsRepo, dep: DeploymentRow, nowMs:
     region: dep.region,
     config: JSON.parse(dep.config) as Record<string, unknown>,
     instances: dep.instances,
-    autoscaling: dep.autoscaling ? (JSON.parse(dep.autoscaling) as Record<string, unknown>) : null,
+    autoscaling: autoscalingOf(dep),
     desiredStatus: dep.desired_status,
     statusReason: dep.status_reason,
     allowedActions: allowedActions(dep.status, dep.ever_running === 1),

@@ -97,6 +97,18 @@ export interface DeploymentSnapshot {
 }
 const freezeRow = <T extends object>(row: T | undefined): Readonly<T> | undefined => (row ? Object.freeze(row) : undefined);
 
+/** A deployment's autoscaling setting as stored (the JSON of `autoscaling`, set by POST .../scale). */
+export interface AutoscalingSetting {
+  enabled: boolean;
+  min: number;
+  max: number;
+  targetCpu: number;
+}
+
+/** The stored autoscaling setting of a deployment row, null when it never had one. */
+export const autoscalingOf = (row: Pick<DeploymentRow, 'autoscaling'>): AutoscalingSetting | null =>
+  row.autoscaling ? (JSON.parse(row.autoscaling) as AutoscalingSetting) : null;
+
 export function createDeploymentsRepo(db: Db) {
   const s = {
     insert: db.prepare(`INSERT INTO mkt_deployments (id, owner_id, service_id, tier_id, region, name, config, status, desired_status,
