@@ -7,6 +7,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { Config } from '../lib/config.ts';
 import type { Db } from '../lib/db.ts';
 import { createIdentityReader } from '../lib/identity.ts';
+import { CLIENT_IP_HEADER } from '../lib/internal.ts';
 import { createRateLimiter, type RateLimitName, type RateLimitRule, withOverrides } from '../lib/rate-limit.ts';
 import { createAuthGuards } from '../lib/request-auth.ts';
 import type { Secrets } from '../lib/secrets.ts';
@@ -76,7 +77,7 @@ function countWebhooks(db: Db) {
 export function createOriginOf(internalToken: string) {
   return (req: FastifyRequest): RequestOrigin => {
     const ua = req.headers['user-agent'];
-    const given = req.headers['x-elide-client-ip'];
+    const given = req.headers[CLIENT_IP_HEADER];
     const internal = req.headers['x-internal-token'];
     const forwarded =
       typeof given === 'string' && isIP(given) !== 0 && typeof internal === 'string' && safeEqual(internal, internalToken)

@@ -19,6 +19,15 @@ export function requireInternalToken(internalToken: string) {
  */
 export const REGISTRY_GENERATION_HEADER = 'x-registry-generation';
 
+/** The end client's address, forwarded by one of our processes; the main API believes it only next to the internal token. */
+export const CLIENT_IP_HEADER = 'x-elide-client-ip';
+
+/** Headers that name the end client to the main API (its rate limits and audit trail), as the registry and dashboard forward them. */
+export const forwardedClientHeaders = (internalToken: string, ip: string): Record<string, string> => ({
+  'x-internal-token': internalToken,
+  [CLIENT_IP_HEADER]: ip,
+});
+
 /**
  * How old the download counts of a kept search answer may be. Counts are flushed every second under installs, so
  * registry/search.ts keeps its answers across them (migration 054), and api/packages.ts keeps the REST search's

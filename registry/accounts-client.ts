@@ -2,6 +2,7 @@
 // users and tokens (DESIGN.md section 3); the registry only forwards, passing the user's Authorization through.
 import { AppError } from '../lib/errors.ts';
 import type { PeerClient } from '../lib/http.ts';
+import { forwardedClientHeaders } from '../lib/internal.ts';
 
 /** Who the call is for: the main API rate-limits and audits by the end client's address, not the registry's. */
 export interface CallMeta {
@@ -36,15 +37,11 @@ function rethrow(status: number, body: unknown): never {
 }
 
 export function createAccountsClient(api: PeerClient, internalToken?: string): AccountsClient {
-  // x-elide-client-ip is honoured by the main API only next to the internal token (api/identity-context.ts).
+  // The client's address is honoured by the main API only next to the internal token (api/identity-context.ts).
   const hdrs = (meta: CallMeta | undefined, extra: Record<string, string> = {}) => {
     const h: Record<string, string> = { ...extra };
     if (meta?.userAgent) h['user-agent'] = meta.userAgent;
-    if (internalToken && meta?.ip) {
-      h['x-internal-token'] = internalToken;
-      h['x-elide-client-ip'] = meta.ip;
-    }
-    return h;
+    return internalToken && meta?.ip ? { ...h, ...forwardedClientHeaders(internalToken, meta.ip) } : h;
   };
   return {
     async login(username, password, meta) {

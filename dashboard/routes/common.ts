@@ -1,6 +1,7 @@
 // Helpers shared by the route files: who must be signed in, calling a peer as the user, answering HTML.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CallOptions, PeerClient } from '../../lib/http.ts';
+import { forwardedClientHeaders } from '../../lib/internal.ts';
 import type { Secrets } from '../../lib/secrets.ts';
 import { bearer, type Peers } from '../peers.ts';
 import type { Me } from '../session.ts';
@@ -60,10 +61,8 @@ export async function act<T = Record<string, unknown>>(
  * login budget (100 wrong passwords a minute) locked every other visitor out. The main API believes
  * x-elide-client-ip only next to the internal token (api/identity-context.ts), so it goes to the main API only.
  */
-export const visitorHeaders = (deps: RouteDeps, req: FastifyRequest): Record<string, string> => ({
-  'x-internal-token': deps.secrets.internalToken,
-  'x-elide-client-ip': req.ip,
-});
+export const visitorHeaders = (deps: RouteDeps, req: FastifyRequest): Record<string, string> =>
+  forwardedClientHeaders(deps.secrets.internalToken, req.ip);
 
 /** GET as the user; 404 -> undefined, other refusals become the error page. */
 export function getAs<T>(peer: PeerClient, req: FastifyRequest, path: string): Promise<T | undefined> {
