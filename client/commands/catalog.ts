@@ -1,7 +1,8 @@
 // service-cli list and info: the marketplace catalog, grouped by category.
 import { type Command, Option } from 'commander';
+import { tierPrice } from '../../lib/tier-price.ts';
 import { CliError } from '../http.ts';
-import { colour, formatFields, formatInt, formatMoney, formatTable, print, printJson } from '../output.ts';
+import { colour, formatFields, formatMoney, formatTable, print, printJson } from '../output.ts';
 import { action, type Ctx, examples } from '../program.ts';
 
 export interface ServiceSummary {
@@ -28,21 +29,6 @@ export interface TierDetail {
   features: string[];
   usage?: { unit: string; included: number; pricePer: number; price: number } | null;
   regions: string[];
-}
-
-/** "$0.015" for a usage price: formatMoney's two decimals would print $0.02 where the meter charges $0.015. */
-const unitPrice = (dollars: number) => `$${dollars.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 6 })}`;
-
-/**
- * A tier's price as a person reads it. A metered tier has no monthly price but is not free: it bills every unit
- * beyond the included ones, so it says what a unit costs, as the catalog's own features do.
- */
-export function tierPrice(t: TierDetail): string {
-  const usage = t.usage ? `${unitPrice(t.usage.price)} per ${formatInt(t.usage.pricePer)} ${t.usage.unit}s` : undefined;
-  if (t.model === 'metered') return usage ? `pay as you go, ${usage}` : 'pay as you go';
-  if (t.price === 0 && t.model !== 'flat') return 'free';
-  // A flat tier with a meter bills the units beyond its included ones on top of the monthly price.
-  return `${formatMoney(t.price)}/${t.period}${usage ? ` + ${usage}` : ''}`;
 }
 
 /** The FROM column: a service whose cheapest tier is $0 a month is "free" only when that tier bills nothing. */

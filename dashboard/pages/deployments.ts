@@ -1,8 +1,10 @@
 // Deployments: the list with live status (public/app.js polls /deployments/live.json) and the deployment
 // page: timeline and metrics charts (both kept current by polling activity.json), logs tail, credentials on demand, cost, and the actions the state allows.
+
+import { tierPrice } from '../../lib/tier-price.ts';
 import { csrfField, html, layout, money, num, type PageCtx, type SafeHtml, when } from '../views.ts';
 import { chart, dailySeries, lastDays, periodLinks } from './charts.ts';
-import { type TierView, tierPrice } from './services.ts';
+import type { TierView } from './services.ts';
 
 export interface DeploymentView {
   id: string;

@@ -1,6 +1,8 @@
 // Service catalog (category, region, price, rating filters) and the service page with tiers side by side,
 // regions, SLA, reviews and a deploy form built from the service's JSON config schema.
-import { csrfField, fieldError, html, layout, money, num, type PageCtx, type SafeHtml } from '../views.ts';
+
+import { tierPrice } from '../../lib/tier-price.ts';
+import { csrfField, fieldError, html, layout, money, type PageCtx, type SafeHtml } from '../views.ts';
 
 export const CATEGORIES = ['database', 'ml', 'api', 'storage', 'compute'] as const;
 export const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1', 'ap-northeast-1'] as const;
@@ -35,20 +37,6 @@ export const CATALOG_SORTS: readonly (readonly [string, string])[] = [
   ['rating', 'best rated'],
   ['popular', 'most deployed'],
 ];
-
-/** "$0.015" for a usage price: money()'s two decimals would say $0.02 where the meter charges $0.015. */
-const unitPrice = (dollars: number) => `$${dollars.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 6 })}`;
-
-/**
- * A tier's price as service-cli info writes it (client/commands/catalog.ts tierPrice): a metered tier has no
- * monthly price but is not free, so it says what a unit costs; a flat tier with a meter adds it to the month.
- */
-export function tierPrice(t: Pick<TierView, 'price' | 'model' | 'usage'>): string {
-  const usage = t.usage ? `${unitPrice(t.usage.price)} per ${num(t.usage.pricePer)} ${t.usage.unit}s` : undefined;
-  if (t.model === 'metered') return usage ? `pay as you go, ${usage}` : 'pay as you go';
-  if (t.price === 0 && t.model !== 'flat') return 'free';
-  return `${money(t.price)}/month${usage ? ` + ${usage}` : ''}`;
-}
 
 /** A card's starting price: $0 a month is "free" only when that tier bills nothing (service-cli list's FROM). */
 export const startingAt = (s: Pick<ServiceCard, 'startingPrice' | 'hasFreeTier'>) =>
