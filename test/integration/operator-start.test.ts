@@ -42,6 +42,15 @@ async function suiteEnv(dataDir: string): Promise<Record<string, string>> {
   };
 }
 
+/** The pid of the seed process the supervisor started, or 0 while there is none. */
+function seedChildOf(supervisorPid: number): number {
+  try {
+    return Number(execFileSync('pgrep', ['-P', String(supervisorPid), '-f', 'seed-data.ts'], { encoding: 'utf8' }).trim());
+  } catch {
+    return 0; // pgrep exits 1 when nothing matches
+  }
+}
+
 const servers: net.Server[] = [];
 const children: ReturnType<typeof runEntry>[] = [];
 afterAll(() => {
@@ -177,14 +186,19 @@ describe('npm start from another folder', () => {
 describe('stopping npm start', () => {
   it('SIGTERM while the first-start seed runs stops the seed too', async () => {
     const dataDir = tmp();
-    const s = runEntry('scripts/start-all.ts', await suiteEnv(dataDir));
+    const holdSeed = path.join(ROOT, 'test/helpers/hold-seed.mjs');
+    const s = runEntry('scripts/start-all.ts', { ...(await suiteEnv(dataDir)), NODE_OPTIONS: `--import ${holdSeed}` });
     children.push(s);
+    let seedPid = 0;
     await waitFor(
-      () => s.output().includes('fresh data folder: seeding'),
+      () => {
+        if (!s.output().includes('fresh data folder: seeding')) return false;
+        seedPid = seedChildOf(s.child.pid!);
+        return seedPid > 0;
+      },
       180_000,
       `the seed to start (output: ${s.output().slice(-400)})`,
     );
-    const seedPid = Number(execFileSync('pgrep', ['-P', String(s.child.pid), '-f', 'seed-data.ts'], { encoding: 'utf8' }).trim());
     expect(alive(seedPid)).toBe(true);
     s.child.kill('SIGTERM');
     expect(await s.exited).toBe(0);
