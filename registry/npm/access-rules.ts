@@ -80,6 +80,12 @@ export function assertMayPublish(p: Principal): void {
 /** A new package: unscoped names are first come, first served; a scope must be yours or an org you are in. */
 export function assertCanCreate(d: AccessDeps, name: NpmName, p: Principal): void {
   if (!name.scope || p.role === 'admin' || inScope(d, name.scope, p)) return;
+  // The seed README publishes @myorg/... on a fresh suite: say what makes the scope yours.
+  if (!d.identity.orgExists(name.scope) && !d.identity.userByName(name.scope))
+    throw forbidden(
+      `there is no org @${name.scope} yet: create it (dashboard, Account page, or POST /api/orgs {"name":"${name.scope}"}) and publish again`,
+      'SCOPE_FORBIDDEN',
+    );
   throw forbidden(
     `you cannot publish into the @${name.scope} scope: it is neither your username nor an org you are a member of`,
     'SCOPE_FORBIDDEN',

@@ -160,6 +160,18 @@ describe('npm publish: scopes and restricted access', () => {
     expect(counts(r.db).packages).toBe(1);
   });
 
+  it('into a scope no org or user holds: 403 that says to create the org first, and nothing stored', async () => {
+    const res = await put('@myorg/awesome-package', publishBody('@myorg/awesome-package', '1.0.0'), r.bob.token);
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({
+      code: 'SCOPE_FORBIDDEN',
+      error: 'there is no org @myorg yet: create it (dashboard, Account page, or POST /api/orgs {"name":"myorg"}) and publish again',
+    });
+    // Another user's scope keeps the plain refusal.
+    expect((await put('@alice/x', publishBody('@alice/x', '1.0.0'), r.bob.token)).json().error).toContain('neither your username');
+    expect(counts(r.db).packages).toBe(0);
+  });
+
   it('--access restricted hides the package (404) from non-members and needs a plan with private packages', async () => {
     expect((await put('@acme/secret', publishBody('@acme/secret', '1.0.0', { access: 'restricted' }), r.alice.token)).statusCode).toBe(201);
     expect((await r.app.inject({ method: 'GET', url: docPath('@acme/secret') })).statusCode).toBe(404);
