@@ -32,7 +32,7 @@ describe('admin: /api/admin/users', () => {
     expect((await f.get('/api/admin/users?offset=-1', admin.token)).statusCode).toBe(400);
   });
 
-  it("PATCH changes role and plan (audited); disabling refuses the user's tokens at once; enabling restores them", async () => {
+  it("PATCH changes role and plan (audited); disabling refuses the user's tokens at once and ends the login sessions", async () => {
     f = await buildAuthApp();
     const admin = await f.ensureUser('root', 'admin', 'enterprise');
     const u = await f.register('carl');
@@ -44,6 +44,7 @@ describe('admin: /api/admin/users', () => {
       plan: { id: 'team', maxActiveDeployments: 10 },
     });
 
+    const ci = (await f.send('POST', '/api/auth/tokens', u.token, { name: 'ci' })).json().token as string;
     const off = await f.send('PATCH', `/api/admin/users/${u.userId}`, admin.token, { disabled: true });
     expect(off.json()).toMatchObject({ disabled: true, disabledAt: '2026-01-01T00:00:00.000Z' });
     expect((await f.get('/api/auth/me', u.token)).statusCode).toBe(401);
@@ -51,12 +52,19 @@ describe('admin: /api/admin/users', () => {
     expect(login.statusCode).toBe(403);
     expect(login.json()).toEqual({ error: 'this account is disabled: contact an administrator', code: 'ACCOUNT_DISABLED' });
 
+    expect((await f.get('/api/auth/me', ci)).statusCode).toBe(401);
+
     await f.send('PATCH', `/api/admin/users/${u.userId}`, admin.token, { disabled: false });
-    expect((await f.get('/api/auth/me', u.token)).statusCode).toBe(200);
+    // Enabling again does not sign back in whoever held the old login session; the owner logs in afresh.
+    expect((await f.get('/api/auth/me', u.token)).statusCode).toBe(401);
+    const again = await f.send('POST', '/api/auth/login', undefined, { username: 'carl', password: 'carl-password' });
+    expect((await f.get('/api/auth/me', again.json().token)).statusCode).toBe(200);
+    // API tokens stay, as on a password change: they are revoked one by one, so CI does not break.
+    expect((await f.get('/api/auth/me', ci)).statusCode).toBe(200);
     const audit = f.db.prepare("SELECT target, details FROM audit_log WHERE action = 'admin.user.update' ORDER BY id").all();
     expect(audit).toEqual([
       { target: 'carl', details: JSON.stringify({ role: { from: 'user', to: 'publisher' }, plan: { from: 'free', to: 'team' } }) },
-      { target: 'carl', details: JSON.stringify({ disabled: { from: false, to: true } }) },
+      { target: 'carl', details: JSON.stringify({ disabled: { from: false, to: true }, revokedSessions: 1 }) },
       { target: 'carl', details: JSON.stringify({ disabled: { from: true, to: false } }) },
     ]);
   });
