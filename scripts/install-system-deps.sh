@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Debian packages the e2e and browser tests drive: the real package clients and headless Chromium.
+# Debian packages the e2e and browser tests drive (the real package clients, headless Chromium, tmux) and the
+# benchmark's load generator (wrk; scripts/bench/load.ts).
 # Idempotent and quiet: installs only what is missing. Needs root (or sudo).
 set -euo pipefail
 
@@ -9,6 +10,7 @@ PACKAGES=(
   ruby bundler
   maven libmaven-deploy-plugin-java libmaven-install-plugin-java libmaven-dependency-plugin-java junit4
   tmux
+  wrk
 )
 
 missing=()

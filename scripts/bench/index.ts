@@ -8,7 +8,7 @@ import { ROOT } from '../../test/helpers/suite.ts';
 import { type CeilingServer, startCeiling } from './ceiling.ts';
 import { endpoints } from './endpoints.ts';
 import { planPackages } from './fixtures.ts';
-import { runLoad } from './load.ts';
+import { defaultGenerator, type LoadGenerator, runLoad } from './load.ts';
 import { timeInstalls } from './npm-install.ts';
 import { publishPlan, round } from './publish.ts';
 import { type BenchResults, docBlock, terminalReport, writeDoc } from './report.ts';
@@ -22,6 +22,7 @@ const { values: a } = parseArgs({
     deployments: { type: 'string' },
     'max-versions': { type: 'string' },
     connections: { type: 'string', default: '32' },
+    generator: { type: 'string' },
     seconds: { type: 'string' },
     warmup: { type: 'string' },
     'install-runs': { type: 'string' },
@@ -36,8 +37,14 @@ const { values: a } = parseArgs({
 });
 const quick = a.quick;
 const int = (v: string | undefined, full: number, q: number) => (v === undefined ? (quick ? q : full) : Number.parseInt(v, 10));
+const generator = (a.generator ?? defaultGenerator()) as LoadGenerator;
+if (!['wrk', 'autocannon'].includes(generator)) {
+  console.error(`--generator must be wrk or autocannon, not ${JSON.stringify(generator)}`);
+  process.exit(2);
+}
 const params = {
   quick,
+  generator,
   packages: int(a.packages, 10_000, 300),
   deployments: int(a.deployments, 1000, 50),
   maxVersions: int(a['max-versions'], 20, 1),
@@ -140,7 +147,7 @@ async function main() {
   ceiling = await startCeiling();
   hopCeiling = await startCeiling({ upstream: ceiling.origin });
 
-  const load = { connections: params.connections, warmupSeconds: params.warmupSeconds, seconds: params.seconds };
+  const load = { connections: params.connections, warmupSeconds: params.warmupSeconds, seconds: params.seconds, generator };
   log('ceiling: bare Fastify');
   results.ceiling = await runLoad({ origin: ceiling.origin, paths: ['/'] }, load);
   results.rss.ceiling = rssOf(ceiling.pid);

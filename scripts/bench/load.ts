@@ -1,6 +1,15 @@
-// One bounded load with autocannon at fixed concurrency: a short warm-up, then the measured run. Latencies are
-// collected per response so p95 (which autocannon's own summary does not report) is exact.
+// One bounded load at fixed concurrency: a short warm-up, then the measured run, from one of two load generators.
+// - wrk (Debian's `wrk`, C with LuaJIT, one thread): the default when installed. It spends a few µs of CPU per
+//   response, so on a 2-core machine the server under test gets a core to itself and the figure is the server's.
+// - autocannon (npm): in this Node process. It spends 20-33 µs per response, as much as a fast route costs the
+//   server, so above about 30,000 req/s its figure is the machine's (client and server sharing 2 cores), not the
+//   server's (docs/PERFORMANCE.md, "What the abbreviated packument could reach").
+// Both rotate the paths, send the same headers and report p50/p95/p99 of every response in the window.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 
 export interface LoadSpec {
   /** Target base, e.g. "http://127.0.0.1:4873". */
@@ -22,6 +31,22 @@ export interface LoadResult {
   bytesPerRequest: number;
 }
 
+export type LoadGenerator = 'wrk' | 'autocannon';
+
+/** wrk when it is on the PATH (scripts/install-system-deps.sh installs it), else autocannon. */
+export function defaultGenerator(): LoadGenerator {
+  const dirs = (process.env.PATH ?? '').split(path.delimiter);
+  return dirs.some((d) => d && fs.existsSync(path.join(d, 'wrk'))) ? 'wrk' : 'autocannon';
+}
+
+export interface LoadOptions {
+  connections: number;
+  warmupSeconds: number;
+  seconds: number;
+  /** Default: defaultGenerator(). */
+  generator?: LoadGenerator;
+}
+
 interface AutocannonInstance extends PromiseLike<{ non2xx: number; errors: number; timeouts: number; duration: number }> {
   on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void;
 }
@@ -36,7 +61,7 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
 
-async function once(spec: LoadSpec, connections: number, seconds: number, record: boolean) {
+async function autocannonOnce(spec: LoadSpec, connections: number, seconds: number, record: boolean) {
   let i = 0;
   const latencies: number[] = [];
   let bytes = 0;
@@ -62,11 +87,17 @@ async function once(spec: LoadSpec, connections: number, seconds: number, record
   return { result, latencies, bytes };
 }
 
-export async function runLoad(spec: LoadSpec, o: { connections: number; warmupSeconds: number; seconds: number }): Promise<LoadResult> {
-  if (o.warmupSeconds > 0) await once(spec, o.connections, o.warmupSeconds, false);
-  const { result, latencies, bytes } = await once(spec, o.connections, o.seconds, true);
+export async function runLoad(spec: LoadSpec, o: LoadOptions): Promise<LoadResult> {
+  const once = (o.generator ?? defaultGenerator()) === 'wrk' ? wrkOnce : autocannonLoad;
+  if (o.warmupSeconds > 0) await once(spec, o.connections, o.warmupSeconds);
+  return once(spec, o.connections, o.seconds);
+}
+
+const r2 = (n: number) => Math.round(n * 100) / 100;
+
+async function autocannonLoad(spec: LoadSpec, connections: number, seconds: number): Promise<LoadResult> {
+  const { result, latencies, bytes } = await autocannonOnce(spec, connections, seconds, true);
   const sorted = Float64Array.from(latencies).sort();
-  const r2 = (n: number) => Math.round(n * 100) / 100;
   return {
     requests: latencies.length,
     rps: Math.round(latencies.length / result.duration),
@@ -78,4 +109,70 @@ export async function runLoad(spec: LoadSpec, o: { connections: number; warmupSe
     timeouts: result.timeouts,
     bytesPerRequest: latencies.length ? Math.round(bytes / latencies.length) : 0,
   };
+}
+
+/** A Lua string literal; the paths and headers are ASCII (URL-encoded paths, tokens, cookies). */
+export function luaString(s: string): string {
+  if (!/^[\x20-\x7e]*$/.test(s)) throw new Error(`not printable ASCII, cannot be sent by wrk: ${JSON.stringify(s)}`);
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * The wrk script of a load: the requests are formatted once (wrk.format adds Host), then handed out in turn; done()
+ * prints one line of JSON (latencies in µs) for wrkOnce to read. errors.status counts answers of 400 and above.
+ */
+export function wrkScript(spec: LoadSpec): string {
+  const headers = Object.entries(spec.headers ?? {})
+    .map(([k, v]) => `wrk.headers[${luaString(k)}] = ${luaString(v)}`)
+    .join('\n');
+  return `${headers}
+local paths = { ${spec.paths.map(luaString).join(', ')} }
+local requests = {}
+local n = 0
+function init(args)
+  for i, p in ipairs(paths) do requests[i] = wrk.format("GET", p) end
+end
+function request()
+  n = n % #requests + 1
+  return requests[n]
+end
+function done(summary, latency, _)
+  local e = summary.errors
+  io.write(string.format('WRK_RESULT {"requests":%d,"durationUs":%d,"bytes":%d,"p50":%d,"p95":%d,"p99":%d,' ..
+    '"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\\n',
+    summary.requests, summary.duration, summary.bytes, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), e.connect, e.read, e.write, e.status, e.timeout))
+end
+`;
+}
+
+async function wrkOnce(spec: LoadSpec, connections: number, seconds: number): Promise<LoadResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'elide-wrk-'));
+  try {
+    const script = path.join(dir, 'load.lua');
+    fs.writeFileSync(script, wrkScript(spec));
+    // One thread: the server under test keeps the other core.
+    const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '30s', '-s', script, spec.origin];
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile('wrk', args, { maxBuffer: 1 << 20 }, (err, out, errOut) =>
+        err ? reject(new Error(`wrk ${args.join(' ')} failed: ${err.message} ${errOut}`)) : resolve(out),
+      ),
+    );
+    const line = stdout.split('\n').find((l) => l.startsWith('WRK_RESULT '));
+    if (!line) throw new Error(`wrk printed no result: ${stdout.slice(-500)}`);
+    const w = JSON.parse(line.slice('WRK_RESULT '.length)) as Record<string, number>;
+    return {
+      requests: w.requests,
+      rps: Math.round(w.requests / (w.durationUs / 1e6)),
+      p50: r2(w.p50 / 1000),
+      p95: r2(w.p95 / 1000),
+      p99: r2(w.p99 / 1000),
+      non2xx: w.status,
+      errors: w.connect + w.read + w.write,
+      timeouts: w.timeout,
+      bytesPerRequest: w.requests ? Math.round(w.bytes / w.requests) : 0,
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

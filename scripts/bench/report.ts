@@ -141,7 +141,8 @@ function summaryLines(r: BenchResults): string[] {
 }
 
 export function terminalReport(r: BenchResults): string {
-  return [asciiTable(loadRows(r)), '', ...summaryLines(r)].join('\n');
+  const how = `load generator ${r.params.generator ?? 'autocannon'}, ${r.params.connections} connections`;
+  return [how, asciiTable(loadRows(r)), '', ...summaryLines(r)].join('\n');
 }
 
 export function docBlock(r: BenchResults): string {
@@ -149,7 +150,7 @@ export function docBlock(r: BenchResults): string {
   return [
     `Run ${r.startedAt} (${r.durationSeconds ?? '?'} s) on ${m.cpus} × ${m.model}, ${m.memoryGb} GB, Node ${m.node}, ${m.os}; load average at start ${m.loadAverageAtStart.join(' / ')} (the machine is shared: compare ratios, not absolutes).`,
     '',
-    `Command: \`${r.command}\`. ${r.params.packages} packages (${r.params.totalVersions} versions), ${r.params.deployments} deployments, ${r.params.connections} connections, ${r.params.warmupSeconds} s warm-up then ${r.params.seconds} s per endpoint, latencies in ms of the responses completed within the window ("bad": non-2xx, errors, timeouts).`,
+    `Command: \`${r.command}\`. ${r.params.packages} packages (${r.params.totalVersions} versions), ${r.params.deployments} deployments, ${r.params.connections} connections (${r.params.generator ?? 'autocannon'}), ${r.params.warmupSeconds} s warm-up then ${r.params.seconds} s per endpoint, latencies in ms of the responses completed within the window ("bad": non-2xx, errors, timeouts).`,
     '',
     markdownTable(loadRows(r)),
     '',

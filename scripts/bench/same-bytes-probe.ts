@@ -64,7 +64,7 @@ try {
   console.log(`${body.length} bytes of body, ${headers.length / 2} headers; ${rounds} rounds of ${seconds} s, 32 connections`);
   for (let round = 1; round <= rounds; round++)
     for (const [name, pid, spec] of loads) {
-      await runLoad(spec, { connections: 32, warmupSeconds: 1, seconds: 0 });
+      await runLoad(spec, { connections: 32, warmupSeconds: 0, seconds: 1 }); // warm-up, not measured
       const [server0, client0, machine0] = [cpuTicks(pid), process.cpuUsage(), machineTicks()];
       const r = await runLoad(spec, { connections: 32, warmupSeconds: 0, seconds });
       const [server1, client1, machine1] = [cpuTicks(pid), process.cpuUsage(client0), machineTicks()];
