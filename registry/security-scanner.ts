@@ -3,8 +3,17 @@
 // trees, advisories) lives in security/dependency-tree.ts and security/advisories.ts.
 import crypto from 'node:crypto';
 import { AppError, badRequest, forbidden } from '../lib/errors.ts';
-import { type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS, readArchive } from './security/archive-reader.ts';
-import { entryPoints, isEcosystemInstallFile, shouldScan, stripRoot } from './security/artifact-files.ts';
+import { type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS, heldBound, mb, readArchive } from './security/archive-reader.ts';
+import {
+  type ArtifactFile,
+  entryPoints,
+  isEcosystemInstallFile,
+  readsByContent,
+  SCAN_CAP_BYTES,
+  SMALL_FILE_BYTES,
+  shouldScan,
+  stripRoot,
+} from './security/artifact-files.ts';
 import { type Finding, type Verdict, verdictOf, where } from './security/findings.ts';
 import { DEFAULT_LICENSE_POLICY, evaluateLicense, type LicensePolicy, type LicenseResult, MANIFEST_FILES } from './security/licenses.ts';
 import type { KnownName, KnownNameLookup } from './security/look-alike-index.ts';
@@ -22,7 +31,6 @@ import { checkTyposquat, type TyposquatOptions } from './security/typosquat.ts';
 import type { Ecosystem } from './security/versions.ts';
 
 export const SCANNER_VERSION = 'scanner/1';
-const SCAN_CAP_BYTES = 5 * 1024 * 1024;
 
 /** What the previous version's scan found, so this version's new capabilities and hooks stand out. */
 export interface ScanSummary {
@@ -62,9 +70,9 @@ export interface AnalyzeResult {
   refusal?: AppError;
 }
 
-function readManifest(files: { path: string; data: Buffer }[]): Manifest | undefined {
+function readManifest(files: ArtifactFile[]): Manifest | undefined {
   const f = files.find((x) => x.path === 'package.json');
-  if (!f) return undefined;
+  if (!f?.held) return undefined;
   try {
     return JSON.parse(f.data.toString('utf8')) as Manifest;
   } catch {
@@ -77,9 +85,11 @@ const THREATS_THAT_ESCALATE_HOOKS =
 
 /** Reads the artifact within bounds and runs every publish-time rule. Never throws for hostile input. */
 export function analyzeArtifact(input: AnalyzeInput): AnalyzeResult {
-  let files: { path: string; data: Buffer }[];
+  const limits = input.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS;
+  let files: ArtifactFile[];
   try {
-    files = stripRoot(readArchive(input.archive, input.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS).entries);
+    // Only what the rules read by content is held; native libraries and data files come with size and head only.
+    files = stripRoot(readArchive(input.archive, limits, readsByContent).entries);
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
     const f: Finding = { ruleId: 'M_ARCHIVE_UNSAFE', category: 'malware', severity: 'critical', message: err.message };
@@ -107,7 +117,19 @@ export function analyzeArtifact(input: AnalyzeInput): AnalyzeResult {
   const perFile = new Map<string, ReturnType<typeof analyzeSource>>();
   for (const f of files) {
     if (!shouldScan(f.path, reachable)) continue;
-    if (f.data.length > SCAN_CAP_BYTES) {
+    if (f.size > heldBound(limits)) {
+      // Too large to hold, so never read: accepted (the archive bounds allow it), but put before a reviewer (medium:
+      // the version is flagged), so a payload cannot ride unseen in a huge .js or .py.
+      findings.push({
+        ruleId: 'M_LARGE_UNSCANNED',
+        category: 'malware',
+        severity: 'medium',
+        message: `large file not scanned by content: ${mb(f.size)}, over the ${mb(heldBound(limits))} the scanner reads`,
+        file: f.path,
+      });
+      continue;
+    }
+    if (!f.held || f.size > SCAN_CAP_BYTES) {
       findings.push({
         ruleId: 'largeFile',
         category: 'capability',
@@ -131,7 +153,7 @@ export function analyzeArtifact(input: AnalyzeInput): AnalyzeResult {
     const a = perFile.get(t);
     return Boolean(
       a &&
-        (files.find((f) => f.path === t)?.data.length ?? 0) <= 2048 &&
+        (files.find((f) => f.path === t)?.size ?? 0) <= 2048 &&
         !a.capabilities.has('CAP_NET') &&
         !a.capabilities.has('CAP_SHELL') &&
         a.findings.length === 0,
@@ -206,7 +228,7 @@ export function analyzeArtifact(input: AnalyzeInput): AnalyzeResult {
             : typeof (repo as { url?: unknown })?.url === 'string'
               ? (repo as { url: string }).url
               : undefined,
-        readmeHash: readme ? crypto.createHash('sha256').update(readme.data).digest('hex') : undefined,
+        readmeHash: readme?.held ? crypto.createHash('sha256').update(readme.data).digest('hex') : undefined,
         hasInstallScript: activeHooks.length > 0,
       },
       input.knownNames ?? [],
@@ -218,7 +240,7 @@ export function analyzeArtifact(input: AnalyzeInput): AnalyzeResult {
       license: manifest.license,
       licenses: manifest.licenses,
       files: files
-        .filter((f) => !f.path.includes('/') && f.data.length < 256 * 1024)
+        .filter((f) => !f.path.includes('/') && f.held && f.size < SMALL_FILE_BYTES)
         .map((f) => ({ path: f.path, text: f.data.toString('utf8') })),
       manifestFile: MANIFEST_FILES[input.ecosystem],
     },
@@ -234,7 +256,7 @@ export function analyzeArtifact(input: AnalyzeInput): AnalyzeResult {
   return {
     verdict,
     findings,
-    files: files.map((f) => ({ path: f.path, size: f.data.length })),
+    files: files.map((f) => ({ path: f.path, size: f.size })),
     license,
     summary,
     artifactManifest,

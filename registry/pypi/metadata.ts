@@ -4,7 +4,7 @@
 import { validRange } from '@renovatebot/pep440';
 import { badRequest } from '../../lib/errors.ts';
 import { evaluateMarker, type MarkerEnvironment, PYPI_TARGET_ENVIRONMENT } from '../multiformat/pep508-markers.ts';
-import { type ArchiveEntry, readArchive } from '../security/archive-reader.ts';
+import { type ArchiveEntry, DEFAULT_ARCHIVE_LIMITS, readArchive } from '../security/archive-reader.ts';
 import { type DistKind, normalizeName } from './names.ts';
 
 export interface CoreMetadata {
@@ -48,11 +48,15 @@ export interface DistMetadata {
 
 const invalid = (why: string) => badRequest(`Invalid distribution file: ${why}.`, undefined, 'INVALID_DISTRIBUTION');
 
+// Only a metadata file one folder down is read: a wheel's native libraries are checked by the walk, never held.
+const isMetadataFile = (path: string) => /^[^/]+\/(?:METADATA|PKG-INFO)$/.test(path);
+const MAX_METADATA_BYTES = 1024 * 1024;
+
 /** Finds and parses the metadata file; throws 400 when the archive is unreadable or has none. */
 export function readDistMetadata(bytes: Buffer, kind: DistKind, filenameName: string, filenameVersion: string): DistMetadata {
   let entries: ArchiveEntry[];
   try {
-    const archive = readArchive(bytes);
+    const archive = readArchive(bytes, DEFAULT_ARCHIVE_LIMITS, (path, size) => isMetadataFile(path) && size <= MAX_METADATA_BYTES);
     if (kind === 'bdist_wheel' && archive.format !== 'zip') throw invalid('a wheel must be a zip archive');
     entries = archive.entries;
   } catch (err) {
@@ -76,7 +80,7 @@ export function readDistMetadata(bytes: Buffer, kind: DistKind, filenameName: st
     });
     if (!found) throw invalid('the sdist has no PKG-INFO at its root');
   }
-  if (found.data.length > 1024 * 1024) throw invalid('the metadata file is larger than 1 MB');
+  if (found.size > MAX_METADATA_BYTES || !found.held) throw invalid('the metadata file is larger than 1 MB');
   return { raw: found.data, meta: parseCoreMetadata(found.data.toString('utf8')) };
 }
 

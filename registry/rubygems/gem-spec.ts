@@ -5,7 +5,7 @@
 import { parse } from 'yaml';
 import { badRequest } from '../../lib/errors.ts';
 import type { FileRow } from '../multiformat/files-repo.ts';
-import { boundedGunzip, DEFAULT_ARCHIVE_LIMITS, readTar } from '../security/archive-reader.ts';
+import { type ArchiveEntry, boundedGunzip, DEFAULT_ARCHIVE_LIMITS, mb, readTar } from '../security/archive-reader.ts';
 
 export interface GemDependency {
   name: string;
@@ -77,14 +77,16 @@ export interface ParsedGem {
 }
 
 export function parseGem(bytes: Buffer): ParsedGem {
-  let entries: { path: string; data: Buffer }[];
+  let entries: ArchiveEntry[];
   try {
-    entries = readTar(bytes);
+    // Only metadata.gz is held: data.tar.gz (a native extension may make it tens of MB) is checked, not copied.
+    entries = readTar(bytes, DEFAULT_ARCHIVE_LIMITS, (path) => path === 'metadata.gz');
   } catch (err) {
     throw invalid((err as Error).message.replace(/^archive refused: /, ''));
   }
   const meta = entries.find((e) => e.path === 'metadata.gz');
   if (!meta || !entries.some((e) => e.path === 'data.tar.gz')) throw invalid('it needs metadata.gz and data.tar.gz');
+  if (!meta.held) throw invalid(`metadata.gz is ${mb(meta.size)}, larger than a gemspec can be`);
   let yaml: string;
   try {
     yaml = boundedGunzip(meta.data, { ...DEFAULT_ARCHIVE_LIMITS, maxTotalBytes: 1024 * 1024 }).toString('utf8');

@@ -5,17 +5,33 @@ import type { ArchiveEntry } from './archive-reader.ts';
 import type { Manifest } from './malware-manifest.ts';
 import { HASH_EXT, JS_EXT } from './source-text.ts';
 
-export interface ArtifactFile {
-  path: string;
-  data: Buffer;
-}
+/** An archive entry: `data` is its content only when `held` (readsByContent), else size and head tell what it is. */
+export type ArtifactFile = ArchiveEntry;
 
 /** Strips one leading folder when every entry shares it (npm tarballs, sdists). */
 export function stripRoot(entries: ArchiveEntry[]): ArtifactFile[] {
   const roots = new Set(entries.map((e) => (e.path.includes('/') ? e.path.split('/')[0] : '')));
   if (roots.size !== 1 || roots.has('')) return entries;
   const root = [...roots][0].length + 1;
-  return entries.map((e) => ({ path: e.path.slice(root), data: e.data }));
+  return entries.map((e) => ({ ...e, path: e.path.slice(root) }));
+}
+
+/** Code files larger than this are not scanned (largeFile; reference 4.4 "per-file scan cap 5 MB"). */
+export const SCAN_CAP_BYTES = 5 * 1024 * 1024;
+/** Top-level files up to this size are held whatever they are: licence texts (any file SEE LICENSE IN names). */
+export const SMALL_FILE_BYTES = 256 * 1024;
+// Read by name whatever their size (up to the archive reader's held bound): the manifest and the README, which the
+// typosquat rules hash. METADATA and PKG-INFO are read by registry/pypi/metadata.ts with its own `hold`.
+const READ_BY_NAME = /(?:^|\/)(?:package\.json|readme(?:\.\w+)?)$/i;
+
+/**
+ * The archive reader's `hold` for the scanner: the entries it reads by content. Code up to the scan cap, the
+ * manifest and README, and small files at the top (one folder down: before stripRoot); not native libraries,
+ * class files, images or data files, whose size and first bytes (binaryKind) are all the rules use.
+ */
+export function readsByContent(path: string, size: number): boolean {
+  if (isCode(path)) return size <= SCAN_CAP_BYTES;
+  return READ_BY_NAME.test(path) || (size <= SMALL_FILE_BYTES && path.split('/').length <= 2);
 }
 
 const EXCLUDED = [

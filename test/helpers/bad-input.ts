@@ -104,3 +104,14 @@ export function verdict(c: BadCase, r: CaseResult): string[] {
   if (r.status >= 500) problems.push('5xx');
   return problems;
 }
+
+/** The AppError a synchronous call throws, as {status, code, error}; fails the test when it does not throw. */
+export function refusal(fn: () => unknown): { status: number; code: string; error: string } {
+  try {
+    fn();
+  } catch (e) {
+    const err = e as { statusCode: number; code: string; message: string };
+    return { status: err.statusCode, code: err.code, error: err.message };
+  }
+  throw new Error('did not throw');
+}

@@ -2,19 +2,9 @@
 import zlib from 'node:zlib';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import type { AppError } from '../../lib/errors.ts';
 import { DEFAULT_ARCHIVE_LIMITS, readArchive } from '../../registry/security/archive-reader.ts';
 import { gem, npmTarball, tar, tgz } from '../fixtures/security/archives.ts';
-
-const refusal = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (e) {
-    const err = e as AppError;
-    return { status: err.statusCode, code: err.code, error: err.message };
-  }
-  throw new Error('did not throw');
-};
+import { refusal } from '../helpers/bad-input.ts';
 
 describe('readArchive', () => {
   it('reads an npm tarball (scoped and unscoped layouts are identical: package/...)', () => {

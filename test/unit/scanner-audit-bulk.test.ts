@@ -4,11 +4,11 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../lib/db.ts';
-import type { AppError } from '../../lib/errors.ts';
 import { openRegistryDatabase } from '../../registry/db.ts';
 import { importOsv } from '../../registry/security/advisories.ts';
 import { createAdvisoriesRepo } from '../../registry/security/advisories-repo.ts';
 import { auditBulk, auditQuick, decodeAuditBody } from '../../registry/security/audit-bulk.ts';
+import { refusal } from '../helpers/bad-input.ts';
 
 const sample = fs.readFileSync(fileURLToPath(new URL('../fixtures/security/advisories-sample.json', import.meta.url)));
 let db: Db;
@@ -17,15 +17,6 @@ beforeAll(() => {
   importOsv(db, sample, () => new Date('2026-01-01T00:00:00Z'));
 });
 const store = () => createAdvisoriesRepo(db);
-const thrown = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (e) {
-    const err = e as AppError;
-    return { status: err.statusCode, code: err.code, error: err.message };
-  }
-  throw new Error('did not throw');
-};
 
 describe('auditBulk', () => {
   it('V13: answers only vulnerable names, with the exact fields npm reads; aliases are one group', () => {
@@ -66,25 +57,25 @@ describe('auditBulk', () => {
 
   it('V14: {} answers {}, bad JSON is 400, shapes are validated, oversize is 413', () => {
     expect(auditBulk({}, store())).toEqual({});
-    expect(thrown(() => decodeAuditBody(Buffer.from('{nope')))).toEqual({
+    expect(refusal(() => decodeAuditBody(Buffer.from('{nope')))).toEqual({
       status: 400,
       code: 'INVALID_JSON',
       error: 'audit request body is not valid JSON',
     });
-    expect(thrown(() => auditBulk({ lodash: '4.17.20' }, store()))).toEqual({
+    expect(refusal(() => auditBulk({ lodash: '4.17.20' }, store()))).toEqual({
       status: 400,
       code: 'INVALID_AUDIT_BODY',
       error: 'audit request: "lodash" must map to an array of version strings',
     });
-    expect(thrown(() => auditBulk([], store())).status).toBe(400);
+    expect(refusal(() => auditBulk([], store())).status).toBe(400);
     const huge = zlib.gzipSync(Buffer.alloc(17 * 1024 * 1024, 0x20));
-    expect(thrown(() => decodeAuditBody(huge, 'gzip'))).toEqual({
+    expect(refusal(() => decodeAuditBody(huge, 'gzip'))).toEqual({
       status: 413,
       code: 'AUDIT_BODY_TOO_LARGE',
       error: 'audit request is too large: more than 16 MB after gunzip',
     });
     const many = Object.fromEntries(Array.from({ length: 20_001 }, (_, i) => [`p${i}`, ['1.0.0']]));
-    expect(thrown(() => auditBulk(many, store())).status).toBe(413);
+    expect(refusal(() => auditBulk(many, store())).status).toBe(413);
   });
 });
 
