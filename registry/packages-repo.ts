@@ -1,5 +1,5 @@
 // All SQL over the package tables (packages, versions, dist-tags, maintainers, burned identifiers, stars,
-// downloads, blobs), shared by every ecosystem through the `ecosystem` column.
+// downloads per day and per version, blobs), shared by every ecosystem through the `ecosystem` column.
 import type { Db } from '../lib/db.ts';
 
 /**
@@ -119,6 +119,13 @@ export function createPackagesRepo(db: Db) {
       `INSERT INTO download_counts (package_id, day, count) SELECT @id, @day, @n WHERE EXISTS (SELECT 1 FROM packages WHERE id = @id)
        ON CONFLICT (package_id, day) DO UPDATE SET count = count + excluded.count`,
     ),
+    // Migration 058; a version removed since the download is skipped (its row would break the foreign key).
+    addVersionDownloads: db.prepare(
+      `INSERT INTO version_downloads (package_id, version, count) SELECT @id, @version, @n
+       WHERE EXISTS (SELECT 1 FROM package_versions WHERE package_id = @id AND version = @version)
+       ON CONFLICT (package_id, version) DO UPDATE SET count = count + excluded.count`,
+    ),
+    versionDownloads: db.prepare('SELECT version, count FROM version_downloads WHERE package_id = ?'),
     ensureBlob: db.prepare('INSERT OR IGNORE INTO blobs (sha512, size, created_at) VALUES (?, ?, ?)'),
     downloadsSince: db.prepare('SELECT coalesce(sum(count), 0) AS n FROM download_counts WHERE package_id = ? AND day >= ?'),
   };
@@ -174,6 +181,9 @@ export function createPackagesRepo(db: Db) {
       s.starredBy.all(username, ecosystem) as Pick<PackageRow, 'id' | 'name' | 'scope' | 'access'>[],
     /** Does any other package's version depend on this name (npm's unpublish policy)? */
     hasDependents: (ecosystem: string, name: string) => s.dependents.get({ ecosystem, name }) !== undefined,
+    /** Download totals by version (a version never downloaded since migration 058 has none: read it as 0). */
+    versionDownloads: (id: number) =>
+      new Map((s.versionDownloads.all(id) as { version: string; count: number }[]).map((r) => [r.version, r.count])),
     /** Downloads counted on `sinceDay` (YYYY-MM-DD, UTC) and after. */
     downloadsSince: (id: number, sinceDay: string) => (s.downloadsSince.get(id, sinceDay) as { n: number }).n,
     ensureBlob: (sha512: string, size: number, at: string) => s.ensureBlob.run(sha512, size, at),
@@ -182,5 +192,7 @@ export function createPackagesRepo(db: Db) {
       s.addDownloads.run({ id, n });
       s.addDownloadsDay.run({ id, day, n });
     },
+    /** Add n downloads to a version's total (batched counters, with addDownloads); a version removed meanwhile is skipped. */
+    addVersionDownloads: (id: number, version: string, n: number) => s.addVersionDownloads.run({ id, version, n }),
   };
 }

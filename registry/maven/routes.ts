@@ -79,7 +79,7 @@ async function serve(ctx: FormatContext, req: FastifyRequest, reply: FastifyRepl
     const value = c.checksum === 'sha512' ? file.blob_sha512 : file[c.checksum];
     return reply.type('text/plain; charset=utf-8').send(value);
   }
-  if (c.extension !== 'pom') countDownload(ctx, req, pkg.id);
+  if (c.extension !== 'pom') countDownload(ctx, req, pkg.id, file.version);
   reply.header('etag', `"${file.sha1}"`);
   return sendBlob(ctx, req, reply, file.blob_sha512, c.filename, c.extension === 'pom' ? 'application/xml' : 'application/octet-stream');
 }

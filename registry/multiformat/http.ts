@@ -44,10 +44,13 @@ export function assertNotQuarantined(ctx: FormatContext, file: FileRow): void {
     throw forbidden(`version ${file.version} is quarantined by the registry's security review`, 'VERSION_QUARANTINED');
 }
 
-/** Counts a download (GET only, not HEAD): added up in memory and written with the others once a second. */
-export function countDownload(ctx: FormatContext, req: FastifyRequest, packageId: number): void {
+/**
+ * Counts a download (GET only, not HEAD) for the package and the version's total: added up in memory and written
+ * with the others once a second.
+ */
+export function countDownload(ctx: FormatContext, req: FastifyRequest, packageId: number, version: string): void {
   if (req.method !== 'GET') return;
-  ctx.downloads.count(packageId);
+  ctx.downloads.count(packageId, version);
 }
 
 export async function sendBlob(

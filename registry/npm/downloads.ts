@@ -6,6 +6,8 @@
 // tarball). PyPI, Maven and RubyGems downloads are relayed the same way under "<ecosystem>:<name>", the name their
 // other events (package.published, package.vulnerable) give the package: without them, /api/downloads and the
 // dashboard's chart showed nothing for a wheel, jar or gem, or the counts of an npm package of the same name.
+// The same flush adds each version's downloads to its total (version_downloads, migration 058; the RubyGems JSON
+// API shows them): counted per package, day and version in memory, so a download is still one map update.
 import type { Clock } from '../../lib/clock.ts';
 import { commitWithoutFsync, type Db } from '../../lib/db.ts';
 import { enqueueEvent } from '../../lib/outbox.ts';
@@ -23,15 +25,25 @@ export function createDownloadCounter(db: Db, repo: PackagesRepo, clock: Clock, 
   const packageOf = db.prepare<[number], { ecosystem: string; name: string; access: string }>(
     'SELECT ecosystem, name, access FROM packages WHERE id = ?',
   );
-  let pending = new Map<string, { id: number; relayAs?: string; day: string; n: number }>();
+  let pending = new Map<string, { id: number; version: string; relayAs?: string; day: string; n: number }>();
   const flush = () => {
     if (pending.size === 0) return;
     const batch = pending;
     pending = new Map();
+    // The per-day count, the package total and the event are per package and day: its versions added up.
+    const perDay = new Map<string, { id: number; relayAs?: string; day: string; n: number }>();
+    for (const { id, relayAs, day, n } of batch.values()) {
+      const key = `${id}:${day}`;
+      const d = perDay.get(key);
+      if (d) d.n += n;
+      else perDay.set(key, { id, relayAs, day, n });
+    }
     try {
       // Counts are not acknowledged to anyone: no fsync on the event loop for them (lib/db.ts commitWithoutFsync).
+      // One transaction for both tables: a failed flush writes neither, so none is counted twice at the retry.
       commitWithoutFsync(db, () => {
-        for (const { id, relayAs, day, n } of batch.values()) {
+        for (const { id, version, n } of batch.values()) repo.addVersionDownloads(id, version, n);
+        for (const { id, relayAs, day, n } of perDay.values()) {
           repo.addDownloads(id, day, n);
           const row = packageOf.get(id);
           // npm's name as the download named it (the row is gone when the package was unpublished since).
@@ -73,13 +85,13 @@ export function createDownloadCounter(db: Db, repo: PackagesRepo, clock: Clock, 
   }, intervalMs);
   timer.unref();
   return {
-    /** One download of package `id`; `relayAs` is the npm name (other ecosystems' names are read at the flush). */
-    count(id: number, relayAs?: string) {
+    /** One download of `version` of package `id`; `relayAs` is the npm name (other ecosystems' names are read at the flush). */
+    count(id: number, version: string, relayAs?: string) {
       const day = dayOf(clock.now());
-      const key = `${id}:${day}`;
+      const key = `${id}:${day}:${version}`;
       const e = pending.get(key);
       if (e) e.n++;
-      else pending.set(key, { id, relayAs, day, n: 1 });
+      else pending.set(key, { id, version, relayAs, day, n: 1 });
       onCount?.();
     },
     /** Write pending counts now (before reads that report downloads, and on close). */

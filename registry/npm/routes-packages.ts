@@ -171,7 +171,7 @@ export function registerPackageRoutes(app: TypedApp, d: NpmRouteDeps) {
     // The bytes of a version never change: a client holding them (its ETag) gets a 304 without a read.
     // A revalidated download is still a download (counted like one).
     if (holdsEtag(req.headers['if-none-match'], etag)) {
-      if (req.method === 'GET') ctx.downloads.count(id, name);
+      if (req.method === 'GET') ctx.downloads.count(id, version, name);
       return reply.status(304).send();
     }
     const bytes = await tarballBytes.get(row.blob_sha512);
@@ -179,7 +179,7 @@ export function registerPackageRoutes(app: TypedApp, d: NpmRouteDeps) {
       req.log.error({ name, version, blob: row.blob_sha512 }, 'blob missing for a stored version');
       throw new AppError(500, 'BLOB_MISSING', 'the tarball is unavailable');
     }
-    if (req.method === 'GET') ctx.downloads.count(id, name);
+    if (req.method === 'GET') ctx.downloads.count(id, version, name);
     return reply.type('application/octet-stream').header('content-length', bytes.length).send(bytes);
   }
 

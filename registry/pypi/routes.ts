@@ -159,7 +159,7 @@ export async function registerPypiRoutes(app: FastifyInstance, ctx: FormatContex
     const file = ctx.files.file(PYPI, `${project}/${filename}`);
     if (!file || file.package_id !== pkg.id) throw notFound(`${filename} was not found`, 'FILE_NOT_FOUND');
     assertNotQuarantined(ctx, file);
-    countDownload(ctx, req, pkg.id);
+    countDownload(ctx, req, pkg.id, file.version);
     reply.header('cache-control', immutableCacheControl(pkg.access)).header('etag', `"${file.sha256}"`);
     return sendBlob(ctx, req, reply, file.blob_sha512, filename);
   });

@@ -1,10 +1,11 @@
 // The RubyGems JSON API as rubygems.org serves it, for tools and scripts around `gem` (gem and bundler never read
 // it): /api/v1/gems/NAME.json (the gem at its most recent version), /api/v1/versions/NAME.json (every live version,
 // newest first) and /api/v1/versions/NAME/latest.json. Built only from what a push stored: the gemspec parsed at
-// push (artifact_files.meta), the file's sha256 and upload time, and the package's download total. What is not
-// kept is null, never made up: downloads are counted per package, not per version (version_downloads,
-// downloads_count), and the gemspec's date and requirements list and the quick gemspec's sha256 (built_at,
-// requirements, spec_sha) are not stored. Yanked versions are left out, as rubygems.org leaves them out.
+// push (artifact_files.meta), the file's sha256 and upload time, and the download totals of the package and of
+// each version (version_downloads, downloads_count: migration 058). A version's total covers all its platforms, as
+// downloads are counted per version, not per file. What is not kept is null, never made up: the gemspec's date and
+// requirements list and the quick gemspec's sha256 (built_at, requirements, spec_sha) are not stored. Yanked
+// versions are left out, as rubygems.org leaves them out.
 import type { PackageRow } from '../packages-repo.ts';
 import { fullName, type GemSpec, isPrerelease, type LiveGem } from './gem-spec.ts';
 import { compareGemVersions } from './push.ts';
@@ -44,8 +45,14 @@ const LINKS = [
   'funding_uri',
 ] as const;
 
-/** GET /api/v1/gems/NAME.json. `base` is the absolute URL of the RubyGems source ("http://host:4873/rubygems"). */
-export function gemJson(pkg: Pick<PackageRow, 'name' | 'downloads'>, latest: LiveGem, base: string) {
+/** Download totals by version (packages-repo.ts versionDownloads): a version missing was never downloaded. */
+export type VersionDownloads = ReadonlyMap<string, number>;
+
+/**
+ * GET /api/v1/gems/NAME.json. `base` is the absolute URL of the RubyGems source ("http://host:4873/rubygems");
+ * `downloads` the gem's totals by version.
+ */
+export function gemJson(pkg: Pick<PackageRow, 'name' | 'downloads'>, latest: LiveGem, base: string, downloads: VersionDownloads) {
   const { spec, row } = latest;
   const depsOf = (type: 'runtime' | 'development') =>
     spec.dependencies
@@ -57,7 +64,7 @@ export function gemJson(pkg: Pick<PackageRow, 'name' | 'downloads'>, latest: Liv
     downloads: pkg.downloads,
     version: spec.version,
     version_created_at: row.uploaded_at,
-    version_downloads: null,
+    version_downloads: downloads.get(spec.version) ?? 0,
     platform: spec.platform,
     authors: spec.authors.join(', '),
     info: spec.description?.trim() || spec.summary.trim() || 'This rubygem does not have a description or summary.',
@@ -74,13 +81,13 @@ export function gemJson(pkg: Pick<PackageRow, 'name' | 'downloads'>, latest: Liv
 }
 
 /** One entry of GET /api/v1/versions/NAME.json. */
-export function versionJson({ row, spec }: LiveGem) {
+export function versionJson({ row, spec }: LiveGem, downloads: VersionDownloads) {
   return {
     authors: spec.authors.join(', '),
     built_at: null,
     created_at: row.uploaded_at,
     description: spec.description,
-    downloads_count: null,
+    downloads_count: downloads.get(spec.version) ?? 0,
     metadata: spec.metadata,
     number: spec.version,
     summary: spec.summary,
@@ -96,11 +103,11 @@ export function versionJson({ row, spec }: LiveGem) {
 }
 
 /** GET /api/v1/versions/NAME.json: newest version first; platforms of one version newest push first. */
-export const versionsJson = (gems: LiveGem[]) =>
+export const versionsJson = (gems: LiveGem[], downloads: VersionDownloads) =>
   [...gems]
     .reverse()
     .sort((a, b) => compareGemVersions(b.spec.version, a.spec.version))
-    .map(versionJson);
+    .map((g) => versionJson(g, downloads));
 
 /** GET /api/v1/versions/NAME/latest.json ("unknown" when the gem has no version to show, as rubygems.org). */
 export const latestJson = (gems: LiveGem[]) => ({ version: mostRecent(gems)?.spec.version ?? 'unknown' });

@@ -173,7 +173,7 @@ export async function registerRubygemsRoutes(
   app.get('/gems/:file', async (req, reply) => {
     const { file } = req.params as { file: string };
     const { row, pkg } = gemFile(ctx, req, file);
-    countDownload(ctx, req, row.package_id);
+    countDownload(ctx, req, row.package_id, row.version);
     reply.header('cache-control', immutableCacheControl(pkg.access)).header('etag', `"${row.sha256}"`);
     return sendBlob(ctx, req, reply, row.blob_sha512, file);
   });
@@ -183,16 +183,16 @@ export async function registerRubygemsRoutes(
   // 401 challenge, as /info).
   app.get('/api/v1/gems/:file', async (req, reply) => {
     const { file } = req.params as { file: string };
-    const { pkg, gems } = liveGemsOf(ctx, req, file.endsWith('.json') ? file.slice(0, -'.json'.length) : '');
+    const { pkg, gems, versionDownloads } = liveGemsOf(ctx, req, file.endsWith('.json') ? file.slice(0, -'.json'.length) : '');
     const latest = mostRecent(gems);
     if (!latest) throw notFound(GEM_NOT_FOUND, 'PACKAGE_NOT_FOUND');
-    return sendJson(reply, gemJson(pkg, latest, `${originOf(req)}/rubygems`));
+    return sendJson(reply, gemJson(pkg, latest, `${originOf(req)}/rubygems`, versionDownloads()));
   });
   app.get('/api/v1/versions/:file', async (req, reply) => {
     const { file } = req.params as { file: string };
-    const { gems } = liveGemsOf(ctx, req, file.endsWith('.json') ? file.slice(0, -'.json'.length) : '');
+    const { gems, versionDownloads } = liveGemsOf(ctx, req, file.endsWith('.json') ? file.slice(0, -'.json'.length) : '');
     if (gems.length === 0) throw notFound(GEM_NOT_FOUND, 'PACKAGE_NOT_FOUND');
-    return sendJson(reply, versionsJson(gems));
+    return sendJson(reply, versionsJson(gems, versionDownloads()));
   });
   app.get('/api/v1/versions/:name/latest.json', async (req, reply) => {
     const { name } = req.params as { name: string };
@@ -200,13 +200,16 @@ export async function registerRubygemsRoutes(
   });
 }
 
-/** The live (served, not yanked) files of a gem the caller may read; none for an unknown or hidden gem. */
+/**
+ * The live (served, not yanked) files of a gem the caller may read, and a reader of its download totals by version
+ * (read only by the answers that show them); none for an unknown or hidden gem.
+ */
 function liveGemsOf(ctx: FormatContext, req: FastifyRequest, name: string) {
-  const none = { pkg: { name, downloads: 0 }, gems: [] };
+  const none = { pkg: { name, downloads: 0 }, gems: [], versionDownloads: () => new Map<string, number>() };
   if (!isValidGemName(name)) return none;
   try {
     const { pkg } = readablePackage(ctx, req, RUBYGEMS, name, REALM);
-    return { pkg, gems: liveGems(ctx.files.served(pkg.id)) };
+    return { pkg, gems: liveGems(ctx.files.served(pkg.id)), versionDownloads: () => ctx.repo.versionDownloads(pkg.id) };
   } catch (err) {
     if (err instanceof AppError && err.statusCode === 404) return none;
     throw err;

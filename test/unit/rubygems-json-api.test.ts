@@ -99,7 +99,7 @@ describe('RubyGems JSON API (/rubygems/api/v1/)', () => {
       // 1.2.0 is yanked and 2.0.0.beta1 a prerelease: 1.1.0, of the ruby platform.
       version: '1.1.0',
       version_created_at: '2026-11-26T10:02:00.000Z',
-      version_downloads: null,
+      version_downloads: 2,
       platform: 'ruby',
       authors: 'Test Author',
       info: 'A gem for tests.',
@@ -154,7 +154,7 @@ describe('RubyGems JSON API (/rubygems/api/v1/)', () => {
       built_at: null,
       created_at: '2026-11-26T10:01:00.000Z',
       description: 'A gem for tests.',
-      downloads_count: null,
+      downloads_count: 0,
       metadata: {},
       number: '1.0.0',
       summary: 'hello for tests',

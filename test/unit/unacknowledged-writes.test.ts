@@ -65,6 +65,7 @@ describe('download counter flush', () => {
     const written: [number, string, number][] = [];
     let failNext = true;
     const repo = {
+      addVersionDownloads() {},
       addDownloads(id: number, day: string, n: number) {
         if (failNext) {
           failNext = false;
@@ -74,12 +75,12 @@ describe('download counter flush', () => {
       },
     } as unknown as PackagesRepo;
     const counter = createDownloadCounter(db, repo, systemClock, 60_000);
-    counter.count(7);
-    counter.count(7);
-    counter.count(8);
+    counter.count(7, '1.0.0');
+    counter.count(7, '1.0.0');
+    counter.count(8, '1.0.0');
     expect(() => counter.flush()).toThrow(/locked/);
     expect(written).toEqual([]);
-    counter.count(7);
+    counter.count(7, '1.0.0');
     counter.flush();
     const day = new Date().toISOString().slice(0, 10);
     expect(written.sort()).toEqual([
@@ -96,16 +97,17 @@ describe('download counter flush', () => {
     const db = fileDb();
     const written: [number, string, number][] = [];
     const repo = {
+      addVersionDownloads() {},
       addDownloads: (id: number, day: string, n: number) => written.push([id, day, n]),
     } as unknown as PackagesRepo;
     const clock = createManualClock(Date.parse('2026-11-26T23:59:59.999Z'));
     const counter = createDownloadCounter(db, repo, clock, 60_000);
-    counter.count(1);
+    counter.count(1, '1.0.0');
     clock.advance(1);
-    counter.count(1);
-    counter.count(1);
+    counter.count(1, '1.0.0');
+    counter.count(1, '1.0.0');
     clock.set(Date.parse('2026-11-25T12:00:00Z'));
-    counter.count(1);
+    counter.count(1, '1.0.0');
     counter.flush();
     expect(written.sort()).toEqual([
       [1, '2026-11-25', 1],
