@@ -30,9 +30,20 @@ export interface MetadataCoords {
   artifactId: string;
   /** Set for version-level (SNAPSHOT) metadata. */
   version: string | null;
+  /**
+   * The same path read as group-level metadata (the plugins of a group): com/acme/maven-metadata.xml is artifact
+   * com:acme's metadata or group com.acme's, and the artifact wins when it exists. Null for version-level metadata.
+   */
+  group: string | null;
 }
 
-export type Coords = (ArtifactCoords | MetadataCoords) & {
+/** Group-level metadata of a one-segment group (acme/maven-metadata.xml), which can name no artifact. */
+export interface GroupMetadataCoords {
+  kind: 'group-metadata';
+  groupId: string;
+}
+
+export type Coords = (ArtifactCoords | MetadataCoords | GroupMetadataCoords) & {
   /** The repository path without the checksum suffix. */
   path: string;
   checksum: ChecksumAlg | null;
@@ -66,10 +77,20 @@ export function parseMavenPath(raw: string): Coords {
     const last = dirs[dirs.length - 1];
     if (last && isSnapshot(last)) {
       if (dirs.length < 3) throw bad(raw, 'expected groupId/artifactId/version/maven-metadata.xml');
-      return { kind: 'metadata', groupId: dirs.slice(0, -2).join('.'), artifactId: dirs[dirs.length - 2], version: last, path, checksum };
+      const [groupId, artifactId] = [dirs.slice(0, -2).join('.'), dirs[dirs.length - 2]];
+      return { kind: 'metadata', groupId, artifactId, version: last, group: null, path, checksum };
     }
-    if (dirs.length < 2) throw bad(raw, 'expected groupId/artifactId/maven-metadata.xml');
-    return { kind: 'metadata', groupId: dirs.slice(0, -1).join('.'), artifactId: last, version: null, path, checksum };
+    if (dirs.length === 1) return { kind: 'group-metadata', groupId: last, path, checksum };
+    if (dirs.length < 2) throw bad(raw, 'expected groupId/artifactId/maven-metadata.xml or groupId/maven-metadata.xml');
+    return {
+      kind: 'metadata',
+      groupId: dirs.slice(0, -1).join('.'),
+      artifactId: last,
+      version: null,
+      group: dirs.join('.'),
+      path,
+      checksum,
+    };
   }
   if (dirs.length < 3) throw bad(raw, 'expected groupId/artifactId/version/artifactId-version[-classifier].ext');
   const version = dirs[dirs.length - 1];

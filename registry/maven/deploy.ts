@@ -1,6 +1,8 @@
 // What a Maven PUT does: artifacts are stored (releases immutable, SNAPSHOT builds overwritable and pruned to
 // the last N), checksum files are verified against the stored artifact and not kept (the server computes
-// them), and client-written maven-metadata.xml is accepted but ignored: the server regenerates it.
+// them), and client-written maven-metadata.xml (artifact, SNAPSHOT or group level) is accepted but ignored: the
+// server regenerates it. A main jar's plugin descriptor and a POM's packaging and name are kept in the file's meta
+// for the group-level metadata (group-metadata.ts).
 //
 // Checksums, as repository managers verify them (Artifactory's default "verify against client checksums" policy):
 // X-Checksum-Sha1/-Md5/-Sha256/-Sha512 headers on the artifact PUT are checked before anything is stored; a
@@ -22,7 +24,8 @@ import { assertMayPublish } from '../npm/access-rules.ts';
 import { nameSkeletonSql } from '../packages-repo.ts';
 import { skeleton } from '../security/name-forms.ts';
 import { type ArtifactCoords, CHECKSUMS, type ChecksumAlg, type Coords, isSnapshot, packageName } from './coordinates.ts';
-import { compareMaven } from './metadata.ts';
+import { compareMaven, xmlText } from './metadata.ts';
+import { readPluginDescriptor } from './plugin-descriptor.ts';
 import { loadPomInheritance, type PomLoader, pomDependencies } from './pom-dependencies.ts';
 
 export const MAVEN = 'maven';
@@ -210,6 +213,8 @@ interface PomFacts {
   version?: string;
   groupId?: string;
   name?: string;
+  /** <packaging>, "jar" when absent (Maven's default). */
+  packaging: string;
   description?: string;
   license?: string;
   /** The parsed <project>, for its dependencies (pom-dependencies.ts). */
@@ -242,6 +247,7 @@ function checkPom(c: ArtifactCoords, bytes: Buffer): PomFacts {
     version: text(project.version) ?? text(parent.version),
     groupId: text(project.groupId) ?? text(parent.groupId),
     name: text(project.name),
+    packaging: text(project.packaging) || 'jar',
     description: text(project.description),
     license: text((first as Record<string, unknown> | undefined)?.name),
     project,
@@ -305,7 +311,7 @@ export async function deployFile(
 ): Promise<number> {
   // Regenerated from the stored files on every GET, so the client's copy is dropped; still a deploy, refused to
   // those who may not deploy (a read-only token is refused every PUT, as its artifacts are).
-  if (c.kind === 'metadata') {
+  if (c.kind === 'metadata' || c.kind === 'group-metadata') {
     assertMayPublish(who);
     return 201;
   }
@@ -321,6 +327,8 @@ export async function deployFile(
       throw mismatch(alg, c.filename, digests[alg], given, ' (X-Checksum header): nothing was stored');
   }
   const pom = c.extension === 'pom' ? checkPom(c, bytes) : undefined;
+  // Read once here, for the group-level metadata's plugin prefixes; a descriptor Maven could not use is refused.
+  const plugin = c.extension === 'jar' && c.classifier === null ? readPluginDescriptor(c.filename, bytes) : undefined;
   // What a consumer gets on its class path, with the parent chain and imported BOMs stored here. A parent deployed
   // after its child is applied when the child is deployed again (mvn deploys a reactor's parent first).
   const dependencies = pom && pomDependencies(pom.project, await loadPomInheritance(pom.project, storedPoms(ctx, who)));
@@ -338,7 +346,14 @@ export async function deployFile(
       path: c.path,
       kind: c.extension,
       bytes,
-      meta: { classifier: c.classifier, extension: c.extension, timestamp: c.timestamp, buildNumber: c.buildNumber },
+      meta: {
+        classifier: c.classifier,
+        extension: c.extension,
+        timestamp: c.timestamp,
+        buildNumber: c.buildNumber,
+        ...(plugin && { plugin }),
+        ...(pom && { packaging: pom.packaging, name: pom.name ? xmlText(pom.name) : null }),
+      },
       manifest: {
         groupId: c.groupId,
         artifactId: c.artifactId,

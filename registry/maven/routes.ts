@@ -1,7 +1,8 @@
 // Maven at /maven2/ (distributionManagement url http://host:4873/maven2): PUT stores, GET/HEAD serve files,
-// checksums and regenerated metadata. Maven 3.8 sends PUTs with no Content-Type and preemptive Basic auth, and
-// sends GETs anonymously first, retrying with credentials only after a 401 carrying WWW-Authenticate: Basic
-// (multiformat-protocols.md 2.1-2.2). It prints the reason phrase of a refusal, so the sentence goes there.
+// checksums and regenerated metadata (artifact, SNAPSHOT and group level: the plugins behind `mvn <prefix>:<goal>`).
+// Maven 3.8 sends PUTs with no Content-Type and preemptive Basic auth, and sends GETs anonymously first, retrying
+// with credentials only after a 401 carrying WWW-Authenticate: Basic (multiformat-protocols.md 2.1-2.2). It prints
+// the reason phrase of a refusal, so the sentence goes there.
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../lib/errors.ts';
@@ -9,9 +10,10 @@ import { immutableCacheControl } from '../../lib/etag.ts';
 import { readablePackage, registerAccessRoute } from '../multiformat/access.ts';
 import type { FormatContext } from '../multiformat/context.ts';
 import { assertNotQuarantined, challenge, countDownload, installFormatErrors, sendBlob } from '../multiformat/http.ts';
-import { type Coords, packageName, parseMavenPath } from './coordinates.ts';
+import { type ChecksumAlg, type Coords, packageName, parseMavenPath } from './coordinates.ts';
 import { declaredChecksums, deployFile, MAVEN } from './deploy.ts';
-import { artifactMetadata, snapshotMetadata } from './metadata.ts';
+import { groupPlugins } from './group-metadata.ts';
+import { artifactMetadata, groupMetadata, snapshotMetadata } from './metadata.ts';
 
 const REALM = 'maven';
 
@@ -57,18 +59,19 @@ async function serve(ctx: FormatContext, req: FastifyRequest, reply: FastifyRepl
     );
   const c = parsePath(req);
   const missing = () => notFound(`${c.path} was not found`, 'FILE_NOT_FOUND');
+  if (c.kind === 'group-metadata') return serveGroupMetadata(ctx, req, reply, c.groupId, c.checksum, missing);
   const name = packageName(c);
-  if (!ctx.repo.find(MAVEN, name)) throw missing();
+  if (!ctx.repo.find(MAVEN, name)) {
+    // com/acme/maven-metadata.xml: artifact com:acme's metadata when that artifact exists, else group com.acme's.
+    if (c.kind === 'metadata' && c.group) return serveGroupMetadata(ctx, req, reply, c.group, c.checksum, missing);
+    throw missing();
+  }
   const { pkg } = readablePackage(ctx, req, MAVEN, name, REALM);
   if (c.kind === 'metadata') {
     const rows = c.version ? ctx.files.servedOfVersion(pkg.id, c.version) : ctx.files.served(pkg.id);
     if (rows.length === 0) throw missing();
-    const xml = Buffer.from(
-      c.version ? snapshotMetadata(c.groupId, c.artifactId, c.version, rows) : artifactMetadata(c.groupId, c.artifactId, rows),
-    );
-    reply.header('cache-control', 'no-cache');
-    if (c.checksum) return reply.type('text/plain; charset=utf-8').send(createHash(c.checksum).update(xml).digest('hex'));
-    return reply.type('application/xml').send(xml);
+    const xml = c.version ? snapshotMetadata(c.groupId, c.artifactId, c.version, rows) : artifactMetadata(c.groupId, c.artifactId, rows);
+    return sendMetadata(reply, xml, c.checksum);
   }
   const file = ctx.files.file(MAVEN, c.path);
   if (!file || file.package_id !== pkg.id) throw missing();
@@ -82,4 +85,33 @@ async function serve(ctx: FormatContext, req: FastifyRequest, reply: FastifyRepl
   if (c.extension !== 'pom') countDownload(ctx, req, pkg.id, file.version);
   reply.header('etag', `"${file.sha1}"`);
   return sendBlob(ctx, req, reply, file.blob_sha512, c.filename, c.extension === 'pom' ? 'application/xml' : 'application/octet-stream');
+}
+
+/** Regenerated metadata, or its checksum: never cached without asking again, as it changes with every deploy. */
+function sendMetadata(reply: FastifyReply, xml: string, checksum: ChecksumAlg | null) {
+  const bytes = Buffer.from(xml);
+  reply.header('cache-control', 'no-cache');
+  if (checksum) return reply.type('text/plain; charset=utf-8').send(createHash(checksum).update(bytes).digest('hex'));
+  return reply.type('application/xml').send(bytes);
+}
+
+/**
+ * The plugins of a group the caller may read. None: 404 as for any missing file, or, to an anonymous caller when
+ * private plugins are there, the challenge Maven needs before it asks again with credentials.
+ */
+function serveGroupMetadata(
+  ctx: FormatContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  group: string,
+  checksum: ChecksumAlg | null,
+  missing: () => Error,
+) {
+  const who = ctx.guards.optional(req);
+  const { plugins, hidden } = groupPlugins(ctx, group, who);
+  if (plugins.length === 0) {
+    if (hidden && !who) throw challenge(`the plugins of ${group} are private: authenticate with your username and an API token`, REALM);
+    throw missing();
+  }
+  return sendMetadata(reply, groupMetadata(plugins), checksum);
 }

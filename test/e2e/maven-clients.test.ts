@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPublisher, run } from '../fixtures/pypi/client-env.ts';
+import { createPublisher, mavenEnv, run } from '../fixtures/pypi/client-env.ts';
 import { type Suite, startSuite } from '../helpers/suite.ts';
 
 let suite: Suite;
@@ -77,12 +77,7 @@ function makeJar(name: string, text: string) {
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'maven-e2e-'));
-  env = {
-    PATH: '/usr/bin:/bin',
-    HOME: work,
-    JAVA_HOME: '/usr/lib/jvm/java-17-openjdk-amd64',
-    MAVEN_OPTS: '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss1m',
-  };
+  env = mavenEnv(work);
   suite = await startSuite({ only: ['api', 'registry'] });
   reg = `${suite.urls.registry}/maven2`;
   const token = await createPublisher(suite, 'mvnalice');
