@@ -8,7 +8,7 @@ import { ROOT } from '../../test/helpers/suite.ts';
 import { type CeilingServer, startCeiling } from './ceiling.ts';
 import { endpoints } from './endpoints.ts';
 import { planPackages } from './fixtures.ts';
-import { defaultGenerator, type LoadGenerator, runLoad } from './load.ts';
+import { defaultGenerator, type LoadGenerator, type LoadResult, medianOfRounds, runLoad } from './load.ts';
 import { timeInstalls } from './npm-install.ts';
 import { publishPlan, round } from './publish.ts';
 import { type BenchResults, docBlock, terminalReport, writeDoc } from './report.ts';
@@ -23,6 +23,7 @@ const { values: a } = parseArgs({
     'max-versions': { type: 'string' },
     connections: { type: 'string', default: '32' },
     generator: { type: 'string' },
+    rounds: { type: 'string' },
     seconds: { type: 'string' },
     warmup: { type: 'string' },
     'install-runs': { type: 'string' },
@@ -51,6 +52,7 @@ const params = {
   connections: int(a.connections, 32, 32),
   seconds: int(a.seconds, 10, 2),
   warmupSeconds: int(a.warmup, 3, 1),
+  rounds: int(a.rounds, 3, 1),
   installRuns: int(a['install-runs'], 5, 1),
   publishConcurrency: int(a['publish-concurrency'], 4, 4),
   verdaccio: !quick && !a['no-verdaccio'],
@@ -148,11 +150,19 @@ async function main() {
   hopCeiling = await startCeiling({ upstream: ceiling.origin });
 
   const load = { connections: params.connections, warmupSeconds: params.warmupSeconds, seconds: params.seconds, generator };
-  log('ceiling: bare Fastify');
-  results.ceiling = await runLoad({ origin: ceiling.origin, paths: ['/'] }, load);
+  // Every load runs `rounds` times, alternating with what it is compared with, and reports the median round: one
+  // slow spell of the shared machine (a neighbour's burst) then moves a ratio much less than a single window did.
+  const ceilingRounds: LoadResult[] = [];
+  const hopRounds: LoadResult[] = [];
+  for (let r = 1; r <= params.rounds; r++) {
+    log(`ceiling: bare Fastify (round ${r}/${params.rounds})`);
+    ceilingRounds.push(await runLoad({ origin: ceiling.origin, paths: ['/'] }, load));
+    log(`one-hop ceiling: bare Fastify through undici to bare Fastify (round ${r}/${params.rounds})`);
+    hopRounds.push(await runLoad({ origin: hopCeiling.origin, paths: ['/'] }, load));
+  }
+  results.ceiling = medianOfRounds(ceilingRounds);
+  results.hopCeiling = medianOfRounds(hopRounds);
   results.rss.ceiling = rssOf(ceiling.pid);
-  log('one-hop ceiling: bare Fastify through undici to bare Fastify');
-  results.hopCeiling = await runLoad({ origin: hopCeiling.origin, paths: ['/'] }, load);
   await hopCeiling.stop();
   await ceiling.stop();
 
@@ -174,19 +184,35 @@ async function main() {
     const probe = await fetch(`${e.ours.origin}${e.ours.paths[0] ?? '/'}`, { headers: e.ours.headers }).catch((err: Error) => err);
     if (e.ours.paths.length === 0) row.oursNote = 'nothing to load';
     else if (probe instanceof Error || !probe.ok) row.oursNote = `n/a (${probe instanceof Error ? probe.message : probe.status})`;
-    else {
-      log(`ours: ${e.name}`);
-      const before = names.map((n) => cpuTicks(ours?.pid(n)));
-      const started = performance.now();
-      row.ours = await runLoad(e.ours, load);
-      // Over warm-up and window together; ticks are 1/100 s, so ticks per second are % of a core.
-      const seconds = (performance.now() - started) / 1000;
-      row.cpuPercent = Object.fromEntries(names.map((n, i) => [n, Math.round((cpuTicks(ours?.pid(n)) - before[i]) / seconds)]));
+    const oursRounds: LoadResult[] = [];
+    const verdaccioRounds: LoadResult[] = [];
+    const ticks = names.map(() => 0);
+    let loadSeconds = 0;
+    const measureOurs = row.oursNote === undefined;
+    for (let r = 1; r <= params.rounds; r++) {
+      if (measureOurs) {
+        log(`ours: ${e.name} (round ${r}/${params.rounds})`);
+        const before = names.map((n) => cpuTicks(ours?.pid(n)));
+        const started = performance.now();
+        oursRounds.push(await runLoad(e.ours, load));
+        // Over warm-ups and windows together; ticks are 1/100 s, so ticks per second are % of a core.
+        loadSeconds += (performance.now() - started) / 1000;
+        names.forEach((n, i) => {
+          ticks[i] += cpuTicks(ours?.pid(n)) - before[i];
+        });
+      }
+      if (e.verdaccio && (r === 1 || !e.verdaccioOnce)) {
+        log(`verdaccio: ${e.name} (round ${r}/${params.rounds})`);
+        verdaccioRounds.push(await runLoad(e.verdaccio, load));
+      }
+      // Each round starts on a quiet machine too (Verdaccio may still be answering what the last round queued).
+      if (r < params.rounds) await waitUntilIdle([...names.map((n) => ours?.pid(n)), verdaccio?.pid], quick ? 10 : 180);
     }
-    if (e.verdaccio) {
-      log(`verdaccio: ${e.name}`);
-      row.verdaccio = await runLoad(e.verdaccio, load);
+    if (oursRounds.length > 0) {
+      row.ours = medianOfRounds(oursRounds);
+      row.cpuPercent = Object.fromEntries(names.map((n, i) => [n, Math.round(ticks[i] / loadSeconds)]));
     }
+    if (verdaccioRounds.length > 0) row.verdaccio = medianOfRounds(verdaccioRounds);
     // The next load starts on a quiet machine. A server may still be working after the window closes:
     // Verdaccio goes on answering the searches queued by 32 connections for a minute or more, and our
     // processes relay the download counts of a tarball load. That work belongs to this load, not to the next.

@@ -29,6 +29,8 @@ export interface LoadResult {
   errors: number;
   timeouts: number;
   bytesPerRequest: number;
+  /** With several rounds (medianOfRounds): each round's req/s, in the order they ran. */
+  rounds?: number[];
 }
 
 export type LoadGenerator = 'wrk' | 'autocannon';
@@ -53,6 +55,33 @@ interface AutocannonInstance extends PromiseLike<{ non2xx: number; errors: numbe
 type Autocannon = (opts: Record<string, unknown>) => AutocannonInstance;
 // autocannon is CommonJS without bundled types; a narrow local type keeps the rest of the file typed.
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length === 0 ? Number.NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/**
+ * Rounds of one load as one result: the median of req/s and of each percentile, the sums of the counts. The bench
+ * alternates the rounds of the targets it compares, so a slow spell of the shared machine falls on both.
+ */
+export function medianOfRounds(rs: LoadResult[]): LoadResult {
+  const med = (f: (r: LoadResult) => number) => median(rs.map(f));
+  const sum = (f: (r: LoadResult) => number) => rs.reduce((n, r) => n + f(r), 0);
+  return {
+    requests: sum((r) => r.requests),
+    rps: Math.round(med((r) => r.rps)),
+    p50: r2(med((r) => r.p50)),
+    p95: r2(med((r) => r.p95)),
+    p99: r2(med((r) => r.p99)),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    bytesPerRequest: Math.round(med((r) => r.bytesPerRequest)),
+    rounds: rs.map((r) => r.rps),
+  };
+}
 
 /** Nearest-rank percentile of an ascending array, in the array's unit. */
 export function percentile(sorted: ArrayLike<number>, p: number): number {

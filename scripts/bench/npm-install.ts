@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { median } from './load.ts';
 import { round } from './publish.ts';
 
 const run = promisify(execFile);
@@ -15,12 +16,6 @@ export interface InstallResult {
   packagesInstalled: number;
   error?: string;
 }
-
-export const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length === 0 ? Number.NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** Counts installed packages (node_modules/<name> and node_modules/@scope/<name>). */
 function countInstalled(dir: string): number {

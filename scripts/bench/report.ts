@@ -127,6 +127,18 @@ function summaryLines(r: BenchResults): string[] {
       .map(([k, v]) => `${k} ${v ? `${v.rssMb} MB (${v.peakMb})` : '-'}`)
       .join(', ')}`,
   );
+  // The spread behind each median: a ratio is only as steady as the rounds it comes from.
+  const each = (l?: LoadResult) => (l?.rounds && l.rounds.length > 1 ? l.rounds.join(', ') : undefined);
+  const spreads = [
+    ...(each(r.ceiling) ? [`ceiling ${each(r.ceiling)}`] : []),
+    ...r.loads
+      .filter((l) => each(l.ours) || each(l.verdaccio))
+      .map(
+        (l) =>
+          `${l.name.split(' /')[0]} ${each(l.ours) ?? '-'}${l.verdaccio ? ` / Verdaccio ${each(l.verdaccio) ?? l.verdaccio.rps}` : ''}`,
+      ),
+  ];
+  if (spreads.length) lines.push(`req/s of each round (the tables give the median): ${spreads.join('; ')}`);
   // Who else used the CPU while one process served a load (a neighbour's work slows the measured route).
   const busy = r.loads
     .filter((l) => l.cpuPercent)
@@ -150,7 +162,7 @@ export function docBlock(r: BenchResults): string {
   return [
     `Run ${r.startedAt} (${r.durationSeconds ?? '?'} s) on ${m.cpus} × ${m.model}, ${m.memoryGb} GB, Node ${m.node}, ${m.os}; load average at start ${m.loadAverageAtStart.join(' / ')} (the machine is shared: compare ratios, not absolutes).`,
     '',
-    `Command: \`${r.command}\`. ${r.params.packages} packages (${r.params.totalVersions} versions), ${r.params.deployments} deployments, ${r.params.connections} connections (${r.params.generator ?? 'autocannon'}), ${r.params.warmupSeconds} s warm-up then ${r.params.seconds} s per endpoint, latencies in ms of the responses completed within the window ("bad": non-2xx, errors, timeouts).`,
+    `Command: \`${r.command}\`. ${r.params.packages} packages (${r.params.totalVersions} versions), ${r.params.deployments} deployments, ${r.params.connections} connections (${r.params.generator ?? 'autocannon'}), ${r.params.warmupSeconds} s warm-up then ${r.params.seconds} s per endpoint${Number(r.params.rounds ?? 1) > 1 ? `, ${r.params.rounds} rounds alternating ours and Verdaccio (medians)` : ''}, latencies in ms of the responses completed within the window ("bad": non-2xx, errors, timeouts).`,
     '',
     markdownTable(loadRows(r)),
     '',

@@ -8,8 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { sampleOf } from '../../scripts/bench/endpoints.ts';
 import { docPath, planPackages, publishBody, tarballPath, versionAt } from '../../scripts/bench/fixtures.ts';
-import { type LoadResult, percentile } from '../../scripts/bench/load.ts';
-import { median } from '../../scripts/bench/npm-install.ts';
+import { type LoadResult, median, medianOfRounds, percentile } from '../../scripts/bench/load.ts';
 import { asciiTable, type BenchResults, loadRows, markdownTable, writeDoc } from '../../scripts/bench/report.ts';
 
 describe('bench fixtures', () => {
@@ -69,6 +68,35 @@ describe('bench statistics and report', () => {
     expect(Number.isNaN(percentile([], 50))).toBe(true);
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it("folds rounds into their medians, summing the counts and keeping each round's req/s", () => {
+    const round = (rps: number, p95: number, non2xx = 0): LoadResult => ({
+      requests: rps * 10,
+      rps,
+      p50: p95 / 2,
+      p95,
+      p99: p95 * 2,
+      non2xx,
+      errors: 0,
+      timeouts: 0,
+      bytesPerRequest: 1000,
+    });
+    const r = medianOfRounds([round(40_000, 1.4), round(30_000, 2.0, 3), round(42_000, 1.2)]);
+    // An even number of rounds averages the middle two, rounded as every figure is.
+    expect(medianOfRounds([round(40_000, 1.111), round(30_000, 2.0)])).toMatchObject({ rps: 35_000, p95: 1.56 });
+    expect(r).toEqual({
+      requests: 1_120_000,
+      rps: 40_000,
+      p50: 0.7,
+      p95: 1.4,
+      p99: 2.8,
+      non2xx: 3,
+      errors: 0,
+      timeouts: 0,
+      bytesPerRequest: 1000,
+      rounds: [40_000, 30_000, 42_000],
+    });
   });
 
   it('samples evenly and keeps short lists whole', () => {
