@@ -1,6 +1,7 @@
 // The frame every process is built on: request ids, the one error body (404/405/400/413/415/5xx), /health
 // and /ready, zod validation, server timeouts. Each process's app.ts calls createServiceApp and adds routes.
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyReply } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import FindMyWay from 'find-my-way';
@@ -21,6 +22,26 @@ export interface ServiceAppOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The client's x-request-id when it is a plain token, else a new one. */
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * A read answered before Fastify routes the request: true when it wrote the whole response, false to let Fastify
+ * answer (anything uncommon: errors, conditional requests, private data). Only for the hottest reads, whose
+ * framework overhead was most of their cost (docs/PERFORMANCE.md, "The npm read path"). `frameHeaders` are the
+ * headers every response of the frame carries; a fast path must send them too.
+ */
+export type FastPath = (req: IncomingMessage, res: ServerResponse, frameHeaders: () => string[]) => boolean;
+const fastPathsOf = new WeakMap<Server, FastPath[]>();
+
+/** Adds a fast path to the app's server (tried in order, before Fastify, while the app is not closing). */
+export function addFastPath(app: { server: Server }, fastPath: FastPath): void {
+  fastPathsOf.get(app.server)?.push(fastPath);
+}
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 export function createServiceApp(opts: ServiceAppOptions) {
@@ -42,10 +63,7 @@ export function createServiceApp(opts: ServiceAppOptions) {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     requestIdHeader: false,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
+    genReqId: requestIdOf,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 },
     // A path the router refuses (too long a segment, a malformed percent-encoding) gets the one error body too.
     frameworkErrors: (err, _req, reply: FastifyReply) => {
@@ -105,6 +123,20 @@ export function createServiceApp(opts: ServiceAppOptions) {
     reply.header('x-content-type-options', 'nosniff');
     if (closing) reply.header('connection', 'close');
     done(null, payload);
+  });
+
+  // Fast paths run in front of Fastify's own request handler (registered when Fastify created the server). While
+  // closing, every request goes to Fastify, which answers 503 with "connection: close".
+  const fastPaths: FastPath[] = [];
+  fastPathsOf.set(app.server, fastPaths);
+  const [fastify] = app.server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  app.server.removeAllListeners('request');
+  app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!closing && fastPaths.length > 0) {
+      const frameHeaders = () => ['x-request-id', requestIdOf(req), 'x-content-type-options', 'nosniff'];
+      for (const fast of fastPaths) if (fast(req, res, frameHeaders)) return;
+    }
+    fastify(req, res);
   });
 
   app.setErrorHandler((err, req, reply) => {

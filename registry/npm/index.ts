@@ -1,12 +1,11 @@
 // The npm registry API under /npm/ (npm config set registry http://host:4873/npm/): one encapsulated Fastify
 // context so its lenient JSON parser (gzip, empty bodies) does not change the other ecosystems' routes.
-import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../../lib/config.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import type { TypedApp } from '../../lib/service-app.ts';
 import type { AccountsClient } from '../accounts-client.ts';
-import { publicOrigin } from '../public-url.ts';
+import { type OriginSource, publicOrigin } from '../public-url.ts';
 import { createUplinkRepo } from '../uplink-repo.ts';
 import { installNpmBodyParser } from './body-parser.ts';
 import type { NpmContext } from './context.ts';
@@ -29,7 +28,7 @@ export interface NpmApiDeps {
 /** Tarball URLs: REGISTRY_PUBLIC_URL when set, else the host the client used (trap 13), validated. */
 export function publicBase(config: Config) {
   const origin = publicOrigin(config);
-  return (req: FastifyRequest): string => `${origin(req)}/npm`;
+  return (req: OriginSource): string => `${origin(req)}/npm`;
 }
 
 export async function registerNpmApi(app: TypedApp, d: NpmApiDeps) {

@@ -1,17 +1,19 @@
 // HTTP glue for package paths under /npm/: packuments (full, corgi, ?write=true), single versions, tarballs,
 // and the PUT/DELETE forms that carry publish, deprecate, star, owners and unpublish (npm-protocol.md 2.4-2.7).
+import type { TLSSocket } from 'node:tls';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, badRequest, forbidden, notFound } from '../../lib/errors.ts';
 import { holdsEtag, immutableCacheControl } from '../../lib/etag.ts';
 import type { AuthGuards } from '../../lib/request-auth.ts';
 import { createRowCache } from '../../lib/row-cache.ts';
-import type { TypedApp } from '../../lib/service-app.ts';
+import { addFastPath, type TypedApp } from '../../lib/service-app.ts';
 import { createBlobReadCache } from '../blob-store.ts';
+import type { OriginSource } from '../public-url.ts';
 import { assertReadable } from './access-rules.ts';
 import { deprecate, findPackage, setOwners, star, unpublish, unpublishedVersionError } from './changes.ts';
 import { NPM, type NpmContext } from './context.ts';
 import { parseNpmName, parseNpmReadName, versionFromFilename } from './names.ts';
-import { servedVersion } from './packument.ts';
+import { type BuiltDoc, type DocKind, servedVersion } from './packument.ts';
 import { type NpmPath, parseNpmPath } from './paths.ts';
 import { publishVersion } from './publish.ts';
 import { isPublishBody } from './publish-validate.ts';
@@ -19,6 +21,7 @@ import { isPublishBody } from './publish-validate.ts';
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const CORGI = 'application/vnd.npm.install-v1+json';
+const GZIP = /\bgzip\b/;
 /** In-memory tarball bytes: 16 MiB in all (the registry's budget is 200 MB RSS), 1 MiB at most each. */
 const TARBALL_CACHE_BYTES = 16 * 1024 * 1024;
 const TARBALL_CACHE_ITEM_BYTES = 1024 * 1024;
@@ -43,16 +46,32 @@ export interface NpmRouteDeps {
   ctx: NpmContext;
   guards: AuthGuards;
   /** The public base of the npm API for this request, e.g. "http://127.0.0.1:4873/npm". */
-  baseOf: (req: FastifyRequest) => string;
+  baseOf: (req: OriginSource) => string;
   /** Fallback for names not published here (uplink), undefined when none is configured. */
   uplink?: (req: FastifyRequest, reply: FastifyReply, path: NpmPath) => Promise<boolean>;
 }
 
-function pathOf(req: FastifyRequest): NpmPath {
-  const raw = req.url.split('?')[0].slice('/npm/'.length);
-  const p = parseNpmPath(raw);
-  if (!p) throw notFound(`no route ${req.method} ${req.url.split('?')[0]}`, 'ROUTE_NOT_FOUND');
+function pathOf(req: { method?: string; url?: string }): NpmPath {
+  const path = (req.url ?? '').split('?')[0];
+  const p = parseNpmPath(path.slice('/npm/'.length));
+  if (!p) throw notFound(`no route ${req.method} ${path}`, 'ROUTE_NOT_FOUND');
   return p;
+}
+
+/** The headers of a packument answer (200 or 304), on Fastify's route and on the fast path alike. */
+function documentHeaders(doc: BuiltDoc, kind: DocKind, access: string): string[] {
+  return [
+    'etag',
+    doc.etag,
+    'last-modified',
+    doc.lastModified,
+    'vary',
+    'accept, accept-encoding, authorization',
+    'cache-control',
+    access === 'public' ? 'public, max-age=0, must-revalidate' : 'private, no-cache',
+    'content-type',
+    kind === 'corgi' ? CORGI : 'application/json',
+  ];
 }
 
 export function registerPackageRoutes(app: TypedApp, d: NpmRouteDeps) {
@@ -67,8 +86,8 @@ export function registerPackageRoutes(app: TypedApp, d: NpmRouteDeps) {
   // A read's path parsed (npm's name rules, the tarball version's semver) is a pure function of the path, and the
   // parsing was about 5 % of the registry's CPU under tarball load: recent paths that parse are kept, frozen.
   const readPaths = new Map<string, Readonly<{ p: NpmPath; tarballVersion?: string }>>();
-  const parseRead = (req: FastifyRequest) => {
-    const key = req.url.split('?')[0];
+  const parseRead = (req: { method?: string; url?: string }) => {
+    const key = (req.url ?? '').split('?')[0];
     let parsed = readPaths.get(key);
     if (!parsed) {
       const p = pathOf(req);
@@ -115,15 +134,49 @@ export function registerPackageRoutes(app: TypedApp, d: NpmRouteDeps) {
     // ?write=true always gets the full document, whatever the Accept (trap 24).
     const kind = q.write !== 'true' && accept.includes(CORGI) ? 'corgi' : 'full';
     const doc = ctx.packuments.get(ref, kind, d.baseOf(req));
-    reply.header('etag', doc.etag).header('last-modified', doc.lastModified).header('vary', 'accept, accept-encoding, authorization');
-    reply.header('cache-control', ref.access === 'public' ? 'public, max-age=0, must-revalidate' : 'private, no-cache');
-    reply.type(kind === 'corgi' ? CORGI : 'application/json');
+    const headers = documentHeaders(doc, kind, ref.access);
+    for (let i = 0; i < headers.length; i += 2) reply.header(headers[i], headers[i + 1]);
     if (holdsEtag(req.headers['if-none-match'], doc.etag)) return reply.status(304).send();
-    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+    if (GZIP.test(String(req.headers['accept-encoding'] ?? ''))) {
       return reply.header('content-encoding', 'gzip').send(ctx.packuments.gzip(doc));
     }
     return reply.send(doc.body);
   }
+
+  // The read an install makes most, answered before Fastify routes it (lib/service-app.ts addFastPath): a GET or
+  // HEAD of a public package's packument, with no query and no If-None-Match, from the same cache and with the same
+  // headers as the route above. The framework's routing, hooks and reply were most of its cost (docs/PERFORMANCE.md,
+  // "The npm read path"). Anything else, and any error, is left to the route, which answers it in full.
+  addFastPath(app, (req, res, frameHeaders) => {
+    const url = req.url ?? '';
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !url.startsWith('/npm/') || url.includes('?')) return false;
+    if (req.headers['if-none-match'] !== undefined) return false;
+    let body: Buffer;
+    let headers: string[];
+    try {
+      const { p } = parseRead(req);
+      if (p.kind !== 'doc') return false;
+      const ref = refs.get(`r:${p.name}`, () => ctx.repo.findRev(NPM, p.name));
+      if (ref?.access !== 'public') return false;
+      const kind: DocKind = String(req.headers.accept ?? '').includes(CORGI) ? 'corgi' : 'full';
+      const protocol = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
+      const doc = ctx.packuments.get(
+        { ...(ref as { id: number; rev: number; access: string }), name: p.name },
+        kind,
+        d.baseOf({ headers: req.headers, protocol }),
+      );
+      const gzip = GZIP.test(String(req.headers['accept-encoding'] ?? ''));
+      body = gzip ? ctx.packuments.gzip(doc) : doc.body;
+      headers = documentHeaders(doc, kind, ref.access);
+      if (gzip) headers.push('content-encoding', 'gzip');
+      headers.push('content-length', String(body.length), ...frameHeaders());
+    } catch {
+      return false;
+    }
+    res.writeHead(200, headers);
+    res.end(body);
+    return true;
+  });
 
   // The tarball route's own lookup, one statement: the package's id and access, and the version's four served
   // columns (not the manifest and readme of `SELECT *`) with its review state; the version columns are null when
