@@ -42,17 +42,17 @@ function pluginOf(artifactId: string, rows: FileRow[]): GroupPlugin | undefined 
   const versions = [...new Set(rows.map((r) => r.version))];
   const releases = versions.filter((v) => !isSnapshot(v));
   const version = (releases.length > 0 ? releases : versions).sort(compareMaven).at(-1);
+  // That version's files with their meta parsed once.
+  const files = rows.filter((r) => r.version === version).map((r) => ({ kind: r.kind, meta: metaOf(r) }));
   // The main file of a kind, of the newest SNAPSHOT build when there are several (rows come in upload order).
   const main = (kind: string) =>
-    rows
-      .filter((r) => r.version === version && r.kind === kind && !metaOf(r).classifier)
-      .sort((a, b) => (metaOf(a).buildNumber ?? 0) - (metaOf(b).buildNumber ?? 0))
-      .at(-1);
-  const jar = main('jar');
-  const plugin = jar && metaOf(jar).plugin;
+    files
+      .filter((f) => f.kind === kind && !f.meta.classifier)
+      .sort((a, b) => (a.meta.buildNumber ?? 0) - (b.meta.buildNumber ?? 0))
+      .at(-1)?.meta;
+  const plugin = main('jar')?.plugin;
   if (!plugin) return undefined;
-  const pom = main('pom');
-  const pomMeta = pom ? metaOf(pom) : undefined;
+  const pomMeta = main('pom');
   // POMs deployed before the registry kept their packaging say nothing, and neither does a POM not yet deployed
   // (mvn deploys the jar first): the descriptor decides then.
   if (pomMeta?.packaging !== undefined && pomMeta.packaging !== 'maven-plugin') return undefined;
